@@ -337,7 +337,8 @@ fn run_sipp(dir: &Path, port: u16, scenario_file: &str, calls: &[(&[u8], &[u8])]
     }
 }
 
-/// `n` distinct callers "+2348030000001".. to one callee.
+/// Distinct valid Nigerian mobile CLIs `{prefix}{i:07}` for i in from..=to ("+234803" ->
+/// "+2348030000001"..), so that only the distinct-callers rule can fire.
 fn distinct_callers(prefix: &str, from: usize, to: usize) -> Vec<Vec<u8>> {
     (from..=to)
         .map(|i| format!("{prefix}{i:07}").into_bytes())
@@ -359,8 +360,8 @@ fn pairs<'a>(callers: &'a [Vec<u8>], callee: &'a [u8]) -> Vec<(&'a [u8], &'a [u8
 fn module_blocks_the_seed_attack() {
     let mut k = Kamailio::start("kamailio.cfg", &[], Some(&acm_toml("")));
     let victim = b"+2348031234567".as_slice();
-    let first4 = distinct_callers("+23480300", 1, 4);
-    let more = distinct_callers("+23480300", 5, 7);
+    let first4 = distinct_callers("+234803", 1, 4);
+    let more = distinct_callers("+234803", 5, 7);
 
     k.expect("invite_expect_200.xml", &pairs(&first4, victim));
     k.expect("invite_expect_403.xml", &pairs(&more, victim));
@@ -499,8 +500,8 @@ fn kemi_js_blocks_the_seed_attack() {
         Some(&acm_toml("")),
     );
     let victim = b"+2348031112222".as_slice();
-    let first4 = distinct_callers("+23480311", 1, 4);
-    let more = distinct_callers("+23480311", 5, 6);
+    let first4 = distinct_callers("+234805", 1, 4);
+    let more = distinct_callers("+234805", 5, 6);
     k.expect("invite_expect_200.xml", &pairs(&first4, victim));
     k.expect("invite_expect_403.xml", &pairs(&more, victim));
     k.expect("invite_expect_200.xml", &[(b"+2348039990003", b"+2348037654322")]);
@@ -519,20 +520,23 @@ struct AcmServe {
 }
 
 impl AcmServe {
-    /// ADJUST to the CLI of `acm serve` on main: config path and listen address.
+    /// `toml` must not have a [serve] table: the listen address is added here.
+    /// ADJUST to the CLI of `acm serve` on main if it is not `acm serve --config PATH`.
     fn start(toml: &str) -> AcmServe {
         let bin = support::acm_bin();
         let dir = TempDir::new("acm-serve");
         let port = free_port();
         let cfg = dir.join("acm.toml");
-        fs::write(&cfg, toml).unwrap();
+        fs::write(
+            &cfg,
+            format!("{toml}\n[serve]\nlisten = \"127.0.0.1:{port}\"\n"),
+        )
+        .unwrap();
         let log = dir.join("acm-serve.log");
         let mut child = Command::new(bin)
             .arg("serve")
             .arg("--config")
             .arg(&cfg)
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
             .stdin(Stdio::null())
             .stdout(fs::File::create(dir.join("acm-serve.out")).unwrap())
             .stderr(fs::File::create(&log).unwrap())
@@ -568,8 +572,8 @@ fn http_fallback_blocks_the_seed_attack_and_fails_open() {
     let url = format!("\"http://127.0.0.1:{}\"", serve.port);
     let mut k = Kamailio::start("kamailio-http.cfg", &[("ACM_URL", url)], None);
     let victim = b"+2348032223333".as_slice();
-    let first4 = distinct_callers("+23480322", 1, 4);
-    let more = distinct_callers("+23480322", 5, 6);
+    let first4 = distinct_callers("+234806", 1, 4);
+    let more = distinct_callers("+234806", 5, 6);
     k.expect("invite_expect_200.xml", &pairs(&first4, victim));
     k.expect("invite_expect_403.xml", &pairs(&more, victim));
     k.expect("invite_expect_200.xml", &[(b"+2348039990004", b"+2348037654323")]);
@@ -594,7 +598,7 @@ fn http_fallback_fails_open_when_the_detector_is_down() {
         None,
     );
     let victim = b"+2348033334444".as_slice();
-    let callers = distinct_callers("+23480333", 1, 6);
+    let callers = distinct_callers("+234807", 1, 6);
     k.expect("invite_expect_200.xml", &pairs(&callers, victim));
     assert!(k.log_text().contains("curl 7"), "{}", tail_of(&k.log, 20));
 }
@@ -632,8 +636,8 @@ fn redis_store_shares_the_window_across_workers() {
         Some(&acm_toml_redis(&redis.url())),
     );
     let victim = b"+2348034445555".as_slice();
-    let first4 = distinct_callers("+23480344", 1, 4);
-    let more = distinct_callers("+23480344", 5, 8);
+    let first4 = distinct_callers("+234813", 1, 4);
+    let more = distinct_callers("+234813", 5, 8);
     k.expect("invite_expect_200.xml", &pairs(&first4, victim));
     k.expect("invite_expect_403.xml", &pairs(&more, victim));
 }
@@ -651,11 +655,11 @@ fn redis_down_or_hung_fails_open() {
     );
     let victim = b"+2348035556666".as_slice();
     redis.pause();
-    let callers = distinct_callers("+23480355", 1, 6);
+    let callers = distinct_callers("+234816", 1, 6);
     k.expect("invite_expect_200.xml", &pairs(&callers, victim));
     redis.resume();
     redis.kill();
-    let callers = distinct_callers("+23480356", 1, 6);
+    let callers = distinct_callers("+234816", 11, 16);
     k.expect("invite_expect_200.xml", &pairs(&callers, victim));
     assert!(k.is_alive());
 }
