@@ -1,0 +1,1 @@
+// Placeholder from branch `infra`; replaced by the real crate on main.
