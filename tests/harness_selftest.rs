@@ -24,9 +24,18 @@ fn free_ports_are_distinct_and_bindable() {
     sorted.sort_unstable();
     sorted.dedup();
     assert_eq!(sorted.len(), ports.len(), "duplicate ports: {ports:?}");
-    assert!(ports.iter().all(|&p| port_is_free(p)));
+    // Drawn from 10000 up, below the ephemeral range, so outgoing connections never take them.
+    assert!(ports.iter().all(|&p| p >= 10000), "{ports:?}");
+    let p = free_port();
+    let listener = std::net::TcpListener::bind(("127.0.0.1", p));
+    assert!(
+        listener.is_ok(),
+        "free_port() {p} not bindable: {listener:?}"
+    );
     let p = free_port_with_bus();
-    assert!(port_is_free(p) && port_is_free(p + 10000));
+    assert!(port_is_free(p));
+    // The bus port is reserved too: free_port() never hands it out.
+    assert!((0..50).all(|_| free_port() != p + 10000));
 }
 
 #[test]

@@ -98,8 +98,8 @@ impl Drop for TempDir {
     }
 }
 
-/// Ports handed out by this process: never hand out the same port twice, so tests running in
-/// parallel threads cannot race each other for a port between "found free" and "bound".
+/// Ports handed out by this process (bus ports included): never hand out the same port twice,
+/// so tests running in parallel threads cannot race each other for a port.
 fn handed_out() -> &'static Mutex<HashSet<u16>> {
     static PORTS: OnceLock<Mutex<HashSet<u16>>> = OnceLock::new();
     PORTS.get_or_init(|| Mutex::new(HashSet::new()))
@@ -110,29 +110,77 @@ pub fn port_is_free(port: u16) -> bool {
     TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok()
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, release it).
-/// Never returns the same port twice within one test process.
+/// A TCP port on 127.0.0.1 that is free now and was never handed out before in this process.
+///
+/// Ports are drawn at random from *below* the kernel's ephemeral range
+/// (`/proc/sys/net/ipv4/ip_local_port_range`, normally 32768-60999), from 10000 up, and
+/// checked by binding them. Why not simply bind port 0: that returns an ephemeral port, and
+/// every outgoing connection (the tests' own PINGs, HTTP requests, TIME_WAIT leftovers) also
+/// takes its local port from that range, so a server being (re)started on such a port —
+/// notably `restart()` on the same port, or a cluster bus port — could find it taken.
+/// Binding port 0 remains the fallback if no such port is found.
 pub fn free_port() -> u16 {
-    free_port_where(|_| true)
+    free_port_inner(false)
 }
 
-/// A free port `p` such that `p + 10000` (the Redis Cluster bus port) is free too.
+/// A free port `p` such that `p + 10000` (the Redis Cluster bus port) is free too; both are
+/// reserved (never returned again by [`free_port`]).
 pub fn free_port_with_bus() -> u16 {
-    free_port_where(|p| p <= u16::MAX - 10000 && port_is_free(p + 10000))
+    free_port_inner(true)
 }
 
-fn free_port_where(extra: impl Fn(u16) -> bool) -> u16 {
+fn ephemeral_low() -> u16 {
+    fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32768)
+}
+
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    // RandomState is seeded from the OS per instance: good enough for picking ports.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.finish()
+}
+
+fn free_port_inner(with_bus: bool) -> u16 {
+    const LOW: u16 = 10000;
+    const BUS: u16 = 10000;
+    let high = ephemeral_low().saturating_sub(if with_bus { BUS } else { 0 }); // exclusive
+    let reserve = |p: u16| -> bool {
+        let mut used = handed_out().lock().unwrap_or_else(|e| e.into_inner());
+        let bus_ok = !with_bus || (!used.contains(&(p + BUS)) && port_is_free(p + BUS));
+        if used.contains(&p) || !bus_ok || !port_is_free(p) {
+            return false;
+        }
+        used.insert(p);
+        if with_bus {
+            used.insert(p + BUS);
+        }
+        true
+    };
+    if high > LOW + 100 {
+        for _ in 0..500 {
+            let p = LOW + (random_u64() % u64::from(high - LOW)) as u16;
+            if reserve(p) {
+                return p;
+            }
+        }
+    }
+    // Fallback: ask the kernel (ephemeral range).
     for _ in 0..1000 {
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        let p = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .and_then(|l| l.local_addr())
             .expect("cannot bind 127.0.0.1:0")
             .port();
-        if !extra(port) {
-            continue;
-        }
-        let mut used = handed_out().lock().unwrap_or_else(|e| e.into_inner());
-        if used.insert(port) {
-            return port;
+        if (!with_bus || p <= u16::MAX - BUS) && reserve(p) {
+            return p;
         }
     }
     panic!("no free port found on 127.0.0.1");
