@@ -14,8 +14,8 @@
 //! The servers must be installed (`scripts/setup-test-env.sh`). When a binary is missing
 //! the harness PANICS with that hint: tests never skip silently.
 //!
-//! Every server is stopped (and its directory removed) when its handle is dropped, also when a
-//! test panics. A test process killed with SIGKILL leaves its servers running; they live in
+//! Every server is killed (SIGKILL: instant) and its directory removed when its handle is
+//! dropped, also when a test panics; `stop()` is the graceful SIGTERM variant. A test process killed with SIGKILL leaves its servers running; they live in
 //! `$TMPDIR/acm-test-*` directories and can be found by that name.
 #![allow(dead_code)]
 
