@@ -382,10 +382,24 @@ fn module_blocks_the_seed_attack() {
     );
     k.stop().expect("kamailio exit status");
     assert!(
-        !k.log_text().contains("CRITICAL"),
+        serious_lines(&k.log_text()).is_empty(),
         "kamailio logged CRITICAL:\n{}",
         tail_of(&k.log, 40)
     );
+}
+
+/// CRITICAL lines, less the one Kamailio's TCP main prints when its workers
+/// close their fd-passing sockets during a normal stop.
+fn serious_lines(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|l| {
+            l.contains("CRITICAL")
+                || l.contains("segfault")
+                || l.contains("core dumped")
+                || l.contains("panicked")
+        })
+        .filter(|l| !(l.contains("pass_fd.c") && l.contains("receive_fd(): EOF")))
+        .collect()
 }
 
 /// Empty, 2 KB and binary-ish CLIs (and callees) never crash Kamailio: whatever it answers
@@ -396,7 +410,12 @@ fn module_survives_hostile_values() {
     let long_cli = vec![b'9'; 2048];
     let long_junk: Vec<u8> = (0..2048).map(|i| b"abc%25*#+-.!~'()"[i % 16]).collect();
     let binaryish: Vec<u8> = (1u8..=255)
-        .filter(|c| !matches!(c, b';' | b'\n' | b'\r' | b' ' | b'<' | b'>' | b'@' | b':' | b','))
+        .filter(|c| {
+            !matches!(
+                c,
+                b';' | b'\n' | b'\r' | b' ' | b'<' | b'>' | b'@' | b':' | b','
+            )
+        })
         .collect();
     let high: Vec<u8> = (0x80u8..=0xff).collect();
     let ctrl: Vec<u8> = vec![1, 2, 3, 7, 8, 0x1b, 0x7f, b'1', b'2'];
@@ -438,19 +457,18 @@ fn module_survives_hostile_values() {
         &[(b"+2348030000002", b"+2348039999999")],
     );
     let log = k.log_text();
-    for bad in ["CRITICAL", "segfault", "core dumped", "panicked"] {
-        assert!(!log.contains(bad), "kamailio log has {bad}:\n{}", tail_of(&k.log, 40));
-    }
+    let bad = serious_lines(&log);
+    assert!(
+        bad.is_empty(),
+        "kamailio log has {bad:?}:\n{}",
+        tail_of(&k.log, 40)
+    );
 }
 
 /// A config the engine rejects fails Kamailio's start (mod_init), with acm's message.
 #[test]
 fn module_refuses_to_start_with_a_bad_config() {
-    let r = Kamailio::try_start(
-        "kamailio.cfg",
-        &[],
-        Some("this is = = not toml [\n"),
-    );
+    let r = Kamailio::try_start("kamailio.cfg", &[], Some("this is = = not toml [\n"));
     let err = match r {
         Ok(k) => panic!(
             "kamailio started with a broken acm config:\n{}",
@@ -465,29 +483,39 @@ fn module_refuses_to_start_with_a_bad_config() {
 /// re-reads the config before its next check, and keeps answering.
 #[test]
 fn module_rpc_stats_and_reload() {
-    let mut k = Kamailio::start(
-        "kamailio.cfg",
-        &[],
-        Some(&acm_toml("")),
+    let mut k = Kamailio::start("kamailio.cfg", &[], Some(&acm_toml("")));
+    k.expect(
+        "invite_expect_200.xml",
+        &[(b"+2348030000011", b"+2348030000099")],
     );
-    k.expect("invite_expect_200.xml", &[(b"+2348030000011", b"+2348030000099")]);
 
     let stats = k.rpc("acm.stats");
     assert!(stats.contains(r#""result""#), "acm.stats: {stats}");
     assert!(stats.contains(r#""processes""#), "acm.stats: {stats}");
     assert!(stats.contains(r#""generation":0"#), "acm.stats: {stats}");
-    assert!(stats.contains(r#""rank":1"#), "acm.stats has no worker slot: {stats}");
+    assert!(
+        stats.contains(r#""rank":1"#),
+        "acm.stats has no worker slot: {stats}"
+    );
 
     let reload = k.rpc("acm.reload");
     assert!(reload.contains("ok generation 1"), "acm.reload: {reload}");
-    k.expect("invite_expect_200.xml", &[(b"+2348030000012", b"+2348030000099")]);
+    k.expect(
+        "invite_expect_200.xml",
+        &[(b"+2348030000012", b"+2348030000099")],
+    );
     assert!(
-        wait_until(Duration::from_secs(3), || k.log_text().contains("reloaded (generation 1)")),
+        wait_until(Duration::from_secs(3), || k
+            .log_text()
+            .contains("reloaded (generation 1)")),
         "the worker did not reload:\n{}",
         tail_of(&k.log, 20)
     );
     let stats = k.rpc("acm.stats");
-    assert!(stats.contains(r#""generation":1"#), "acm.stats after reload: {stats}");
+    assert!(
+        stats.contains(r#""generation":1"#),
+        "acm.stats after reload: {stats}"
+    );
 }
 
 /// The KEMI API from a JavaScript routing script (app_jsdt): KSR.acm.check / check_ext / get.
@@ -504,7 +532,10 @@ fn kemi_js_blocks_the_seed_attack() {
     let more = distinct_callers("+234805", 5, 6);
     k.expect("invite_expect_200.xml", &pairs(&first4, victim));
     k.expect("invite_expect_403.xml", &pairs(&more, victim));
-    k.expect("invite_expect_200.xml", &[(b"+2348039990003", b"+2348037654322")]);
+    k.expect(
+        "invite_expect_200.xml",
+        &[(b"+2348039990003", b"+2348037654322")],
+    );
     assert!(k.is_alive());
 }
 
@@ -576,11 +607,17 @@ fn http_fallback_blocks_the_seed_attack_and_fails_open() {
     let more = distinct_callers("+234806", 5, 6);
     k.expect("invite_expect_200.xml", &pairs(&first4, victim));
     k.expect("invite_expect_403.xml", &pairs(&more, victim));
-    k.expect("invite_expect_200.xml", &[(b"+2348039990004", b"+2348037654323")]);
+    k.expect(
+        "invite_expect_200.xml",
+        &[(b"+2348039990004", b"+2348037654323")],
+    );
 
     // detector gone: calls go through (fail open), logged as curl 7
     drop(serve);
-    k.expect("invite_expect_200.xml", &[(b"+2348039990005", b"+2348037654324")]);
+    k.expect(
+        "invite_expect_200.xml",
+        &[(b"+2348039990005", b"+2348037654324")],
+    );
     assert!(
         k.log_text().contains("failing open"),
         "no fail-open logged:\n{}",
