@@ -348,20 +348,19 @@ impl Engine {
             }
         }
 
-        let evidence = Evidence {
+        let evidence = Arc::new(Evidence {
             time_ms: t,
-            call_id: call_id.clone(),
+            call_id,
             a_number: a_key.clone(),
             b_number: b_key.clone(),
             source: source_key.clone().unwrap_or_default(),
-        };
+        });
         let mut ops: SmallVec<[WindowOp; 4]> = SmallVec::new();
         let mut rules: SmallVec<[WindowRule; 4]> = SmallVec::new();
         let mut plan_op = |rule: WindowRule, key: CompactString, member: CompactString| {
             let p = cfg.params(rule);
             ops.push(WindowOp {
                 rule,
-                alert_id: alert_id(rule, t, &key),
                 key,
                 member,
                 time_ms: t,
@@ -400,7 +399,7 @@ impl Engine {
             plan_op(WindowRule::DistinctCallers, b_key.clone(), a_key.clone());
         }
         if cfg.cli_velocity.action.is_some() && !a_allowed && cli.is_ok() {
-            let member = compact_str::format_compact!("{:016x}", stable_hash(call_id.as_bytes()));
+            let member = compact_str::format_compact!("{:016x}", stable_hash(evidence.call_id.as_bytes()));
             plan_op(WindowRule::CliVelocity, a_key.clone(), member);
         }
         if cfg.cli_rotation.action.is_some() && !source_allowed {
