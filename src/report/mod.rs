@@ -1,0 +1,1 @@
+//! Ops reports (placeholder until the report module lands).
