@@ -1,3 +1,18 @@
-//! acm — real-time call-masking detection (pipeline branch skeleton; main owns the real one).
+//! acm — real-time call-masking detection for carrier voice networks.
+//!
+//! One detection engine, three faces:
+//! - in the switch: the C ABI in [`ffi`] (contract: `include/acm.h`), loaded by
+//!   the Kamailio module in `kamailio-module/`;
+//! - beside the switch: the HTTP service in [`serve`] (`acm serve`);
+//! - after the call: verdicts and alerts drained to ClickHouse.
+//!
+//! Layout: [`engine`] decides (no I/O), [`store`] keeps sliding windows,
+//! [`config`] reads the one TOML file, [`number`] normalises phone numbers.
+
+pub mod clock;
+pub mod config;
+pub mod engine;
+pub mod number;
 pub mod pipeline;
 pub mod report;
+pub mod store;

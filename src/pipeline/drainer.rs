@@ -276,7 +276,7 @@ impl Drainer {
     fn log_limited(&mut self, message: &str) {
         if self.last_log.is_none_or(|t| t.elapsed() >= LOG_EVERY) {
             self.last_log = Some(Instant::now());
-            log::warn!("acm pipeline: {message}");
+            tracing::warn!("acm pipeline: {message}");
         }
     }
 }

@@ -176,7 +176,7 @@ impl Spool {
                 let len = fs::metadata(&path)?.len();
                 let read_offset = read_ack(&path).unwrap_or(HEADER).min(len);
                 self.total_bytes += len - read_offset;
-                log::info!("spool: adopting {} ({} bytes pending)", path.display(), len - read_offset);
+                tracing::info!("spool: adopting {} ({} bytes pending)", path.display(), len - read_offset);
                 self.segments.push_back(Segment { path, read_offset, len });
             }
             self.adopted.push((owner, lock));
@@ -299,7 +299,7 @@ impl Spool {
         let active = self.is_active(0);
         let segment = self.segments.front_mut().expect("segment");
         let skipped = segment.len - segment.read_offset;
-        log::warn!(
+        tracing::warn!(
             "spool: corrupt record in {} at offset {} ({why}); skipping {skipped} bytes",
             segment.path.display(),
             segment.read_offset

@@ -1,0 +1,611 @@
+//! The one TOML configuration shared by `acm serve`, the Kamailio module and
+//! the offline tools, plus `ACM_*` environment overrides.
+//!
+//! Every key is documented in `cfg-examples/acm.toml`. Unknown keys are errors
+//! (a typo must not silently fall back to a default), and every semantic check
+//! names the key it refuses. Environment variables override file values:
+//! `ACM_MODE=monitor`, `ACM_RULES__DISTINCT_CALLERS__THRESHOLD=3`,
+//! `ACM_SERVE__LISTEN=127.0.0.1:9000` (sections joined by `__`).
+
+use std::path::Path;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::engine::verdict::Action;
+
+/// Environment variables that are not key overrides.
+const ENV_NOT_KEYS: &[&str] = &["ACM_CONFIG", "ACM_LOG", "ACM_TEST_KEEP"];
+
+/// A configuration that cannot be used, naming the key and the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("config: {key}: {reason}")]
+pub struct ConfigError {
+    pub key: String,
+    pub reason: String,
+}
+
+impl ConfigError {
+    pub fn new(key: impl Into<String>, reason: impl Into<String>) -> Self {
+        ConfigError { key: key.into(), reason: reason.into() }
+    }
+}
+
+/// `enforce` blocks; `monitor` turns every block into a flag (report-only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Enforce,
+    Monitor,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Enforce => "enforce",
+            Mode::Monitor => "monitor",
+        }
+    }
+}
+
+/// What a rule does when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleAction {
+    Off,
+    #[default]
+    Flag,
+    Block,
+}
+
+impl RuleAction {
+    pub fn action(self) -> Option<Action> {
+        match self {
+            RuleAction::Off => None,
+            RuleAction::Flag => Some(Action::Flag),
+            RuleAction::Block => Some(Action::Block),
+        }
+    }
+}
+
+fn string_or_int<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum S {
+        S(String),
+        I(u64),
+    }
+    Ok(match S::deserialize(d)? {
+        S::S(s) => s,
+        S::I(i) => i.to_string(),
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NumberingConfig {
+    #[serde(deserialize_with = "string_or_int")]
+    pub country_code: String,
+    #[serde(deserialize_with = "string_or_int")]
+    pub national_prefix: String,
+    pub international_prefixes: Vec<String>,
+    pub national_number_lengths: Vec<u8>,
+}
+
+impl Default for NumberingConfig {
+    fn default() -> Self {
+        NumberingConfig {
+            country_code: "234".into(),
+            national_prefix: "0".into(),
+            international_prefixes: vec!["009".into(), "00".into()],
+            national_number_lengths: vec![8, 10],
+        }
+    }
+}
+
+/// A rule that counts members of a sliding window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowRuleConfig {
+    pub action: RuleAction,
+    pub threshold: u32,
+    pub window_ms: u64,
+    /// Overrides `[alerts] cooldown_ms` for this rule.
+    pub cooldown_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntlIngressConfig {
+    pub action: RuleAction,
+    /// Ingress trunk or group names classified international.
+    pub trunks: Vec<String>,
+    /// Source addresses or CIDRs classified international.
+    pub sources: Vec<String>,
+    /// Restrict "home CLI" to these prefixes (E.164 or national form); empty: the whole country code.
+    pub home_cli_prefixes: Vec<String>,
+    /// Alerts group the offending CLIs of one trunk or source over this window.
+    pub window_ms: u64,
+    pub cooldown_ms: Option<u64>,
+}
+
+impl Default for IntlIngressConfig {
+    fn default() -> Self {
+        IntlIngressConfig {
+            action: RuleAction::Block,
+            trunks: Vec::new(),
+            sources: Vec::new(),
+            home_cli_prefixes: Vec::new(),
+            window_ms: 60_000,
+            cooldown_ms: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InvalidCliConfig {
+    pub action: RuleAction,
+    /// Barred number ranges (prefixes, E.164 or national form).
+    pub barred_prefixes: Vec<String>,
+    /// Unallocated number ranges.
+    pub unallocated_prefixes: Vec<String>,
+}
+
+impl Default for InvalidCliConfig {
+    fn default() -> Self {
+        InvalidCliConfig { action: RuleAction::Flag, barred_prefixes: Vec::new(), unallocated_prefixes: Vec::new() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesConfig {
+    pub distinct_callers: WindowRuleConfig,
+    pub cli_velocity: WindowRuleConfig,
+    pub cli_rotation: WindowRuleConfig,
+    pub intl_ingress_local_cli: IntlIngressConfig,
+    pub invalid_cli: InvalidCliConfig,
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        RulesConfig {
+            distinct_callers: WindowRuleConfig {
+                action: RuleAction::Block,
+                threshold: 5,
+                window_ms: 5_000,
+                cooldown_ms: None,
+            },
+            cli_velocity: WindowRuleConfig {
+                action: RuleAction::Flag,
+                threshold: 30,
+                window_ms: 60_000,
+                cooldown_ms: None,
+            },
+            cli_rotation: WindowRuleConfig {
+                action: RuleAction::Flag,
+                threshold: 50,
+                window_ms: 10_000,
+                cooldown_ms: None,
+            },
+            intl_ingress_local_cli: IntlIngressConfig::default(),
+            invalid_cli: InvalidCliConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// At most one alert per rule and key in this time (event time).
+    pub cooldown_ms: u64,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig { cooldown_ms: 60_000 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AutoBlockConfig {
+    /// Deny the A-numbers of a blocking alert for `duration_ms`.
+    pub enabled: bool,
+    pub duration_ms: u64,
+}
+
+impl Default for AutoBlockConfig {
+    fn default() -> Self {
+        AutoBlockConfig { enabled: false, duration_ms: 3_600_000 }
+    }
+}
+
+/// Numbers are exact (`+2348031234567`, `08031234567`) or prefixes ending in `*`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ListsConfig {
+    /// Called numbers that many callers legitimately reach (hotlines, banks, call centres):
+    /// never counted by `distinct_callers`.
+    pub allow_b_numbers: Vec<String>,
+    /// Calling numbers exempt from CLI rules (velocity, invalid, international ingress, auto-block).
+    pub allow_a_numbers: Vec<String>,
+    /// Trusted sources (IP or CIDR): exempt from `cli_rotation` and `intl_ingress_local_cli`.
+    pub allow_sources: Vec<String>,
+    /// Trusted ingress trunks, as `allow_sources`.
+    pub allow_trunks: Vec<String>,
+    /// Calling numbers always blocked.
+    pub deny_a_numbers: Vec<String>,
+    /// Sources (IP or CIDR) always blocked.
+    pub deny_sources: Vec<String>,
+    /// Ingress trunks always blocked.
+    pub deny_trunks: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    #[default]
+    Memory,
+    Redis,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    pub kind: StoreKind,
+    /// Embedded store: most keys tracked; new keys beyond it are not tracked (`store_capacity`).
+    pub max_keys: usize,
+    /// Most members one window keeps (oldest dropped first).
+    pub max_members_per_key: usize,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { kind: StoreKind::Memory, max_keys: 1_000_000, max_members_per_key: 10_000 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServeConfig {
+    pub listen: String,
+    /// Largest request body accepted (413 beyond).
+    pub max_body_bytes: usize,
+    /// Most events in one `POST /v1/events` batch.
+    pub max_batch_events: usize,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig { listen: "0.0.0.0:8080".into(), max_body_bytes: 1 << 20, max_batch_events: 10_000 }
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub mode: Mode,
+    /// Name of this node in events and alerts; the host name when empty.
+    pub node_name: String,
+    pub numbering: NumberingConfig,
+    pub rules: RulesConfig,
+    pub alerts: AlertsConfig,
+    pub auto_block: AutoBlockConfig,
+    pub lists: ListsConfig,
+    pub store: StoreConfig,
+    pub serve: ServeConfig,
+}
+
+impl Config {
+    /// Reads `path` (when given), applies `ACM_*` overrides from the process
+    /// environment, and validates.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        Self::load_with_env(path, std::env::vars())
+    }
+
+    pub fn load_with_env(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let text = match path {
+            Some(p) => std::fs::read_to_string(p)
+                .map_err(|e| ConfigError::new("(file)", format!("cannot read {}: {e}", p.display())))?,
+            None => String::new(),
+        };
+        Self::from_toml_with_env(&text, env)
+    }
+
+    /// Parses TOML text without looking at the environment.
+    pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
+        Self::from_toml_with_env(text, std::iter::empty())
+    }
+
+    pub fn from_toml_with_env(
+        text: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let user: toml::Table =
+            toml::from_str(text).map_err(|e| ConfigError::new(toml_error_key(&e), e.message().to_string()))?;
+        // Defaults first, the file over them, the environment over both: a
+        // section that sets one key keeps the defaults of the others.
+        let mut tree = toml::Table::try_from(Config::default())
+            .map_err(|e| ConfigError::new("(defaults)", e.to_string()))?;
+        merge_tables(&mut tree, user);
+        let mut applied = Vec::new();
+        for (name, value) in env {
+            if !name.starts_with("ACM_") || ENV_NOT_KEYS.contains(&name.as_str()) {
+                continue;
+            }
+            apply_env_override(&mut tree, &name, &value)?;
+            applied.push(name);
+        }
+        let cfg: Config = Config::deserialize(toml::Value::Table(tree)).map_err(|e| {
+            let mut reason = e.message().to_string();
+            if !applied.is_empty() {
+                reason.push_str(&format!(" (environment overrides applied: {})", applied.join(", ")));
+            }
+            ConfigError::new(toml_error_key_de(&e), reason)
+        })?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Semantic checks the types cannot express. Each error names its key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let n = &self.numbering;
+        if n.country_code.is_empty() || n.country_code.len() > 3 || !all_digits(&n.country_code) {
+            return Err(ConfigError::new("numbering.country_code", "must be 1 to 3 digits, e.g. \"234\""));
+        }
+        if n.country_code.starts_with('0') {
+            return Err(ConfigError::new("numbering.country_code", "cannot start with 0"));
+        }
+        if !all_digits(&n.national_prefix) {
+            return Err(ConfigError::new("numbering.national_prefix", "must be digits (or empty)"));
+        }
+        for p in &n.international_prefixes {
+            if p.is_empty() || !all_digits(p) {
+                return Err(ConfigError::new("numbering.international_prefixes", format!("{p:?} is not digits")));
+            }
+        }
+        if n.national_number_lengths.iter().any(|&l| l == 0 || l > 14) {
+            return Err(ConfigError::new("numbering.national_number_lengths", "each length must be 1 to 14"));
+        }
+        for (name, r) in [
+            ("distinct_callers", &self.rules.distinct_callers),
+            ("cli_velocity", &self.rules.cli_velocity),
+            ("cli_rotation", &self.rules.cli_rotation),
+        ] {
+            if r.threshold == 0 {
+                return Err(ConfigError::new(format!("rules.{name}.threshold"), "must be at least 1"));
+            }
+            check_window(&format!("rules.{name}.window_ms"), r.window_ms)?;
+            if let Some(c) = r.cooldown_ms {
+                check_window(&format!("rules.{name}.cooldown_ms"), c)?;
+            }
+        }
+        let il = &self.rules.intl_ingress_local_cli;
+        check_window("rules.intl_ingress_local_cli.window_ms", il.window_ms)?;
+        for s in &il.sources {
+            parse_net(s).map_err(|r| ConfigError::new("rules.intl_ingress_local_cli.sources", r))?;
+        }
+        check_window("alerts.cooldown_ms", self.alerts.cooldown_ms)?;
+        if self.auto_block.enabled {
+            check_window("auto_block.duration_ms", self.auto_block.duration_ms)?;
+        }
+        for (key, list) in [("lists.allow_sources", &self.lists.allow_sources), ("lists.deny_sources", &self.lists.deny_sources)] {
+            for s in list {
+                parse_net(s).map_err(|r| ConfigError::new(key, r))?;
+            }
+        }
+        for (key, list) in [
+            ("lists.allow_b_numbers", &self.lists.allow_b_numbers),
+            ("lists.allow_a_numbers", &self.lists.allow_a_numbers),
+            ("lists.deny_a_numbers", &self.lists.deny_a_numbers),
+            ("rules.invalid_cli.barred_prefixes", &self.rules.invalid_cli.barred_prefixes),
+            ("rules.invalid_cli.unallocated_prefixes", &self.rules.invalid_cli.unallocated_prefixes),
+            ("rules.intl_ingress_local_cli.home_cli_prefixes", &self.rules.intl_ingress_local_cli.home_cli_prefixes),
+        ] {
+            for s in list {
+                let body = s.strip_suffix('*').unwrap_or(s);
+                let digits = body.strip_prefix('+').unwrap_or(body);
+                if digits.is_empty() || !all_digits(digits) {
+                    return Err(ConfigError::new(key, format!("{s:?} is not a number or a prefix ending in *")));
+                }
+            }
+        }
+        if self.store.max_keys < 1024 {
+            return Err(ConfigError::new("store.max_keys", "must be at least 1024"));
+        }
+        if self.store.max_members_per_key == 0 {
+            return Err(ConfigError::new("store.max_members_per_key", "must be at least 1"));
+        }
+        if self.serve.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError::new("serve.listen", format!("{:?} is not an address:port", self.serve.listen)));
+        }
+        if self.serve.max_body_bytes < 1024 {
+            return Err(ConfigError::new("serve.max_body_bytes", "must be at least 1024"));
+        }
+        if self.serve.max_batch_events == 0 {
+            return Err(ConfigError::new("serve.max_batch_events", "must be at least 1"));
+        }
+        Ok(())
+    }
+
+    /// The node name, falling back to the host name.
+    pub fn node(&self) -> String {
+        if !self.node_name.is_empty() {
+            return self.node_name.clone();
+        }
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|s| s.trim().to_string())
+            .ok()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "acm".into())
+    }
+}
+
+fn all_digits(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn check_window(key: &str, ms: u64) -> Result<(), ConfigError> {
+    if ms == 0 || ms > 30 * 24 * 3_600_000 {
+        return Err(ConfigError::new(key, "must be between 1 ms and 30 days"));
+    }
+    Ok(())
+}
+
+/// Parses an address or a CIDR into a network.
+pub fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    if let Ok(net) = s.parse::<ipnet::IpNet>() {
+        return Ok(net.trunc());
+    }
+    s.parse::<std::net::IpAddr>()
+        .map(ipnet::IpNet::from)
+        .map_err(|_| format!("{s:?} is not an IP address or CIDR"))
+}
+
+fn merge_tables(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge_tables(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Sets one `ACM_A__B__C` override in the parsed tree.
+fn apply_env_override(tree: &mut toml::Table, name: &str, value: &str) -> Result<(), ConfigError> {
+    let path: Vec<String> = name["ACM_".len()..].split("__").map(|p| p.to_ascii_lowercase()).collect();
+    if path.iter().any(|p| p.is_empty()) {
+        return Err(ConfigError::new(name, "malformed override name (use ACM_SECTION__KEY)"));
+    }
+    let mut table = tree;
+    for part in &path[..path.len() - 1] {
+        let entry = table.entry(part.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        table = match entry {
+            toml::Value::Table(t) => t,
+            _ => return Err(ConfigError::new(name, format!("{part} is not a section"))),
+        };
+    }
+    table.insert(path[path.len() - 1].clone(), env_value(value));
+    Ok(())
+}
+
+/// Reads an override value: booleans, arrays and plain numbers are typed;
+/// anything else, including numbers with a leading zero ("00"), is a string.
+fn env_value(v: &str) -> toml::Value {
+    let t = v.trim();
+    let typed = t == "true"
+        || t == "false"
+        || t.starts_with('[')
+        || (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) && (t == "0" || !t.starts_with('0')));
+    if typed {
+        if let Ok(tbl) = toml::from_str::<toml::Table>(&format!("v = {t}")) {
+            if let Some(val) = tbl.get("v") {
+                return val.clone();
+            }
+        }
+    }
+    toml::Value::String(v.to_string())
+}
+
+fn toml_error_key(e: &toml::de::Error) -> String {
+    match e.span() {
+        Some(span) => format!("(file, bytes {}..{})", span.start, span.end),
+        None => "(file)".into(),
+    }
+}
+
+fn toml_error_key_de(e: &toml::de::Error) -> String {
+    // serde errors carry the key in the message ("unknown field `x`"); the
+    // span-less form has no better location than the file.
+    toml_error_key(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let c = Config::from_toml("").unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.rules.distinct_callers.threshold, 5);
+        assert_eq!(c.rules.distinct_callers.window_ms, 5000);
+        assert_eq!(c.alerts.cooldown_ms, 60_000);
+        assert_eq!(c.serve.listen, "0.0.0.0:8080");
+    }
+
+    #[test]
+    fn the_example_file_parses() {
+        let text = include_str!("../cfg-examples/acm.toml");
+        Config::from_toml(text).unwrap();
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let e = Config::from_toml("[rules.distinct_callers]\nthresold = 3\n").unwrap_err();
+        assert!(e.reason.contains("thresold"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_is_named() {
+        let e = Config::from_toml("mode = \"loud\"\n").unwrap_err();
+        assert!(e.reason.contains("loud") || e.reason.contains("variant"), "{e}");
+    }
+
+    #[test]
+    fn semantic_errors_name_the_key() {
+        let e = Config::from_toml("[rules.distinct_callers]\naction=\"block\"\nthreshold = 0\nwindow_ms=5000\n")
+            .unwrap_err();
+        assert_eq!(e.key, "rules.distinct_callers.threshold");
+        let e = Config::from_toml("[lists]\nallow_sources = [\"10.0.0.300/8\"]\n").unwrap_err();
+        assert_eq!(e.key, "lists.allow_sources");
+        let e = Config::from_toml("[numbering]\ncountry_code = \"2a\"\n").unwrap_err();
+        assert_eq!(e.key, "numbering.country_code");
+        let e = Config::from_toml("[serve]\nlisten = \"nowhere\"\n").unwrap_err();
+        assert_eq!(e.key, "serve.listen");
+        let e = Config::from_toml("[lists]\ndeny_a_numbers = [\"abc\"]\n").unwrap_err();
+        assert_eq!(e.key, "lists.deny_a_numbers");
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let env = vec![
+            ("ACM_MODE".to_string(), "monitor".to_string()),
+            ("ACM_RULES__DISTINCT_CALLERS__THRESHOLD".to_string(), "3".to_string()),
+            ("ACM_NUMBERING__NATIONAL_PREFIX".to_string(), "0".to_string()),
+            ("ACM_NUMBERING__INTERNATIONAL_PREFIXES".to_string(), "[\"00\"]".to_string()),
+            ("ACM_SERVE__LISTEN".to_string(), "127.0.0.1:9999".to_string()),
+            ("ACM_CONFIG".to_string(), "/ignored".to_string()),
+            ("HOME".to_string(), "/root".to_string()),
+        ];
+        let c = Config::from_toml_with_env("mode = \"enforce\"\n", env).unwrap();
+        assert_eq!(c.mode, Mode::Monitor);
+        assert_eq!(c.rules.distinct_callers.threshold, 3);
+        assert_eq!(c.numbering.national_prefix, "0");
+        assert_eq!(c.numbering.international_prefixes, vec!["00"]);
+        assert_eq!(c.serve.listen, "127.0.0.1:9999");
+    }
+
+    #[test]
+    fn unknown_environment_key_is_named() {
+        let env = vec![("ACM_RULES__DISTINCT_CALLERS__TRESHOLD".to_string(), "3".to_string())];
+        let e = Config::from_toml_with_env("", env).unwrap_err();
+        assert!(e.reason.contains("treshold") && e.reason.contains("ACM_RULES__DISTINCT_CALLERS__TRESHOLD"), "{e}");
+    }
+
+    #[test]
+    fn partial_rule_section_keeps_the_other_defaults() {
+        let c = Config::from_toml("[rules.distinct_callers]\nthreshold = 3\n").unwrap();
+        assert_eq!(c.rules.distinct_callers.threshold, 3);
+        assert_eq!(c.rules.distinct_callers.window_ms, 5000);
+        assert_eq!(c.rules.distinct_callers.action, RuleAction::Block);
+    }
+}

@@ -1,0 +1,118 @@
+//! The facts of one call, as a switch or a CDR presents them.
+
+use compact_str::CompactString;
+use serde::{Deserialize, Serialize};
+
+/// Longest accepted text per field, in bytes. Longer input is refused (HTTP)
+/// or answered safely (C ABI) rather than stored.
+pub const MAX_CALL_ID_LEN: usize = 256;
+pub const MAX_NUMBER_LEN: usize = 128;
+pub const MAX_SOURCE_LEN: usize = 64;
+pub const MAX_TRUNK_LEN: usize = 64;
+
+/// STIR/SHAKEN attestation level (RFC 8588).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Attestation {
+    #[default]
+    #[serde(rename = "none")]
+    None,
+    A,
+    B,
+    C,
+}
+
+impl Attestation {
+    pub fn parse(s: &str) -> Option<Attestation> {
+        match s.trim() {
+            "" | "none" | "NONE" => Some(Attestation::None),
+            "A" | "a" => Some(Attestation::A),
+            "B" | "b" => Some(Attestation::B),
+            "C" | "c" => Some(Attestation::C),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attestation::None => "",
+            Attestation::A => "A",
+            Attestation::B => "B",
+            Attestation::C => "C",
+        }
+    }
+}
+
+/// One call to check. Only `b_number` is required.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Call {
+    pub call_id: CompactString,
+    /// The CLI as presented (From user part).
+    pub a_number: CompactString,
+    pub b_number: CompactString,
+    /// Event time in ms since the epoch; None means now.
+    pub time_ms: Option<i64>,
+    pub source_ip: Option<std::net::IpAddr>,
+    pub trunk: Option<CompactString>,
+    /// P-Asserted-Identity user part.
+    pub pai: Option<CompactString>,
+    pub attestation: Attestation,
+}
+
+/// A field of a call that was refused, and why. Nothing is recorded for a
+/// refused call.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct InputError {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+impl InputError {
+    pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
+        InputError { field, reason: reason.into() }
+    }
+}
+
+fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), InputError> {
+    if value.len() > max {
+        Err(InputError::new(field, format!("longer than {max} bytes")))
+    } else if value.chars().any(|c| c.is_control()) {
+        Err(InputError::new(field, "contains control characters"))
+    } else {
+        Ok(())
+    }
+}
+
+impl Call {
+    /// A call with the three facts every switch has.
+    pub fn new(call_id: &str, a_number: &str, b_number: &str) -> Call {
+        Call { call_id: call_id.into(), a_number: a_number.into(), b_number: b_number.into(), ..Call::default() }
+    }
+
+    pub fn at(mut self, time_ms: i64) -> Call {
+        self.time_ms = Some(time_ms);
+        self
+    }
+
+    /// Refuses calls the engine must not record: missing B-number, oversized
+    /// or control-character fields, times before 1970 or past year 9999.
+    pub fn validate(&self) -> Result<(), InputError> {
+        if self.b_number.trim().is_empty() {
+            return Err(InputError::new("b_number", "is required"));
+        }
+        check_len("b_number", &self.b_number, MAX_NUMBER_LEN)?;
+        check_len("a_number", &self.a_number, MAX_NUMBER_LEN)?;
+        check_len("call_id", &self.call_id, MAX_CALL_ID_LEN)?;
+        if let Some(t) = &self.trunk {
+            check_len("trunk", t, MAX_TRUNK_LEN)?;
+        }
+        if let Some(p) = &self.pai {
+            check_len("pai", p, MAX_NUMBER_LEN)?;
+        }
+        if let Some(t) = self.time_ms {
+            if !(0..=253_402_300_799_999).contains(&t) {
+                return Err(InputError::new("timestamp", "out of range"));
+            }
+        }
+        Ok(())
+    }
+}

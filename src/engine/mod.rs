@@ -1,0 +1,495 @@
+//! The detection engine: one call in, one verdict out.
+//!
+//! The engine never does I/O itself. [`Engine::prepare`] validates and
+//! normalises a call, applies the list and per-call rules, and writes down the
+//! window updates the call needs as one [`StoreRequest`]. A store applies it
+//! (in memory, or in one round trip to Redis) and [`Engine::conclude`] turns the
+//! answer — or the store's failure — into a [`Verdict`]. [`Engine::check`] does
+//! the three steps with a synchronous store; `acm serve` runs the middle step
+//! asynchronously. Keeping the algorithm apart from where state lives is what
+//! lets every store share one rule test suite.
+
+pub mod call;
+pub mod lists;
+pub mod verdict;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use compact_str::{CompactString, ToCompactString};
+use smallvec::SmallVec;
+
+use crate::clock::Clock;
+use crate::config::{Config, ConfigError, Mode};
+use crate::number::{NumberingPlan, E164};
+use crate::store::{AlertState, BlockEntry, StoreAnswer, StoreError, StoreRequest, WindowOp, WindowStore};
+pub use call::{Attestation, Call, InputError};
+use lists::{prefix_key, Lists, NameSet, NetSet, NumberSet};
+pub use verdict::{Action, Alert, Evidence, Reason, Reasons, Verdict, WindowRule};
+
+/// A window rule ready to run: its action, threshold, window and cooldown.
+#[derive(Debug, Clone, Copy)]
+pub struct WindowParams {
+    pub action: Option<Action>,
+    pub threshold: u32,
+    pub window_ms: i64,
+    pub cooldown_ms: i64,
+}
+
+/// A configuration compiled for the hot path.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub mode: Mode,
+    pub plan: NumberingPlan,
+    pub lists: Lists,
+    pub distinct_callers: WindowParams,
+    pub cli_velocity: WindowParams,
+    pub cli_rotation: WindowParams,
+    pub intl_ingress: WindowParams,
+    pub intl_trunks: NameSet,
+    pub intl_sources: NetSet,
+    /// `+`-form prefixes of home CLIs; empty means the whole country code.
+    pub home_cli_prefixes: Vec<CompactString>,
+    pub invalid_cli_action: Option<Action>,
+    pub invalid_prefixes: NumberSet,
+    pub auto_block_ms: Option<i64>,
+}
+
+impl EngineConfig {
+    pub fn from_config(cfg: &Config) -> Result<EngineConfig, ConfigError> {
+        cfg.validate()?;
+        let n = &cfg.numbering;
+        let mut intl: Vec<CompactString> = n.international_prefixes.iter().map(|p| p.as_str().into()).collect();
+        intl.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        let plan = NumberingPlan {
+            country_code: n.country_code.as_str().into(),
+            national_prefix: n.national_prefix.as_str().into(),
+            international_prefixes: intl,
+            national_number_lengths: n.national_number_lengths.clone(),
+        };
+        let cooldown = cfg.alerts.cooldown_ms as i64;
+        let w = |r: &crate::config::WindowRuleConfig| WindowParams {
+            action: r.action.action(),
+            threshold: r.threshold,
+            window_ms: r.window_ms as i64,
+            cooldown_ms: r.cooldown_ms.map(|c| c as i64).unwrap_or(cooldown),
+        };
+        let il = &cfg.rules.intl_ingress_local_cli;
+        let ic = &cfg.rules.invalid_cli;
+        let mut invalid: Vec<String> = Vec::new();
+        for p in ic.barred_prefixes.iter().chain(&ic.unallocated_prefixes) {
+            invalid.push(if p.ends_with('*') { p.clone() } else { format!("{p}*") });
+        }
+        Ok(EngineConfig {
+            mode: cfg.mode,
+            lists: Lists::new(&plan, &cfg.lists),
+            distinct_callers: w(&cfg.rules.distinct_callers),
+            cli_velocity: w(&cfg.rules.cli_velocity),
+            cli_rotation: w(&cfg.rules.cli_rotation),
+            intl_ingress: WindowParams {
+                action: il.action.action(),
+                threshold: 1,
+                window_ms: il.window_ms as i64,
+                cooldown_ms: il.cooldown_ms.map(|c| c as i64).unwrap_or(cooldown),
+            },
+            intl_trunks: NameSet::new(&il.trunks),
+            intl_sources: NetSet::new(&il.sources),
+            home_cli_prefixes: il
+                .home_cli_prefixes
+                .iter()
+                .map(|p| prefix_key(&plan, p.strip_suffix('*').unwrap_or(p)))
+                .collect(),
+            invalid_cli_action: ic.action.action(),
+            invalid_prefixes: NumberSet::new(&plan, &invalid),
+            auto_block_ms: cfg.auto_block.enabled.then_some(cfg.auto_block.duration_ms as i64),
+            plan,
+        })
+    }
+
+    fn params(&self, rule: WindowRule) -> &WindowParams {
+        match rule {
+            WindowRule::DistinctCallers => &self.distinct_callers,
+            WindowRule::CliVelocity => &self.cli_velocity,
+            WindowRule::CliRotation => &self.cli_rotation,
+            WindowRule::IntlIngressLocalCli => &self.intl_ingress,
+        }
+    }
+
+    fn is_home_cli(&self, n: &E164) -> bool {
+        if !n.starts_with(&self.plan.country_code) {
+            return false;
+        }
+        if self.home_cli_prefixes.is_empty() {
+            return true;
+        }
+        let plus = n.to_plus();
+        self.home_cli_prefixes.iter().any(|p| plus.starts_with(p.as_str()))
+    }
+}
+
+/// Counters of the engine, read by `/metrics` and the Kamailio RPC.
+#[derive(Debug, Default)]
+pub struct EngineStats {
+    pub checks: AtomicU64,
+    pub bad_input: AtomicU64,
+    pub actions: [AtomicU64; 3],
+    pub reasons: [AtomicU64; Reason::ALL.len()],
+    pub alerts: [AtomicU64; WindowRule::ALL.len()],
+    pub store_errors: AtomicU64,
+}
+
+impl EngineStats {
+    pub fn action_count(&self, a: Action) -> u64 {
+        self.actions[a as usize].load(Ordering::Relaxed)
+    }
+    pub fn reason_count(&self, r: Reason) -> u64 {
+        self.reasons[r as usize].load(Ordering::Relaxed)
+    }
+    pub fn alert_count(&self, r: WindowRule) -> u64 {
+        self.alerts[r.index()].load(Ordering::Relaxed)
+    }
+    /// Counts a verdict produced outside `conclude` (fail-open answers at the C ABI).
+    pub fn record(&self, v: &Verdict) {
+        self.checks.fetch_add(1, Ordering::Relaxed);
+        self.actions[v.action as usize].fetch_add(1, Ordering::Relaxed);
+        for r in v.reasons.iter() {
+            self.reasons[r as usize].fetch_add(1, Ordering::Relaxed);
+        }
+        for a in &v.new_alerts {
+            self.alerts[a.rule.index()].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A call after the per-call rules, waiting for its window answers.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    cfg: Arc<EngineConfig>,
+    /// What the store must do for this call; empty when nothing is windowed.
+    pub request: StoreRequest,
+    rules: SmallVec<[WindowRule; 4]>,
+    verdict: Verdict,
+    /// A static (list or per-call) rule fired with this action.
+    static_action: Option<Action>,
+}
+
+impl Prepared {
+    /// True when the call needs no store at all (denied, or no window rule applies).
+    pub fn store_free(&self) -> bool {
+        self.request.windows.is_empty() && self.request.block_lookup.is_none()
+    }
+}
+
+/// The engine. Cheap to share: `Arc<Engine>` across threads.
+pub struct Engine {
+    cfg: ArcSwap<EngineConfig>,
+    clock: Arc<dyn Clock>,
+    stats: EngineStats,
+}
+
+/// FNV-1a: a tiny hash that is stable across processes, builds and versions,
+/// used where two nodes must derive the same value (alert ids, call-id members).
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// `dc-<event ms in hex>-<key hash>`: deterministic, so a replayed attack gets
+/// the id the live one got, and two nodes racing to raise it agree.
+fn alert_id(rule: WindowRule, time_ms: i64, key: &str) -> CompactString {
+    use std::fmt::Write;
+    let mut s = CompactString::default();
+    let _ = write!(s, "{}-{:x}-{:08x}", rule.tag(), time_ms, stable_hash(key.as_bytes()) as u32);
+    s
+}
+
+impl Engine {
+    pub fn new(cfg: EngineConfig, clock: Arc<dyn Clock>) -> Engine {
+        Engine { cfg: ArcSwap::from_pointee(cfg), clock, stats: EngineStats::default() }
+    }
+
+    pub fn from_config(cfg: &Config, clock: Arc<dyn Clock>) -> Result<Engine, ConfigError> {
+        Ok(Engine::new(EngineConfig::from_config(cfg)?, clock))
+    }
+
+    /// Swaps in a new configuration; checks in flight finish on the old one.
+    pub fn reload(&self, cfg: EngineConfig) {
+        self.cfg.store(Arc::new(cfg));
+    }
+
+    pub fn config(&self) -> Arc<EngineConfig> {
+        self.cfg.load_full()
+    }
+
+    pub fn stats(&self) -> &EngineStats {
+        &self.stats
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Validates the call, applies lists and per-call rules, and plans the
+    /// window updates. A refused call changes no state and counts as bad input.
+    pub fn prepare(&self, call: &Call) -> Result<Prepared, InputError> {
+        if let Err(e) = call.validate() {
+            self.stats.bad_input.fetch_add(1, Ordering::Relaxed);
+            return Err(e);
+        }
+        let cfg = self.cfg.load_full();
+        let t = call.time_ms.unwrap_or_else(|| self.clock.now_ms());
+        let b_key = cfg.plan.key_of(&call.b_number);
+
+        // The CLI: the From user, or the PAI when From is withheld.
+        let withheld = call.a_number.trim().is_empty() || call.a_number.eq_ignore_ascii_case("anonymous");
+        let cli_raw: &str = match (&call.pai, withheld) {
+            (Some(p), true) if !p.trim().is_empty() => p,
+            _ => &call.a_number,
+        };
+        let cli = cfg.plan.normalise(cli_raw);
+        let a_key = match &cli {
+            Ok(n) => n.to_plus(),
+            Err(_) => cfg.plan.key_of(cli_raw),
+        };
+        let call_id: CompactString = if call.call_id.is_empty() {
+            let mut seed = Vec::with_capacity(64);
+            seed.extend_from_slice(a_key.as_bytes());
+            seed.extend_from_slice(b_key.as_bytes());
+            seed.extend_from_slice(&t.to_le_bytes());
+            format!("gen-{:016x}", stable_hash(&seed)).into()
+        } else {
+            call.call_id.clone()
+        };
+        let trunk = call.trunk.as_deref().filter(|t| !t.is_empty());
+        let source_key: Option<CompactString> = match (trunk, call.source_ip) {
+            (Some(t), _) => Some(compact_str::format_compact!("trunk:{t}")),
+            (None, Some(ip)) => Some(ip.to_compact_string()),
+            (None, None) => None,
+        };
+
+        let mut verdict = Verdict {
+            action: Action::Allow,
+            reasons: Reasons::default(),
+            alert_id: None,
+            new_alerts: Vec::new(),
+            distinct_callers: 0,
+            cli_calls: 0,
+            rotation_clis: 0,
+            time_ms: t,
+            a_number: a_key.clone(),
+            b_number: b_key.clone(),
+        };
+        let lists = &cfg.lists;
+
+        // Deny lists end the check: no window is touched.
+        if lists.deny_a.contains(&a_key) || lists.source_denied(call.source_ip, trunk) {
+            verdict.reasons.insert(Reason::Denylist);
+            return Ok(Prepared {
+                cfg: cfg.clone(),
+                request: StoreRequest::default(),
+                rules: SmallVec::new(),
+                verdict,
+                static_action: Some(Action::Block),
+            });
+        }
+        let a_allowed = lists.allow_a.contains(&a_key);
+        let b_allowed = lists.allow_b.contains(&b_key);
+        let source_allowed = lists.source_allowed(call.source_ip, trunk);
+        if a_allowed || b_allowed || source_allowed {
+            verdict.reasons.insert(Reason::Allowlist);
+        }
+        let mut static_action: Option<Action> = None;
+        let mut fire = |v: &mut Verdict, action: Option<Action>, reason: Reason| {
+            if let Some(a) = action {
+                v.reasons.insert(reason);
+                static_action = static_action.max(Some(a));
+            }
+        };
+
+        // invalid_cli: not a plausible E.164 number, or a barred/unallocated range.
+        if !a_allowed {
+            let invalid = match &cli {
+                Err(_) => true,
+                Ok(_) => cfg.invalid_prefixes.contains(&a_key),
+            };
+            if invalid {
+                fire(&mut verdict, cfg.invalid_cli_action, Reason::InvalidCli);
+            }
+        }
+
+        let evidence = Evidence {
+            time_ms: t,
+            call_id: call_id.clone(),
+            a_number: a_key.clone(),
+            b_number: b_key.clone(),
+            source: source_key.clone().unwrap_or_default(),
+        };
+        let mut ops: SmallVec<[WindowOp; 4]> = SmallVec::new();
+        let mut rules: SmallVec<[WindowRule; 4]> = SmallVec::new();
+        let mut plan_op = |rule: WindowRule, key: CompactString, member: CompactString| {
+            let p = cfg.params(rule);
+            ops.push(WindowOp {
+                rule,
+                alert_id: alert_id(rule, t, &key),
+                key,
+                member,
+                time_ms: t,
+                window_ms: p.window_ms,
+                threshold: p.threshold,
+                cooldown_ms: p.cooldown_ms,
+                evidence: evidence.clone(),
+            });
+            rules.push(rule);
+        };
+
+        // intl_ingress_local_cli: a home CLI (From or PAI) on an international ingress.
+        if cfg.intl_ingress.action.is_some() && !a_allowed && !source_allowed {
+            let intl = trunk.is_some_and(|t| cfg.intl_trunks.contains(t))
+                || call.source_ip.is_some_and(|ip| cfg.intl_sources.contains(ip));
+            let home = cli.as_ref().is_ok_and(|n| cfg.is_home_cli(n))
+                || call
+                    .pai
+                    .as_deref()
+                    .and_then(|p| cfg.plan.normalise(p).ok())
+                    .is_some_and(|n| cfg.is_home_cli(&n));
+            if intl && home {
+                fire(&mut verdict, cfg.intl_ingress.action, Reason::IntlIngressLocalCli);
+                if let Some(src) = &source_key {
+                    plan_op(WindowRule::IntlIngressLocalCli, src.clone(), a_key.clone());
+                }
+            }
+        }
+        if cfg.distinct_callers.action.is_some() && !b_allowed {
+            plan_op(WindowRule::DistinctCallers, b_key.clone(), a_key.clone());
+        }
+        if cfg.cli_velocity.action.is_some() && !a_allowed && cli.is_ok() {
+            let member = compact_str::format_compact!("{:016x}", stable_hash(call_id.as_bytes()));
+            plan_op(WindowRule::CliVelocity, a_key.clone(), member);
+        }
+        if cfg.cli_rotation.action.is_some() && !source_allowed {
+            if let Some(src) = &source_key {
+                plan_op(WindowRule::CliRotation, src.clone(), a_key.clone());
+            }
+        }
+        let mut request = StoreRequest { windows: ops, block_lookup: None };
+        if cfg.auto_block_ms.is_some() && !a_allowed {
+            request.block_lookup = Some((a_key, t));
+        }
+        Ok(Prepared { cfg: cfg.clone(), request, rules, verdict, static_action })
+    }
+
+    /// Turns the store's answer (or its failure) into the verdict.
+    pub fn conclude(&self, p: Prepared, answer: Result<StoreAnswer, StoreError>) -> Verdict {
+        let Prepared { cfg, rules, mut verdict, static_action, .. } = p;
+        let mut action = static_action.unwrap_or(Action::Allow);
+        match answer {
+            Err(_) => {
+                self.stats.store_errors.fetch_add(1, Ordering::Relaxed);
+                verdict.reasons.insert(Reason::StoreUnavailable);
+            }
+            Ok(ans) => {
+                for (rule, out) in rules.iter().zip(ans.windows) {
+                    let params = cfg.params(*rule);
+                    match rule {
+                        WindowRule::DistinctCallers => verdict.distinct_callers = out.count,
+                        WindowRule::CliVelocity => verdict.cli_calls = out.count,
+                        WindowRule::CliRotation => verdict.rotation_clis = out.count,
+                        WindowRule::IntlIngressLocalCli => {}
+                    }
+                    if !out.tracked {
+                        verdict.reasons.insert(Reason::StoreCapacity);
+                    }
+                    if out.count < params.threshold {
+                        continue;
+                    }
+                    let rule_action = params.action.unwrap_or(Action::Flag);
+                    action = action.max(rule_action);
+                    verdict.reasons.insert(rule.reason());
+                    match out.alert {
+                        AlertState::None => {}
+                        AlertState::Active(id) => {
+                            verdict.alert_id.get_or_insert(id);
+                        }
+                        AlertState::Raised(id) => {
+                            verdict.alert_id.get_or_insert(id.clone());
+                            let key = match rule {
+                                WindowRule::DistinctCallers => verdict.b_number.clone(),
+                                WindowRule::CliVelocity => verdict.a_number.clone(),
+                                _ => out.evidence.last().map(|e| e.source.clone()).unwrap_or_default(),
+                            };
+                            verdict.new_alerts.push(Alert {
+                                id,
+                                rule: *rule,
+                                key,
+                                action: rule_action,
+                                raised_at_ms: verdict.time_ms,
+                                window_ms: params.window_ms.min(u32::MAX as i64) as u32,
+                                threshold: params.threshold,
+                                count: out.count,
+                                evidence: out.evidence,
+                            });
+                        }
+                    }
+                }
+                if let Some(b) = ans.blocked {
+                    action = Action::Block;
+                    verdict.reasons.insert(Reason::AutoBlock);
+                    verdict.alert_id.get_or_insert(b.alert_id);
+                }
+            }
+        }
+        if action == Action::Block && cfg.mode == Mode::Monitor {
+            action = Action::Flag;
+            verdict.reasons.insert(Reason::MonitorOnly);
+        }
+        verdict.action = action;
+        self.stats.record(&verdict);
+        verdict
+    }
+
+    /// The auto-blocks a verdict asks for: the A-numbers of each new blocking alert.
+    pub fn blocks_for(&self, v: &Verdict) -> Vec<BlockEntry> {
+        let cfg = self.cfg.load();
+        let Some(ms) = cfg.auto_block_ms else { return Vec::new() };
+        let mut out = Vec::new();
+        for alert in v.new_alerts.iter().filter(|a| a.action == Action::Block) {
+            let mut numbers: Vec<&CompactString> = alert.evidence.iter().map(|e| &e.a_number).collect();
+            numbers.sort();
+            numbers.dedup();
+            for n in numbers {
+                if cfg.lists.allow_a.contains(n) {
+                    continue;
+                }
+                out.push(BlockEntry {
+                    number: n.clone(),
+                    until_ms: alert.raised_at_ms.saturating_add(ms),
+                    alert_id: alert.id.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Prepare, apply on a synchronous store, conclude, record auto-blocks.
+    pub fn check(&self, call: &Call, store: &dyn WindowStore) -> Result<Verdict, InputError> {
+        let p = self.prepare(call)?;
+        let answer = if p.store_free() { Ok(StoreAnswer::default()) } else { store.apply(&p.request) };
+        let v = self.conclude(p, answer);
+        if !v.new_alerts.is_empty() {
+            let blocks = self.blocks_for(&v);
+            if !blocks.is_empty() {
+                // Best effort: a failed block write leaves detection as it was.
+                let _ = store.add_blocks(&blocks);
+            }
+        }
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,267 @@
+//! Phone-number normalisation to E.164 for one home country.
+//!
+//! Runs on every call, so it is a few byte loops rather than a full numbering
+//! plan library: it strips SIP/tel decoration and visual separators, resolves
+//! the international and national prefixes of the home country, and checks the
+//! length. For Nigeria `08031234567`, `2348031234567`, `+2348031234567` and
+//! `002348031234567` all become `+2348031234567`.
+
+use compact_str::CompactString;
+
+/// How numbers are written in the home country.
+#[derive(Debug, Clone)]
+pub struct NumberingPlan {
+    /// Country calling code, digits only ("234").
+    pub country_code: CompactString,
+    /// Trunk prefix of national numbers ("0"); empty if none.
+    pub national_prefix: CompactString,
+    /// International call prefixes, tried longest first ("009", "00").
+    pub international_prefixes: Vec<CompactString>,
+    /// Allowed lengths of a national significant number (after the trunk prefix).
+    pub national_number_lengths: Vec<u8>,
+}
+
+impl NumberingPlan {
+    pub fn nigeria() -> Self {
+        NumberingPlan {
+            country_code: "234".into(),
+            national_prefix: "0".into(),
+            international_prefixes: vec!["009".into(), "00".into()],
+            national_number_lengths: vec![8, 10],
+        }
+    }
+}
+
+/// Shortest and longest plausible international numbers, country code included
+/// (E.164 allows at most 15 digits; the shortest in service have 7).
+pub const MIN_E164_DIGITS: usize = 7;
+pub const MAX_E164_DIGITS: usize = 15;
+
+/// A number in E.164 form, kept as its digits without the `+`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct E164 {
+    digits: CompactString,
+}
+
+impl E164 {
+    pub fn digits(&self) -> &str {
+        &self.digits
+    }
+    /// `+` followed by the digits.
+    pub fn to_plus(&self) -> CompactString {
+        let mut s = CompactString::with_capacity(self.digits.len() + 1);
+        s.push('+');
+        s.push_str(&self.digits);
+        s
+    }
+    pub fn starts_with(&self, prefix_digits: &str) -> bool {
+        self.digits.starts_with(prefix_digits)
+    }
+}
+
+/// Why a number could not be read as E.164.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberProblem {
+    Empty,
+    NotDigits,
+    TooShort,
+    TooLong,
+    BadNationalLength,
+}
+
+impl NumberProblem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NumberProblem::Empty => "empty",
+            NumberProblem::NotDigits => "not digits",
+            NumberProblem::TooShort => "too short",
+            NumberProblem::TooLong => "too long",
+            NumberProblem::BadNationalLength => "wrong length for a national number",
+        }
+    }
+}
+
+/// Strips a `sip:`/`sips:`/`tel:` scheme, a `@host` part and `;params`.
+fn strip_uri(raw: &str) -> &str {
+    let mut s = raw.trim();
+    for scheme in ["sip:", "sips:", "tel:"] {
+        if s.len() >= scheme.len() && s[..scheme.len()].eq_ignore_ascii_case(scheme) {
+            s = &s[scheme.len()..];
+            break;
+        }
+    }
+    if let Some(at) = s.find('@') {
+        s = &s[..at];
+    }
+    if let Some(semi) = s.find(';') {
+        s = &s[..semi];
+    }
+    s
+}
+
+/// Collects the digits of `s` (and whether it began with `+`), skipping visual
+/// separators. Returns None if any other character appears.
+fn digits_of(s: &str) -> Option<(bool, CompactString)> {
+    let mut plus = false;
+    let mut out = CompactString::default();
+    for (i, c) in s.chars().enumerate() {
+        match c {
+            '0'..='9' => out.push(c),
+            '+' if i == 0 => plus = true,
+            ' ' | '-' | '.' | '(' | ')' | '/' => {}
+            _ => return None,
+        }
+    }
+    Some((plus, out))
+}
+
+impl NumberingPlan {
+    /// Normalises `raw` to E.164 or says why it cannot.
+    pub fn normalise(&self, raw: &str) -> Result<E164, NumberProblem> {
+        let s = strip_uri(raw);
+        if s.is_empty() {
+            return Err(NumberProblem::Empty);
+        }
+        let (plus, digits) = digits_of(s).ok_or(NumberProblem::NotDigits)?;
+        if digits.is_empty() {
+            return Err(NumberProblem::NotDigits);
+        }
+        let international: &str = if plus {
+            &digits
+        } else if let Some(p) = self
+            .international_prefixes
+            .iter()
+            .find(|p| !p.is_empty() && digits.starts_with(p.as_str()))
+        {
+            &digits[p.len()..]
+        } else if !self.national_prefix.is_empty() && digits.starts_with(self.national_prefix.as_str()) {
+            return self.national(&digits[self.national_prefix.len()..]);
+        } else if digits.starts_with(self.country_code.as_str())
+            && self.national_number_lengths.contains(&((digits.len() - self.country_code.len()) as u8))
+        {
+            &digits
+        } else if self.national_prefix.is_empty() && self.national_number_lengths.contains(&(digits.len() as u8)) {
+            return self.national(&digits);
+        } else {
+            // Digits alone, no prefix: read as international without the `+`.
+            &digits
+        };
+        Self::check_length(international)?;
+        if international.starts_with('0') {
+            return Err(NumberProblem::NotDigits);
+        }
+        // A home-country number must also have a national length that exists.
+        if let Some(nsn) = international.strip_prefix(self.country_code.as_str()) {
+            if !self.national_number_lengths.is_empty() && !self.national_number_lengths.contains(&(nsn.len() as u8)) {
+                return Err(NumberProblem::BadNationalLength);
+            }
+        }
+        Ok(E164 { digits: international.into() })
+    }
+
+    fn national(&self, nsn: &str) -> Result<E164, NumberProblem> {
+        if nsn.is_empty() {
+            return Err(NumberProblem::TooShort);
+        }
+        if !self.national_number_lengths.is_empty() && !self.national_number_lengths.contains(&(nsn.len() as u8)) {
+            return Err(NumberProblem::BadNationalLength);
+        }
+        let mut d = CompactString::with_capacity(self.country_code.len() + nsn.len());
+        d.push_str(&self.country_code);
+        d.push_str(nsn);
+        Self::check_length(&d)?;
+        Ok(E164 { digits: d })
+    }
+
+    fn check_length(d: &str) -> Result<(), NumberProblem> {
+        if d.len() < MIN_E164_DIGITS {
+            Err(NumberProblem::TooShort)
+        } else if d.len() > MAX_E164_DIGITS {
+            Err(NumberProblem::TooLong)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Normalises a number used as a key (B-number, list entry): E.164 when
+    /// possible, otherwise its digits (short codes such as `112`), otherwise
+    /// the trimmed text itself.
+    pub fn key_of(&self, raw: &str) -> CompactString {
+        match self.normalise(raw) {
+            Ok(n) => n.to_plus(),
+            Err(_) => {
+                let s = strip_uri(raw);
+                match digits_of(s) {
+                    Some((plus, d)) if !d.is_empty() => {
+                        if plus {
+                            let mut k = CompactString::from("+");
+                            k.push_str(&d);
+                            k
+                        } else {
+                            d
+                        }
+                    }
+                    _ => s.into(),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nigerian_forms_are_one_number() {
+        let plan = NumberingPlan::nigeria();
+        for raw in [
+            "08031234567",
+            "2348031234567",
+            "+2348031234567",
+            "002348031234567",
+            "0092348031234567",
+            "sip:+2348031234567@10.0.0.1;user=phone",
+            "tel:+234-803-123-4567",
+            " +234 (803) 123 4567 ",
+        ] {
+            assert_eq!(plan.normalise(raw).unwrap().to_plus(), "+2348031234567", "{raw}");
+        }
+    }
+
+    #[test]
+    fn foreign_numbers_stay_foreign() {
+        let plan = NumberingPlan::nigeria();
+        assert_eq!(plan.normalise("+447911123456").unwrap().digits(), "447911123456");
+        assert_eq!(plan.normalise("00447911123456").unwrap().digits(), "447911123456");
+        assert_eq!(plan.normalise("447911123456").unwrap().digits(), "447911123456");
+    }
+
+    #[test]
+    fn fixed_line_national_length() {
+        let plan = NumberingPlan::nigeria();
+        assert_eq!(plan.normalise("012345678").unwrap().digits(), "23412345678");
+    }
+
+    #[test]
+    fn implausible_numbers_are_refused_with_a_reason() {
+        let plan = NumberingPlan::nigeria();
+        assert_eq!(plan.normalise(""), Err(NumberProblem::Empty));
+        assert_eq!(plan.normalise("anonymous"), Err(NumberProblem::NotDigits));
+        assert_eq!(plan.normalise("+111"), Err(NumberProblem::TooShort));
+        assert_eq!(plan.normalise("+1234567890123456"), Err(NumberProblem::TooLong));
+        assert_eq!(plan.normalise("0803123"), Err(NumberProblem::BadNationalLength));
+        assert_eq!(plan.normalise("+2348031234"), Err(NumberProblem::BadNationalLength));
+        assert_eq!(plan.normalise("12a45678"), Err(NumberProblem::NotDigits));
+        assert_eq!(plan.normalise("+"), Err(NumberProblem::NotDigits));
+    }
+
+    #[test]
+    fn keys_fall_back_to_digits_or_text() {
+        let plan = NumberingPlan::nigeria();
+        assert_eq!(plan.key_of("08031234567"), "+2348031234567");
+        assert_eq!(plan.key_of("112"), "112");
+        assert_eq!(plan.key_of("+234999"), "+234999");
+        assert_eq!(plan.key_of("anonymous"), "anonymous");
+    }
+}
