@@ -34,13 +34,21 @@ fn call(i: u32) -> CallRecord {
         pai: "+2348000000000".into(),
         attestation: ["", "A", "B", "C"][(i % 4) as usize].into(),
         action: [RecordAction::Allow, RecordAction::Flag, RecordAction::Block][(i % 3) as usize],
-        reasons: if i % 3 == 0 { vec![] } else { vec!["fan_in".into(), "national_cli_on_intl".into()] },
-        alert_id: if i % 3 == 0 { String::new() } else { format!("al-{}", i / 10) },
+        reasons: if i.is_multiple_of(3) {
+            vec![]
+        } else {
+            vec!["fan_in".into(), "national_cli_on_intl".into()]
+        },
+        alert_id: if i.is_multiple_of(3) {
+            String::new()
+        } else {
+            format!("al-{}", i / 10)
+        },
         distinct_callers: i % 11,
         cli_calls: i % 13,
         rotation_clis: i % 17,
         check_us: 40 + i % 100,
-        degraded: i % 50 == 0,
+        degraded: i.is_multiple_of(50),
         mode: "enforce".into(),
         node: "node-a".into(),
     }
@@ -73,7 +81,11 @@ fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
 }
 
 fn count(server: &ClickHouseServer, sql: &str) -> u64 {
-    server.query(sql).trim().parse().unwrap_or_else(|_| panic!("not a number from {sql}"))
+    server
+        .query(sql)
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number from {sql}"))
 }
 
 #[test]
@@ -98,10 +110,22 @@ fn writes_calls_and_alerts_and_reads_back_exact_rows() {
     assert_eq!(stats.queue_depth, 0);
 
     assert_eq!(count(&server, "SELECT count() FROM acm_test.calls"), 1000);
-    assert_eq!(count(&server, "SELECT uniqExact(call_id) FROM acm_test.calls"), 1000);
+    assert_eq!(
+        count(&server, "SELECT uniqExact(call_id) FROM acm_test.calls"),
+        1000
+    );
     assert_eq!(count(&server, "SELECT count() FROM acm_test.alerts"), 40);
-    assert_eq!(count(&server, "SELECT countIf(action = 'block') FROM acm_test.calls"), 333);
-    assert_eq!(count(&server, "SELECT sum(degraded) FROM acm_test.calls"), 20);
+    assert_eq!(
+        count(
+            &server,
+            "SELECT countIf(action = 'block') FROM acm_test.calls"
+        ),
+        333
+    );
+    assert_eq!(
+        count(&server, "SELECT sum(degraded) FROM acm_test.calls"),
+        20
+    );
 
     let row = server.query(
         "SELECT toString(event_date), toUnixTimestamp(event_time), event_time_ms, call_id, a_number, b_number, \
@@ -123,8 +147,20 @@ fn writes_calls_and_alerts_and_reads_back_exact_rows() {
          ['+2348000000001','+2348000000002']\t['call-3']\t['10.0.0.1']\tmonitor\tnode-a"
     );
     // The rollups saw every row.
-    assert_eq!(count(&server, "SELECT countMerge(calls) FROM acm_test.calls_by_target_hourly"), 1000);
-    assert_eq!(count(&server, "SELECT countMerge(calls) FROM acm_test.calls_daily"), 1000);
+    assert_eq!(
+        count(
+            &server,
+            "SELECT countMerge(calls) FROM acm_test.calls_by_target_hourly"
+        ),
+        1000
+    );
+    assert_eq!(
+        count(
+            &server,
+            "SELECT countMerge(calls) FROM acm_test.calls_daily"
+        ),
+        1000
+    );
 
     // After shutdown nothing is accepted, and that is counted.
     sink.submit(Event::Call(call(5000)));
@@ -139,12 +175,19 @@ fn schema_apply_twice_is_a_no_op() {
     let first = apply_schema(&cfg).unwrap();
     assert_eq!(first.applied, vec!["001_base", "002_rollups"]);
     assert!(first.server_version.starts_with(char::is_numeric));
-    let tables = server.query("SELECT name FROM system.tables WHERE database = 'acm_test' ORDER BY name FORMAT TSV");
+    let tables = server.query(
+        "SELECT name FROM system.tables WHERE database = 'acm_test' ORDER BY name FORMAT TSV",
+    );
     let second = apply_schema(&cfg).unwrap();
     assert!(second.applied.is_empty(), "{second}");
     assert_eq!(second.already_applied, vec!["001_base", "002_rollups"]);
-    assert_eq!(count(&server, "SELECT count() FROM acm_test.schema_migrations"), 2);
-    let again = server.query("SELECT name FROM system.tables WHERE database = 'acm_test' ORDER BY name FORMAT TSV");
+    assert_eq!(
+        count(&server, "SELECT count() FROM acm_test.schema_migrations"),
+        2
+    );
+    let again = server.query(
+        "SELECT name FROM system.tables WHERE database = 'acm_test' ORDER BY name FORMAT TSV",
+    );
     assert_eq!(tables, again);
     assert!(tables.contains("calls_by_source_hourly_mv"), "{tables}");
 }
@@ -160,7 +203,9 @@ fn an_outage_loses_nothing_and_duplicates_nothing() {
     for i in 0..300 {
         sink.submit(Event::Call(call(i)));
     }
-    wait_for("first inserts", Duration::from_secs(20), || pipeline.stats().inserted_calls == 300);
+    wait_for("first inserts", Duration::from_secs(20), || {
+        pipeline.stats().inserted_calls == 300
+    });
 
     server.stop();
     for i in 300..1300 {
@@ -187,15 +232,26 @@ fn an_outage_loses_nothing_and_duplicates_nothing() {
     let stats = pipeline.shutdown(Duration::from_secs(10));
     // New batches queue behind a non-empty spool (order is kept), so some of the last 200
     // may have gone through it too.
-    assert!((1010..=1210).contains(&stats.replayed_from_spool), "{stats:?}");
+    assert!(
+        (1010..=1210).contains(&stats.replayed_from_spool),
+        "{stats:?}"
+    );
     assert_eq!(stats.spool_bytes, 0);
-    assert_eq!(stats.dropped_spool_full + stats.dropped_corrupt + stats.dropped_queue_full, 0);
+    assert_eq!(
+        stats.dropped_spool_full + stats.dropped_corrupt + stats.dropped_queue_full,
+        0
+    );
     assert_eq!(count(&server, "SELECT count() FROM acm_test.calls"), 1500);
-    assert_eq!(count(&server, "SELECT uniqExact(call_id) FROM acm_test.calls"), 1500);
+    assert_eq!(
+        count(&server, "SELECT uniqExact(call_id) FROM acm_test.calls"),
+        1500
+    );
     assert_eq!(count(&server, "SELECT count() FROM acm_test.alerts"), 10);
-    assert!(std::fs::read_dir(spool.path())
+    assert!(std::fs::read_dir(spool.path()).unwrap().all(|e| !e
         .unwrap()
-        .all(|e| !e.unwrap().file_name().to_string_lossy().starts_with("seg-")));
+        .file_name()
+        .to_string_lossy()
+        .starts_with("seg-")));
 }
 
 #[test]
@@ -217,17 +273,25 @@ fn a_restarted_process_delivers_what_the_previous_one_spooled() {
     }
     server.start_again();
     let mut pipeline = Pipeline::start(cfg).unwrap();
-    wait_for("adopted spool", Duration::from_secs(30), || pipeline.stats().replayed_from_spool == 250);
+    wait_for("adopted spool", Duration::from_secs(30), || {
+        pipeline.stats().replayed_from_spool == 250
+    });
     pipeline.shutdown(Duration::from_secs(5));
     assert_eq!(count(&server, "SELECT count() FROM acm_test.calls"), 250);
-    assert_eq!(count(&server, "SELECT uniqExact(call_id) FROM acm_test.calls"), 250);
+    assert_eq!(
+        count(&server, "SELECT uniqExact(call_id) FROM acm_test.calls"),
+        250
+    );
 }
 
 #[test]
 fn a_full_spool_drops_and_counts() {
     let mut server = ClickHouseServer::start();
     let spool = tempfile::tempdir().unwrap();
-    let cfg = PipelineConfig { spool_max_bytes: 200_000, ..config(&server, spool.path()) };
+    let cfg = PipelineConfig {
+        spool_max_bytes: 200_000,
+        ..config(&server, spool.path())
+    };
     apply_schema(&cfg).unwrap();
     server.stop();
     let mut pipeline = Pipeline::start(cfg).unwrap();

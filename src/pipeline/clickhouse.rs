@@ -4,7 +4,7 @@
 use crate::pipeline::config::PipelineConfig;
 use crate::pipeline::rows::{AlertRow, CallRow};
 use crate::pipeline::spool::SpoolBatch;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{anyhow, Context, Result};
 use clickhouse::{Client, Compression};
 use std::time::Duration;
 
@@ -30,7 +30,9 @@ pub struct BatchWriter {
 
 impl BatchWriter {
     pub fn new(cfg: &PipelineConfig) -> BatchWriter {
-        BatchWriter { client: client(cfg, true) }
+        BatchWriter {
+            client: client(cfg, true),
+        }
     }
 
     /// One INSERT of the whole batch into its table; an error or a timeout fails the batch.

@@ -65,7 +65,10 @@ impl PipelineConfig {
     /// Checks values that would make the pipeline misbehave; the message names the field.
     pub fn validate(&self) -> anyhow::Result<()> {
         anyhow::ensure!(self.batch_size > 0, "clickhouse.batch_size must be > 0");
-        anyhow::ensure!(self.queue_capacity > 0, "clickhouse.queue_capacity must be > 0");
+        anyhow::ensure!(
+            self.queue_capacity > 0,
+            "clickhouse.queue_capacity must be > 0"
+        );
         anyhow::ensure!(
             is_identifier(&self.database),
             "clickhouse.database {:?} must be letters, digits and '_' (not starting with a digit)",
@@ -76,7 +79,10 @@ impl PipelineConfig {
             "clickhouse.url {:?} must be an http:// URL of ClickHouse's HTTP interface (port 8123 by default)",
             self.url
         );
-        anyhow::ensure!(self.retention_days > 0, "clickhouse.retention_days must be > 0");
+        anyhow::ensure!(
+            self.retention_days > 0,
+            "clickhouse.retention_days must be > 0"
+        );
         Ok(())
     }
 }
@@ -100,7 +106,10 @@ mod tests {
         assert_eq!(cfg.retention_days, 180);
         cfg.validate().unwrap();
         assert!(serde_json::from_str::<PipelineConfig>(r#"{"urll":"x"}"#).is_err());
-        let bad = PipelineConfig { database: "acm; DROP".into(), ..cfg };
+        let bad = PipelineConfig {
+            database: "acm; DROP".into(),
+            ..cfg
+        };
         assert!(bad.validate().is_err());
     }
 }

@@ -9,7 +9,7 @@ use crate::pipeline::record::{AlertRecord, CallRecord, Event};
 use crate::pipeline::sink::Shared;
 use crate::pipeline::spool::{AppendError, Spool, SpoolBatch};
 use crate::pipeline::stats::PipelineStats;
-use crossbeam_channel::{Receiver, select};
+use crossbeam_channel::{select, Receiver};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -82,7 +82,10 @@ impl Drainer {
                 default(wait) => {}
             }
             self.take_ready();
-            if self.oldest.is_some_and(|t| t.elapsed() >= self.flush_interval) {
+            if self
+                .oldest
+                .is_some_and(|t| t.elapsed() >= self.flush_interval)
+            {
                 self.flush_all();
             }
             self.replay(REPLAY_SLICE);
@@ -95,7 +98,9 @@ impl Drainer {
             wait = wait.min(self.flush_interval.saturating_sub(oldest.elapsed()));
         }
         if !self.spool.is_empty() {
-            let retry = self.retry_at.map_or(Duration::ZERO, |t| t.saturating_duration_since(Instant::now()));
+            let retry = self.retry_at.map_or(Duration::ZERO, |t| {
+                t.saturating_duration_since(Instant::now())
+            });
             wait = wait.min(retry);
         }
         wait
@@ -172,14 +177,16 @@ impl Drainer {
     /// Sends a batch to ClickHouse, or to the spool when that is not possible right now.
     fn deliver(&mut self, batch: SpoolBatch) {
         if !self.spool.is_empty() || self.backing_off() {
-            return self.to_spool(batch);
+            return self.spool_batch(batch);
         }
-        let Some(timeout) = self.timeout_now() else { return self.to_spool(batch) };
+        let Some(timeout) = self.timeout_now() else {
+            return self.spool_batch(batch);
+        };
         match self.runtime.block_on(self.writer.insert(&batch, timeout)) {
             Ok(()) => self.delivered(&batch),
             Err(e) => {
                 self.failed(&e);
-                self.to_spool(batch);
+                self.spool_batch(batch);
             }
         }
     }
@@ -189,7 +196,9 @@ impl Drainer {
         PipelineStats::add(&stats.batches, 1);
         match batch {
             SpoolBatch::Calls(rows) => PipelineStats::add(&stats.inserted_calls, rows.len() as u64),
-            SpoolBatch::Alerts(rows) => PipelineStats::add(&stats.inserted_alerts, rows.len() as u64),
+            SpoolBatch::Alerts(rows) => {
+                PipelineStats::add(&stats.inserted_alerts, rows.len() as u64)
+            }
         }
         self.backoff = BACKOFF_START;
         self.retry_at = None;
@@ -205,7 +214,7 @@ impl Drainer {
         self.backoff = (self.backoff * 2).min(BACKOFF_MAX);
     }
 
-    fn to_spool(&mut self, batch: SpoolBatch) {
+    fn spool_batch(&mut self, batch: SpoolBatch) {
         let stats = &self.shared.stats;
         match self.spool.append(&batch) {
             Ok(()) => {}
@@ -219,7 +228,10 @@ impl Drainer {
             }
             Err(AppendError::Io(e)) => {
                 PipelineStats::add(&stats.dropped_spool_error, batch.len() as u64);
-                self.log_limited(&format!("spool write failed, dropped {} events: {e:#}", batch.len()));
+                self.log_limited(&format!(
+                    "spool write failed, dropped {} events: {e:#}",
+                    batch.len()
+                ));
             }
         }
     }
@@ -237,11 +249,15 @@ impl Drainer {
                     break;
                 }
             };
-            let Some(timeout) = self.timeout_now() else { break };
+            let Some(timeout) = self.timeout_now() else {
+                break;
+            };
             match self.runtime.block_on(self.writer.insert(&batch, timeout)) {
                 Ok(()) => {
                     if let Err(e) = self.spool.ack() {
-                        self.log_limited(&format!("spool ack failed (batch may be sent twice): {e:#}"));
+                        self.log_limited(&format!(
+                            "spool ack failed (batch may be sent twice): {e:#}"
+                        ));
                     }
                     PipelineStats::add(&self.shared.stats.replayed_from_spool, batch.len() as u64);
                     self.delivered(&batch);
@@ -257,11 +273,16 @@ impl Drainer {
     /// Shutdown: everything queued goes to ClickHouse (or the spool once `timeout` is spent).
     fn finish(mut self, timeout: Duration) {
         self.deadline = Some(Instant::now() + timeout);
-        self.shared.closed.store(true, std::sync::atomic::Ordering::Release);
+        self.shared
+            .closed
+            .store(true, std::sync::atomic::Ordering::Release);
         loop {
             let before = self.calls.len() + self.alerts.len();
             self.take_ready();
-            if self.calls.len() + self.alerts.len() == before && self.rx.is_empty() && self.shared.overflow.is_empty() {
+            if self.calls.len() + self.alerts.len() == before
+                && self.rx.is_empty()
+                && self.shared.overflow.is_empty()
+            {
                 break;
             }
         }

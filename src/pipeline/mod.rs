@@ -17,14 +17,14 @@ pub mod stats;
 
 pub use config::PipelineConfig;
 pub use record::{AlertRecord, CallRecord, Event, RecordAction};
-pub use schema::{SchemaReport, apply_schema};
+pub use schema::{apply_schema, SchemaReport};
 pub use sink::EventSink;
 pub use stats::{PipelineStats, StatsSnapshot};
 
 pub(crate) use clickhouse::client;
 
 use anyhow::{Context, Result};
-use crossbeam_channel::{Sender, bounded};
+use crossbeam_channel::{bounded, Sender};
 use drainer::Drainer;
 use sink::Shared;
 use std::sync::Arc;
@@ -47,7 +47,11 @@ impl Pipeline {
             overflow_capacity: cfg.overflow_capacity() as u64,
             ..Shared::default()
         });
-        let spool = spool::Spool::open(&cfg.spool_dir, cfg.spool_max_bytes, Arc::clone(&shared.stats))?;
+        let spool = spool::Spool::open(
+            &cfg.spool_dir,
+            cfg.spool_max_bytes,
+            Arc::clone(&shared.stats),
+        )?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -60,7 +64,10 @@ impl Pipeline {
             .spawn(move || drainer.run())
             .context("cannot start the pipeline thread")?;
         Ok(Pipeline {
-            sink: EventSink { tx: Some(tx), shared },
+            sink: EventSink {
+                tx: Some(tx),
+                shared,
+            },
             stop: Some(stop_tx),
             thread: Some(thread),
         })
@@ -69,7 +76,10 @@ impl Pipeline {
     /// No ClickHouse configured: events are counted (`discarded_disabled`) and discarded.
     pub fn disabled() -> Pipeline {
         Pipeline {
-            sink: EventSink { tx: None, shared: Arc::new(Shared::default()) },
+            sink: EventSink {
+                tx: None,
+                shared: Arc::new(Shared::default()),
+            },
             stop: None,
             thread: None,
         }
@@ -99,7 +109,11 @@ impl Pipeline {
         // Whatever raced into the overflow list after the final drain is counted, not hidden.
         while self.sink.shared.pop_overflow().is_some() {
             PipelineStats::add(&self.sink.shared.stats.dropped_closed, 1);
-            self.sink.shared.stats.enqueued.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            self.sink
+                .shared
+                .stats
+                .enqueued
+                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
         }
         self.stats()
     }

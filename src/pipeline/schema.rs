@@ -2,16 +2,24 @@
 //! `schema_migrations`; `apply` is idempotent. Retention TTL is set only on servers that know
 //! the TTL clause (19.6 and later); on older ones (Debian's 18.16) it is reported as skipped.
 
-use crate::pipeline::config::PipelineConfig;
 use crate::pipeline::client;
+use crate::pipeline::config::PipelineConfig;
 use anyhow::{Context, Result};
 use clickhouse::Client;
 use std::fmt;
 
 /// (version, name, SQL) of every migration, in order.
 pub const MIGRATIONS: &[(u32, &str, &str)] = &[
-    (1, "001_base", include_str!("../../sql/migrations/001_base.sql")),
-    (2, "002_rollups", include_str!("../../sql/migrations/002_rollups.sql")),
+    (
+        1,
+        "001_base",
+        include_str!("../../sql/migrations/001_base.sql"),
+    ),
+    (
+        2,
+        "002_rollups",
+        include_str!("../../sql/migrations/002_rollups.sql"),
+    ),
 ];
 
 /// Tables that get a retention TTL, with their date column.
@@ -35,9 +43,16 @@ impl ServerVersion {
     pub fn parse(text: &str) -> Result<ServerVersion> {
         let mut parts = text.trim().split('.');
         let mut next = || -> Result<u32> {
-            Ok(parts.next().context("short version")?.parse().context("non-numeric version")?)
+            parts
+                .next()
+                .context("short version")?
+                .parse()
+                .context("non-numeric version")
         };
-        Ok(ServerVersion { major: next()?, minor: next()? })
+        Ok(ServerVersion {
+            major: next()?,
+            minor: next()?,
+        })
     }
 
     pub fn supports_ttl(self) -> bool {
@@ -59,7 +74,11 @@ pub struct SchemaReport {
 
 impl fmt::Display for SchemaReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "ClickHouse {} at {}, database {}", self.server_version, self.url, self.database)?;
+        writeln!(
+            f,
+            "ClickHouse {} at {}, database {}",
+            self.server_version, self.url, self.database
+        )?;
         for name in &self.applied {
             writeln!(f, "  applied  {name}")?;
         }
@@ -81,13 +100,22 @@ pub fn statements(sql: &str, database: &str) -> Vec<String> {
         .collect::<Vec<_>>()
         .join("\n")
         .replace("{db}", database);
-    text.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    text.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Reads `SELECT version()`; the error says how to reach or start ClickHouse.
 pub async fn server_version(client: &Client, url: &str) -> Result<String> {
-    let mut cursor = client.query_raw("SELECT version()").fetch_bytes("TabSeparated")?;
-    let body = cursor.collect().await.map_err(|e| unreachable_error(url, e))?;
+    let mut cursor = client
+        .query_raw("SELECT version()")
+        .fetch_bytes("TabSeparated")?;
+    let body = cursor
+        .collect()
+        .await
+        .map_err(|e| unreachable_error(url, e))?;
     Ok(String::from_utf8_lossy(&body).trim().to_string())
 }
 
@@ -136,7 +164,9 @@ pub async fn apply(cfg: &PipelineConfig) -> Result<SchemaReport> {
             continue;
         }
         for statement in statements(sql, db) {
-            execute(&server, &statement).await.with_context(|| format!("migration {name} failed"))?;
+            execute(&server, &statement)
+                .await
+                .with_context(|| format!("migration {name} failed"))?;
         }
         execute(
             &server,
@@ -150,31 +180,58 @@ pub async fn apply(cfg: &PipelineConfig) -> Result<SchemaReport> {
 }
 
 async fn execute(client: &Client, sql: &str) -> Result<()> {
-    client.query_raw(sql).execute().await.with_context(|| format!("ClickHouse refused: {sql}"))
+    client
+        .query_raw(sql)
+        .execute()
+        .await
+        .with_context(|| format!("ClickHouse refused: {sql}"))
 }
 
 async fn applied_versions(client: &Client, db: &str) -> Result<Vec<u32>> {
-    let text = fetch_text(client, &format!("SELECT DISTINCT version FROM {db}.schema_migrations")).await?;
+    let text = fetch_text(
+        client,
+        &format!("SELECT DISTINCT version FROM {db}.schema_migrations"),
+    )
+    .await?;
     Ok(text.lines().filter_map(|l| l.trim().parse().ok()).collect())
 }
 
 async fn fetch_text(client: &Client, sql: &str) -> Result<String> {
     let mut cursor = client.query_raw(sql).fetch_bytes("TabSeparated")?;
-    let body = cursor.collect().await.with_context(|| format!("ClickHouse refused: {sql}"))?;
+    let body = cursor
+        .collect()
+        .await
+        .with_context(|| format!("ClickHouse refused: {sql}"))?;
     Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 /// The `ALTER … MODIFY TTL` for one table, or None when its TTL already says `days`.
-pub fn retention_statement(db: &str, table: &str, column: &str, days: u32, create_query: &str) -> Option<String> {
+pub fn retention_statement(
+    db: &str,
+    table: &str,
+    column: &str,
+    days: u32,
+    create_query: &str,
+) -> Option<String> {
     let normalized = create_query.replace(' ', "");
-    let wanted = [format!("toIntervalDay({days})"), format!("INTERVAL{days}DAY")];
+    let wanted = [
+        format!("toIntervalDay({days})"),
+        format!("INTERVAL{days}DAY"),
+    ];
     if normalized.contains("TTL") && wanted.iter().any(|w| normalized.contains(w.as_str())) {
         return None;
     }
-    Some(format!("ALTER TABLE {db}.{table} MODIFY TTL {column} + INTERVAL {days} DAY"))
+    Some(format!(
+        "ALTER TABLE {db}.{table} MODIFY TTL {column} + INTERVAL {days} DAY"
+    ))
 }
 
-async fn apply_retention(client: &Client, db: &str, version: ServerVersion, days: u32) -> Result<Vec<String>> {
+async fn apply_retention(
+    client: &Client,
+    db: &str,
+    version: ServerVersion,
+    days: u32,
+) -> Result<Vec<String>> {
     let mut notes = Vec::new();
     for &(table, column) in TTL_TABLES {
         if !version.supports_ttl() {
@@ -227,11 +284,21 @@ mod tests {
     #[test]
     fn retention_only_when_different() {
         let with = "CREATE TABLE acm.calls (...) ENGINE = MergeTree TTL event_date + toIntervalDay(180) SETTINGS";
-        assert_eq!(retention_statement("acm", "calls", "event_date", 180, with), None);
+        assert_eq!(
+            retention_statement("acm", "calls", "event_date", 180, with),
+            None
+        );
         assert_eq!(
             retention_statement("acm", "calls", "event_date", 90, with).unwrap(),
             "ALTER TABLE acm.calls MODIFY TTL event_date + INTERVAL 90 DAY"
         );
-        assert!(retention_statement("acm", "calls", "event_date", 90, "CREATE TABLE x ENGINE = MergeTree").is_some());
+        assert!(retention_statement(
+            "acm",
+            "calls",
+            "event_date",
+            90,
+            "CREATE TABLE x ENGINE = MergeTree"
+        )
+        .is_some());
     }
 }

@@ -6,8 +6,8 @@ use crate::pipeline::record::Event;
 use crate::pipeline::stats::{PipelineStats, StatsSnapshot};
 use crossbeam_channel::{Sender, TrySendError};
 use crossbeam_queue::SegQueue;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// State shared by the sinks, the pipeline handle and the drainer thread.
 #[derive(Debug, Default)]
@@ -73,6 +73,8 @@ impl EventSink {
     }
 
     pub fn stats(&self) -> StatsSnapshot {
-        self.shared.stats.snapshot(self.tx.as_ref().map_or(0, |tx| tx.len()))
+        self.shared
+            .stats
+            .snapshot(self.tx.as_ref().map_or(0, |tx| tx.len()))
     }
 }

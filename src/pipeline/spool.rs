@@ -9,13 +9,13 @@
 
 use crate::pipeline::record::{AlertRecord, CallRecord};
 use crate::pipeline::stats::PipelineStats;
-use anyhow::{Context, Result, bail};
+use anyhow::{bail, Context, Result};
 use std::collections::VecDeque;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 const MAGIC: &[u8; 8] = b"ACMSPL01";
 const HEADER: u64 = 8;
@@ -124,11 +124,18 @@ impl Spool {
     pub fn open(dir: &Path, max_bytes: u64, stats: Arc<PipelineStats>) -> Result<Spool> {
         fs::create_dir_all(dir)
             .with_context(|| format!("cannot create spool directory {}", dir.display()))?;
-        let owner = format!("{}-{}", std::process::id(), INSTANCE.fetch_add(1, Ordering::Relaxed));
+        let owner = format!(
+            "{}-{}",
+            std::process::id(),
+            INSTANCE.fetch_add(1, Ordering::Relaxed)
+        );
         // Lock under a temporary name, then rename: others never see an unlocked live lock file.
         let tmp = dir.join(format!(".owner-{owner}.lock.tmp"));
-        let own_lock = File::create(&tmp).with_context(|| format!("cannot write in {}", dir.display()))?;
-        own_lock.try_lock().context("cannot lock own spool lock file")?;
+        let own_lock =
+            File::create(&tmp).with_context(|| format!("cannot write in {}", dir.display()))?;
+        own_lock
+            .try_lock()
+            .context("cannot lock own spool lock file")?;
         fs::rename(&tmp, dir.join(format!("owner-{owner}.lock")))?;
         let mut spool = Spool {
             dir: dir.to_path_buf(),
@@ -154,14 +161,20 @@ impl Spool {
             .filter_map(|e| e.ok())
             .filter_map(|e| {
                 let name = e.file_name().into_string().ok()?;
-                Some(name.strip_prefix("owner-")?.strip_suffix(".lock")?.to_string())
+                Some(
+                    name.strip_prefix("owner-")?
+                        .strip_suffix(".lock")?
+                        .to_string(),
+                )
             })
             .filter(|owner| *owner != self.owner)
             .collect();
         owners.sort();
         for owner in owners {
             let lock_path = self.dir.join(format!("owner-{owner}.lock"));
-            let Ok(lock) = File::open(&lock_path) else { continue };
+            let Ok(lock) = File::open(&lock_path) else {
+                continue;
+            };
             if lock.try_lock().is_err() {
                 continue; // alive, or being adopted by another process
             }
@@ -176,8 +189,16 @@ impl Spool {
                 let len = fs::metadata(&path)?.len();
                 let read_offset = read_ack(&path).unwrap_or(HEADER).min(len);
                 self.total_bytes += len - read_offset;
-                tracing::info!("spool: adopting {} ({} bytes pending)", path.display(), len - read_offset);
-                self.segments.push_back(Segment { path, read_offset, len });
+                tracing::info!(
+                    "spool: adopting {} ({} bytes pending)",
+                    path.display(),
+                    len - read_offset
+                );
+                self.segments.push_back(Segment {
+                    path,
+                    read_offset,
+                    len,
+                });
             }
             self.adopted.push((owner, lock));
         }
@@ -192,7 +213,10 @@ impl Spool {
         self.adopted.retain(|(owner, _)| {
             let prefix = segment_prefix(owner);
             let pending = segments.iter().any(|s| {
-                s.path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix))
+                s.path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&prefix))
             });
             if !pending {
                 let _ = fs::remove_file(dir.join(format!("owner-{owner}.lock")));
@@ -210,7 +234,9 @@ impl Spool {
     }
 
     fn publish_bytes(&self) {
-        self.stats.spool_bytes.store(self.total_bytes, Ordering::Relaxed);
+        self.stats
+            .spool_bytes
+            .store(self.total_bytes, Ordering::Relaxed);
     }
 
     /// Appends one batch as one record. Never blocks on anything but the local disk.
@@ -221,7 +247,9 @@ impl Spool {
             return Err(AppendError::Full);
         }
         let need_new = match (&self.writer, self.segments.back()) {
-            (Some(_), Some(active)) => active.len + record_len > self.segment_max && active.len > HEADER,
+            (Some(_), Some(active)) => {
+                active.len + record_len > self.segment_max && active.len > HEADER
+            }
             _ => true,
         };
         if need_new {
@@ -235,7 +263,9 @@ impl Spool {
         if let Err(e) = writer.file.write_all(&buf) {
             // A partial record may be on disk: its checksum will reject it; start afresh.
             self.writer = None;
-            return Err(AppendError::Io(anyhow::Error::new(e).context("spool write failed")));
+            return Err(AppendError::Io(
+                anyhow::Error::new(e).context("spool write failed"),
+            ));
         }
         let active = self.segments.back_mut().expect("active segment");
         active.len += record_len;
@@ -249,9 +279,11 @@ impl Spool {
         if let Some(writer) = self.writer.take() {
             let _ = writer.file.sync_data();
         }
-        let path = self
-            .dir
-            .join(format!("{}{:010}.spool", segment_prefix(&self.owner), self.next_seq));
+        let path = self.dir.join(format!(
+            "{}{:010}.spool",
+            segment_prefix(&self.owner),
+            self.next_seq
+        ));
         self.next_seq += 1;
         let mut file = OpenOptions::new()
             .create_new(true)
@@ -259,7 +291,11 @@ impl Spool {
             .open(&path)
             .with_context(|| format!("cannot create spool segment {}", path.display()))?;
         file.write_all(MAGIC)?;
-        self.segments.push_back(Segment { path, read_offset: HEADER, len: HEADER });
+        self.segments.push_back(Segment {
+            path,
+            read_offset: HEADER,
+            len: HEADER,
+        });
         self.writer = Some(Writer { file });
         Ok(())
     }
@@ -273,7 +309,9 @@ impl Spool {
     pub fn peek(&mut self) -> Result<Option<SpoolBatch>> {
         loop {
             self.peeked_len = None;
-            let Some(segment) = self.segments.front() else { return Ok(None) };
+            let Some(segment) = self.segments.front() else {
+                return Ok(None);
+            };
             if segment.read_offset >= segment.len {
                 if self.is_active(0) {
                     return Ok(None);
@@ -316,7 +354,9 @@ impl Spool {
 
     /// Marks the batch returned by the last `peek` as delivered (persisted in the `.ack` file).
     pub fn ack(&mut self) -> Result<()> {
-        let Some(record_len) = self.peeked_len.take() else { return Ok(()) };
+        let Some(record_len) = self.peeked_len.take() else {
+            return Ok(());
+        };
         let segment = self.segments.front_mut().expect("peeked segment");
         segment.read_offset += record_len;
         self.total_bytes -= record_len;
@@ -351,11 +391,14 @@ enum RecordError {
 }
 
 fn read_record(path: &Path, offset: u64, len: u64) -> Result<(Vec<u8>, u64), RecordError> {
-    let io = |e: std::io::Error| RecordError::Io(anyhow::Error::new(e).context(format!("reading {}", path.display())));
+    let io = |e: std::io::Error| {
+        RecordError::Io(anyhow::Error::new(e).context(format!("reading {}", path.display())))
+    };
     let mut file = File::open(path).map_err(io)?;
     if offset == HEADER {
         let mut magic = [0u8; 8];
-        file.read_exact(&mut magic).map_err(|_| RecordError::Corrupt("short header".into()))?;
+        file.read_exact(&mut magic)
+            .map_err(|_| RecordError::Corrupt("short header".into()))?;
         if &magic != MAGIC {
             return Err(RecordError::Corrupt("bad segment magic".into()));
         }
@@ -369,7 +412,9 @@ fn read_record(path: &Path, offset: u64, len: u64) -> Result<(Vec<u8>, u64), Rec
     let payload_len = u32::from_le_bytes(header[0..4].try_into().unwrap()) as u64;
     let crc = u32::from_le_bytes(header[4..8].try_into().unwrap());
     if payload_len > MAX_RECORD || payload_len > len - offset - RECORD_HEADER {
-        return Err(RecordError::Corrupt(format!("record length {payload_len} runs past the end")));
+        return Err(RecordError::Corrupt(format!(
+            "record length {payload_len} runs past the end"
+        )));
     }
     let mut payload = vec![0u8; payload_len as usize];
     file.read_exact(&mut payload).map_err(io)?;
@@ -380,7 +425,11 @@ fn read_record(path: &Path, offset: u64, len: u64) -> Result<(Vec<u8>, u64), Rec
 }
 
 fn read_ack(segment: &Path) -> Option<u64> {
-    fs::read_to_string(ack_path(segment)).ok()?.trim().parse().ok()
+    fs::read_to_string(ack_path(segment))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Write-then-rename, so a crash leaves either the old or the new offset.

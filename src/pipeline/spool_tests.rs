@@ -6,7 +6,11 @@ use crate::pipeline::record::CallRecord;
 fn calls(from: usize, n: usize) -> SpoolBatch {
     SpoolBatch::Calls(
         (from..from + n)
-            .map(|i| CallRecord { call_id: format!("c{i}"), event_time_ms: i as i64, ..CallRecord::default() })
+            .map(|i| CallRecord {
+                call_id: format!("c{i}"),
+                event_time_ms: i as i64,
+                ..CallRecord::default()
+            })
             .collect(),
     )
 }
@@ -90,7 +94,8 @@ fn torn_tail_is_counted_and_skipped() {
     let full = fs::read(&segment).unwrap();
     let one_record = (len - HEADER) / 2;
     let mut file = OpenOptions::new().append(true).open(&segment).unwrap();
-    file.write_all(&full[HEADER as usize..(HEADER + one_record / 2) as usize]).unwrap();
+    file.write_all(&full[HEADER as usize..(HEADER + one_record / 2) as usize])
+        .unwrap();
     drop(file);
     let (mut spool, stats) = open(dir.path(), 1 << 30);
     assert_eq!(drain(&mut spool), vec![calls(0, 3), calls(3, 3)]);
@@ -129,7 +134,10 @@ fn cap_refuses_new_batches() {
             Err(AppendError::Io(e)) => panic!("{e}"),
         }
     }
-    assert!(accepted > 0 && refused > 0, "accepted {accepted}, refused {refused}");
+    assert!(
+        accepted > 0 && refused > 0,
+        "accepted {accepted}, refused {refused}"
+    );
     assert!(spool.bytes() <= 4096);
     assert_eq!(drain(&mut spool).len(), accepted);
 }
@@ -148,7 +156,16 @@ fn live_owners_are_left_alone_and_dead_ones_adopted() {
     assert_eq!(drain(&mut other), vec![calls(9, 1)]);
     let locks = fs::read_dir(dir.path())
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".lock"))
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".lock")
+        })
         .count();
-    assert_eq!(locks, 2, "the dead owner's lock file is removed once delivered");
+    assert_eq!(
+        locks, 2,
+        "the dead owner's lock file is removed once delivered"
+    );
 }

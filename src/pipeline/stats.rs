@@ -84,22 +84,78 @@ impl StatsSnapshot {
     /// (name, help, value) for each counter, for a Prometheus exposition with an `acm_pipeline_` prefix.
     pub fn fields(&self) -> [(&'static str, &'static str, u64); 16] {
         [
-            ("enqueued_total", "events handed to the pipeline", self.enqueued),
-            ("overflowed_total", "events parked in the overflow list (queue full)", self.overflowed),
-            ("inserted_calls_total", "call rows inserted into ClickHouse", self.inserted_calls),
-            ("inserted_alerts_total", "alert rows inserted into ClickHouse", self.inserted_alerts),
+            (
+                "enqueued_total",
+                "events handed to the pipeline",
+                self.enqueued,
+            ),
+            (
+                "overflowed_total",
+                "events parked in the overflow list (queue full)",
+                self.overflowed,
+            ),
+            (
+                "inserted_calls_total",
+                "call rows inserted into ClickHouse",
+                self.inserted_calls,
+            ),
+            (
+                "inserted_alerts_total",
+                "alert rows inserted into ClickHouse",
+                self.inserted_alerts,
+            ),
             ("batches_total", "INSERTs that succeeded", self.batches),
-            ("insert_errors_total", "INSERTs that failed or timed out", self.insert_errors),
-            ("spooled_total", "events written to the on-disk spool", self.spooled),
+            (
+                "insert_errors_total",
+                "INSERTs that failed or timed out",
+                self.insert_errors,
+            ),
+            (
+                "spooled_total",
+                "events written to the on-disk spool",
+                self.spooled,
+            ),
             ("spool_bytes", "bytes held in the spool", self.spool_bytes),
-            ("replayed_from_spool_total", "events delivered from the spool", self.replayed_from_spool),
-            ("dropped_spool_full_total", "events dropped: spool at its cap", self.dropped_spool_full),
-            ("dropped_spool_error_total", "events dropped: spool write failed", self.dropped_spool_error),
-            ("dropped_corrupt_total", "spool records dropped: bad checksum or cut short", self.dropped_corrupt),
-            ("dropped_queue_full_total", "events dropped: queue and overflow full", self.dropped_queue_full),
-            ("dropped_closed_total", "events submitted after shutdown", self.dropped_closed),
-            ("discarded_disabled_total", "events discarded: no ClickHouse configured", self.discarded_disabled),
-            ("queue_depth", "events waiting for the drainer", self.queue_depth),
+            (
+                "replayed_from_spool_total",
+                "events delivered from the spool",
+                self.replayed_from_spool,
+            ),
+            (
+                "dropped_spool_full_total",
+                "events dropped: spool at its cap",
+                self.dropped_spool_full,
+            ),
+            (
+                "dropped_spool_error_total",
+                "events dropped: spool write failed",
+                self.dropped_spool_error,
+            ),
+            (
+                "dropped_corrupt_total",
+                "spool records dropped: bad checksum or cut short",
+                self.dropped_corrupt,
+            ),
+            (
+                "dropped_queue_full_total",
+                "events dropped: queue and overflow full",
+                self.dropped_queue_full,
+            ),
+            (
+                "dropped_closed_total",
+                "events submitted after shutdown",
+                self.dropped_closed,
+            ),
+            (
+                "discarded_disabled_total",
+                "events discarded: no ClickHouse configured",
+                self.discarded_disabled,
+            ),
+            (
+                "queue_depth",
+                "events waiting for the drainer",
+                self.queue_depth,
+            ),
         ]
     }
 }

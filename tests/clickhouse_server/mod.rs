@@ -15,14 +15,22 @@ pub struct ClickHouseServer {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn server_binary() -> String {
     if let Ok(path) = std::env::var("ACM_CLICKHOUSE_SERVER") {
         return path;
     }
-    for candidate in ["/usr/bin/clickhouse-server", "/usr/sbin/clickhouse-server", "/usr/bin/clickhouse"] {
+    for candidate in [
+        "/usr/bin/clickhouse-server",
+        "/usr/sbin/clickhouse-server",
+        "/usr/bin/clickhouse",
+    ] {
         if std::path::Path::new(candidate).exists() {
             return candidate.to_string();
         }
@@ -60,6 +68,7 @@ impl ClickHouseServer {
   <users_config>{d}/users.xml</users_config>
   <default_profile>default</default_profile>
   <default_database>default</default_database>
+  <timezone>UTC</timezone>
   <mark_cache_size>67108864</mark_cache_size>
   <uncompressed_cache_size>67108864</uncompressed_cache_size>
   <max_concurrent_queries>50</max_concurrent_queries>
@@ -81,7 +90,11 @@ impl ClickHouseServer {
 "#,
         )
         .unwrap();
-        let mut server = ClickHouseServer { dir, http_port, child: None };
+        let mut server = ClickHouseServer {
+            dir,
+            http_port,
+            child: None,
+        };
         server.start_again();
         server
     }
@@ -96,7 +109,10 @@ impl ClickHouseServer {
             command.arg("server");
         }
         let child = command
-            .arg(format!("--config-file={}", self.dir.join("config.xml").display()))
+            .arg(format!(
+                "--config-file={}",
+                self.dir.join("config.xml").display()
+            ))
             .current_dir(&self.dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -173,15 +189,20 @@ unsafe extern "C" {
 /// Minimal HTTP/1.0 client (no extra dev-dependency): returns the body on 200, else an error.
 fn http_request(port: u16, method: &str, path: &str, body: &str) -> Result<String, String> {
     use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    let mut stream =
+        std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
     stream.set_read_timeout(Some(Duration::from_secs(60))).ok();
     let request = format!(
         "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
     let mut response = String::new();
-    stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
+    stream
+        .read_to_string(&mut response)
+        .map_err(|e| e.to_string())?;
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
     if head.starts_with("HTTP/1.0 200") || head.starts_with("HTTP/1.1 200") {
         Ok(body.to_string())
