@@ -36,7 +36,7 @@ impl Default for PipelineConfig {
             database: "acm".to_string(),
             user: "default".to_string(),
             password: String::new(),
-            batch_size: 10_000,
+            batch_size: 50_000,
             flush_interval_ms: 1_000,
             queue_capacity: 65_536,
             spool_dir: PathBuf::from("/var/spool/acm"),
@@ -102,7 +102,7 @@ mod tests {
     fn defaults_and_unknown_fields() {
         let cfg: PipelineConfig = serde_json::from_str(r#"{"url":"http://h:8123"}"#).unwrap();
         assert_eq!(cfg.database, "acm");
-        assert_eq!(cfg.batch_size, 10_000);
+        assert_eq!(cfg.batch_size, 50_000);
         assert_eq!(cfg.retention_days, 180);
         cfg.validate().unwrap();
         assert!(serde_json::from_str::<PipelineConfig>(r#"{"urll":"x"}"#).is_err());
