@@ -2,8 +2,8 @@
 //! clickhouse-server started here: sustained drain rate into `calls` (with its rollup views),
 //! and the call path's enqueue cost per event. `cargo bench --bench pipeline`.
 
-#[path = "../tests/clickhouse_server/mod.rs"]
-mod clickhouse_server;
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 use acm::pipeline::{apply_schema, CallRecord, Event, Pipeline, PipelineConfig, RecordAction};
 use std::time::{Duration, Instant};
@@ -49,7 +49,7 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
 }
 
 fn main() {
-    let server = clickhouse_server::ClickHouseServer::start();
+    let server = support::ClickHouseServer::start();
     let spool = std::env::temp_dir().join(format!("acm-bench-spool-{}", std::process::id()));
     let cfg = PipelineConfig {
         url: server.http_url(),

@@ -2,13 +2,13 @@
 //! test): exact read-back, schema idempotence, an outage with no loss and no duplicates, the
 //! spool cap, and events submitted after shutdown.
 
-mod clickhouse_server;
+mod support;
 
 use acm::pipeline::{
     apply_schema, AlertRecord, CallRecord, Event, Pipeline, PipelineConfig, RecordAction,
 };
-use clickhouse_server::ClickHouseServer;
 use std::time::{Duration, Instant};
+use support::ClickHouseServer;
 
 fn config(server: &ClickHouseServer, spool: &std::path::Path) -> PipelineConfig {
     PipelineConfig {

@@ -1,14 +1,14 @@
 //! Reports against a real clickhouse-server on a known data set, and their helpful errors.
 
-mod clickhouse_server;
+mod support;
 
 use acm::pipeline::{
     apply_schema, AlertRecord, CallRecord, Event, Pipeline, PipelineConfig, RecordAction,
 };
 use acm::report::{run_report_since, ReportFormat};
-use clickhouse_server::ClickHouseServer;
 use serde_json::Value;
 use std::time::Duration;
+use support::ClickHouseServer;
 
 const T0: i64 = 1_700_000_000_000; // 2023-11-14 22:13:20 UTC
 const SINCE: u64 = 1_699_990_000;
