@@ -14,5 +14,7 @@ pub mod config;
 pub mod engine;
 pub mod ffi;
 pub mod number;
+pub mod pipeline;
+pub mod report;
 pub mod serve;
 pub mod store;
