@@ -45,16 +45,27 @@ fn workload(n: usize, seed: u64) -> Vec<Call> {
                 format!("+23480{:08}", rng.below(20_000_000))
             };
             let a = format!("+23481{:08}", rng.skewed(2_000_000));
-            let mut c = Call::new(&format!("{i:x}-{}@sbc.example.net", rng.next() % 100_000), &a, &b);
+            let mut c = Call::new(
+                &format!("{i:x}-{}@sbc.example.net", rng.next() % 100_000),
+                &a,
+                &b,
+            );
             c.time_ms = Some(t0 + (i as i64) / 10);
-            c.source_ip = Some(format!("10.0.{}.{}", rng.below(4), rng.below(15) + 1).parse().unwrap());
+            c.source_ip = Some(
+                format!("10.0.{}.{}", rng.below(4), rng.below(15) + 1)
+                    .parse()
+                    .unwrap(),
+            );
             c
         })
         .collect()
 }
 
 fn main() {
-    let n: usize = std::env::var("ACM_BENCH_CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000_000);
+    let n: usize = std::env::var("ACM_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000_000);
     let cfg = Config::from_toml("").unwrap();
     let calls = workload(n, 0x5eed);
     println!("workload: {n} calls, 5% to 20 hot B-numbers, skewed callers, 60 sources, 10k calls/s of event time");
@@ -109,6 +120,9 @@ fn main() {
         hist.max()
     );
     println!("timer overhead: p50 {} ns", timer.value_at_quantile(0.5));
-    let keys = store.stats().keys.load(std::sync::atomic::Ordering::Relaxed);
+    let keys = store
+        .stats()
+        .keys
+        .load(std::sync::atomic::Ordering::Relaxed);
     println!("store keys at end: {keys}");
 }

@@ -12,6 +12,7 @@
 pub mod clock;
 pub mod config;
 pub mod engine;
+pub mod events;
 pub mod ffi;
 pub mod number;
 pub mod pipeline;

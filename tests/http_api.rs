@@ -32,9 +32,16 @@ impl Serve {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn acm serve");
-        let s = Serve { child, port, _dir: dir };
+        let s = Serve {
+            child,
+            port,
+            _dir: dir,
+        };
         assert!(
-            wait_until(Duration::from_secs(10), || s.get("/health").map(|r| r.0 == 200).unwrap_or(false)),
+            wait_until(Duration::from_secs(10), || s
+                .get("/health")
+                .map(|r| r.0 == 200)
+                .unwrap_or(false)),
             "acm serve did not come up on {port}"
         );
         s
@@ -50,7 +57,9 @@ impl Serve {
         self.req("GET", path, b"")
     }
     fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let (s, v, _) = self.req("POST", path, body.to_string().as_bytes()).expect("request");
+        let (s, v, _) = self
+            .req("POST", path, body.to_string().as_bytes())
+            .expect("request");
         (s, v)
     }
     fn metric(&self, line_start: &str) -> f64 {
@@ -78,7 +87,10 @@ fn seed_event(i: usize, b: &str, ts: &str) -> Value {
 fn the_seed_quick_start_alerts_on_the_fifth_and_only_once() {
     let s = Serve::start("");
     for i in 1..=4 {
-        let (status, v) = s.post("/event", &seed_event(i, "+234999", &format!("2023-01-01T00:00:0{i}Z")));
+        let (status, v) = s.post(
+            "/event",
+            &seed_event(i, "+234999", &format!("2023-01-01T00:00:0{i}Z")),
+        );
         assert_eq!(status, 200);
         assert_eq!(v["status"], "processed", "{v}");
     }
@@ -102,7 +114,10 @@ fn the_seed_quick_start_alerts_on_the_fifth_and_only_once() {
 fn callers_spread_over_twelve_seconds_do_not_alert() {
     let s = Serve::start("");
     for (i, sec) in [0, 3, 6, 9, 12].into_iter().enumerate() {
-        let (_, v) = s.post("/event", &seed_event(i + 1, "+234888", &format!("2023-01-01T00:00:{sec:02}Z")));
+        let (_, v) = s.post(
+            "/event",
+            &seed_event(i + 1, "+234888", &format!("2023-01-01T00:00:{sec:02}Z")),
+        );
         assert_eq!(v["status"], "processed", "{v}");
         assert_ne!(v["verdict"]["action"], "block");
     }
@@ -131,8 +146,16 @@ fn v1_check_by_post_and_get_and_batch() {
     let (status, v) = s.post("/v1/events", &json!({ "events": events }));
     assert_eq!(status, 200);
     assert_eq!(v["processed"], 6);
-    let actions: Vec<&str> = v["verdicts"].as_array().unwrap().iter().map(|x| x["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["allow", "allow", "allow", "allow", "block", "block"]);
+    let actions: Vec<&str> = v["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["allow", "allow", "allow", "allow", "block", "block"]
+    );
     assert_eq!(v["alerts"].as_array().unwrap().len(), 1);
 
     // The allowlisted hotline is never counted.
@@ -151,12 +174,27 @@ fn bad_input_is_refused_with_the_field_and_changes_nothing() {
     let s = Serve::start("[serve]\nmax_body_bytes = 2048\nmax_batch_events = 5\n");
     let cases: Vec<(Value, &str)> = vec![
         (json!({"a_number": "+2348031234567"}), "b_number"),
-        (json!({"b_number": "+2348099999999", "timestamp": "yesterday"}), "timestamp"),
-        (json!({"b_number": "+2348099999999", "source_ip": "999.1.1.1"}), "source_ip"),
+        (
+            json!({"b_number": "+2348099999999", "timestamp": "yesterday"}),
+            "timestamp",
+        ),
+        (
+            json!({"b_number": "+2348099999999", "source_ip": "999.1.1.1"}),
+            "source_ip",
+        ),
         (json!({"b_number": {"x": 1}}), "b_number"),
-        (json!({"b_number": "+2348099999999", "colour": "red"}), "body"),
-        (json!({"b_number": "+2348099999999", "attestation": "Q"}), "attestation"),
-        (json!({"b_number": "+2348099999999", "call_id": "x".repeat(300)}), "call_id"),
+        (
+            json!({"b_number": "+2348099999999", "colour": "red"}),
+            "body",
+        ),
+        (
+            json!({"b_number": "+2348099999999", "attestation": "Q"}),
+            "attestation",
+        ),
+        (
+            json!({"b_number": "+2348099999999", "call_id": "x".repeat(300)}),
+            "call_id",
+        ),
         (json!([1, 2]), "body"),
     ];
     for (body, field) in &cases {
@@ -182,13 +220,18 @@ fn bad_input_is_refused_with_the_field_and_changes_nothing() {
     let (status, v) = s.post("/v1/events", &batch);
     assert_eq!(status, 400);
     assert!(v["reason"].as_str().unwrap().starts_with("event 2"), "{v}");
-    let too_many: Vec<Value> = (0..6).map(|i| json!({"b_number": format!("+23480660000{i:02}")})).collect();
+    let too_many: Vec<Value> = (0..6)
+        .map(|i| json!({"b_number": format!("+23480660000{i:02}")}))
+        .collect();
     assert_eq!(s.post("/v1/events", &json!(too_many)).0, 400);
     let (_, v) = s.post(
         "/v1/check",
         &json!({"call_id":"g4","a_number":"+2348031000004","b_number":"+2348066666666","timestamp":1700000000002i64}),
     );
-    assert_eq!(v["distinct_callers"], 1, "rejected requests must not have recorded anything: {v}");
+    assert_eq!(
+        v["distinct_callers"], 1,
+        "rejected requests must not have recorded anything: {v}"
+    );
     // Unknown route: 404 JSON.
     let (status, v, _) = s.get("/v2/nothing").unwrap();
     assert_eq!(status, 404);
@@ -210,7 +253,10 @@ fn metrics_and_health() {
     assert_eq!(v["store"], "memory");
     let (status, _, text) = s.get("/metrics").unwrap();
     assert_eq!(status, 200);
-    assert!(text.contains("# TYPE acm_check_duration_seconds histogram"), "{text}");
+    assert!(
+        text.contains("# TYPE acm_check_duration_seconds histogram"),
+        "{text}"
+    );
     assert_eq!(s.metric("acm_checks_total"), 5.0);
     assert_eq!(s.metric("acm_verdicts_total{action=\"flag\"}"), 1.0);
     assert_eq!(s.metric("acm_verdicts_total{action=\"block\"}"), 0.0);
@@ -229,7 +275,10 @@ fn sigterm_stops_gracefully() {
         if let Some(st) = s.child.try_wait().unwrap() {
             break st;
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "acm serve did not stop on SIGTERM");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "acm serve did not stop on SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(status.success(), "{status:?}");
@@ -240,11 +289,19 @@ fn a_bad_config_fails_at_start_naming_the_key() {
     let dir = TempDir::new("acm-badcfg");
     let cfg = dir.join("acm.toml");
     std::fs::write(&cfg, "[rules.distinct_callers]\nwindow_ms = 0\n").unwrap();
-    let out = Command::new(acm_bin()).args(["serve", "--config"]).arg(&cfg).output().unwrap();
+    let out = Command::new(acm_bin())
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("rules.distinct_callers.window_ms"), "{err}");
-    let out = Command::new(acm_bin()).args(["check-config", "--config"]).arg("/nonexistent.toml").output().unwrap();
+    let out = Command::new(acm_bin())
+        .args(["check-config", "--config"])
+        .arg("/nonexistent.toml")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
 }

@@ -214,21 +214,6 @@ pub fn stable_hash(bytes: &[u8]) -> u64 {
     h
 }
 
-/// `dc-<event ms in hex>-<key hash>`: deterministic, so a replayed attack gets
-/// the id the live one got, and two nodes racing to raise it agree.
-fn alert_id(rule: WindowRule, time_ms: i64, key: &str) -> CompactString {
-    use std::fmt::Write;
-    let mut s = CompactString::default();
-    let _ = write!(
-        s,
-        "{}-{:x}-{:08x}",
-        rule.tag(),
-        time_ms,
-        stable_hash(key.as_bytes()) as u32
-    );
-    s
-}
-
 impl Engine {
     pub fn new(cfg: EngineConfig, clock: Arc<dyn Clock>) -> Engine {
         Engine {
@@ -399,7 +384,8 @@ impl Engine {
             plan_op(WindowRule::DistinctCallers, b_key.clone(), a_key.clone());
         }
         if cfg.cli_velocity.action.is_some() && !a_allowed && cli.is_ok() {
-            let member = compact_str::format_compact!("{:016x}", stable_hash(evidence.call_id.as_bytes()));
+            let member =
+                compact_str::format_compact!("{:016x}", stable_hash(evidence.call_id.as_bytes()));
             plan_op(WindowRule::CliVelocity, a_key.clone(), member);
         }
         if cfg.cli_rotation.action.is_some() && !source_allowed {

@@ -1,11 +1,11 @@
 //! `[clickhouse]` configuration: where verdicts and alerts go, how they are batched, and where
 //! they wait (the spool) while ClickHouse is unreachable. Without this section, no pipeline.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PipelineConfig {
     /// ClickHouse HTTP interface, e.g. "http://127.0.0.1:8123".

@@ -204,7 +204,7 @@ impl Shard {
             }
         }
         self.updates = self.updates.wrapping_add(1);
-        if self.blocks.len() > 64 && self.updates % 1024 == 0 {
+        if self.blocks.len() > 64 && self.updates.is_multiple_of(1024) {
             let before = self.blocks.len();
             self.blocks.retain(|_, b| b.until_ms > now);
             let gone = (before - self.blocks.len()) as u64;
