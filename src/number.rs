@@ -102,19 +102,33 @@ fn strip_uri(raw: &str) -> &str {
 }
 
 /// Collects the digits of `s` (and whether it began with `+`), skipping visual
-/// separators. Returns None if any other character appears.
+/// separators. Returns None if any other character appears. Digits gather in a
+/// stack buffer: more than 32 cannot be a phone number anyway.
 fn digits_of(s: &str) -> Option<(bool, CompactString)> {
-    let mut plus = false;
-    let mut out = CompactString::default();
-    for (i, c) in s.chars().enumerate() {
-        match c {
-            '0'..='9' => out.push(c),
-            '+' if i == 0 => plus = true,
-            ' ' | '-' | '.' | '(' | ')' | '/' => {}
+    let bytes = s.as_bytes();
+    let (plus, rest) = match bytes.first() {
+        Some(b'+') => (true, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    let mut buf = [0u8; 32];
+    let mut n = 0;
+    for &b in rest {
+        match b {
+            b'0'..=b'9' => {
+                if n == buf.len() {
+                    // Too long for any number: keep the first 32 (length checks refuse it).
+                    continue;
+                }
+                buf[n] = b;
+                n += 1;
+            }
+            b' ' | b'-' | b'.' | b'(' | b')' | b'/' => {}
             _ => return None,
         }
     }
-    Some((plus, out))
+    // Only ASCII digits were copied.
+    let text = std::str::from_utf8(&buf[..n]).ok()?;
+    Some((plus, CompactString::from(text)))
 }
 
 impl NumberingPlan {

@@ -75,13 +75,38 @@ impl InputError {
     }
 }
 
+/// Whether `s` holds a control character (C0, DEL or C1), reading bytes:
+/// C1 controls are U+0080..U+009F, encoded 0xC2 0x80..0x9F.
+fn has_control(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        c < 0x20 || c == 0x7f || (c == 0xc2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
+    })
+}
+
 fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), InputError> {
     if value.len() > max {
         Err(InputError::new(field, format!("longer than {max} bytes")))
-    } else if value.chars().any(|c| c.is_control()) {
+    } else if has_control(value) {
         Err(InputError::new(field, "contains control characters"))
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_found_by_bytes() {
+        for s in ["a\u{0}b", "\n", "x\u{7f}", "\u{85}", "\u{9f}z"] {
+            assert!(super::has_control(s), "{s:?}");
+        }
+        for s in ["", "+2348031234567", "caf\u{e9}", "\u{a0}", "\u{1F4DE}", "\u{c2}\u{a9}"] {
+            assert!(!super::has_control(s), "{s:?}");
+        }
+        for c in '\0'..='\u{2FF}' {
+            assert_eq!(super::has_control(&c.to_string()), c.is_control(), "{c:?}");
+        }
     }
 }
 

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use compact_str::CompactString;
 use hashbrown::HashMap;
 use parking_lot::Mutex;
+use smallvec::SmallVec;
 
 use super::{
     evidence_in_window, AlertState, BlockEntry, StoreAnswer, StoreError, StoreRequest, WindowOp,
@@ -32,7 +33,7 @@ use crate::engine::verdict::{Evidence, WindowRule};
 
 const SHARDS: usize = 64;
 /// Above this many members a window builds a hash index; below `INDEX_DROP` it drops it.
-const INDEX_BUILD: usize = 32;
+const INDEX_BUILD: usize = 16;
 const INDEX_DROP: usize = 8;
 /// Expired keys examined per update (amortised reclamation).
 const RECLAIM_PER_UPDATE: usize = 2;
@@ -68,25 +69,124 @@ pub struct MemoryStoreStats {
 
 type WindowKey = (WindowRule, CompactString);
 
-struct Window {
-    /// One entry per member: (latest time, member hash), sorted.
+/// The members of one window: (latest time, member hash), one entry per
+/// member, sorted by time (ties in arrival order). Most windows hold one or two members, so those live
+/// inline; a window that grows past `INDEX_BUILD` moves to a deque with a hash
+/// index, which keeps a hotline with thousands of callers O(1) per update.
+enum Members {
+    Small(SmallVec<[(i64, u64); 2]>),
+    Large(Box<LargeMembers>),
+}
+
+struct LargeMembers {
     order: VecDeque<(i64, u64)>,
-    /// member hash -> latest time, present while the window is large.
-    index: Option<HashMap<u64, i64>>,
+    index: HashMap<u64, i64>,
+}
+
+impl Members {
+    fn len(&self) -> usize {
+        match self {
+            Members::Small(v) => v.len(),
+            Members::Large(l) => l.order.len(),
+        }
+    }
+
+    fn front_time(&self) -> Option<i64> {
+        match self {
+            Members::Small(v) => v.first().map(|e| e.0),
+            Members::Large(l) => l.order.front().map(|e| e.0),
+        }
+    }
+
+    fn latest_of(&self, m: u64) -> Option<i64> {
+        match self {
+            Members::Small(v) => v.iter().find(|e| e.1 == m).map(|e| e.0),
+            Members::Large(l) => l.index.get(&m).copied(),
+        }
+    }
+
+    fn remove_entry(&mut self, t: i64, m: u64) {
+        match self {
+            Members::Small(v) => v.retain(|e| *e != (t, m)),
+            Members::Large(l) => {
+                let start = l.order.partition_point(|e| e.0 < t);
+                if let Some(off) = l.order.range(start..).position(|e| *e == (t, m)) {
+                    l.order.remove(start + off);
+                }
+                l.index.remove(&m);
+            }
+        }
+    }
+
+    fn insert_entry(&mut self, t: i64, m: u64) {
+        let e = (t, m);
+        match self {
+            Members::Small(v) => {
+                match v.last() {
+                    Some(last) if last.0 > t => {
+                        let pos = v.partition_point(|x| x.0 <= t);
+                        v.insert(pos, e);
+                    }
+                    _ => v.push(e),
+                }
+                if v.len() > INDEX_BUILD {
+                    let order: VecDeque<(i64, u64)> = v.iter().copied().collect();
+                    let index = order.iter().map(|&(t, m)| (m, t)).collect();
+                    *self = Members::Large(Box::new(LargeMembers { order, index }));
+                }
+            }
+            Members::Large(l) => {
+                match l.order.back() {
+                    Some(last) if last.0 > t => {
+                        let pos = l.order.partition_point(|x| x.0 <= t);
+                        l.order.insert(pos, e);
+                    }
+                    _ => l.order.push_back(e),
+                }
+                l.index.insert(m, t);
+            }
+        }
+    }
+
+    fn pop_oldest(&mut self) {
+        match self {
+            Members::Small(v) => {
+                if !v.is_empty() {
+                    v.remove(0);
+                }
+            }
+            Members::Large(l) => {
+                if let Some((_, m)) = l.order.pop_front() {
+                    l.index.remove(&m);
+                }
+                if l.order.len() < INDEX_DROP {
+                    let v = l.order.iter().copied().collect();
+                    *self = Members::Small(v);
+                }
+            }
+        }
+    }
+}
+
+/// One (rule, key) window. Kept inline in the shard's table: a window that
+/// sees one or two calls costs no allocation beyond the table slot.
+struct Window {
+    members: Members,
     hw: i64,
     window_ms: i64,
-    recent: VecDeque<Arc<Evidence>>,
-    cooldown: Option<(i64, CompactString)>,
+    /// The last `EVIDENCE_MAX` calls, oldest first.
+    recent: SmallVec<[Arc<Evidence>; 2]>,
+    /// (until, alert id) of the alert in its cooldown; rare, so boxed.
+    cooldown: Option<Box<(i64, CompactString)>>,
 }
 
 impl Window {
     fn new(hw: i64, window_ms: i64) -> Window {
         Window {
-            order: VecDeque::new(),
-            index: None,
+            members: Members::Small(SmallVec::new()),
             hw,
             window_ms,
-            recent: VecDeque::new(),
+            recent: SmallVec::new(),
             cooldown: None,
         }
     }
@@ -95,83 +195,39 @@ impl Window {
     fn expires_at(&self) -> i64 {
         let w = self.hw.saturating_add(self.window_ms);
         match &self.cooldown {
-            Some((until, _)) => w.max(*until),
+            Some(c) => w.max(c.0),
             None => w,
         }
     }
 
-    fn latest_of(&self, m: u64) -> Option<i64> {
-        match &self.index {
-            Some(ix) => ix.get(&m).copied(),
-            None => self.order.iter().find(|e| e.1 == m).map(|e| e.0),
-        }
-    }
-
-    fn remove_entry(&mut self, t: i64, m: u64) {
-        let start = self.order.partition_point(|e| e.0 < t);
-        if let Some(off) = self.order.range(start..).position(|e| *e == (t, m)) {
-            self.order.remove(start + off);
-        }
-        if let Some(ix) = &mut self.index {
-            ix.remove(&m);
-        }
-    }
-
-    fn insert_entry(&mut self, t: i64, m: u64) {
-        let e = (t, m);
-        match self.order.back() {
-            Some(last) if *last > e => {
-                let pos = self.order.partition_point(|x| *x <= e);
-                self.order.insert(pos, e);
-            }
-            _ => self.order.push_back(e),
-        }
-        if let Some(ix) = &mut self.index {
-            ix.insert(m, t);
-        } else if self.order.len() > INDEX_BUILD {
-            self.index = Some(self.order.iter().map(|&(t, m)| (m, t)).collect());
-        }
-    }
-
-    fn pop_oldest(&mut self) {
-        if let Some((_, m)) = self.order.pop_front() {
-            if let Some(ix) = &mut self.index {
-                ix.remove(&m);
-            }
-        }
-    }
-
-    /// Adds or refreshes a member, trims the window, answers the member count.
+    /// Adds or refreshes a member, trims the window, answers the member count
+    /// and how many members the size cap evicted.
     fn observe(&mut self, t: i64, m: u64, max_members: usize) -> (usize, u64) {
-        match self.latest_of(m) {
+        match self.members.latest_of(m) {
             Some(old) if old >= t => {}
             Some(old) => {
-                self.remove_entry(old, m);
-                self.insert_entry(t, m);
+                self.members.remove_entry(old, m);
+                self.members.insert_entry(t, m);
             }
-            None => self.insert_entry(t, m),
+            None => self.members.insert_entry(t, m),
         }
         self.hw = self.hw.max(t);
         let cutoff = self.hw - self.window_ms;
-        while matches!(self.order.front(), Some(&(ft, _)) if ft <= cutoff) {
-            self.pop_oldest();
+        while matches!(self.members.front_time(), Some(ft) if ft <= cutoff) {
+            self.members.pop_oldest();
         }
         let mut evicted = 0;
-        while self.order.len() > max_members {
-            self.pop_oldest();
+        while self.members.len() > max_members {
+            self.members.pop_oldest();
             evicted += 1;
         }
-        if self.order.len() < INDEX_DROP {
-            self.index = None;
-        }
-        (self.order.len(), evicted)
+        (self.members.len(), evicted)
     }
 }
 
 #[derive(Default)]
 struct Shard {
-    /// Boxed: keeps the table small and its rehashes cheap.
-    windows: HashMap<WindowKey, Box<Window>>,
+    windows: HashMap<WindowKey, Window>,
     blocks: HashMap<CompactString, BlockEntry>,
     /// (expiry in event time, key) in creation order; re-queued when extended.
     expiry: VecDeque<(i64, WindowKey)>,
@@ -248,57 +304,48 @@ impl MemoryStore {
 
     fn apply_window(&self, op: &WindowOp) -> WindowOutcome {
         let member = self.hash(op.member.as_str());
-        let mut shard = self.shard_for(op.key.as_str()).lock();
+        let mut guard = self.shard_for(op.key.as_str()).lock();
+        let shard = &mut *guard;
         shard.reclaim(op.time_ms, RECLAIM_PER_UPDATE, &self.stats);
         let key: WindowKey = (op.rule, op.key.clone());
-        if !shard.windows.contains_key(&key) {
-            if shard.len() >= self.max_keys_per_shard {
-                shard.reclaim(op.time_ms, RECLAIM_WHEN_FULL, &self.stats);
-            }
+        let full = shard.len() >= self.max_keys_per_shard;
+        if full && !shard.windows.contains_key(&key) {
+            shard.reclaim(op.time_ms, RECLAIM_WHEN_FULL, &self.stats);
             if shard.len() >= self.max_keys_per_shard {
                 self.stats.untracked.fetch_add(1, Ordering::Relaxed);
-                return WindowOutcome {
-                    count: 0,
-                    tracked: false,
-                    alert: AlertState::None,
-                    evidence: Vec::new(),
-                };
+                return WindowOutcome { count: 0, tracked: false, alert: AlertState::None, evidence: Vec::new() };
             }
-            let w = Window::new(op.time_ms, op.window_ms);
-            shard.expiry.push_back((w.expires_at(), key.clone()));
-            shard.windows.insert(key.clone(), Box::new(w));
-            self.stats.keys.fetch_add(1, Ordering::Relaxed);
         }
-        let w = shard.windows.get_mut(&key).expect("window inserted above");
+        // One probe of the table for both a new and a known key.
+        let w = match shard.windows.entry(key) {
+            hashbrown::hash_map::Entry::Occupied(o) => o.into_mut(),
+            hashbrown::hash_map::Entry::Vacant(v) => {
+                let w = Window::new(op.time_ms, op.window_ms);
+                shard.expiry.push_back((w.expires_at(), v.key().clone()));
+                self.stats.keys.fetch_add(1, Ordering::Relaxed);
+                v.insert(w)
+            }
+        };
         w.window_ms = op.window_ms;
         let (count, evicted) = w.observe(op.time_ms, member, self.max_members);
         if evicted > 0 {
-            self.stats
-                .members_evicted
-                .fetch_add(evicted, Ordering::Relaxed);
+            self.stats.members_evicted.fetch_add(evicted, Ordering::Relaxed);
         }
         let cutoff = w.hw - w.window_ms;
         if op.time_ms > cutoff {
             if w.recent.len() == EVIDENCE_MAX {
-                w.recent.pop_front();
+                w.recent.remove(0);
             }
-            w.recent.push_back(op.evidence.clone());
+            w.recent.push(op.evidence.clone());
         }
         let count = count as u32;
-        let mut out = WindowOutcome {
-            count,
-            tracked: true,
-            alert: AlertState::None,
-            evidence: Vec::new(),
-        };
+        let mut out = WindowOutcome { count, tracked: true, alert: AlertState::None, evidence: Vec::new() };
         if count >= op.threshold {
             match &w.cooldown {
-                Some((until, id)) if op.time_ms < *until => {
-                    out.alert = AlertState::Active(id.clone())
-                }
+                Some(c) if op.time_ms < c.0 => out.alert = AlertState::Active(c.1.clone()),
                 _ => {
                     let id = op.alert_id();
-                    w.cooldown = Some((op.time_ms.saturating_add(op.cooldown_ms), id.clone()));
+                    w.cooldown = Some(Box::new((op.time_ms.saturating_add(op.cooldown_ms), id.clone())));
                     out.alert = AlertState::Raised(id);
                     out.evidence = evidence_in_window(w.recent.iter().map(|e| &**e), cutoff);
                 }
