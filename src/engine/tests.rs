@@ -1,0 +1,460 @@
+//! Rule tests on the embedded store with explicit event times.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::config::Config;
+use crate::store::{MemoryStore, MemoryStoreConfig};
+
+struct Fixture {
+    engine: Engine,
+    store: MemoryStore,
+    clock: Arc<ManualClock>,
+}
+
+fn fixture(toml: &str) -> Fixture {
+    let cfg = Config::from_toml(toml).expect("test config");
+    let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+    Fixture {
+        engine: Engine::from_config(&cfg, clock.clone()).unwrap(),
+        store: MemoryStore::new(MemoryStoreConfig::default()),
+        clock,
+    }
+}
+
+const T0: i64 = 1_700_000_000_000;
+
+impl Fixture {
+    fn call(&self, id: &str, a: &str, b: &str, t: i64) -> Verdict {
+        self.engine.check(&Call::new(id, a, b).at(t), &self.store).unwrap()
+    }
+    fn check(&self, call: Call) -> Verdict {
+        self.engine.check(&call, &self.store).unwrap()
+    }
+}
+
+fn caller(i: usize) -> String {
+    format!("+23480300000{i:02}")
+}
+
+#[test]
+fn fifth_distinct_caller_within_window_blocks_and_raises_one_alert() {
+    let f = fixture("");
+    for i in 0..4 {
+        let v = f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64 * 1000);
+        assert_eq!(v.action, Action::Allow, "call {i}");
+        assert_eq!(v.distinct_callers, i as u32 + 1);
+        assert!(v.new_alerts.is_empty());
+    }
+    let v = f.call("c4", &caller(4), "+2348099999999", T0 + 4000);
+    assert_eq!(v.action, Action::Block);
+    assert!(v.reasons.contains(Reason::DistinctCallers));
+    assert_eq!(v.distinct_callers, 5);
+    assert_eq!(v.new_alerts.len(), 1);
+    let alert = &v.new_alerts[0];
+    assert_eq!(alert.rule, WindowRule::DistinctCallers);
+    assert_eq!(alert.key, "+2348099999999");
+    assert_eq!(alert.count, 5);
+    assert_eq!(alert.evidence.len(), 5);
+    assert_eq!(alert.evidence[0].a_number, caller(0));
+    assert_eq!(alert.evidence[4].call_id, "c4");
+    assert_eq!(v.alert_id.as_ref(), Some(&alert.id));
+
+    // A sixth caller inside the window: still blocked, same alert, no new one.
+    let v6 = f.call("c5", &caller(5), "+2348099999999", T0 + 4500);
+    assert_eq!(v6.action, Action::Block);
+    assert!(v6.new_alerts.is_empty());
+    assert_eq!(v6.alert_id, v.alert_id);
+    assert_eq!(f.engine.stats().alert_count(WindowRule::DistinctCallers), 1);
+}
+
+#[test]
+fn callers_spread_wider_than_the_window_never_alert() {
+    // The seed's bug: 5 callers over 12 s still alerted. Here they do not.
+    let f = fixture("");
+    for i in 0..5 {
+        let v = f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64 * 3000);
+        assert_eq!(v.action, Action::Allow, "call {i}");
+        assert!(v.distinct_callers <= 2, "call {i}: {}", v.distinct_callers);
+    }
+}
+
+#[test]
+fn exactly_window_apart_has_left_the_window() {
+    let f = fixture("");
+    for i in 0..4 {
+        f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64);
+    }
+    // Caller 0 was seen at T0; at T0 + 5000 it is exactly W old: out.
+    let v = f.call("c4", &caller(4), "+2348099999999", T0 + 5000);
+    assert_eq!(v.distinct_callers, 4);
+    assert_eq!(v.action, Action::Allow);
+    // One ms earlier it would still have counted.
+    let g = fixture("");
+    for i in 0..4 {
+        g.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64);
+    }
+    let v = g.call("c4", &caller(4), "+2348099999999", T0 + 4999);
+    assert_eq!(v.distinct_callers, 5);
+    assert_eq!(v.action, Action::Block);
+}
+
+#[test]
+fn a_repeated_caller_counts_once() {
+    let f = fixture("");
+    for i in 0..10 {
+        let v = f.call(&format!("r{i}"), &caller(1), "+2348099999999", T0 + i as i64 * 100);
+        assert_eq!(v.distinct_callers, 1);
+        assert_eq!(v.action, Action::Allow);
+    }
+}
+
+#[test]
+fn a_repeat_refreshes_the_callers_time() {
+    let f = fixture("");
+    f.call("a", &caller(1), "+2348099999999", T0);
+    f.call("b", &caller(1), "+2348099999999", T0 + 4000); // refresh
+    for i in 2..5 {
+        f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + 5000 + i as i64);
+    }
+    // caller 1 last seen at T0+4000: still inside at T0+6000.
+    let v = f.call("c5", &caller(5), "+2348099999999", T0 + 6000);
+    assert_eq!(v.distinct_callers, 5);
+}
+
+#[test]
+fn out_of_order_events_use_event_time() {
+    let f = fixture("");
+    f.call("c0", &caller(0), "+2348099999999", T0 + 10_000);
+    // Late but inside the window of the newest event: counted.
+    let v = f.call("c1", &caller(1), "+2348099999999", T0 + 6000);
+    assert_eq!(v.distinct_callers, 2);
+    // Too late (before newest - W): dropped at once, not counted.
+    let v = f.call("c2", &caller(2), "+2348099999999", T0 + 5000);
+    assert_eq!(v.distinct_callers, 2);
+    // A late event never moves a caller back in time.
+    f.call("c3", &caller(0), "+2348099999999", T0 + 7000);
+    let v = f.call("c4", &caller(3), "+2348099999999", T0 + 14_000);
+    // caller 0 (latest T0+10000) and caller 3 remain; caller 1 (T0+6000) left.
+    assert_eq!(v.distinct_callers, 2);
+}
+
+#[test]
+fn allowlisted_hotline_never_triggers_distinct_callers() {
+    let f = fixture("[lists]\nallow_b_numbers = [\"0700*\", \"+2348099999999\"]\n");
+    for i in 0..50 {
+        let v = f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64);
+        assert_eq!(v.action, Action::Allow);
+        assert!(v.reasons.contains(Reason::Allowlist));
+        assert_eq!(v.distinct_callers, 0);
+        let v = f.call(&format!("d{i}"), &caller(i), "07001234567", T0 + i as i64);
+        assert_eq!(v.action, Action::Allow);
+    }
+}
+
+#[test]
+fn cooldown_gives_one_alert_then_a_new_one_after_expiry() {
+    let f = fixture("[alerts]\ncooldown_ms = 20000\n");
+    let b = "+2348099999999";
+    let mut alerts = 0;
+    // A continuous attack: a new caller every second for 60 s.
+    let mut ids = Vec::new();
+    for i in 0..60 {
+        let v = f.call(&format!("c{i}"), &format!("+2348031{i:06}"), b, T0 + i as i64 * 1000);
+        if i >= 4 {
+            assert_eq!(v.action, Action::Block, "call {i}");
+            assert!(v.alert_id.is_some());
+        }
+        alerts += v.new_alerts.len();
+        ids.extend(v.new_alerts.iter().map(|a| a.id.clone()));
+    }
+    // Raised at 4 s, 24 s, 44 s.
+    assert_eq!(alerts, 3, "{ids:?}");
+    ids.dedup();
+    assert_eq!(ids.len(), 3);
+}
+
+#[test]
+fn an_attack_ending_lets_the_window_drain() {
+    let f = fixture("");
+    let b = "+2348099999999";
+    for i in 0..5 {
+        f.call(&format!("c{i}"), &caller(i), b, T0 + i as i64);
+    }
+    let v = f.call("late", &caller(9), b, T0 + 10_000);
+    assert_eq!(v.action, Action::Allow);
+    assert_eq!(v.distinct_callers, 1);
+    assert_eq!(v.alert_id, None);
+}
+
+#[test]
+fn velocity_counts_calls_by_call_id() {
+    let f = fixture("[rules.cli_velocity]\nthreshold = 3\nwindow_ms = 10000\naction = \"block\"\n");
+    let a = "+2348031111111";
+    assert_eq!(f.call("v1", a, "+2348090000001", T0).cli_calls, 1);
+    // The same INVITE checked twice counts once.
+    assert_eq!(f.call("v1", a, "+2348090000001", T0 + 10).cli_calls, 1);
+    assert_eq!(f.call("v2", a, "+2348090000002", T0 + 20).cli_calls, 2);
+    let v = f.call("v3", a, "+2348090000003", T0 + 30);
+    assert_eq!(v.cli_calls, 3);
+    assert_eq!(v.action, Action::Block);
+    assert!(v.reasons.contains(Reason::CliVelocity));
+    assert_eq!(v.new_alerts[0].key, a);
+    // After the window, back to normal.
+    let v = f.call("v4", a, "+2348090000004", T0 + 20_000);
+    assert_eq!(v.cli_calls, 1);
+    assert_eq!(v.action, Action::Allow);
+}
+
+#[test]
+fn rotation_counts_distinct_clis_per_source() {
+    let f = fixture("[rules.cli_rotation]\nthreshold = 4\nwindow_ms = 10000\n[lists]\nallow_trunks = [\"BIG-CARRIER\"]\n");
+    for i in 0..4 {
+        let mut c = Call::new(&format!("r{i}"), &caller(i), &format!("+23480900000{i:02}")).at(T0 + i as i64);
+        c.source_ip = Some("203.0.113.9".parse().unwrap());
+        let v = f.check(c);
+        assert_eq!(v.rotation_clis, i as u32 + 1);
+        if i == 3 {
+            assert_eq!(v.action, Action::Flag);
+            assert!(v.reasons.contains(Reason::CliRotation));
+            assert_eq!(v.new_alerts[0].key, "203.0.113.9");
+        }
+    }
+    // A trusted carrier trunk is exempt.
+    for i in 0..10 {
+        let mut c = Call::new(&format!("t{i}"), &caller(i), &format!("+23480910000{i:02}")).at(T0 + i as i64);
+        c.trunk = Some("BIG-CARRIER".into());
+        let v = f.check(c);
+        assert_eq!(v.rotation_clis, 0);
+        assert_eq!(v.action, Action::Allow);
+    }
+}
+
+#[test]
+fn home_cli_on_international_ingress_blocks() {
+    let f = fixture(
+        "[rules.intl_ingress_local_cli]\ntrunks = [\"INTL-GW\"]\nsources = [\"198.51.100.0/24\"]\n",
+    );
+    let mut c = Call::new("i1", "08031234567", "+2348099999999").at(T0);
+    c.trunk = Some("INTL-GW".into());
+    let v = f.check(c);
+    assert_eq!(v.action, Action::Block);
+    assert!(v.reasons.contains(Reason::IntlIngressLocalCli));
+    assert_eq!(v.new_alerts.len(), 1);
+    assert_eq!(v.new_alerts[0].key, "trunk:INTL-GW");
+
+    // Second masked call on the same trunk: blocked, alert still active.
+    let mut c = Call::new("i2", "08031234568", "+2348099999998").at(T0 + 100);
+    c.trunk = Some("INTL-GW".into());
+    let v2 = f.check(c);
+    assert_eq!(v2.action, Action::Block);
+    assert!(v2.new_alerts.is_empty());
+    assert_eq!(v2.alert_id, v.alert_id);
+
+    // A foreign CLI on the international trunk is normal.
+    let mut c = Call::new("i3", "+447911123456", "+2348099999999").at(T0 + 200);
+    c.trunk = Some("INTL-GW".into());
+    assert_eq!(f.check(c).action, Action::Allow);
+
+    // A home CLI from an international source address.
+    let mut c = Call::new("i4", "+2348031234567", "+2348099999997").at(T0 + 300);
+    c.source_ip = Some("198.51.100.20".parse().unwrap());
+    assert_eq!(f.check(c).action, Action::Block);
+
+    // A home CLI on a domestic path is normal.
+    let mut c = Call::new("i5", "+2348031234567", "+2348099999996").at(T0 + 400);
+    c.source_ip = Some("10.1.1.1".parse().unwrap());
+    assert_eq!(f.check(c).action, Action::Allow);
+
+    // A withheld From with a home PAI on the international trunk.
+    let mut c = Call::new("i6", "anonymous", "+2348099999995").at(T0 + 500);
+    c.trunk = Some("INTL-GW".into());
+    c.pai = Some("+2348031234569".into());
+    assert_eq!(f.check(c).action, Action::Block);
+}
+
+#[test]
+fn invalid_and_barred_clis_are_flagged() {
+    let f = fixture("[rules.invalid_cli]\nbarred_prefixes = [\"+2348000\"]\n");
+    for (i, bad) in ["", "anonymous", "+111", "12ab", "080312"].into_iter().enumerate() {
+        let v = f.call("x", bad, &format!("+23480999999{i:02}"), T0);
+        assert_eq!(v.action, Action::Flag, "{bad:?}");
+        assert!(v.reasons.contains(Reason::InvalidCli), "{bad:?}");
+        assert!(v.new_alerts.is_empty());
+    }
+    let v = f.call("y", "08000123456", "+2348099999999", T0);
+    assert!(v.reasons.contains(Reason::InvalidCli));
+    let v = f.call("z", "08031234567", "+2348099999998", T0);
+    assert_eq!(v.action, Action::Allow);
+    assert!(v.reasons.is_empty());
+}
+
+#[test]
+fn deny_lists_block_before_any_window() {
+    let f = fixture("[lists]\ndeny_a_numbers = [\"+2348031234567\"]\ndeny_sources = [\"192.0.2.0/24\"]\ndeny_trunks = [\"GREY\"]\n");
+    let v = f.call("d1", "08031234567", "+2348099999999", T0);
+    assert_eq!(v.action, Action::Block);
+    assert!(v.reasons.contains(Reason::Denylist));
+    assert_eq!(v.distinct_callers, 0);
+    let mut c = Call::new("d2", "+2348031111111", "+2348099999999").at(T0);
+    c.source_ip = Some("192.0.2.44".parse().unwrap());
+    assert_eq!(f.check(c).action, Action::Block);
+    let mut c = Call::new("d3", "+2348031111111", "+2348099999999").at(T0);
+    c.trunk = Some("GREY".into());
+    assert_eq!(f.check(c).action, Action::Block);
+    // Nothing was recorded for the B-number by the denied calls.
+    assert_eq!(f.call("ok", "+2348031111112", "+2348099999999", T0).distinct_callers, 1);
+}
+
+#[test]
+fn monitor_mode_turns_blocks_into_flags() {
+    let f = fixture("mode = \"monitor\"\n");
+    let mut last = None;
+    for i in 0..5 {
+        last = Some(f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64));
+    }
+    let v = last.unwrap();
+    assert_eq!(v.action, Action::Flag);
+    assert!(v.reasons.contains(Reason::DistinctCallers));
+    assert!(v.reasons.contains(Reason::MonitorOnly));
+    assert_eq!(v.new_alerts.len(), 1, "monitor mode still raises the alert");
+}
+
+#[test]
+fn auto_block_denies_the_attackers_for_a_while() {
+    let f = fixture("[auto_block]\nenabled = true\nduration_ms = 60000\n[lists]\nallow_a_numbers = [\"+2348030000003\"]\n");
+    for i in 0..5 {
+        f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64);
+    }
+    // Caller 0 now calls someone else: auto-blocked.
+    let v = f.call("n1", &caller(0), "+2348077777777", T0 + 10_000);
+    assert_eq!(v.action, Action::Block);
+    assert!(v.reasons.contains(Reason::AutoBlock));
+    assert!(v.alert_id.is_some());
+    // The allowlisted caller 3 is not.
+    assert_eq!(f.call("n2", &caller(3), "+2348077777777", T0 + 10_000).action, Action::Allow);
+    // The block ends.
+    assert_eq!(f.call("n3", &caller(0), "+2348077777777", T0 + 70_000).action, Action::Allow);
+}
+
+#[test]
+fn bad_input_is_refused_and_changes_no_state() {
+    let f = fixture("");
+    let e = f.engine.check(&Call::new("x", "+2348031234567", " ").at(T0), &f.store).unwrap_err();
+    assert_eq!(e.field, "b_number");
+    let long = "9".repeat(500);
+    let e = f.engine.check(&Call::new("x", &long, "+2348099999999").at(T0), &f.store).unwrap_err();
+    assert_eq!(e.field, "a_number");
+    let e = f.engine.check(&Call::new(&"c".repeat(300), "+2348031234567", "+2348099999999").at(T0), &f.store);
+    assert_eq!(e.unwrap_err().field, "call_id");
+    let e = f.engine.check(&Call::new("x", "+2348031234567", "+2348099999999").at(-5), &f.store);
+    assert_eq!(e.unwrap_err().field, "timestamp");
+    assert_eq!(f.store.stats().keys.load(std::sync::atomic::Ordering::Relaxed), 0);
+    assert_eq!(f.engine.stats().bad_input.load(std::sync::atomic::Ordering::Relaxed), 4);
+}
+
+#[test]
+fn missing_time_uses_the_clock() {
+    let f = fixture("");
+    f.clock.set(T0 + 123);
+    let v = f.engine.check(&Call::new("x", "+2348031234567", "+2348099999999"), &f.store).unwrap();
+    assert_eq!(v.time_ms, T0 + 123);
+}
+
+#[test]
+fn store_failure_fails_open_but_keeps_per_call_rules() {
+    struct Down;
+    impl WindowStore for Down {
+        fn name(&self) -> &'static str {
+            "down"
+        }
+        fn apply(&self, _: &StoreRequest) -> Result<StoreAnswer, StoreError> {
+            Err(StoreError::Timeout)
+        }
+        fn add_blocks(&self, _: &[BlockEntry]) -> Result<(), StoreError> {
+            Err(StoreError::Timeout)
+        }
+    }
+    let f = fixture("");
+    let v = f.engine.check(&Call::new("x", "+2348031234567", "+2348099999999").at(T0), &Down).unwrap();
+    assert_eq!(v.action, Action::Allow);
+    assert!(v.reasons.contains(Reason::StoreUnavailable));
+    let v = f.engine.check(&Call::new("y", "garbage", "+2348099999999").at(T0), &Down).unwrap();
+    assert_eq!(v.action, Action::Flag);
+    assert!(v.reasons.contains(Reason::InvalidCli) && v.reasons.contains(Reason::StoreUnavailable));
+}
+
+#[test]
+fn a_full_store_stops_tracking_new_keys_and_says_so() {
+    let cfg = Config::from_toml("").unwrap();
+    let engine = Engine::from_config(&cfg, Arc::new(ManualClock::new(T0))).unwrap();
+    let store = MemoryStore::new(MemoryStoreConfig { max_keys: 1024, max_members_per_key: 100 });
+    let mut untracked = 0;
+    for i in 0..5000 {
+        let call = Call::new(&format!("c{i}"), &format!("+2348031{i:06}"), &format!("+2348{i:09}")).at(T0);
+        let v = engine.check(&call, &store).unwrap();
+        if v.reasons.contains(Reason::StoreCapacity) {
+            untracked += 1;
+            assert_eq!(v.action, Action::Allow);
+        }
+    }
+    assert!(untracked > 3000, "{untracked}");
+    assert!(store.stats().keys.load(std::sync::atomic::Ordering::Relaxed) <= 1024 + 64);
+    // Once the windows have passed, keys are reclaimed and tracking resumes.
+    let mut tracked_again = 0;
+    for i in 0..200 {
+        let v = engine
+            .check(&Call::new(&format!("d{i}"), &format!("+2348051{i:06}"), &format!("+2347{i:09}")).at(T0 + 120_000), &store)
+            .unwrap();
+        if !v.reasons.contains(Reason::StoreCapacity) {
+            tracked_again += 1;
+        }
+    }
+    assert!(tracked_again > 150, "{tracked_again}");
+    assert!(store.stats().reclaimed.load(std::sync::atomic::Ordering::Relaxed) > 0);
+}
+
+#[test]
+fn a_hot_number_with_many_callers_stays_exact() {
+    // Exercises the indexed (large) window path.
+    let f = fixture("[rules.distinct_callers]\nthreshold = 1000\nwindow_ms = 1000\n");
+    for i in 0..500 {
+        let v = f.call(&format!("c{i}"), &format!("+2348031{i:06}"), "+2348099999999", T0 + i as i64);
+        assert_eq!(v.distinct_callers, i as u32 + 1);
+    }
+    // Repeats refresh, do not add.
+    for i in 0..500 {
+        let v = f.call(&format!("r{i}"), &format!("+2348031{i:06}"), "+2348099999999", T0 + 500 + i as i64);
+        assert_eq!(v.distinct_callers, 500);
+    }
+    // At T0+1600 callers refreshed at T0+500+i stay only if 500+i > 600.
+    let v = f.call("z", "+2348039999999", "+2348099999999", T0 + 1600);
+    assert_eq!(v.distinct_callers, 399 + 1);
+}
+
+#[test]
+fn alert_ids_are_deterministic() {
+    let run = || {
+        let f = fixture("");
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            ids.extend(f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64).alert_id);
+        }
+        ids
+    };
+    assert_eq!(run(), run());
+    assert_eq!(run().len(), 1);
+}
+
+#[test]
+fn reload_swaps_rules_without_losing_windows() {
+    let f = fixture("");
+    for i in 0..3 {
+        f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64);
+    }
+    let cfg = Config::from_toml("[rules.distinct_callers]\nthreshold = 4\n").unwrap();
+    f.engine.reload(EngineConfig::from_config(&cfg).unwrap());
+    let v = f.call("c3", &caller(3), "+2348099999999", T0 + 3);
+    assert_eq!(v.action, Action::Block);
+}
