@@ -20,6 +20,7 @@
 //!   event time), in which case that alert is reported as active.
 
 pub mod memory;
+pub mod redis;
 
 use compact_str::CompactString;
 use smallvec::SmallVec;
@@ -27,6 +28,7 @@ use smallvec::SmallVec;
 use crate::engine::verdict::{Evidence, WindowRule};
 
 pub use memory::{MemoryStore, MemoryStoreConfig};
+pub use self::redis::{AsyncRedisStore, RedisSettings, RedisStore};
 
 /// How many recent calls a window keeps as alert evidence.
 pub const EVIDENCE_MAX: usize = 16;
