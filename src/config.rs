@@ -26,7 +26,10 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub fn new(key: impl Into<String>, reason: impl Into<String>) -> Self {
-        ConfigError { key: key.into(), reason: reason.into() }
+        ConfigError {
+            key: key.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -154,7 +157,11 @@ pub struct InvalidCliConfig {
 
 impl Default for InvalidCliConfig {
     fn default() -> Self {
-        InvalidCliConfig { action: RuleAction::Flag, barred_prefixes: Vec::new(), unallocated_prefixes: Vec::new() }
+        InvalidCliConfig {
+            action: RuleAction::Flag,
+            barred_prefixes: Vec::new(),
+            unallocated_prefixes: Vec::new(),
+        }
     }
 }
 
@@ -204,7 +211,9 @@ pub struct AlertsConfig {
 
 impl Default for AlertsConfig {
     fn default() -> Self {
-        AlertsConfig { cooldown_ms: 60_000 }
+        AlertsConfig {
+            cooldown_ms: 60_000,
+        }
     }
 }
 
@@ -218,7 +227,10 @@ pub struct AutoBlockConfig {
 
 impl Default for AutoBlockConfig {
     fn default() -> Self {
-        AutoBlockConfig { enabled: false, duration_ms: 3_600_000 }
+        AutoBlockConfig {
+            enabled: false,
+            duration_ms: 3_600_000,
+        }
     }
 }
 
@@ -322,36 +334,74 @@ impl StoreConfig {
             return Err(ConfigError::new("store.max_keys", "must be at least 1024"));
         }
         if self.max_members_per_key == 0 {
-            return Err(ConfigError::new("store.max_members_per_key", "must be at least 1"));
+            return Err(ConfigError::new(
+                "store.max_members_per_key",
+                "must be at least 1",
+            ));
         }
-        let url_ok = |u: &str| ["redis://", "rediss://", "unix://", "redis+unix://"].iter().any(|s| u.starts_with(s));
+        let url_ok = |u: &str| {
+            ["redis://", "rediss://", "unix://", "redis+unix://"]
+                .iter()
+                .any(|s| u.starts_with(s))
+        };
         if !url_ok(&self.url) {
-            return Err(ConfigError::new("store.url", format!("{:?} is not a redis:// rediss:// or unix:// URL", self.url)));
+            return Err(ConfigError::new(
+                "store.url",
+                format!("{:?} is not a redis:// rediss:// or unix:// URL", self.url),
+            ));
         }
         if let Some(u) = self.urls.iter().find(|u| !url_ok(u)) {
-            return Err(ConfigError::new("store.urls", format!("{u:?} is not a redis:// or rediss:// URL")));
+            return Err(ConfigError::new(
+                "store.urls",
+                format!("{u:?} is not a redis:// or rediss:// URL"),
+            ));
         }
         if self.budget_ms == 0 || self.budget_ms > 10_000 {
-            return Err(ConfigError::new("store.budget_ms", "must be between 1 and 10000 ms"));
+            return Err(ConfigError::new(
+                "store.budget_ms",
+                "must be between 1 and 10000 ms",
+            ));
         }
         if self.connect_timeout_ms == 0 || self.connect_timeout_ms > 60_000 {
-            return Err(ConfigError::new("store.connect_timeout_ms", "must be between 1 and 60000 ms"));
+            return Err(ConfigError::new(
+                "store.connect_timeout_ms",
+                "must be between 1 and 60000 ms",
+            ));
         }
         if self.breaker_failures == 0 {
-            return Err(ConfigError::new("store.breaker_failures", "must be at least 1"));
+            return Err(ConfigError::new(
+                "store.breaker_failures",
+                "must be at least 1",
+            ));
         }
         if self.breaker_cooldown_ms == 0 || self.breaker_cooldown_ms > 3_600_000 {
-            return Err(ConfigError::new("store.breaker_cooldown_ms", "must be between 1 ms and 1 hour"));
+            return Err(ConfigError::new(
+                "store.breaker_cooldown_ms",
+                "must be between 1 ms and 1 hour",
+            ));
         }
         let p = &self.key_prefix;
-        if p.is_empty() || p.len() > 32 || p.bytes().any(|b| b == b'{' || b == b'}' || b.is_ascii_whitespace()) {
-            return Err(ConfigError::new("store.key_prefix", "must be 1 to 32 characters without braces or spaces"));
+        if p.is_empty()
+            || p.len() > 32
+            || p.bytes()
+                .any(|b| b == b'{' || b == b'}' || b.is_ascii_whitespace())
+        {
+            return Err(ConfigError::new(
+                "store.key_prefix",
+                "must be 1 to 32 characters without braces or spaces",
+            ));
         }
         if self.expiry_slack_ms > 7 * 24 * 3_600_000 {
-            return Err(ConfigError::new("store.expiry_slack_ms", "must be at most 7 days"));
+            return Err(ConfigError::new(
+                "store.expiry_slack_ms",
+                "must be at most 7 days",
+            ));
         }
         if self.lists_poll_ms < 50 {
-            return Err(ConfigError::new("store.lists_poll_ms", "must be at least 50 ms"));
+            return Err(ConfigError::new(
+                "store.lists_poll_ms",
+                "must be at least 50 ms",
+            ));
         }
         Ok(())
     }
@@ -369,7 +419,11 @@ pub struct ServeConfig {
 
 impl Default for ServeConfig {
     fn default() -> Self {
-        ServeConfig { listen: "0.0.0.0:8080".into(), max_body_bytes: 1 << 20, max_batch_events: 10_000 }
+        ServeConfig {
+            listen: "0.0.0.0:8080".into(),
+            max_body_bytes: 1 << 20,
+            max_batch_events: 10_000,
+        }
     }
 }
 
@@ -401,8 +455,9 @@ impl Config {
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
         let text = match path {
-            Some(p) => std::fs::read_to_string(p)
-                .map_err(|e| ConfigError::new("(file)", format!("cannot read {}: {e}", p.display())))?,
+            Some(p) => std::fs::read_to_string(p).map_err(|e| {
+                ConfigError::new("(file)", format!("cannot read {}: {e}", p.display()))
+            })?,
             None => String::new(),
         };
         Self::from_toml_with_env(&text, env)
@@ -417,8 +472,8 @@ impl Config {
         text: &str,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
-        let user: toml::Table =
-            toml::from_str(text).map_err(|e| ConfigError::new(toml_error_key(&e), e.message().to_string()))?;
+        let user: toml::Table = toml::from_str(text)
+            .map_err(|e| ConfigError::new(toml_error_key(&e), e.message().to_string()))?;
         // Defaults first, the file over them, the environment over both: a
         // section that sets one key keeps the defaults of the others.
         let mut tree = toml::Table::try_from(Config::default())
@@ -435,7 +490,10 @@ impl Config {
         let cfg: Config = Config::deserialize(toml::Value::Table(tree)).map_err(|e| {
             let mut reason = e.message().to_string();
             if !applied.is_empty() {
-                reason.push_str(&format!(" (environment overrides applied: {})", applied.join(", ")));
+                reason.push_str(&format!(
+                    " (environment overrides applied: {})",
+                    applied.join(", ")
+                ));
             }
             ConfigError::new(toml_error_key_de(&e), reason)
         })?;
@@ -447,21 +505,36 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let n = &self.numbering;
         if n.country_code.is_empty() || n.country_code.len() > 3 || !all_digits(&n.country_code) {
-            return Err(ConfigError::new("numbering.country_code", "must be 1 to 3 digits, e.g. \"234\""));
+            return Err(ConfigError::new(
+                "numbering.country_code",
+                "must be 1 to 3 digits, e.g. \"234\"",
+            ));
         }
         if n.country_code.starts_with('0') {
-            return Err(ConfigError::new("numbering.country_code", "cannot start with 0"));
+            return Err(ConfigError::new(
+                "numbering.country_code",
+                "cannot start with 0",
+            ));
         }
         if !all_digits(&n.national_prefix) {
-            return Err(ConfigError::new("numbering.national_prefix", "must be digits (or empty)"));
+            return Err(ConfigError::new(
+                "numbering.national_prefix",
+                "must be digits (or empty)",
+            ));
         }
         for p in &n.international_prefixes {
             if p.is_empty() || !all_digits(p) {
-                return Err(ConfigError::new("numbering.international_prefixes", format!("{p:?} is not digits")));
+                return Err(ConfigError::new(
+                    "numbering.international_prefixes",
+                    format!("{p:?} is not digits"),
+                ));
             }
         }
         if n.national_number_lengths.iter().any(|&l| l == 0 || l > 14) {
-            return Err(ConfigError::new("numbering.national_number_lengths", "each length must be 1 to 14"));
+            return Err(ConfigError::new(
+                "numbering.national_number_lengths",
+                "each length must be 1 to 14",
+            ));
         }
         for (name, r) in [
             ("distinct_callers", &self.rules.distinct_callers),
@@ -469,7 +542,10 @@ impl Config {
             ("cli_rotation", &self.rules.cli_rotation),
         ] {
             if r.threshold == 0 {
-                return Err(ConfigError::new(format!("rules.{name}.threshold"), "must be at least 1"));
+                return Err(ConfigError::new(
+                    format!("rules.{name}.threshold"),
+                    "must be at least 1",
+                ));
             }
             check_window(&format!("rules.{name}.window_ms"), r.window_ms)?;
             if let Some(c) = r.cooldown_ms {
@@ -479,13 +555,17 @@ impl Config {
         let il = &self.rules.intl_ingress_local_cli;
         check_window("rules.intl_ingress_local_cli.window_ms", il.window_ms)?;
         for s in &il.sources {
-            parse_net(s).map_err(|r| ConfigError::new("rules.intl_ingress_local_cli.sources", r))?;
+            parse_net(s)
+                .map_err(|r| ConfigError::new("rules.intl_ingress_local_cli.sources", r))?;
         }
         check_window("alerts.cooldown_ms", self.alerts.cooldown_ms)?;
         if self.auto_block.enabled {
             check_window("auto_block.duration_ms", self.auto_block.duration_ms)?;
         }
-        for (key, list) in [("lists.allow_sources", &self.lists.allow_sources), ("lists.deny_sources", &self.lists.deny_sources)] {
+        for (key, list) in [
+            ("lists.allow_sources", &self.lists.allow_sources),
+            ("lists.deny_sources", &self.lists.deny_sources),
+        ] {
             for s in list {
                 parse_net(s).map_err(|r| ConfigError::new(key, r))?;
             }
@@ -494,27 +574,48 @@ impl Config {
             ("lists.allow_b_numbers", &self.lists.allow_b_numbers),
             ("lists.allow_a_numbers", &self.lists.allow_a_numbers),
             ("lists.deny_a_numbers", &self.lists.deny_a_numbers),
-            ("rules.invalid_cli.barred_prefixes", &self.rules.invalid_cli.barred_prefixes),
-            ("rules.invalid_cli.unallocated_prefixes", &self.rules.invalid_cli.unallocated_prefixes),
-            ("rules.intl_ingress_local_cli.home_cli_prefixes", &self.rules.intl_ingress_local_cli.home_cli_prefixes),
+            (
+                "rules.invalid_cli.barred_prefixes",
+                &self.rules.invalid_cli.barred_prefixes,
+            ),
+            (
+                "rules.invalid_cli.unallocated_prefixes",
+                &self.rules.invalid_cli.unallocated_prefixes,
+            ),
+            (
+                "rules.intl_ingress_local_cli.home_cli_prefixes",
+                &self.rules.intl_ingress_local_cli.home_cli_prefixes,
+            ),
         ] {
             for s in list {
                 let body = s.strip_suffix('*').unwrap_or(s);
                 let digits = body.strip_prefix('+').unwrap_or(body);
                 if digits.is_empty() || !all_digits(digits) {
-                    return Err(ConfigError::new(key, format!("{s:?} is not a number or a prefix ending in *")));
+                    return Err(ConfigError::new(
+                        key,
+                        format!("{s:?} is not a number or a prefix ending in *"),
+                    ));
                 }
             }
         }
         self.store.validate()?;
         if self.serve.listen.parse::<std::net::SocketAddr>().is_err() {
-            return Err(ConfigError::new("serve.listen", format!("{:?} is not an address:port", self.serve.listen)));
+            return Err(ConfigError::new(
+                "serve.listen",
+                format!("{:?} is not an address:port", self.serve.listen),
+            ));
         }
         if self.serve.max_body_bytes < 1024 {
-            return Err(ConfigError::new("serve.max_body_bytes", "must be at least 1024"));
+            return Err(ConfigError::new(
+                "serve.max_body_bytes",
+                "must be at least 1024",
+            ));
         }
         if self.serve.max_batch_events == 0 {
-            return Err(ConfigError::new("serve.max_batch_events", "must be at least 1"));
+            return Err(ConfigError::new(
+                "serve.max_batch_events",
+                "must be at least 1",
+            ));
         }
         Ok(())
     }
@@ -566,13 +667,21 @@ fn merge_tables(base: &mut toml::Table, over: toml::Table) {
 
 /// Sets one `ACM_A__B__C` override in the parsed tree.
 fn apply_env_override(tree: &mut toml::Table, name: &str, value: &str) -> Result<(), ConfigError> {
-    let path: Vec<String> = name["ACM_".len()..].split("__").map(|p| p.to_ascii_lowercase()).collect();
+    let path: Vec<String> = name["ACM_".len()..]
+        .split("__")
+        .map(|p| p.to_ascii_lowercase())
+        .collect();
     if path.iter().any(|p| p.is_empty()) {
-        return Err(ConfigError::new(name, "malformed override name (use ACM_SECTION__KEY)"));
+        return Err(ConfigError::new(
+            name,
+            "malformed override name (use ACM_SECTION__KEY)",
+        ));
     }
     let mut table = tree;
     for part in &path[..path.len() - 1] {
-        let entry = table.entry(part.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let entry = table
+            .entry(part.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         table = match entry {
             toml::Value::Table(t) => t,
             _ => return Err(ConfigError::new(name, format!("{part} is not a section"))),
@@ -589,7 +698,9 @@ fn env_value(v: &str) -> toml::Value {
     let typed = t == "true"
         || t == "false"
         || t.starts_with('[')
-        || (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) && (t == "0" || !t.starts_with('0')));
+        || (!t.is_empty()
+            && t.bytes().all(|b| b.is_ascii_digit())
+            && (t == "0" || !t.starts_with('0')));
     if typed {
         if let Ok(tbl) = toml::from_str::<toml::Table>(&format!("v = {t}")) {
             if let Some(val) = tbl.get("v") {
@@ -642,13 +753,18 @@ mod tests {
     #[test]
     fn wrong_type_is_named() {
         let e = Config::from_toml("mode = \"loud\"\n").unwrap_err();
-        assert!(e.reason.contains("loud") || e.reason.contains("variant"), "{e}");
+        assert!(
+            e.reason.contains("loud") || e.reason.contains("variant"),
+            "{e}"
+        );
     }
 
     #[test]
     fn semantic_errors_name_the_key() {
-        let e = Config::from_toml("[rules.distinct_callers]\naction=\"block\"\nthreshold = 0\nwindow_ms=5000\n")
-            .unwrap_err();
+        let e = Config::from_toml(
+            "[rules.distinct_callers]\naction=\"block\"\nthreshold = 0\nwindow_ms=5000\n",
+        )
+        .unwrap_err();
         assert_eq!(e.key, "rules.distinct_callers.threshold");
         let e = Config::from_toml("[lists]\nallow_sources = [\"10.0.0.300/8\"]\n").unwrap_err();
         assert_eq!(e.key, "lists.allow_sources");
@@ -664,10 +780,22 @@ mod tests {
     fn environment_overrides_file() {
         let env = vec![
             ("ACM_MODE".to_string(), "monitor".to_string()),
-            ("ACM_RULES__DISTINCT_CALLERS__THRESHOLD".to_string(), "3".to_string()),
-            ("ACM_NUMBERING__NATIONAL_PREFIX".to_string(), "0".to_string()),
-            ("ACM_NUMBERING__INTERNATIONAL_PREFIXES".to_string(), "[\"00\"]".to_string()),
-            ("ACM_SERVE__LISTEN".to_string(), "127.0.0.1:9999".to_string()),
+            (
+                "ACM_RULES__DISTINCT_CALLERS__THRESHOLD".to_string(),
+                "3".to_string(),
+            ),
+            (
+                "ACM_NUMBERING__NATIONAL_PREFIX".to_string(),
+                "0".to_string(),
+            ),
+            (
+                "ACM_NUMBERING__INTERNATIONAL_PREFIXES".to_string(),
+                "[\"00\"]".to_string(),
+            ),
+            (
+                "ACM_SERVE__LISTEN".to_string(),
+                "127.0.0.1:9999".to_string(),
+            ),
             ("ACM_CONFIG".to_string(), "/ignored".to_string()),
             ("HOME".to_string(), "/root".to_string()),
         ];
@@ -681,9 +809,16 @@ mod tests {
 
     #[test]
     fn unknown_environment_key_is_named() {
-        let env = vec![("ACM_RULES__DISTINCT_CALLERS__TRESHOLD".to_string(), "3".to_string())];
+        let env = vec![(
+            "ACM_RULES__DISTINCT_CALLERS__TRESHOLD".to_string(),
+            "3".to_string(),
+        )];
         let e = Config::from_toml_with_env("", env).unwrap_err();
-        assert!(e.reason.contains("treshold") && e.reason.contains("ACM_RULES__DISTINCT_CALLERS__TRESHOLD"), "{e}");
+        assert!(
+            e.reason.contains("treshold")
+                && e.reason.contains("ACM_RULES__DISTINCT_CALLERS__TRESHOLD"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -706,7 +841,10 @@ mod tests {
         assert_eq!(e.key, "store.breaker_failures");
         let env = vec![
             ("ACM_STORE__KIND".to_string(), "redis".to_string()),
-            ("ACM_STORE__URL".to_string(), "redis://dragonfly:6379".to_string()),
+            (
+                "ACM_STORE__URL".to_string(),
+                "redis://dragonfly:6379".to_string(),
+            ),
         ];
         let c = Config::from_toml_with_env("", env).unwrap();
         assert_eq!(c.store.url, "redis://dragonfly:6379");

@@ -12,5 +12,6 @@
 pub mod clock;
 pub mod config;
 pub mod engine;
+pub mod ffi;
 pub mod number;
 pub mod store;

@@ -85,7 +85,9 @@ impl NumberProblem {
 fn strip_uri(raw: &str) -> &str {
     let mut s = raw.trim();
     for scheme in ["sip:", "sips:", "tel:"] {
-        if s.len() >= scheme.len() && s[..scheme.len()].eq_ignore_ascii_case(scheme) {
+        if s.get(..scheme.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
+        {
             s = &s[scheme.len()..];
             break;
         }
@@ -134,13 +136,19 @@ impl NumberingPlan {
             .find(|p| !p.is_empty() && digits.starts_with(p.as_str()))
         {
             &digits[p.len()..]
-        } else if !self.national_prefix.is_empty() && digits.starts_with(self.national_prefix.as_str()) {
+        } else if !self.national_prefix.is_empty()
+            && digits.starts_with(self.national_prefix.as_str())
+        {
             return self.national(&digits[self.national_prefix.len()..]);
         } else if digits.starts_with(self.country_code.as_str())
-            && self.national_number_lengths.contains(&((digits.len() - self.country_code.len()) as u8))
+            && self
+                .national_number_lengths
+                .contains(&((digits.len() - self.country_code.len()) as u8))
         {
             &digits
-        } else if self.national_prefix.is_empty() && self.national_number_lengths.contains(&(digits.len() as u8)) {
+        } else if self.national_prefix.is_empty()
+            && self.national_number_lengths.contains(&(digits.len() as u8))
+        {
             return self.national(&digits);
         } else {
             // Digits alone, no prefix: read as international without the `+`.
@@ -152,18 +160,24 @@ impl NumberingPlan {
         }
         // A home-country number must also have a national length that exists.
         if let Some(nsn) = international.strip_prefix(self.country_code.as_str()) {
-            if !self.national_number_lengths.is_empty() && !self.national_number_lengths.contains(&(nsn.len() as u8)) {
+            if !self.national_number_lengths.is_empty()
+                && !self.national_number_lengths.contains(&(nsn.len() as u8))
+            {
                 return Err(NumberProblem::BadNationalLength);
             }
         }
-        Ok(E164 { digits: international.into() })
+        Ok(E164 {
+            digits: international.into(),
+        })
     }
 
     fn national(&self, nsn: &str) -> Result<E164, NumberProblem> {
         if nsn.is_empty() {
             return Err(NumberProblem::TooShort);
         }
-        if !self.national_number_lengths.is_empty() && !self.national_number_lengths.contains(&(nsn.len() as u8)) {
+        if !self.national_number_lengths.is_empty()
+            && !self.national_number_lengths.contains(&(nsn.len() as u8))
+        {
             return Err(NumberProblem::BadNationalLength);
         }
         let mut d = CompactString::with_capacity(self.country_code.len() + nsn.len());
@@ -225,16 +239,29 @@ mod tests {
             "tel:+234-803-123-4567",
             " +234 (803) 123 4567 ",
         ] {
-            assert_eq!(plan.normalise(raw).unwrap().to_plus(), "+2348031234567", "{raw}");
+            assert_eq!(
+                plan.normalise(raw).unwrap().to_plus(),
+                "+2348031234567",
+                "{raw}"
+            );
         }
     }
 
     #[test]
     fn foreign_numbers_stay_foreign() {
         let plan = NumberingPlan::nigeria();
-        assert_eq!(plan.normalise("+447911123456").unwrap().digits(), "447911123456");
-        assert_eq!(plan.normalise("00447911123456").unwrap().digits(), "447911123456");
-        assert_eq!(plan.normalise("447911123456").unwrap().digits(), "447911123456");
+        assert_eq!(
+            plan.normalise("+447911123456").unwrap().digits(),
+            "447911123456"
+        );
+        assert_eq!(
+            plan.normalise("00447911123456").unwrap().digits(),
+            "447911123456"
+        );
+        assert_eq!(
+            plan.normalise("447911123456").unwrap().digits(),
+            "447911123456"
+        );
     }
 
     #[test]
@@ -249,11 +276,50 @@ mod tests {
         assert_eq!(plan.normalise(""), Err(NumberProblem::Empty));
         assert_eq!(plan.normalise("anonymous"), Err(NumberProblem::NotDigits));
         assert_eq!(plan.normalise("+111"), Err(NumberProblem::TooShort));
-        assert_eq!(plan.normalise("+1234567890123456"), Err(NumberProblem::TooLong));
-        assert_eq!(plan.normalise("0803123"), Err(NumberProblem::BadNationalLength));
-        assert_eq!(plan.normalise("+2348031234"), Err(NumberProblem::BadNationalLength));
+        assert_eq!(
+            plan.normalise("+1234567890123456"),
+            Err(NumberProblem::TooLong)
+        );
+        assert_eq!(
+            plan.normalise("0803123"),
+            Err(NumberProblem::BadNationalLength)
+        );
+        assert_eq!(
+            plan.normalise("+2348031234"),
+            Err(NumberProblem::BadNationalLength)
+        );
         assert_eq!(plan.normalise("12a45678"), Err(NumberProblem::NotDigits));
         assert_eq!(plan.normalise("+"), Err(NumberProblem::NotDigits));
+    }
+
+    #[test]
+    fn any_text_is_answered_without_panicking() {
+        let plan = NumberingPlan::nigeria();
+        let samples = [
+            "\u{fffd}\u{fffd}\u{fffd}",
+            "é",
+            "sé",
+            "si\u{fffd}:",
+            "+\u{1F4DE}",
+            "tel:",
+            "sip:@",
+            "@",
+            ";",
+            "0",
+            "00",
+            "009",
+            "+0",
+        ];
+        for s in samples {
+            let _ = plan.normalise(s);
+            let _ = plan.key_of(s);
+        }
+        // Every prefix of a multi-byte string.
+        let long = "sip:+234\u{e9}803\u{1F4DE}1234567@h\u{e9}st;x=\u{fffd}";
+        for (i, _) in long.char_indices() {
+            let _ = plan.normalise(&long[i..]);
+            let _ = plan.key_of(&long[..i]);
+        }
     }
 
     #[test]

@@ -68,7 +68,10 @@ pub struct InputError {
 
 impl InputError {
     pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
-        InputError { field, reason: reason.into() }
+        InputError {
+            field,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -85,7 +88,12 @@ fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), InputEr
 impl Call {
     /// A call with the three facts every switch has.
     pub fn new(call_id: &str, a_number: &str, b_number: &str) -> Call {
-        Call { call_id: call_id.into(), a_number: a_number.into(), b_number: b_number.into(), ..Call::default() }
+        Call {
+            call_id: call_id.into(),
+            a_number: a_number.into(),
+            b_number: b_number.into(),
+            ..Call::default()
+        }
     }
 
     pub fn at(mut self, time_ms: i64) -> Call {

@@ -72,7 +72,11 @@ pub fn prefix_key(plan: &NumberingPlan, prefix: &str) -> CompactString {
     let mut out = CompactString::from("+");
     if let Some(rest) = p.strip_prefix('+') {
         out.push_str(rest);
-    } else if let Some(ip) = plan.international_prefixes.iter().find(|ip| p.starts_with(ip.as_str())) {
+    } else if let Some(ip) = plan
+        .international_prefixes
+        .iter()
+        .find(|ip| p.starts_with(ip.as_str()))
+    {
         out.push_str(&p[ip.len()..]);
     } else if !plan.national_prefix.is_empty() && p.starts_with(plan.national_prefix.as_str()) {
         out.push_str(&plan.country_code);
@@ -106,7 +110,12 @@ pub struct NameSet(HashSet<CompactString>);
 
 impl NameSet {
     pub fn new(entries: &[String]) -> NameSet {
-        NameSet(entries.iter().map(|e| CompactString::from(e.trim())).collect())
+        NameSet(
+            entries
+                .iter()
+                .map(|e| CompactString::from(e.trim()))
+                .collect(),
+        )
     }
     pub fn contains(&self, name: &str) -> bool {
         self.0.contains(name)
@@ -139,11 +148,13 @@ impl Lists {
     }
 
     pub fn source_allowed(&self, ip: Option<IpAddr>, trunk: Option<&str>) -> bool {
-        ip.is_some_and(|ip| self.allow_sources.contains(ip)) || trunk.is_some_and(|t| self.allow_trunks.contains(t))
+        ip.is_some_and(|ip| self.allow_sources.contains(ip))
+            || trunk.is_some_and(|t| self.allow_trunks.contains(t))
     }
 
     pub fn source_denied(&self, ip: Option<IpAddr>, trunk: Option<&str>) -> bool {
-        ip.is_some_and(|ip| self.deny_sources.contains(ip)) || trunk.is_some_and(|t| self.deny_trunks.contains(t))
+        ip.is_some_and(|ip| self.deny_sources.contains(ip))
+            || trunk.is_some_and(|t| self.deny_trunks.contains(t))
     }
 }
 
@@ -154,7 +165,10 @@ mod tests {
     #[test]
     fn exact_and_prefix_entries_in_any_written_form() {
         let plan = NumberingPlan::nigeria();
-        let set = NumberSet::new(&plan, &["08031234567".into(), "+234700*".into(), "0809*".into()]);
+        let set = NumberSet::new(
+            &plan,
+            &["08031234567".into(), "+234700*".into(), "0809*".into()],
+        );
         assert!(set.contains("+2348031234567"));
         assert!(set.contains("+2347001112222"));
         assert!(set.contains("+2348091112222"));

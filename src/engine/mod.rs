@@ -23,7 +23,9 @@ use smallvec::SmallVec;
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError, Mode};
 use crate::number::{NumberingPlan, E164};
-use crate::store::{AlertState, BlockEntry, StoreAnswer, StoreError, StoreRequest, WindowOp, WindowStore};
+use crate::store::{
+    AlertState, BlockEntry, StoreAnswer, StoreError, StoreRequest, WindowOp, WindowStore,
+};
 pub use call::{Attestation, Call, InputError};
 use lists::{prefix_key, Lists, NameSet, NetSet, NumberSet};
 pub use verdict::{Action, Alert, Evidence, Reason, Reasons, Verdict, WindowRule};
@@ -60,7 +62,11 @@ impl EngineConfig {
     pub fn from_config(cfg: &Config) -> Result<EngineConfig, ConfigError> {
         cfg.validate()?;
         let n = &cfg.numbering;
-        let mut intl: Vec<CompactString> = n.international_prefixes.iter().map(|p| p.as_str().into()).collect();
+        let mut intl: Vec<CompactString> = n
+            .international_prefixes
+            .iter()
+            .map(|p| p.as_str().into())
+            .collect();
         intl.sort_by_key(|p| std::cmp::Reverse(p.len()));
         let plan = NumberingPlan {
             country_code: n.country_code.as_str().into(),
@@ -79,7 +85,11 @@ impl EngineConfig {
         let ic = &cfg.rules.invalid_cli;
         let mut invalid: Vec<String> = Vec::new();
         for p in ic.barred_prefixes.iter().chain(&ic.unallocated_prefixes) {
-            invalid.push(if p.ends_with('*') { p.clone() } else { format!("{p}*") });
+            invalid.push(if p.ends_with('*') {
+                p.clone()
+            } else {
+                format!("{p}*")
+            });
         }
         Ok(EngineConfig {
             mode: cfg.mode,
@@ -102,7 +112,10 @@ impl EngineConfig {
                 .collect(),
             invalid_cli_action: ic.action.action(),
             invalid_prefixes: NumberSet::new(&plan, &invalid),
-            auto_block_ms: cfg.auto_block.enabled.then_some(cfg.auto_block.duration_ms as i64),
+            auto_block_ms: cfg
+                .auto_block
+                .enabled
+                .then_some(cfg.auto_block.duration_ms as i64),
             plan,
         })
     }
@@ -124,7 +137,9 @@ impl EngineConfig {
             return true;
         }
         let plus = n.to_plus();
-        self.home_cli_prefixes.iter().any(|p| plus.starts_with(p.as_str()))
+        self.home_cli_prefixes
+            .iter()
+            .any(|p| plus.starts_with(p.as_str()))
     }
 }
 
@@ -204,13 +219,23 @@ pub fn stable_hash(bytes: &[u8]) -> u64 {
 fn alert_id(rule: WindowRule, time_ms: i64, key: &str) -> CompactString {
     use std::fmt::Write;
     let mut s = CompactString::default();
-    let _ = write!(s, "{}-{:x}-{:08x}", rule.tag(), time_ms, stable_hash(key.as_bytes()) as u32);
+    let _ = write!(
+        s,
+        "{}-{:x}-{:08x}",
+        rule.tag(),
+        time_ms,
+        stable_hash(key.as_bytes()) as u32
+    );
     s
 }
 
 impl Engine {
     pub fn new(cfg: EngineConfig, clock: Arc<dyn Clock>) -> Engine {
-        Engine { cfg: ArcSwap::from_pointee(cfg), clock, stats: EngineStats::default() }
+        Engine {
+            cfg: ArcSwap::from_pointee(cfg),
+            clock,
+            stats: EngineStats::default(),
+        }
     }
 
     pub fn from_config(cfg: &Config, clock: Arc<dyn Clock>) -> Result<Engine, ConfigError> {
@@ -246,7 +271,8 @@ impl Engine {
         let b_key = cfg.plan.key_of(&call.b_number);
 
         // The CLI: the From user, or the PAI when From is withheld.
-        let withheld = call.a_number.trim().is_empty() || call.a_number.eq_ignore_ascii_case("anonymous");
+        let withheld =
+            call.a_number.trim().is_empty() || call.a_number.eq_ignore_ascii_case("anonymous");
         let cli_raw: &str = match (&call.pai, withheld) {
             (Some(p), true) if !p.trim().is_empty() => p,
             _ => &call.a_number,
@@ -350,7 +376,9 @@ impl Engine {
         // intl_ingress_local_cli: a home CLI (From or PAI) on an international ingress.
         if cfg.intl_ingress.action.is_some() && !a_allowed && !source_allowed {
             let intl = trunk.is_some_and(|t| cfg.intl_trunks.contains(t))
-                || call.source_ip.is_some_and(|ip| cfg.intl_sources.contains(ip));
+                || call
+                    .source_ip
+                    .is_some_and(|ip| cfg.intl_sources.contains(ip));
             let home = cli.as_ref().is_ok_and(|n| cfg.is_home_cli(n))
                 || call
                     .pai
@@ -358,7 +386,11 @@ impl Engine {
                     .and_then(|p| cfg.plan.normalise(p).ok())
                     .is_some_and(|n| cfg.is_home_cli(&n));
             if intl && home {
-                fire(&mut verdict, cfg.intl_ingress.action, Reason::IntlIngressLocalCli);
+                fire(
+                    &mut verdict,
+                    cfg.intl_ingress.action,
+                    Reason::IntlIngressLocalCli,
+                );
                 if let Some(src) = &source_key {
                     plan_op(WindowRule::IntlIngressLocalCli, src.clone(), a_key.clone());
                 }
@@ -376,16 +408,31 @@ impl Engine {
                 plan_op(WindowRule::CliRotation, src.clone(), a_key.clone());
             }
         }
-        let mut request = StoreRequest { windows: ops, block_lookup: None };
+        let mut request = StoreRequest {
+            windows: ops,
+            block_lookup: None,
+        };
         if cfg.auto_block_ms.is_some() && !a_allowed {
             request.block_lookup = Some((a_key, t));
         }
-        Ok(Prepared { cfg: cfg.clone(), request, rules, verdict, static_action })
+        Ok(Prepared {
+            cfg: cfg.clone(),
+            request,
+            rules,
+            verdict,
+            static_action,
+        })
     }
 
     /// Turns the store's answer (or its failure) into the verdict.
     pub fn conclude(&self, p: Prepared, answer: Result<StoreAnswer, StoreError>) -> Verdict {
-        let Prepared { cfg, rules, mut verdict, static_action, .. } = p;
+        let Prepared {
+            cfg,
+            rules,
+            mut verdict,
+            static_action,
+            ..
+        } = p;
         let mut action = static_action.unwrap_or(Action::Allow);
         match answer {
             Err(_) => {
@@ -420,7 +467,11 @@ impl Engine {
                             let key = match rule {
                                 WindowRule::DistinctCallers => verdict.b_number.clone(),
                                 WindowRule::CliVelocity => verdict.a_number.clone(),
-                                _ => out.evidence.last().map(|e| e.source.clone()).unwrap_or_default(),
+                                _ => out
+                                    .evidence
+                                    .last()
+                                    .map(|e| e.source.clone())
+                                    .unwrap_or_default(),
                             };
                             verdict.new_alerts.push(Alert {
                                 id,
@@ -455,10 +506,13 @@ impl Engine {
     /// The auto-blocks a verdict asks for: the A-numbers of each new blocking alert.
     pub fn blocks_for(&self, v: &Verdict) -> Vec<BlockEntry> {
         let cfg = self.cfg.load();
-        let Some(ms) = cfg.auto_block_ms else { return Vec::new() };
+        let Some(ms) = cfg.auto_block_ms else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for alert in v.new_alerts.iter().filter(|a| a.action == Action::Block) {
-            let mut numbers: Vec<&CompactString> = alert.evidence.iter().map(|e| &e.a_number).collect();
+            let mut numbers: Vec<&CompactString> =
+                alert.evidence.iter().map(|e| &e.a_number).collect();
             numbers.sort();
             numbers.dedup();
             for n in numbers {
@@ -478,7 +532,11 @@ impl Engine {
     /// Prepare, apply on a synchronous store, conclude, record auto-blocks.
     pub fn check(&self, call: &Call, store: &dyn WindowStore) -> Result<Verdict, InputError> {
         let p = self.prepare(call)?;
-        let answer = if p.store_free() { Ok(StoreAnswer::default()) } else { store.apply(&p.request) };
+        let answer = if p.store_free() {
+            Ok(StoreAnswer::default())
+        } else {
+            store.apply(&p.request)
+        };
         let v = self.conclude(p, answer);
         if !v.new_alerts.is_empty() {
             let blocks = self.blocks_for(&v);

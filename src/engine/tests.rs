@@ -27,7 +27,9 @@ const T0: i64 = 1_700_000_000_000;
 
 impl Fixture {
     fn call(&self, id: &str, a: &str, b: &str, t: i64) -> Verdict {
-        self.engine.check(&Call::new(id, a, b).at(t), &self.store).unwrap()
+        self.engine
+            .check(&Call::new(id, a, b).at(t), &self.store)
+            .unwrap()
     }
     fn check(&self, call: Call) -> Verdict {
         self.engine.check(&call, &self.store).unwrap()
@@ -42,7 +44,12 @@ fn caller(i: usize) -> String {
 fn fifth_distinct_caller_within_window_blocks_and_raises_one_alert() {
     let f = fixture("");
     for i in 0..4 {
-        let v = f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64 * 1000);
+        let v = f.call(
+            &format!("c{i}"),
+            &caller(i),
+            "+2348099999999",
+            T0 + i as i64 * 1000,
+        );
         assert_eq!(v.action, Action::Allow, "call {i}");
         assert_eq!(v.distinct_callers, i as u32 + 1);
         assert!(v.new_alerts.is_empty());
@@ -74,7 +81,12 @@ fn callers_spread_wider_than_the_window_never_alert() {
     // The seed's bug: 5 callers over 12 s still alerted. Here they do not.
     let f = fixture("");
     for i in 0..5 {
-        let v = f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64 * 3000);
+        let v = f.call(
+            &format!("c{i}"),
+            &caller(i),
+            "+2348099999999",
+            T0 + i as i64 * 3000,
+        );
         assert_eq!(v.action, Action::Allow, "call {i}");
         assert!(v.distinct_callers <= 2, "call {i}: {}", v.distinct_callers);
     }
@@ -84,7 +96,12 @@ fn callers_spread_wider_than_the_window_never_alert() {
 fn exactly_window_apart_has_left_the_window() {
     let f = fixture("");
     for i in 0..4 {
-        f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64);
+        f.call(
+            &format!("c{i}"),
+            &caller(i),
+            "+2348099999999",
+            T0 + i as i64,
+        );
     }
     // Caller 0 was seen at T0; at T0 + 5000 it is exactly W old: out.
     let v = f.call("c4", &caller(4), "+2348099999999", T0 + 5000);
@@ -93,7 +110,12 @@ fn exactly_window_apart_has_left_the_window() {
     // One ms earlier it would still have counted.
     let g = fixture("");
     for i in 0..4 {
-        g.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64);
+        g.call(
+            &format!("c{i}"),
+            &caller(i),
+            "+2348099999999",
+            T0 + i as i64,
+        );
     }
     let v = g.call("c4", &caller(4), "+2348099999999", T0 + 4999);
     assert_eq!(v.distinct_callers, 5);
@@ -104,7 +126,12 @@ fn exactly_window_apart_has_left_the_window() {
 fn a_repeated_caller_counts_once() {
     let f = fixture("");
     for i in 0..10 {
-        let v = f.call(&format!("r{i}"), &caller(1), "+2348099999999", T0 + i as i64 * 100);
+        let v = f.call(
+            &format!("r{i}"),
+            &caller(1),
+            "+2348099999999",
+            T0 + i as i64 * 100,
+        );
         assert_eq!(v.distinct_callers, 1);
         assert_eq!(v.action, Action::Allow);
     }
@@ -116,7 +143,12 @@ fn a_repeat_refreshes_the_callers_time() {
     f.call("a", &caller(1), "+2348099999999", T0);
     f.call("b", &caller(1), "+2348099999999", T0 + 4000); // refresh
     for i in 2..5 {
-        f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + 5000 + i as i64);
+        f.call(
+            &format!("c{i}"),
+            &caller(i),
+            "+2348099999999",
+            T0 + 5000 + i as i64,
+        );
     }
     // caller 1 last seen at T0+4000: still inside at T0+6000.
     let v = f.call("c5", &caller(5), "+2348099999999", T0 + 6000);
@@ -144,7 +176,12 @@ fn out_of_order_events_use_event_time() {
 fn allowlisted_hotline_never_triggers_distinct_callers() {
     let f = fixture("[lists]\nallow_b_numbers = [\"0700*\", \"+2348099999999\"]\n");
     for i in 0..50 {
-        let v = f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64);
+        let v = f.call(
+            &format!("c{i}"),
+            &caller(i),
+            "+2348099999999",
+            T0 + i as i64,
+        );
         assert_eq!(v.action, Action::Allow);
         assert!(v.reasons.contains(Reason::Allowlist));
         assert_eq!(v.distinct_callers, 0);
@@ -161,7 +198,12 @@ fn cooldown_gives_one_alert_then_a_new_one_after_expiry() {
     // A continuous attack: a new caller every second for 60 s.
     let mut ids = Vec::new();
     for i in 0..60 {
-        let v = f.call(&format!("c{i}"), &format!("+2348031{i:06}"), b, T0 + i as i64 * 1000);
+        let v = f.call(
+            &format!("c{i}"),
+            &format!("+2348031{i:06}"),
+            b,
+            T0 + i as i64 * 1000,
+        );
         if i >= 4 {
             assert_eq!(v.action, Action::Block, "call {i}");
             assert!(v.alert_id.is_some());
@@ -211,7 +253,8 @@ fn velocity_counts_calls_by_call_id() {
 fn rotation_counts_distinct_clis_per_source() {
     let f = fixture("[rules.cli_rotation]\nthreshold = 4\nwindow_ms = 10000\n[lists]\nallow_trunks = [\"BIG-CARRIER\"]\n");
     for i in 0..4 {
-        let mut c = Call::new(&format!("r{i}"), &caller(i), &format!("+23480900000{i:02}")).at(T0 + i as i64);
+        let mut c = Call::new(&format!("r{i}"), &caller(i), &format!("+23480900000{i:02}"))
+            .at(T0 + i as i64);
         c.source_ip = Some("203.0.113.9".parse().unwrap());
         let v = f.check(c);
         assert_eq!(v.rotation_clis, i as u32 + 1);
@@ -223,7 +266,8 @@ fn rotation_counts_distinct_clis_per_source() {
     }
     // A trusted carrier trunk is exempt.
     for i in 0..10 {
-        let mut c = Call::new(&format!("t{i}"), &caller(i), &format!("+23480910000{i:02}")).at(T0 + i as i64);
+        let mut c = Call::new(&format!("t{i}"), &caller(i), &format!("+23480910000{i:02}"))
+            .at(T0 + i as i64);
         c.trunk = Some("BIG-CARRIER".into());
         let v = f.check(c);
         assert_eq!(v.rotation_clis, 0);
@@ -277,7 +321,10 @@ fn home_cli_on_international_ingress_blocks() {
 #[test]
 fn invalid_and_barred_clis_are_flagged() {
     let f = fixture("[rules.invalid_cli]\nbarred_prefixes = [\"+2348000\"]\n");
-    for (i, bad) in ["", "anonymous", "+111", "12ab", "080312"].into_iter().enumerate() {
+    for (i, bad) in ["", "anonymous", "+111", "12ab", "080312"]
+        .into_iter()
+        .enumerate()
+    {
         let v = f.call("x", bad, &format!("+23480999999{i:02}"), T0);
         assert_eq!(v.action, Action::Flag, "{bad:?}");
         assert!(v.reasons.contains(Reason::InvalidCli), "{bad:?}");
@@ -304,7 +351,11 @@ fn deny_lists_block_before_any_window() {
     c.trunk = Some("GREY".into());
     assert_eq!(f.check(c).action, Action::Block);
     // Nothing was recorded for the B-number by the denied calls.
-    assert_eq!(f.call("ok", "+2348031111112", "+2348099999999", T0).distinct_callers, 1);
+    assert_eq!(
+        f.call("ok", "+2348031111112", "+2348099999999", T0)
+            .distinct_callers,
+        1
+    );
 }
 
 #[test]
@@ -312,7 +363,12 @@ fn monitor_mode_turns_blocks_into_flags() {
     let f = fixture("mode = \"monitor\"\n");
     let mut last = None;
     for i in 0..5 {
-        last = Some(f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64));
+        last = Some(f.call(
+            &format!("c{i}"),
+            &caller(i),
+            "+2348099999999",
+            T0 + i as i64,
+        ));
     }
     let v = last.unwrap();
     assert_eq!(v.action, Action::Flag);
@@ -325,7 +381,12 @@ fn monitor_mode_turns_blocks_into_flags() {
 fn auto_block_denies_the_attackers_for_a_while() {
     let f = fixture("[auto_block]\nenabled = true\nduration_ms = 60000\n[lists]\nallow_a_numbers = [\"+2348030000003\"]\n");
     for i in 0..5 {
-        f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64);
+        f.call(
+            &format!("c{i}"),
+            &caller(i),
+            "+2348099999999",
+            T0 + i as i64,
+        );
     }
     // Caller 0 now calls someone else: auto-blocked.
     let v = f.call("n1", &caller(0), "+2348077777777", T0 + 10_000);
@@ -333,32 +394,70 @@ fn auto_block_denies_the_attackers_for_a_while() {
     assert!(v.reasons.contains(Reason::AutoBlock));
     assert!(v.alert_id.is_some());
     // The allowlisted caller 3 is not.
-    assert_eq!(f.call("n2", &caller(3), "+2348077777777", T0 + 10_000).action, Action::Allow);
+    assert_eq!(
+        f.call("n2", &caller(3), "+2348077777777", T0 + 10_000)
+            .action,
+        Action::Allow
+    );
     // The block ends.
-    assert_eq!(f.call("n3", &caller(0), "+2348077777777", T0 + 70_000).action, Action::Allow);
+    assert_eq!(
+        f.call("n3", &caller(0), "+2348077777777", T0 + 70_000)
+            .action,
+        Action::Allow
+    );
 }
 
 #[test]
 fn bad_input_is_refused_and_changes_no_state() {
     let f = fixture("");
-    let e = f.engine.check(&Call::new("x", "+2348031234567", " ").at(T0), &f.store).unwrap_err();
+    let e = f
+        .engine
+        .check(&Call::new("x", "+2348031234567", " ").at(T0), &f.store)
+        .unwrap_err();
     assert_eq!(e.field, "b_number");
     let long = "9".repeat(500);
-    let e = f.engine.check(&Call::new("x", &long, "+2348099999999").at(T0), &f.store).unwrap_err();
+    let e = f
+        .engine
+        .check(&Call::new("x", &long, "+2348099999999").at(T0), &f.store)
+        .unwrap_err();
     assert_eq!(e.field, "a_number");
-    let e = f.engine.check(&Call::new(&"c".repeat(300), "+2348031234567", "+2348099999999").at(T0), &f.store);
+    let e = f.engine.check(
+        &Call::new(&"c".repeat(300), "+2348031234567", "+2348099999999").at(T0),
+        &f.store,
+    );
     assert_eq!(e.unwrap_err().field, "call_id");
-    let e = f.engine.check(&Call::new("x", "+2348031234567", "+2348099999999").at(-5), &f.store);
+    let e = f.engine.check(
+        &Call::new("x", "+2348031234567", "+2348099999999").at(-5),
+        &f.store,
+    );
     assert_eq!(e.unwrap_err().field, "timestamp");
-    assert_eq!(f.store.stats().keys.load(std::sync::atomic::Ordering::Relaxed), 0);
-    assert_eq!(f.engine.stats().bad_input.load(std::sync::atomic::Ordering::Relaxed), 4);
+    assert_eq!(
+        f.store
+            .stats()
+            .keys
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
+    assert_eq!(
+        f.engine
+            .stats()
+            .bad_input
+            .load(std::sync::atomic::Ordering::Relaxed),
+        4
+    );
 }
 
 #[test]
 fn missing_time_uses_the_clock() {
     let f = fixture("");
     f.clock.set(T0 + 123);
-    let v = f.engine.check(&Call::new("x", "+2348031234567", "+2348099999999"), &f.store).unwrap();
+    let v = f
+        .engine
+        .check(
+            &Call::new("x", "+2348031234567", "+2348099999999"),
+            &f.store,
+        )
+        .unwrap();
     assert_eq!(v.time_ms, T0 + 123);
 }
 
@@ -377,10 +476,19 @@ fn store_failure_fails_open_but_keeps_per_call_rules() {
         }
     }
     let f = fixture("");
-    let v = f.engine.check(&Call::new("x", "+2348031234567", "+2348099999999").at(T0), &Down).unwrap();
+    let v = f
+        .engine
+        .check(
+            &Call::new("x", "+2348031234567", "+2348099999999").at(T0),
+            &Down,
+        )
+        .unwrap();
     assert_eq!(v.action, Action::Allow);
     assert!(v.reasons.contains(Reason::StoreUnavailable));
-    let v = f.engine.check(&Call::new("y", "garbage", "+2348099999999").at(T0), &Down).unwrap();
+    let v = f
+        .engine
+        .check(&Call::new("y", "garbage", "+2348099999999").at(T0), &Down)
+        .unwrap();
     assert_eq!(v.action, Action::Flag);
     assert!(v.reasons.contains(Reason::InvalidCli) && v.reasons.contains(Reason::StoreUnavailable));
 }
@@ -389,10 +497,18 @@ fn store_failure_fails_open_but_keeps_per_call_rules() {
 fn a_full_store_stops_tracking_new_keys_and_says_so() {
     let cfg = Config::from_toml("").unwrap();
     let engine = Engine::from_config(&cfg, Arc::new(ManualClock::new(T0))).unwrap();
-    let store = MemoryStore::new(MemoryStoreConfig { max_keys: 1024, max_members_per_key: 100 });
+    let store = MemoryStore::new(MemoryStoreConfig {
+        max_keys: 1024,
+        max_members_per_key: 100,
+    });
     let mut untracked = 0;
     for i in 0..5000 {
-        let call = Call::new(&format!("c{i}"), &format!("+2348031{i:06}"), &format!("+2348{i:09}")).at(T0);
+        let call = Call::new(
+            &format!("c{i}"),
+            &format!("+2348031{i:06}"),
+            &format!("+2348{i:09}"),
+        )
+        .at(T0);
         let v = engine.check(&call, &store).unwrap();
         if v.reasons.contains(Reason::StoreCapacity) {
             untracked += 1;
@@ -400,19 +516,39 @@ fn a_full_store_stops_tracking_new_keys_and_says_so() {
         }
     }
     assert!(untracked > 3000, "{untracked}");
-    assert!(store.stats().keys.load(std::sync::atomic::Ordering::Relaxed) <= 1024 + 64);
+    assert!(
+        store
+            .stats()
+            .keys
+            .load(std::sync::atomic::Ordering::Relaxed)
+            <= 1024 + 64
+    );
     // Once the windows have passed, keys are reclaimed and tracking resumes.
     let mut tracked_again = 0;
     for i in 0..200 {
         let v = engine
-            .check(&Call::new(&format!("d{i}"), &format!("+2348051{i:06}"), &format!("+2347{i:09}")).at(T0 + 120_000), &store)
+            .check(
+                &Call::new(
+                    &format!("d{i}"),
+                    &format!("+2348051{i:06}"),
+                    &format!("+2347{i:09}"),
+                )
+                .at(T0 + 120_000),
+                &store,
+            )
             .unwrap();
         if !v.reasons.contains(Reason::StoreCapacity) {
             tracked_again += 1;
         }
     }
     assert!(tracked_again > 150, "{tracked_again}");
-    assert!(store.stats().reclaimed.load(std::sync::atomic::Ordering::Relaxed) > 0);
+    assert!(
+        store
+            .stats()
+            .reclaimed
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0
+    );
 }
 
 #[test]
@@ -420,12 +556,22 @@ fn a_hot_number_with_many_callers_stays_exact() {
     // Exercises the indexed (large) window path.
     let f = fixture("[rules.distinct_callers]\nthreshold = 1000\nwindow_ms = 1000\n");
     for i in 0..500 {
-        let v = f.call(&format!("c{i}"), &format!("+2348031{i:06}"), "+2348099999999", T0 + i as i64);
+        let v = f.call(
+            &format!("c{i}"),
+            &format!("+2348031{i:06}"),
+            "+2348099999999",
+            T0 + i as i64,
+        );
         assert_eq!(v.distinct_callers, i as u32 + 1);
     }
     // Repeats refresh, do not add.
     for i in 0..500 {
-        let v = f.call(&format!("r{i}"), &format!("+2348031{i:06}"), "+2348099999999", T0 + 500 + i as i64);
+        let v = f.call(
+            &format!("r{i}"),
+            &format!("+2348031{i:06}"),
+            "+2348099999999",
+            T0 + 500 + i as i64,
+        );
         assert_eq!(v.distinct_callers, 500);
     }
     // At T0+1600 callers refreshed at T0+500+i stay only if 500+i > 600.
@@ -439,7 +585,15 @@ fn alert_ids_are_deterministic() {
         let f = fixture("");
         let mut ids = Vec::new();
         for i in 0..5 {
-            ids.extend(f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64).alert_id);
+            ids.extend(
+                f.call(
+                    &format!("c{i}"),
+                    &caller(i),
+                    "+2348099999999",
+                    T0 + i as i64,
+                )
+                .alert_id,
+            );
         }
         ids
     };
@@ -451,7 +605,12 @@ fn alert_ids_are_deterministic() {
 fn reload_swaps_rules_without_losing_windows() {
     let f = fixture("");
     for i in 0..3 {
-        f.call(&format!("c{i}"), &caller(i), "+2348099999999", T0 + i as i64);
+        f.call(
+            &format!("c{i}"),
+            &caller(i),
+            "+2348099999999",
+            T0 + i as i64,
+        );
     }
     let cfg = Config::from_toml("[rules.distinct_callers]\nthreshold = 4\n").unwrap();
     f.engine.reload(EngineConfig::from_config(&cfg).unwrap());

@@ -7,7 +7,9 @@ use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 /// What the switch should do with the call. Ordered: a stronger action wins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     #[default]
@@ -253,6 +255,7 @@ impl Verdict {
     }
 
     pub fn degraded(&self) -> bool {
-        self.reasons.contains(Reason::StoreUnavailable) || self.reasons.contains(Reason::StoreCapacity)
+        self.reasons.contains(Reason::StoreUnavailable)
+            || self.reasons.contains(Reason::StoreCapacity)
     }
 }

@@ -24,8 +24,8 @@ use hashbrown::HashMap;
 use parking_lot::Mutex;
 
 use super::{
-    evidence_in_window, AlertState, BlockEntry, StoreAnswer, StoreError, StoreRequest, WindowOp, WindowOutcome,
-    WindowStore, EVIDENCE_MAX,
+    evidence_in_window, AlertState, BlockEntry, StoreAnswer, StoreError, StoreRequest, WindowOp,
+    WindowOutcome, WindowStore, EVIDENCE_MAX,
 };
 use crate::engine::verdict::{Evidence, WindowRule};
 
@@ -49,7 +49,10 @@ pub struct MemoryStoreConfig {
 
 impl Default for MemoryStoreConfig {
     fn default() -> Self {
-        MemoryStoreConfig { max_keys: 1_000_000, max_members_per_key: 10_000 }
+        MemoryStoreConfig {
+            max_keys: 1_000_000,
+            max_members_per_key: 10_000,
+        }
     }
 }
 
@@ -77,7 +80,14 @@ struct Window {
 
 impl Window {
     fn new(hw: i64, window_ms: i64) -> Window {
-        Window { order: VecDeque::new(), index: None, hw, window_ms, recent: VecDeque::new(), cooldown: None }
+        Window {
+            order: VecDeque::new(),
+            index: None,
+            hw,
+            window_ms,
+            recent: VecDeque::new(),
+            cooldown: None,
+        }
     }
 
     /// Event time after which this key holds nothing worth keeping.
@@ -178,7 +188,9 @@ impl Shard {
                 Some((at, _)) if *at <= now => {}
                 _ => break,
             }
-            let Some((_, key)) = self.expiry.pop_front() else { break };
+            let Some((_, key)) = self.expiry.pop_front() else {
+                break;
+            };
             match self.windows.get(&key).map(|w| w.expires_at()) {
                 Some(at) if at <= now => {
                     self.windows.remove(&key);
@@ -243,7 +255,12 @@ impl MemoryStore {
             }
             if shard.len() >= self.max_keys_per_shard {
                 self.stats.untracked.fetch_add(1, Ordering::Relaxed);
-                return WindowOutcome { count: 0, tracked: false, alert: AlertState::None, evidence: Vec::new() };
+                return WindowOutcome {
+                    count: 0,
+                    tracked: false,
+                    alert: AlertState::None,
+                    evidence: Vec::new(),
+                };
             }
             let w = Window::new(op.time_ms, op.window_ms);
             shard.expiry.push_back((w.expires_at(), key.clone()));
@@ -254,7 +271,9 @@ impl MemoryStore {
         w.window_ms = op.window_ms;
         let (count, evicted) = w.observe(op.time_ms, member, self.max_members);
         if evicted > 0 {
-            self.stats.members_evicted.fetch_add(evicted, Ordering::Relaxed);
+            self.stats
+                .members_evicted
+                .fetch_add(evicted, Ordering::Relaxed);
         }
         let cutoff = w.hw - w.window_ms;
         if op.time_ms > cutoff {
@@ -264,12 +283,22 @@ impl MemoryStore {
             w.recent.push_back(op.evidence.clone());
         }
         let count = count as u32;
-        let mut out = WindowOutcome { count, tracked: true, alert: AlertState::None, evidence: Vec::new() };
+        let mut out = WindowOutcome {
+            count,
+            tracked: true,
+            alert: AlertState::None,
+            evidence: Vec::new(),
+        };
         if count >= op.threshold {
             match &w.cooldown {
-                Some((until, id)) if op.time_ms < *until => out.alert = AlertState::Active(id.clone()),
+                Some((until, id)) if op.time_ms < *until => {
+                    out.alert = AlertState::Active(id.clone())
+                }
                 _ => {
-                    w.cooldown = Some((op.time_ms.saturating_add(op.cooldown_ms), op.alert_id.clone()));
+                    w.cooldown = Some((
+                        op.time_ms.saturating_add(op.cooldown_ms),
+                        op.alert_id.clone(),
+                    ));
                     out.alert = AlertState::Raised(op.alert_id.clone());
                     out.evidence = evidence_in_window(w.recent.iter(), cutoff);
                 }
@@ -280,7 +309,11 @@ impl MemoryStore {
 
     fn lookup_block(&self, number: &CompactString, time_ms: i64) -> Option<BlockEntry> {
         let shard = self.shard_for(number.as_str()).lock();
-        shard.blocks.get(number).filter(|b| b.until_ms > time_ms).cloned()
+        shard
+            .blocks
+            .get(number)
+            .filter(|b| b.until_ms > time_ms)
+            .cloned()
     }
 }
 

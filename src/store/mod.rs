@@ -27,8 +27,8 @@ use smallvec::SmallVec;
 
 use crate::engine::verdict::{Evidence, WindowRule};
 
-pub use memory::{MemoryStore, MemoryStoreConfig};
 pub use self::redis::{AsyncRedisStore, RedisSettings, RedisStore};
+pub use memory::{MemoryStore, MemoryStoreConfig};
 
 /// How many recent calls a window keeps as alert evidence.
 pub const EVIDENCE_MAX: usize = 16;
@@ -133,8 +133,26 @@ pub trait WindowStore: Send + Sync {
 }
 
 /// Keeps the alert evidence that lies inside the window, oldest first.
-pub fn evidence_in_window<'a>(recent: impl Iterator<Item = &'a Evidence>, cutoff_ms: i64) -> Vec<Evidence> {
+pub fn evidence_in_window<'a>(
+    recent: impl Iterator<Item = &'a Evidence>,
+    cutoff_ms: i64,
+) -> Vec<Evidence> {
     let mut v: Vec<Evidence> = recent.filter(|e| e.time_ms > cutoff_ms).cloned().collect();
     v.sort_by_key(|e| e.time_ms);
     v
+}
+
+/// Builds the synchronous store the config asks for (used by the C ABI, in
+/// each worker process after fork).
+pub fn build_sync(cfg: &crate::config::Config) -> Result<Box<dyn WindowStore>, StoreError> {
+    use crate::config::StoreKind;
+    match cfg.store.kind {
+        StoreKind::Memory => Ok(Box::new(MemoryStore::new(MemoryStoreConfig {
+            max_keys: cfg.store.max_keys,
+            max_members_per_key: cfg.store.max_members_per_key,
+        }))),
+        StoreKind::Redis => Err(StoreError::Unavailable(
+            "the redis store is not part of this build yet".into(),
+        )),
+    }
 }

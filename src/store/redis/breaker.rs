@@ -77,7 +77,10 @@ impl Breaker {
         if self.now() < until {
             return Admit::Skip;
         }
-        match self.probing.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire) {
+        match self
+            .probing
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+        {
             Ok(_) => Admit::Probe,
             Err(_) => Admit::Skip,
         }
@@ -93,13 +96,15 @@ impl Breaker {
     /// Records a failure; answers true when this opened (or re-opened) the breaker.
     pub fn failure(&self, admit: Admit) -> bool {
         if admit == Admit::Probe {
-            self.open_until.store(self.now() + self.cooldown_ms, Ordering::Release);
+            self.open_until
+                .store(self.now() + self.cooldown_ms, Ordering::Release);
             self.probing.store(false, Ordering::Release);
             return true;
         }
         let n = self.failures.fetch_add(1, Ordering::AcqRel) + 1;
         if n >= self.threshold && self.open_until.load(Ordering::Acquire) == 0 {
-            self.open_until.store(self.now() + self.cooldown_ms, Ordering::Release);
+            self.open_until
+                .store(self.now() + self.cooldown_ms, Ordering::Release);
             return true;
         }
         false
@@ -168,7 +173,9 @@ impl LogLimiter {
         let slot = &self.last[kind as usize];
         let last = slot.load(Ordering::Relaxed);
         now - last >= self.interval_ms
-            && slot.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+            && slot
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 }
 
@@ -195,7 +202,9 @@ impl Guard {
     pub fn admit(&self) -> Result<Admit, StoreError> {
         match self.breaker.admit() {
             Admit::Skip => {
-                self.stats.breaker_open_skips.fetch_add(1, Ordering::Relaxed);
+                self.stats
+                    .breaker_open_skips
+                    .fetch_add(1, Ordering::Relaxed);
                 Err(StoreError::BreakerOpen)
             }
             a => Ok(a),
@@ -208,7 +217,10 @@ impl Guard {
             Ok(_) => {
                 self.stats.ok.fetch_add(1, Ordering::Relaxed);
                 if self.breaker.success() {
-                    tracing::info!(store = self.name, "store answered again: circuit breaker closed");
+                    tracing::info!(
+                        store = self.name,
+                        "store answered again: circuit breaker closed"
+                    );
                 }
             }
             Err(e) => {

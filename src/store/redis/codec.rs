@@ -19,13 +19,19 @@ pub struct KeyNames {
 
 impl KeyNames {
     pub fn new(prefix: &str) -> KeyNames {
-        KeyNames { prefix: prefix.to_string() }
+        KeyNames {
+            prefix: prefix.to_string(),
+        }
     }
 
     /// The three keys of a window: members, evidence, cooldown.
     pub fn window(&self, rule: WindowRule, key: &str) -> [String; 3] {
         let base = format!("{}:{{{}:{}}}", self.prefix, rule.tag(), key);
-        [format!("{base}:w"), format!("{base}:e"), format!("{base}:c")]
+        [
+            format!("{base}:w"),
+            format!("{base}:e"),
+            format!("{base}:c"),
+        ]
     }
 
     /// The auto-block of an A-number.
@@ -46,7 +52,9 @@ impl KeyNames {
 
 /// Packs one evidence record.
 pub fn encode_evidence(e: &Evidence) -> Vec<u8> {
-    let mut out = Vec::with_capacity(24 + e.call_id.len() + e.a_number.len() + e.b_number.len() + e.source.len());
+    let mut out = Vec::with_capacity(
+        24 + e.call_id.len() + e.a_number.len() + e.b_number.len() + e.source.len(),
+    );
     out.extend_from_slice(e.time_ms.to_string().as_bytes());
     out.push(b';');
     for f in [&e.call_id, &e.a_number, &e.b_number, &e.source] {
@@ -77,7 +85,13 @@ pub fn decode_evidence(b: &[u8]) -> Option<Evidence> {
     if !rest.is_empty() {
         return None;
     }
-    Some(Evidence { time_ms, call_id, a_number, b_number, source })
+    Some(Evidence {
+        time_ms,
+        call_id,
+        a_number,
+        b_number,
+        source,
+    })
 }
 
 #[cfg(test)]

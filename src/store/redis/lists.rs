@@ -70,9 +70,17 @@ impl SharedList {
 
 /// Refuses entries the list could not use, with the same rules as the config file.
 pub fn validate_entries(list: SharedList, entries: &[String]) -> Result<(), StoreError> {
-    let bad = |e: &str, why: &str| Err(StoreError::Protocol(format!("{}: {e:?} {why}", list.as_str())));
+    let bad = |e: &str, why: &str| {
+        Err(StoreError::Protocol(format!(
+            "{}: {e:?} {why}",
+            list.as_str()
+        )))
+    };
     if entries.is_empty() {
-        return Err(StoreError::Protocol(format!("{}: no entries", list.as_str())));
+        return Err(StoreError::Protocol(format!(
+            "{}: no entries",
+            list.as_str()
+        )));
     }
     for e in entries {
         if e.is_empty() || e.len() > 128 || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -132,7 +140,9 @@ pub(crate) fn plan_snapshot(codec: &Codec) -> Vec<Planned> {
 
 pub(crate) fn parse_snapshot(values: Vec<Value>) -> Result<(u64, ListsConfig), StoreError> {
     if values.len() != 1 + SharedList::ALL.len() {
-        return Err(StoreError::Protocol("lists snapshot: wrong reply count".into()));
+        return Err(StoreError::Protocol(
+            "lists snapshot: wrong reply count".into(),
+        ));
     }
     let version = parse_version(&values[0])?;
     let mut cfg = ListsConfig::default();
@@ -140,7 +150,12 @@ pub(crate) fn parse_snapshot(values: Vec<Value>) -> Result<(u64, ListsConfig), S
         let items = match v {
             Value::Array(a) | Value::Set(a) => a,
             Value::Nil => continue,
-            other => return Err(StoreError::Protocol(format!("list {}: {other:?}", l.as_str()))),
+            other => {
+                return Err(StoreError::Protocol(format!(
+                    "list {}: {other:?}",
+                    l.as_str()
+                )))
+            }
         };
         let field = l.field(&mut cfg);
         for i in items {
@@ -188,7 +203,11 @@ mod tests {
         for l in SharedList::ALL {
             assert_eq!(SharedList::parse(l.as_str()), Some(l));
         }
-        assert!(validate_entries(SharedList::DenyANumbers, &["+234803*".into(), "0803123".into()]).is_ok());
+        assert!(validate_entries(
+            SharedList::DenyANumbers,
+            &["+234803*".into(), "0803123".into()]
+        )
+        .is_ok());
         assert!(validate_entries(SharedList::DenyANumbers, &["abc".into()]).is_err());
         assert!(validate_entries(SharedList::AllowSources, &["10.0.0.0/8".into()]).is_ok());
         assert!(validate_entries(SharedList::AllowSources, &["10.0.0.300".into()]).is_err());
@@ -197,9 +216,15 @@ mod tests {
 
     #[test]
     fn merge_keeps_file_entries_and_adds_shared_ones() {
-        let file = ListsConfig { deny_a_numbers: vec!["+1".into()], ..Default::default() };
-        let shared =
-            ListsConfig { deny_a_numbers: vec!["+1".into(), "+2".into()], allow_trunks: vec!["T".into()], ..Default::default() };
+        let file = ListsConfig {
+            deny_a_numbers: vec!["+1".into()],
+            ..Default::default()
+        };
+        let shared = ListsConfig {
+            deny_a_numbers: vec!["+1".into(), "+2".into()],
+            allow_trunks: vec!["T".into()],
+            ..Default::default()
+        };
         let m = merge_lists(&file, &shared);
         assert_eq!(m.deny_a_numbers, vec!["+1", "+2"]);
         assert_eq!(m.allow_trunks, vec!["T"]);

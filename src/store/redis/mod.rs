@@ -27,7 +27,10 @@ use std::time::Duration;
 use compact_str::CompactString;
 use redis::{Cmd, Value};
 
-use super::{evidence_in_window, AlertState, BlockEntry, StoreAnswer, StoreError, StoreRequest, WindowOutcome, EVIDENCE_MAX};
+use super::{
+    evidence_in_window, AlertState, BlockEntry, StoreAnswer, StoreError, StoreRequest,
+    WindowOutcome, EVIDENCE_MAX,
+};
 use crate::config::StoreConfig;
 pub use breaker::{BreakerState, RedisStats};
 pub use codec::KeyNames;
@@ -70,12 +73,19 @@ impl RedisSettings {
 
     /// Defaults for one server at `url`.
     pub fn single(url: &str) -> RedisSettings {
-        RedisSettings::from_config(&StoreConfig { url: url.into(), ..StoreConfig::default() })
+        RedisSettings::from_config(&StoreConfig {
+            url: url.into(),
+            ..StoreConfig::default()
+        })
     }
 
     /// Defaults for a Redis Cluster reached through `urls`.
     pub fn cluster(urls: &[String]) -> RedisSettings {
-        RedisSettings::from_config(&StoreConfig { urls: urls.to_vec(), cluster: true, ..StoreConfig::default() })
+        RedisSettings::from_config(&StoreConfig {
+            urls: urls.to_vec(),
+            cluster: true,
+            ..StoreConfig::default()
+        })
     }
 }
 
@@ -88,7 +98,10 @@ pub(crate) struct Script {
 
 impl Script {
     fn new(body: &'static str) -> Script {
-        Script { body, sha: redis::Script::new(body).get_hash().to_string() }
+        Script {
+            body,
+            sha: redis::Script::new(body).get_hash().to_string(),
+        }
     }
 }
 
@@ -106,7 +119,11 @@ pub(crate) enum ScriptId {
 /// One command of a batch, kept in a form that can be sent by SHA or by body.
 #[derive(Debug)]
 pub(crate) enum Planned {
-    Script { id: ScriptId, keys: Vec<String>, args: Vec<Vec<u8>> },
+    Script {
+        id: ScriptId,
+        keys: Vec<String>,
+        args: Vec<Vec<u8>>,
+    },
     Plain(Cmd),
 }
 
@@ -134,7 +151,10 @@ pub(crate) struct Codec {
 }
 
 fn wall_now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 fn protocol(what: &str, v: &Value) -> StoreError {
@@ -183,8 +203,18 @@ impl Codec {
             Planned::Plain(c) => c.clone(),
             Planned::Script { id, keys, args } => {
                 let s = self.script(*id);
-                let mut c = if how == Send::Body { redis::cmd("EVAL") } else { redis::cmd("EVALSHA") };
-                c.arg(if how == Send::Body { s.body } else { s.sha.as_str() }).arg(keys.len()).arg(keys);
+                let mut c = if how == Send::Body {
+                    redis::cmd("EVAL")
+                } else {
+                    redis::cmd("EVALSHA")
+                };
+                c.arg(if how == Send::Body {
+                    s.body
+                } else {
+                    s.sha.as_str()
+                })
+                .arg(keys.len())
+                .arg(keys);
                 for a in args {
                     c.arg(a.as_slice());
                 }
@@ -218,15 +248,30 @@ impl Codec {
                 op.time_ms.to_string().into_bytes(),
                 op.window_ms.to_string().into_bytes(),
                 op.threshold.to_string().into_bytes(),
-                op.time_ms.saturating_add(op.cooldown_ms).to_string().into_bytes(),
+                op.time_ms
+                    .saturating_add(op.cooldown_ms)
+                    .to_string()
+                    .into_bytes(),
                 op.alert_id.as_bytes().to_vec(),
                 codec::encode_evidence(&op.evidence),
                 self.max_members.to_string().into_bytes(),
                 EVIDENCE_MAX.to_string().into_bytes(),
-                op.window_ms.saturating_add(self.slack_ms).max(1).to_string().into_bytes(),
-                op.cooldown_ms.saturating_add(self.slack_ms).max(1).to_string().into_bytes(),
+                op.window_ms
+                    .saturating_add(self.slack_ms)
+                    .max(1)
+                    .to_string()
+                    .into_bytes(),
+                op.cooldown_ms
+                    .saturating_add(self.slack_ms)
+                    .max(1)
+                    .to_string()
+                    .into_bytes(),
             ];
-            out.push(Planned::Script { id: ScriptId::Window, keys: vec![w, e, c], args });
+            out.push(Planned::Script {
+                id: ScriptId::Window,
+                keys: vec![w, e, c],
+                args,
+            });
         }
         if let Some((number, _)) = &req.block_lookup {
             let mut c = redis::cmd("HMGET");
@@ -243,7 +288,12 @@ impl Codec {
         blocks
             .iter()
             .map(|b| {
-                let ttl = b.until_ms.saturating_sub(now).max(0).saturating_add(self.slack_ms).max(1);
+                let ttl = b
+                    .until_ms
+                    .saturating_sub(now)
+                    .max(0)
+                    .saturating_add(self.slack_ms)
+                    .max(1);
                 Planned::Script {
                     id: ScriptId::Block,
                     keys: vec![self.keys.block(&b.number)],
@@ -259,7 +309,11 @@ impl Codec {
 
     /// One list change (see `lists.lua`).
     pub fn plan_list_change(&self, list: SharedList, add: bool, entries: &[String]) -> Planned {
-        let mut args: Vec<Vec<u8>> = vec![if add { b"add".to_vec() } else { b"remove".to_vec() }];
+        let mut args: Vec<Vec<u8>> = vec![if add {
+            b"add".to_vec()
+        } else {
+            b"remove".to_vec()
+        }];
         args.extend(entries.iter().map(|e| e.as_bytes().to_vec()));
         Planned::Script {
             id: ScriptId::Lists,
@@ -269,24 +323,36 @@ impl Codec {
     }
 
     /// Reads the window outcomes and the block lookup of one call.
-    pub fn parse_answer(&self, req: &StoreRequest, values: Vec<Value>) -> Result<StoreAnswer, StoreError> {
+    pub fn parse_answer(
+        &self,
+        req: &StoreRequest,
+        values: Vec<Value>,
+    ) -> Result<StoreAnswer, StoreError> {
         let expected = req.windows.len() + usize::from(req.block_lookup.is_some());
         if values.len() != expected {
-            return Err(StoreError::Protocol(format!("{} replies for {expected} commands", values.len())));
+            return Err(StoreError::Protocol(format!(
+                "{} replies for {expected} commands",
+                values.len()
+            )));
         }
         let mut it = values.into_iter();
         let mut answer = StoreAnswer::default();
         for _ in &req.windows {
             let v = it.next().unwrap_or(Value::Nil);
-            let Value::Array(parts) = &v else { return Err(protocol("window", &v)) };
+            let Value::Array(parts) = &v else {
+                return Err(protocol("window", &v));
+            };
             if parts.len() != 5 {
                 return Err(protocol("window", &v));
             }
             let count = int_of(&parts[0]).ok_or_else(|| protocol("window count", &v))?;
             let state = int_of(&parts[1]).ok_or_else(|| protocol("window state", &v))?;
             let id = bulk_str(&parts[2]).unwrap_or_default();
-            let mut out =
-                WindowOutcome { count: count.clamp(0, u32::MAX as i64) as u32, tracked: true, ..Default::default() };
+            let mut out = WindowOutcome {
+                count: count.clamp(0, u32::MAX as i64) as u32,
+                tracked: true,
+                ..Default::default()
+            };
             match state {
                 0 => {}
                 1 => {
@@ -303,7 +369,10 @@ impl Codec {
                             .collect(),
                         _ => Vec::new(),
                     };
-                    let cutoff = parts.get(4).and_then(int_of).ok_or_else(|| protocol("window cutoff", &v))?;
+                    let cutoff = parts
+                        .get(4)
+                        .and_then(int_of)
+                        .ok_or_else(|| protocol("window cutoff", &v))?;
                     out.evidence = evidence_in_window(recent.iter(), cutoff);
                 }
                 2 => out.alert = AlertState::Active(id),
@@ -313,10 +382,19 @@ impl Codec {
         }
         if let Some((number, t)) = &req.block_lookup {
             let v = it.next().unwrap_or(Value::Nil);
-            let Value::Array(parts) = &v else { return Err(protocol("block", &v)) };
-            if let (Some(until), Some(id)) = (parts.first().and_then(int_of), parts.get(1).and_then(bulk_str)) {
+            let Value::Array(parts) = &v else {
+                return Err(protocol("block", &v));
+            };
+            if let (Some(until), Some(id)) = (
+                parts.first().and_then(int_of),
+                parts.get(1).and_then(bulk_str),
+            ) {
                 if until > *t {
-                    answer.blocked = Some(BlockEntry { number: number.clone(), until_ms: until, alert_id: id });
+                    answer.blocked = Some(BlockEntry {
+                        number: number.clone(),
+                        until_ms: until,
+                        alert_id: id,
+                    });
                 }
             }
         }
@@ -332,7 +410,11 @@ pub(crate) fn is_noscript(v: &Value) -> bool {
 /// The first server error among replies, as a store error.
 pub(crate) fn server_error(values: &[Value]) -> Option<StoreError> {
     values.iter().find_map(|v| match v {
-        Value::ServerError(e) => Some(StoreError::Protocol(format!("{} {}", e.code(), e.details().unwrap_or("")))),
+        Value::ServerError(e) => Some(StoreError::Protocol(format!(
+            "{} {}",
+            e.code(),
+            e.details().unwrap_or("")
+        ))),
         _ => None,
     })
 }

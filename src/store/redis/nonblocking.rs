@@ -50,7 +50,10 @@ impl AsyncRedisStore {
                 .retries(1)
                 .build()
                 .map_err(bad)?;
-            Conn::Cluster { client, conn: tokio::sync::Mutex::new(None) }
+            Conn::Cluster {
+                client,
+                conn: tokio::sync::Mutex::new(None),
+            }
         } else {
             let url = settings.urls.first().cloned().unwrap_or_default();
             let client = redis::Client::open(url.as_str()).map_err(bad)?;
@@ -64,7 +67,11 @@ impl AsyncRedisStore {
         };
         Ok(AsyncRedisStore {
             codec: Codec::new(&settings),
-            guard: Guard::new("redis-async", settings.breaker_failures, settings.breaker_cooldown),
+            guard: Guard::new(
+                "redis-async",
+                settings.breaker_failures,
+                settings.breaker_cooldown,
+            ),
             conn,
             settings,
         })
@@ -125,10 +132,15 @@ impl AsyncRedisStore {
 
     async fn send(&self, planned: &[Planned]) -> Result<Vec<Value>, StoreError> {
         let mut values = self.exec(planned, Send::Sha).await?;
-        let missing: Vec<usize> = (0..values.len()).filter(|&i| is_noscript(&values[i])).collect();
+        let missing: Vec<usize> = (0..values.len())
+            .filter(|&i| is_noscript(&values[i]))
+            .collect();
         if !missing.is_empty() {
             // The server forgot the scripts: re-send only the refused commands, with their bodies.
-            self.guard.stats.script_reloads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.guard
+                .stats
+                .script_reloads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let again: Vec<&Planned> = missing.iter().map(|&i| &planned[i]).collect();
             let again = self.exec_refs(&again, Send::Body).await?;
             for (i, v) in missing.into_iter().zip(again) {
@@ -164,8 +176,14 @@ impl AsyncRedisStore {
                     match slot.as_ref() {
                         Some(c) => c.clone(),
                         None => {
-                            let c = client.get_async_connection().await.map_err(|e| store_error(&e))?;
-                            self.guard.stats.reconnects.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let c = client
+                                .get_async_connection()
+                                .await
+                                .map_err(|e| store_error(&e))?;
+                            self.guard
+                                .stats
+                                .reconnects
+                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             *slot = Some(c.clone());
                             c
                         }
@@ -181,7 +199,9 @@ impl AsyncRedisStore {
                     match r {
                         Ok(v) => out.push(v),
                         Err(e) => match e.clone().into_server_errors() {
-                            Some(errs) if errs.len() == 1 => out.push(Value::ServerError(errs[0].1.clone())),
+                            Some(errs) if errs.len() == 1 => {
+                                out.push(Value::ServerError(errs[0].1.clone()))
+                            }
                             _ => {
                                 if !e.is_timeout() {
                                     *conn.lock().await = None;
@@ -211,28 +231,47 @@ impl AsyncRedisStore {
     }
 
     /// Adds entries to a shared list; answers (entries added, new version).
-    pub async fn list_add(&self, list: SharedList, entries: &[String]) -> Result<(u64, u64), StoreError> {
+    pub async fn list_add(
+        &self,
+        list: SharedList,
+        entries: &[String],
+    ) -> Result<(u64, u64), StoreError> {
         lists::validate_entries(list, entries)?;
-        let v = self.run(&[self.codec.plan_list_change(list, true, entries)]).await?;
+        let v = self
+            .run(&[self.codec.plan_list_change(list, true, entries)])
+            .await?;
         lists::parse_change(&v[0])
     }
 
     /// Removes entries from a shared list; answers (entries removed, new version).
-    pub async fn list_remove(&self, list: SharedList, entries: &[String]) -> Result<(u64, u64), StoreError> {
-        let v = self.run(&[self.codec.plan_list_change(list, false, entries)]).await?;
+    pub async fn list_remove(
+        &self,
+        list: SharedList,
+        entries: &[String],
+    ) -> Result<(u64, u64), StoreError> {
+        let v = self
+            .run(&[self.codec.plan_list_change(list, false, entries)])
+            .await?;
         lists::parse_change(&v[0])
     }
 
     /// Keeps the engine's lists in step with the shared ones: polls the
     /// version every `every`, and on a change reads the lists and swaps a new
     /// configuration in. Runs until the task is dropped.
-    pub async fn follow_lists(self: Arc<Self>, engine: Arc<Engine>, file_lists: ListsConfig, every: Duration) {
+    pub async fn follow_lists(
+        self: Arc<Self>,
+        engine: Arc<Engine>,
+        file_lists: ListsConfig,
+        every: Duration,
+    ) {
         let mut seen: Option<u64> = None;
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let Ok(v) = self.lists_version().await else { continue };
+            let Ok(v) = self.lists_version().await else {
+                continue;
+            };
             if seen == Some(v) {
                 continue;
             }

@@ -103,9 +103,17 @@ impl RedisStore {
         };
         Ok(RedisStore {
             codec: Codec::new(&settings),
-            guard: Guard::new("redis", settings.breaker_failures, settings.breaker_cooldown),
+            guard: Guard::new(
+                "redis",
+                settings.breaker_failures,
+                settings.breaker_cooldown,
+            ),
             client,
-            link: Mutex::new(Link { conn: None, next_attempt: None, backoff: BACKOFF_MIN }),
+            link: Mutex::new(Link {
+                conn: None,
+                next_attempt: None,
+                backoff: BACKOFF_MIN,
+            }),
             settings,
         })
     }
@@ -154,7 +162,9 @@ impl RedisStore {
         if !force {
             if let Some(at) = link.next_attempt {
                 if now < at {
-                    return Err(StoreError::Unavailable("not connected (waiting to reconnect)".into()));
+                    return Err(StoreError::Unavailable(
+                        "not connected (waiting to reconnect)".into(),
+                    ));
                 }
             }
         }
@@ -167,7 +177,10 @@ impl RedisStore {
                 link.conn = Some(c);
                 link.next_attempt = None;
                 link.backoff = BACKOFF_MIN;
-                self.guard.stats.reconnects.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.guard
+                    .stats
+                    .reconnects
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if self.guard.log.allow(LogKind::Connect) {
                     tracing::info!(urls = ?self.settings.urls, "connected to the window store");
                 }
@@ -175,7 +188,8 @@ impl RedisStore {
             }
             Err(e) => {
                 link.next_attempt = Some(Instant::now() + link.backoff);
-                link.backoff = (link.backoff * 2).min(self.settings.breaker_cooldown.max(BACKOFF_MIN));
+                link.backoff =
+                    (link.backoff * 2).min(self.settings.breaker_cooldown.max(BACKOFF_MIN));
                 Err(store_error(&e))
             }
         }
@@ -208,7 +222,10 @@ impl RedisStore {
             conn.set_timeouts(left);
         }
         let cluster = matches!(conn, Conn::Cluster(_));
-        let cmds: Vec<Cmd> = planned.iter().map(|p| self.codec.command(p, Send::Sha)).collect();
+        let cmds: Vec<Cmd> = planned
+            .iter()
+            .map(|p| self.codec.command(p, Send::Sha))
+            .collect();
         let mut result = conn.exec(cmds);
         if cluster {
             // A cluster pipeline refused as a whole: when the cause is a node that
@@ -217,13 +234,19 @@ impl RedisStore {
             let noscript = matches!(&result, Err(e) if e.clone().into_server_errors()
                 .is_some_and(|errs| errs.iter().any(|(_, s)| s.code() == "NOSCRIPT")));
             if noscript {
-                self.guard.stats.script_reloads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.guard
+                    .stats
+                    .script_reloads
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 for c in self.codec.load_commands() {
                     if let Conn::Cluster(cc) = conn {
                         let _ = cc.req_command(&c);
                     }
                 }
-                let cmds: Vec<Cmd> = planned.iter().map(|p| self.codec.command(p, Send::Retry)).collect();
+                let cmds: Vec<Cmd> = planned
+                    .iter()
+                    .map(|p| self.codec.command(p, Send::Retry))
+                    .collect();
                 result = conn.exec(cmds);
             }
         }
@@ -238,12 +261,20 @@ impl RedisStore {
                 Err(StoreError::Protocol(e.to_string()))
             }
             Ok(mut values) => {
-                let missing: Vec<usize> = (0..values.len()).filter(|&i| is_noscript(&values[i])).collect();
+                let missing: Vec<usize> = (0..values.len())
+                    .filter(|&i| is_noscript(&values[i]))
+                    .collect();
                 if !missing.is_empty() {
                     // The server forgot the scripts (SCRIPT FLUSH, restart): send
                     // the refused commands — only those — with their bodies.
-                    self.guard.stats.script_reloads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let cmds: Vec<Cmd> = missing.iter().map(|&i| self.codec.command(&planned[i], Send::Body)).collect();
+                    self.guard
+                        .stats
+                        .script_reloads
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let cmds: Vec<Cmd> = missing
+                        .iter()
+                        .map(|&i| self.codec.command(&planned[i], Send::Body))
+                        .collect();
                     match conn.exec(cmds) {
                         Ok(again) => {
                             for (i, v) in missing.into_iter().zip(again) {
@@ -312,7 +343,11 @@ impl RedisStore {
     }
 
     /// Removes entries from a shared list; answers (entries removed, new version).
-    pub fn list_remove(&self, list: SharedList, entries: &[String]) -> Result<(u64, u64), StoreError> {
+    pub fn list_remove(
+        &self,
+        list: SharedList,
+        entries: &[String],
+    ) -> Result<(u64, u64), StoreError> {
         let v = self.run(&[self.codec.plan_list_change(list, false, entries)])?;
         lists::parse_change(&v[0])
     }

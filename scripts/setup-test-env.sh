@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Prepare a Debian 12 machine (as root) to run the acm test suite against real servers:
+# redis-server/redis-cli, ClickHouse 18.16, Kamailio 5.6 + SIPp, and the native build tools.
+#
+# Idempotent: when everything is installed it only runs dpkg-query and exits in well under
+# a second.  `apt-get update` runs only when a package is missing.
+#
+# Services: the server packages would normally start their own daemons on install
+# (redis on 6379, clickhouse on 8123/9000, kamailio on 5060).  Tests start their own server
+# processes on free ports, so daemons are blocked during the install with a policy-rc.d that
+# returns 101, and anything that started anyway is stopped afterwards.
+#
+# Environment:
+#   ACM_SETUP_SKIP_FETCH=1   do not run kamailio-module/fetch-kamailio-src.sh
+set -euo pipefail
+
+PACKAGES=(
+  redis-server redis-tools
+  clickhouse-server clickhouse-client
+  kamailio kamailio-utils-modules
+  sip-tester            # provides /usr/bin/sipp (there is no "sipp" package)
+  dpkg-dev pkg-config libssl-dev libclang-dev clang
+  curl ca-certificates build-essential
+)
+# Services that the packages above may register; stopped/disabled after a fresh install.
+SERVICES=(redis-server clickhouse-server kamailio)
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+start_ts=$(date +%s.%N)
+
+log() { printf 'setup-test-env: %s\n' "$*" >&2; }
+
+if [[ $(id -u) -ne 0 ]]; then
+  SUDO=sudo
+  command -v sudo >/dev/null || { log "must run as root (or have sudo)"; exit 1; }
+else
+  SUDO=
+fi
+
+is_installed() {
+  [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" == installed ]]
+}
+
+missing=()
+present=()
+for p in "${PACKAGES[@]}"; do
+  if is_installed "$p"; then present+=("$p"); else missing+=("$p"); fi
+done
+
+policy=/usr/sbin/policy-rc.d
+policy_backup=""
+restore_policy() {
+  if [[ -n "$policy_backup" ]]; then
+    $SUDO mv -f "$policy_backup" "$policy"
+  else
+    $SUDO rm -f "$policy"
+  fi
+}
+
+if ((${#missing[@]})); then
+  log "installing: ${missing[*]}"
+  # Block service start-up during the install; keep and restore an existing policy-rc.d.
+  if [[ -e "$policy" ]]; then
+    policy_backup="$(mktemp /usr/sbin/policy-rc.d.acm-backup.XXXXXX)"
+    $SUDO cp -p "$policy" "$policy_backup"
+  fi
+  trap restore_policy EXIT
+  printf '#!/bin/sh\n# temporary, written by acm scripts/setup-test-env.sh\nexit 101\n' |
+    $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+
+  export DEBIAN_FRONTEND=noninteractive
+  # Another process may hold the dpkg lock (e.g. a concurrent setup): wait for it instead of failing.
+  # DPkg::Lock::Timeout covers the dpkg lock only; `apt-get update` fails at once on the lists
+  # lock, so retry on any lock error for up to 10 minutes.
+  apt_opts=(-o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+  apt_retry() {
+    local deadline=$((SECONDS + 600)) err rc
+    err="$(mktemp)"
+    while :; do
+      rc=0
+      $SUDO apt-get "${apt_opts[@]}" "$@" >/dev/null 2>"$err" || rc=$?
+      if ((rc == 0)); then rm -f "$err"; return 0; fi
+      if grep -q 'Could not get lock' "$err" && ((SECONDS < deadline)); then
+        log "apt is locked by another process, waiting..."
+        sleep 2
+        continue
+      fi
+      cat "$err" >&2
+      rm -f "$err"
+      return "$rc"
+    done
+  }
+  apt_retry update -qq
+  apt_retry install -y -qq --no-install-recommends "${missing[@]}"
+
+  restore_policy
+  trap - EXIT
+
+  # Belt and braces: stop and disable any daemon that started anyway (e.g. systemd hosts),
+  # so the default ports 6379/8123/9000/5060 are not taken behind the tests' back.
+  for s in "${SERVICES[@]}"; do
+    if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null; then
+      $SUDO systemctl disable --now "$s" >/dev/null 2>&1 || true
+    elif [[ -x /etc/init.d/$s ]]; then
+      $SUDO /etc/init.d/"$s" stop >/dev/null 2>&1 || true
+    fi
+  done
+fi
+
+# Sanity: every binary the test harness runs must now be on PATH.
+for bin in redis-server redis-cli clickhouse-server clickhouse-client kamailio sipp clang pkg-config curl cc; do
+  PATH="$PATH:/usr/sbin:/sbin" command -v "$bin" >/dev/null || { log "ERROR: '$bin' not found after install"; exit 1; }
+done
+
+fetch="$REPO_ROOT/kamailio-module/fetch-kamailio-src.sh"
+fetch_msg="fetch-kamailio-src.sh: absent"
+if [[ "${ACM_SETUP_SKIP_FETCH:-0}" == 1 ]]; then
+  fetch_msg="fetch-kamailio-src.sh: skipped (ACM_SETUP_SKIP_FETCH=1)"
+elif [[ -x "$fetch" ]]; then
+  log "running $fetch"
+  "$fetch"
+  fetch_msg="fetch-kamailio-src.sh: ran"
+elif [[ -e "$fetch" ]]; then
+  fetch_msg="fetch-kamailio-src.sh: present but not executable, not run"
+fi
+
+elapsed=$(awk -v s="$start_ts" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+printf 'setup-test-env: installed %d (%s), already present %d; %s; %ss\n' \
+  "${#missing[@]}" "${missing[*]:-none}" "${#present[@]}" "$fetch_msg" "$elapsed"

@@ -1,0 +1,171 @@
+//! Per-process state behind the C ABI.
+//!
+//! `LOADED` holds the validated config (set before fork, inherited by the
+//! workers). `RUNTIME` holds this process's engine and store; a fork handler
+//! empties it in every child so a worker never uses its parent's connections
+//! or threads, and the worker then builds its own.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Once};
+
+use arc_swap::ArcSwapOption;
+use parking_lot::Mutex;
+
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::engine::{Call, Engine, EngineConfig, Reason, Verdict};
+use crate::store::{self, WindowStore};
+
+struct Loaded {
+    path: Option<PathBuf>,
+    config: Config,
+}
+
+static LOADED: Mutex<Option<Loaded>> = Mutex::new(None);
+static RUNTIME: ArcSwapOption<ProcessRuntime> = ArcSwapOption::const_empty();
+static FORK_HANDLER: Once = Once::new();
+
+/// The engine and store of one process.
+pub struct ProcessRuntime {
+    pub pid: u32,
+    pub rank: i32,
+    pub engine: Engine,
+    pub store: Box<dyn WindowStore>,
+}
+
+extern "C" fn forget_runtime_in_child() {
+    // Threads and sockets of the parent do not exist here: leak, never drop.
+    if let Some(old) = RUNTIME.swap(None) {
+        std::mem::forget(old);
+    }
+}
+
+fn read(path: &Option<PathBuf>) -> Result<Config, String> {
+    Config::load(path.as_deref()).map_err(|e| match path {
+        Some(p) => format!("{}: {e}", p.display()),
+        None => e.to_string(),
+    })
+}
+
+/// Reads and validates the config; starts nothing.
+pub fn load_config(path: Option<PathBuf>) -> Result<(), String> {
+    let config = read(&path)?;
+    EngineConfig::from_config(&config).map_err(|e| e.to_string())?;
+    FORK_HANDLER.call_once(|| unsafe {
+        libc::pthread_atfork(None, None, Some(forget_runtime_in_child));
+    });
+    *LOADED.lock() = Some(Loaded { path, config });
+    Ok(())
+}
+
+/// Builds this process's engine and store (idempotent).
+pub fn start_process(rank: i32) -> Result<(), String> {
+    if RUNTIME.load().is_some() {
+        return Ok(());
+    }
+    let config = match LOADED.lock().as_ref() {
+        Some(l) => l.config.clone(),
+        None => return Err("acm_init was not called (or failed)".into()),
+    };
+    let engine = Engine::from_config(&config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
+    let store = store::build_sync(&config).map_err(|e| e.to_string())?;
+    RUNTIME.store(Some(Arc::new(ProcessRuntime {
+        pid: std::process::id(),
+        rank,
+        engine,
+        store,
+    })));
+    Ok(())
+}
+
+fn runtime() -> Option<Arc<ProcessRuntime>> {
+    if let Some(rt) = RUNTIME.load_full() {
+        return Some(rt);
+    }
+    // A process that never ran child_init (e.g. a timer process) starts on
+    // its first check.
+    start_process(-1).ok()?;
+    RUNTIME.load_full()
+}
+
+/// A fail-open verdict, counted when the process has an engine.
+pub fn fail_open(reason: Reason) -> Verdict {
+    let rt = RUNTIME.load_full();
+    let now = rt.as_ref().map(|r| r.engine.now_ms()).unwrap_or(0);
+    let v = Verdict::fail_open(reason, now);
+    if let Some(rt) = rt {
+        rt.engine.stats().record(&v);
+    }
+    v
+}
+
+pub fn check(call: &Call) -> Verdict {
+    let Some(rt) = runtime() else {
+        return Verdict::fail_open(Reason::NotInitialised, 0);
+    };
+    match rt.engine.check(call, rt.store.as_ref()) {
+        Ok(v) => v,
+        Err(_) => {
+            let v = Verdict::fail_open(Reason::BadInput, rt.engine.now_ms());
+            rt.engine.stats().record(&v);
+            v
+        }
+    }
+}
+
+/// Re-reads the config file; on success swaps the rules of this process.
+/// Store settings take effect at the next start.
+pub fn reload() -> Result<(), String> {
+    let path = match LOADED.lock().as_ref() {
+        Some(l) => l.path.clone(),
+        None => return Err("acm_init was not called (or failed)".into()),
+    };
+    let config = read(&path)?;
+    let compiled = EngineConfig::from_config(&config).map_err(|e| e.to_string())?;
+    if let Some(rt) = RUNTIME.load_full() {
+        rt.engine.reload(compiled);
+    }
+    *LOADED.lock() = Some(Loaded { path, config });
+    Ok(())
+}
+
+pub fn shutdown() {
+    drop(RUNTIME.swap(None));
+}
+
+/// This process's counters as JSON.
+pub fn stats_json() -> String {
+    use crate::engine::{Action, WindowRule};
+    let rt = RUNTIME.load_full();
+    let mut v = serde_json::json!({
+        "pid": std::process::id(),
+        "version": env!("CARGO_PKG_VERSION"),
+        "initialised": rt.is_some(),
+        "config_loaded": LOADED.lock().is_some(),
+    });
+    if let Some(rt) = rt {
+        let s = rt.engine.stats();
+        let load = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+        v["rank"] = rt.rank.into();
+        v["store"] = rt.store.name().into();
+        v["checks"] = load(&s.checks).into();
+        v["bad_input"] = load(&s.bad_input).into();
+        v["store_errors"] = load(&s.store_errors).into();
+        v["actions"] = serde_json::json!({
+            "allow": s.action_count(Action::Allow),
+            "flag": s.action_count(Action::Flag),
+            "block": s.action_count(Action::Block),
+        });
+        let reasons: serde_json::Map<String, serde_json::Value> = Reason::ALL
+            .iter()
+            .map(|r| (r.code().to_string(), s.reason_count(*r).into()))
+            .collect();
+        v["reasons"] = reasons.into();
+        let alerts: serde_json::Map<String, serde_json::Value> = WindowRule::ALL
+            .iter()
+            .map(|r| (r.code().to_string(), s.alert_count(*r).into()))
+            .collect();
+        v["alerts"] = alerts.into();
+    }
+    v.to_string()
+}

@@ -1,0 +1,689 @@
+//! SIP-level tests: real SIPp calls through a real Kamailio running the acm module
+//! (`kamailio-module/build/acm.so`) or the HTTP fallback cfg against `acm serve`.
+//!
+//! Each SIPp scenario (kamailio-module/tests/sipp/*.xml) states the response it expects
+//! (`<recv response="403"/>`), and callers/callees come from a CSV (`-inf`), so sipp's exit
+//! status is the assertion: 0 only when every call got the expected answer.
+//!
+//! The Kamailio cfg under test is the shipped example (cfg-examples/*.cfg) with `#!define`
+//! lines put in front of it: module path, acm TOML, a free port, one worker, and
+//! `WITH_LOCAL_ANSWER` so Kamailio answers 200 itself instead of relaying.
+//!
+//! Needs: `make -C kamailio-module` (builds acm.so), and the packages kamailio,
+//! kamailio-utils-modules (http_client) and sip-tester (sipp), which
+//! `scripts/setup-test-env.sh` installs. Missing pieces make the tests PANIC with a hint:
+//! nothing is skipped silently.
+
+mod support;
+
+use std::fs;
+use std::io::Write as _;
+use std::net::{Ipv4Addr, UdpSocket};
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::Duration;
+
+use support::{free_port, require_program, tail_of, wait_until, TempDir};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn acm_so() -> PathBuf {
+    let so = repo().join("kamailio-module/build/acm.so");
+    assert!(
+        so.is_file(),
+        "{} does not exist: run `make -C kamailio-module` first (it builds the Rust staticlib \
+         and the module)",
+        so.display()
+    );
+    so
+}
+
+fn scenario(name: &str) -> PathBuf {
+    repo().join("kamailio-module/tests/sipp").join(name)
+}
+
+/// A free port on 127.0.0.1 for both TCP (checked by the harness) and UDP (checked here).
+fn free_udp_port() -> u16 {
+    loop {
+        let p = free_port();
+        if UdpSocket::bind((Ipv4Addr::LOCALHOST, p)).is_ok() {
+            return p;
+        }
+    }
+}
+
+/// The acm config used by these tests: the seed's attack rule (5 distinct callers to one
+/// callee within 5 s -> block), enforce mode, the embedded per-process store. Keep in step
+/// with cfg-examples/acm.toml on main.
+fn acm_toml(extra: &str) -> String {
+    format!(
+        r#"mode = "enforce"
+
+[store]
+kind = "memory"
+
+[rules.distinct_callers]
+threshold = 5
+window_ms = 5000
+action = "block"
+{extra}"#
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kamailio under test
+// ---------------------------------------------------------------------------------------------
+
+struct Kamailio {
+    child: Option<Child>,
+    port: u16,
+    rpc_sock: PathBuf,
+    log: PathBuf,
+    // last: removed after the process is gone
+    dir: TempDir,
+}
+
+impl Kamailio {
+    /// Starts `kamailio -DD -E` on `cfg_example` (a file in cfg-examples/) with `defines`
+    /// (name, value; value "" for a bare define) put before it, and waits until its UDP port is
+    /// bound. `toml`, when given, is written to acm.toml and passed as ACM_CONFIG.
+    fn start(cfg_example: &str, defines: &[(&str, String)], toml: Option<&str>) -> Kamailio {
+        Self::try_start(cfg_example, defines, toml).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn try_start(
+        cfg_example: &str,
+        defines: &[(&str, String)],
+        toml: Option<&str>,
+    ) -> Result<Kamailio, String> {
+        let kamailio = require_program("kamailio");
+        let dir = TempDir::new("kamailio");
+        let port = free_udp_port();
+        let rpc_sock = dir.join("rpc.sock");
+        let rundir = dir.join("run");
+        fs::create_dir_all(&rundir).unwrap();
+
+        let mut cfg = String::new();
+        let mut define = |k: &str, v: &str| {
+            if v.is_empty() {
+                cfg.push_str(&format!("#!define {k}\n"));
+            } else {
+                cfg.push_str(&format!("#!define {k} {v}\n"));
+            }
+        };
+        define("LISTEN", &format!("udp:127.0.0.1:{port}"));
+        define("RPC_SOCKET", &format!("\"{}\"", rpc_sock.display()));
+        define("ACM_CHILDREN", "1");
+        define("WITH_LOCAL_ANSWER", "");
+        if cfg_example != "kamailio-http.cfg" {
+            define("ACM_MODULE", &format!("\"{}\"", acm_so().display()));
+        }
+        if let Some(t) = toml {
+            let path = dir.join("acm.toml");
+            fs::write(&path, t).unwrap();
+            define("ACM_CONFIG", &format!("\"{}\"", path.display()));
+        }
+        for (k, v) in defines {
+            define(k, v);
+        }
+        let example = repo().join("cfg-examples").join(cfg_example);
+        cfg.push_str(
+            &fs::read_to_string(&example)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", example.display())),
+        );
+        let cfg_path = dir.join("kamailio.cfg");
+        fs::write(&cfg_path, cfg).unwrap();
+
+        let log = dir.join("kamailio.log");
+        let child = Command::new(kamailio)
+            .arg("-DD")
+            .arg("-E")
+            .arg("-f")
+            .arg(&cfg_path)
+            .arg("-Y")
+            .arg(&rundir)
+            .arg("-P")
+            .arg(dir.join("kamailio.pid"))
+            .stdin(Stdio::null())
+            .stdout(fs::File::create(dir.join("kamailio.out")).unwrap())
+            .stderr(fs::File::create(&log).unwrap())
+            .spawn()
+            .map_err(|e| format!("cannot start kamailio: {e}"))?;
+        let mut k = Kamailio {
+            child: Some(child),
+            port,
+            rpc_sock,
+            log,
+            dir,
+        };
+        let up = wait_until(Duration::from_secs(15), || {
+            udp_port_bound(port) || !k.is_alive()
+        });
+        if !up || !k.is_alive() {
+            return Err(format!(
+                "kamailio did not come up on udp:127.0.0.1:{port}; its log:\n{}",
+                tail_of(&k.log, 40)
+            ));
+        }
+        // the RPC socket is created by a process forked after the SIP workers
+        wait_until(Duration::from_secs(5), || k.rpc_sock.exists());
+        Ok(k)
+    }
+
+    fn is_alive(&mut self) -> bool {
+        matches!(self.child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
+    }
+
+    fn log_text(&self) -> String {
+        String::from_utf8_lossy(&fs::read(&self.log).unwrap_or_default()).into_owned()
+    }
+
+    /// Runs one SIPp scenario with one call per (caller, callee) row, sequentially (one call
+    /// at a time, so the order of the CSV is the order of the checks).
+    fn sipp(&self, scenario_file: &str, calls: &[(&[u8], &[u8])]) -> Sipp {
+        run_sipp(self.dir.path(), self.port, scenario_file, calls)
+    }
+
+    /// Asserts that every call of `calls` is answered as `scenario_file` expects.
+    #[track_caller]
+    fn expect(&mut self, scenario_file: &str, calls: &[(&[u8], &[u8])]) {
+        let r = self.sipp(scenario_file, calls);
+        if !r.status.success() {
+            panic!(
+                "sipp {scenario_file} failed ({}) for calls {:?}\n--- sipp:\n{}\n--- sipp errors:\n{}\n--- kamailio:\n{}",
+                r.status,
+                calls
+                    .iter()
+                    .map(|(a, b)| (String::from_utf8_lossy(a), String::from_utf8_lossy(b)))
+                    .collect::<Vec<_>>(),
+                r.output,
+                r.errors,
+                tail_of(&self.log, 30)
+            );
+        }
+    }
+
+    /// One JSON-RPC call over the jsonrpcs unix datagram socket; returns the raw answer.
+    fn rpc(&self, method: &str) -> String {
+        let me = self.dir.join(format!("rpc-client-{method}.sock"));
+        let _ = fs::remove_file(&me);
+        let sock = UnixDatagram::bind(&me).expect("bind rpc client socket");
+        sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let req = format!(r#"{{"jsonrpc":"2.0","method":"{method}","id":1}}"#);
+        sock.send_to(req.as_bytes(), &self.rpc_sock)
+            .unwrap_or_else(|e| panic!("send to {}: {e}", self.rpc_sock.display()));
+        let mut buf = vec![0u8; 65536];
+        let n = sock
+            .recv(&mut buf)
+            .unwrap_or_else(|e| panic!("no answer to RPC {method}: {e}"));
+        let _ = fs::remove_file(&me);
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+
+    /// SIGTERM to the main process (it stops its workers) and wait.
+    fn stop(&mut self) -> Option<ExitStatus> {
+        let mut child = self.child.take()?;
+        // SAFETY: kill(2) on our own, not yet reaped child.
+        unsafe {
+            libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        if !wait_until(Duration::from_secs(10), || {
+            matches!(child.try_wait(), Ok(Some(_)) | Err(_))
+        }) {
+            let _ = child.kill();
+        }
+        child.wait().ok()
+    }
+}
+
+impl Drop for Kamailio {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Whether some socket is bound to 127.0.0.1:port or 0.0.0.0:port in /proc/net/udp.
+fn udp_port_bound(port: u16) -> bool {
+    let want = [
+        format!("0100007F:{port:04X}"),
+        format!("00000000:{port:04X}"),
+    ];
+    fs::read_to_string("/proc/net/udp")
+        .map(|t| {
+            t.lines().skip(1).any(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .is_some_and(|local| want.iter().any(|w| w == local))
+            })
+        })
+        .unwrap_or(false)
+}
+
+struct Sipp {
+    status: ExitStatus,
+    output: String,
+    errors: String,
+}
+
+fn run_sipp(dir: &Path, port: u16, scenario_file: &str, calls: &[(&[u8], &[u8])]) -> Sipp {
+    let sipp = require_program("sipp");
+    let n = calls.len();
+    assert!(n > 0);
+    let csv = dir.join(format!("calls-{}.csv", free_port()));
+    {
+        let mut f = fs::File::create(&csv).unwrap();
+        f.write_all(b"SEQUENTIAL\n").unwrap();
+        for (a, b) in calls {
+            for v in [a, b] {
+                assert!(
+                    !v.iter().any(|c| matches!(c, b';' | b'\n' | b'\r' | 0)),
+                    "a CSV value cannot hold ; CR LF or NUL"
+                );
+            }
+            f.write_all(a).unwrap();
+            f.write_all(b";").unwrap();
+            f.write_all(b).unwrap();
+            f.write_all(b"\n").unwrap();
+        }
+    }
+    let local_port = free_udp_port();
+    let err_file = dir.join(format!("sipp-{local_port}-errors.log"));
+    let out = Command::new(sipp)
+        .current_dir(dir)
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-sf")
+        .arg(scenario(scenario_file))
+        .arg("-inf")
+        .arg(&csv)
+        .arg("-m")
+        .arg(n.to_string())
+        .arg("-l")
+        .arg("1")
+        .arg("-r")
+        .arg("1000")
+        .arg("-i")
+        .arg("127.0.0.1")
+        .arg("-p")
+        .arg(local_port.to_string())
+        .arg("-nostdin")
+        .arg("-timeout")
+        .arg(format!("{}s", 20 + 4 * n))
+        .arg("-timeout_error")
+        .arg("-trace_err")
+        .arg("-error_file")
+        .arg(&err_file)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run sipp");
+    Sipp {
+        status: out.status,
+        output: format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .rev()
+                .take(25)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join("\n"),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        errors: tail_of(&err_file, 30),
+    }
+}
+
+/// Distinct valid Nigerian mobile CLIs `{prefix}{i:07}` for i in from..=to ("+234803" ->
+/// "+2348030000001"..), so that only the distinct-callers rule can fire.
+fn distinct_callers(prefix: &str, from: usize, to: usize) -> Vec<Vec<u8>> {
+    (from..=to)
+        .map(|i| format!("{prefix}{i:07}").into_bytes())
+        .collect()
+}
+
+fn pairs<'a>(callers: &'a [Vec<u8>], callee: &'a [u8]) -> Vec<(&'a [u8], &'a [u8])> {
+    callers.iter().map(|c| (c.as_slice(), callee)).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The module (cfg-examples/kamailio.cfg)
+// ---------------------------------------------------------------------------------------------
+
+/// The seed's attack: five distinct CLIs call one number within the window. The first four
+/// are answered, the fifth and later ones are refused 403 at the switch; another callee and
+/// ordinary calls are untouched.
+#[test]
+fn module_blocks_the_seed_attack() {
+    let mut k = Kamailio::start("kamailio.cfg", &[], Some(&acm_toml("")));
+    let victim = b"+2348031234567".as_slice();
+    let first4 = distinct_callers("+234803", 1, 4);
+    let more = distinct_callers("+234803", 5, 7);
+
+    k.expect("invite_expect_200.xml", &pairs(&first4, victim));
+    k.expect("invite_expect_403.xml", &pairs(&more, victim));
+    // another callee in the same window, and an ordinary call: untouched
+    k.expect(
+        "invite_expect_200.xml",
+        &[
+            (b"+2348039990001", b"+2348037654321"),
+            (b"+2348039990002", b"+2348037654321"),
+        ],
+    );
+    assert!(k.is_alive(), "kamailio died:\n{}", tail_of(&k.log, 30));
+    let log = k.log_text();
+    assert!(
+        log.contains("acm BLOCK") && log.contains("distinct_callers"),
+        "no block logged by the cfg:\n{}",
+        tail_of(&k.log, 30)
+    );
+    k.stop().expect("kamailio exit status");
+    assert!(
+        !k.log_text().contains("CRITICAL"),
+        "kamailio logged CRITICAL:\n{}",
+        tail_of(&k.log, 40)
+    );
+}
+
+/// Empty, 2 KB and binary-ish CLIs (and callees) never crash Kamailio: whatever it answers
+/// to them (or drops, if it cannot parse the request), it still answers an ordinary call.
+#[test]
+fn module_survives_hostile_values() {
+    let mut k = Kamailio::start("kamailio.cfg", &[], Some(&acm_toml("")));
+    let long_cli = vec![b'9'; 2048];
+    let long_junk: Vec<u8> = (0..2048).map(|i| b"abc%25*#+-.!~'()"[i % 16]).collect();
+    let binaryish: Vec<u8> = (1u8..=255)
+        .filter(|c| {
+            !matches!(
+                c,
+                b';' | b'\n' | b'\r' | b' ' | b'<' | b'>' | b'@' | b':' | b','
+            )
+        })
+        .collect();
+    let high: Vec<u8> = (0x80u8..=0xff).collect();
+    let ctrl: Vec<u8> = vec![1, 2, 3, 7, 8, 0x1b, 0x7f, b'1', b'2'];
+    let callee = b"+2348031230000".as_slice();
+    let calls: Vec<(&[u8], &[u8])> = vec![
+        (b"", callee),
+        (&long_cli, callee),
+        (&long_junk, callee),
+        (&binaryish, callee),
+        (&high, callee),
+        (&ctrl, callee),
+        (b"%00%ff", callee),
+        (b"+2348030000001", b""),
+        (b"+2348030000001", &long_cli),
+        (b"+2348030000001", &high),
+        (&high, &high),
+    ];
+    for c in &calls {
+        // one sipp run per value: a dropped request must not hide the others
+        let r = k.sipp("invite_any_answer.xml", &[*c]);
+        assert!(
+            r.status.success(),
+            "sipp (any answer) failed for {:?}: {}\n{}\n--- kamailio:\n{}",
+            String::from_utf8_lossy(c.0),
+            r.output,
+            r.errors,
+            tail_of(&k.log, 30)
+        );
+        assert!(
+            k.is_alive(),
+            "kamailio died after {:?}:\n{}",
+            String::from_utf8_lossy(c.0),
+            tail_of(&k.log, 40)
+        );
+    }
+    // still answering ordinary calls
+    k.expect(
+        "invite_expect_200.xml",
+        &[(b"+2348030000002", b"+2348039999999")],
+    );
+    let log = k.log_text();
+    for bad in ["CRITICAL", "segfault", "core dumped", "panicked"] {
+        assert!(
+            !log.contains(bad),
+            "kamailio log has {bad}:\n{}",
+            tail_of(&k.log, 40)
+        );
+    }
+}
+
+/// A config the engine rejects fails Kamailio's start (mod_init), with acm's message.
+#[test]
+fn module_refuses_to_start_with_a_bad_config() {
+    let r = Kamailio::try_start("kamailio.cfg", &[], Some("this is = = not toml [\n"));
+    let err = match r {
+        Ok(k) => panic!(
+            "kamailio started with a broken acm config:\n{}",
+            tail_of(&k.log, 20)
+        ),
+        Err(e) => e,
+    };
+    assert!(err.contains("acm_init"), "no acm_init error in:\n{err}");
+}
+
+/// acm.stats lists the worker's counters; acm.reload bumps the generation and the worker
+/// re-reads the config before its next check, and keeps answering.
+#[test]
+fn module_rpc_stats_and_reload() {
+    let mut k = Kamailio::start("kamailio.cfg", &[], Some(&acm_toml("")));
+    k.expect(
+        "invite_expect_200.xml",
+        &[(b"+2348030000011", b"+2348030000099")],
+    );
+
+    let stats = k.rpc("acm.stats");
+    assert!(stats.contains(r#""result""#), "acm.stats: {stats}");
+    assert!(stats.contains(r#""processes""#), "acm.stats: {stats}");
+    assert!(stats.contains(r#""generation":0"#), "acm.stats: {stats}");
+    assert!(
+        stats.contains(r#""rank":1"#),
+        "acm.stats has no worker slot: {stats}"
+    );
+
+    let reload = k.rpc("acm.reload");
+    assert!(reload.contains("ok generation 1"), "acm.reload: {reload}");
+    k.expect(
+        "invite_expect_200.xml",
+        &[(b"+2348030000012", b"+2348030000099")],
+    );
+    assert!(
+        wait_until(Duration::from_secs(3), || k
+            .log_text()
+            .contains("reloaded (generation 1)")),
+        "the worker did not reload:\n{}",
+        tail_of(&k.log, 20)
+    );
+    let stats = k.rpc("acm.stats");
+    assert!(
+        stats.contains(r#""generation":1"#),
+        "acm.stats after reload: {stats}"
+    );
+}
+
+/// The KEMI API from a JavaScript routing script (app_jsdt): KSR.acm.check / check_ext / get.
+#[test]
+fn kemi_js_blocks_the_seed_attack() {
+    let js = repo().join("cfg-examples/kamailio-kemi.js");
+    let mut k = Kamailio::start(
+        "kamailio-kemi.cfg",
+        &[("ACM_JS", format!("\"{}\"", js.display()))],
+        Some(&acm_toml("")),
+    );
+    let victim = b"+2348031112222".as_slice();
+    let first4 = distinct_callers("+234805", 1, 4);
+    let more = distinct_callers("+234805", 5, 6);
+    k.expect("invite_expect_200.xml", &pairs(&first4, victim));
+    k.expect("invite_expect_403.xml", &pairs(&more, victim));
+    k.expect(
+        "invite_expect_200.xml",
+        &[(b"+2348039990003", b"+2348037654322")],
+    );
+    assert!(k.is_alive());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The HTTP fallback (cfg-examples/kamailio-http.cfg against `acm serve`)
+// ---------------------------------------------------------------------------------------------
+
+/// `acm serve` on a free port with `toml`; killed on drop.
+struct AcmServe {
+    child: Child,
+    port: u16,
+    _dir: TempDir,
+}
+
+impl AcmServe {
+    /// `toml` must not have a [serve] table: the listen address is added here.
+    /// ADJUST to the CLI of `acm serve` on main if it is not `acm serve --config PATH`.
+    fn start(toml: &str) -> AcmServe {
+        let bin = support::acm_bin();
+        let dir = TempDir::new("acm-serve");
+        let port = free_port();
+        let cfg = dir.join("acm.toml");
+        fs::write(
+            &cfg,
+            format!("{toml}\n[serve]\nlisten = \"127.0.0.1:{port}\"\n"),
+        )
+        .unwrap();
+        let log = dir.join("acm-serve.log");
+        let mut child = Command::new(bin)
+            .arg("serve")
+            .arg("--config")
+            .arg(&cfg)
+            .stdin(Stdio::null())
+            .stdout(fs::File::create(dir.join("acm-serve.out")).unwrap())
+            .stderr(fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start acm serve");
+        let up = wait_until(Duration::from_secs(15), || {
+            std::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok()
+                || matches!(child.try_wait(), Ok(Some(_)))
+        });
+        assert!(
+            up && matches!(child.try_wait(), Ok(None)),
+            "acm serve did not listen on {port}:\n{}",
+            tail_of(&log, 30)
+        );
+        AcmServe {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for AcmServe {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn http_fallback_blocks_the_seed_attack_and_fails_open() {
+    let serve = AcmServe::start(&acm_toml(""));
+    let url = format!("\"http://127.0.0.1:{}\"", serve.port);
+    let mut k = Kamailio::start("kamailio-http.cfg", &[("ACM_URL", url)], None);
+    let victim = b"+2348032223333".as_slice();
+    let first4 = distinct_callers("+234806", 1, 4);
+    let more = distinct_callers("+234806", 5, 6);
+    k.expect("invite_expect_200.xml", &pairs(&first4, victim));
+    k.expect("invite_expect_403.xml", &pairs(&more, victim));
+    k.expect(
+        "invite_expect_200.xml",
+        &[(b"+2348039990004", b"+2348037654323")],
+    );
+
+    // detector gone: calls go through (fail open), logged as curl 7
+    drop(serve);
+    k.expect(
+        "invite_expect_200.xml",
+        &[(b"+2348039990005", b"+2348037654324")],
+    );
+    assert!(
+        k.log_text().contains("failing open"),
+        "no fail-open logged:\n{}",
+        tail_of(&k.log, 20)
+    );
+}
+
+/// The HTTP cfg with nothing listening at all: every call fails open (curl 7).
+#[test]
+fn http_fallback_fails_open_when_the_detector_is_down() {
+    let dead = free_port();
+    let mut k = Kamailio::start(
+        "kamailio-http.cfg",
+        &[("ACM_URL", format!("\"http://127.0.0.1:{dead}\""))],
+        None,
+    );
+    let victim = b"+2348033334444".as_slice();
+    let callers = distinct_callers("+234807", 1, 6);
+    k.expect("invite_expect_200.xml", &pairs(&callers, victim));
+    assert!(k.log_text().contains("curl 7"), "{}", tail_of(&k.log, 20));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared store (Redis) — need the redis store kind on main. Written against
+// support::RedisServer; the [store] keys below are a guess to adjust to main's acm.toml.
+// ---------------------------------------------------------------------------------------------
+
+fn acm_toml_redis(url: &str) -> String {
+    format!(
+        r#"mode = "enforce"
+
+[store]
+kind = "redis"
+url = "{url}"
+
+[rules.distinct_callers]
+threshold = 5
+window_ms = 5000
+action = "block"
+"#
+    )
+}
+
+/// Four workers share one window through Redis: the attack spread over all of them is still
+/// blocked at the fifth distinct caller.
+#[test]
+#[ignore = "needs the redis store on main: remove this ignore when [store] kind = \"redis\" exists"]
+fn redis_store_shares_the_window_across_workers() {
+    let redis = support::RedisServer::start();
+    let mut k = Kamailio::start(
+        "kamailio.cfg",
+        &[("ACM_CHILDREN", "4".to_string())],
+        Some(&acm_toml_redis(&redis.url())),
+    );
+    let victim = b"+2348034445555".as_slice();
+    let first4 = distinct_callers("+234813", 1, 4);
+    let more = distinct_callers("+234813", 5, 8);
+    k.expect("invite_expect_200.xml", &pairs(&first4, victim));
+    k.expect("invite_expect_403.xml", &pairs(&more, victim));
+}
+
+/// Redis killed or hung: calls fail open (200) within the budget, and blocking resumes when
+/// Redis is back.
+#[test]
+#[ignore = "needs the redis store on main: remove this ignore when [store] kind = \"redis\" exists"]
+fn redis_down_or_hung_fails_open() {
+    let mut redis = support::RedisServer::start();
+    let mut k = Kamailio::start(
+        "kamailio.cfg",
+        &[("ACM_CHILDREN", "2".to_string())],
+        Some(&acm_toml_redis(&redis.url())),
+    );
+    let victim = b"+2348035556666".as_slice();
+    redis.pause();
+    let callers = distinct_callers("+234816", 1, 6);
+    k.expect("invite_expect_200.xml", &pairs(&callers, victim));
+    redis.resume();
+    redis.kill();
+    let callers = distinct_callers("+234816", 11, 16);
+    k.expect("invite_expect_200.xml", &pairs(&callers, victim));
+    assert!(k.is_alive());
+}
