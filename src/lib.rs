@@ -14,4 +14,5 @@ pub mod config;
 pub mod engine;
 pub mod ffi;
 pub mod number;
+pub mod serve;
 pub mod store;

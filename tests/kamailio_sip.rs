@@ -382,10 +382,24 @@ fn module_blocks_the_seed_attack() {
     );
     k.stop().expect("kamailio exit status");
     assert!(
-        !k.log_text().contains("CRITICAL"),
+        serious_lines(&k.log_text()).is_empty(),
         "kamailio logged CRITICAL:\n{}",
         tail_of(&k.log, 40)
     );
+}
+
+/// CRITICAL lines, less the one Kamailio's TCP main prints when its workers
+/// close their fd-passing sockets during a normal stop.
+fn serious_lines(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|l| {
+            l.contains("CRITICAL")
+                || l.contains("segfault")
+                || l.contains("core dumped")
+                || l.contains("panicked")
+        })
+        .filter(|l| !(l.contains("pass_fd.c") && l.contains("receive_fd(): EOF")))
+        .collect()
 }
 
 /// Empty, 2 KB and binary-ish CLIs (and callees) never crash Kamailio: whatever it answers
@@ -443,13 +457,12 @@ fn module_survives_hostile_values() {
         &[(b"+2348030000002", b"+2348039999999")],
     );
     let log = k.log_text();
-    for bad in ["CRITICAL", "segfault", "core dumped", "panicked"] {
-        assert!(
-            !log.contains(bad),
-            "kamailio log has {bad}:\n{}",
-            tail_of(&k.log, 40)
-        );
-    }
+    let bad = serious_lines(&log);
+    assert!(
+        bad.is_empty(),
+        "kamailio log has {bad:?}:\n{}",
+        tail_of(&k.log, 40)
+    );
 }
 
 /// A config the engine rejects fails Kamailio's start (mod_init), with acm's message.

@@ -1,0 +1,155 @@
+//! Prometheus metrics of `acm serve`, in the text format at `GET /metrics`.
+//!
+//! Counters are created once per label value at start-up and kept as handles,
+//! so counting a verdict is a few atomic adds, not a label lookup.
+
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+use crate::engine::{Action, Reason, Verdict, WindowRule};
+
+type Labels = Vec<(String, String)>;
+
+pub struct Metrics {
+    registry: Registry,
+    checks: Counter,
+    actions: [Counter; 3],
+    reasons: Vec<Counter>,
+    alerts: Vec<Counter>,
+    bad_requests: Family<Labels, Counter>,
+    check_seconds: Histogram,
+    /// Set at scrape time from the store's own counters.
+    pub store_keys: Gauge,
+    pub store_untracked: Counter,
+    pub store_reclaimed: Counter,
+}
+
+/// Latency buckets from 1 µs to 100 ms: the embedded store answers in
+/// microseconds, a Redis round trip in tens to hundreds.
+const BUCKETS: [f64; 16] = [
+    1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 2.5e-2,
+    5e-2, 0.1,
+];
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("acm");
+        let checks = Counter::default();
+        registry.register("checks", "Calls checked", checks.clone());
+        let verdicts = Family::<Labels, Counter>::default();
+        registry.register("verdicts", "Verdicts by action", verdicts.clone());
+        let actions = [Action::Allow, Action::Flag, Action::Block].map(|a| {
+            verdicts
+                .get_or_create(&vec![("action".into(), a.as_str().into())])
+                .clone()
+        });
+        let reason_family = Family::<Labels, Counter>::default();
+        registry.register(
+            "reasons",
+            "Verdict reasons (a verdict can carry several)",
+            reason_family.clone(),
+        );
+        let reasons = Reason::ALL
+            .iter()
+            .map(|r| {
+                reason_family
+                    .get_or_create(&vec![("reason".into(), r.code().into())])
+                    .clone()
+            })
+            .collect();
+        let alert_family = Family::<Labels, Counter>::default();
+        registry.register("alerts", "Alerts raised by rule", alert_family.clone());
+        let alerts = WindowRule::ALL
+            .iter()
+            .map(|r| {
+                alert_family
+                    .get_or_create(&vec![("rule".into(), r.code().into())])
+                    .clone()
+            })
+            .collect();
+        let bad_requests = Family::<Labels, Counter>::default();
+        registry.register(
+            "bad_requests",
+            "Requests refused (4xx) by route and status",
+            bad_requests.clone(),
+        );
+        let check_seconds = Histogram::new(BUCKETS.into_iter());
+        registry.register(
+            "check_duration_seconds",
+            "Time to judge one call, store included",
+            check_seconds.clone(),
+        );
+        let store_keys = Gauge::default();
+        registry.register(
+            "store_keys",
+            "Keys held by the embedded store",
+            store_keys.clone(),
+        );
+        let store_untracked = Counter::default();
+        registry.register(
+            "store_untracked",
+            "Window updates not tracked because the embedded store was full",
+            store_untracked.clone(),
+        );
+        let store_reclaimed = Counter::default();
+        registry.register(
+            "store_reclaimed",
+            "Expired keys reclaimed by the embedded store",
+            store_reclaimed.clone(),
+        );
+        Metrics {
+            registry,
+            checks,
+            actions,
+            reasons,
+            alerts,
+            bad_requests,
+            check_seconds,
+            store_keys,
+            store_untracked,
+            store_reclaimed,
+        }
+    }
+
+    pub fn registry_mut(&mut self) -> &mut Registry {
+        &mut self.registry
+    }
+
+    pub fn record(&self, v: &Verdict, seconds: f64) {
+        self.checks.inc();
+        self.actions[v.action as usize].inc();
+        for r in v.reasons.iter() {
+            self.reasons[r as usize].inc();
+        }
+        for a in &v.new_alerts {
+            self.alerts[a.rule.index()].inc();
+        }
+        self.check_seconds.observe(seconds);
+    }
+
+    pub fn bad_request(&self, route: &str, status: u16) {
+        self.bad_requests
+            .get_or_create(&vec![
+                ("route".into(), route.into()),
+                ("status".into(), status.to_string()),
+            ])
+            .inc();
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
