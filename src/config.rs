@@ -415,6 +415,8 @@ pub struct ServeConfig {
     pub max_body_bytes: usize,
     /// Most events in one `POST /v1/events` batch.
     pub max_batch_events: usize,
+    /// Bearer token of the admin API (`/v1/admin/...`); empty disables it (404).
+    pub admin_token: String,
 }
 
 impl Default for ServeConfig {
@@ -423,6 +425,7 @@ impl Default for ServeConfig {
             listen: "0.0.0.0:8080".into(),
             max_body_bytes: 1 << 20,
             max_batch_events: 10_000,
+            admin_token: String::new(),
         }
     }
 }

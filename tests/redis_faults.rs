@@ -41,7 +41,9 @@ fn engine() -> Engine {
 
 fn timed(engine: &Engine, store: &dyn WindowStore, i: usize, t: i64) -> (Verdict, Duration) {
     let start = Instant::now();
-    let v = engine.check(&Call::new(&format!("c{i}"), &caller(i), B).at(t), store).unwrap();
+    let v = engine
+        .check(&Call::new(&format!("c{i}"), &caller(i), B).at(t), store)
+        .unwrap();
     (v, start.elapsed())
 }
 
@@ -62,19 +64,34 @@ fn killed_store_fails_open_within_budget_and_breaker_opens() {
         let (v, took) = timed(&e, &store, i, T0 + i as i64);
         assert!(took <= budget + EPSILON, "check {i} took {took:?}");
         assert_eq!(v.action, Action::Allow);
-        assert!(v.reasons.contains(Reason::StoreUnavailable), "check {i}: {}", v.reasons.joined());
+        assert!(
+            v.reasons.contains(Reason::StoreUnavailable),
+            "check {i}: {}",
+            v.reasons.joined()
+        );
     }
     assert_eq!(store.breaker_state(), BreakerState::Open);
     let s = store.stats();
     assert!(s.breaker_open_skips.load(Ordering::Relaxed) >= 4, "{s:?}");
-    assert_eq!(s.errors.load(Ordering::Relaxed) + s.timeouts.load(Ordering::Relaxed), 3, "{s:?}");
+    assert_eq!(
+        s.errors.load(Ordering::Relaxed) + s.timeouts.load(Ordering::Relaxed),
+        3,
+        "{s:?}"
+    );
     // An open breaker costs (almost) nothing.
     let start = Instant::now();
     for i in 0..1000 {
-        assert_eq!(store.apply(&Default::default()).ok(), Some(Default::default()));
+        assert_eq!(
+            store.apply(&Default::default()).ok(),
+            Some(Default::default())
+        );
         let _ = timed(&e, &store, 100 + i, T0 + 100);
     }
-    assert!(start.elapsed() < Duration::from_millis(500), "1000 skipped checks took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_millis(500),
+        "1000 skipped checks took {:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -88,7 +105,10 @@ fn hung_store_never_holds_a_caller_longer_than_the_budget() {
     server.pause();
     for i in 1..8 {
         let (v, took) = timed(&e, &store, i, T0 + i as i64);
-        assert!(took <= budget + EPSILON, "check {i} took {took:?} against a stopped server");
+        assert!(
+            took <= budget + EPSILON,
+            "check {i} took {took:?} against a stopped server"
+        );
         assert!(v.reasons.contains(Reason::StoreUnavailable));
     }
     assert!(store.stats().timeouts.load(Ordering::Relaxed) >= 1);
@@ -107,19 +127,29 @@ fn hung_store_never_holds_a_caller_longer_than_the_budget() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let v = last.expect("detection did not resume after SIGCONT");
-    assert!(v.distinct_callers >= 2, "the window kept caller 0: {}", v.distinct_callers);
+    assert!(
+        v.distinct_callers >= 2,
+        "the window kept caller 0: {}",
+        v.distinct_callers
+    );
 }
 
 #[test]
 fn async_store_fails_open_within_budget_on_a_hung_and_a_dead_server() {
     let mut server = RedisServer::start();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let budget = Duration::from_millis(40);
         let store = AsyncRedisStore::new(settings(&server.url(), 40, 4, 300)).unwrap();
         let e = engine();
         let check = |i: usize, t: i64| {
-            let p = e.prepare(&Call::new(&format!("c{i}"), &caller(i), B).at(t)).unwrap();
+            let p = e
+                .prepare(&Call::new(&format!("c{i}"), &caller(i), B).at(t))
+                .unwrap();
             let store = &store;
             let e = &e;
             async move {
@@ -161,7 +191,11 @@ fn async_store_fails_open_within_budget_on_a_hung_and_a_dead_server() {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        assert!(ok, "async detection did not resume after a restart: {:?}", store.stats());
+        assert!(
+            ok,
+            "async detection did not resume after a restart: {:?}",
+            store.stats()
+        );
     });
 }
 
@@ -170,7 +204,10 @@ fn restarted_store_resumes_detection_without_restarting_us() {
     let mut server = RedisServer::start();
     let store = RedisStore::new(settings(&server.url(), 50, 2, 200)).unwrap();
     let e = engine();
-    assert!(!timed(&e, &store, 0, T0).0.degraded(), "lazy connect on first check");
+    assert!(
+        !timed(&e, &store, 0, T0).0.degraded(),
+        "lazy connect on first check"
+    );
     server.kill();
     for i in 1..5 {
         assert!(timed(&e, &store, i, T0).0.degraded());
@@ -185,7 +222,11 @@ fn restarted_store_resumes_detection_without_restarting_us() {
         n += 1;
         std::thread::sleep(Duration::from_millis(25));
     }
-    assert!(Instant::now() < deadline, "did not resume after {n} tries: {:?}", store.stats());
+    assert!(
+        Instant::now() < deadline,
+        "did not resume after {n} tries: {:?}",
+        store.stats()
+    );
     // The restarted server has an empty script cache and empty windows: an attack is caught.
     let mut last = None;
     for i in 0..5 {
@@ -211,7 +252,11 @@ fn script_flush_mid_attack_is_transparent() {
     assert_eq!(v.action, Action::Block);
     assert_eq!(v.distinct_callers, 5);
     assert_eq!(v.new_alerts.len(), 1);
-    assert_eq!(v.new_alerts[0].evidence.len(), 5, "each call applied exactly once");
+    assert_eq!(
+        v.new_alerts[0].evidence.len(),
+        5,
+        "each call applied exactly once"
+    );
     assert!(store.stats().script_reloads.load(Ordering::Relaxed) >= 2);
 }
 
@@ -221,7 +266,10 @@ fn script_flush_on_every_cluster_node_is_transparent_and_applies_once() {
     let mut s = RedisSettings::cluster(&cluster.urls());
     s.budget = Duration::from_secs(3);
     let store = RedisStore::new(s.clone()).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     s.key_prefix = "async".into();
     let astore = {
         let _g = rt.enter();
@@ -240,7 +288,9 @@ fn script_flush_on_every_cluster_node_is_transparent_and_applies_once() {
         flush();
         last = Some(timed(&e, &store, i, T0 + i as i64).0);
         flush();
-        let p = ea.prepare(&Call::new(&format!("c{i}"), &caller(i), B).at(T0 + i as i64)).unwrap();
+        let p = ea
+            .prepare(&Call::new(&format!("c{i}"), &caller(i), B).at(T0 + i as i64))
+            .unwrap();
         let ans = rt.block_on(astore.apply(&p.request));
         last_async = Some(ea.conclude(p, ans));
     }
@@ -248,7 +298,11 @@ fn script_flush_on_every_cluster_node_is_transparent_and_applies_once() {
         assert!(!v.degraded(), "{}", v.reasons.joined());
         assert_eq!(v.action, Action::Block);
         assert_eq!(v.new_alerts.len(), 1);
-        assert_eq!(v.new_alerts[0].evidence.len(), 5, "each call applied exactly once");
+        assert_eq!(
+            v.new_alerts[0].evidence.len(),
+            5,
+            "each call applied exactly once"
+        );
     }
     assert!(store.stats().script_reloads.load(Ordering::Relaxed) >= 1);
 }
@@ -258,35 +312,73 @@ fn shared_lists_change_versions_and_reach_the_engine() {
     let server = RedisServer::start();
     let store = RedisStore::new(RedisSettings::single(&server.url())).unwrap();
     assert_eq!(store.lists_version().unwrap(), 0);
-    let (added, v1) = store.list_add(SharedList::DenyANumbers, &["+2348030000001".into(), "+234701*".into()]).unwrap();
+    let (added, v1) = store
+        .list_add(
+            SharedList::DenyANumbers,
+            &["+2348030000001".into(), "+234701*".into()],
+        )
+        .unwrap();
     assert_eq!((added, v1), (2, 1));
-    let (added, v) = store.list_add(SharedList::DenyANumbers, &["+2348030000001".into()]).unwrap();
+    let (added, v) = store
+        .list_add(SharedList::DenyANumbers, &["+2348030000001".into()])
+        .unwrap();
     assert_eq!((added, v), (0, 1), "no change, no new version");
-    assert!(matches!(store.list_add(SharedList::AllowSources, &["nonsense".into()]), Err(StoreError::Protocol(_))));
-    store.list_add(SharedList::AllowBNumbers, &[B.into()]).unwrap();
+    assert!(matches!(
+        store.list_add(SharedList::AllowSources, &["nonsense".into()]),
+        Err(StoreError::Protocol(_))
+    ));
+    store
+        .list_add(SharedList::AllowBNumbers, &[B.into()])
+        .unwrap();
     let (version, lists) = store.list_snapshot().unwrap();
     assert_eq!(version, 2);
     assert_eq!(lists.deny_a_numbers, vec!["+234701*", "+2348030000001"]);
     assert_eq!(lists.allow_b_numbers, vec![B]);
 
     // A node follows the version and swaps its lists in; the hot path stays local.
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let astore = {
         let _g = rt.enter();
         Arc::new(AsyncRedisStore::new(RedisSettings::single(&server.url())).unwrap())
     };
     let e = Arc::new(engine());
-    let file = ListsConfig { deny_trunks: vec!["GREY".into()], ..Default::default() };
-    let task = rt.spawn(astore.clone().follow_lists(e.clone(), file, Duration::from_millis(50)));
+    let file = ListsConfig {
+        deny_trunks: vec!["GREY".into()],
+        ..Default::default()
+    };
+    let task = rt.spawn(
+        astore
+            .clone()
+            .follow_lists(e.clone(), file, Duration::from_millis(50)),
+    );
     let mem = acm::store::MemoryStore::new(Default::default());
-    let denied = |n: &str| e.check(&Call::new("x", n, "+2348011111111").at(T0), &mem).unwrap().reasons.contains(Reason::Denylist);
-    assert!(support::wait_until(Duration::from_secs(5), || denied("+2347011234567")));
+    let denied = |n: &str| {
+        e.check(&Call::new("x", n, "+2348011111111").at(T0), &mem)
+            .unwrap()
+            .reasons
+            .contains(Reason::Denylist)
+    };
+    assert!(support::wait_until(Duration::from_secs(5), || denied(
+        "+2347011234567"
+    )));
     assert!(denied("+2348030000001"));
     let mut c = Call::new("y", "+2348030000009", "+2348011111111").at(T0);
     c.trunk = Some("GREY".into());
-    assert_eq!(e.check(&c, &mem).unwrap().action, Action::Block, "file lists are kept");
-    let (removed, v3) = rt.block_on(astore.list_remove(SharedList::DenyANumbers, &["+234701*".into()])).unwrap();
+    assert_eq!(
+        e.check(&c, &mem).unwrap().action,
+        Action::Block,
+        "file lists are kept"
+    );
+    let (removed, v3) = rt
+        .block_on(astore.list_remove(SharedList::DenyANumbers, &["+234701*".into()]))
+        .unwrap();
     assert_eq!((removed, v3), (1, 3));
-    assert!(support::wait_until(Duration::from_secs(5), || !denied("+2347011234567")));
+    assert!(support::wait_until(Duration::from_secs(5), || !denied(
+        "+2347011234567"
+    )));
     task.abort();
 }

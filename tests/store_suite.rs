@@ -14,8 +14,8 @@ use acm::clock::ManualClock;
 use acm::config::Config;
 use acm::engine::{Action, Call, Engine, Reason, Verdict};
 use acm::store::{
-    AsyncRedisStore, BlockEntry, MemoryStore, MemoryStoreConfig, RedisSettings, RedisStore, StoreAnswer, StoreError,
-    StoreRequest, WindowStore,
+    AsyncRedisStore, BlockEntry, MemoryStore, MemoryStoreConfig, RedisSettings, RedisStore,
+    StoreAnswer, StoreError, StoreRequest, WindowStore,
 };
 use support::{RedisCluster, RedisServer};
 
@@ -258,7 +258,10 @@ struct BlockOn {
 
 impl BlockOn {
     fn new(settings: RedisSettings) -> BlockOn {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         let store = {
             let _g = rt.enter();
             AsyncRedisStore::new(settings).unwrap()
@@ -297,7 +300,13 @@ fn settings_for(cfg: &Config, urls: &[String], cluster: bool, prefix: &str) -> R
     s
 }
 
-fn run(s: &Scenario, backend: Backend, urls: &[String], cluster: bool, prefix: &str) -> Vec<Verdict> {
+fn run(
+    s: &Scenario,
+    backend: Backend,
+    urls: &[String],
+    cluster: bool,
+    prefix: &str,
+) -> Vec<Verdict> {
     let cfg = Config::from_toml(s.toml).expect(s.name);
     let engine = Engine::from_config(&cfg, Arc::new(ManualClock::new(T0))).unwrap();
     let store: Box<dyn WindowStore> = match backend {
@@ -305,14 +314,21 @@ fn run(s: &Scenario, backend: Backend, urls: &[String], cluster: bool, prefix: &
             max_keys: cfg.store.max_keys,
             max_members_per_key: cfg.store.max_members_per_key,
         })),
-        Backend::Sync => Box::new(RedisStore::new(settings_for(&cfg, urls, cluster, prefix)).unwrap()),
+        Backend::Sync => {
+            Box::new(RedisStore::new(settings_for(&cfg, urls, cluster, prefix)).unwrap())
+        }
         Backend::Async => Box::new(BlockOn::new(settings_for(&cfg, urls, cluster, prefix))),
     };
     s.calls
         .iter()
         .map(|c| {
             let v = engine.check(c, store.as_ref()).unwrap();
-            assert!(!v.degraded(), "{}: {backend:?} degraded: {:?}", s.name, v.reasons.joined());
+            assert!(
+                !v.degraded(),
+                "{}: {backend:?} degraded: {:?}",
+                s.name,
+                v.reasons.joined()
+            );
             v
         })
         .collect()
@@ -321,7 +337,11 @@ fn run(s: &Scenario, backend: Backend, urls: &[String], cluster: bool, prefix: &
 fn assert_same(s: &Scenario, label: &str, got: &[Verdict], want: &[Verdict]) {
     assert_eq!(got.len(), want.len());
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert_eq!(g, w, "{}: {label} differs from the memory store at call {i}", s.name);
+        assert_eq!(
+            g, w,
+            "{}: {label} differs from the memory store at call {i}",
+            s.name
+        );
     }
 }
 

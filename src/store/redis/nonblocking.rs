@@ -26,7 +26,7 @@ use crate::store::{BlockEntry, StoreAnswer, StoreError, StoreRequest};
 enum Conn {
     Single(ConnectionManager),
     Cluster {
-        client: redis::cluster::ClusterClient,
+        client: Box<redis::cluster::ClusterClient>,
         conn: tokio::sync::Mutex<Option<redis::cluster_async::ClusterConnection>>,
     },
 }
@@ -51,7 +51,7 @@ impl AsyncRedisStore {
                 .build()
                 .map_err(bad)?;
             Conn::Cluster {
-                client,
+                client: Box::new(client),
                 conn: tokio::sync::Mutex::new(None),
             }
         } else {
