@@ -49,8 +49,9 @@ if push and retry then
   end
 end
 if push then
-  redis.call('LPUSH', ekey, ARGV[7])
-  redis.call('LTRIM', ekey, 0, evidence_max - 1)
+  if redis.call('LPUSH', ekey, ARGV[7]) > evidence_max then
+    redis.call('LTRIM', ekey, 0, evidence_max - 1)
+  end
   redis.call('PEXPIRE', ekey, ARGV[10])
 end
 
