@@ -27,7 +27,12 @@ fn call(i: u64) -> Call {
         &format!("+23480{:08}", (i * 7919) % 100_000),
         &format!("+23481{:08}", (i * 104_729) % 20_000),
     );
-    c.source_ip = Some(std::net::IpAddr::from([10, 0, (i % 200) as u8, 1 + (i % 50) as u8]));
+    c.source_ip = Some(std::net::IpAddr::from([
+        10,
+        0,
+        (i % 200) as u8,
+        1 + (i % 50) as u8,
+    ]));
     c
 }
 
@@ -50,9 +55,17 @@ fn us(h: &Histogram<u64>, q: f64) -> f64 {
 fn main() {
     let server = support::RedisServer::start();
     let url = server.url();
-    let secs: u64 = std::env::var("ACM_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
+    let secs: u64 = std::env::var("ACM_BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
     let info = server.cmd(&["INFO", "server"]).text();
-    let redis_version = info.lines().find(|l| l.starts_with("redis_version")).unwrap_or("").trim().to_string();
+    let redis_version = info
+        .lines()
+        .find(|l| l.starts_with("redis_version"))
+        .unwrap_or("")
+        .trim()
+        .to_string();
     println!("Redis store benchmark against {url} ({redis_version})");
 
     // --- latency: check vs PING, interleaved on one connection -------------
@@ -78,18 +91,33 @@ fn main() {
     }
     assert_eq!(degraded, 0, "checks failed open during the benchmark");
     println!("\nlatency, one connection, {n} checks (3 windows each) interleaved with {n} PINGs:");
-    println!("  {:<22} {:>9} {:>9} {:>9}", "", "p50 µs", "p99 µs", "p99.9 µs");
+    println!(
+        "  {:<22} {:>9} {:>9} {:>9}",
+        "", "p50 µs", "p99 µs", "p99.9 µs"
+    );
     for (name, h) in [("bare PING", &ping_h), ("check through store", &check_h)] {
-        println!("  {:<22} {:>9.1} {:>9.1} {:>9.1}", name, us(h, 0.5), us(h, 0.99), us(h, 0.999));
+        println!(
+            "  {:<22} {:>9.1} {:>9.1} {:>9.1}",
+            name,
+            us(h, 0.5),
+            us(h, 0.99),
+            us(h, 0.999)
+        );
     }
     let r50 = us(&check_h, 0.5) / us(&ping_h, 0.5);
     let r99 = us(&check_h, 0.99) / us(&ping_h, 0.99);
     println!("  ratio check/PING       p50 {r50:.2}x   p99 {r99:.2}x   (floor: within 1.5x)");
     // Where the difference goes: the server's own time per command.
     let stats = server.cmd(&["INFO", "commandstats"]).text();
-    for l in stats.lines().filter(|l| l.starts_with("cmdstat_evalsha") || l.starts_with("cmdstat_ping")) {
+    for l in stats
+        .lines()
+        .filter(|l| l.starts_with("cmdstat_evalsha") || l.starts_with("cmdstat_ping"))
+    {
         let name = l.split(':').next().unwrap_or("");
-        let per = l.split(',').find(|f| f.starts_with("usec_per_call=")).unwrap_or("");
+        let per = l
+            .split(',')
+            .find(|f| f.starts_with("usec_per_call="))
+            .unwrap_or("");
         println!("  server time {name:<16} {per} µs");
     }
 
@@ -127,7 +155,11 @@ fn main() {
     }
 
     // --- throughput: async client, one multiplexed connection --------------
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let astore = {
         let _g = rt.enter();
         Arc::new(AsyncRedisStore::new(settings(&url)).unwrap())
@@ -139,7 +171,8 @@ fn main() {
         rt.block_on(async {
             let mut joins = Vec::new();
             for t in 0..tasks {
-                let (astore, e, done, stop) = (astore.clone(), e.clone(), done.clone(), stop.clone());
+                let (astore, e, done, stop) =
+                    (astore.clone(), e.clone(), done.clone(), stop.clone());
                 joins.push(tokio::spawn(async move {
                     let mut i = (t as u64 + 100) * 1_000_000_000;
                     while !stop.load(Ordering::Relaxed) {

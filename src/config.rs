@@ -444,6 +444,9 @@ pub struct Config {
     pub lists: ListsConfig,
     pub store: StoreConfig,
     pub serve: ServeConfig,
+    /// Where verdicts and alerts are drained. Absent: nowhere (counted only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clickhouse: Option<crate::pipeline::PipelineConfig>,
 }
 
 impl Config {

@@ -12,7 +12,10 @@
 pub mod clock;
 pub mod config;
 pub mod engine;
+pub mod events;
 pub mod ffi;
 pub mod number;
+pub mod pipeline;
+pub mod report;
 pub mod serve;
 pub mod store;

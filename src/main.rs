@@ -1,4 +1,4 @@
-//! The `acm` command: `acm serve`, `acm check-config`, `acm version`.
+//! The `acm` command: `acm serve`, `acm schema apply`, `acm report`, `acm check-config`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +32,54 @@ enum Command {
     },
     /// Validate the configuration and print it with every default filled in.
     CheckConfig,
+    /// ClickHouse schema: `acm schema apply` creates or upgrades it (idempotent).
+    Schema {
+        #[command(subcommand)]
+        action: SchemaAction,
+    },
+    /// Ops reports from ClickHouse: top-targets, alerts-by-rule, top-callers,
+    /// top-sources, hourly, daily-summary.
+    Report {
+        /// The report's name (`acm report list` lists them).
+        name: String,
+        /// How far back: e.g. 30m, 24h, 7d.
+        #[arg(long, default_value = "24h")]
+        since: String,
+        /// table, csv or json.
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SchemaAction {
+    /// Apply every migration not yet applied.
+    Apply,
+}
+
+/// Parses `90s`, `30m`, `24h`, `7d`.
+fn parse_since(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("--since {s:?}: expected a number and a unit (s, m, h, d)"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" | "" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("--since {s:?}: unit must be s, m, h or d")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+fn clickhouse_config(cfg: &Config) -> Result<acm::pipeline::PipelineConfig, String> {
+    cfg.clickhouse.clone().ok_or_else(|| {
+        "no [clickhouse] section in the config (or ACM_CLICKHOUSE__URL): nothing to connect to"
+            .to_string()
+    })
 }
 
 fn load(path: Option<&std::path::Path>) -> Result<Config, String> {
@@ -66,6 +114,35 @@ fn main() -> ExitCode {
         Command::CheckConfig => load(cli.config.as_deref()).map(|cfg| {
             print!("{}", toml::to_string_pretty(&cfg).unwrap_or_default());
         }),
+        Command::Schema {
+            action: SchemaAction::Apply,
+        } => load(cli.config.as_deref())
+            .and_then(|cfg| clickhouse_config(&cfg))
+            .and_then(|ch| acm::pipeline::apply_schema(&ch).map_err(|e| format!("{e:#}")))
+            .map(|report| println!("{report}")),
+        Command::Report {
+            name,
+            since,
+            format,
+        } => {
+            if name == "list" {
+                for (n, description, _) in acm::report::REPORTS.iter() {
+                    println!("{n:16} {description}");
+                }
+                return ExitCode::SUCCESS;
+            }
+            (|| {
+                let cfg = load(cli.config.as_deref())?;
+                let ch = clickhouse_config(&cfg)?;
+                let since = parse_since(&since)?;
+                let format: acm::report::ReportFormat =
+                    format.parse().map_err(|e| format!("--format: {e}"))?;
+                let text = acm::report::run_report(&ch, &name, since, format)
+                    .map_err(|e| format!("{e:#}"))?;
+                print!("{text}");
+                Ok(())
+            })()
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

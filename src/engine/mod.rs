@@ -214,21 +214,6 @@ pub fn stable_hash(bytes: &[u8]) -> u64 {
     h
 }
 
-/// `dc-<event ms in hex>-<key hash>`: deterministic, so a replayed attack gets
-/// the id the live one got, and two nodes racing to raise it agree.
-fn alert_id(rule: WindowRule, time_ms: i64, key: &str) -> CompactString {
-    use std::fmt::Write;
-    let mut s = CompactString::default();
-    let _ = write!(
-        s,
-        "{}-{:x}-{:08x}",
-        rule.tag(),
-        time_ms,
-        stable_hash(key.as_bytes()) as u32
-    );
-    s
-}
-
 impl Engine {
     pub fn new(cfg: EngineConfig, clock: Arc<dyn Clock>) -> Engine {
         Engine {
@@ -348,20 +333,19 @@ impl Engine {
             }
         }
 
-        let evidence = Evidence {
+        let evidence = Arc::new(Evidence {
             time_ms: t,
-            call_id: call_id.clone(),
+            call_id,
             a_number: a_key.clone(),
             b_number: b_key.clone(),
             source: source_key.clone().unwrap_or_default(),
-        };
+        });
         let mut ops: SmallVec<[WindowOp; 4]> = SmallVec::new();
         let mut rules: SmallVec<[WindowRule; 4]> = SmallVec::new();
         let mut plan_op = |rule: WindowRule, key: CompactString, member: CompactString| {
             let p = cfg.params(rule);
             ops.push(WindowOp {
                 rule,
-                alert_id: alert_id(rule, t, &key),
                 key,
                 member,
                 time_ms: t,
@@ -400,7 +384,8 @@ impl Engine {
             plan_op(WindowRule::DistinctCallers, b_key.clone(), a_key.clone());
         }
         if cfg.cli_velocity.action.is_some() && !a_allowed && cli.is_ok() {
-            let member = compact_str::format_compact!("{:016x}", stable_hash(call_id.as_bytes()));
+            let member =
+                compact_str::format_compact!("{:016x}", stable_hash(evidence.call_id.as_bytes()));
             plan_op(WindowRule::CliVelocity, a_key.clone(), member);
         }
         if cfg.cli_rotation.action.is_some() && !source_allowed {

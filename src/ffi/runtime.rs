@@ -14,6 +14,8 @@ use parking_lot::Mutex;
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::engine::{Call, Engine, EngineConfig, Reason, Verdict};
+use crate::events::EventOut;
+use crate::pipeline::Pipeline;
 use crate::store::{self, WindowStore};
 
 struct Loaded {
@@ -31,6 +33,9 @@ pub struct ProcessRuntime {
     pub rank: i32,
     pub engine: Engine,
     pub store: Box<dyn WindowStore>,
+    pub events: EventOut,
+    /// This process's drainer; taken and flushed by `acm_shutdown`.
+    pipeline: Mutex<Option<Pipeline>>,
 }
 
 extern "C" fn forget_runtime_in_child() {
@@ -69,11 +74,15 @@ pub fn start_process(rank: i32) -> Result<(), String> {
     };
     let engine = Engine::from_config(&config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
     let store = store::build_sync(&config).map_err(|e| e.to_string())?;
+    let pipeline = EventOut::start_pipeline(&config)?;
+    let events = EventOut::new(pipeline.sink(), &config);
     RUNTIME.store(Some(Arc::new(ProcessRuntime {
         pid: std::process::id(),
         rank,
         engine,
         store,
+        events,
+        pipeline: Mutex::new(Some(pipeline)),
     })));
     Ok(())
 }
@@ -103,8 +112,13 @@ pub fn check(call: &Call) -> Verdict {
     let Some(rt) = runtime() else {
         return Verdict::fail_open(Reason::NotInitialised, 0);
     };
+    let started = std::time::Instant::now();
     match rt.engine.check(call, rt.store.as_ref()) {
-        Ok(v) => v,
+        Ok(v) => {
+            let us = started.elapsed().as_micros().min(u32::MAX as u128) as u32;
+            rt.events.submit(call, &v, us);
+            v
+        }
         Err(_) => {
             let v = Verdict::fail_open(Reason::BadInput, rt.engine.now_ms());
             rt.engine.stats().record(&v);
@@ -129,8 +143,14 @@ pub fn reload() -> Result<(), String> {
     Ok(())
 }
 
+/// Flushes this process's queued events (bounded wait) and drops its state.
 pub fn shutdown() {
-    drop(RUNTIME.swap(None));
+    if let Some(rt) = RUNTIME.swap(None) {
+        let pipeline = rt.pipeline.lock().take();
+        if let Some(mut p) = pipeline {
+            p.shutdown(std::time::Duration::from_secs(5));
+        }
+    }
 }
 
 /// This process's counters as JSON.
@@ -166,6 +186,13 @@ pub fn stats_json() -> String {
             .map(|r| (r.code().to_string(), s.alert_count(*r).into()))
             .collect();
         v["alerts"] = alerts.into();
+        let p = rt.events.sink().stats();
+        let pipeline: serde_json::Map<String, serde_json::Value> = p
+            .fields()
+            .iter()
+            .map(|(name, _, value)| (name.to_string(), (*value).into()))
+            .collect();
+        v["events"] = pipeline.into();
     }
     v.to_string()
 }

@@ -77,7 +77,7 @@ impl Metrics {
             "Requests refused (4xx) by route and status",
             bad_requests.clone(),
         );
-        let check_seconds = Histogram::new(BUCKETS.into_iter());
+        let check_seconds = Histogram::new(BUCKETS);
         registry.register(
             "check_duration_seconds",
             "Time to judge one call, store included",
@@ -140,10 +140,26 @@ impl Metrics {
             .inc();
     }
 
-    pub fn render(&self) -> String {
+    /// The exposition text, with the pipeline's counters added before `# EOF`.
+    pub fn render(&self, pipeline: &crate::pipeline::StatsSnapshot) -> String {
+        use std::fmt::Write;
         let mut out = String::new();
         // Writing into a String cannot fail.
         let _ = encode(&mut out, &self.registry);
+        let mut extra = String::new();
+        for (name, help, value) in pipeline.fields() {
+            let (family, kind) = match name.strip_suffix("_total") {
+                Some(f) => (f, "counter"),
+                None => (name, "gauge"),
+            };
+            let _ = writeln!(extra, "# HELP acm_pipeline_{family} {help}.");
+            let _ = writeln!(extra, "# TYPE acm_pipeline_{family} {kind}");
+            let _ = writeln!(extra, "acm_pipeline_{name} {value}");
+        }
+        match out.rfind("# EOF") {
+            Some(pos) => out.insert_str(pos, &extra),
+            None => out.push_str(&extra),
+        }
         out
     }
 }

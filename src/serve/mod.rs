@@ -32,6 +32,8 @@ use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::engine::call::InputError;
 use crate::engine::{Alert, Call, Engine, Verdict};
+use crate::events::EventOut;
+use crate::pipeline::Pipeline;
 use crate::store::{AsyncRedisStore, MemoryStore, MemoryStoreConfig, StoreAnswer, WindowStore};
 pub use metrics::Metrics;
 
@@ -101,6 +103,9 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     pub store: ServeStore,
     pub metrics: Metrics,
+    pub events: EventOut,
+    /// Taken at shutdown to flush queued events.
+    pub pipeline: parking_lot::Mutex<Option<Pipeline>>,
     pub max_batch: usize,
     pub mode: &'static str,
     /// Bearer token of the admin API; `None` disables it.
@@ -110,10 +115,13 @@ pub struct AppState {
 impl AppState {
     pub fn new(cfg: &Config) -> anyhow_like::Result<AppState> {
         let engine = Engine::from_config(cfg, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
+        let pipeline = EventOut::start_pipeline(cfg)?;
         Ok(AppState {
             engine: Arc::new(engine),
             store: ServeStore::from_config(cfg)?,
             metrics: Metrics::new(),
+            events: EventOut::new(pipeline.sink(), cfg),
+            pipeline: parking_lot::Mutex::new(Some(pipeline)),
             max_batch: cfg.serve.max_batch_events,
             mode: cfg.mode.as_str(),
             admin_token: Some(cfg.serve.admin_token.clone()).filter(|t| !t.is_empty()),
@@ -123,7 +131,10 @@ impl AppState {
     async fn check(&self, call: &Call) -> Result<Verdict, InputError> {
         let started = Instant::now();
         let v = self.store.judge(&self.engine, call).await?;
-        self.metrics.record(&v, started.elapsed().as_secs_f64());
+        let elapsed = started.elapsed();
+        self.metrics.record(&v, elapsed.as_secs_f64());
+        self.events
+            .submit(call, &v, elapsed.as_micros().min(u32::MAX as u128) as u32);
         for a in &v.new_alerts {
             tracing::warn!(alert = %a.id, rule = a.rule.code(), key = %a.key, count = a.count, action = a.action.as_str(), "alert raised");
         }
@@ -303,6 +314,7 @@ async fn health(State(s): State<Shared>) -> Response {
         "version": env!("CARGO_PKG_VERSION"),
         "mode": s.mode,
         "store": s.store.name(),
+        "events": if s.events.sink().is_enabled() { "clickhouse" } else { "metrics only" },
     }))
     .into_response()
 }
@@ -331,7 +343,7 @@ async fn metrics(State(s): State<Shared>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        s.metrics.render(),
+        s.metrics.render(&s.events.sink().stats()),
     )
         .into_response()
 }
@@ -383,6 +395,19 @@ pub async fn run(cfg: Config) -> anyhow_like::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("http server: {e}"))?;
+    // Flush queued events to ClickHouse (or the spool) before exiting.
+    let pipeline = state.pipeline.lock().take();
+    if let Some(mut p) = pipeline {
+        let stats =
+            tokio::task::spawn_blocking(move || p.shutdown(std::time::Duration::from_secs(10)))
+                .await
+                .map_err(|e| format!("pipeline shutdown: {e}"))?;
+        tracing::info!(
+            inserted_calls = stats.inserted_calls,
+            spooled = stats.spooled,
+            "events flushed"
+        );
+    }
     tracing::info!("acm serve stopped");
     Ok(())
 }

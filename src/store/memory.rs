@@ -18,6 +18,7 @@
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use compact_str::CompactString;
 use hashbrown::HashMap;
@@ -74,7 +75,7 @@ struct Window {
     index: Option<HashMap<u64, i64>>,
     hw: i64,
     window_ms: i64,
-    recent: VecDeque<Evidence>,
+    recent: VecDeque<Arc<Evidence>>,
     cooldown: Option<(i64, CompactString)>,
 }
 
@@ -169,7 +170,8 @@ impl Window {
 
 #[derive(Default)]
 struct Shard {
-    windows: HashMap<WindowKey, Window>,
+    /// Boxed: keeps the table small and its rehashes cheap.
+    windows: HashMap<WindowKey, Box<Window>>,
     blocks: HashMap<CompactString, BlockEntry>,
     /// (expiry in event time, key) in creation order; re-queued when extended.
     expiry: VecDeque<(i64, WindowKey)>,
@@ -202,7 +204,7 @@ impl Shard {
             }
         }
         self.updates = self.updates.wrapping_add(1);
-        if self.blocks.len() > 64 && self.updates % 1024 == 0 {
+        if self.blocks.len() > 64 && self.updates.is_multiple_of(1024) {
             let before = self.blocks.len();
             self.blocks.retain(|_, b| b.until_ms > now);
             let gone = (before - self.blocks.len()) as u64;
@@ -264,7 +266,7 @@ impl MemoryStore {
             }
             let w = Window::new(op.time_ms, op.window_ms);
             shard.expiry.push_back((w.expires_at(), key.clone()));
-            shard.windows.insert(key.clone(), w);
+            shard.windows.insert(key.clone(), Box::new(w));
             self.stats.keys.fetch_add(1, Ordering::Relaxed);
         }
         let w = shard.windows.get_mut(&key).expect("window inserted above");
@@ -295,12 +297,10 @@ impl MemoryStore {
                     out.alert = AlertState::Active(id.clone())
                 }
                 _ => {
-                    w.cooldown = Some((
-                        op.time_ms.saturating_add(op.cooldown_ms),
-                        op.alert_id.clone(),
-                    ));
-                    out.alert = AlertState::Raised(op.alert_id.clone());
-                    out.evidence = evidence_in_window(w.recent.iter(), cutoff);
+                    let id = op.alert_id();
+                    w.cooldown = Some((op.time_ms.saturating_add(op.cooldown_ms), id.clone()));
+                    out.alert = AlertState::Raised(id);
+                    out.evidence = evidence_in_window(w.recent.iter().map(|e| &**e), cutoff);
                 }
             }
         }

@@ -22,6 +22,8 @@
 pub mod memory;
 pub mod redis;
 
+use std::sync::Arc;
+
 use compact_str::CompactString;
 use smallvec::SmallVec;
 
@@ -45,10 +47,23 @@ pub struct WindowOp {
     pub window_ms: i64,
     pub threshold: u32,
     pub cooldown_ms: i64,
-    /// The id the alert gets if this update raises one.
-    pub alert_id: CompactString,
-    /// What the window remembers about this call for alert evidence.
-    pub evidence: Evidence,
+    /// What the window remembers about this call for alert evidence (shared
+    /// by the windows of one call).
+    pub evidence: Arc<Evidence>,
+}
+
+impl WindowOp {
+    /// The id the alert gets if this update raises one:
+    /// `<rule tag>-<event ms in hex>-<key hash>`. Deterministic, so a replayed
+    /// attack gets the id the live one got, and two nodes racing agree.
+    /// Formatted only when needed.
+    pub fn alert_id(&self) -> CompactString {
+        use std::fmt::Write;
+        let mut s = CompactString::default();
+        let hash = crate::engine::stable_hash(self.key.as_bytes()) as u32;
+        let _ = write!(s, "{}-{:x}-{:08x}", self.rule.tag(), self.time_ms, hash);
+        s
+    }
 }
 
 /// An auto-block entry: calls from `number` are blocked until `until_ms`.

@@ -252,7 +252,7 @@ impl Codec {
                     .saturating_add(op.cooldown_ms)
                     .to_string()
                     .into_bytes(),
-                op.alert_id.as_bytes().to_vec(),
+                op.alert_id().as_bytes().to_vec(),
                 codec::encode_evidence(&op.evidence),
                 self.max_members.to_string().into_bytes(),
                 EVIDENCE_MAX.to_string().into_bytes(),

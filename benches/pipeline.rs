@@ -1,0 +1,153 @@
+//! ClickHouse pipeline benchmark (plain timing, medians of several runs) against a local
+//! clickhouse-server started here: sustained drain rate into `calls` (with its rollup views),
+//! and the call path's enqueue cost per event. `cargo bench --bench pipeline`.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use acm::pipeline::{apply_schema, CallRecord, Event, Pipeline, PipelineConfig, RecordAction};
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 5;
+const DRAIN_EVENTS: u32 = 200_000;
+const ENQUEUE_EVENTS: u32 = 200_000;
+
+fn call(i: u32) -> Event {
+    Event::Call(CallRecord {
+        event_time_ms: 1_700_000_000_000 + i as i64,
+        call_id: format!("bench-{i:010}"),
+        a_number: format!("+23480{:08}", i % 50_000),
+        b_number: format!("+2348031{:06}", i % 5_000),
+        source_ip: format!("10.0.{}.{}", i % 7, i % 200),
+        trunk: format!("trunk-{}", i % 12),
+        pai: String::new(),
+        attestation: "C".into(),
+        action: [RecordAction::Allow, RecordAction::Allow, RecordAction::Flag][(i % 3) as usize],
+        reasons: if i % 3 == 2 {
+            vec!["fan_in".into()]
+        } else {
+            vec![]
+        },
+        alert_id: String::new(),
+        distinct_callers: i % 9,
+        cli_calls: i % 4,
+        rotation_clis: i % 6,
+        check_us: 30 + i % 90,
+        degraded: false,
+        mode: "enforce".into(),
+        node: "bench".into(),
+    })
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    values[values.len() / 2]
+}
+
+fn percentile(sorted: &[u64], p: f64) -> u64 {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+fn main() {
+    let server = support::ClickHouseServer::start();
+    let spool = std::env::temp_dir().join(format!("acm-bench-spool-{}", std::process::id()));
+    let cfg = PipelineConfig {
+        url: server.http_url(),
+        database: "acm_bench".into(),
+        spool_dir: spool.clone(),
+        queue_capacity: 262_144,
+        batch_size: std::env::var("ACM_BENCH_BATCH")
+            .map_or(PipelineConfig::default().batch_size, |v| v.parse().unwrap()),
+        ..PipelineConfig::default()
+    };
+    apply_schema(&cfg).expect("schema");
+    if std::env::var("ACM_BENCH_NO_ROLLUPS").is_ok() {
+        for view in [
+            "calls_by_target_hourly_mv",
+            "calls_by_source_hourly_mv",
+            "calls_daily_mv",
+        ] {
+            server.query(&format!("DROP TABLE acm_bench.{view}"));
+        }
+    }
+    println!("ClickHouse {}", server.query("SELECT version()").trim());
+
+    // Sustained drain: time from the first submit until ClickHouse acknowledged every row.
+    let mut rates = Vec::new();
+    for run in 0..RUNS {
+        let events: Vec<Event> = (0..DRAIN_EVENTS)
+            .map(|i| call(run as u32 * DRAIN_EVENTS + i))
+            .collect();
+        let mut pipeline = Pipeline::start(cfg.clone()).unwrap();
+        let sink = pipeline.sink();
+        let started = Instant::now();
+        for event in events {
+            sink.submit(event);
+        }
+        while pipeline.stats().inserted_calls < DRAIN_EVENTS as u64 {
+            assert_eq!(
+                pipeline.stats().spooled,
+                0,
+                "ClickHouse refused inserts: {:?}",
+                pipeline.stats()
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let elapsed = started.elapsed();
+        let stats = pipeline.shutdown(Duration::from_secs(10));
+        let rate = DRAIN_EVENTS as f64 / elapsed.as_secs_f64();
+        println!("drain run {run}: {DRAIN_EVENTS} events in {elapsed:?} = {rate:.0} events/s ({} batches)", stats.batches);
+        rates.push(rate);
+    }
+    let rows: u64 = server
+        .query("SELECT count() FROM acm_bench.calls")
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(rows, DRAIN_EVENTS as u64 * RUNS as u64, "every row arrived");
+    println!(
+        "drain rate median: {:.0} events/s (floor 200000)",
+        median(&mut rates)
+    );
+
+    // Enqueue cost on the call path, measured per submit while the drainer runs.
+    let overhead = {
+        let mut samples: Vec<u64> = (0..100_000)
+            .map(|_| {
+                let t = Instant::now();
+                t.elapsed().as_nanos() as u64
+            })
+            .collect();
+        samples.sort_unstable();
+        percentile(&samples, 0.5)
+    };
+    let mut medians = Vec::new();
+    let mut p99s = Vec::new();
+    for run in 0..RUNS {
+        let events: Vec<Event> = (0..ENQUEUE_EVENTS).map(|i| call(i + run as u32)).collect();
+        let mut pipeline = Pipeline::start(cfg.clone()).unwrap();
+        let sink = pipeline.sink();
+        let mut samples = Vec::with_capacity(ENQUEUE_EVENTS as usize);
+        for event in events {
+            let t = Instant::now();
+            sink.submit(event);
+            samples.push((t.elapsed().as_nanos() as u64).saturating_sub(overhead));
+        }
+        samples.sort_unstable();
+        let (p50, p99) = (percentile(&samples, 0.5), percentile(&samples, 0.99));
+        let stats = pipeline.shutdown(Duration::from_secs(30));
+        assert_eq!(stats.overflowed, 0);
+        println!(
+            "enqueue run {run}: p50 {p50} ns, p99 {p99} ns, max {} ns",
+            samples[samples.len() - 1]
+        );
+        medians.push(p50 as f64);
+        p99s.push(p99 as f64);
+    }
+    println!(
+        "enqueue cost median of runs: p50 {:.0} ns, p99 {:.0} ns (timer overhead {overhead} ns subtracted)",
+        median(&mut medians),
+        median(&mut p99s)
+    );
+    let _ = std::fs::remove_dir_all(spool);
+}

@@ -1,0 +1,15 @@
+-- hourly: calls and verdict mix per hour.
+-- {since}: Unix seconds (whole hours).
+SELECT
+    hour,
+    countMerge(calls) AS calls_total,
+    calls_total - flagged - blocked AS allowed,
+    sumMerge(flags) AS flagged,
+    sumMerge(blocks) AS blocked,
+    sumMerge(degraded) AS degraded_calls,
+    uniqMerge(clis) AS distinct_callers,
+    uniqMerge(targets) AS distinct_targets
+FROM calls_by_source_hourly
+WHERE hour >= toStartOfHour(toDateTime({since}))
+GROUP BY hour
+ORDER BY hour

@@ -1,0 +1,63 @@
+//! The ClickHouse side of the drainer: a client set up to work with every server from 18.16 on
+//! (no compression, no RowBinaryWithNamesAndTypes validation) and a timed INSERT of one batch.
+
+use crate::pipeline::config::PipelineConfig;
+use crate::pipeline::rows::{AlertRow, CallRow};
+use crate::pipeline::spool::SpoolBatch;
+use anyhow::{anyhow, Context, Result};
+use clickhouse::{Client, Compression};
+use std::time::Duration;
+
+/// A client for `cfg`; `with_database` selects `cfg.database` for unqualified names.
+pub fn client(cfg: &PipelineConfig, with_database: bool) -> Client {
+    let mut client = Client::default()
+        .with_url(&cfg.url)
+        .with_user(&cfg.user)
+        .with_compression(Compression::None)
+        .with_validation(false);
+    if !cfg.password.is_empty() {
+        client = client.with_password(&cfg.password);
+    }
+    if with_database {
+        client = client.with_database(&cfg.database);
+    }
+    client
+}
+
+pub struct BatchWriter {
+    client: Client,
+}
+
+impl BatchWriter {
+    pub fn new(cfg: &PipelineConfig) -> BatchWriter {
+        BatchWriter {
+            client: client(cfg, true),
+        }
+    }
+
+    /// One INSERT of the whole batch into its table; an error or a timeout fails the batch.
+    pub async fn insert(&self, batch: &SpoolBatch, timeout: Duration) -> Result<()> {
+        let work = async {
+            match batch {
+                SpoolBatch::Calls(rows) => {
+                    let mut insert = self.client.insert::<CallRow>("calls").await?;
+                    for row in rows {
+                        insert.write(&CallRow::from(row)).await?;
+                    }
+                    insert.end().await
+                }
+                SpoolBatch::Alerts(rows) => {
+                    let mut insert = self.client.insert::<AlertRow>("alerts").await?;
+                    for row in rows {
+                        insert.write(&AlertRow::from(row)).await?;
+                    }
+                    insert.end().await
+                }
+            }
+        };
+        match tokio::time::timeout(timeout, work).await {
+            Ok(result) => result.context("INSERT failed"),
+            Err(_) => Err(anyhow!("INSERT timed out after {timeout:?}")),
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! `[clickhouse]` configuration: where verdicts and alerts go, how they are batched, and where
+//! they wait (the spool) while ClickHouse is unreachable. Without this section, no pipeline.
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PipelineConfig {
+    /// ClickHouse HTTP interface, e.g. "http://127.0.0.1:8123".
+    pub url: String,
+    pub database: String,
+    pub user: String,
+    pub password: String,
+    /// Rows per INSERT (per table). One batch is also the most a crash can duplicate.
+    pub batch_size: usize,
+    /// A partial batch is sent after this long.
+    pub flush_interval_ms: u64,
+    /// Bounded hand-off queue between the call path and the drainer thread.
+    pub queue_capacity: usize,
+    /// Where batches wait while ClickHouse is down; one set of files per process.
+    pub spool_dir: PathBuf,
+    /// Cap on this process's spool; past it new batches are dropped (and counted).
+    pub spool_max_bytes: u64,
+    /// An INSERT slower than this counts as failed and its batch is spooled.
+    pub insert_timeout_ms: u64,
+    /// Rows older than this are deleted by ClickHouse (TTL, on servers that support it).
+    pub retention_days: u32,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        PipelineConfig {
+            url: "http://127.0.0.1:8123".to_string(),
+            database: "acm".to_string(),
+            user: "default".to_string(),
+            password: String::new(),
+            batch_size: 50_000,
+            flush_interval_ms: 1_000,
+            queue_capacity: 65_536,
+            spool_dir: PathBuf::from("/var/spool/acm"),
+            spool_max_bytes: 1 << 30,
+            insert_timeout_ms: 10_000,
+            retention_days: 180,
+        }
+    }
+}
+
+impl PipelineConfig {
+    pub fn flush_interval(&self) -> Duration {
+        Duration::from_millis(self.flush_interval_ms.max(1))
+    }
+
+    pub fn insert_timeout(&self) -> Duration {
+        Duration::from_millis(self.insert_timeout_ms.max(1))
+    }
+
+    /// Events that did not fit the queue wait in an overflow list of this many before being
+    /// dropped: a burst absorber, so the call path never blocks.
+    pub fn overflow_capacity(&self) -> usize {
+        self.queue_capacity.saturating_mul(4).max(1024)
+    }
+
+    /// Checks values that would make the pipeline misbehave; the message names the field.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(self.batch_size > 0, "clickhouse.batch_size must be > 0");
+        anyhow::ensure!(
+            self.queue_capacity > 0,
+            "clickhouse.queue_capacity must be > 0"
+        );
+        anyhow::ensure!(
+            is_identifier(&self.database),
+            "clickhouse.database {:?} must be letters, digits and '_' (not starting with a digit)",
+            self.database
+        );
+        anyhow::ensure!(
+            self.url.starts_with("http://") || self.url.starts_with("https://"),
+            "clickhouse.url {:?} must be an http:// URL of ClickHouse's HTTP interface (port 8123 by default)",
+            self.url
+        );
+        anyhow::ensure!(
+            self.retention_days > 0,
+            "clickhouse.retention_days must be > 0"
+        );
+        Ok(())
+    }
+}
+
+/// A safe unquoted ClickHouse identifier.
+pub fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_unknown_fields() {
+        let cfg: PipelineConfig = serde_json::from_str(r#"{"url":"http://h:8123"}"#).unwrap();
+        assert_eq!(cfg.database, "acm");
+        assert_eq!(cfg.batch_size, 50_000);
+        assert_eq!(cfg.retention_days, 180);
+        cfg.validate().unwrap();
+        assert!(serde_json::from_str::<PipelineConfig>(r#"{"urll":"x"}"#).is_err());
+        let bad = PipelineConfig {
+            database: "acm; DROP".into(),
+            ..cfg
+        };
+        assert!(bad.validate().is_err());
+    }
+}

@@ -1,0 +1,137 @@
+//! The records that leave the call path: one `CallRecord` per checked call, one `AlertRecord`
+//! per raised alert. The engine converts its verdicts into these; the pipeline stores them.
+//! They are plain data (serde) so the spool can keep them across restarts and schema changes.
+
+use serde::{Deserialize, Serialize};
+
+/// What the switch was told to do with a call (or what an alert asks for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordAction {
+    Allow,
+    Flag,
+    Block,
+}
+
+impl RecordAction {
+    /// The Enum8 value stored in ClickHouse: `'allow' = 1, 'flag' = 2, 'block' = 3`.
+    pub fn enum8(self) -> i8 {
+        match self {
+            RecordAction::Allow => 1,
+            RecordAction::Flag => 2,
+            RecordAction::Block => 3,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordAction::Allow => "allow",
+            RecordAction::Flag => "flag",
+            RecordAction::Block => "block",
+        }
+    }
+}
+
+/// One checked call and its verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallRecord {
+    /// When the call was checked, milliseconds since the Unix epoch (UTC).
+    pub event_time_ms: i64,
+    pub call_id: String,
+    /// E.164 ("+234…") or the raw CLI when it was invalid.
+    pub a_number: String,
+    pub b_number: String,
+    pub source_ip: String,
+    pub trunk: String,
+    pub pai: String,
+    /// STIR/SHAKEN attestation: "", "A", "B" or "C".
+    pub attestation: String,
+    pub action: RecordAction,
+    pub reasons: Vec<String>,
+    pub alert_id: String,
+    pub distinct_callers: u32,
+    pub cli_calls: u32,
+    pub rotation_clis: u32,
+    /// Time the check took, microseconds.
+    pub check_us: u32,
+    /// The shared store was unavailable: the verdict came from the fallback.
+    pub degraded: bool,
+    /// "enforce" or "monitor".
+    pub mode: String,
+    /// Host name of the node that checked the call.
+    pub node: String,
+}
+
+impl Default for CallRecord {
+    fn default() -> Self {
+        CallRecord {
+            event_time_ms: 0,
+            call_id: String::new(),
+            a_number: String::new(),
+            b_number: String::new(),
+            source_ip: String::new(),
+            trunk: String::new(),
+            pai: String::new(),
+            attestation: String::new(),
+            action: RecordAction::Allow,
+            reasons: Vec::new(),
+            alert_id: String::new(),
+            distinct_callers: 0,
+            cli_calls: 0,
+            rotation_clis: 0,
+            check_us: 0,
+            degraded: false,
+            mode: String::new(),
+            node: String::new(),
+        }
+    }
+}
+
+/// One raised alert.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AlertRecord {
+    pub alert_id: String,
+    /// Milliseconds since the Unix epoch (UTC).
+    pub raised_at_ms: i64,
+    pub rule: String,
+    /// What the rule counted on: the B-number, A-number, source or trunk.
+    pub key: String,
+    pub action: RecordAction,
+    pub window_ms: u32,
+    pub threshold: u32,
+    pub count: u32,
+    pub a_numbers: Vec<String>,
+    pub call_ids: Vec<String>,
+    pub sources: Vec<String>,
+    pub mode: String,
+    pub node: String,
+}
+
+impl Default for AlertRecord {
+    fn default() -> Self {
+        AlertRecord {
+            alert_id: String::new(),
+            raised_at_ms: 0,
+            rule: String::new(),
+            key: String::new(),
+            action: RecordAction::Flag,
+            window_ms: 0,
+            threshold: 0,
+            count: 0,
+            a_numbers: Vec::new(),
+            call_ids: Vec::new(),
+            sources: Vec::new(),
+            mode: String::new(),
+            node: String::new(),
+        }
+    }
+}
+
+/// What the call path hands to the pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Call(CallRecord),
+    Alert(AlertRecord),
+}

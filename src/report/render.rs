@@ -1,0 +1,189 @@
+//! Renders a ClickHouse `FORMAT JSON` answer (meta + data) as an aligned text table, CSV
+//! (RFC 4180) or a JSON array of objects, keeping the report's column order.
+
+use anyhow::{Context, Result};
+use serde_json::Value;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+impl FromStr for ReportFormat {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "table" => Ok(ReportFormat::Table),
+            "csv" => Ok(ReportFormat::Csv),
+            "json" => Ok(ReportFormat::Json),
+            other => anyhow::bail!("unknown format {other:?}: table, csv or json"),
+        }
+    }
+}
+
+pub struct Table {
+    columns: Vec<String>,
+    rows: Vec<Vec<Value>>,
+}
+
+impl Table {
+    pub fn from_clickhouse_json(body: &[u8]) -> Result<Table> {
+        let doc: Value = serde_json::from_slice(body).context("ClickHouse answer is not JSON")?;
+        let columns: Vec<String> = doc["meta"]
+            .as_array()
+            .context("no meta in ClickHouse answer")?
+            .iter()
+            .map(|c| c["name"].as_str().unwrap_or_default().to_string())
+            .collect();
+        let rows = doc["data"]
+            .as_array()
+            .context("no data in ClickHouse answer")?
+            .iter()
+            .map(|row| columns.iter().map(|c| row[c.as_str()].clone()).collect())
+            .collect();
+        Ok(Table { columns, rows })
+    }
+
+    pub fn render(&self, format: ReportFormat) -> String {
+        match format {
+            ReportFormat::Table => self.text(),
+            ReportFormat::Csv => self.csv(),
+            ReportFormat::Json => self.json(),
+        }
+    }
+
+    fn text(&self) -> String {
+        let cells: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|r| r.iter().map(plain).collect())
+            .collect();
+        let widths: Vec<usize> = (0..self.columns.len())
+            .map(|i| {
+                cells
+                    .iter()
+                    .map(|r| r[i].chars().count())
+                    .chain([self.columns[i].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let numeric: Vec<bool> = (0..self.columns.len())
+            .map(|i| !self.rows.is_empty() && self.rows.iter().all(|r| r[i].is_number()))
+            .collect();
+        let line = |values: &[String]| {
+            let parts: Vec<String> = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    if numeric[i] {
+                        format!("{v:>w$}", w = widths[i])
+                    } else {
+                        format!("{v:<w$}", w = widths[i])
+                    }
+                })
+                .collect();
+            parts.join("  ").trim_end().to_string() + "\n"
+        };
+        let mut out = line(&self.columns);
+        out += &(widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("  ")
+            + "\n");
+        for row in &cells {
+            out += &line(row);
+        }
+        if self.rows.is_empty() {
+            out += "(no rows)\n";
+        }
+        out
+    }
+
+    fn csv(&self) -> String {
+        let mut out = self
+            .columns
+            .iter()
+            .map(|c| csv_field(c))
+            .collect::<Vec<_>>()
+            .join(",")
+            + "\r\n";
+        for row in &self.rows {
+            out += &(row
+                .iter()
+                .map(|v| csv_field(&plain(v)))
+                .collect::<Vec<_>>()
+                .join(",")
+                + "\r\n");
+        }
+        out
+    }
+
+    fn json(&self) -> String {
+        let rows: Vec<String> = self
+            .rows
+            .iter()
+            .map(|row| {
+                let fields: Vec<String> = self
+                    .columns
+                    .iter()
+                    .zip(row)
+                    .map(|(c, v)| format!("{}: {}", Value::String(c.clone()), v))
+                    .collect();
+                format!("  {{{}}}", fields.join(", "))
+            })
+            .collect();
+        if rows.is_empty() {
+            "[]\n".to_string()
+        } else {
+            format!("[\n{}\n]\n", rows.join(",\n"))
+        }
+    }
+}
+
+fn plain(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &str = r#"{"meta":[{"name":"b","type":"String"},{"name":"n","type":"UInt64"}],
+        "data":[{"n":12,"b":"+234,1"},{"n":3,"b":"x\"y"}],"rows":2}"#;
+
+    #[test]
+    fn renders_three_ways_in_column_order() {
+        let t = Table::from_clickhouse_json(BODY.as_bytes()).unwrap();
+        assert_eq!(
+            t.render(ReportFormat::Table),
+            "b        n\n------  --\n+234,1  12\nx\"y      3\n"
+        );
+        assert_eq!(
+            t.render(ReportFormat::Csv),
+            "b,n\r\n\"+234,1\",12\r\n\"x\"\"y\",3\r\n"
+        );
+        assert_eq!(
+            t.render(ReportFormat::Json),
+            "[\n  {\"b\": \"+234,1\", \"n\": 12},\n  {\"b\": \"x\\\"y\", \"n\": 3}\n]\n"
+        );
+        assert_eq!("csv".parse::<ReportFormat>().unwrap(), ReportFormat::Csv);
+        assert!("xml".parse::<ReportFormat>().is_err());
+    }
+}

@@ -1,0 +1,307 @@
+//! `acm serve` over a real socket: the seed's quick start, the v1 API, bad
+//! input, metrics and graceful shutdown.
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use support::{acm_bin, free_port, http_request, wait_until, TempDir};
+
+const T: Duration = Duration::from_secs(5);
+
+struct Serve {
+    child: Child,
+    port: u16,
+    _dir: TempDir,
+}
+
+impl Serve {
+    fn start(toml: &str) -> Serve {
+        let dir = TempDir::new("acm-http");
+        let cfg = dir.join("acm.toml");
+        std::fs::write(&cfg, toml).unwrap();
+        let port = free_port();
+        let child = Command::new(acm_bin())
+            .args(["serve", "--config"])
+            .arg(&cfg)
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .env("ACM_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn acm serve");
+        let s = Serve {
+            child,
+            port,
+            _dir: dir,
+        };
+        assert!(
+            wait_until(Duration::from_secs(10), || s
+                .get("/health")
+                .map(|r| r.0 == 200)
+                .unwrap_or(false)),
+            "acm serve did not come up on {port}"
+        );
+        s
+    }
+
+    fn req(&self, method: &str, path: &str, body: &[u8]) -> std::io::Result<(u16, Value, String)> {
+        let r = http_request(self.port, method, path, body, T)?;
+        let text = String::from_utf8_lossy(&r.body).into_owned();
+        let v = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Ok((r.status, v, text))
+    }
+    fn get(&self, path: &str) -> std::io::Result<(u16, Value, String)> {
+        self.req("GET", path, b"")
+    }
+    fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let (s, v, _) = self
+            .req("POST", path, body.to_string().as_bytes())
+            .expect("request");
+        (s, v)
+    }
+    fn metric(&self, line_start: &str) -> f64 {
+        let (_, _, text) = self.get("/metrics").unwrap();
+        text.lines()
+            .find(|l| l.starts_with(line_start))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn seed_event(i: usize, b: &str, ts: &str) -> Value {
+    json!({"call_id": i.to_string(), "a_number": format!("+{i}{i}{i}"), "b_number": b, "timestamp": ts})
+}
+
+#[test]
+fn the_seed_quick_start_alerts_on_the_fifth_and_only_once() {
+    let s = Serve::start("");
+    for i in 1..=4 {
+        let (status, v) = s.post(
+            "/event",
+            &seed_event(i, "+234999", &format!("2023-01-01T00:00:0{i}Z")),
+        );
+        assert_eq!(status, 200);
+        assert_eq!(v["status"], "processed", "{v}");
+    }
+    let (status, v) = s.post("/event", &seed_event(5, "+234999", "2023-01-01T00:00:05Z"));
+    assert_eq!(status, 200);
+    assert_eq!(v["status"], "alert", "{v}");
+    assert_eq!(v["alert"]["rule"], "distinct_callers");
+    assert_eq!(v["alert"]["count"], 5);
+    assert_eq!(v["alert"]["evidence"].as_array().unwrap().len(), 5);
+    assert_eq!(v["verdict"]["action"], "block");
+    let id = v["alert"]["id"].clone();
+    // Later callers inside the window: blocked, same alert, no new alert.
+    let (_, v) = s.post("/event", &seed_event(6, "+234999", "2023-01-01T00:00:06Z"));
+    assert_eq!(v["status"], "processed");
+    assert_eq!(v["verdict"]["action"], "block");
+    assert_eq!(v["verdict"]["alert_id"], id);
+    assert_eq!(s.metric("acm_alerts_total{rule=\"distinct_callers\"}"), 1.0);
+}
+
+#[test]
+fn callers_spread_over_twelve_seconds_do_not_alert() {
+    let s = Serve::start("");
+    for (i, sec) in [0, 3, 6, 9, 12].into_iter().enumerate() {
+        let (_, v) = s.post(
+            "/event",
+            &seed_event(i + 1, "+234888", &format!("2023-01-01T00:00:{sec:02}Z")),
+        );
+        assert_eq!(v["status"], "processed", "{v}");
+        assert_ne!(v["verdict"]["action"], "block");
+    }
+}
+
+#[test]
+fn v1_check_by_post_and_get_and_batch() {
+    let s = Serve::start("[lists]\nallow_b_numbers = [\"+2347000000000\"]\n");
+    let (status, v) = s.post(
+        "/v1/check",
+        &json!({"call_id":"a","a_number":"08031234567","b_number":"+2348099999999","timestamp":1700000000000i64,
+                "source_ip":"10.0.0.1","trunk":"LOCAL","attestation":"A"}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(v["action"], "allow");
+    assert_eq!(v["a_number"], "+2348031234567");
+    assert_eq!(v["distinct_callers"], 1);
+    let (status, v, _) =
+        s.get("/v1/check?call_id=b&a_number=%2B2348031234568&b_number=%2B2348099999999&timestamp=1700000000001").unwrap();
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["distinct_callers"], 2);
+
+    let events: Vec<Value> = (0..6)
+        .map(|i| json!({"call_id": format!("e{i}"), "a_number": format!("+23480310000{i:02}"), "b_number": "+2348077777777", "timestamp": 1700000000000i64 + i}))
+        .collect();
+    let (status, v) = s.post("/v1/events", &json!({ "events": events }));
+    assert_eq!(status, 200);
+    assert_eq!(v["processed"], 6);
+    let actions: Vec<&str> = v["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["allow", "allow", "allow", "allow", "block", "block"]
+    );
+    assert_eq!(v["alerts"].as_array().unwrap().len(), 1);
+
+    // The allowlisted hotline is never counted.
+    for i in 0..10 {
+        let (_, v) = s.post(
+            "/v1/check",
+            &json!({"call_id": format!("h{i}"), "a_number": format!("+23480320000{i:02}"), "b_number": "+2347000000000", "timestamp": 1700000000000i64 + i}),
+        );
+        assert_eq!(v["action"], "allow");
+        assert_eq!(v["distinct_callers"], 0);
+    }
+}
+
+#[test]
+fn bad_input_is_refused_with_the_field_and_changes_nothing() {
+    let s = Serve::start("[serve]\nmax_body_bytes = 2048\nmax_batch_events = 5\n");
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({"a_number": "+2348031234567"}), "b_number"),
+        (
+            json!({"b_number": "+2348099999999", "timestamp": "yesterday"}),
+            "timestamp",
+        ),
+        (
+            json!({"b_number": "+2348099999999", "source_ip": "999.1.1.1"}),
+            "source_ip",
+        ),
+        (json!({"b_number": {"x": 1}}), "b_number"),
+        (
+            json!({"b_number": "+2348099999999", "colour": "red"}),
+            "body",
+        ),
+        (
+            json!({"b_number": "+2348099999999", "attestation": "Q"}),
+            "attestation",
+        ),
+        (
+            json!({"b_number": "+2348099999999", "call_id": "x".repeat(300)}),
+            "call_id",
+        ),
+        (json!([1, 2]), "body"),
+    ];
+    for (body, field) in &cases {
+        let (status, v) = s.post("/event", body);
+        assert_eq!(status, 400, "{body}: {v}");
+        assert_eq!(v["field"], *field, "{body}: {v}");
+        assert!(v["reason"].as_str().is_some_and(|r| !r.is_empty()));
+    }
+    let (status, v, _) = s.req("POST", "/v1/check", b"{not json").unwrap();
+    assert_eq!(status, 400);
+    assert_eq!(v["error"], "invalid_json");
+    // Oversized body: 413.
+    let big = json!({"b_number": "+2348099999999", "call_id": "y".repeat(4000)});
+    let (status, v) = s.post("/v1/check", &big);
+    assert_eq!(status, 413, "{v}");
+    assert_eq!(v["error"], "body_too_large");
+    // A batch with one bad event is refused whole: the good ones are not recorded.
+    let batch = json!({"events": [
+        {"call_id":"g1","a_number":"+2348031000001","b_number":"+2348066666666","timestamp":1700000000000i64},
+        {"call_id":"g2","a_number":"+2348031000002","b_number":"+2348066666666","timestamp":1700000000001i64},
+        {"call_id":"g3","a_number":"+2348031000003"}
+    ]});
+    let (status, v) = s.post("/v1/events", &batch);
+    assert_eq!(status, 400);
+    assert!(v["reason"].as_str().unwrap().starts_with("event 2"), "{v}");
+    let too_many: Vec<Value> = (0..6)
+        .map(|i| json!({"b_number": format!("+23480660000{i:02}")}))
+        .collect();
+    assert_eq!(s.post("/v1/events", &json!(too_many)).0, 400);
+    let (_, v) = s.post(
+        "/v1/check",
+        &json!({"call_id":"g4","a_number":"+2348031000004","b_number":"+2348066666666","timestamp":1700000000002i64}),
+    );
+    assert_eq!(
+        v["distinct_callers"], 1,
+        "rejected requests must not have recorded anything: {v}"
+    );
+    // Unknown route: 404 JSON.
+    let (status, v, _) = s.get("/v2/nothing").unwrap();
+    assert_eq!(status, 404);
+    assert_eq!(v["error"], "not_found");
+    assert_eq!(s.metric("acm_checks_total"), 1.0);
+    assert!(s.metric("acm_bad_requests_total{route=\"/event\",status=\"400\"}") >= 8.0);
+}
+
+#[test]
+fn metrics_and_health() {
+    let s = Serve::start("mode = \"monitor\"\n");
+    for i in 0..5 {
+        s.post("/v1/check", &json!({"call_id": format!("m{i}"), "a_number": format!("+23480310000{i:02}"), "b_number": "+2348055555555", "timestamp": 1700000000000i64 + i}));
+    }
+    let (status, v, _) = s.get("/health").unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["mode"], "monitor");
+    assert_eq!(v["store"], "memory");
+    let (status, _, text) = s.get("/metrics").unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        text.contains("# TYPE acm_check_duration_seconds histogram"),
+        "{text}"
+    );
+    assert_eq!(s.metric("acm_checks_total"), 5.0);
+    assert_eq!(s.metric("acm_verdicts_total{action=\"flag\"}"), 1.0);
+    assert_eq!(s.metric("acm_verdicts_total{action=\"block\"}"), 0.0);
+    assert_eq!(s.metric("acm_reasons_total{reason=\"monitor_only\"}"), 1.0);
+    assert_eq!(s.metric("acm_check_duration_seconds_count"), 5.0);
+    assert!(s.metric("acm_store_keys") >= 5.0);
+}
+
+#[test]
+fn sigterm_stops_gracefully() {
+    let mut s = Serve::start("");
+    let pid = s.child.id() as i32;
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    let started = Instant::now();
+    let status = loop {
+        if let Some(st) = s.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "acm serve did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn a_bad_config_fails_at_start_naming_the_key() {
+    let dir = TempDir::new("acm-badcfg");
+    let cfg = dir.join("acm.toml");
+    std::fs::write(&cfg, "[rules.distinct_callers]\nwindow_ms = 0\n").unwrap();
+    let out = Command::new(acm_bin())
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("rules.distinct_callers.window_ms"), "{err}");
+    let out = Command::new(acm_bin())
+        .args(["check-config", "--config"])
+        .arg("/nonexistent.toml")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}
