@@ -7,7 +7,6 @@
 //! `cargo bench --bench redis_store` (env `ACM_BENCH_SECS` per throughput run, default 2).
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
