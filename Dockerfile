@@ -9,6 +9,7 @@ COPY src ./src
 COPY include ./include
 COPY benches ./benches
 COPY cfg-examples ./cfg-examples
+COPY sql ./sql
 RUN cargo build --release --locked --bin acm
 
 FROM debian:bookworm-slim
