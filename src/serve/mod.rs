@@ -6,10 +6,12 @@
 //! - `POST /v1/check`     one call → verdict (`GET` with query parameters too)
 //! - `POST /v1/events`    a bounded batch of calls → verdicts
 //! - `GET /health`, `GET /metrics` (Prometheus text)
+//! - `/v1/admin/lists/...` the shared allow/deny lists (redis store, bearer token; see [`admin`])
 //!
 //! Refused requests answer 400/413 with `{"error":…, "field":…, "reason":…}`
 //! and change no state.
 
+pub mod admin;
 pub mod input;
 pub mod metrics;
 
@@ -32,12 +34,14 @@ use crate::engine::call::InputError;
 use crate::engine::{Alert, Call, Engine, Verdict};
 use crate::events::EventOut;
 use crate::pipeline::Pipeline;
-use crate::store::{MemoryStore, MemoryStoreConfig, StoreAnswer, WindowStore};
+use crate::store::{AsyncRedisStore, MemoryStore, MemoryStoreConfig, StoreAnswer, WindowStore};
 pub use metrics::Metrics;
 
 /// The window store behind `acm serve`.
 pub enum ServeStore {
     Memory(Arc<MemoryStore>),
+    /// Shared windows on a Redis-protocol server. Built inside the tokio runtime.
+    Redis(Arc<AsyncRedisStore>),
 }
 
 impl ServeStore {
@@ -49,15 +53,16 @@ impl ServeStore {
                     max_members_per_key: cfg.store.max_members_per_key,
                 },
             )))),
-            crate::config::StoreKind::Redis => {
-                Err("the redis store is not part of this build yet".into())
-            }
+            crate::config::StoreKind::Redis => AsyncRedisStore::from_config(&cfg.store)
+                .map(|r| ServeStore::Redis(Arc::new(r)))
+                .map_err(|e| format!("store.url: {e}")),
         }
     }
 
     fn name(&self) -> &'static str {
         match self {
             ServeStore::Memory(m) => m.name(),
+            ServeStore::Redis(_) => "redis",
         }
     }
 
@@ -68,6 +73,7 @@ impl ServeStore {
         } else {
             match self {
                 ServeStore::Memory(m) => m.apply(&p.request),
+                ServeStore::Redis(r) => r.apply(&p.request).await,
             }
         };
         let v = engine.conclude(p, answer);
@@ -76,6 +82,7 @@ impl ServeStore {
             if !blocks.is_empty() {
                 let r = match self {
                     ServeStore::Memory(m) => m.add_blocks(&blocks),
+                    ServeStore::Redis(r) => r.add_blocks(&blocks).await,
                 };
                 if let Err(e) = r {
                     tracing::warn!(error = %e, "could not record auto-blocks");
@@ -101,6 +108,8 @@ pub struct AppState {
     pub pipeline: parking_lot::Mutex<Option<Pipeline>>,
     pub max_batch: usize,
     pub mode: &'static str,
+    /// Bearer token of the admin API; `None` disables it.
+    pub admin_token: Option<String>,
 }
 
 impl AppState {
@@ -115,6 +124,7 @@ impl AppState {
             pipeline: parking_lot::Mutex::new(Some(pipeline)),
             max_batch: cfg.serve.max_batch_events,
             mode: cfg.mode.as_str(),
+            admin_token: Some(cfg.serve.admin_token.clone()).filter(|t| !t.is_empty()),
         })
     }
 
@@ -324,6 +334,9 @@ async fn metrics(State(s): State<Shared>) -> Response {
                 .store_reclaimed
                 .inc_by(reclaimed.saturating_sub(s.metrics.store_reclaimed.get()));
         }
+        // The Redis client's counters (ok, timeouts, errors, breaker) are read
+        // through `AsyncRedisStore::stats`; exporting them is still to do.
+        ServeStore::Redis(_) => {}
     }
     (
         [(
@@ -351,6 +364,7 @@ pub fn router(state: Shared, max_body_bytes: usize) -> Router {
         .route("/v1/events", post(events_batch))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
+        .merge(admin::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
@@ -368,6 +382,14 @@ pub async fn run(cfg: Config) -> anyhow_like::Result<()> {
         .await
         .map_err(|e| format!("serve.listen: cannot bind {addr}: {e}"))?;
     tracing::info!(%addr, mode = state.mode, store = state.store.name(), "acm serve listening");
+    if let ServeStore::Redis(r) = &state.store {
+        // Keep this node's allow/deny lists in step with the shared ones.
+        let every = std::time::Duration::from_millis(cfg.store.lists_poll_ms);
+        tokio::spawn(
+            r.clone()
+                .follow_lists(state.engine.clone(), cfg.lists.clone(), every),
+        );
+    }
     let app = router(state.clone(), cfg.serve.max_body_bytes);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

@@ -20,6 +20,7 @@
 //!   event time), in which case that alert is reported as active.
 
 pub mod memory;
+pub mod redis;
 
 use std::sync::Arc;
 
@@ -28,6 +29,7 @@ use smallvec::SmallVec;
 
 use crate::engine::verdict::{Evidence, WindowRule};
 
+pub use self::redis::{AsyncRedisStore, RedisSettings, RedisStore};
 pub use memory::{MemoryStore, MemoryStoreConfig};
 
 /// How many recent calls a window keeps as alert evidence.

@@ -1,0 +1,203 @@
+//! The Redis store's cost, measured against the floor: a bare `PING` on the
+//! same connection, in the same run, interleaved one for one so both see the
+//! same machine noise. Then throughput with 1, 2, 4 and 8 callers, each with
+//! its own synchronous connection (like Kamailio workers), and with the async
+//! client. Starts its own `redis-server` on a free port.
+//!
+//! `cargo bench --bench redis_store` (env `ACM_BENCH_SECS` per throughput run, default 2).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use acm::clock::SystemClock;
+use acm::config::Config;
+use acm::engine::{Call, Engine};
+use acm::store::{AsyncRedisStore, RedisSettings, RedisStore};
+use hdrhistogram::Histogram;
+
+/// A realistic call: three windows (B, A, source) and no alert most of the time.
+fn call(i: u64) -> Call {
+    let mut c = Call::new(
+        &format!("bench-{i}"),
+        &format!("+23480{:08}", (i * 7919) % 100_000),
+        &format!("+23481{:08}", (i * 104_729) % 20_000),
+    );
+    c.source_ip = Some(std::net::IpAddr::from([
+        10,
+        0,
+        (i % 200) as u8,
+        1 + (i % 50) as u8,
+    ]));
+    c
+}
+
+fn engine() -> Arc<Engine> {
+    let cfg = Config::from_toml("[rules.cli_rotation]\naction = \"flag\"\n").unwrap();
+    Arc::new(Engine::from_config(&cfg, Arc::new(SystemClock)).unwrap())
+}
+
+fn settings(url: &str) -> RedisSettings {
+    let mut s = RedisSettings::single(url);
+    s.budget = Duration::from_millis(1000);
+    s.key_prefix = "bench".into();
+    s
+}
+
+fn us(h: &Histogram<u64>, q: f64) -> f64 {
+    h.value_at_quantile(q) as f64 / 1000.0
+}
+
+fn main() {
+    let server = support::RedisServer::start();
+    let url = server.url();
+    let secs: u64 = std::env::var("ACM_BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
+    let info = server.cmd(&["INFO", "server"]).text();
+    let redis_version = info
+        .lines()
+        .find(|l| l.starts_with("redis_version"))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    println!("Redis store benchmark against {url} ({redis_version})");
+
+    // --- latency: check vs PING, interleaved on one connection -------------
+    let e = engine();
+    let store = RedisStore::new(settings(&url)).unwrap();
+    store.connect().unwrap();
+    let mut check_h = Histogram::<u64>::new_with_bounds(1, 1_000_000_000, 3).unwrap();
+    let mut ping_h = check_h.clone();
+    let n = 50_000u64;
+    for i in 0..2_000 {
+        e.check(&call(i), &store).unwrap();
+        store.ping().unwrap();
+    }
+    let mut degraded = 0;
+    for i in 0..n {
+        let t = Instant::now();
+        store.ping().unwrap();
+        ping_h.record(t.elapsed().as_nanos() as u64).unwrap();
+        let t = Instant::now();
+        let v = e.check(&call(10_000 + i), &store).unwrap();
+        check_h.record(t.elapsed().as_nanos() as u64).unwrap();
+        degraded += u64::from(v.degraded());
+    }
+    assert_eq!(degraded, 0, "checks failed open during the benchmark");
+    println!("\nlatency, one connection, {n} checks (3 windows each) interleaved with {n} PINGs:");
+    println!(
+        "  {:<22} {:>9} {:>9} {:>9}",
+        "", "p50 µs", "p99 µs", "p99.9 µs"
+    );
+    for (name, h) in [("bare PING", &ping_h), ("check through store", &check_h)] {
+        println!(
+            "  {:<22} {:>9.1} {:>9.1} {:>9.1}",
+            name,
+            us(h, 0.5),
+            us(h, 0.99),
+            us(h, 0.999)
+        );
+    }
+    let r50 = us(&check_h, 0.5) / us(&ping_h, 0.5);
+    let r99 = us(&check_h, 0.99) / us(&ping_h, 0.99);
+    println!("  ratio check/PING       p50 {r50:.2}x   p99 {r99:.2}x   (floor: within 1.5x)");
+    // Where the difference goes: the server's own time per command.
+    let stats = server.cmd(&["INFO", "commandstats"]).text();
+    for l in stats
+        .lines()
+        .filter(|l| l.starts_with("cmdstat_evalsha") || l.starts_with("cmdstat_ping"))
+    {
+        let name = l.split(':').next().unwrap_or("");
+        let per = l
+            .split(',')
+            .find(|f| f.starts_with("usec_per_call="))
+            .unwrap_or("");
+        println!("  server time {name:<16} {per} µs");
+    }
+
+    // --- throughput: N sync callers, own connection each -------------------
+    println!("\nthroughput, {secs} s per run:");
+    for threads in [1usize, 2, 4, 8] {
+        let stop = Arc::new(AtomicBool::new(false));
+        let done = Arc::new(AtomicU64::new(0));
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (stop, done, e, url) = (stop.clone(), done.clone(), e.clone(), url.clone());
+                std::thread::spawn(move || {
+                    let store = RedisStore::new(settings(&url)).unwrap();
+                    store.connect().unwrap();
+                    let mut i = (t as u64 + 1) * 1_000_000_000;
+                    let mut local = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        let v = e.check(&call(i), &store).unwrap();
+                        assert!(!v.degraded());
+                        i += 1;
+                        local += 1;
+                    }
+                    done.fetch_add(local, Ordering::Relaxed);
+                })
+            })
+            .collect();
+        let start = Instant::now();
+        std::thread::sleep(Duration::from_secs(secs));
+        stop.store(true, Ordering::Relaxed);
+        for h in handles {
+            h.join().unwrap();
+        }
+        let rate = done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64();
+        println!("  sync, {threads} caller(s), own connections   {rate:>9.0} checks/s");
+    }
+
+    // --- throughput: async client, one multiplexed connection --------------
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let astore = {
+        let _g = rt.enter();
+        Arc::new(AsyncRedisStore::new(settings(&url)).unwrap())
+    };
+    for tasks in [1usize, 8, 64] {
+        let done = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let start = Instant::now();
+        rt.block_on(async {
+            let mut joins = Vec::new();
+            for t in 0..tasks {
+                let (astore, e, done, stop) =
+                    (astore.clone(), e.clone(), done.clone(), stop.clone());
+                joins.push(tokio::spawn(async move {
+                    let mut i = (t as u64 + 100) * 1_000_000_000;
+                    while !stop.load(Ordering::Relaxed) {
+                        let p = e.prepare(&call(i)).unwrap();
+                        let ans = astore.apply(&p.request).await;
+                        assert!(!e.conclude(p, ans).degraded());
+                        i += 1;
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                }));
+            }
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+            stop.store(true, Ordering::Relaxed);
+            for j in joins {
+                j.await.unwrap();
+            }
+        });
+        let rate = done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64();
+        println!("  async, {tasks} task(s), one multiplexed connection   {rate:>9.0} checks/s");
+    }
+    let s = store.stats();
+    println!(
+        "\nsync store counters: ok {} timeouts {} errors {} reconnects {}",
+        s.ok.load(Ordering::Relaxed),
+        s.timeouts.load(Ordering::Relaxed),
+        s.errors.load(Ordering::Relaxed),
+        s.reconnects.load(Ordering::Relaxed)
+    );
+}

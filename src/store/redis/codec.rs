@@ -1,0 +1,127 @@
+//! How the Redis store names its keys and packs alert evidence.
+//!
+//! Every key of one window update shares one hash tag — `acm:{dc:+234...}:w`
+//! (members), `:e` (evidence), `:c` (cooldown) — so the update is one script
+//! call on one node, in Redis Cluster and in Dragonfly's emulated cluster
+//! alike. Evidence is stored opaquely by the script as a length-prefixed
+//! record: `<time>;<len>:<call id><len>:<a><len>:<b><len>:<source>`, lengths in
+//! bytes, so any byte a field holds (`;`, `:`, digits) needs no escaping.
+
+use compact_str::CompactString;
+
+use crate::engine::verdict::{Evidence, WindowRule};
+
+/// Key names under one configurable prefix.
+#[derive(Debug, Clone)]
+pub struct KeyNames {
+    prefix: String,
+}
+
+impl KeyNames {
+    pub fn new(prefix: &str) -> KeyNames {
+        KeyNames {
+            prefix: prefix.to_string(),
+        }
+    }
+
+    /// The three keys of a window: members, evidence, cooldown.
+    pub fn window(&self, rule: WindowRule, key: &str) -> [String; 3] {
+        let base = format!("{}:{{{}:{}}}", self.prefix, rule.tag(), key);
+        [
+            format!("{base}:w"),
+            format!("{base}:e"),
+            format!("{base}:c"),
+        ]
+    }
+
+    /// The auto-block of an A-number.
+    pub fn block(&self, number: &str) -> String {
+        format!("{}:{{blk:{}}}", self.prefix, number)
+    }
+
+    /// The set holding one shared list.
+    pub fn list(&self, name: &str) -> String {
+        format!("{}:{{lists}}:{}", self.prefix, name)
+    }
+
+    /// The version counter bumped by every change of a shared list.
+    pub fn lists_version(&self) -> String {
+        format!("{}:{{lists}}:version", self.prefix)
+    }
+}
+
+/// Packs one evidence record.
+pub fn encode_evidence(e: &Evidence) -> Vec<u8> {
+    let mut out = Vec::with_capacity(
+        24 + e.call_id.len() + e.a_number.len() + e.b_number.len() + e.source.len(),
+    );
+    out.extend_from_slice(e.time_ms.to_string().as_bytes());
+    out.push(b';');
+    for f in [&e.call_id, &e.a_number, &e.b_number, &e.source] {
+        out.extend_from_slice(f.len().to_string().as_bytes());
+        out.push(b':');
+        out.extend_from_slice(f.as_bytes());
+    }
+    out
+}
+
+/// Unpacks one evidence record; `None` when it is not one.
+pub fn decode_evidence(b: &[u8]) -> Option<Evidence> {
+    let semi = b.iter().position(|&c| c == b';')?;
+    let time_ms: i64 = std::str::from_utf8(&b[..semi]).ok()?.parse().ok()?;
+    let mut rest = &b[semi + 1..];
+    let mut field = || -> Option<CompactString> {
+        let colon = rest.iter().position(|&c| c == b':')?;
+        let len: usize = std::str::from_utf8(&rest[..colon]).ok()?.parse().ok()?;
+        let body = rest.get(colon + 1..colon + 1 + len)?;
+        let s = CompactString::from(std::str::from_utf8(body).ok()?);
+        rest = &rest[colon + 1 + len..];
+        Some(s)
+    };
+    let call_id = field()?;
+    let a_number = field()?;
+    let b_number = field()?;
+    let source = field()?;
+    if !rest.is_empty() {
+        return None;
+    }
+    Some(Evidence {
+        time_ms,
+        call_id,
+        a_number,
+        b_number,
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_round_trips_with_awkward_bytes() {
+        let e = Evidence {
+            time_ms: -5,
+            call_id: "a;b:12:c\u{e9}".into(),
+            a_number: "+2348031234567".into(),
+            b_number: "".into(),
+            source: "trunk:X:Y".into(),
+        };
+        let packed = encode_evidence(&e);
+        assert_eq!(decode_evidence(&packed), Some(e));
+        assert_eq!(decode_evidence(b"12;1:a"), None);
+        assert_eq!(decode_evidence(b"12;1:a1:b1:c1:dX"), None);
+        assert_eq!(decode_evidence(b"x;0:0:0:0:"), None);
+    }
+
+    #[test]
+    fn keys_share_one_hash_tag() {
+        let k = KeyNames::new("acm");
+        let [w, e, c] = k.window(WindowRule::DistinctCallers, "+234999");
+        assert_eq!(w, "acm:{dc:+234999}:w");
+        assert_eq!(e, "acm:{dc:+234999}:e");
+        assert_eq!(c, "acm:{dc:+234999}:c");
+        assert_eq!(k.block("+2341"), "acm:{blk:+2341}");
+        assert_eq!(k.lists_version(), "acm:{lists}:version");
+    }
+}

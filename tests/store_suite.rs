@@ -1,0 +1,381 @@
+//! One rule suite, every store: the embedded store, the Redis store (sync and
+//! async) on one real `redis-server`, and both clients on a real 3-node Redis
+//! Cluster. Each scenario is a list of calls with explicit event times; every
+//! store must give the very same verdicts (counts, alert ids, evidence), and
+//! the embedded store's verdicts are also held to hand-written expectations.
+//! A missing `redis-server` fails these tests (the harness panics).
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use acm::clock::ManualClock;
+use acm::config::Config;
+use acm::engine::{Action, Call, Engine, Reason, Verdict};
+use acm::store::{
+    AsyncRedisStore, BlockEntry, MemoryStore, MemoryStoreConfig, RedisSettings, RedisStore,
+    StoreAnswer, StoreError, StoreRequest, WindowStore,
+};
+use support::{RedisCluster, RedisServer};
+
+const T0: i64 = 1_700_000_000_000;
+const B: &str = "+2348099999999";
+
+fn caller(i: usize) -> String {
+    format!("+23480300000{i:02}")
+}
+
+fn call(id: &str, a: &str, b: &str, t: i64) -> Call {
+    Call::new(id, a, b).at(t)
+}
+
+fn from_source(mut c: Call, ip: &str) -> Call {
+    c.source_ip = Some(ip.parse().unwrap());
+    c
+}
+
+fn on_trunk(mut c: Call, t: &str) -> Call {
+    c.trunk = Some(t.into());
+    c
+}
+
+struct Scenario {
+    name: &'static str,
+    toml: &'static str,
+    calls: Vec<Call>,
+    expect: fn(&[Verdict]),
+}
+
+fn scenarios() -> Vec<Scenario> {
+    vec![
+        Scenario {
+            name: "seed attack: the fifth distinct caller blocks, one alert",
+            toml: "",
+            calls: (0..6).map(|i| call(&format!("c{i}"), &caller(i), B, T0 + i as i64 * 900)).collect(),
+            expect: |v| {
+                for (i, x) in v[..4].iter().enumerate() {
+                    assert_eq!(x.action, Action::Allow, "call {i}");
+                    assert_eq!(x.distinct_callers, i as u32 + 1);
+                }
+                assert_eq!(v[4].action, Action::Block);
+                assert_eq!(v[4].new_alerts.len(), 1);
+                assert_eq!(v[4].new_alerts[0].evidence.len(), 5);
+                assert_eq!(v[5].action, Action::Block);
+                assert!(v[5].new_alerts.is_empty());
+                assert_eq!(v[5].alert_id, v[4].alert_id);
+            },
+        },
+        Scenario {
+            name: "a repeated caller counts once",
+            toml: "",
+            calls: (0..8).map(|i| call(&format!("r{i}"), &caller(i % 3), B, T0 + i as i64 * 100)).collect(),
+            expect: |v| {
+                assert_eq!(v.last().unwrap().distinct_callers, 3);
+                assert!(v.iter().all(|x| x.action == Action::Allow));
+            },
+        },
+        Scenario {
+            name: "exactly W apart has left the window; W-1 has not",
+            toml: "",
+            calls: {
+                let mut c: Vec<Call> = (0..4).map(|i| call(&format!("e{i}"), &caller(i), B, T0 + i as i64)).collect();
+                c.push(call("e4", &caller(4), B, T0 + 5000));
+                let b2 = "+2348099999998";
+                c.extend((0..4).map(|i| call(&format!("f{i}"), &caller(i), b2, T0 + i as i64)));
+                c.push(call("f4", &caller(4), b2, T0 + 4999));
+                c
+            },
+            expect: |v| {
+                assert_eq!(v[4].distinct_callers, 4);
+                assert_eq!(v[4].action, Action::Allow);
+                assert_eq!(v[9].distinct_callers, 5);
+                assert_eq!(v[9].action, Action::Block);
+            },
+        },
+        Scenario {
+            name: "out-of-order and late events use event time",
+            toml: "",
+            calls: vec![
+                call("o1", &caller(1), B, T0 + 10_000),
+                call("o2", &caller(2), B, T0 + 7_000),
+                call("o3", &caller(3), B, T0 + 4_000), // before the window (cutoff T0+5000): dropped
+                call("o4", &caller(4), B, T0 + 5_000), // exactly on the cutoff: dropped
+                call("o5", &caller(5), B, T0 + 9_999),
+                call("o6", &caller(2), B, T0 + 6_000), // older than caller 2's latest: no change
+                call("o7", &caller(6), B, T0 + 8_000),
+                call("o8", &caller(7), B, T0 + 11_000),
+                call("o9", &caller(8), B, T0 + 12_500), // cutoff T0+7500: caller 2 (7000) leaves
+            ],
+            expect: |v| {
+                let counts: Vec<u32> = v.iter().map(|x| x.distinct_callers).collect();
+                assert_eq!(counts, vec![1, 2, 2, 2, 3, 3, 4, 5, 5]);
+                assert_eq!(v[7].action, Action::Block);
+                assert_eq!(v[7].new_alerts.len(), 1);
+                let ev: Vec<i64> = v[7].new_alerts[0].evidence.iter().map(|e| e.time_ms - T0).collect();
+                assert_eq!(ev, vec![7000, 8000, 9999, 10000, 11000], "6000 sits on the cutoff");
+            },
+        },
+        Scenario {
+            name: "cooldown: one alert per cooldown, then a new one",
+            toml: "[alerts]\ncooldown_ms = 20000\n",
+            calls: {
+                let mut c: Vec<Call> =
+                    (0..5).map(|i| call(&format!("a{i}"), &caller(i), B, T0 + i as i64 * 10)).collect();
+                c.push(call("a5", &caller(5), B, T0 + 3_000));
+                c.extend((0..5).map(|i| call(&format!("b{i}"), &caller(10 + i), B, T0 + 19_000 + i as i64)));
+                c.extend((0..5).map(|i| call(&format!("d{i}"), &caller(20 + i), B, T0 + 30_000 + i as i64)));
+                c
+            },
+            expect: |v| {
+                let raised: Vec<usize> = (0..v.len()).filter(|&i| !v[i].new_alerts.is_empty()).collect();
+                assert_eq!(raised, vec![4, 15]);
+                assert_ne!(v[4].alert_id, v[15].alert_id);
+                assert_eq!(v[10].alert_id, v[4].alert_id, "still inside the cooldown");
+                assert_eq!(v[10].action, Action::Block);
+            },
+        },
+        Scenario {
+            name: "an allowlisted B-number never triggers",
+            toml: "[lists]\nallow_b_numbers = [\"+2348099999999\"]\n",
+            calls: (0..12).map(|i| call(&format!("h{i}"), &caller(i), B, T0 + i as i64)).collect(),
+            expect: |v| {
+                assert!(v.iter().all(|x| x.action == Action::Allow && x.distinct_callers == 0));
+                assert!(v.iter().all(|x| x.reasons.contains(Reason::Allowlist)));
+            },
+        },
+        Scenario {
+            name: "velocity counts calls by call id",
+            toml: "[rules.cli_velocity]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 60000\n",
+            calls: {
+                let mut c: Vec<Call> = (0..3)
+                    .map(|i| call(&format!("v{i}"), &caller(1), &format!("+23480800000{i:02}"), T0 + i as i64))
+                    .collect();
+                c.push(call("v1", &caller(1), "+2348080000099", T0 + 10)); // same call id again
+                c.push(call("v3", &caller(1), "+2348080000098", T0 + 20));
+                c.push(call("v4", &caller(1), "+2348080000097", T0 + 61_000));
+                c
+            },
+            expect: |v| {
+                let counts: Vec<u32> = v.iter().map(|x| x.cli_calls).collect();
+                assert_eq!(counts, vec![1, 2, 3, 3, 4, 1]);
+                assert_eq!(v[4].action, Action::Flag);
+                assert!(v[4].reasons.contains(Reason::CliVelocity));
+                assert_eq!(v[4].new_alerts.len(), 1);
+            },
+        },
+        Scenario {
+            name: "rotation counts distinct CLIs per source",
+            toml: "[rules.cli_rotation]\nthreshold = 4\nwindow_ms = 10000\n",
+            calls: (0..6)
+                .map(|i| {
+                    from_source(
+                        call(&format!("r{i}"), &caller(i % 5), &format!("+23480900000{i:02}"), T0 + i as i64),
+                        "203.0.113.9",
+                    )
+                })
+                .collect(),
+            expect: |v| {
+                let counts: Vec<u32> = v.iter().map(|x| x.rotation_clis).collect();
+                assert_eq!(counts, vec![1, 2, 3, 4, 5, 5]);
+                assert_eq!(v[3].action, Action::Flag);
+                assert_eq!(v[3].new_alerts[0].key, "203.0.113.9");
+            },
+        },
+        Scenario {
+            name: "home CLI on international ingress",
+            toml: "[rules.intl_ingress_local_cli]\ntrunks = [\"INTL-GW\"]\n",
+            calls: vec![
+                on_trunk(call("i1", "08031234567", B, T0), "INTL-GW"),
+                on_trunk(call("i2", "08031234568", "+2348099999998", T0 + 100), "INTL-GW"),
+                on_trunk(call("i3", "+447911123456", B, T0 + 200), "INTL-GW"),
+            ],
+            expect: |v| {
+                assert_eq!(v[0].action, Action::Block);
+                assert_eq!(v[0].new_alerts[0].key, "trunk:INTL-GW");
+                assert_eq!(v[1].action, Action::Block);
+                assert!(v[1].new_alerts.is_empty());
+                assert_eq!(v[1].alert_id, v[0].alert_id);
+                assert_eq!(v[2].action, Action::Allow);
+            },
+        },
+        Scenario {
+            name: "auto-block across calls",
+            toml: "[auto_block]\nenabled = true\nduration_ms = 60000\n[lists]\nallow_a_numbers = [\"+2348030000003\"]\n",
+            calls: {
+                let mut c: Vec<Call> = (0..5).map(|i| call(&format!("c{i}"), &caller(i), B, T0 + i as i64)).collect();
+                c.push(call("n1", &caller(0), "+2348077777777", T0 + 10_000));
+                c.push(call("n2", &caller(3), "+2348077777776", T0 + 10_000));
+                c.push(call("n3", &caller(0), "+2348077777775", T0 + 70_000));
+                c
+            },
+            expect: |v| {
+                assert_eq!(v[5].action, Action::Block);
+                assert!(v[5].reasons.contains(Reason::AutoBlock));
+                assert_eq!(v[5].alert_id, v[4].alert_id);
+                assert_eq!(v[6].action, Action::Allow);
+                assert_eq!(v[7].action, Action::Allow);
+            },
+        },
+        Scenario {
+            name: "evidence: at most 16 recent calls inside the window, oldest first, ties in arrival order",
+            toml: "[rules.distinct_callers]\nthreshold = 20\nwindow_ms = 5000\n",
+            calls: {
+                let mut c: Vec<Call> = (0..19)
+                    .map(|i| call(&format!("x{i}"), &caller(i), B, T0 + 1000 + (i as i64 / 3) * 10))
+                    .collect();
+                c.push(call("late", &caller(40), B, T0 + 1001)); // late, inside the window
+                c
+            },
+            expect: |v| {
+                let last = v.last().unwrap();
+                assert_eq!(last.distinct_callers, 20);
+                let ev = &last.new_alerts[0].evidence;
+                assert_eq!(ev.len(), 16);
+                let ids: Vec<&str> = ev.iter().map(|e| e.call_id.as_str()).collect();
+                assert_eq!(ids[0], "late");
+                assert!(ev.windows(2).all(|w| w[0].time_ms <= w[1].time_ms));
+                assert_eq!(&ids[1..4], &["x4", "x5", "x6"]);
+            },
+        },
+        Scenario {
+            name: "members per key are capped, oldest dropped",
+            toml: "[store]\nmax_members_per_key = 3\n",
+            calls: (0..6).map(|i| call(&format!("m{i}"), &caller(i), B, T0 + i as i64 * 10)).collect(),
+            expect: |v| {
+                let counts: Vec<u32> = v.iter().map(|x| x.distinct_callers).collect();
+                assert_eq!(counts, vec![1, 2, 3, 3, 3, 3]);
+            },
+        },
+    ]
+}
+
+/// Runs the async store from synchronous test code.
+struct BlockOn {
+    rt: tokio::runtime::Runtime,
+    store: AsyncRedisStore,
+}
+
+impl BlockOn {
+    fn new(settings: RedisSettings) -> BlockOn {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let store = {
+            let _g = rt.enter();
+            AsyncRedisStore::new(settings).unwrap()
+        };
+        BlockOn { rt, store }
+    }
+}
+
+impl WindowStore for BlockOn {
+    fn name(&self) -> &'static str {
+        "redis-async"
+    }
+    fn apply(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
+        self.rt.block_on(self.store.apply(req))
+    }
+    fn add_blocks(&self, blocks: &[BlockEntry]) -> Result<(), StoreError> {
+        self.rt.block_on(self.store.add_blocks(blocks))
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Memory,
+    Sync,
+    Async,
+}
+
+fn settings_for(cfg: &Config, urls: &[String], cluster: bool, prefix: &str) -> RedisSettings {
+    let mut s = RedisSettings::from_config(&cfg.store);
+    s.urls = urls.to_vec();
+    s.cluster = cluster;
+    s.key_prefix = prefix.into();
+    // Equivalence, not latency: a generous budget keeps a loaded test machine from
+    // turning a slow answer into a fail-open verdict.
+    s.budget = Duration::from_secs(3);
+    s
+}
+
+fn run(
+    s: &Scenario,
+    backend: Backend,
+    urls: &[String],
+    cluster: bool,
+    prefix: &str,
+) -> Vec<Verdict> {
+    let cfg = Config::from_toml(s.toml).expect(s.name);
+    let engine = Engine::from_config(&cfg, Arc::new(ManualClock::new(T0))).unwrap();
+    let store: Box<dyn WindowStore> = match backend {
+        Backend::Memory => Box::new(MemoryStore::new(MemoryStoreConfig {
+            max_keys: cfg.store.max_keys,
+            max_members_per_key: cfg.store.max_members_per_key,
+        })),
+        Backend::Sync => {
+            Box::new(RedisStore::new(settings_for(&cfg, urls, cluster, prefix)).unwrap())
+        }
+        Backend::Async => Box::new(BlockOn::new(settings_for(&cfg, urls, cluster, prefix))),
+    };
+    s.calls
+        .iter()
+        .map(|c| {
+            let v = engine.check(c, store.as_ref()).unwrap();
+            assert!(
+                !v.degraded(),
+                "{}: {backend:?} degraded: {:?}",
+                s.name,
+                v.reasons.joined()
+            );
+            v
+        })
+        .collect()
+}
+
+fn assert_same(s: &Scenario, label: &str, got: &[Verdict], want: &[Verdict]) {
+    assert_eq!(got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert_eq!(
+            g, w,
+            "{}: {label} differs from the memory store at call {i}",
+            s.name
+        );
+    }
+}
+
+#[test]
+fn memory_store_meets_the_hand_written_expectations() {
+    for s in scenarios() {
+        let v = run(&s, Backend::Memory, &[], false, "");
+        (s.expect)(&v);
+    }
+}
+
+#[test]
+fn redis_sync_and_async_give_the_memory_verdicts() {
+    let server = RedisServer::start();
+    let urls = vec![server.url()];
+    for (n, s) in scenarios().iter().enumerate() {
+        let want = run(s, Backend::Memory, &[], false, "");
+        let sync = run(s, Backend::Sync, &urls, false, &format!("s{n}"));
+        (s.expect)(&sync);
+        assert_same(s, "redis sync", &sync, &want);
+        let asy = run(s, Backend::Async, &urls, false, &format!("a{n}"));
+        assert_same(s, "redis async", &asy, &want);
+    }
+}
+
+#[test]
+fn redis_cluster_gives_the_memory_verdicts() {
+    let cluster = RedisCluster::start(3);
+    let urls = cluster.urls();
+    for (n, s) in scenarios().iter().enumerate() {
+        let want = run(s, Backend::Memory, &[], false, "");
+        let sync = run(s, Backend::Sync, &urls, true, &format!("s{n}"));
+        assert_same(s, "cluster sync", &sync, &want);
+        let asy = run(s, Backend::Async, &urls, true, &format!("a{n}"));
+        assert_same(s, "cluster async", &asy, &want);
+    }
+}
