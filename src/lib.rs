@@ -14,5 +14,6 @@ pub mod config;
 pub mod engine;
 pub mod ffi;
 pub mod number;
+pub mod replay;
 pub mod serve;
 pub mod store;

@@ -1,4 +1,5 @@
-//! The `acm` command: `acm serve`, `acm check-config`, `acm version`.
+//! The `acm` command: `acm serve`, `acm replay`, `acm simulate`, `acm quality`,
+//! `acm check-config`, `acm version`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +33,9 @@ enum Command {
     },
     /// Validate the configuration and print it with every default filled in.
     CheckConfig,
+    /// Run call detail records (CSV or JSON lines, plain or gzip) through the
+    /// engine in event-time order and summarise the verdicts.
+    Replay(acm::replay::cli::ReplayArgs),
 }
 
 fn load(path: Option<&std::path::Path>) -> Result<Config, String> {
@@ -63,6 +67,9 @@ fn main() -> ExitCode {
                 .map_err(|e| format!("tokio runtime: {e}"))?;
             rt.block_on(acm::serve::run(cfg))
         }),
+        Command::Replay(args) => {
+            load(cli.config.as_deref()).and_then(|cfg| acm::replay::cli::run(&cfg, &args))
+        }
         Command::CheckConfig => load(cli.config.as_deref()).map(|cfg| {
             print!("{}", toml::to_string_pretty(&cfg).unwrap_or_default());
         }),
