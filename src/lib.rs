@@ -14,6 +14,8 @@ pub mod config;
 pub mod engine;
 pub mod ffi;
 pub mod number;
+pub mod quality;
 pub mod replay;
 pub mod serve;
+pub mod simulate;
 pub mod store;

@@ -36,6 +36,10 @@ enum Command {
     /// Run call detail records (CSV or JSON lines, plain or gzip) through the
     /// engine in event-time order and summarise the verdicts.
     Replay(acm::replay::cli::ReplayArgs),
+    /// Generate labelled traffic (legitimate look-alikes and attacks) from a seed.
+    Simulate(acm::simulate::SimulateArgs),
+    /// Replay labelled CDRs and report detection and false-positive rates.
+    Quality(acm::quality::QualityArgs),
 }
 
 fn load(path: Option<&std::path::Path>) -> Result<Config, String> {
@@ -69,6 +73,10 @@ fn main() -> ExitCode {
         }),
         Command::Replay(args) => {
             load(cli.config.as_deref()).and_then(|cfg| acm::replay::cli::run(&cfg, &args))
+        }
+        Command::Simulate(args) => acm::simulate::run(&args),
+        Command::Quality(args) => {
+            load(cli.config.as_deref()).and_then(|cfg| acm::quality::run(&cfg, &args))
         }
         Command::CheckConfig => load(cli.config.as_deref()).map(|cfg| {
             print!("{}", toml::to_string_pretty(&cfg).unwrap_or_default());
