@@ -328,7 +328,7 @@ pub fn evaluate(
         summary,
     };
     report.attacks.sort_by(|a, b| a.name.cmp(&b.name));
-    report.legit.sort_by(|a, b| b.calls.cmp(&a.calls));
+    report.legit.sort_by_key(|l| std::cmp::Reverse(l.calls));
     scorer.bad.finish()?;
     Ok(report)
 }

@@ -327,4 +327,10 @@ fn quality_floors_on_simulated_traffic() {
 
 /// Attack types whose ≥99% floor the defaults meet (docs/QUALITY.md says why
 /// the others do not).
-const QUALITY_FLOOR_TYPES: &[&str] = &["masking_burst", "intl_local_cli", "invalid_cli"];
+const QUALITY_FLOOR_TYPES: &[&str] = &[
+    "masking_burst",
+    "simbox",
+    "cli_rotation",
+    "intl_local_cli",
+    "invalid_cli",
+];
