@@ -94,8 +94,14 @@ fn run(name: &str, cfg: &Config, calls: &[Call]) {
         std::hint::black_box(v);
         hist.record(ns).unwrap();
     }
-    let keys = store.stats().keys.load(std::sync::atomic::Ordering::Relaxed);
-    println!("[{name}] {n} calls, {keys} live keys at the end, {:.2}% blocked", 100.0 * blocked as f64 / n as f64);
+    let keys = store
+        .stats()
+        .keys
+        .load(std::sync::atomic::Ordering::Relaxed);
+    println!(
+        "[{name}] {n} calls, {keys} live keys at the end, {:.2}% blocked",
+        100.0 * blocked as f64 / n as f64
+    );
     println!(
         "[{name}] throughput: median {:.0} checks/s (min {:.0}, max {:.0}) over 5 passes",
         rates[2], rates[0], rates[4]
@@ -111,13 +117,20 @@ fn run(name: &str, cfg: &Config, calls: &[Call]) {
 }
 
 fn main() {
-    let n: usize = std::env::var("ACM_BENCH_CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000_000);
+    let n: usize = std::env::var("ACM_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000_000);
     let cfg = Config::from_toml("").unwrap();
     println!("mix: 5% of calls to 20 hot B-numbers, the rest to cold ones; Zipf-skewed callers; 60 sources;");
     println!("     event time advancing at 10,000 calls/s; default rules (3 windows per call)");
     let only = std::env::var("ACM_BENCH_ONLY").unwrap_or_default();
     if only.is_empty() || only == "realistic" {
-        run("realistic", &cfg, &workload(n, 0x5eed, 20_000_000, 2_000_000));
+        run(
+            "realistic",
+            &cfg,
+            &workload(n, 0x5eed, 20_000_000, 2_000_000),
+        );
     }
     if only.is_empty() || only == "cache-resident" {
         run("cache-resident", &cfg, &workload(n, 0x5eed, 2_000, 5_000));

@@ -186,13 +186,13 @@ impl Default for RulesConfig {
             },
             cli_velocity: WindowRuleConfig {
                 action: RuleAction::Flag,
-                threshold: 30,
+                threshold: 15,
                 window_ms: 60_000,
                 cooldown_ms: None,
             },
             cli_rotation: WindowRuleConfig {
                 action: RuleAction::Flag,
-                threshold: 50,
+                threshold: 20,
                 window_ms: 10_000,
                 cooldown_ms: None,
             },

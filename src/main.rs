@@ -1,4 +1,5 @@
-//! The `acm` command: `acm serve`, `acm schema apply`, `acm report`, `acm check-config`.
+//! The `acm` command: `acm serve`, `acm replay`, `acm simulate`, `acm quality`,
+//! `acm schema apply`, `acm report`, `acm check-config`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +50,13 @@ enum Command {
         #[arg(long, default_value = "table")]
         format: String,
     },
+    /// Run call detail records (CSV or JSON lines, plain or gzip) through the
+    /// engine in event-time order and summarise the verdicts.
+    Replay(acm::replay::cli::ReplayArgs),
+    /// Generate labelled traffic (legitimate look-alikes and attacks) from a seed.
+    Simulate(acm::simulate::SimulateArgs),
+    /// Replay labelled CDRs and report detection and false-positive rates.
+    Quality(acm::quality::QualityArgs),
 }
 
 #[derive(Subcommand)]
@@ -111,6 +119,13 @@ fn main() -> ExitCode {
                 .map_err(|e| format!("tokio runtime: {e}"))?;
             rt.block_on(acm::serve::run(cfg))
         }),
+        Command::Replay(args) => {
+            load(cli.config.as_deref()).and_then(|cfg| acm::replay::cli::run(&cfg, &args))
+        }
+        Command::Simulate(args) => acm::simulate::run(&args),
+        Command::Quality(args) => {
+            load(cli.config.as_deref()).and_then(|cfg| acm::quality::run(&cfg, &args))
+        }
         Command::CheckConfig => load(cli.config.as_deref()).map(|cfg| {
             print!("{}", toml::to_string_pretty(&cfg).unwrap_or_default());
         }),

@@ -80,7 +80,9 @@ impl InputError {
 fn has_control(s: &str) -> bool {
     let b = s.as_bytes();
     b.iter().enumerate().any(|(i, &c)| {
-        c < 0x20 || c == 0x7f || (c == 0xc2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
+        c < 0x20
+            || c == 0x7f
+            || (c == 0xc2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
     })
 }
 
@@ -101,7 +103,14 @@ mod tests {
         for s in ["a\u{0}b", "\n", "x\u{7f}", "\u{85}", "\u{9f}z"] {
             assert!(super::has_control(s), "{s:?}");
         }
-        for s in ["", "+2348031234567", "caf\u{e9}", "\u{a0}", "\u{1F4DE}", "\u{c2}\u{a9}"] {
+        for s in [
+            "",
+            "+2348031234567",
+            "caf\u{e9}",
+            "\u{a0}",
+            "\u{1F4DE}",
+            "\u{c2}\u{a9}",
+        ] {
             assert!(!super::has_control(s), "{s:?}");
         }
         for c in '\0'..='\u{2FF}' {

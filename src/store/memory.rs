@@ -313,7 +313,12 @@ impl MemoryStore {
             shard.reclaim(op.time_ms, RECLAIM_WHEN_FULL, &self.stats);
             if shard.len() >= self.max_keys_per_shard {
                 self.stats.untracked.fetch_add(1, Ordering::Relaxed);
-                return WindowOutcome { count: 0, tracked: false, alert: AlertState::None, evidence: Vec::new() };
+                return WindowOutcome {
+                    count: 0,
+                    tracked: false,
+                    alert: AlertState::None,
+                    evidence: Vec::new(),
+                };
             }
         }
         // One probe of the table for both a new and a known key.
@@ -329,7 +334,9 @@ impl MemoryStore {
         w.window_ms = op.window_ms;
         let (count, evicted) = w.observe(op.time_ms, member, self.max_members);
         if evicted > 0 {
-            self.stats.members_evicted.fetch_add(evicted, Ordering::Relaxed);
+            self.stats
+                .members_evicted
+                .fetch_add(evicted, Ordering::Relaxed);
         }
         let cutoff = w.hw - w.window_ms;
         if op.time_ms > cutoff {
@@ -339,13 +346,21 @@ impl MemoryStore {
             w.recent.push(op.evidence.clone());
         }
         let count = count as u32;
-        let mut out = WindowOutcome { count, tracked: true, alert: AlertState::None, evidence: Vec::new() };
+        let mut out = WindowOutcome {
+            count,
+            tracked: true,
+            alert: AlertState::None,
+            evidence: Vec::new(),
+        };
         if count >= op.threshold {
             match &w.cooldown {
                 Some(c) if op.time_ms < c.0 => out.alert = AlertState::Active(c.1.clone()),
                 _ => {
                     let id = op.alert_id();
-                    w.cooldown = Some(Box::new((op.time_ms.saturating_add(op.cooldown_ms), id.clone())));
+                    w.cooldown = Some(Box::new((
+                        op.time_ms.saturating_add(op.cooldown_ms),
+                        id.clone(),
+                    )));
                     out.alert = AlertState::Raised(id);
                     out.evidence = evidence_in_window(w.recent.iter().map(|e| &**e), cutoff);
                 }
