@@ -116,7 +116,10 @@ impl Kamailio {
         };
         define("LISTEN", &format!("udp:127.0.0.1:{port}"));
         define("RPC_SOCKET", &format!("\"{}\"", rpc_sock.display()));
-        define("ACM_CHILDREN", "1");
+        // One worker unless the test asks for more.
+        if !defines.iter().any(|(k, _)| *k == "ACM_CHILDREN") {
+            define("ACM_CHILDREN", "1");
+        }
         define("WITH_LOCAL_ANSWER", "");
         if cfg_example != "kamailio-http.cfg" {
             define("ACM_MODULE", &format!("\"{}\"", acm_so().display()));
@@ -652,6 +655,9 @@ fn acm_toml_redis(url: &str) -> String {
 [store]
 kind = "redis"
 url = "{url}"
+budget_ms = 25
+breaker_failures = 3
+breaker_cooldown_ms = 200
 
 [rules.distinct_callers]
 threshold = 5
@@ -664,7 +670,6 @@ action = "block"
 /// Four workers share one window through Redis: the attack spread over all of them is still
 /// blocked at the fifth distinct caller.
 #[test]
-#[ignore = "needs the redis store on main: remove this ignore when [store] kind = \"redis\" exists"]
 fn redis_store_shares_the_window_across_workers() {
     let redis = support::RedisServer::start();
     let mut k = Kamailio::start(
@@ -682,7 +687,6 @@ fn redis_store_shares_the_window_across_workers() {
 /// Redis killed or hung: calls fail open (200) within the budget, and blocking resumes when
 /// Redis is back.
 #[test]
-#[ignore = "needs the redis store on main: remove this ignore when [store] kind = \"redis\" exists"]
 fn redis_down_or_hung_fails_open() {
     let mut redis = support::RedisServer::start();
     let mut k = Kamailio::start(
@@ -699,4 +703,20 @@ fn redis_down_or_hung_fails_open() {
     let callers = distinct_callers("+234816", 11, 16);
     k.expect("invite_expect_200.xml", &pairs(&callers, victim));
     assert!(k.is_alive());
+    let log = k.log_text();
+    assert!(
+        log.contains("acm ALLOW") && log.contains("store_unavailable"),
+        "the degraded reason is not visible in the log:\n{}",
+        tail_of(&k.log, 30)
+    );
+
+    // Redis back on the same port: detection resumes without restarting Kamailio
+    // (after the breaker's 200 ms cool-down and the client's reconnect backoff).
+    redis.restart();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let victim = b"+2348035557777".as_slice();
+    let first4 = distinct_callers("+234817", 1, 4);
+    let more = distinct_callers("+234817", 5, 7);
+    k.expect("invite_expect_200.xml", &pairs(&first4, victim));
+    k.expect("invite_expect_403.xml", &pairs(&more, victim));
 }

@@ -96,29 +96,6 @@ fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), InputEr
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn control_characters_are_found_by_bytes() {
-        for s in ["a\u{0}b", "\n", "x\u{7f}", "\u{85}", "\u{9f}z"] {
-            assert!(super::has_control(s), "{s:?}");
-        }
-        for s in [
-            "",
-            "+2348031234567",
-            "caf\u{e9}",
-            "\u{a0}",
-            "\u{1F4DE}",
-            "\u{c2}\u{a9}",
-        ] {
-            assert!(!super::has_control(s), "{s:?}");
-        }
-        for c in '\0'..='\u{2FF}' {
-            assert_eq!(super::has_control(&c.to_string()), c.is_control(), "{c:?}");
-        }
-    }
-}
-
 impl Call {
     /// A call with the three facts every switch has.
     pub fn new(call_id: &str, a_number: &str, b_number: &str) -> Call {
@@ -156,5 +133,28 @@ impl Call {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_found_by_bytes() {
+        for s in ["a\u{0}b", "\n", "x\u{7f}", "\u{85}", "\u{9f}z"] {
+            assert!(super::has_control(s), "{s:?}");
+        }
+        for s in [
+            "",
+            "+2348031234567",
+            "caf\u{e9}",
+            "\u{a0}",
+            "\u{1F4DE}",
+            "\u{c2}\u{a9}",
+        ] {
+            assert!(!super::has_control(s), "{s:?}");
+        }
+        for c in '\0'..='\u{2FF}' {
+            assert_eq!(super::has_control(&c.to_string()), c.is_control(), "{c:?}");
+        }
     }
 }

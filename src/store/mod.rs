@@ -166,8 +166,12 @@ pub fn build_sync(cfg: &crate::config::Config) -> Result<Box<dyn WindowStore>, S
             max_keys: cfg.store.max_keys,
             max_members_per_key: cfg.store.max_members_per_key,
         }))),
-        StoreKind::Redis => Err(StoreError::Unavailable(
-            "the redis store is not part of this build yet".into(),
-        )),
+        StoreKind::Redis => {
+            let store = redis::RedisStore::from_config(&cfg.store)?;
+            // Fail open: a store that is down at start is retried with backoff
+            // by the checks themselves; the switch starts anyway.
+            let _ = store.connect();
+            Ok(Box::new(store))
+        }
     }
 }
