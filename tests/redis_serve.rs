@@ -145,6 +145,42 @@ fn two_serve_processes_share_the_windows() {
     assert_eq!(v["action"], "block");
     assert_eq!(v["alert_id"], last["alert_id"]);
     assert!(v.get("new_alerts").is_none(), "{v}");
+
+    // The store's health is on /metrics: requests answered, then failures
+    // and an open breaker once Redis is gone.
+    let metric = |s: &Serve, name: &str| -> f64 {
+        let r =
+            support::http_request(s.port, "GET", "/metrics", b"", Duration::from_secs(5)).unwrap();
+        String::from_utf8_lossy(&r.body)
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(-1.0)
+    };
+    // Four checks, plus the shared-list poller's requests.
+    assert!(metric(&n1, "acm_store_requests_total{outcome=\"ok\"}") >= 4.0);
+    assert_eq!(metric(&n1, "acm_store_breaker_open"), 0.0);
+    drop(redis);
+    for i in 0..8 {
+        let v = n1.check(
+            &format!("d{i}"),
+            &format!("+23480310000{i:02}"),
+            b,
+            t + 700 + i,
+        );
+        assert!(
+            v["reasons"].to_string().contains("store_unavailable"),
+            "{v}"
+        );
+        assert_eq!(v["action"], "allow");
+    }
+    let failed = metric(&n1, "acm_store_requests_total{outcome=\"error\"}")
+        + metric(&n1, "acm_store_requests_total{outcome=\"timeout\"}");
+    assert!(failed >= 1.0, "failures not counted");
+    assert!(metric(&n1, "acm_store_requests_total{outcome=\"breaker_open\"}") >= 1.0);
+    assert_eq!(metric(&n1, "acm_store_breaker_open"), 1.0);
+    assert!(metric(&n1, "acm_reasons_total{reason=\"store_unavailable\"}") >= 8.0);
 }
 
 #[test]

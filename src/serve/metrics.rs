@@ -26,6 +26,17 @@ pub struct Metrics {
     pub store_keys: Gauge,
     pub store_untracked: Counter,
     pub store_reclaimed: Counter,
+    /// Shared (Redis) store: requests by outcome, reconnects, script reloads, breaker.
+    store_requests: Family<Labels, Counter>,
+    store_reconnects: Counter,
+    store_script_reloads: Counter,
+    store_breaker_opened: Counter,
+    store_breaker_open: Gauge,
+}
+
+/// Raises a counter to a total read from elsewhere (counters only grow).
+fn sync_counter(c: &Counter, total: u64) {
+    c.inc_by(total.saturating_sub(c.get()));
 }
 
 /// Latency buckets from 1 µs to 100 ms: the embedded store answers in
@@ -101,7 +112,42 @@ impl Metrics {
             "Expired keys reclaimed by the embedded store",
             store_reclaimed.clone(),
         );
+        let store_requests = Family::<Labels, Counter>::default();
+        registry.register(
+            "store_requests",
+            "Shared store requests by outcome (ok, timeout, error, breaker_open)",
+            store_requests.clone(),
+        );
+        let store_reconnects = Counter::default();
+        registry.register(
+            "store_reconnects",
+            "Shared store connections (re-)established",
+            store_reconnects.clone(),
+        );
+        let store_script_reloads = Counter::default();
+        registry.register(
+            "store_script_reloads",
+            "Scripts sent again after the store forgot them (NOSCRIPT)",
+            store_script_reloads.clone(),
+        );
+        let store_breaker_opened = Counter::default();
+        registry.register(
+            "store_breaker_opened",
+            "Times the store's circuit breaker opened",
+            store_breaker_opened.clone(),
+        );
+        let store_breaker_open = Gauge::default();
+        registry.register(
+            "store_breaker_open",
+            "1 while the breaker skips the store (checks fail open), else 0",
+            store_breaker_open.clone(),
+        );
         Metrics {
+            store_requests,
+            store_reconnects,
+            store_script_reloads,
+            store_breaker_opened,
+            store_breaker_open,
             registry,
             checks,
             actions,
@@ -129,6 +175,28 @@ impl Metrics {
             self.alerts[a.rule.index()].inc();
         }
         self.check_seconds.observe(seconds);
+    }
+
+    /// Copies the Redis store's own counters into the exposition.
+    pub fn sync_redis(&self, st: &crate::store::redis::RedisStats, open: bool) {
+        use std::sync::atomic::Ordering::Relaxed;
+        for (outcome, v) in [
+            ("ok", &st.ok),
+            ("timeout", &st.timeouts),
+            ("error", &st.errors),
+            ("breaker_open", &st.breaker_open_skips),
+        ] {
+            sync_counter(
+                &self
+                    .store_requests
+                    .get_or_create(&vec![("outcome".into(), outcome.into())]),
+                v.load(Relaxed),
+            );
+        }
+        sync_counter(&self.store_reconnects, st.reconnects.load(Relaxed));
+        sync_counter(&self.store_script_reloads, st.script_reloads.load(Relaxed));
+        sync_counter(&self.store_breaker_opened, st.breaker_opened.load(Relaxed));
+        self.store_breaker_open.set(open as i64);
     }
 
     pub fn bad_request(&self, route: &str, status: u16) {

@@ -336,7 +336,10 @@ async fn metrics(State(s): State<Shared>) -> Response {
         }
         // The Redis client's counters (ok, timeouts, errors, breaker) are read
         // through `AsyncRedisStore::stats`; exporting them is still to do.
-        ServeStore::Redis(_) => {}
+        ServeStore::Redis(r) => {
+            let open = r.breaker_state() != crate::store::redis::BreakerState::Closed;
+            s.metrics.sync_redis(r.stats(), open);
+        }
     }
     (
         [(
