@@ -121,7 +121,8 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2_000_000);
-    let cfg = Config::from_toml("").unwrap();
+    // ACM_BENCH_CONFIG: TOML for ablations (e.g. turn rules off).
+    let cfg = Config::from_toml(&std::env::var("ACM_BENCH_CONFIG").unwrap_or_default()).unwrap();
     println!("mix: 5% of calls to 20 hot B-numbers, the rest to cold ones; Zipf-skewed callers; 60 sources;");
     println!("     event time advancing at 10,000 calls/s; default rules (3 windows per call)");
     let only = std::env::var("ACM_BENCH_ONLY").unwrap_or_default();
