@@ -5,15 +5,28 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+use acm::clock::SystemClock;
+use acm::engine::Engine;
+use acm::events::EventOut;
 use acm::pipeline::{apply_schema, CallRecord, Event, Pipeline, PipelineConfig, RecordAction};
+use acm::store::{MemoryStore, MemoryStoreConfig};
+use std::sync::Arc;
+
+#[path = "common/workload.rs"]
+mod workload;
 use std::time::{Duration, Instant};
 
 const RUNS: usize = 5;
 const DRAIN_EVENTS: u32 = 200_000;
 const ENQUEUE_EVENTS: u32 = 200_000;
+/// Checks per pass of the on/off comparison: below the queue capacity, so a
+/// pass measures the call path at a rate the drainer sustains (a producer that
+/// outruns the drainer for long spills into the overflow list, then the spool:
+/// a capacity question, answered by the drain rate).
+const CHECK_CALLS: usize = 200_000;
 
 fn call(i: u32) -> Event {
-    Event::Call(CallRecord {
+    Event::Call(Box::new(CallRecord {
         event_time_ms: 1_700_000_000_000 + i as i64,
         call_id: format!("bench-{i:010}"),
         a_number: format!("+23480{:08}", i % 50_000),
@@ -36,7 +49,7 @@ fn call(i: u32) -> Event {
         degraded: false,
         mode: "enforce".into(),
         node: "bench".into(),
-    })
+    }))
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -149,5 +162,85 @@ fn main() {
         median(&mut medians),
         median(&mut p99s)
     );
+
+    // Check throughput with the pipeline on (events drained into ClickHouse)
+    // against off (no [clickhouse]: counted only), interleaved off/on so both
+    // see the same machine noise. In production ClickHouse runs elsewhere; here
+    // it shares this 2-core machine, so ClickHouse and the drainer thread are
+    // pinned to CPU 1 and the checking thread to CPU 0: the comparison is the
+    // cost the pipeline adds to the call path, not the CPU the database uses.
+    let pinned = std::process::Command::new("taskset")
+        .args([
+            "-a",
+            "-p",
+            "-c",
+            "1",
+            &server.pid().expect("clickhouse pid").to_string(),
+        ])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    println!("clickhouse-server pinned to CPU 1: {pinned}");
+    let calls = workload::workload(CHECK_CALLS, 0x5eed, 20_000_000, 2_000_000);
+    assert!(
+        CHECK_CALLS < cfg.queue_capacity,
+        "a pass must fit the queue"
+    );
+    let engine_cfg = acm::config::Config::default();
+    let mut on_cfg = engine_cfg.clone();
+    on_cfg.clickhouse = Some(cfg.clone());
+    let mut off_rates = Vec::new();
+    let mut on_rates = Vec::new();
+    for run in 0..RUNS {
+        for (with_pipeline, rates) in [(false, &mut off_rates), (true, &mut on_rates)] {
+            let c = if with_pipeline { &on_cfg } else { &engine_cfg };
+            let engine = Engine::from_config(c, Arc::new(SystemClock)).unwrap();
+            let store = MemoryStore::new(MemoryStoreConfig::default());
+            // Start the drainer from a thread pinned to CPU 1 (it inherits the pin).
+            let c2 = c.clone();
+            let mut pipeline = std::thread::spawn(move || {
+                pin_this_thread(1);
+                EventOut::start_pipeline(&c2).unwrap()
+            })
+            .join()
+            .unwrap();
+            let out = EventOut::new(pipeline.sink(), c);
+            pin_this_thread(0);
+            let started = Instant::now();
+            for call in &calls {
+                let t = Instant::now();
+                let v = engine.check(call, &store).unwrap();
+                out.submit(call, &v, t.elapsed().as_micros() as u32);
+            }
+            let rate = calls.len() as f64 / started.elapsed().as_secs_f64();
+            pin_this_thread(-1);
+            let stats = pipeline.shutdown(Duration::from_secs(60));
+            if with_pipeline {
+                assert_eq!(stats.inserted_calls, calls.len() as u64, "{stats:?}");
+            }
+            let label = if with_pipeline { "on " } else { "off" };
+            println!("check run {run}, pipeline {label}: {rate:.0} checks/s");
+            rates.push(rate);
+        }
+    }
+    let (off, on) = (median(&mut off_rates), median(&mut on_rates));
+    println!(
+        "check throughput median: pipeline off {off:.0}/s, on {on:.0}/s = {:.1}% of off (floor 90%)",
+        100.0 * on / off
+    );
     let _ = std::fs::remove_dir_all(spool);
+}
+
+/// Pins the calling thread to one CPU (or, with -1, lets it run on any).
+fn pin_this_thread(cpu: i32) {
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        let n = libc::sysconf(libc::_SC_NPROCESSORS_ONLN).max(1) as usize;
+        for c in 0..n {
+            if cpu < 0 || c == cpu as usize {
+                libc::CPU_SET(c, &mut set);
+            }
+        }
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+    }
 }

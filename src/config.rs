@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::engine::verdict::Action;
 
 /// Environment variables that are not key overrides.
-const ENV_NOT_KEYS: &[&str] = &["ACM_CONFIG", "ACM_LOG", "ACM_TEST_KEEP"];
+const ENV_NOT_KEYS: &[&str] = &["ACM_CONFIG", "ACM_LOG", "ACM_TEST_KEEP", "ACM_BIN"];
 
 /// A configuration that cannot be used, naming the key and the reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

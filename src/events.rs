@@ -1,15 +1,67 @@
 //! Turns verdicts and alerts into the records the ClickHouse pipeline stores,
 //! and hands them to its sink without blocking the call.
+//!
+//! On the call path a checked call is queued as a compact [`CheckedCall`]
+//! (one allocation, no per-field strings); the drainer thread builds the row.
+
+use std::sync::Arc;
+
+use compact_str::CompactString;
 
 use crate::config::Config;
-use crate::engine::{Alert, Call, Verdict};
+use crate::engine::{Action, Alert, Call, Reasons, Verdict};
 use crate::pipeline::{AlertRecord, CallRecord, Event, EventSink, Pipeline, RecordAction};
 
-fn record_action(a: crate::engine::Action) -> RecordAction {
+fn record_action(a: Action) -> RecordAction {
     match a {
-        crate::engine::Action::Allow => RecordAction::Allow,
-        crate::engine::Action::Flag => RecordAction::Flag,
-        crate::engine::Action::Block => RecordAction::Block,
+        Action::Allow => RecordAction::Allow,
+        Action::Flag => RecordAction::Flag,
+        Action::Block => RecordAction::Block,
+    }
+}
+
+/// A judged call waiting for the drainer to make it a row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedCall {
+    call: Call,
+    action: Action,
+    reasons: Reasons,
+    alert_id: Option<CompactString>,
+    distinct_callers: u32,
+    cli_calls: u32,
+    rotation_clis: u32,
+    time_ms: i64,
+    a_number: CompactString,
+    b_number: CompactString,
+    check_us: u32,
+    degraded: bool,
+    node: Arc<str>,
+    mode: &'static str,
+}
+
+impl CheckedCall {
+    pub fn into_record(self) -> CallRecord {
+        let call = &self.call;
+        CallRecord {
+            event_time_ms: self.time_ms,
+            call_id: call.call_id.to_string(),
+            a_number: self.a_number.to_string(),
+            b_number: self.b_number.to_string(),
+            source_ip: call.source_ip.map(|i| i.to_string()).unwrap_or_default(),
+            trunk: call.trunk.as_deref().unwrap_or("").to_string(),
+            pai: call.pai.as_deref().unwrap_or("").to_string(),
+            attestation: call.attestation.as_str().to_string(),
+            action: record_action(self.action),
+            reasons: self.reasons.iter().map(|r| r.code().to_string()).collect(),
+            alert_id: self.alert_id.as_deref().unwrap_or("").to_string(),
+            distinct_callers: self.distinct_callers,
+            cli_calls: self.cli_calls,
+            rotation_clis: self.rotation_clis,
+            check_us: self.check_us,
+            degraded: self.degraded,
+            mode: self.mode.to_string(),
+            node: self.node.to_string(),
+        }
     }
 }
 
@@ -17,7 +69,7 @@ fn record_action(a: crate::engine::Action) -> RecordAction {
 #[derive(Clone)]
 pub struct EventOut {
     sink: EventSink,
-    node: String,
+    node: Arc<str>,
     mode: &'static str,
 }
 
@@ -25,7 +77,7 @@ impl EventOut {
     pub fn new(sink: EventSink, cfg: &Config) -> EventOut {
         EventOut {
             sink,
-            node: cfg.node(),
+            node: cfg.node().into(),
             mode: cfg.mode.as_str(),
         }
     }
@@ -43,35 +95,42 @@ impl EventOut {
         &self.sink
     }
 
-    /// Queues the call's record and any alerts it raised. Never blocks.
+    /// Queues the call and any alerts it raised. Never blocks.
     pub fn submit(&self, call: &Call, v: &Verdict, check_us: u32) {
+        if !self.sink.is_enabled() {
+            // Nowhere to go: counted, nothing built.
+            self.sink.discard();
+            return;
+        }
         self.sink
-            .submit(Event::Call(self.call_record(call, v, check_us)));
+            .submit(Event::Checked(self.checked(call, v, check_us)));
         for a in &v.new_alerts {
-            self.sink.submit(Event::Alert(self.alert_record(a)));
+            self.sink
+                .submit(Event::Alert(Box::new(self.alert_record(a))));
         }
     }
 
+    /// The call's row, built now (tests, tools); `submit` leaves this to the drainer.
     pub fn call_record(&self, call: &Call, v: &Verdict, check_us: u32) -> CallRecord {
-        CallRecord {
-            event_time_ms: v.time_ms,
-            call_id: call.call_id.to_string(),
-            a_number: v.a_number.to_string(),
-            b_number: v.b_number.to_string(),
-            source_ip: call.source_ip.map(|i| i.to_string()).unwrap_or_default(),
-            trunk: call.trunk.as_deref().unwrap_or("").to_string(),
-            pai: call.pai.as_deref().unwrap_or("").to_string(),
-            attestation: call.attestation.as_str().to_string(),
-            action: record_action(v.action),
-            reasons: v.reasons.iter().map(|r| r.code().to_string()).collect(),
-            alert_id: v.alert_id.as_deref().unwrap_or("").to_string(),
+        self.checked(call, v, check_us).into_record()
+    }
+
+    fn checked(&self, call: &Call, v: &Verdict, check_us: u32) -> CheckedCall {
+        CheckedCall {
+            call: call.clone(),
+            action: v.action,
+            reasons: v.reasons,
+            alert_id: v.alert_id.clone(),
             distinct_callers: v.distinct_callers,
             cli_calls: v.cli_calls,
             rotation_clis: v.rotation_clis,
+            time_ms: v.time_ms,
+            a_number: v.a_number.clone(),
+            b_number: v.b_number.clone(),
             check_us,
             degraded: v.degraded(),
-            mode: self.mode.to_string(),
             node: self.node.clone(),
+            mode: self.mode,
         }
     }
 
@@ -97,7 +156,7 @@ impl EventOut {
             call_ids: a.evidence.iter().map(|e| e.call_id.to_string()).collect(),
             sources,
             mode: self.mode.to_string(),
-            node: self.node.clone(),
+            node: self.node.to_string(),
         }
     }
 }

@@ -97,10 +97,10 @@ fn writes_calls_and_alerts_and_reads_back_exact_rows() {
     let mut pipeline = Pipeline::start(cfg).unwrap();
     let sink = pipeline.sink();
     for i in 0..1000 {
-        sink.submit(Event::Call(call(i)));
+        sink.submit(Event::Call(Box::new(call(i))));
     }
     for i in 0..40 {
-        sink.submit(Event::Alert(alert(i)));
+        sink.submit(Event::Alert(Box::new(alert(i))));
     }
     let stats = pipeline.shutdown(Duration::from_secs(20));
     assert_eq!(stats.enqueued, 1040);
@@ -163,7 +163,7 @@ fn writes_calls_and_alerts_and_reads_back_exact_rows() {
     );
 
     // After shutdown nothing is accepted, and that is counted.
-    sink.submit(Event::Call(call(5000)));
+    sink.submit(Event::Call(Box::new(call(5000))));
     assert_eq!(sink.stats().dropped_closed, 1);
 }
 
@@ -201,7 +201,7 @@ fn an_outage_loses_nothing_and_duplicates_nothing() {
     let mut pipeline = Pipeline::start(cfg).unwrap();
     let sink = pipeline.sink();
     for i in 0..300 {
-        sink.submit(Event::Call(call(i)));
+        sink.submit(Event::Call(Box::new(call(i))));
     }
     wait_for("first inserts", Duration::from_secs(20), || {
         pipeline.stats().inserted_calls == 300
@@ -209,9 +209,9 @@ fn an_outage_loses_nothing_and_duplicates_nothing() {
 
     server.stop();
     for i in 300..1300 {
-        sink.submit(Event::Call(call(i)));
+        sink.submit(Event::Call(Box::new(call(i))));
         if i % 100 == 0 {
-            sink.submit(Event::Alert(alert(i)));
+            sink.submit(Event::Alert(Box::new(alert(i))));
         }
     }
     wait_for("spooling", Duration::from_secs(20), || {
@@ -223,7 +223,7 @@ fn an_outage_loses_nothing_and_duplicates_nothing() {
 
     server.start_again();
     for i in 1300..1500 {
-        sink.submit(Event::Call(call(i)));
+        sink.submit(Event::Call(Box::new(call(i))));
     }
     wait_for("replay", Duration::from_secs(60), || {
         let s = pipeline.stats();
@@ -265,7 +265,7 @@ fn a_restarted_process_delivers_what_the_previous_one_spooled() {
         let mut pipeline = Pipeline::start(cfg.clone()).unwrap();
         let sink = pipeline.sink();
         for i in 0..250 {
-            sink.submit(Event::Call(call(i)));
+            sink.submit(Event::Call(Box::new(call(i))));
         }
         let stats = pipeline.shutdown(Duration::from_millis(500));
         assert_eq!(stats.spooled, 250);
@@ -297,7 +297,7 @@ fn a_full_spool_drops_and_counts() {
     let mut pipeline = Pipeline::start(cfg).unwrap();
     let sink = pipeline.sink();
     for i in 0..2000 {
-        sink.submit(Event::Call(call(i)));
+        sink.submit(Event::Call(Box::new(call(i))));
     }
     let stats = pipeline.shutdown(Duration::from_millis(500));
     assert_eq!(stats.enqueued, 2000);
@@ -311,8 +311,8 @@ fn a_full_spool_drops_and_counts() {
 fn disabled_pipeline_only_counts() {
     let pipeline = Pipeline::disabled();
     let sink = pipeline.sink();
-    sink.submit(Event::Call(call(1)));
-    sink.submit(Event::Alert(alert(1)));
+    sink.submit(Event::Call(Box::new(call(1))));
+    sink.submit(Event::Alert(Box::new(alert(1))));
     let stats = pipeline.stats();
     assert!(!pipeline.is_enabled());
     assert_eq!(stats.discarded_disabled, 2);

@@ -24,7 +24,7 @@ fn config(server: &ClickHouseServer, spool: &std::path::Path) -> PipelineConfig 
 }
 
 fn call(n: i64, a: &str, b: &str, source: &str, trunk: &str, action: RecordAction) -> Event {
-    Event::Call(CallRecord {
+    Event::Call(Box::new(CallRecord {
         event_time_ms: T0 + n * 1000,
         call_id: format!("c{n}"),
         a_number: a.into(),
@@ -36,11 +36,11 @@ fn call(n: i64, a: &str, b: &str, source: &str, trunk: &str, action: RecordActio
         mode: "enforce".into(),
         node: "n1".into(),
         ..CallRecord::default()
-    })
+    }))
 }
 
 fn alert(n: i64, rule: &str, key: &str) -> Event {
-    Event::Alert(AlertRecord {
+    Event::Alert(Box::new(AlertRecord {
         alert_id: format!("a{n}"),
         raised_at_ms: T0 + n * 1000,
         rule: rule.into(),
@@ -49,7 +49,7 @@ fn alert(n: i64, rule: &str, key: &str) -> Event {
         count: 5,
         mode: "enforce".into(),
         ..AlertRecord::default()
-    })
+    }))
 }
 
 fn load_known_data(cfg: &PipelineConfig) {

@@ -128,15 +128,22 @@ impl Drainer {
     fn push(&mut self, event: Event) {
         self.oldest.get_or_insert_with(Instant::now);
         match event {
+            Event::Checked(checked) => {
+                self.calls.push(checked.into_record());
+                if self.calls.len() >= self.batch_size {
+                    let batch = SpoolBatch::Calls(std::mem::take(&mut self.calls));
+                    self.deliver(batch);
+                }
+            }
             Event::Call(call) => {
-                self.calls.push(call);
+                self.calls.push(*call);
                 if self.calls.len() >= self.batch_size {
                     let batch = SpoolBatch::Calls(std::mem::take(&mut self.calls));
                     self.deliver(batch);
                 }
             }
             Event::Alert(alert) => {
-                self.alerts.push(alert);
+                self.alerts.push(*alert);
                 if self.alerts.len() >= self.batch_size {
                     let batch = SpoolBatch::Alerts(std::mem::take(&mut self.alerts));
                     self.deliver(batch);

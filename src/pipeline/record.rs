@@ -132,6 +132,11 @@ impl Default for AlertRecord {
 /// What the call path hands to the pipeline.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    Call(CallRecord),
-    Alert(AlertRecord),
+    // Boxed: the queue's slots are as large as the largest variant, and the
+    // call path should write as few cache lines per event as it can.
+    Call(Box<CallRecord>),
+    Alert(Box<AlertRecord>),
+    /// A call as the engine judged it; the drainer turns it into a
+    /// [`CallRecord`], so the string building happens off the call path.
+    Checked(crate::events::CheckedCall),
 }
