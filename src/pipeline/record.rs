@@ -131,6 +131,9 @@ impl Default for AlertRecord {
 
 /// What the call path hands to the pipeline.
 #[derive(Debug, Clone, PartialEq)]
+// The checked call stays inline on purpose: boxing it would put an allocation
+// (freed on another thread) on every call.
+#[allow(clippy::large_enum_variant)]
 pub enum Event {
     // Boxed: the queue's slots are as large as the largest variant, and the
     // call path should write as few cache lines per event as it can.
