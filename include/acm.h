@@ -58,6 +58,7 @@ extern "C" {
 #define ACM_REASON_BAD_INPUT (1u << 11)             /* "bad_input": failed open */
 #define ACM_REASON_INTERNAL_ERROR (1u << 12)        /* "internal_error": failed open */
 #define ACM_REASON_NOT_INITIALISED (1u << 13)       /* "not_initialised": failed open */
+#define ACM_REASON_DISTINCT_CALLERS_SLOW (1u << 14) /* "distinct_callers_slow" */
 
 /* A borrowed byte string, like Kamailio's `str`: not NUL-terminated; ptr may
  * be NULL when len is 0. Absent optional fields are {NULL, 0}. */

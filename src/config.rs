@@ -7,6 +7,7 @@
 //! `ACM_MODE=monitor`, `ACM_RULES__DISTINCT_CALLERS__THRESHOLD=3`,
 //! `ACM_SERVE__LISTEN=127.0.0.1:9000` (sections joined by `__`).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -115,6 +116,37 @@ pub struct WindowRuleConfig {
     pub window_ms: u64,
     /// Overrides `[alerts] cooldown_ms` for this rule.
     pub cooldown_ms: Option<u64>,
+    /// Per ingress trunk: the threshold a call arriving on that trunk is judged
+    /// against (trunk classes: core switches, gateways, wholesale partners).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub trunk_thresholds: BTreeMap<String, u32>,
+}
+
+/// The slow tier of `distinct_callers`: fan-in spread wider than the burst window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlowCallersConfig {
+    pub action: RuleAction,
+    pub threshold: u32,
+    pub window_ms: u64,
+    pub cooldown_ms: Option<u64>,
+    /// Count only calls with a known ingress (trunk or source IP) that is not
+    /// trusted (`lists.allow_trunks` / `allow_sources`): wholesale partners,
+    /// international gateways, unknown addresses — where masked calls arrive.
+    /// False: count every call.
+    pub untrusted_ingress_only: bool,
+}
+
+impl Default for SlowCallersConfig {
+    fn default() -> Self {
+        SlowCallersConfig {
+            action: RuleAction::Flag,
+            threshold: 5,
+            window_ms: 60_000,
+            cooldown_ms: None,
+            untrusted_ingress_only: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -127,6 +159,9 @@ pub struct IntlIngressConfig {
     pub sources: Vec<String>,
     /// Restrict "home CLI" to these prefixes (E.164 or national form); empty: the whole country code.
     pub home_cli_prefixes: Vec<String>,
+    /// Own subscribers currently registered abroad (from the HLR/HSS): their
+    /// home CLI on an international ingress is a roamer calling home, not masking.
+    pub roaming_a_numbers: Vec<String>,
     /// Alerts group the offending CLIs of one trunk or source over this window.
     pub window_ms: u64,
     pub cooldown_ms: Option<u64>,
@@ -139,6 +174,7 @@ impl Default for IntlIngressConfig {
             trunks: Vec::new(),
             sources: Vec::new(),
             home_cli_prefixes: Vec::new(),
+            roaming_a_numbers: Vec::new(),
             window_ms: 60_000,
             cooldown_ms: None,
         }
@@ -169,6 +205,7 @@ impl Default for InvalidCliConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct RulesConfig {
     pub distinct_callers: WindowRuleConfig,
+    pub distinct_callers_slow: SlowCallersConfig,
     pub cli_velocity: WindowRuleConfig,
     pub cli_rotation: WindowRuleConfig,
     pub intl_ingress_local_cli: IntlIngressConfig,
@@ -183,18 +220,22 @@ impl Default for RulesConfig {
                 threshold: 5,
                 window_ms: 5_000,
                 cooldown_ms: None,
+                trunk_thresholds: BTreeMap::new(),
             },
+            distinct_callers_slow: SlowCallersConfig::default(),
             cli_velocity: WindowRuleConfig {
                 action: RuleAction::Flag,
                 threshold: 15,
                 window_ms: 60_000,
                 cooldown_ms: None,
+                trunk_thresholds: BTreeMap::new(),
             },
             cli_rotation: WindowRuleConfig {
                 action: RuleAction::Flag,
                 threshold: 20,
                 window_ms: 10_000,
                 cooldown_ms: None,
+                trunk_thresholds: BTreeMap::new(),
             },
             intl_ingress_local_cli: IntlIngressConfig::default(),
             invalid_cli: InvalidCliConfig::default(),
@@ -557,6 +598,27 @@ impl Config {
             if let Some(c) = r.cooldown_ms {
                 check_window(&format!("rules.{name}.cooldown_ms"), c)?;
             }
+            for (trunk, t) in &r.trunk_thresholds {
+                if trunk.trim().is_empty() || *t == 0 {
+                    return Err(ConfigError::new(
+                        format!("rules.{name}.trunk_thresholds"),
+                        format!(
+                            "{trunk:?} = {t}: needs a trunk name and a threshold of at least 1"
+                        ),
+                    ));
+                }
+            }
+        }
+        let ds = &self.rules.distinct_callers_slow;
+        if ds.threshold == 0 {
+            return Err(ConfigError::new(
+                "rules.distinct_callers_slow.threshold",
+                "must be at least 1",
+            ));
+        }
+        check_window("rules.distinct_callers_slow.window_ms", ds.window_ms)?;
+        if let Some(c) = ds.cooldown_ms {
+            check_window("rules.distinct_callers_slow.cooldown_ms", c)?;
         }
         let il = &self.rules.intl_ingress_local_cli;
         check_window("rules.intl_ingress_local_cli.window_ms", il.window_ms)?;
@@ -591,6 +653,10 @@ impl Config {
             (
                 "rules.intl_ingress_local_cli.home_cli_prefixes",
                 &self.rules.intl_ingress_local_cli.home_cli_prefixes,
+            ),
+            (
+                "rules.intl_ingress_local_cli.roaming_a_numbers",
+                &self.rules.intl_ingress_local_cli.roaming_a_numbers,
             ),
         ] {
             for s in list {
@@ -855,6 +921,49 @@ mod tests {
         let c = Config::from_toml_with_env("", env).unwrap();
         assert_eq!(c.store.url, "redis://dragonfly:6379");
         assert!(!c.store.is_cluster());
+    }
+
+    #[test]
+    fn new_rule_keys_parse_and_validation_names_them() {
+        let c = Config::from_toml(
+            "[rules.distinct_callers_slow]\nthreshold = 7\n\
+             [rules.cli_velocity]\ntrunk_thresholds = { \"MSC-1\" = 10 }\n\
+             [rules.intl_ingress_local_cli]\nroaming_a_numbers = [\"08031234567\", \"+234806*\"]\n",
+        )
+        .unwrap();
+        let ds = &c.rules.distinct_callers_slow;
+        assert_eq!(ds.threshold, 7);
+        assert_eq!(ds.window_ms, 60_000, "the other keys keep their defaults");
+        assert_eq!(ds.action, RuleAction::Flag);
+        assert!(ds.untrusted_ingress_only);
+        assert_eq!(c.rules.cli_velocity.trunk_thresholds["MSC-1"], 10);
+        assert_eq!(c.rules.cli_velocity.threshold, 15);
+        for (toml, key) in [
+            (
+                "[rules.distinct_callers_slow]\nthreshold = 0\n",
+                "rules.distinct_callers_slow.threshold",
+            ),
+            (
+                "[rules.distinct_callers_slow]\nwindow_ms = 0\n",
+                "rules.distinct_callers_slow.window_ms",
+            ),
+            (
+                "[rules.cli_rotation]\ntrunk_thresholds = { \"GW\" = 0 }\n",
+                "rules.cli_rotation.trunk_thresholds",
+            ),
+            (
+                "[rules.cli_velocity]\ntrunk_thresholds = { \" \" = 5 }\n",
+                "rules.cli_velocity.trunk_thresholds",
+            ),
+            (
+                "[rules.intl_ingress_local_cli]\nroaming_a_numbers = [\"roamer\"]\n",
+                "rules.intl_ingress_local_cli.roaming_a_numbers",
+            ),
+        ] {
+            assert_eq!(Config::from_toml(toml).unwrap_err().key, key, "{toml}");
+        }
+        let e = Config::from_toml("[rules.distinct_callers_slow]\ntrheshold = 3\n").unwrap_err();
+        assert!(e.reason.contains("trheshold"), "{e}");
     }
 
     #[test]

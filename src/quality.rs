@@ -181,6 +181,7 @@ fn main_reason(v: &Verdict) -> Reason {
         Reason::DistinctCallers,
         Reason::CliVelocity,
         Reason::CliRotation,
+        Reason::DistinctCallersSlow,
         Reason::AutoBlock,
         Reason::Denylist,
     ] {

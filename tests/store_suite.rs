@@ -239,6 +239,36 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "slow fan-in on untrusted ingress, per-trunk velocity threshold",
+            toml: "[rules.cli_velocity]\ntrunk_thresholds = { \"MSC-1\" = 3 }\n",
+            calls: {
+                // Five callers 10 s apart on a wholesale trunk: the burst tier
+                // never fires, the slow tier flags the fifth.
+                let mut c: Vec<Call> = (0..5)
+                    .map(|i| on_trunk(call(&format!("s{i}"), &caller(i), B, T0 + i as i64 * 10_000), "WS-1"))
+                    .collect();
+                // One SIM on a core switch judged at 3 calls a minute.
+                c.extend((0..3).map(|i| {
+                    on_trunk(call(&format!("v{i}"), "+2348061111111", &format!("+23480377777{i:02}"), T0 + 50_000 + i as i64), "MSC-1")
+                }));
+                c
+            },
+            expect: |v| {
+                for x in &v[..4] {
+                    assert_eq!(x.action, Action::Allow);
+                }
+                assert_eq!(v[4].action, Action::Flag);
+                assert!(v[4].reasons.contains(Reason::DistinctCallersSlow));
+                assert!(!v[4].reasons.contains(Reason::DistinctCallers));
+                assert_eq!(v[4].new_alerts.len(), 1);
+                assert!(v[4].new_alerts[0].id.starts_with("ds-"));
+                assert_eq!(v[4].new_alerts[0].key, B);
+                assert_eq!(v[7].action, Action::Flag);
+                assert!(v[7].reasons.contains(Reason::CliVelocity));
+                assert_eq!(v[7].new_alerts[0].threshold, 3);
+            },
+        },
+        Scenario {
             name: "members per key are capped, oldest dropped",
             toml: "[store]\nmax_members_per_key = 3\n",
             calls: (0..6).map(|i| call(&format!("m{i}"), &caller(i), B, T0 + i as i64 * 10)).collect(),

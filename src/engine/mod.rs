@@ -39,6 +39,26 @@ pub struct WindowParams {
     pub cooldown_ms: i64,
 }
 
+/// Thresholds that replace a rule's own for calls arriving on given trunks.
+#[derive(Debug, Clone, Default)]
+pub struct TrunkThresholds(hashbrown::HashMap<CompactString, u32>);
+
+impl TrunkThresholds {
+    fn new(m: &std::collections::BTreeMap<String, u32>) -> TrunkThresholds {
+        TrunkThresholds(
+            m.iter()
+                .map(|(k, v)| (CompactString::from(k.trim()), *v))
+                .collect(),
+        )
+    }
+    fn get(&self, trunk: Option<&str>) -> Option<u32> {
+        if self.0.is_empty() {
+            return None;
+        }
+        trunk.and_then(|t| self.0.get(t).copied())
+    }
+}
+
 /// A configuration compiled for the hot path.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -49,8 +69,16 @@ pub struct EngineConfig {
     pub cli_velocity: WindowParams,
     pub cli_rotation: WindowParams,
     pub intl_ingress: WindowParams,
+    /// The slow tier of `distinct_callers`.
+    pub distinct_callers_slow: WindowParams,
+    /// Whether the slow tier counts only calls from a known, untrusted ingress.
+    pub slow_untrusted_only: bool,
+    /// Per-trunk thresholds of `distinct_callers`, `cli_velocity`, `cli_rotation`.
+    pub trunk_thresholds: [TrunkThresholds; 3],
     pub intl_trunks: NameSet,
     pub intl_sources: NetSet,
+    /// Own subscribers registered abroad: exempt from `intl_ingress_local_cli`.
+    pub roamers: NumberSet,
     /// `+`-form prefixes of home CLIs; empty means the whole country code.
     pub home_cli_prefixes: Vec<CompactString>,
     pub invalid_cli_action: Option<Action>,
@@ -103,8 +131,24 @@ impl EngineConfig {
                 window_ms: il.window_ms as i64,
                 cooldown_ms: il.cooldown_ms.map(|c| c as i64).unwrap_or(cooldown),
             },
+            distinct_callers_slow: {
+                let ds = &cfg.rules.distinct_callers_slow;
+                WindowParams {
+                    action: ds.action.action(),
+                    threshold: ds.threshold,
+                    window_ms: ds.window_ms as i64,
+                    cooldown_ms: ds.cooldown_ms.map(|c| c as i64).unwrap_or(cooldown),
+                }
+            },
+            slow_untrusted_only: cfg.rules.distinct_callers_slow.untrusted_ingress_only,
+            trunk_thresholds: [
+                TrunkThresholds::new(&cfg.rules.distinct_callers.trunk_thresholds),
+                TrunkThresholds::new(&cfg.rules.cli_velocity.trunk_thresholds),
+                TrunkThresholds::new(&cfg.rules.cli_rotation.trunk_thresholds),
+            ],
             intl_trunks: NameSet::new(&il.trunks),
             intl_sources: NetSet::new(&il.sources),
+            roamers: NumberSet::new(&plan, &il.roaming_a_numbers),
             home_cli_prefixes: il
                 .home_cli_prefixes
                 .iter()
@@ -126,7 +170,19 @@ impl EngineConfig {
             WindowRule::CliVelocity => &self.cli_velocity,
             WindowRule::CliRotation => &self.cli_rotation,
             WindowRule::IntlIngressLocalCli => &self.intl_ingress,
+            WindowRule::DistinctCallersSlow => &self.distinct_callers_slow,
         }
+    }
+
+    /// The threshold a call on `trunk` is judged against for `rule`.
+    fn threshold_for(&self, rule: WindowRule, trunk: Option<&str>) -> u32 {
+        let per_trunk = match rule {
+            WindowRule::DistinctCallers => self.trunk_thresholds[0].get(trunk),
+            WindowRule::CliVelocity => self.trunk_thresholds[1].get(trunk),
+            WindowRule::CliRotation => self.trunk_thresholds[2].get(trunk),
+            _ => None,
+        };
+        per_trunk.unwrap_or(self.params(rule).threshold)
     }
 
     fn is_home_cli(&self, n: &E164) -> bool {
@@ -350,7 +406,7 @@ impl Engine {
                 member,
                 time_ms: t,
                 window_ms: p.window_ms,
-                threshold: p.threshold,
+                threshold: cfg.threshold_for(rule, trunk),
                 cooldown_ms: p.cooldown_ms,
                 evidence: evidence.clone(),
             });
@@ -363,13 +419,16 @@ impl Engine {
                 || call
                     .source_ip
                     .is_some_and(|ip| cfg.intl_sources.contains(ip));
-            let home = cli.as_ref().is_ok_and(|n| cfg.is_home_cli(n))
-                || call
-                    .pai
-                    .as_deref()
-                    .and_then(|p| cfg.plan.normalise(p).ok())
-                    .is_some_and(|n| cfg.is_home_cli(&n));
-            if intl && home {
+            let pai = call.pai.as_deref().and_then(|p| cfg.plan.normalise(p).ok());
+            let cli_home = cli.as_ref().ok().filter(|n| cfg.is_home_cli(n));
+            let pai_home = pai.as_ref().filter(|n| cfg.is_home_cli(n));
+            let home = cli_home.is_some() || pai_home.is_some();
+            // A listed roamer calling home: every home number it presents is listed.
+            let roamer = home
+                && !cfg.roamers.is_empty()
+                && cli_home.is_none_or(|n| cfg.roamers.contains(&n.to_plus()))
+                && pai_home.is_none_or(|n| cfg.roamers.contains(&n.to_plus()));
+            if intl && home && !roamer {
                 fire(
                     &mut verdict,
                     cfg.intl_ingress.action,
@@ -382,6 +441,18 @@ impl Engine {
         }
         if cfg.distinct_callers.action.is_some() && !b_allowed {
             plan_op(WindowRule::DistinctCallers, b_key.clone(), a_key.clone());
+        }
+        // The slow tier: fan-in spread wider than the burst window, counted on
+        // a known, untrusted ingress only unless configured otherwise.
+        if cfg.distinct_callers_slow.action.is_some()
+            && !b_allowed
+            && (!cfg.slow_untrusted_only || (source_key.is_some() && !source_allowed))
+        {
+            plan_op(
+                WindowRule::DistinctCallersSlow,
+                b_key.clone(),
+                a_key.clone(),
+            );
         }
         if cfg.cli_velocity.action.is_some() && !a_allowed && cli.is_ok() {
             let member =
@@ -413,10 +484,10 @@ impl Engine {
     pub fn conclude(&self, p: Prepared, answer: Result<StoreAnswer, StoreError>) -> Verdict {
         let Prepared {
             cfg,
+            request,
             rules,
             mut verdict,
             static_action,
-            ..
         } = p;
         let mut action = static_action.unwrap_or(Action::Allow);
         match answer {
@@ -425,18 +496,19 @@ impl Engine {
                 verdict.reasons.insert(Reason::StoreUnavailable);
             }
             Ok(ans) => {
-                for (rule, out) in rules.iter().zip(ans.windows) {
+                for ((rule, out), op) in rules.iter().zip(ans.windows).zip(&request.windows) {
                     let params = cfg.params(*rule);
+                    let threshold = op.threshold;
                     match rule {
                         WindowRule::DistinctCallers => verdict.distinct_callers = out.count,
                         WindowRule::CliVelocity => verdict.cli_calls = out.count,
                         WindowRule::CliRotation => verdict.rotation_clis = out.count,
-                        WindowRule::IntlIngressLocalCli => {}
+                        WindowRule::IntlIngressLocalCli | WindowRule::DistinctCallersSlow => {}
                     }
                     if !out.tracked {
                         verdict.reasons.insert(Reason::StoreCapacity);
                     }
-                    if out.count < params.threshold {
+                    if out.count < threshold {
                         continue;
                     }
                     let rule_action = params.action.unwrap_or(Action::Flag);
@@ -450,7 +522,9 @@ impl Engine {
                         AlertState::Raised(id) => {
                             verdict.alert_id.get_or_insert(id.clone());
                             let key = match rule {
-                                WindowRule::DistinctCallers => verdict.b_number.clone(),
+                                WindowRule::DistinctCallers | WindowRule::DistinctCallersSlow => {
+                                    verdict.b_number.clone()
+                                }
                                 WindowRule::CliVelocity => verdict.a_number.clone(),
                                 _ => out
                                     .evidence
@@ -465,7 +539,7 @@ impl Engine {
                                 action: rule_action,
                                 raised_at_ms: verdict.time_ms,
                                 window_ms: params.window_ms.min(u32::MAX as i64) as u32,
-                                threshold: params.threshold,
+                                threshold,
                                 count: out.count,
                                 evidence: out.evidence,
                             });

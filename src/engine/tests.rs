@@ -617,3 +617,249 @@ fn reload_swaps_rules_without_losing_windows() {
     let v = f.call("c3", &caller(3), "+2348099999999", T0 + 3);
     assert_eq!(v.action, Action::Block);
 }
+
+fn on(mut c: Call, trunk: &str) -> Call {
+    c.trunk = Some(trunk.into());
+    c
+}
+
+#[test]
+fn slow_tier_flags_fan_in_spread_wider_than_the_burst_window() {
+    let f = fixture("[lists]\nallow_trunks = [\"MSC-1\"]\n");
+    let b = "+2348099999999";
+    for i in 0..4 {
+        let v = f.check(on(
+            Call::new(&format!("s{i}"), &caller(i), b).at(T0 + i as i64 * 10_000),
+            "WS-1",
+        ));
+        assert_eq!(v.action, Action::Allow, "call {i}");
+    }
+    let v = f.check(on(Call::new("s4", &caller(4), b).at(T0 + 40_000), "WS-1"));
+    assert_eq!(v.action, Action::Flag, "flag, not block, by default");
+    assert!(v.reasons.contains(Reason::DistinctCallersSlow));
+    assert!(!v.reasons.contains(Reason::DistinctCallers));
+    assert_eq!(v.distinct_callers, 1, "the burst window saw one caller");
+    assert_eq!(v.new_alerts.len(), 1);
+    let a = &v.new_alerts[0];
+    assert_eq!(a.rule, WindowRule::DistinctCallersSlow);
+    assert_eq!(a.key, b);
+    assert_eq!(a.window_ms, 60_000);
+    assert_eq!(a.count, 5);
+    assert!(a.id.starts_with("ds-"), "{}", a.id);
+    assert_eq!(
+        f.engine
+            .stats()
+            .alert_count(WindowRule::DistinctCallersSlow),
+        1
+    );
+}
+
+#[test]
+fn slow_tier_window_edge() {
+    let b = "+2348099999999";
+    let run = |last: i64| {
+        let f = fixture("");
+        f.check(on(Call::new("e0", &caller(0), b).at(T0), "WS-1"));
+        for i in 1..4 {
+            f.check(on(
+                Call::new(&format!("e{i}"), &caller(i), b).at(T0 + 20_000 + i as i64),
+                "WS-1",
+            ));
+        }
+        f.check(on(Call::new("e4", &caller(4), b).at(last), "WS-1"))
+    };
+    // Caller 0 is exactly 60 s old: out of the window.
+    let v = run(T0 + 60_000);
+    assert_eq!(v.action, Action::Allow);
+    assert!(!v.reasons.contains(Reason::DistinctCallersSlow));
+    // One ms earlier it still counts.
+    let v = run(T0 + 59_999);
+    assert_eq!(v.action, Action::Flag);
+    assert!(v.reasons.contains(Reason::DistinctCallersSlow));
+}
+
+#[test]
+fn slow_tier_ignores_trusted_unknown_ingress_and_listed_b_numbers() {
+    let b = "+2348099999999";
+    let f = fixture(
+        "[lists]\nallow_trunks = [\"MSC-1\"]\nallow_sources = [\"10.0.0.0/8\"]\nallow_b_numbers = [\"+2348011111111\"]\n",
+    );
+    for i in 0..10 {
+        let t = T0 + i as i64 * 5_000;
+        // Trusted trunk, trusted address, no ingress at all: not counted.
+        let v = f.check(on(
+            Call::new(&format!("m{i}"), &caller(i), b).at(t),
+            "MSC-1",
+        ));
+        assert_eq!(v.action, Action::Allow);
+        let mut c = Call::new(&format!("p{i}"), &caller(20 + i), b).at(t + 1);
+        c.source_ip = Some("10.1.2.3".parse().unwrap());
+        assert_eq!(f.check(c).action, Action::Allow);
+        let v = f.call(&format!("n{i}"), &caller(40 + i), b, t + 2);
+        assert_eq!(v.action, Action::Allow);
+        // A listed hotline, even from an untrusted trunk.
+        let v = f.check(on(
+            Call::new(&format!("h{i}"), &caller(60 + i), "+2348011111111").at(t),
+            "WS-1",
+        ));
+        assert_eq!(v.action, Action::Allow);
+    }
+    // Counting every call: the same traffic is flagged.
+    let g = fixture("[rules.distinct_callers_slow]\nuntrusted_ingress_only = false\n[lists]\nallow_trunks = [\"MSC-1\"]\n");
+    let mut last = None;
+    for i in 0..5 {
+        last = Some(g.check(on(
+            Call::new(&format!("m{i}"), &caller(i), b).at(T0 + i as i64 * 10_000),
+            "MSC-1",
+        )));
+    }
+    assert!(last.unwrap().reasons.contains(Reason::DistinctCallersSlow));
+    // Off: nothing counted.
+    let h = fixture("[rules.distinct_callers_slow]\naction = \"off\"\n");
+    for i in 0..8 {
+        let v = h.check(on(
+            Call::new(&format!("o{i}"), &caller(i), b).at(T0 + i as i64 * 7_000),
+            "WS-1",
+        ));
+        assert_eq!(v.action, Action::Allow);
+    }
+}
+
+#[test]
+fn slow_tier_can_block_and_monitor_mode_turns_it_into_a_flag() {
+    let toml =
+        "[rules.distinct_callers_slow]\naction = \"block\"\nthreshold = 3\nwindow_ms = 30000\n";
+    let b = "+2348099999999";
+    for (mode, want) in [("enforce", Action::Block), ("monitor", Action::Flag)] {
+        let f = fixture(&format!("mode = \"{mode}\"\n{toml}"));
+        let mut last = None;
+        for i in 0..3 {
+            last = Some(f.check(on(
+                Call::new(&format!("k{i}"), &caller(i), b).at(T0 + i as i64 * 9_000),
+                "WS-1",
+            )));
+        }
+        let v = last.unwrap();
+        assert_eq!(v.action, want, "{mode}");
+        assert!(v.reasons.contains(Reason::DistinctCallersSlow));
+    }
+}
+
+#[test]
+fn trunk_thresholds_replace_the_rule_threshold_for_that_trunk() {
+    let f = fixture(
+        "[rules.cli_velocity]\nthreshold = 15\ntrunk_thresholds = { \"MSC-1\" = 3 }\n\
+         [rules.cli_rotation]\nthreshold = 4\ntrunk_thresholds = { \"GW-1\" = 8 }\n",
+    );
+    // Velocity: the third call of one SIM on the core switch is flagged ...
+    for i in 0..3 {
+        let v = f.check(on(
+            Call::new(
+                &format!("v{i}"),
+                "+2348061111111",
+                &format!("+23480377777{i:02}"),
+            )
+            .at(T0 + i as i64 * 1000),
+            "MSC-1",
+        ));
+        assert_eq!(v.cli_calls, i as u32 + 1);
+        if i < 2 {
+            assert_eq!(v.action, Action::Allow, "call {i}");
+        } else {
+            assert_eq!(v.action, Action::Flag);
+            assert!(v.reasons.contains(Reason::CliVelocity));
+            assert_eq!(v.new_alerts[0].threshold, 3);
+        }
+    }
+    // ... while a number on another trunk keeps the rule's threshold.
+    for i in 0..10 {
+        let v = f.check(on(
+            Call::new(
+                &format!("p{i}"),
+                "+2341600000000",
+                &format!("+23480388888{i:02}"),
+            )
+            .at(T0 + i as i64 * 1000),
+            "ENT-1",
+        ));
+        assert!(!v.reasons.contains(Reason::CliVelocity), "call {i}");
+    }
+    // Rotation: the gateway is judged at 8 distinct CLIs, the default trunk at 4.
+    for i in 0..8 {
+        let v = f.check(on(
+            Call::new(
+                &format!("g{i}"),
+                &format!("+4479111234{i:02}"),
+                &format!("+23480399999{i:02}"),
+            )
+            .at(T0 + i as i64 * 10),
+            "GW-1",
+        ));
+        assert_eq!(v.rotation_clis, i as u32 + 1);
+        assert_eq!(v.reasons.contains(Reason::CliRotation), i == 7, "call {i}");
+    }
+    for i in 0..4 {
+        let v = f.check(on(
+            Call::new(
+                &format!("w{i}"),
+                &format!("+4479222234{i:02}"),
+                &format!("+23480366666{i:02}"),
+            )
+            .at(T0 + i as i64 * 10),
+            "WS-1",
+        ));
+        assert_eq!(v.reasons.contains(Reason::CliRotation), i == 3, "call {i}");
+    }
+}
+
+#[test]
+fn listed_roamers_calling_home_pass_the_international_ingress_check() {
+    let f = fixture(
+        "[rules.intl_ingress_local_cli]\ntrunks = [\"INTL-GW\"]\n\
+         roaming_a_numbers = [\"08031234567\", \"+234806555*\"]\n",
+    );
+    let intl = |id: &str, a: &str, pai: Option<&str>| {
+        let mut c = on(Call::new(id, a, "+2348099999999").at(T0), "INTL-GW");
+        c.pai = pai.map(Into::into);
+        c
+    };
+    // A listed roamer (any written form), and one covered by a prefix.
+    for (id, a) in [
+        ("r1", "+2348031234567"),
+        ("r2", "08031234567"),
+        ("r3", "+2348065551234"),
+    ] {
+        let v = f.check(intl(id, a, None));
+        assert_eq!(v.action, Action::Allow, "{a}");
+        assert!(!v.reasons.contains(Reason::IntlIngressLocalCli));
+    }
+    // Any other home CLI on the gateway is still blocked.
+    let v = f.check(intl("m1", "+2348031234568", None));
+    assert_eq!(v.action, Action::Block);
+    assert!(v.reasons.contains(Reason::IntlIngressLocalCli));
+    // Withheld From, the roamer in PAI: passes; an unlisted home PAI: blocked.
+    assert_eq!(
+        f.check(intl("r4", "anonymous", Some("+2348031234567")))
+            .action,
+        Action::Allow
+    );
+    assert_eq!(
+        f.check(intl("m2", "+447911123456", Some("+2348031234568")))
+            .action,
+        Action::Block
+    );
+    // A listed From with an unlisted home PAI: every home number must be listed.
+    assert_eq!(
+        f.check(intl("m3", "+2348031234567", Some("+2348031234569")))
+            .action,
+        Action::Block
+    );
+    // The roaming list exempts from this rule only: the roamer's number on a
+    // domestic path is an ordinary CLI, and velocity still counts it.
+    let v = f.check(on(
+        Call::new("d1", "+2348031234567", "+2348099999990").at(T0 + 1),
+        "WS-1",
+    ));
+    assert_eq!(v.action, Action::Allow);
+    assert!(v.cli_calls >= 1);
+}

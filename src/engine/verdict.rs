@@ -54,10 +54,11 @@ pub enum Reason {
     BadInput = 11,
     InternalError = 12,
     NotInitialised = 13,
+    DistinctCallersSlow = 14,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 14] = [
+    pub const ALL: [Reason; 15] = [
         Reason::DistinctCallers,
         Reason::IntlIngressLocalCli,
         Reason::InvalidCli,
@@ -72,6 +73,7 @@ impl Reason {
         Reason::BadInput,
         Reason::InternalError,
         Reason::NotInitialised,
+        Reason::DistinctCallersSlow,
     ];
 
     pub fn code(self) -> &'static str {
@@ -90,6 +92,7 @@ impl Reason {
             Reason::BadInput => "bad_input",
             Reason::InternalError => "internal_error",
             Reason::NotInitialised => "not_initialised",
+            Reason::DistinctCallersSlow => "distinct_callers_slow",
         }
     }
 
@@ -151,14 +154,17 @@ pub enum WindowRule {
     CliRotation,
     /// Home-country CLIs arriving on one international trunk or source.
     IntlIngressLocalCli,
+    /// Distinct A-numbers reaching one B-number over a longer window (slow fan-in).
+    DistinctCallersSlow,
 }
 
 impl WindowRule {
-    pub const ALL: [WindowRule; 4] = [
+    pub const ALL: [WindowRule; 5] = [
         WindowRule::DistinctCallers,
         WindowRule::CliVelocity,
         WindowRule::CliRotation,
         WindowRule::IntlIngressLocalCli,
+        WindowRule::DistinctCallersSlow,
     ];
     pub fn code(self) -> &'static str {
         self.reason().code()
@@ -170,6 +176,7 @@ impl WindowRule {
             WindowRule::CliVelocity => "cv",
             WindowRule::CliRotation => "cr",
             WindowRule::IntlIngressLocalCli => "il",
+            WindowRule::DistinctCallersSlow => "ds",
         }
     }
     pub fn reason(self) -> Reason {
@@ -178,6 +185,7 @@ impl WindowRule {
             WindowRule::CliVelocity => Reason::CliVelocity,
             WindowRule::CliRotation => Reason::CliRotation,
             WindowRule::IntlIngressLocalCli => Reason::IntlIngressLocalCli,
+            WindowRule::DistinctCallersSlow => Reason::DistinctCallersSlow,
         }
     }
     pub fn index(self) -> usize {

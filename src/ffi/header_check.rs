@@ -63,7 +63,7 @@ fn constants_agree() {
     assert_eq!(c::ACM_ACTION_ALLOW as i32, Action::Allow.abi_code());
     assert_eq!(c::ACM_ACTION_FLAG as i32, Action::Flag.abi_code());
     assert_eq!(c::ACM_ACTION_BLOCK as i32, Action::Block.abi_code());
-    let bits: [(u32, Reason); 14] = [
+    let bits: [(u32, Reason); 15] = [
         (c::ACM_REASON_DISTINCT_CALLERS, Reason::DistinctCallers),
         (
             c::ACM_REASON_INTL_INGRESS_LOCAL_CLI,
@@ -81,6 +81,10 @@ fn constants_agree() {
         (c::ACM_REASON_BAD_INPUT, Reason::BadInput),
         (c::ACM_REASON_INTERNAL_ERROR, Reason::InternalError),
         (c::ACM_REASON_NOT_INITIALISED, Reason::NotInitialised),
+        (
+            c::ACM_REASON_DISTINCT_CALLERS_SLOW,
+            Reason::DistinctCallersSlow,
+        ),
     ];
     for (bit, reason) in bits {
         assert_eq!(bit, reason.bit(), "{}", reason.code());

@@ -194,10 +194,16 @@ pub fn generate(opts: &SimOptions) -> Vec<SimCall> {
 
     // Own subscribers roaming abroad call home: a home CLI on an international gateway.
     let mut rng = component_rng(opts.seed, "roaming");
+    // Most are in the operator's roaming list (the HLR export); a few left after it.
     for _ in 0..n_of(opts, 0.0005) {
         let g = rng.random_range(0..net::INTL_TRUNKS.len());
+        let number = if rng.random_bool(net::UNLISTED_ROAMING_SHARE) {
+            net::own_subscriber(rng.random_range(0..pop.own) as u64)
+        } else {
+            net::roamer(rng.random_range(0..net::ROAMERS))
+        };
         let p = Party {
-            number: net::own_subscriber(rng.random_range(0..pop.own) as u64),
+            number,
             trunk: net::INTL_TRUNKS[g].into(),
             ip: net::intl_ip(g),
             attestation: "",

@@ -56,6 +56,11 @@ pub const BRIDGES: usize = 60;
 pub const LISTED_BRIDGES: usize = 20;
 pub const CALL_CENTRE_CLIS: usize = 30;
 pub const BUSINESSES: usize = 200;
+/// Own subscribers registered abroad today, as the HLR/HSS export lists them.
+pub const ROAMERS: usize = 200;
+/// Share of roamers' calls placed by subscribers who went abroad after the
+/// last export (not listed yet).
+pub const UNLISTED_ROAMING_SHARE: f64 = 0.03;
 
 /// A 7-digit subscriber part that never starts with 0, distinct for idx < 9,000,000.
 fn seven(idx: u64) -> u64 {
@@ -66,6 +71,12 @@ fn seven(idx: u64) -> u64 {
 pub fn own_subscriber(idx: u64) -> String {
     let p = OWN_PREFIXES[(idx % OWN_PREFIXES.len() as u64) as usize];
     format!("+234{p}{}", seven(idx / OWN_PREFIXES.len() as u64))
+}
+
+/// The `i`-th subscriber registered abroad today (outside the population
+/// calling at home, like the SIM-box SIMs).
+pub fn roamer(i: usize) -> String {
+    own_subscriber(8 * 4_000_000 + 500_000 + i as u64)
 }
 
 /// The MSC a subscriber is served by.
@@ -170,13 +181,30 @@ pub fn random_home_mobile(rng: &mut Pcg64) -> String {
     format!("+234{p}{}", rng.random_range(1_000_000..10_000_000u32))
 }
 
+/// Velocity threshold for calls from the core switches: own mobile
+/// subscribers, one handset each (a PBX main number arrives on an enterprise
+/// trunk and keeps the rule's default).
+pub const MSC_VELOCITY_THRESHOLD: u32 = 10;
+/// Rotation threshold of the international gateways: about twice the distinct
+/// foreign CLIs a gateway carries in 10 s at peak.
+pub const INTL_ROTATION_THRESHOLD: u32 = 40;
+
+fn toml_map(items: impl IntoIterator<Item = (String, u32)>) -> String {
+    let v: Vec<String> = items
+        .into_iter()
+        .map(|(k, t)| format!("\"{k}\" = {t}"))
+        .collect();
+    format!("{{ {} }}", v.join(", "))
+}
+
 fn toml_list(items: impl IntoIterator<Item = String>) -> String {
     let v: Vec<String> = items.into_iter().map(|s| format!("  \"{s}\",")).collect();
     format!("[\n{}\n]", v.join("\n"))
 }
 
 /// The deployment configuration of the simulated network: what an operator
-/// who knows its own network would list. Rules are left at their defaults.
+/// who knows its own network would list. Rules keep their default thresholds;
+/// the trunk classes (per-trunk thresholds) describe the trunks.
 pub fn deployment_config() -> String {
     let allow_b = (0..HOTLINES)
         .map(hotline)
@@ -189,17 +217,29 @@ pub fn deployment_config() -> String {
     format!(
         "# acm-simulated.toml — the deployment configuration of the network that\n\
          # `acm simulate` generates (written by `acm simulate --write-config`).\n\
-         # Only the network is described here; every rule keeps its default, so\n\
-         # `acm quality` with this file measures the defaults.\n\
+         # Only the network is described here; every rule keeps its default\n\
+         # threshold and window, so `acm quality` with this file measures the defaults.\n\
          #\n\
          # Listed: hotlines, radio phone-in lines and the big providers' conference\n\
          # bridges (allow_b_numbers), call-centre outbound CLIs (allow_a_numbers), the\n\
          # operator's own core switches and the national interconnects (allow_trunks).\n\
+         # The subscribers registered abroad (roaming_a_numbers) come from the HLR\n\
+         # export; a subscriber who left after the export is not in it.\n\
          # Not listed, as in a real network: small companies' conference bridges,\n\
-         # businesses' PBX numbers, wholesale partners, subscribers roaming abroad.\n\
+         # businesses' PBX numbers, wholesale partners.\n\
+         # Trunk classes: the core switches carry handsets (a SIM placing {msc_v}\n\
+         # calls a minute is a SIM box); the international gateways carry many\n\
+         # foreign CLIs a second (rotation judged at {intl_r} in 10 s).\n\
+         \n\
+         [rules.cli_velocity]\n\
+         trunk_thresholds = {velocity}\n\
+         \n\
+         [rules.cli_rotation]\n\
+         trunk_thresholds = {rotation}\n\
          \n\
          [rules.intl_ingress_local_cli]\n\
          trunks = {intl}\n\
+         roaming_a_numbers = {roamers}\n\
          \n\
          [rules.invalid_cli]\n\
          barred_prefixes = {barred}\n\
@@ -210,6 +250,19 @@ pub fn deployment_config() -> String {
          allow_a_numbers = {allow_a}\n\
          allow_trunks = {allow_trunks}\n",
         intl = toml_list(INTL_TRUNKS.iter().map(|s| s.to_string())),
+        roamers = toml_list((0..ROAMERS).map(roamer)),
+        msc_v = MSC_VELOCITY_THRESHOLD,
+        intl_r = INTL_ROTATION_THRESHOLD,
+        velocity = toml_map(
+            MSC_TRUNKS
+                .iter()
+                .map(|t| (t.to_string(), MSC_VELOCITY_THRESHOLD))
+        ),
+        rotation = toml_map(
+            INTL_TRUNKS
+                .iter()
+                .map(|t| (t.to_string(), INTL_ROTATION_THRESHOLD))
+        ),
         barred = toml_list(BARRED_PREFIXES.iter().map(|s| s.to_string())),
         unalloc = toml_list(UNALLOCATED_PREFIXES.iter().map(|s| s.to_string())),
         allow_b = toml_list(allow_b),
