@@ -299,7 +299,7 @@ ratio() { # name variant baseline
   awk -v n="$1" -v a="${CPS[$2]}" -v b="${CPS[$3]}" -v pa="${P50[$2]}" -v pb="${P50[$3]}" \
     -v qa="${P99[$2]}" -v qb="${P99[$3]}" 'BEGIN {
       r = (b > 0 ? a / b * 100 : 0)
-      printf "%-22s throughput %.1f%% of baseline (floor 95%%: %s); added response time p50 %+.0f µs, p99 %+.0f µs\n",
+      printf "%-22s throughput %.2f%% of baseline (floor 95%%: %s); added response time p50 %+.0f µs, p99 %+.0f µs\n",
         n, r, (r >= 95 ? "holds" : "FAILS"), pa - pb, qa - qb }'
 }
 ratio "acm1 vs base1" acm1 base1
