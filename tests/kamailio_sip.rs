@@ -10,7 +10,8 @@
 //! `WITH_LOCAL_ANSWER` so Kamailio answers 200 itself instead of relaying.
 //!
 //! Needs: `make -C kamailio-module` (builds acm.so), and the packages kamailio,
-//! kamailio-utils-modules (http_client) and sip-tester (sipp), which
+//! kamailio-utils-modules (http_client), sip-tester (sipp), clickhouse-server and
+//! redis-server, which
 //! `scripts/setup-test-env.sh` installs. Missing pieces make the tests PANIC with a hint:
 //! nothing is skipped silently.
 
@@ -719,4 +720,148 @@ fn redis_down_or_hung_fails_open() {
     let more = distinct_callers("+234817", 5, 7);
     k.expect("invite_expect_200.xml", &pairs(&first4, victim));
     k.expect("invite_expect_403.xml", &pairs(&more, victim));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events: Kamailio -> module -> drainer thread in the worker -> ClickHouse
+// ---------------------------------------------------------------------------------------------
+
+/// A ClickHouse query's TabSeparated rows, each split into its columns.
+fn ch_rows(ch: &support::ClickHouseServer, sql: &str) -> Vec<Vec<String>> {
+    ch.query(sql)
+        .lines()
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect()
+}
+
+/// Every verdict the module gives in a Kamailio worker is drained by that worker's pipeline
+/// thread into ClickHouse: the seed attack (four distinct callers answered, the fifth and
+/// sixth refused 403) arrives as six `calls` rows with the right actions and reasons, plus
+/// one `distinct_callers` alert naming the five callers as evidence.
+///
+/// ClickHouse is queried while Kamailio still runs: a worker leaves with `_exit()` on
+/// SIGTERM, so the test must not depend on the flush at stop.
+#[test]
+fn module_events_arrive_in_clickhouse() {
+    let ch = support::ClickHouseServer::start();
+    let spool = TempDir::new("kamailio-spool");
+    let toml = acm_toml(&format!(
+        r#"
+[clickhouse]
+url = "{url}"
+database = "acm"
+spool_dir = "{spool}"
+flush_interval_ms = 200
+"#,
+        url = ch.http_url(),
+        spool = spool.path().display()
+    ));
+    // The schema, applied from the very config the module reads.
+    let cfg_file = spool.join("acm.toml");
+    fs::write(&cfg_file, &toml).unwrap();
+    let config = acm::config::Config::load(Some(&cfg_file)).expect("the test's acm config");
+    let pipeline = config
+        .clickhouse
+        .clone()
+        .expect("the test's config has a [clickhouse] section");
+    acm::pipeline::apply_schema(&pipeline).expect("apply the schema");
+
+    let mut k = Kamailio::start("kamailio.cfg", &[], Some(&toml));
+    let victim = b"+2348038889999".as_slice();
+    let first4 = distinct_callers("+234809", 1, 4);
+    let more = distinct_callers("+234809", 5, 6);
+    k.expect("invite_expect_200.xml", &pairs(&first4, victim));
+    k.expect("invite_expect_403.xml", &pairs(&more, victim));
+    assert!(k.is_alive(), "kamailio died:\n{}", tail_of(&k.log, 30));
+
+    // Poll until both tables hold what the calls produced (rows could only grow: wait for
+    // the counts, then check the contents exactly).
+    let counts = || {
+        ch.try_query(
+            "SELECT (SELECT count() FROM acm.calls), (SELECT count() FROM acm.alerts) \
+             FORMAT TabSeparated",
+        )
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+    };
+    let arrived = wait_until(Duration::from_secs(20), || counts() == "6\t1");
+    assert!(
+        arrived,
+        "ClickHouse has (calls, alerts) = ({}) instead of (6, 1) after 20 s\n\
+         --- acm.stats:\n{}\n--- kamailio:\n{}",
+        counts(),
+        k.rpc("acm.stats"),
+        tail_of(&k.log, 30)
+    );
+
+    let calls = ch_rows(
+        &ch,
+        "SELECT a_number, b_number, action, arrayStringConcat(reasons, ','), alert_id, \
+         distinct_callers, source_ip, mode, trunk FROM acm.calls ORDER BY event_time_ms, a_number",
+    );
+    let alerts = ch_rows(
+        &ch,
+        "SELECT alert_id, rule, key, action, threshold, count, \
+         arrayStringConcat(arraySort(a_numbers), ','), length(call_ids), \
+         arrayStringConcat(sources, ',') FROM acm.alerts",
+    );
+    assert_eq!(alerts.len(), 1, "alerts: {alerts:?}");
+    let alert = &alerts[0];
+    let alert_id = &alert[0];
+    assert!(!alert_id.is_empty(), "alert without id: {alert:?}");
+    assert_eq!(alert[1], "distinct_callers", "alert rule: {alert:?}");
+    assert_eq!(alert[3], "block", "alert action: {alert:?}");
+    assert_eq!(alert[4], "5", "alert threshold: {alert:?}");
+    assert_eq!(alert[5], "5", "alert count: {alert:?}");
+    let evidence: Vec<String> = distinct_callers("+234809", 1, 5)
+        .into_iter()
+        .map(|c| String::from_utf8(c).unwrap())
+        .collect();
+    assert_eq!(
+        alert[6],
+        evidence.join(","),
+        "alert evidence (sorted A-numbers): {alert:?}"
+    );
+    assert_eq!(
+        alert[7], "5",
+        "one Call-ID per piece of evidence: {alert:?}"
+    );
+    assert_eq!(alert[2], "+2348038889999", "alert key: {alert:?}");
+    // the cfg passes the source address as the trunk: evidence names the trunk
+    assert_eq!(alert[8], "trunk:127.0.0.1", "alert sources: {alert:?}");
+
+    assert_eq!(calls.len(), 6, "calls: {calls:?}");
+    for (i, row) in calls.iter().enumerate() {
+        let want_a = format!("+234809{:07}", i + 1);
+        assert_eq!(row[0], want_a, "call {i} A-number: {row:?}");
+        assert_eq!(row[1], "+2348038889999", "call {i} B-number: {row:?}");
+        assert_eq!(
+            row[5],
+            (i + 1).to_string(),
+            "call {i} distinct_callers: {row:?}"
+        );
+        assert_eq!(row[6], "127.0.0.1", "call {i} source_ip: {row:?}");
+        assert_eq!(row[7], "enforce", "call {i} mode: {row:?}");
+        assert_eq!(row[8], "127.0.0.1", "call {i} trunk: {row:?}");
+        if i < 4 {
+            assert_eq!(row[2], "allow", "call {i} action: {row:?}");
+            assert!(!row[3].contains("distinct_callers"), "call {i}: {row:?}");
+            assert_eq!(row[4], "", "call {i} alert_id: {row:?}");
+        } else {
+            assert_eq!(row[2], "block", "call {i} action: {row:?}");
+            assert!(
+                row[3].split(',').any(|r| r == "distinct_callers"),
+                "call {i} reasons: {row:?}"
+            );
+            assert_eq!(&row[4], alert_id, "call {i} names the alert: {row:?}");
+        }
+    }
+
+    k.stop().expect("kamailio exit status");
+    assert!(
+        serious_lines(&k.log_text()).is_empty(),
+        "kamailio logged CRITICAL:\n{}",
+        tail_of(&k.log, 40)
+    );
 }
