@@ -490,6 +490,8 @@ impl Engine {
             static_action,
         } = p;
         let mut action = static_action.unwrap_or(Action::Allow);
+        // The fast fan-in rule's alert for this call, raised or still active.
+        let mut fast_fan_in_alert: Option<CompactString> = None;
         match answer {
             Err(_) => {
                 self.stats.store_errors.fetch_add(1, Ordering::Relaxed);
@@ -514,6 +516,11 @@ impl Engine {
                     let rule_action = params.action.unwrap_or(Action::Flag);
                     action = action.max(rule_action);
                     verdict.reasons.insert(rule.reason());
+                    if *rule == WindowRule::DistinctCallers {
+                        if let AlertState::Active(id) | AlertState::Raised(id) = &out.alert {
+                            fast_fan_in_alert = Some(id.clone());
+                        }
+                    }
                     match out.alert {
                         AlertState::None => {}
                         AlertState::Active(id) => {
@@ -543,6 +550,21 @@ impl Engine {
                                 count: out.count,
                                 evidence: out.evidence,
                             });
+                        }
+                    }
+                }
+                // One attack, one alert: when the fast fan-in rule fired on this
+                // call, the slow tier's alert for the same B-number is folded
+                // into it (its cooldown still starts, so it will not follow later).
+                if let Some(fast) = &fast_fan_in_alert {
+                    if let Some(pos) = verdict
+                        .new_alerts
+                        .iter()
+                        .position(|a| a.rule == WindowRule::DistinctCallersSlow)
+                    {
+                        let slow = verdict.new_alerts.remove(pos);
+                        if verdict.alert_id.as_ref() == Some(&slow.id) {
+                            verdict.alert_id = Some(fast.clone());
                         }
                     }
                 }

@@ -863,3 +863,33 @@ fn listed_roamers_calling_home_pass_the_international_ingress_check() {
     assert_eq!(v.action, Action::Allow);
     assert!(v.cli_calls >= 1);
 }
+
+#[test]
+fn a_fast_burst_on_an_untrusted_trunk_raises_one_alert_not_two() {
+    let f = fixture("");
+    let b = "+2348099999999";
+    let mut alerts = Vec::new();
+    let mut last = None;
+    for i in 0..7 {
+        let v = f.check(on(
+            Call::new(&format!("b{i}"), &caller(i), b).at(T0 + i as i64 * 100),
+            "WS-1",
+        ));
+        alerts.extend(v.new_alerts.iter().map(|a| (a.rule, a.id.clone())));
+        last = Some(v);
+    }
+    let v = last.unwrap();
+    assert!(
+        v.reasons.contains(Reason::DistinctCallers)
+            && v.reasons.contains(Reason::DistinctCallersSlow)
+    );
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].0, WindowRule::DistinctCallers);
+    assert_eq!(v.alert_id.as_ref(), Some(&alerts[0].1));
+    assert_eq!(
+        f.engine
+            .stats()
+            .alert_count(WindowRule::DistinctCallersSlow),
+        0
+    );
+}
