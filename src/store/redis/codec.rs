@@ -50,6 +50,31 @@ impl KeyNames {
     }
 }
 
+/// The Redis Cluster hash slot of a key: CRC16 (XMODEM) of its hash tag (the
+/// part between the first `{` and the next `}`, when not empty), mod 16384.
+pub fn hash_slot(key: &[u8]) -> u16 {
+    let mut part = key;
+    if let Some(open) = key.iter().position(|&c| c == b'{') {
+        if let Some(len) = key[open + 1..].iter().position(|&c| c == b'}') {
+            if len > 0 {
+                part = &key[open + 1..open + 1 + len];
+            }
+        }
+    }
+    let mut crc: u16 = 0;
+    for &b in part {
+        crc ^= (b as u16) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc % 16384
+}
+
 /// Packs one evidence record.
 pub fn encode_evidence(e: &Evidence) -> Vec<u8> {
     let mut out = Vec::with_capacity(
@@ -112,6 +137,20 @@ mod tests {
         assert_eq!(decode_evidence(b"12;1:a"), None);
         assert_eq!(decode_evidence(b"12;1:a1:b1:c1:dX"), None);
         assert_eq!(decode_evidence(b"x;0:0:0:0:"), None);
+    }
+
+    #[test]
+    fn hash_slots_match_redis_cluster() {
+        // Reference values from `CLUSTER KEYSLOT`.
+        assert_eq!(hash_slot(b"123456789"), 0x31C3 % 16384);
+        assert_eq!(hash_slot(b"foo"), 12182);
+        assert_eq!(hash_slot(b"{user1000}.following"), hash_slot(b"user1000"));
+        assert_eq!(hash_slot(b"foo{}{bar}"), 8363);
+        assert_eq!(hash_slot(b"foo{{bar}}zap"), hash_slot(b"{bar"));
+        let k = KeyNames::new("acm");
+        let [w, e, c] = k.window(WindowRule::DistinctCallers, "+234999");
+        assert_eq!(hash_slot(w.as_bytes()), hash_slot(e.as_bytes()));
+        assert_eq!(hash_slot(w.as_bytes()), hash_slot(c.as_bytes()));
     }
 
     #[test]

@@ -1,0 +1,114 @@
+-- acm: the sliding-window updates of one check, and its auto-block lookup, in
+-- one script call (see src/store/mod.rs for the semantics and
+-- src/store/memory.rs for the reference implementation).
+-- Runs on Lua 5.1 (Redis) and 5.4 (Dragonfly): locals only, no unpack, and
+-- every key it touches is declared in KEYS. On a single server the keys may
+-- carry several hash tags; on a cluster the client sends one call per hash
+-- slot, so all keys of one call are then on one node.
+--
+-- KEYS, per window i = 1..n: KEYS[3i-2] ZSET member -> latest event time (its
+--   max score is the key's hw), KEYS[3i-1] LIST recent evidence payloads,
+--   newest first (opaque to this script; at most 2 * evidence_max kept, the
+--   newest evidence_max read), KEYS[3i] HASH cooldown: u = until (event ms),
+--   id = alert id. Then, when ARGV[6] == '1', KEYS[3n+1]: an auto-block HASH.
+-- ARGV[1] n, ARGV[2] retry ('1' when these updates may already have been
+--   applied: a cluster pipeline re-sent after NOSCRIPT; each is applied once),
+--   ARGV[3] max_members, ARGV[4] evidence_max, ARGV[5] expiry slack (ms),
+--   ARGV[6] '1' when the last key is an auto-block to read, ARGV[7] '1' when
+--   the server has ZADD GT (Redis >= 6.2, Dragonfly; a hint: checked below),
+--   then 7 per window from 8 + 7(i-1): member, time_ms, window_ms, threshold,
+--   cooldown_until_ms, alert_id, evidence ('' = the previous window's).
+-- Returns one entry per window, {count, state (0 none, 1 raised, 2 active),
+--   alert id, evidence list (only when raised), cutoff = hw - window}, then the
+--   auto-block's {u, id} when asked for.
+local n = tonumber(ARGV[1])
+local retry = ARGV[2] == '1'
+local max_members = tonumber(ARGV[3])
+local evidence_max = tonumber(ARGV[4])
+local slack = tonumber(ARGV[5])
+local gt = ARGV[7] == '1'
+local out = {}
+local evidence = ''
+for i = 1, n do
+  local wkey = KEYS[3 * i - 2]
+  local ekey = KEYS[3 * i - 1]
+  local a = 7 * i
+  local member = ARGV[a + 1]
+  local ts = ARGV[a + 2]
+  local t = tonumber(ts)
+  local window = tonumber(ARGV[a + 3])
+  if ARGV[a + 7] ~= '' then
+    evidence = ARGV[a + 7]
+  end
+  -- A member's time only moves forward.
+  local done = false
+  if gt then
+    done = type(redis.pcall('ZADD', wkey, 'GT', ts, member)) == 'number'
+  end
+  if not done then
+    local old = redis.call('ZSCORE', wkey, member)
+    if (not old) or tonumber(old) < t then
+      redis.call('ZADD', wkey, ts, member)
+    end
+  end
+  local top = redis.call('ZRANGE', wkey, -1, -1, 'WITHSCORES')
+  local cutoff = tonumber(top[2]) - window
+  -- The window is (hw - window, hw]: a member exactly window before hw has left.
+  redis.call('ZREMRANGEBYSCORE', wkey, '-inf', cutoff)
+  local count = redis.call('ZCARD', wkey)
+  if count > max_members then
+    redis.call('ZREMRANGEBYRANK', wkey, 0, count - max_members - 1)
+    count = max_members
+  end
+  local ttl = window + slack
+  if ttl < 1 then
+    ttl = 1
+  end
+  redis.call('PEXPIRE', wkey, ttl)
+  local push = t > cutoff
+  if push and retry then
+    local kept = redis.call('LRANGE', ekey, 0, evidence_max - 1)
+    for j = 1, #kept do
+      if kept[j] == evidence then
+        push = false
+      end
+    end
+  end
+  if push then
+    -- Trimmed lazily: only the newest evidence_max are ever read.
+    if redis.call('LPUSH', ekey, evidence) > 2 * evidence_max then
+      redis.call('LTRIM', ekey, 0, evidence_max - 1)
+    end
+    redis.call('PEXPIRE', ekey, ttl)
+  end
+
+  local state = 0
+  local id = ''
+  local recent = {}
+  if count >= tonumber(ARGV[a + 4]) then
+    local ckey = KEYS[3 * i]
+    local c = redis.call('HMGET', ckey, 'u', 'id')
+    local mine = retry and c[2] == ARGV[a + 6] and c[1] == ARGV[a + 5]
+    if c[1] and c[2] and t < tonumber(c[1]) and not mine then
+      state = 2
+      id = c[2]
+    else
+      if not mine then
+        local cttl = tonumber(ARGV[a + 5]) - t + slack
+        if cttl < 1 then
+          cttl = 1
+        end
+        redis.call('HSET', ckey, 'u', ARGV[a + 5], 'id', ARGV[a + 6])
+        redis.call('PEXPIRE', ckey, cttl)
+      end
+      state = 1
+      id = ARGV[a + 6]
+      recent = redis.call('LRANGE', ekey, 0, evidence_max - 1)
+    end
+  end
+  out[i] = {count, state, id, recent, cutoff}
+end
+if ARGV[6] == '1' then
+  out[n + 1] = redis.call('HMGET', KEYS[3 * n + 1], 'u', 'id')
+end
+return out
