@@ -6,8 +6,8 @@
 -- carry several hash tags; on a cluster the client sends one call per hash
 -- slot, so all keys of one call are then on one node.
 --
--- KEYS, per window i = 1..n: KEYS[3i-2] ZSET member -> latest event time (its
---   max score is the key's hw), KEYS[3i-1] LIST recent evidence payloads,
+-- KEYS, per window i = 1..n: KEYS[3i-2] ZSET member -> latest event time,
+--   plus the member '\255' whose score is the key's hw, KEYS[3i-1] LIST recent evidence payloads,
 --   newest first (opaque to this script; at most 2 * evidence_max kept, the
 --   newest evidence_max read), KEYS[3i] HASH cooldown: u = until (event ms),
 --   id = alert id. Then, when ARGV[6] == '1', KEYS[3n+1]: an auto-block HASH.
@@ -27,6 +27,7 @@ local max_members = tonumber(ARGV[3])
 local evidence_max = tonumber(ARGV[4])
 local slack = tonumber(ARGV[5])
 local gt = ARGV[7] == '1'
+local SENT = '\255'
 local out = {}
 local evidence = ''
 for i = 1, n do
@@ -40,22 +41,37 @@ for i = 1, n do
   if ARGV[a + 7] ~= '' then
     evidence = ARGV[a + 7]
   end
-  -- A member's time only moves forward.
-  local done = false
+  -- A member's time only moves forward (ZADD GT). The member SENT ('\255',
+  -- above every UTF-8 member among equal scores) holds hw, the key's latest
+  -- time: adding both in one ZADD GT CH answers 2 exactly when hw moved to t
+  -- (SENT changed, so the member, at or below the old hw, changed too).
+  local hw
   if gt then
-    done = type(redis.pcall('ZADD', wkey, 'GT', ts, member)) == 'number'
+    local r = redis.pcall('ZADD', wkey, 'GT', 'CH', ts, member, ts, SENT)
+    if r == 2 then
+      hw = t
+    elseif type(r) == 'number' then
+      hw = tonumber(redis.call('ZSCORE', wkey, SENT))
+    end
   end
-  if not done then
+  if not hw then
     local old = redis.call('ZSCORE', wkey, member)
     if (not old) or tonumber(old) < t then
       redis.call('ZADD', wkey, ts, member)
     end
+    old = redis.call('ZSCORE', wkey, SENT)
+    if (not old) or tonumber(old) < t then
+      redis.call('ZADD', wkey, ts, SENT)
+      hw = t
+    else
+      hw = tonumber(old)
+    end
   end
-  local top = redis.call('ZRANGE', wkey, -1, -1, 'WITHSCORES')
-  local cutoff = tonumber(top[2]) - window
+  local cutoff = hw - window
   -- The window is (hw - window, hw]: a member exactly window before hw has left.
   redis.call('ZREMRANGEBYSCORE', wkey, '-inf', cutoff)
-  local count = redis.call('ZCARD', wkey)
+  -- SENT (score hw, never trimmed) is not a member.
+  local count = redis.call('ZCARD', wkey) - 1
   if count > max_members then
     redis.call('ZREMRANGEBYRANK', wkey, 0, count - max_members - 1)
     count = max_members

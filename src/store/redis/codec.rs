@@ -1,8 +1,8 @@
 //! How the Redis store names its keys and packs alert evidence.
 //!
-//! Every key of one window update shares one hash tag — `acm:{dc:+234...}:w`
-//! (members), `:e` (evidence), `:c` (cooldown) — so the update is one script
-//! call on one node, in Redis Cluster and in Dragonfly's emulated cluster
+//! Every key of one window update shares one hash tag — `acm:{dc:+234...}:z`
+//! (members, and the key's latest time), `:e` (evidence), `:c` (cooldown) — so
+//! the update is one script call on one node, in Redis Cluster and in Dragonfly's emulated cluster
 //! alike. Evidence is stored opaquely by the script as a length-prefixed
 //! record: `<time>;<len>:<call id><len>:<a><len>:<b><len>:<source>`, lengths in
 //! bytes, so any byte a field holds (`;`, `:`, digits) needs no escaping.
@@ -28,7 +28,7 @@ impl KeyNames {
     pub fn window(&self, rule: WindowRule, key: &str) -> [String; 3] {
         let base = format!("{}:{{{}:{}}}", self.prefix, rule.tag(), key);
         [
-            format!("{base}:w"),
+            format!("{base}:z"),
             format!("{base}:e"),
             format!("{base}:c"),
         ]
@@ -157,7 +157,7 @@ mod tests {
     fn keys_share_one_hash_tag() {
         let k = KeyNames::new("acm");
         let [w, e, c] = k.window(WindowRule::DistinctCallers, "+234999");
-        assert_eq!(w, "acm:{dc:+234999}:w");
+        assert_eq!(w, "acm:{dc:+234999}:z");
         assert_eq!(e, "acm:{dc:+234999}:e");
         assert_eq!(c, "acm:{dc:+234999}:c");
         assert_eq!(k.block("+2341"), "acm:{blk:+2341}");
