@@ -113,7 +113,11 @@ fn main() {
     let checks = (n + 2_000) as f64;
     println!("  server time per check, by command (µs; calls per check):");
     for l in stats.lines().filter(|l| l.starts_with("cmdstat_")) {
-        let name = l.split(':').next().unwrap_or("").trim_start_matches("cmdstat_");
+        let name = l
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim_start_matches("cmdstat_");
         let field = |k: &str| -> f64 {
             l.split([':', ','])
                 .find_map(|f| f.strip_prefix(k))

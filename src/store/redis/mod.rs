@@ -414,7 +414,11 @@ impl Codec {
         args.push(self.max_members.to_string().into_bytes());
         args.push(EVIDENCE_MAX.to_string().into_bytes());
         args.push(self.slack_ms.to_string().into_bytes());
-        args.push(if block.is_some() { b"1".to_vec() } else { b"0".to_vec() });
+        args.push(if block.is_some() {
+            b"1".to_vec()
+        } else {
+            b"0".to_vec()
+        });
         args.push(Vec::new()); // ZADD GT hint, set when sent
         let mut previous: Option<&std::sync::Arc<crate::engine::verdict::Evidence>> = None;
         for &i in windows {
@@ -432,9 +436,8 @@ impl Codec {
             );
             args.push(op.alert_id().as_bytes().to_vec());
             // The windows of one call share their evidence: sent once.
-            let same = previous.is_some_and(|p| {
-                std::sync::Arc::ptr_eq(p, &op.evidence) || **p == *op.evidence
-            });
+            let same = previous
+                .is_some_and(|p| std::sync::Arc::ptr_eq(p, &op.evidence) || **p == *op.evidence);
             args.push(if same {
                 Vec::new()
             } else {
