@@ -142,7 +142,7 @@ mod tests {
     #[test]
     fn hash_slots_match_redis_cluster() {
         // Reference values from `CLUSTER KEYSLOT`.
-        assert_eq!(hash_slot(b"123456789"), 0x31C3 % 16384);
+        assert_eq!(hash_slot(b"123456789"), 12739);
         assert_eq!(hash_slot(b"foo"), 12182);
         assert_eq!(hash_slot(b"{user1000}.following"), hash_slot(b"user1000"));
         assert_eq!(hash_slot(b"foo{}{bar}"), 8363);
