@@ -13,11 +13,14 @@
 --   id = alert id. Then, when ARGV[6] == '1', KEYS[3n+1]: an auto-block HASH.
 -- ARGV[1] n, ARGV[2] retry ('1' when these updates may already have been
 --   applied: a cluster pipeline re-sent after NOSCRIPT; each is applied once),
---   ARGV[3] max_members, ARGV[4] evidence_max, ARGV[5] expiry slack (ms),
---   ARGV[6] '1' when the last key is an auto-block to read, ARGV[7] '1' when
---   the server has ZADD GT (Redis >= 6.2, Dragonfly; a hint: checked below),
---   then 7 per window from 8 + 7(i-1): member, time_ms, window_ms, threshold,
---   cooldown_until_ms, alert_id, evidence ('' = the previous window's).
+--   ARGV[3] max_members, ARGV[4] evidence_max, ARGV[5] '1' when the last key
+--   is an auto-block to read, ARGV[6] '1' when the server has ZADD GT (Redis
+--   >= 6.2, Dragonfly; a hint: checked below), then 9 per window from
+--   7 + 9(i-1): member, time_ms, window_ms, threshold, cooldown_until_ms,
+--   alert_id, evidence ('' = the previous window's), window_ttl_ms,
+--   cooldown_ttl_ms.
+-- Numbers go to redis.call as strings (ARGV as is, or '%d'): a Lua number
+-- would be formatted with '%.17g', which costs more than the command.
 -- Returns one entry per window, {count, state (0 none, 1 raised, 2 active),
 --   alert id, evidence list (only when raised), cutoff = hw - window}, then the
 --   auto-block's {u, id} when asked for.
@@ -25,15 +28,15 @@ local n = tonumber(ARGV[1])
 local retry = ARGV[2] == '1'
 local max_members = tonumber(ARGV[3])
 local evidence_max = tonumber(ARGV[4])
-local slack = tonumber(ARGV[5])
-local gt = ARGV[7] == '1'
+local gt = ARGV[6] == '1'
+local last = string.format('%d', evidence_max - 1)
 local SENT = '\255'
 local out = {}
 local evidence = ''
 for i = 1, n do
   local wkey = KEYS[3 * i - 2]
   local ekey = KEYS[3 * i - 1]
-  local a = 7 * i
+  local a = 9 * i - 3
   local member = ARGV[a + 1]
   local ts = ARGV[a + 2]
   local t = tonumber(ts)
@@ -69,21 +72,18 @@ for i = 1, n do
   end
   local cutoff = hw - window
   -- The window is (hw - window, hw]: a member exactly window before hw has left.
-  redis.call('ZREMRANGEBYSCORE', wkey, '-inf', cutoff)
+  redis.call('ZREMRANGEBYSCORE', wkey, '-inf', string.format('%d', cutoff))
   -- SENT (score hw, never trimmed) is not a member.
   local count = redis.call('ZCARD', wkey) - 1
   if count > max_members then
-    redis.call('ZREMRANGEBYRANK', wkey, 0, count - max_members - 1)
+    redis.call('ZREMRANGEBYRANK', wkey, '0', string.format('%d', count - max_members - 1))
     count = max_members
   end
-  local ttl = window + slack
-  if ttl < 1 then
-    ttl = 1
-  end
+  local ttl = ARGV[a + 8]
   redis.call('PEXPIRE', wkey, ttl)
   local push = t > cutoff
   if push and retry then
-    local kept = redis.call('LRANGE', ekey, 0, evidence_max - 1)
+    local kept = redis.call('LRANGE', ekey, '0', last)
     for j = 1, #kept do
       if kept[j] == evidence then
         push = false
@@ -93,7 +93,7 @@ for i = 1, n do
   if push then
     -- Trimmed lazily: only the newest evidence_max are ever read.
     if redis.call('LPUSH', ekey, evidence) > 2 * evidence_max then
-      redis.call('LTRIM', ekey, 0, evidence_max - 1)
+      redis.call('LTRIM', ekey, '0', last)
     end
     redis.call('PEXPIRE', ekey, ttl)
   end
@@ -110,21 +110,17 @@ for i = 1, n do
       id = c[2]
     else
       if not mine then
-        local cttl = tonumber(ARGV[a + 5]) - t + slack
-        if cttl < 1 then
-          cttl = 1
-        end
         redis.call('HSET', ckey, 'u', ARGV[a + 5], 'id', ARGV[a + 6])
-        redis.call('PEXPIRE', ckey, cttl)
+        redis.call('PEXPIRE', ckey, ARGV[a + 9])
       end
       state = 1
       id = ARGV[a + 6]
-      recent = redis.call('LRANGE', ekey, 0, evidence_max - 1)
+      recent = redis.call('LRANGE', ekey, '0', last)
     end
   end
   out[i] = {count, state, id, recent, cutoff}
 end
-if ARGV[6] == '1' then
+if ARGV[5] == '1' then
   out[n + 1] = redis.call('HMGET', KEYS[3 * n + 1], 'u', 'id')
 end
 return out

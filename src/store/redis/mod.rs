@@ -246,10 +246,10 @@ pub(crate) struct Layout {
 }
 
 /// Arguments of `check.lua` before the per-window ones (see the script).
-const CHECK_FIXED_ARGS: usize = 7;
+const CHECK_FIXED_ARGS: usize = 6;
 const CHECK_RETRY_ARG: usize = 1;
-const CHECK_GT_ARG: usize = 6;
-const CHECK_ARGS_PER_WINDOW: usize = 7;
+const CHECK_GT_ARG: usize = 5;
+const CHECK_ARGS_PER_WINDOW: usize = 9;
 
 /// Key names, scripts and the translation between requests and commands.
 #[derive(Debug)]
@@ -413,7 +413,6 @@ impl Codec {
         args.push(Vec::new()); // retry, set when sent
         args.push(self.max_members.to_string().into_bytes());
         args.push(EVIDENCE_MAX.to_string().into_bytes());
-        args.push(self.slack_ms.to_string().into_bytes());
         args.push(if block.is_some() {
             b"1".to_vec()
         } else {
@@ -444,6 +443,20 @@ impl Codec {
                 codec::encode_evidence(&op.evidence)
             });
             previous = Some(&op.evidence);
+            args.push(
+                op.window_ms
+                    .saturating_add(self.slack_ms)
+                    .max(1)
+                    .to_string()
+                    .into_bytes(),
+            );
+            args.push(
+                op.cooldown_ms
+                    .saturating_add(self.slack_ms)
+                    .max(1)
+                    .to_string()
+                    .into_bytes(),
+            );
         }
         if let Some(number) = block {
             keys.push(self.keys.block(number));
