@@ -326,7 +326,7 @@ pub struct StoreConfig {
     pub breaker_failures: u32,
     /// Redis store: how long an open breaker skips the store before one probe is let through.
     pub breaker_cooldown_ms: u64,
-    /// Redis store: prefix of every key (`acm:{dc:+234...}:w`).
+    /// Redis store: prefix of every key (`acm:{dc:+234...}:z`).
     pub key_prefix: String,
     /// Redis store: wall-clock grace added to key expiries (window + slack, cooldown + slack),
     /// so late events still find their window.

@@ -316,6 +316,8 @@ impl WindowStore for BlockOn {
 enum Backend {
     Memory,
     Sync,
+    /// The sync client told the server lacks `ZADD GT` (Redis < 6.2).
+    SyncNoZaddGt,
     Async,
 }
 
@@ -346,6 +348,11 @@ fn run(
         })),
         Backend::Sync => {
             Box::new(RedisStore::new(settings_for(&cfg, urls, cluster, prefix)).unwrap())
+        }
+        Backend::SyncNoZaddGt => {
+            let mut st = settings_for(&cfg, urls, cluster, prefix);
+            st.zadd_gt = Some(false);
+            Box::new(RedisStore::new(st).unwrap())
         }
         Backend::Async => Box::new(BlockOn::new(settings_for(&cfg, urls, cluster, prefix))),
     };
@@ -394,6 +401,8 @@ fn redis_sync_and_async_give_the_memory_verdicts() {
         assert_same(s, "redis sync", &sync, &want);
         let asy = run(s, Backend::Async, &urls, false, &format!("a{n}"));
         assert_same(s, "redis async", &asy, &want);
+        let old = run(s, Backend::SyncNoZaddGt, &urls, false, &format!("o{n}"));
+        assert_same(s, "redis sync without ZADD GT", &old, &want);
     }
 }
 

@@ -1,8 +1,8 @@
 //! How the Redis store names its keys and packs alert evidence.
 //!
-//! Every key of one window update shares one hash tag — `acm:{dc:+234...}:w`
-//! (members), `:e` (evidence), `:c` (cooldown) — so the update is one script
-//! call on one node, in Redis Cluster and in Dragonfly's emulated cluster
+//! Every key of one window update shares one hash tag — `acm:{dc:+234...}:z`
+//! (members, and the key's latest time), `:e` (evidence), `:c` (cooldown) — so
+//! the update is one script call on one node, in Redis Cluster and in Dragonfly's emulated cluster
 //! alike. Evidence is stored opaquely by the script as a length-prefixed
 //! record: `<time>;<len>:<call id><len>:<a><len>:<b><len>:<source>`, lengths in
 //! bytes, so any byte a field holds (`;`, `:`, digits) needs no escaping.
@@ -28,7 +28,7 @@ impl KeyNames {
     pub fn window(&self, rule: WindowRule, key: &str) -> [String; 3] {
         let base = format!("{}:{{{}:{}}}", self.prefix, rule.tag(), key);
         [
-            format!("{base}:w"),
+            format!("{base}:z"),
             format!("{base}:e"),
             format!("{base}:c"),
         ]
@@ -48,6 +48,31 @@ impl KeyNames {
     pub fn lists_version(&self) -> String {
         format!("{}:{{lists}}:version", self.prefix)
     }
+}
+
+/// The Redis Cluster hash slot of a key: CRC16 (XMODEM) of its hash tag (the
+/// part between the first `{` and the next `}`, when not empty), mod 16384.
+pub fn hash_slot(key: &[u8]) -> u16 {
+    let mut part = key;
+    if let Some(open) = key.iter().position(|&c| c == b'{') {
+        if let Some(len) = key[open + 1..].iter().position(|&c| c == b'}') {
+            if len > 0 {
+                part = &key[open + 1..open + 1 + len];
+            }
+        }
+    }
+    let mut crc: u16 = 0;
+    for &b in part {
+        crc ^= (b as u16) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc % 16384
 }
 
 /// Packs one evidence record.
@@ -115,10 +140,24 @@ mod tests {
     }
 
     #[test]
+    fn hash_slots_match_redis_cluster() {
+        // Reference values from `CLUSTER KEYSLOT`.
+        assert_eq!(hash_slot(b"123456789"), 12739);
+        assert_eq!(hash_slot(b"foo"), 12182);
+        assert_eq!(hash_slot(b"{user1000}.following"), hash_slot(b"user1000"));
+        assert_eq!(hash_slot(b"foo{}{bar}"), 8363);
+        assert_eq!(hash_slot(b"foo{{bar}}zap"), hash_slot(b"{bar"));
+        let k = KeyNames::new("acm");
+        let [w, e, c] = k.window(WindowRule::DistinctCallers, "+234999");
+        assert_eq!(hash_slot(w.as_bytes()), hash_slot(e.as_bytes()));
+        assert_eq!(hash_slot(w.as_bytes()), hash_slot(c.as_bytes()));
+    }
+
+    #[test]
     fn keys_share_one_hash_tag() {
         let k = KeyNames::new("acm");
         let [w, e, c] = k.window(WindowRule::DistinctCallers, "+234999");
-        assert_eq!(w, "acm:{dc:+234999}:w");
+        assert_eq!(w, "acm:{dc:+234999}:z");
         assert_eq!(e, "acm:{dc:+234999}:e");
         assert_eq!(c, "acm:{dc:+234999}:c");
         assert_eq!(k.block("+2341"), "acm:{blk:+2341}");

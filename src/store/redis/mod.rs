@@ -2,11 +2,15 @@
 //! production, Redis or Valkey elsewhere), for many Kamailio workers and many
 //! nodes at once.
 //!
-//! One window update is one call of `window.lua`, which keeps the exact
-//! semantics of [`crate::store::MemoryStore`] (see `docs/redis-store.md`). All
-//! updates of one call, plus its auto-block lookup, go out as one pipeline:
-//! one round trip on a single node; on a cluster the pipeline is split per node
-//! and sent in parallel. Scripts run by `EVALSHA`; when the server has
+//! The window updates of one call are applied by `check.lua`, which keeps the
+//! exact semantics of [`crate::store::MemoryStore`] (see `docs/redis-store.md`).
+//! On a single server (Redis, Valkey, non-cluster Dragonfly) one call is one
+//! `EVALSHA` covering every window and the auto-block lookup: one round trip,
+//! one script invocation. On a cluster (Redis Cluster, Dragonfly's emulated
+//! cluster mode: `cluster = true` or several `urls`) the windows are grouped by
+//! hash slot, one `EVALSHA` per slot plus a plain `HMGET` for the auto-block,
+//! and the pipeline is split per node and sent in parallel. Scripts run by
+//! `EVALSHA`; when the server has
 //! forgotten them (`SCRIPT FLUSH`, restart) the refused commands — only those,
 //! so nothing is applied twice — are sent again as `EVAL`, which also reloads
 //! the cache.
@@ -22,6 +26,7 @@ pub mod lists;
 mod nonblocking;
 mod sync;
 
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use compact_str::CompactString;
@@ -54,6 +59,9 @@ pub struct RedisSettings {
     /// Wall-clock grace added to key expiries.
     pub expiry_slack_ms: i64,
     pub max_members_per_key: usize,
+    /// Whether the server has `ZADD GT`: `None` asks it (`INFO server`, in the
+    /// first request's pipeline); `Some(false)` keeps to the pre-6.2 commands.
+    pub zadd_gt: Option<bool>,
 }
 
 impl RedisSettings {
@@ -68,6 +76,7 @@ impl RedisSettings {
             key_prefix: c.key_prefix.clone(),
             expiry_slack_ms: c.expiry_slack_ms as i64,
             max_members_per_key: c.max_members_per_key.max(1),
+            zadd_gt: None,
         }
     }
 
@@ -89,6 +98,94 @@ impl RedisSettings {
     }
 }
 
+/// What the server is known to support. On a single server the first
+/// request carries an `INFO server` in its pipeline (no extra round trip).
+/// Until known, and on a cluster, `check.lua` is told to try `ZADD GT` and
+/// falls back by itself when the server refuses it: a wrong guess costs time,
+/// never correctness.
+#[derive(Debug, Default)]
+pub(crate) struct ServerCaps {
+    /// 0 unknown, 1 no `ZADD GT`, 2 `ZADD GT` (Redis >= 6.2, Dragonfly).
+    zadd_gt: AtomicU8,
+    /// The store speaks the cluster protocol: not asked.
+    cluster: bool,
+}
+
+impl ServerCaps {
+    /// Whether to try `ZADD GT` (the script falls back when refused, so an
+    /// unknown server is tried).
+    fn zadd_gt_hint(&self) -> bool {
+        self.zadd_gt.load(Ordering::Relaxed) != 1
+    }
+
+    /// Prepends `INFO server` to a batch while the server is unknown; answers
+    /// whether it did.
+    pub fn ask(&self, planned: &mut Vec<Planned>) -> bool {
+        let ask = !self.cluster && self.zadd_gt.load(Ordering::Relaxed) == 0;
+        if ask {
+            planned.insert(0, Planned::Plain(info_server()));
+        }
+        ask
+    }
+
+    /// Takes the `INFO server` reply off the front of a batch's replies.
+    pub fn hear(&self, asked: bool, values: &mut Vec<Value>) {
+        if asked && !values.is_empty() {
+            let v = values.remove(0);
+            self.learn(&v);
+        }
+    }
+
+    /// Learns the server version from an `INFO server` reply (one string, or
+    /// one per node on a cluster: the oldest node decides).
+    pub fn learn(&self, info: &Value) {
+        if let Some(gt) = zadd_gt_from_info(info) {
+            self.zadd_gt
+                .store(if gt { 2 } else { 1 }, Ordering::Relaxed);
+        }
+    }
+}
+
+/// `Some(true)` when every `redis_version` in an `INFO server` reply is >= 6.2.
+pub(crate) fn zadd_gt_from_info(v: &Value) -> Option<bool> {
+    fn texts<'a>(v: &'a Value, out: &mut Vec<&'a [u8]>) {
+        match v {
+            Value::BulkString(b) => out.push(b),
+            Value::VerbatimString { text, .. } => out.push(text.as_bytes()),
+            Value::SimpleString(s) => out.push(s.as_bytes()),
+            Value::Array(items) | Value::Set(items) => items.iter().for_each(|i| texts(i, out)),
+            Value::Map(pairs) => pairs.iter().for_each(|(_, i)| texts(i, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    texts(v, &mut all);
+    let mut answer = None;
+    for t in all {
+        let Ok(t) = std::str::from_utf8(t) else {
+            continue;
+        };
+        let Some(ver) = t
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("redis_version:"))
+        else {
+            continue;
+        };
+        let mut parts = ver.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        let gt = (major, minor) >= (6, 2);
+        answer = Some(answer.unwrap_or(true) && gt);
+    }
+    answer
+}
+
+/// The `INFO server` command the clients send after connecting.
+pub(crate) fn info_server() -> Cmd {
+    let mut c = redis::cmd("INFO");
+    c.arg("server");
+    c
+}
+
 /// A Lua script and its SHA1, computed once.
 #[derive(Debug)]
 pub(crate) struct Script {
@@ -105,13 +202,13 @@ impl Script {
     }
 }
 
-const WINDOW_LUA: &str = include_str!("window.lua");
+const CHECK_LUA: &str = include_str!("check.lua");
 const BLOCK_LUA: &str = include_str!("block.lua");
 const LISTS_LUA: &str = include_str!("lists.lua");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ScriptId {
-    Window,
+    Check,
     Block,
     Lists,
 }
@@ -139,11 +236,29 @@ pub(crate) enum Send {
     Retry,
 }
 
+/// Which reply answers what: per planned command of a request, the windows
+/// it updates (indices into the request) and whether it carries the
+/// auto-block lookup (as the last entry of its reply, or as the whole reply
+/// of a plain `HMGET`).
+#[derive(Debug, Default)]
+pub(crate) struct Layout {
+    parts: Vec<(Vec<usize>, bool)>,
+}
+
+/// Arguments of `check.lua` before the per-window ones (see the script).
+const CHECK_FIXED_ARGS: usize = 6;
+const CHECK_RETRY_ARG: usize = 1;
+const CHECK_GT_ARG: usize = 5;
+const CHECK_ARGS_PER_WINDOW: usize = 9;
+
 /// Key names, scripts and the translation between requests and commands.
 #[derive(Debug)]
 pub(crate) struct Codec {
     pub keys: KeyNames,
-    window: Script,
+    pub caps: ServerCaps,
+    /// One script call per hash slot (a cluster) instead of one per request.
+    cluster: bool,
+    check: Script,
     block: Script,
     lists: Script,
     max_members: usize,
@@ -181,7 +296,16 @@ impl Codec {
     pub fn new(s: &RedisSettings) -> Codec {
         Codec {
             keys: KeyNames::new(&s.key_prefix),
-            window: Script::new(WINDOW_LUA),
+            caps: ServerCaps {
+                zadd_gt: AtomicU8::new(match s.zadd_gt {
+                    None => 0,
+                    Some(false) => 1,
+                    Some(true) => 2,
+                }),
+                cluster: s.cluster,
+            },
+            cluster: s.cluster,
+            check: Script::new(CHECK_LUA),
             block: Script::new(BLOCK_LUA),
             lists: Script::new(LISTS_LUA),
             max_members: s.max_members_per_key,
@@ -191,7 +315,7 @@ impl Codec {
 
     fn script(&self, id: ScriptId) -> &Script {
         match id {
-            ScriptId::Window => &self.window,
+            ScriptId::Check => &self.check,
             ScriptId::Block => &self.block,
             ScriptId::Lists => &self.lists,
         }
@@ -215,11 +339,18 @@ impl Codec {
                 })
                 .arg(keys.len())
                 .arg(keys);
-                for a in args {
-                    c.arg(a.as_slice());
-                }
-                if *id == ScriptId::Window {
-                    c.arg(if how == Send::Retry { "1" } else { "0" });
+                if *id == ScriptId::Check {
+                    for (i, a) in args.iter().enumerate() {
+                        match i {
+                            CHECK_RETRY_ARG => c.arg(if how == Send::Retry { "1" } else { "0" }),
+                            CHECK_GT_ARG => c.arg(if self.caps.zadd_gt_hint() { "1" } else { "0" }),
+                            _ => c.arg(a.as_slice()),
+                        };
+                    }
+                } else {
+                    for a in args {
+                        c.arg(a.as_slice());
+                    }
                 }
                 c
             }
@@ -228,7 +359,7 @@ impl Codec {
 
     /// `SCRIPT LOAD` of every script (sent to every node of a cluster).
     pub fn load_commands(&self) -> Vec<Cmd> {
-        [&self.window, &self.block, &self.lists]
+        [&self.check, &self.block, &self.lists]
             .iter()
             .map(|s| {
                 let mut c = redis::cmd("SCRIPT");
@@ -238,47 +369,103 @@ impl Codec {
             .collect()
     }
 
-    /// The commands of one call: a script call per window, then the block lookup.
-    pub fn plan_request(&self, req: &StoreRequest) -> Vec<Planned> {
-        let mut out = Vec::with_capacity(req.windows.len() + 1);
-        for op in &req.windows {
-            let [w, e, c] = self.keys.window(op.rule, &op.key);
-            let args: Vec<Vec<u8>> = vec![
-                op.member.as_bytes().to_vec(),
-                op.time_ms.to_string().into_bytes(),
-                op.window_ms.to_string().into_bytes(),
-                op.threshold.to_string().into_bytes(),
+    /// The commands of one call: on a single server one `check.lua` call for
+    /// every window and the block lookup; on a cluster one call per hash slot
+    /// and a plain `HMGET` for the block lookup.
+    pub fn plan_request(&self, req: &StoreRequest) -> (Vec<Planned>, Layout) {
+        let mut planned = Vec::with_capacity(2);
+        let mut layout = Layout::default();
+        if self.cluster {
+            let mut groups: Vec<(u16, Vec<usize>)> = Vec::new();
+            for (i, op) in req.windows.iter().enumerate() {
+                let [w, _, _] = self.keys.window(op.rule, &op.key);
+                let slot = codec::hash_slot(w.as_bytes());
+                match groups.iter_mut().find(|g| g.0 == slot) {
+                    Some(g) => g.1.push(i),
+                    None => groups.push((slot, vec![i])),
+                }
+            }
+            for (_, windows) in groups {
+                planned.push(self.plan_check(req, &windows, None));
+                layout.parts.push((windows, false));
+            }
+            if let Some((number, _)) = &req.block_lookup {
+                let mut c = redis::cmd("HMGET");
+                c.arg(self.keys.block(number)).arg("u").arg("id");
+                planned.push(Planned::Plain(c));
+                layout.parts.push((Vec::new(), true));
+            }
+        } else if !req.windows.is_empty() || req.block_lookup.is_some() {
+            let windows: Vec<usize> = (0..req.windows.len()).collect();
+            let block = req.block_lookup.as_ref().map(|(n, _)| n.as_str());
+            planned.push(self.plan_check(req, &windows, block));
+            layout.parts.push((windows, block.is_some()));
+        }
+        (planned, layout)
+    }
+
+    /// One `check.lua` call for these windows of a request (and maybe its block lookup).
+    fn plan_check(&self, req: &StoreRequest, windows: &[usize], block: Option<&str>) -> Planned {
+        let mut keys = Vec::with_capacity(windows.len() * 3 + 1);
+        let mut args: Vec<Vec<u8>> =
+            Vec::with_capacity(CHECK_FIXED_ARGS + windows.len() * CHECK_ARGS_PER_WINDOW);
+        args.push(windows.len().to_string().into_bytes());
+        args.push(Vec::new()); // retry, set when sent
+        args.push(self.max_members.to_string().into_bytes());
+        args.push(EVIDENCE_MAX.to_string().into_bytes());
+        args.push(if block.is_some() {
+            b"1".to_vec()
+        } else {
+            b"0".to_vec()
+        });
+        args.push(Vec::new()); // ZADD GT hint, set when sent
+        let mut previous: Option<&std::sync::Arc<crate::engine::verdict::Evidence>> = None;
+        for &i in windows {
+            let op = &req.windows[i];
+            keys.extend(self.keys.window(op.rule, &op.key));
+            args.push(op.member.as_bytes().to_vec());
+            args.push(op.time_ms.to_string().into_bytes());
+            args.push(op.window_ms.to_string().into_bytes());
+            args.push(op.threshold.to_string().into_bytes());
+            args.push(
                 op.time_ms
                     .saturating_add(op.cooldown_ms)
                     .to_string()
                     .into_bytes(),
-                op.alert_id().as_bytes().to_vec(),
-                codec::encode_evidence(&op.evidence),
-                self.max_members.to_string().into_bytes(),
-                EVIDENCE_MAX.to_string().into_bytes(),
+            );
+            args.push(op.alert_id().as_bytes().to_vec());
+            // The windows of one call share their evidence: sent once.
+            let same = previous
+                .is_some_and(|p| std::sync::Arc::ptr_eq(p, &op.evidence) || **p == *op.evidence);
+            args.push(if same {
+                Vec::new()
+            } else {
+                codec::encode_evidence(&op.evidence)
+            });
+            previous = Some(&op.evidence);
+            args.push(
                 op.window_ms
                     .saturating_add(self.slack_ms)
                     .max(1)
                     .to_string()
                     .into_bytes(),
+            );
+            args.push(
                 op.cooldown_ms
                     .saturating_add(self.slack_ms)
                     .max(1)
                     .to_string()
                     .into_bytes(),
-            ];
-            out.push(Planned::Script {
-                id: ScriptId::Window,
-                keys: vec![w, e, c],
-                args,
-            });
+            );
         }
-        if let Some((number, _)) = &req.block_lookup {
-            let mut c = redis::cmd("HMGET");
-            c.arg(self.keys.block(number)).arg("u").arg("id");
-            out.push(Planned::Plain(c));
+        if let Some(number) = block {
+            keys.push(self.keys.block(number));
         }
-        out
+        Planned::Script {
+            id: ScriptId::Check,
+            keys,
+            args,
+        }
     }
 
     /// The commands recording auto-blocks. A block's key expires (wall clock)
@@ -326,16 +513,43 @@ impl Codec {
     pub fn parse_answer(
         &self,
         req: &StoreRequest,
+        layout: &Layout,
         values: Vec<Value>,
     ) -> Result<StoreAnswer, StoreError> {
-        let expected = req.windows.len() + usize::from(req.block_lookup.is_some());
-        if values.len() != expected {
+        if values.len() != layout.parts.len() {
             return Err(StoreError::Protocol(format!(
-                "{} replies for {expected} commands",
-                values.len()
+                "{} replies for {} commands",
+                values.len(),
+                layout.parts.len()
             )));
         }
-        let mut it = values.into_iter();
+        // Back to one reply per window, in request order, then the block lookup.
+        let mut per_window: Vec<Value> = vec![Value::Nil; req.windows.len()];
+        let mut block_reply = Value::Nil;
+        for ((windows, block), v) in layout.parts.iter().zip(values) {
+            if windows.is_empty() && *block {
+                block_reply = v;
+                continue;
+            }
+            let Value::Array(items) = v else {
+                return Err(protocol("check", &v));
+            };
+            if items.len() != windows.len() + usize::from(*block) {
+                return Err(StoreError::Protocol(format!(
+                    "check: {} entries for {} windows",
+                    items.len(),
+                    windows.len()
+                )));
+            }
+            let mut items = items.into_iter();
+            for &i in windows {
+                per_window[i] = items.next().unwrap_or(Value::Nil);
+            }
+            if *block {
+                block_reply = items.next().unwrap_or(Value::Nil);
+            }
+        }
+        let mut it = per_window.into_iter().chain(std::iter::once(block_reply));
         let mut answer = StoreAnswer::default();
         for _ in &req.windows {
             let v = it.next().unwrap_or(Value::Nil);

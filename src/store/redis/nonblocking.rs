@@ -95,12 +95,14 @@ impl AsyncRedisStore {
 
     /// Applies every window update of one call and looks up its auto-block.
     pub async fn apply(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
-        let planned = self.codec.plan_request(req);
+        let (mut planned, layout) = self.codec.plan_request(req);
         if planned.is_empty() {
             return Ok(StoreAnswer::default());
         }
-        let values = self.run(&planned).await?;
-        self.codec.parse_answer(req, values)
+        let ask = self.codec.caps.ask(&mut planned);
+        let mut values = self.run(&planned).await?;
+        self.codec.caps.hear(ask, &mut values);
+        self.codec.parse_answer(req, &layout, values)
     }
 
     /// Records auto-blocks raised by an alert.

@@ -359,12 +359,14 @@ impl WindowStore for RedisStore {
     }
 
     fn apply(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
-        let planned = self.codec.plan_request(req);
+        let (mut planned, layout) = self.codec.plan_request(req);
         if planned.is_empty() {
             return Ok(StoreAnswer::default());
         }
-        let values = self.run(&planned)?;
-        self.codec.parse_answer(req, values)
+        let ask = self.codec.caps.ask(&mut planned);
+        let mut values = self.run(&planned)?;
+        self.codec.caps.hear(ask, &mut values);
+        self.codec.parse_answer(req, &layout, values)
     }
 
     fn add_blocks(&self, blocks: &[BlockEntry]) -> Result<(), StoreError> {
