@@ -659,6 +659,7 @@ url = "{url}"
 budget_ms = 25
 breaker_failures = 3
 breaker_cooldown_ms = 200
+lists_poll_ms = 100
 
 [rules.distinct_callers]
 threshold = 5
@@ -863,5 +864,48 @@ flush_interval_ms = 200
         serious_lines(&k.log_text()).is_empty(),
         "kamailio logged CRITICAL:\n{}",
         tail_of(&k.log, 40)
+    );
+}
+
+/// A deny entry added to the lists shared through Redis (as `acm serve`'s admin
+/// API does) reaches every Kamailio worker without a restart or reload.
+#[test]
+fn shared_deny_list_reaches_the_module() {
+    use acm::store::redis::{RedisSettings, RedisStore, SharedList};
+    let redis = support::RedisServer::start();
+    let mut k = Kamailio::start(
+        "kamailio.cfg",
+        &[("ACM_CHILDREN", "2".to_string())],
+        Some(&acm_toml_redis(&redis.url())),
+    );
+    let spoofer = b"+2348190000001".as_slice();
+    k.expect("invite_expect_200.xml", &[(spoofer, b"+2348037770001")]);
+
+    let admin = RedisStore::new(RedisSettings::single(&redis.url())).unwrap();
+    admin.connect().unwrap();
+    admin
+        .list_add(SharedList::DenyANumbers, &["+2348190000001".to_string()])
+        .unwrap();
+    // Each worker polls the lists' version every 100 ms (lists_poll_ms).
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    k.expect(
+        "invite_expect_403.xml",
+        &[
+            (spoofer, b"+2348037770002"),
+            (spoofer, b"+2348037770003"),
+            (spoofer, b"+2348037770004"),
+            (spoofer, b"+2348037770005"),
+        ],
+    );
+    let log = k.log_text();
+    assert!(
+        log.contains("acm BLOCK") && log.contains("denylist"),
+        "{}",
+        tail_of(&k.log, 20)
+    );
+    // Other callers are untouched.
+    k.expect(
+        "invite_expect_200.xml",
+        &[(b"+2348190000002", b"+2348037770006")],
     );
 }

@@ -13,6 +13,7 @@
 
 #[cfg(all(test, feature = "header-check"))]
 mod header_check;
+mod lists_follower;
 mod runtime;
 
 use std::ffi::{c_char, CStr};

@@ -18,6 +18,8 @@ use crate::events::EventOut;
 use crate::pipeline::Pipeline;
 use crate::store::{self, WindowStore};
 
+use super::lists_follower::ListsFollower;
+
 struct Loaded {
     path: Option<PathBuf>,
     config: Config,
@@ -31,9 +33,11 @@ static FORK_HANDLER: Once = Once::new();
 pub struct ProcessRuntime {
     pub pid: u32,
     pub rank: i32,
-    pub engine: Engine,
+    pub engine: Arc<Engine>,
     pub store: Box<dyn WindowStore>,
     pub events: EventOut,
+    /// Follows the lists shared through the Redis store (None: memory store).
+    lists: Option<ListsFollower>,
     /// This process's drainer; taken and flushed by `acm_shutdown`.
     pipeline: Mutex<Option<Pipeline>>,
 }
@@ -72,16 +76,19 @@ pub fn start_process(rank: i32) -> Result<(), String> {
         Some(l) => l.config.clone(),
         None => return Err("acm_init was not called (or failed)".into()),
     };
-    let engine = Engine::from_config(&config, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
+    let engine =
+        Arc::new(Engine::from_config(&config, Arc::new(SystemClock)).map_err(|e| e.to_string())?);
     let store = store::build_sync(&config).map_err(|e| e.to_string())?;
     let pipeline = EventOut::start_pipeline(&config)?;
     let events = EventOut::new(pipeline.sink(), &config);
+    let lists = ListsFollower::start(&config, engine.clone())?;
     RUNTIME.store(Some(Arc::new(ProcessRuntime {
         pid: std::process::id(),
         rank,
         engine,
         store,
         events,
+        lists,
         pipeline: Mutex::new(Some(pipeline)),
     })));
     Ok(())
@@ -138,6 +145,9 @@ pub fn reload() -> Result<(), String> {
     let compiled = EngineConfig::from_config(&config).map_err(|e| e.to_string())?;
     if let Some(rt) = RUNTIME.load_full() {
         rt.engine.reload(compiled);
+        if let Some(f) = &rt.lists {
+            f.file_reloaded(&config.lists);
+        }
     }
     *LOADED.lock() = Some(Loaded { path, config });
     Ok(())
@@ -146,6 +156,9 @@ pub fn reload() -> Result<(), String> {
 /// Flushes this process's queued events (bounded wait) and drops its state.
 pub fn shutdown() {
     if let Some(rt) = RUNTIME.swap(None) {
+        if let Some(f) = &rt.lists {
+            f.stop();
+        }
         let pipeline = rt.pipeline.lock().take();
         if let Some(mut p) = pipeline {
             p.shutdown(std::time::Duration::from_secs(5));
