@@ -382,3 +382,39 @@ fn shared_lists_change_versions_and_reach_the_engine() {
     )));
     task.abort();
 }
+
+/// A store restarted while a connection sat idle: the next check finds the
+/// connection dead, reconnects and answers normally (no degraded verdict).
+#[test]
+fn an_idle_connection_to_a_restarted_store_is_replaced_within_the_check() {
+    use acm::store::redis::{RedisSettings, RedisStore};
+    use acm::store::WindowStore;
+    let mut redis = support::RedisServer::start();
+    let store = RedisStore::new(RedisSettings::single(&redis.url())).unwrap();
+    store.connect().unwrap();
+    let cfg = acm::config::Config::default();
+    let engine =
+        acm::engine::Engine::from_config(&cfg, std::sync::Arc::new(acm::clock::SystemClock))
+            .unwrap();
+    let call = |id: &str| {
+        acm::engine::Call::new(id, "+2348031234567", "+2348099999999").at(1_700_000_000_000)
+    };
+    let v = engine
+        .check(&call("before"), &store as &dyn WindowStore)
+        .unwrap();
+    assert!(!v.degraded(), "{v:?}");
+    redis.kill();
+    redis.restart();
+    let v = engine
+        .check(&call("after"), &store as &dyn WindowStore)
+        .unwrap();
+    assert!(
+        !v.degraded(),
+        "the first check after the restart was degraded: {:?}",
+        v.reasons.joined()
+    );
+    assert_eq!(
+        v.distinct_callers, 1,
+        "the window starts empty on the new server"
+    );
+}

@@ -224,14 +224,18 @@ fn alert_json(a: &Alert) -> Value {
 
 type Shared = Arc<AppState>;
 
+/// Reads one call from a JSON body and judges it.
+async fn judge_body(
+    s: &AppState,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Verdict, ApiError> {
+    let v = parse_body(body)?;
+    let call = input::call_from_json(&v).map_err(ApiError::input)?;
+    s.check(&call).await.map_err(ApiError::input)
+}
+
 async fn seed_event(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> Response {
-    let result = async {
-        let v = parse_body(body)?;
-        let call = input::call_from_json(&v).map_err(ApiError::input)?;
-        s.check(&call).await.map_err(ApiError::input)
-    }
-    .await;
-    match result {
+    match judge_body(&s, body).await {
         Ok(v) => {
             let mut out = match v.new_alerts.first() {
                 Some(a) => json!({"status": "alert", "alert": alert_json(a)}),
@@ -258,13 +262,7 @@ fn check_answer(v: &Verdict) -> Value {
 }
 
 async fn check_post(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> Response {
-    let result = async {
-        let v = parse_body(body)?;
-        let call = input::call_from_json(&v).map_err(ApiError::input)?;
-        s.check(&call).await.map_err(ApiError::input)
-    }
-    .await;
-    match result {
+    match judge_body(&s, body).await {
         Ok(v) => Json(check_answer(&v)).into_response(),
         Err(e) => fail(&s, "/v1/check", e),
     }

@@ -209,14 +209,15 @@ impl RedisStore {
         let Some(mut link) = self.link.try_lock_for(budget) else {
             return Err(StoreError::Timeout);
         };
-        if link.conn.is_none() {
+        let fresh = link.conn.is_none();
+        if fresh {
             self.reconnect(&mut link, deadline, probe)?;
         }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(StoreError::Timeout);
         }
-        let trimmed = left + Duration::from_millis(1) < budget;
+        let mut trimmed = left + Duration::from_millis(1) < budget;
         let conn = link.conn.as_mut().expect("connected above");
         if trimmed {
             conn.set_timeouts(left);
@@ -227,6 +228,33 @@ impl RedisStore {
             .map(|p| self.codec.command(p, Send::Sha))
             .collect();
         let mut result = conn.exec(cmds);
+        // A connection that died with its server (restart, failover) is found
+        // out on its first command, which therefore never reached a live
+        // server: reconnect once and send it again, within what is left of the
+        // budget, instead of answering this call degraded.
+        if !fresh
+            && matches!(&result, Err(e) if e.is_connection_dropped() || e.is_connection_refusal())
+        {
+            link.conn = None;
+            if self.reconnect(&mut link, deadline, true).is_ok() {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(StoreError::Timeout);
+                }
+                let conn = link.conn.as_mut().expect("reconnected above");
+                conn.set_timeouts(left);
+                trimmed = true;
+                let cmds: Vec<Cmd> = planned
+                    .iter()
+                    .map(|p| self.codec.command(p, Send::Sha))
+                    .collect();
+                result = conn.exec(cmds);
+            }
+        }
+        let conn = match link.conn.as_mut() {
+            Some(c) => c,
+            None => return Err(StoreError::Unavailable("connection lost".into())),
+        };
         if cluster {
             // A cluster pipeline refused as a whole: when the cause is a node that
             // forgot the scripts, load them everywhere and re-send the batch as a
