@@ -912,3 +912,29 @@ fn shared_deny_list_reaches_the_module() {
         &[(b"+2348190000002", b"+2348037770006")],
     );
 }
+
+/// Two Kamailio instances (two switches) on one Redis: three callers through
+/// one and two through the other make five distinct callers, and the fifth is
+/// refused by whichever switch it reaches.
+#[test]
+fn two_kamailio_instances_share_one_window() {
+    let redis = support::RedisServer::start();
+    let toml = acm_toml_redis(&redis.url());
+    let mut sw1 = Kamailio::start(
+        "kamailio.cfg",
+        &[("ACM_CHILDREN", "2".to_string())],
+        Some(&toml),
+    );
+    let mut sw2 = Kamailio::start(
+        "kamailio.cfg",
+        &[("ACM_CHILDREN", "2".to_string())],
+        Some(&toml),
+    );
+    let victim = b"+2348036668888".as_slice();
+    let callers = distinct_callers("+234820", 1, 6);
+    sw1.expect("invite_expect_200.xml", &pairs(&callers[0..3], victim));
+    sw2.expect("invite_expect_200.xml", &pairs(&callers[3..4], victim));
+    sw2.expect("invite_expect_403.xml", &pairs(&callers[4..5], victim));
+    sw1.expect("invite_expect_403.xml", &pairs(&callers[5..6], victim));
+    assert!(sw1.is_alive() && sw2.is_alive());
+}
