@@ -34,14 +34,14 @@ pub struct EventSink {
 }
 
 impl EventSink {
-    /// Hands `event` to the pipeline without blocking; counted in the stats whatever happens.
-    #[inline]
     /// Counts an event that had nowhere to go (no ClickHouse configured),
     /// without building it.
     pub fn discard(&self) {
         PipelineStats::add(&self.shared.stats.discarded_disabled, 1);
     }
 
+    /// Hands `event` to the pipeline without blocking; counted in the stats whatever happens.
+    #[inline]
     pub fn submit(&self, event: Event) {
         let stats = &self.shared.stats;
         let Some(tx) = &self.tx else {
