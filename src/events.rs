@@ -10,7 +10,11 @@ use compact_str::CompactString;
 
 use crate::config::Config;
 use crate::engine::{Action, Alert, Call, Reasons, Verdict};
+use crate::pipeline::sink::PendingRef;
 use crate::pipeline::{AlertRecord, CallRecord, Event, EventSink, Pipeline, RecordAction};
+
+/// Checked calls handed to the drainer together (see [`crate::pipeline::sink::PendingBatch`]).
+const HANDOFF_BATCH: usize = 64;
 
 fn record_action(a: Action) -> RecordAction {
     match a {
@@ -53,9 +57,10 @@ impl CallId {
     }
 }
 
-/// What every record of a process carries.
+/// What every record of a process carries; travels once per batch, not per
+/// call (a per-call reference count would bounce between cores).
 #[derive(Debug, PartialEq)]
-struct RecordMeta {
+pub struct RecordMeta {
     node: String,
     mode: &'static str,
 }
@@ -72,7 +77,6 @@ pub struct CheckedCall {
     alert_id: Option<CompactString>,
     source_ip: Option<std::net::IpAddr>,
     time_ms: i64,
-    meta: Arc<RecordMeta>,
     reasons: Reasons,
     distinct_callers: u32,
     cli_calls: u32,
@@ -84,7 +88,7 @@ pub struct CheckedCall {
 }
 
 impl CheckedCall {
-    pub fn into_record(self) -> CallRecord {
+    pub fn into_record(self, meta: &RecordMeta) -> CallRecord {
         CallRecord {
             event_time_ms: self.time_ms,
             call_id: self.call_id.as_str().to_string(),
@@ -102,8 +106,8 @@ impl CheckedCall {
             rotation_clis: self.rotation_clis,
             check_us: self.check_us,
             degraded: self.degraded,
-            mode: self.meta.mode.to_string(),
-            node: self.meta.node.clone(),
+            mode: meta.mode.to_string(),
+            node: meta.node.clone(),
         }
     }
 }
@@ -113,16 +117,21 @@ impl CheckedCall {
 pub struct EventOut {
     sink: EventSink,
     meta: Arc<RecordMeta>,
+    /// The batch being gathered; None when events go nowhere.
+    pending: Option<PendingRef>,
 }
 
 impl EventOut {
     pub fn new(sink: EventSink, cfg: &Config) -> EventOut {
+        let meta = Arc::new(RecordMeta {
+            node: cfg.node(),
+            mode: cfg.mode.as_str(),
+        });
+        let pending = sink.is_enabled().then(|| sink.new_pending(meta.clone()));
         EventOut {
             sink,
-            meta: Arc::new(RecordMeta {
-                node: cfg.node(),
-                mode: cfg.mode.as_str(),
-            }),
+            meta,
+            pending,
         }
     }
 
@@ -139,15 +148,31 @@ impl EventOut {
         &self.sink
     }
 
-    /// Queues the call and any alerts it raised. Never blocks.
+    /// Queues the call and any alerts it raised. Never blocks: the call joins
+    /// the batch being gathered (an uncontended lock), and a full batch goes to
+    /// the queue as one slot.
     pub fn submit(&self, call: &Call, v: &Verdict, check_us: u32) {
-        if !self.sink.is_enabled() {
+        let Some(pending) = &self.pending else {
             // Nowhere to go: counted, nothing built.
             self.sink.discard();
             return;
+        };
+        let checked = self.checked(call, v, check_us);
+        let full = {
+            let mut p = pending.lock();
+            if p.sealed {
+                drop(p);
+                self.sink.dropped_closed(1);
+                None
+            } else {
+                p.calls.push(checked);
+                (p.calls.len() >= HANDOFF_BATCH)
+                    .then(|| std::mem::replace(&mut p.calls, Vec::with_capacity(HANDOFF_BATCH)))
+            }
+        };
+        if let Some(calls) = full {
+            self.sink.submit(Event::Batch(self.meta.clone(), calls));
         }
-        self.sink
-            .submit(Event::Checked(self.checked(call, v, check_us)));
         for a in &v.new_alerts {
             self.sink
                 .submit(Event::Alert(Box::new(self.alert_record(a))));
@@ -156,7 +181,7 @@ impl EventOut {
 
     /// The call's row, built now (tests, tools); `submit` leaves this to the drainer.
     pub fn call_record(&self, call: &Call, v: &Verdict, check_us: u32) -> CallRecord {
-        self.checked(call, v, check_us).into_record()
+        self.checked(call, v, check_us).into_record(&self.meta)
     }
 
     fn checked(&self, call: &Call, v: &Verdict, check_us: u32) -> CheckedCall {
@@ -169,7 +194,6 @@ impl EventOut {
             alert_id: v.alert_id.clone(),
             source_ip: call.source_ip,
             time_ms: v.time_ms,
-            meta: self.meta.clone(),
             reasons: v.reasons,
             distinct_callers: v.distinct_callers,
             cli_calls: v.cli_calls,

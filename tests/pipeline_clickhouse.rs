@@ -318,3 +318,64 @@ fn disabled_pipeline_only_counts() {
     assert_eq!(stats.discarded_disabled, 2);
     assert_eq!(stats.enqueued, 0);
 }
+
+/// Judged calls through `EventOut` (the call path's side): they are handed over
+/// in batches of 64, yet a partial batch reaches ClickHouse without a shutdown
+/// (the drainer takes it on its next wake-up), every call arrives once, and a
+/// call submitted after shutdown is counted as dropped rather than lost.
+#[test]
+fn judged_calls_arrive_in_batches_and_partial_batches_are_not_stranded() {
+    use acm::clock::ManualClock;
+    use acm::config::Config;
+    use acm::engine::{Call, Engine};
+    use acm::events::EventOut;
+    use acm::store::{MemoryStore, MemoryStoreConfig};
+
+    let server = ClickHouseServer::start();
+    let spool = std::env::temp_dir().join(format!("acm-eventout-{}", std::process::id()));
+    let ch = config(&server, &spool);
+    apply_schema(&ch).expect("schema");
+    let cfg = Config {
+        clickhouse: Some(ch),
+        ..Config::default()
+    };
+    let engine = Engine::from_config(
+        &cfg,
+        std::sync::Arc::new(ManualClock::new(1_700_000_000_000)),
+    )
+    .unwrap();
+    let store = MemoryStore::new(MemoryStoreConfig::default());
+    let mut pipeline = EventOut::start_pipeline(&cfg).unwrap();
+    let out = EventOut::new(pipeline.sink(), &cfg);
+
+    const N: u32 = 1000; // 15 full batches of 64 and a partial one of 40
+    for i in 0..N {
+        let call = Call::new(
+            &format!("ev-{i}"),
+            &format!("+2348031{i:06}"),
+            &format!("+2348090{:06}", i % 300),
+        )
+        .at(1_700_000_000_000 + i as i64);
+        let v = engine.check(&call, &store).unwrap();
+        out.submit(&call, &v, 1);
+    }
+    wait_for(
+        "every judged call, the partial batch included",
+        Duration::from_secs(20),
+        || count(&server, "SELECT count() FROM acm_test.calls") == N as u64,
+    );
+    assert_eq!(
+        count(&server, "SELECT uniqExact(call_id) FROM acm_test.calls"),
+        N as u64
+    );
+    let stats = pipeline.stats();
+    assert_eq!(stats.enqueued, N as u64, "{stats:?}");
+
+    let stats = pipeline.shutdown(Duration::from_secs(10));
+    assert_eq!(stats.inserted_calls, N as u64, "{stats:?}");
+    let call = Call::new("late", "+2348031999999", "+2348090999999").at(1_700_000_009_000);
+    let v = engine.check(&call, &store).unwrap();
+    out.submit(&call, &v, 1);
+    assert_eq!(pipeline.stats().dropped_closed, 1);
+    let _ = std::fs::remove_dir_all(spool);
+}

@@ -82,6 +82,7 @@ impl Drainer {
                 default(wait) => {}
             }
             self.take_ready();
+            self.take_pending(false);
             if self
                 .oldest
                 .is_some_and(|t| t.elapsed() >= self.flush_interval)
@@ -125,14 +126,34 @@ impl Drainer {
         }
     }
 
+    fn push_checked(
+        &mut self,
+        checked: crate::events::CheckedCall,
+        meta: &crate::events::RecordMeta,
+    ) {
+        self.oldest.get_or_insert_with(Instant::now);
+        self.calls.push(checked.into_record(meta));
+        if self.calls.len() >= self.batch_size {
+            let batch = SpoolBatch::Calls(std::mem::take(&mut self.calls));
+            self.deliver(batch);
+        }
+    }
+
+    /// Producers' partial batches, taken on every wake-up.
+    fn take_pending(&mut self, seal: bool) {
+        for (meta, batch) in self.shared.take_pending(seal) {
+            for checked in batch {
+                self.push_checked(checked, &meta);
+            }
+        }
+    }
+
     fn push(&mut self, event: Event) {
         self.oldest.get_or_insert_with(Instant::now);
         match event {
-            Event::Checked(checked) => {
-                self.calls.push(checked.into_record());
-                if self.calls.len() >= self.batch_size {
-                    let batch = SpoolBatch::Calls(std::mem::take(&mut self.calls));
-                    self.deliver(batch);
+            Event::Batch(meta, batch) => {
+                for checked in batch {
+                    self.push_checked(checked, &meta);
                 }
             }
             Event::Call(call) => {
@@ -283,6 +304,7 @@ impl Drainer {
         self.shared
             .closed
             .store(true, std::sync::atomic::Ordering::Release);
+        self.take_pending(true);
         loop {
             let before = self.calls.len() + self.alerts.len();
             self.take_ready();

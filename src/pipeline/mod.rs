@@ -11,7 +11,7 @@ mod drainer;
 pub mod record;
 mod rows;
 pub mod schema;
-mod sink;
+pub mod sink;
 pub mod spool;
 pub mod stats;
 

@@ -139,7 +139,21 @@ pub enum Event {
     // call path should write as few cache lines per event as it can.
     Call(Box<CallRecord>),
     Alert(Box<AlertRecord>),
-    /// A call as the engine judged it; the drainer turns it into a
-    /// [`CallRecord`], so the string building happens off the call path.
-    Checked(crate::events::CheckedCall),
+    /// Calls as the engine judged them, handed over together; the drainer
+    /// turns them into [`CallRecord`]s, so string building stays off the call
+    /// path and what crosses cores is one slot (and one refcount) per batch.
+    Batch(
+        std::sync::Arc<crate::events::RecordMeta>,
+        Vec<crate::events::CheckedCall>,
+    ),
+}
+
+impl Event {
+    /// How many events this counts for in the stats and the overflow bound.
+    pub fn weight(&self) -> u64 {
+        match self {
+            Event::Batch(_, v) => v.len() as u64,
+            _ => 1,
+        }
+    }
 }

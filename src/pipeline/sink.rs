@@ -7,7 +7,21 @@ use crate::pipeline::stats::{PipelineStats, StatsSnapshot};
 use crossbeam_channel::{Sender, TrySendError};
 use crossbeam_queue::SegQueue;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
+
+use crate::events::{CheckedCall, RecordMeta};
+
+/// Checked calls a producer is gathering into a batch. The drainer takes what
+/// is there on every wake-up (so nothing waits longer than a flush interval)
+/// and seals it at shutdown (later pushes are counted as dropped, not lost).
+#[derive(Debug)]
+pub struct PendingBatch {
+    pub meta: Arc<RecordMeta>,
+    pub calls: Vec<CheckedCall>,
+    pub sealed: bool,
+}
+
+pub type PendingRef = Arc<parking_lot::Mutex<PendingBatch>>;
 
 /// State shared by the sinks, the pipeline handle and the drainer thread.
 #[derive(Debug, Default)]
@@ -16,13 +30,38 @@ pub(crate) struct Shared {
     pub overflow: SegQueue<Event>,
     pub overflow_capacity: u64,
     pub closed: AtomicBool,
+    /// Producers' partial batches, for the drainer to take.
+    pub pending: parking_lot::Mutex<Vec<Weak<parking_lot::Mutex<PendingBatch>>>>,
 }
 
 impl Shared {
     pub fn pop_overflow(&self) -> Option<Event> {
         let event = self.overflow.pop()?;
-        self.stats.overflow_len.fetch_sub(1, Ordering::Relaxed);
+        self.stats
+            .overflow_len
+            .fetch_sub(event.weight(), Ordering::Relaxed);
         Some(event)
+    }
+
+    /// Takes every producer's partial batch (and seals them when `seal`).
+    pub fn take_pending(&self, seal: bool) -> Vec<(Arc<RecordMeta>, Vec<CheckedCall>)> {
+        let mut out = Vec::new();
+        let mut list = self.pending.lock();
+        list.retain(|w| match w.upgrade() {
+            Some(p) => {
+                let mut p = p.lock();
+                if !p.calls.is_empty() {
+                    out.push((p.meta.clone(), std::mem::take(&mut p.calls)));
+                }
+                p.sealed |= seal;
+                true
+            }
+            None => false,
+        });
+        // Handed over now, not through the queue: count them here.
+        let n: usize = out.iter().map(|(_, v)| v.len()).sum();
+        PipelineStats::add(&self.stats.enqueued, n as u64);
+        out
     }
 }
 
@@ -40,18 +79,35 @@ impl EventSink {
         PipelineStats::add(&self.shared.stats.discarded_disabled, 1);
     }
 
+    /// A new partial batch the drainer knows about (see [`PendingBatch`]).
+    pub fn new_pending(&self, meta: Arc<RecordMeta>) -> PendingRef {
+        let p: PendingRef = Arc::new(parking_lot::Mutex::new(PendingBatch {
+            meta,
+            calls: Vec::new(),
+            sealed: false,
+        }));
+        self.shared.pending.lock().push(Arc::downgrade(&p));
+        p
+    }
+
+    /// Counts events that arrived after the pipeline was shut down.
+    pub fn dropped_closed(&self, n: u64) {
+        PipelineStats::add(&self.shared.stats.dropped_closed, n);
+    }
+
     /// Hands `event` to the pipeline without blocking; counted in the stats whatever happens.
     #[inline]
     pub fn submit(&self, event: Event) {
         let stats = &self.shared.stats;
+        let w = event.weight();
         let Some(tx) = &self.tx else {
-            PipelineStats::add(&stats.discarded_disabled, 1);
+            PipelineStats::add(&stats.discarded_disabled, w);
             return;
         };
         match tx.try_send(event) {
-            Ok(()) => PipelineStats::add(&stats.enqueued, 1),
+            Ok(()) => PipelineStats::add(&stats.enqueued, w),
             Err(TrySendError::Full(event)) => self.overflow(event),
-            Err(TrySendError::Disconnected(_)) => PipelineStats::add(&stats.dropped_closed, 1),
+            Err(TrySendError::Disconnected(_)) => PipelineStats::add(&stats.dropped_closed, w),
         }
     }
 
@@ -59,17 +115,18 @@ impl EventSink {
     fn overflow(&self, event: Event) {
         let shared = &self.shared;
         let stats = &shared.stats;
+        let w = event.weight();
         if shared.closed.load(Ordering::Acquire) {
-            PipelineStats::add(&stats.dropped_closed, 1);
+            PipelineStats::add(&stats.dropped_closed, w);
             return;
         }
-        if stats.overflow_len.fetch_add(1, Ordering::Relaxed) < shared.overflow_capacity {
+        if stats.overflow_len.fetch_add(w, Ordering::Relaxed) < shared.overflow_capacity {
             shared.overflow.push(event);
-            PipelineStats::add(&stats.enqueued, 1);
-            PipelineStats::add(&stats.overflowed, 1);
+            PipelineStats::add(&stats.enqueued, w);
+            PipelineStats::add(&stats.overflowed, w);
         } else {
-            stats.overflow_len.fetch_sub(1, Ordering::Relaxed);
-            PipelineStats::add(&stats.dropped_queue_full, 1);
+            stats.overflow_len.fetch_sub(w, Ordering::Relaxed);
+            PipelineStats::add(&stats.dropped_queue_full, w);
         }
     }
 
