@@ -542,7 +542,7 @@ impl Config {
                     applied.join(", ")
                 ));
             }
-            ConfigError::new(toml_error_key_de(&e), reason)
+            ConfigError::new(toml_error_key(&e), reason)
         })?;
         cfg.validate()?;
         Ok(cfg)
@@ -788,12 +788,6 @@ fn toml_error_key(e: &toml::de::Error) -> String {
         Some(span) => format!("(file, bytes {}..{})", span.start, span.end),
         None => "(file)".into(),
     }
-}
-
-fn toml_error_key_de(e: &toml::de::Error) -> String {
-    // serde errors carry the key in the message ("unknown field `x`"); the
-    // span-less form has no better location than the file.
-    toml_error_key(e)
 }
 
 #[cfg(test)]

@@ -239,7 +239,6 @@ pub struct Prepared {
     cfg: Arc<EngineConfig>,
     /// What the store must do for this call; empty when nothing is windowed.
     pub request: StoreRequest,
-    rules: SmallVec<[WindowRule; 4]>,
     verdict: Verdict,
     /// A static (list or per-call) rule fired with this action.
     static_action: Option<Action>,
@@ -357,9 +356,8 @@ impl Engine {
         if lists.deny_a.contains(&a_key) || lists.source_denied(call.source_ip, trunk) {
             verdict.reasons.insert(Reason::Denylist);
             return Ok(Prepared {
-                cfg: cfg.clone(),
+                cfg,
                 request: StoreRequest::default(),
-                rules: SmallVec::new(),
                 verdict,
                 static_action: Some(Action::Block),
             });
@@ -397,7 +395,6 @@ impl Engine {
             source: source_key.clone().unwrap_or_default(),
         });
         let mut ops: SmallVec<[WindowOp; 4]> = SmallVec::new();
-        let mut rules: SmallVec<[WindowRule; 4]> = SmallVec::new();
         let mut plan_op = |rule: WindowRule, key: CompactString, member: CompactString| {
             let p = cfg.params(rule);
             ops.push(WindowOp {
@@ -410,7 +407,6 @@ impl Engine {
                 cooldown_ms: p.cooldown_ms,
                 evidence: evidence.clone(),
             });
-            rules.push(rule);
         };
 
         // intl_ingress_local_cli: a home CLI (From or PAI) on an international ingress.
@@ -472,9 +468,8 @@ impl Engine {
             request.block_lookup = Some((a_key, t));
         }
         Ok(Prepared {
-            cfg: cfg.clone(),
+            cfg,
             request,
-            rules,
             verdict,
             static_action,
         })
@@ -485,7 +480,6 @@ impl Engine {
         let Prepared {
             cfg,
             request,
-            rules,
             mut verdict,
             static_action,
         } = p;
@@ -498,7 +492,8 @@ impl Engine {
                 verdict.reasons.insert(Reason::StoreUnavailable);
             }
             Ok(ans) => {
-                for ((rule, out), op) in rules.iter().zip(ans.windows).zip(&request.windows) {
+                for (out, op) in ans.windows.into_iter().zip(&request.windows) {
+                    let rule = &op.rule;
                     let params = cfg.params(*rule);
                     let threshold = op.threshold;
                     match rule {

@@ -170,8 +170,29 @@ fn fill_verdict(out: &mut AcmVerdict, v: &Verdict, check_us: u32) {
     out.distinct_callers = v.distinct_callers;
     out.cli_calls = v.cli_calls;
     out.check_us = check_us;
-    write_cstr(&mut out.reasons, &v.reasons.joined());
+    write_reasons(&mut out.reasons, v.reasons);
     write_cstr(&mut out.alert_id, v.alert_id.as_deref().unwrap_or(""));
+}
+
+/// Writes the reason codes comma-separated, as `Reasons::joined` spells them,
+/// straight into the C buffer (no allocation per INVITE), truncated and
+/// NUL-terminated like `write_cstr`.
+fn write_reasons(dst: &mut [c_char], reasons: crate::engine::Reasons) {
+    let cap = dst.len().saturating_sub(1);
+    let mut n = 0;
+    for (i, r) in reasons.iter().enumerate() {
+        let sep: &[u8] = if i == 0 { b"" } else { b"," };
+        for &b in sep.iter().chain(r.code().as_bytes()) {
+            if n == cap {
+                break;
+            }
+            dst[n] = b as c_char;
+            n += 1;
+        }
+    }
+    if let Some(last) = dst.get_mut(n) {
+        *last = 0;
+    }
 }
 
 /// Writes an error message into a caller's buffer (NULL or zero length: skipped).
@@ -242,7 +263,7 @@ pub unsafe extern "C" fn acm_check(call: *const AcmCall, out: *mut AcmVerdict) -
         };
         Some(match call_from_c(c) {
             Err(_) => runtime::fail_open(Reason::BadInput),
-            Ok(call) => runtime::check(&call),
+            Ok(call) => runtime::check(&call, started),
         })
     })
     .unwrap_or_else(|| Verdict::fail_open(Reason::InternalError, 0));

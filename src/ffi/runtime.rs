@@ -115,22 +115,19 @@ pub fn fail_open(reason: Reason) -> Verdict {
     v
 }
 
-pub fn check(call: &Call) -> Verdict {
+/// Judges a call and queues its event; `started` is when the C call began,
+/// so the recorded time covers the whole check.
+pub fn check(call: &Call, started: std::time::Instant) -> Verdict {
     let Some(rt) = runtime() else {
         return Verdict::fail_open(Reason::NotInitialised, 0);
     };
-    let started = std::time::Instant::now();
     match rt.engine.check(call, rt.store.as_ref()) {
         Ok(v) => {
             let us = started.elapsed().as_micros().min(u32::MAX as u128) as u32;
             rt.events.submit(call, &v, us);
             v
         }
-        Err(_) => {
-            let v = Verdict::fail_open(Reason::BadInput, rt.engine.now_ms());
-            rt.engine.stats().record(&v);
-            v
-        }
+        Err(_) => fail_open(Reason::BadInput),
     }
 }
 

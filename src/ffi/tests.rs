@@ -229,3 +229,20 @@ fn version_is_a_static_c_string() {
     let v = unsafe { CStr::from_ptr(acm_version()) }.to_str().unwrap();
     assert!(v.starts_with("acm ") && v.ends_with("abi 1"), "{v}");
 }
+
+#[test]
+fn reason_text_matches_joined_and_is_cut_safely() {
+    use crate::engine::Reasons;
+    for bits in [0u32, 1, 0b101, (1 << Reason::ALL.len()) - 1] {
+        let r = Reasons(bits);
+        let mut buf = [1 as c_char; ACM_REASONS_LEN];
+        write_reasons(&mut buf, r);
+        assert_eq!(text(&buf), r.joined());
+    }
+    let mut small = [1 as c_char; 8];
+    write_reasons(&mut small, Reasons((1 << Reason::ALL.len()) - 1));
+    assert_eq!(
+        text(&small),
+        &Reasons((1 << Reason::ALL.len()) - 1).joined()[..7]
+    );
+}

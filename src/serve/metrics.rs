@@ -22,10 +22,10 @@ pub struct Metrics {
     alerts: Vec<Counter>,
     bad_requests: Family<Labels, Counter>,
     check_seconds: Histogram,
-    /// Set at scrape time from the store's own counters.
-    pub store_keys: Gauge,
-    pub store_untracked: Counter,
-    pub store_reclaimed: Counter,
+    /// Set at scrape time from the embedded store's own counters.
+    store_keys: Gauge,
+    store_untracked: Counter,
+    store_reclaimed: Counter,
     /// Shared (Redis) store: requests by outcome, reconnects, script reloads, breaker.
     store_requests: Family<Labels, Counter>,
     store_reconnects: Counter,
@@ -175,6 +175,14 @@ impl Metrics {
             self.alerts[a.rule.index()].inc();
         }
         self.check_seconds.observe(seconds);
+    }
+
+    /// Copies the embedded store's own counters into the exposition.
+    pub fn sync_memory(&self, st: &crate::store::memory::MemoryStoreStats) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.store_keys.set(st.keys.load(Relaxed) as i64);
+        sync_counter(&self.store_untracked, st.untracked.load(Relaxed));
+        sync_counter(&self.store_reclaimed, st.reclaimed.load(Relaxed));
     }
 
     /// Copies the Redis store's own counters into the exposition.

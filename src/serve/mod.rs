@@ -319,21 +319,7 @@ async fn health(State(s): State<Shared>) -> Response {
 
 async fn metrics(State(s): State<Shared>) -> Response {
     match &s.store {
-        ServeStore::Memory(m) => {
-            use std::sync::atomic::Ordering::Relaxed;
-            let st = m.stats();
-            s.metrics.store_keys.set(st.keys.load(Relaxed) as i64);
-            let untracked = st.untracked.load(Relaxed);
-            s.metrics
-                .store_untracked
-                .inc_by(untracked.saturating_sub(s.metrics.store_untracked.get()));
-            let reclaimed = st.reclaimed.load(Relaxed);
-            s.metrics
-                .store_reclaimed
-                .inc_by(reclaimed.saturating_sub(s.metrics.store_reclaimed.get()));
-        }
-        // The Redis client's counters (ok, timeouts, errors, breaker) are read
-        // through `AsyncRedisStore::stats`; exporting them is still to do.
+        ServeStore::Memory(m) => s.metrics.sync_memory(m.stats()),
         ServeStore::Redis(r) => {
             let open = r.breaker_state() != crate::store::redis::BreakerState::Closed;
             s.metrics.sync_redis(r.stats(), open);
