@@ -69,6 +69,22 @@ fn run(name: &str, cfg: &Config, calls: &[Call]) {
         hist.value_at_quantile(0.999),
         hist.max()
     );
+    // How much of the time the slowest calls take (sweeps, table growth).
+    let total: f64 = hist
+        .iter_recorded()
+        .map(|v| v.value_iterated_to() as f64 * v.count_at_value() as f64)
+        .sum();
+    let slow: f64 = hist
+        .iter_recorded()
+        .filter(|v| v.value_iterated_to() > 20_000)
+        .map(|v| v.value_iterated_to() as f64 * v.count_at_value() as f64)
+        .sum();
+    println!(
+        "[{name}] mean {:.0} ns; calls over 20 µs: {:.3}% of calls, {:.1}% of the time",
+        hist.mean(),
+        100.0 * hist.count_between(20_001, u64::MAX) as f64 / hist.len() as f64,
+        100.0 * slow / total
+    );
 }
 
 fn main() {

@@ -893,3 +893,22 @@ fn a_fast_burst_on_an_untrusted_trunk_raises_one_alert_not_two() {
         0
     );
 }
+
+#[test]
+fn hand_written_keys_match_the_formatter() {
+    use std::net::{IpAddr, Ipv4Addr};
+    for ip in [
+        Ipv4Addr::new(0, 0, 0, 0),
+        Ipv4Addr::new(10, 0, 3, 15),
+        Ipv4Addr::new(255, 255, 255, 255),
+        Ipv4Addr::new(100, 9, 99, 101),
+        Ipv4Addr::new(192, 168, 1, 10),
+    ] {
+        assert_eq!(super::source_ip_key(IpAddr::V4(ip)), ip.to_string());
+    }
+    let v6: IpAddr = "2001:db8::1".parse().unwrap();
+    assert_eq!(super::source_ip_key(v6), "2001:db8::1");
+    for v in [0u64, 1, 0xdead_beef, u64::MAX, 0x0123_4567_89ab_cdef] {
+        assert_eq!(super::hex16(v), format!("{v:016x}"));
+    }
+}

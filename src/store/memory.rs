@@ -1,22 +1,27 @@
 //! The embedded window store: in-process, concurrent, memory-bounded.
 //!
 //! State is split over 64 shards, each behind its own mutex, so concurrent
-//! checks rarely meet. A window keeps one entry per member sorted by time (a
-//! hash index is added once it grows past a few dozen members), its latest
-//! event time, its alert cooldown and a short list of recent calls for evidence.
+//! checks rarely meet. A window is found by one 64-bit hash of (rule, key),
+//! computed once per update with a per-store random seed (so nobody outside
+//! can aim collisions at it). It keeps its members by latest time (inline
+//! while small; past a few dozen members an append-only time log plus a hash
+//! index), its latest event time, its alert cooldown and a short list of
+//! recent calls for evidence.
 //!
 //! Memory is bounded three ways:
-//! - entries older than the window are trimmed on every update;
-//! - keys whose window and cooldown have passed (in event time) are reclaimed
-//!   a few at a time on every update, from a per-shard expiry queue;
-//! - at most `max_keys` keys are tracked. When the store is full, a new key is
-//!   **not tracked** (existing keys keep working): its update answers
+//! - members older than the window are trimmed on every update;
+//! - keys whose window and cooldown have passed (in event time) are swept out
+//!   of a shard whenever it has doubled since its last sweep: one sequential
+//!   pass, amortised O(1) per update, with no per-key expiry bookkeeping;
+//! - at most `max_keys` keys are tracked. When a shard is full, it is swept (at
+//!   most once per second of event time) and if still full a new key is **not
+//!   tracked** (existing keys keep working): its update answers
 //!   `tracked = false` and the verdict carries `store_capacity`. Failing open
 //!   this way keeps memory fixed under a flood of random numbers; the counter
 //!   `untracked` tells operators to raise the cap.
 
 use std::collections::VecDeque;
-use std::hash::{BuildHasher, Hash};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -35,10 +40,10 @@ const SHARDS: usize = 64;
 /// Above this many members a window builds a hash index; below `INDEX_DROP` it drops it.
 const INDEX_BUILD: usize = 16;
 const INDEX_DROP: usize = 8;
-/// Expired keys examined per update (amortised reclamation).
-const RECLAIM_PER_UPDATE: usize = 2;
-/// Expired keys examined before refusing a new key when the shard is full.
-const RECLAIM_WHEN_FULL: usize = 64;
+/// A shard is not swept before it holds this many keys.
+const SWEEP_MIN: usize = 1024;
+/// A full shard is swept for room at most this often (event time).
+const FULL_SWEEP_EVERY_MS: i64 = 1000;
 
 /// Limits of the embedded store.
 #[derive(Debug, Clone, Copy)]
@@ -67,87 +72,138 @@ pub struct MemoryStoreStats {
     pub members_evicted: AtomicU64,
 }
 
-type WindowKey = (WindowRule, CompactString);
+/// Keys and members are already 64-bit hashes: tables use them as they are.
+#[derive(Default)]
+struct PassThrough(u64);
 
-/// The members of one window: (latest time, member hash), one entry per
-/// member, sorted by time (ties in arrival order). Most windows hold one or two members, so those live
-/// inline; a window that grows past `INDEX_BUILD` moves to a deque with a hash
-/// index, which keeps a hotline with thousands of callers O(1) per update.
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed here; anything else still hashes correctly.
+        for b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ *b as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+type HashedMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+
+/// The members of one window, one entry per member at its latest time. Most
+/// windows hold one or two members, so those live inline, sorted by time (ties
+/// in arrival order). A window that grows past `INDEX_BUILD` moves to
+/// [`LargeMembers`], which keeps a hotline with thousands of callers O(1) per
+/// update.
 enum Members {
-    Small(SmallVec<[(i64, u64); 2]>),
+    Small(SmallVec<[(i64, u64); 1]>),
     Large(Box<LargeMembers>),
 }
 
+/// A time-ordered log of (time, member) plus each member's latest time. A
+/// repeat caller is appended again rather than moved: its older log entry is
+/// stale (its time is no longer the member's latest) and is skipped when it
+/// reaches the front. The log is compacted when stale entries outnumber live ones.
 struct LargeMembers {
-    order: VecDeque<(i64, u64)>,
-    index: HashMap<u64, i64>,
+    log: VecDeque<(i64, u64)>,
+    latest: HashedMap<i64>,
+}
+
+impl LargeMembers {
+    fn is_live(&self, (t, m): (i64, u64)) -> bool {
+        self.latest.get(&m) == Some(&t)
+    }
+
+    fn append(&mut self, t: i64, m: u64) {
+        match self.log.back() {
+            Some(last) if last.0 > t => {
+                let pos = self.log.partition_point(|x| x.0 <= t);
+                self.log.insert(pos, (t, m));
+            }
+            _ => self.log.push_back((t, m)),
+        }
+    }
+
+    /// Drops stale entries at the front, so the front is the oldest live member.
+    fn skip_stale(&mut self) {
+        while let Some(&front) = self.log.front() {
+            if self.is_live(front) {
+                break;
+            }
+            self.log.pop_front();
+        }
+    }
+
+    fn compact_if_sparse(&mut self) {
+        if self.log.len() > 2 * self.latest.len() + 64 {
+            let latest = &self.latest;
+            self.log.retain(|&(t, m)| latest.get(&m) == Some(&t));
+        }
+    }
 }
 
 impl Members {
     fn len(&self) -> usize {
         match self {
             Members::Small(v) => v.len(),
-            Members::Large(l) => l.order.len(),
+            Members::Large(l) => l.latest.len(),
         }
     }
 
-    fn front_time(&self) -> Option<i64> {
+    fn front_time(&mut self) -> Option<i64> {
         match self {
             Members::Small(v) => v.first().map(|e| e.0),
-            Members::Large(l) => l.order.front().map(|e| e.0),
-        }
-    }
-
-    fn latest_of(&self, m: u64) -> Option<i64> {
-        match self {
-            Members::Small(v) => v.iter().find(|e| e.1 == m).map(|e| e.0),
-            Members::Large(l) => l.index.get(&m).copied(),
-        }
-    }
-
-    fn remove_entry(&mut self, t: i64, m: u64) {
-        match self {
-            Members::Small(v) => v.retain(|e| *e != (t, m)),
             Members::Large(l) => {
-                let start = l.order.partition_point(|e| e.0 < t);
-                if let Some(off) = l.order.range(start..).position(|e| *e == (t, m)) {
-                    l.order.remove(start + off);
-                }
-                l.index.remove(&m);
+                l.skip_stale();
+                l.log.front().map(|e| e.0)
             }
         }
     }
 
-    fn insert_entry(&mut self, t: i64, m: u64) {
-        let e = (t, m);
+    /// Records member `m` at time `t` unless it was already seen at `t` or later.
+    fn observe(&mut self, t: i64, m: u64) {
         match self {
             Members::Small(v) => {
+                match v.iter().position(|e| e.1 == m) {
+                    Some(pos) if v[pos].0 >= t => return,
+                    Some(pos) => {
+                        v.remove(pos);
+                    }
+                    None => {}
+                }
                 match v.last() {
                     Some(last) if last.0 > t => {
                         let pos = v.partition_point(|x| x.0 <= t);
-                        v.insert(pos, e);
+                        v.insert(pos, (t, m));
                     }
-                    _ => v.push(e),
+                    _ => v.push((t, m)),
                 }
                 if v.len() > INDEX_BUILD {
-                    let order: VecDeque<(i64, u64)> = v.iter().copied().collect();
-                    let index = order.iter().map(|&(t, m)| (m, t)).collect();
-                    *self = Members::Large(Box::new(LargeMembers { order, index }));
+                    let log: VecDeque<(i64, u64)> = v.iter().copied().collect();
+                    let latest = log.iter().map(|&(t, m)| (m, t)).collect();
+                    *self = Members::Large(Box::new(LargeMembers { log, latest }));
                 }
             }
             Members::Large(l) => {
-                match l.order.back() {
-                    Some(last) if last.0 > t => {
-                        let pos = l.order.partition_point(|x| x.0 <= t);
-                        l.order.insert(pos, e);
+                match l.latest.entry(m) {
+                    hashbrown::hash_map::Entry::Occupied(o) if *o.get() >= t => return,
+                    hashbrown::hash_map::Entry::Occupied(mut o) => {
+                        o.insert(t);
                     }
-                    _ => l.order.push_back(e),
+                    hashbrown::hash_map::Entry::Vacant(v) => {
+                        v.insert(t);
+                    }
                 }
-                l.index.insert(m, t);
+                l.append(t, m);
+                l.compact_if_sparse();
             }
         }
     }
 
+    /// Removes the oldest member (the front, after skipping stale entries).
     fn pop_oldest(&mut self) {
         match self {
             Members::Small(v) => {
@@ -156,11 +212,12 @@ impl Members {
                 }
             }
             Members::Large(l) => {
-                if let Some((_, m)) = l.order.pop_front() {
-                    l.index.remove(&m);
+                l.skip_stale();
+                if let Some((_, m)) = l.log.pop_front() {
+                    l.latest.remove(&m);
                 }
-                if l.order.len() < INDEX_DROP {
-                    let v = l.order.iter().copied().collect();
+                if l.latest.len() < INDEX_DROP {
+                    let v = l.log.iter().copied().filter(|&e| l.is_live(e)).collect();
                     *self = Members::Small(v);
                 }
             }
@@ -171,21 +228,24 @@ impl Members {
 /// One (rule, key) window. Kept inline in the shard's table: a window that
 /// sees one or two calls costs no allocation beyond the table slot.
 struct Window {
+    rule: WindowRule,
+    /// At most 30 days (config), so it fits.
+    window_ms: u32,
     members: Members,
     hw: i64,
-    window_ms: i64,
     /// The last `EVIDENCE_MAX` calls, oldest first.
-    recent: SmallVec<[Arc<Evidence>; 2]>,
+    recent: SmallVec<[Arc<Evidence>; 1]>,
     /// (until, alert id) of the alert in its cooldown; rare, so boxed.
     cooldown: Option<Box<(i64, CompactString)>>,
 }
 
 impl Window {
-    fn new(hw: i64, window_ms: i64) -> Window {
+    fn new(rule: WindowRule, hw: i64, window_ms: i64) -> Window {
         Window {
+            rule,
+            window_ms: window_ms.clamp(0, u32::MAX as i64) as u32,
             members: Members::Small(SmallVec::new()),
             hw,
-            window_ms,
             recent: SmallVec::new(),
             cooldown: None,
         }
@@ -193,7 +253,7 @@ impl Window {
 
     /// Event time after which this key holds nothing worth keeping.
     fn expires_at(&self) -> i64 {
-        let w = self.hw.saturating_add(self.window_ms);
+        let w = self.hw.saturating_add(self.window_ms as i64);
         match &self.cooldown {
             Some(c) => w.max(c.0),
             None => w,
@@ -203,16 +263,9 @@ impl Window {
     /// Adds or refreshes a member, trims the window, answers the member count
     /// and how many members the size cap evicted.
     fn observe(&mut self, t: i64, m: u64, max_members: usize) -> (usize, u64) {
-        match self.members.latest_of(m) {
-            Some(old) if old >= t => {}
-            Some(old) => {
-                self.members.remove_entry(old, m);
-                self.members.insert_entry(t, m);
-            }
-            None => self.members.insert_entry(t, m),
-        }
+        self.members.observe(t, m);
         self.hw = self.hw.max(t);
-        let cutoff = self.hw - self.window_ms;
+        let cutoff = self.hw - self.window_ms as i64;
         while matches!(self.members.front_time(), Some(ft) if ft <= cutoff) {
             self.members.pop_oldest();
         }
@@ -225,54 +278,104 @@ impl Window {
     }
 }
 
-#[derive(Default)]
+/// The windows of one key string, one per rule. Rules that share a key (the
+/// fan-in tiers on a B-number; rotation and international ingress on a
+/// source) share one table slot: one probe for both.
+type KeyWindows = SmallVec<[Window; 2]>;
+
 struct Shard {
-    windows: HashMap<WindowKey, Window>,
+    /// By hash of the key string.
+    entries: HashedMap<KeyWindows>,
+    /// Windows across all entries (the unit of `max_keys`).
+    windows: usize,
     blocks: HashMap<CompactString, BlockEntry>,
-    /// (expiry in event time, key) in creation order; re-queued when extended.
-    expiry: VecDeque<(i64, WindowKey)>,
-    updates: u32,
+    /// The next sweep happens when the shard holds this many windows.
+    sweep_at: usize,
+    /// Event time of the last sweep made because the shard was full.
+    full_sweep_ms: i64,
 }
 
 impl Shard {
-    fn len(&self) -> usize {
-        self.windows.len() + self.blocks.len()
+    fn new(max_keys: usize) -> Shard {
+        Shard {
+            entries: HashedMap::default(),
+            windows: 0,
+            blocks: HashMap::new(),
+            sweep_at: SWEEP_MIN.min(max_keys),
+            full_sweep_ms: i64::MIN,
+        }
     }
 
-    /// Reclaims up to `budget` expired windows and blocks as of `now`.
-    fn reclaim(&mut self, now: i64, budget: usize, stats: &MemoryStoreStats) {
-        for _ in 0..budget {
-            match self.expiry.front() {
-                Some((at, _)) if *at <= now => {}
-                _ => break,
-            }
-            let Some((_, key)) = self.expiry.pop_front() else {
-                break;
-            };
-            match self.windows.get(&key).map(|w| w.expires_at()) {
-                Some(at) if at <= now => {
-                    self.windows.remove(&key);
-                    stats.reclaimed.fetch_add(1, Ordering::Relaxed);
-                    stats.keys.fetch_sub(1, Ordering::Relaxed);
+    fn len(&self) -> usize {
+        self.windows + self.blocks.len()
+    }
+
+    /// Removes every window and block that has expired as of `now`.
+    fn sweep(&mut self, now: i64, max_keys: usize, stats: &MemoryStoreStats) {
+        let before = self.len();
+        let mut windows = 0;
+        self.entries.retain(|_, e| {
+            e.retain(|w| w.expires_at() > now);
+            windows += e.len();
+            !e.is_empty()
+        });
+        self.windows = windows;
+        self.blocks.retain(|_, b| b.until_ms > now);
+        let gone = (before - self.len()) as u64;
+        stats.reclaimed.fetch_add(gone, Ordering::Relaxed);
+        stats.keys.fetch_sub(gone, Ordering::Relaxed);
+        // Twice what survived: each key is swept over a bounded number of times.
+        self.sweep_at = (2 * self.windows).clamp(SWEEP_MIN.min(max_keys), max_keys);
+    }
+
+    /// Makes room for one more key if it can; false when the shard stays full.
+    fn room_for_one(&mut self, now: i64, max_keys: usize, stats: &MemoryStoreStats) -> bool {
+        if self.len() < max_keys {
+            return true;
+        }
+        if now.saturating_sub(self.full_sweep_ms) >= FULL_SWEEP_EVERY_MS {
+            self.full_sweep_ms = now;
+            self.sweep(now, max_keys, stats);
+        }
+        self.len() < max_keys
+    }
+
+    /// The window of `rule` under `key`, created when there is room.
+    fn window(
+        &mut self,
+        key: u64,
+        op: &WindowOp,
+        max_keys: usize,
+        stats: &MemoryStoreStats,
+    ) -> Option<&mut Window> {
+        if self.windows >= self.sweep_at {
+            self.sweep(op.time_ms, max_keys, stats);
+        }
+        let known = self
+            .entries
+            .get(&key)
+            .and_then(|e| e.iter().position(|w| w.rule == op.rule));
+        let pos = match known {
+            Some(pos) => pos,
+            None => {
+                if !self.room_for_one(op.time_ms, max_keys, stats) {
+                    return None;
                 }
-                Some(at) => self.expiry.push_back((at, key)),
-                None => {}
+                let e = self.entries.entry(key).or_default();
+                e.push(Window::new(op.rule, op.time_ms, op.window_ms));
+                self.windows += 1;
+                stats.keys.fetch_add(1, Ordering::Relaxed);
+                e.len() - 1
             }
-        }
-        self.updates = self.updates.wrapping_add(1);
-        if self.blocks.len() > 64 && self.updates.is_multiple_of(1024) {
-            let before = self.blocks.len();
-            self.blocks.retain(|_, b| b.until_ms > now);
-            let gone = (before - self.blocks.len()) as u64;
-            stats.keys.fetch_sub(gone, Ordering::Relaxed);
-        }
+        };
+        self.entries.get_mut(&key).map(|e| &mut e[pos])
     }
 }
 
 /// The embedded store. See the module documentation.
 pub struct MemoryStore {
     shards: Box<[Mutex<Shard>]>,
-    hasher: foldhash::fast::FixedState,
+    hasher: foldhash::fast::RandomState,
     max_keys_per_shard: usize,
     max_members: usize,
     stats: MemoryStoreStats,
@@ -280,11 +383,13 @@ pub struct MemoryStore {
 
 impl MemoryStore {
     pub fn new(cfg: MemoryStoreConfig) -> MemoryStore {
+        let max_keys_per_shard = cfg.max_keys.div_ceil(SHARDS).max(1);
         MemoryStore {
-            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
-            // A fixed seed keeps shard placement stable across runs (benchmarks, tests).
-            hasher: foldhash::fast::FixedState::with_seed(0x0ac3_5eed),
-            max_keys_per_shard: cfg.max_keys.div_ceil(SHARDS).max(1),
+            shards: (0..SHARDS)
+                .map(|_| Mutex::new(Shard::new(max_keys_per_shard)))
+                .collect(),
+            hasher: foldhash::fast::RandomState::default(),
+            max_keys_per_shard,
             max_members: cfg.max_members_per_key.max(1),
             stats: MemoryStoreStats::default(),
         }
@@ -298,47 +403,32 @@ impl MemoryStore {
         self.hasher.hash_one(v)
     }
 
-    fn shard_for<T: Hash + ?Sized>(&self, v: &T) -> &Mutex<Shard> {
-        &self.shards[(self.hash(v) >> 58) as usize % SHARDS]
+    /// The shard of a hashed key. Tables index by the low bits and tag by the
+    /// top seven, so the shard takes bits from the middle.
+    fn shard_of(&self, h: u64) -> &Mutex<Shard> {
+        &self.shards[(h >> 32) as usize % SHARDS]
     }
 
-    fn apply_window(&self, op: &WindowOp) -> WindowOutcome {
+    /// Applies one update to its window in a locked shard.
+    fn update(&self, shard: &mut Shard, key: u64, op: &WindowOp) -> WindowOutcome {
         let member = self.hash(op.member.as_str());
-        let mut guard = self.shard_for(op.key.as_str()).lock();
-        let shard = &mut *guard;
-        shard.reclaim(op.time_ms, RECLAIM_PER_UPDATE, &self.stats);
-        let key: WindowKey = (op.rule, op.key.clone());
-        let full = shard.len() >= self.max_keys_per_shard;
-        if full && !shard.windows.contains_key(&key) {
-            shard.reclaim(op.time_ms, RECLAIM_WHEN_FULL, &self.stats);
-            if shard.len() >= self.max_keys_per_shard {
-                self.stats.untracked.fetch_add(1, Ordering::Relaxed);
-                return WindowOutcome {
-                    count: 0,
-                    tracked: false,
-                    alert: AlertState::None,
-                    evidence: Vec::new(),
-                };
-            }
-        }
-        // One probe of the table for both a new and a known key.
-        let w = match shard.windows.entry(key) {
-            hashbrown::hash_map::Entry::Occupied(o) => o.into_mut(),
-            hashbrown::hash_map::Entry::Vacant(v) => {
-                let w = Window::new(op.time_ms, op.window_ms);
-                shard.expiry.push_back((w.expires_at(), v.key().clone()));
-                self.stats.keys.fetch_add(1, Ordering::Relaxed);
-                v.insert(w)
-            }
+        let Some(w) = shard.window(key, op, self.max_keys_per_shard, &self.stats) else {
+            self.stats.untracked.fetch_add(1, Ordering::Relaxed);
+            return WindowOutcome {
+                count: 0,
+                tracked: false,
+                alert: AlertState::None,
+                evidence: Vec::new(),
+            };
         };
-        w.window_ms = op.window_ms;
+        w.window_ms = op.window_ms.clamp(0, u32::MAX as i64) as u32;
         let (count, evicted) = w.observe(op.time_ms, member, self.max_members);
         if evicted > 0 {
             self.stats
                 .members_evicted
                 .fetch_add(evicted, Ordering::Relaxed);
         }
-        let cutoff = w.hw - w.window_ms;
+        let cutoff = w.hw - w.window_ms as i64;
         if op.time_ms > cutoff {
             if w.recent.len() == EVIDENCE_MAX {
                 w.recent.remove(0);
@@ -370,7 +460,7 @@ impl MemoryStore {
     }
 
     fn lookup_block(&self, number: &CompactString, time_ms: i64) -> Option<BlockEntry> {
-        let shard = self.shard_for(number.as_str()).lock();
+        let shard = self.shard_of(self.hash(number.as_str())).lock();
         shard
             .blocks
             .get(number)
@@ -386,8 +476,20 @@ impl WindowStore for MemoryStore {
 
     fn apply(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
         let mut answer = StoreAnswer::default();
-        for op in &req.windows {
-            answer.windows.push(self.apply_window(op));
+        // Consecutive updates of one key string share a lock and a slot.
+        let ops = &req.windows[..];
+        let mut i = 0;
+        while i < ops.len() {
+            let key = self.hash(ops[i].key.as_str());
+            let same = ops[i + 1..]
+                .iter()
+                .take_while(|o| o.key == ops[i].key)
+                .count();
+            let mut shard = self.shard_of(key).lock();
+            for op in &ops[i..=i + same] {
+                answer.windows.push(self.update(&mut shard, key, op));
+            }
+            i += same + 1;
         }
         if let Some((number, t)) = &req.block_lookup {
             answer.blocked = self.lookup_block(number, *t);
@@ -397,7 +499,7 @@ impl WindowStore for MemoryStore {
 
     fn add_blocks(&self, blocks: &[BlockEntry]) -> Result<(), StoreError> {
         for b in blocks {
-            let mut shard = self.shard_for(b.number.as_str()).lock();
+            let mut shard = self.shard_of(self.hash(b.number.as_str())).lock();
             let fresh = match shard.blocks.get(&b.number) {
                 Some(old) => old.until_ms < b.until_ms,
                 None => {
