@@ -426,13 +426,13 @@ impl Engine {
             }
         }
 
-        let evidence = Arc::new(Evidence {
+        let evidence = Evidence {
             time_ms: t,
             call_id,
             a_number: a_key.clone(),
             b_number: b_key.clone(),
             source: source_key.clone().unwrap_or_default(),
-        });
+        };
         let mut ops: SmallVec<[WindowOp; 4]> = SmallVec::new();
         let mut plan_op = |rule: WindowRule, key: CompactString, member: CompactString| {
             let p = cfg.params(rule);
@@ -444,7 +444,6 @@ impl Engine {
                 window_ms: p.window_ms,
                 threshold: cfg.threshold_for(rule, trunk),
                 cooldown_ms: p.cooldown_ms,
-                evidence: evidence.clone(),
             });
         };
 
@@ -500,6 +499,7 @@ impl Engine {
         }
         let mut request = StoreRequest {
             windows: ops,
+            evidence,
             block_lookup: None,
         };
         if cfg.auto_block_ms.is_some() && !a_allowed {

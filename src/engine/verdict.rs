@@ -194,7 +194,7 @@ impl WindowRule {
 }
 
 /// One call seen inside an alert's window.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Evidence {
     pub time_ms: i64,
     pub call_id: CompactString,

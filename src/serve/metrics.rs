@@ -26,6 +26,7 @@ pub struct Metrics {
     store_keys: Gauge,
     store_untracked: Counter,
     store_reclaimed: Counter,
+    store_evidence_evicted: Counter,
     /// Shared (Redis) store: requests by outcome, reconnects, script reloads, breaker.
     store_requests: Family<Labels, Counter>,
     store_reconnects: Counter,
@@ -112,6 +113,12 @@ impl Metrics {
             "Expired keys reclaimed by the embedded store",
             store_reclaimed.clone(),
         );
+        let store_evidence_evicted = Counter::default();
+        registry.register(
+            "store_evidence_evicted",
+            "Alert evidence records the embedded store dropped for room while still in a window",
+            store_evidence_evicted.clone(),
+        );
         let store_requests = Family::<Labels, Counter>::default();
         registry.register(
             "store_requests",
@@ -158,6 +165,7 @@ impl Metrics {
             store_keys,
             store_untracked,
             store_reclaimed,
+            store_evidence_evicted,
         }
     }
 
@@ -183,6 +191,10 @@ impl Metrics {
         self.store_keys.set(st.keys.load(Relaxed) as i64);
         sync_counter(&self.store_untracked, st.untracked.load(Relaxed));
         sync_counter(&self.store_reclaimed, st.reclaimed.load(Relaxed));
+        sync_counter(
+            &self.store_evidence_evicted,
+            st.evidence_evicted.load(Relaxed),
+        );
     }
 
     /// Copies the Redis store's own counters into the exposition.

@@ -22,8 +22,6 @@
 pub mod memory;
 pub mod redis;
 
-use std::sync::Arc;
-
 use compact_str::CompactString;
 use smallvec::SmallVec;
 
@@ -47,9 +45,6 @@ pub struct WindowOp {
     pub window_ms: i64,
     pub threshold: u32,
     pub cooldown_ms: i64,
-    /// What the window remembers about this call for alert evidence (shared
-    /// by the windows of one call).
-    pub evidence: Arc<Evidence>,
 }
 
 impl WindowOp {
@@ -78,6 +73,8 @@ pub struct BlockEntry {
 #[derive(Debug, Clone, Default)]
 pub struct StoreRequest {
     pub windows: SmallVec<[WindowOp; 4]>,
+    /// What the windows remember about this call for alert evidence.
+    pub evidence: Evidence,
     /// Look up an auto-block of this A-number at `time_ms`.
     pub block_lookup: Option<(CompactString, i64)>,
 }

@@ -419,7 +419,6 @@ impl Codec {
             b"0".to_vec()
         });
         args.push(Vec::new()); // ZADD GT hint, set when sent
-        let mut previous: Option<&std::sync::Arc<crate::engine::verdict::Evidence>> = None;
         for &i in windows {
             let op = &req.windows[i];
             keys.extend(self.keys.window(op.rule, &op.key));
@@ -434,15 +433,12 @@ impl Codec {
                     .into_bytes(),
             );
             args.push(op.alert_id().as_bytes().to_vec());
-            // The windows of one call share their evidence: sent once.
-            let same = previous
-                .is_some_and(|p| std::sync::Arc::ptr_eq(p, &op.evidence) || **p == *op.evidence);
-            args.push(if same {
-                Vec::new()
+            // The windows of one call share their evidence: sent once per script.
+            args.push(if i == windows[0] {
+                codec::encode_evidence(&req.evidence)
             } else {
-                codec::encode_evidence(&op.evidence)
+                Vec::new()
             });
-            previous = Some(&op.evidence);
             args.push(
                 op.window_ms
                     .saturating_add(self.slack_ms)

@@ -6,7 +6,7 @@
 //! can aim collisions at it). It keeps its members by latest time (inline
 //! while small; past a few dozen members an append-only time log plus a hash
 //! index), its latest event time, its alert cooldown and a short list of
-//! recent calls for evidence.
+//! recent calls for evidence (offsets into the shard's [`evidence_log`]).
 //!
 //! Memory is bounded three ways:
 //! - members older than the window are trimmed on every update;
@@ -20,10 +20,11 @@
 //!   this way keeps memory fixed under a flood of random numbers; the counter
 //!   `untracked` tells operators to raise the cap.
 
+mod evidence_log;
+
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 
 use compact_str::CompactString;
 use hashbrown::HashMap;
@@ -31,10 +32,11 @@ use parking_lot::Mutex;
 use smallvec::SmallVec;
 
 use super::{
-    evidence_in_window, AlertState, BlockEntry, StoreAnswer, StoreError, StoreRequest, WindowOp,
-    WindowOutcome, WindowStore, EVIDENCE_MAX,
+    AlertState, BlockEntry, StoreAnswer, StoreError, StoreRequest, WindowOp, WindowOutcome,
+    WindowStore, EVIDENCE_MAX,
 };
 use crate::engine::verdict::{Evidence, WindowRule};
+use evidence_log::EvidenceLog;
 
 const SHARDS: usize = 64;
 /// Above this many members a window builds a hash index; below `INDEX_DROP` it drops it.
@@ -70,6 +72,8 @@ pub struct MemoryStoreStats {
     pub reclaimed: AtomicU64,
     pub untracked: AtomicU64,
     pub members_evicted: AtomicU64,
+    /// Evidence records dropped by the evidence byte cap while still quotable.
+    pub evidence_evicted: AtomicU64,
 }
 
 /// Keys and members are already 64-bit hashes: tables use them as they are.
@@ -233,8 +237,8 @@ struct Window {
     window_ms: u32,
     members: Members,
     hw: i64,
-    /// The last `EVIDENCE_MAX` calls, oldest first.
-    recent: SmallVec<[Arc<Evidence>; 1]>,
+    /// The last `EVIDENCE_MAX` calls, oldest first, as evidence log offsets.
+    recent: SmallVec<[u64; 2]>,
     /// (until, alert id) of the alert in its cooldown; rare, so boxed.
     cooldown: Option<Box<(i64, CompactString)>>,
 }
@@ -289,6 +293,7 @@ struct Shard {
     /// Windows across all entries (the unit of `max_keys`).
     windows: usize,
     blocks: HashMap<CompactString, BlockEntry>,
+    evidence: EvidenceLog,
     /// The next sweep happens when the shard holds this many windows.
     sweep_at: usize,
     /// Event time of the last sweep made because the shard was full.
@@ -301,6 +306,7 @@ impl Shard {
             entries: HashedMap::default(),
             windows: 0,
             blocks: HashMap::new(),
+            evidence: EvidenceLog::default(),
             sweep_at: SWEEP_MIN.min(max_keys),
             full_sweep_ms: i64::MIN,
         }
@@ -340,14 +346,15 @@ impl Shard {
         self.len() < max_keys
     }
 
-    /// The window of `rule` under `key`, created when there is room.
+    /// Where the window of `rule` under `key` sits in its entry, created when
+    /// there is room.
     fn window(
         &mut self,
         key: u64,
         op: &WindowOp,
         max_keys: usize,
         stats: &MemoryStoreStats,
-    ) -> Option<&mut Window> {
+    ) -> Option<usize> {
         if self.windows >= self.sweep_at {
             self.sweep(op.time_ms, max_keys, stats);
         }
@@ -368,8 +375,14 @@ impl Shard {
                 e.len() - 1
             }
         };
-        self.entries.get_mut(&key).map(|e| &mut e[pos])
+        Some(pos)
     }
+}
+
+/// The shard of a hashed key. Tables index by the low bits and tag by the top
+/// seven, so the shard takes bits from the middle.
+fn shard_index(h: u64) -> usize {
+    (h >> 32) as usize % SHARDS
 }
 
 /// The embedded store. See the module documentation.
@@ -403,16 +416,22 @@ impl MemoryStore {
         self.hasher.hash_one(v)
     }
 
-    /// The shard of a hashed key. Tables index by the low bits and tag by the
-    /// top seven, so the shard takes bits from the middle.
     fn shard_of(&self, h: u64) -> &Mutex<Shard> {
-        &self.shards[(h >> 32) as usize % SHARDS]
+        &self.shards[shard_index(h)]
     }
 
     /// Applies one update to its window in a locked shard.
-    fn update(&self, shard: &mut Shard, key: u64, op: &WindowOp) -> WindowOutcome {
+    /// `written`: this call's evidence record in this shard's log, once written.
+    fn update(
+        &self,
+        shard: &mut Shard,
+        key: u64,
+        op: &WindowOp,
+        call: &Evidence,
+        written: &mut Option<u64>,
+    ) -> WindowOutcome {
         let member = self.hash(op.member.as_str());
-        let Some(w) = shard.window(key, op, self.max_keys_per_shard, &self.stats) else {
+        let Some(pos) = shard.window(key, op, self.max_keys_per_shard, &self.stats) else {
             self.stats.untracked.fetch_add(1, Ordering::Relaxed);
             return WindowOutcome {
                 count: 0,
@@ -421,6 +440,12 @@ impl MemoryStore {
                 evidence: Vec::new(),
             };
         };
+        let Shard {
+            entries, evidence, ..
+        } = shard;
+        let w = &mut entries
+            .get_mut(&key)
+            .expect("window() just found or made it")[pos];
         w.window_ms = op.window_ms.clamp(0, u32::MAX as i64) as u32;
         let (count, evicted) = w.observe(op.time_ms, member, self.max_members);
         if evicted > 0 {
@@ -430,10 +455,20 @@ impl MemoryStore {
         }
         let cutoff = w.hw - w.window_ms as i64;
         if op.time_ms > cutoff {
+            evidence.serves_window(op.window_ms);
+            let offset = *written.get_or_insert_with(|| {
+                let (offset, early) = evidence.append(call);
+                if early > 0 {
+                    self.stats
+                        .evidence_evicted
+                        .fetch_add(early, Ordering::Relaxed);
+                }
+                offset
+            });
             if w.recent.len() == EVIDENCE_MAX {
                 w.recent.remove(0);
             }
-            w.recent.push(op.evidence.clone());
+            w.recent.push(offset);
         }
         let count = count as u32;
         let mut out = WindowOutcome {
@@ -452,7 +487,12 @@ impl MemoryStore {
                         id.clone(),
                     )));
                     out.alert = AlertState::Raised(id);
-                    out.evidence = evidence_in_window(w.recent.iter().map(|e| &**e), cutoff);
+                    let mut quoted: Vec<Evidence> = (w.recent.iter())
+                        .filter_map(|&offset| evidence.get(offset))
+                        .filter(|e| e.time_ms > cutoff)
+                        .collect();
+                    quoted.sort_by_key(|e| e.time_ms);
+                    out.evidence = quoted;
                 }
             }
         }
@@ -478,6 +518,7 @@ impl WindowStore for MemoryStore {
         let mut answer = StoreAnswer::default();
         // Consecutive updates of one key string share a lock and a slot.
         let ops = &req.windows[..];
+        let mut written: SmallVec<[(usize, u64); 4]> = SmallVec::new();
         let mut i = 0;
         while i < ops.len() {
             let key = self.hash(ops[i].key.as_str());
@@ -485,9 +526,20 @@ impl WindowStore for MemoryStore {
                 .iter()
                 .take_while(|o| o.key == ops[i].key)
                 .count();
-            let mut shard = self.shard_of(key).lock();
+            let shard_index = shard_index(key);
+            let mut shard = self.shards[shard_index].lock();
+            // One evidence record per call and shard, shared by its windows there.
+            let mut here = written
+                .iter()
+                .find(|(s, _)| *s == shard_index)
+                .map(|(_, offset)| *offset);
             for op in &ops[i..=i + same] {
-                answer.windows.push(self.update(&mut shard, key, op));
+                answer
+                    .windows
+                    .push(self.update(&mut shard, key, op, &req.evidence, &mut here));
+            }
+            if let Some(offset) = here {
+                written.push((shard_index, offset));
             }
             i += same + 1;
         }

@@ -1,0 +1,214 @@
+//! Alert evidence kept by the embedded store: an append-only byte log per shard.
+//!
+//! Every call a window counts leaves a short record (time, Call-ID, numbers,
+//! source) that an alert may later quote. The record goes into the log of the
+//! shard that holds the window, and the window keeps only its offset: nothing
+//! is allocated, reference-counted or freed per call, and reclaiming a window
+//! costs nothing for its evidence.
+//!
+//! Whole chunks are retired once every record in them is older than the
+//! longest window the shard has served (no window can quote them any more), or
+//! when the log passes its byte cap, oldest first; an alert then quotes fewer
+//! calls, and the records lost that way are counted.
+
+use std::collections::VecDeque;
+
+use compact_str::CompactString;
+
+use crate::engine::verdict::Evidence;
+
+/// Bytes per chunk; a record is at most ~600 bytes (field limits of `Call`).
+const CHUNK_BYTES: usize = 64 * 1024;
+/// Most bytes one shard's log keeps (64 shards: 256 MiB at most).
+const MAX_BYTES: usize = 4 << 20;
+/// Records are kept this long past the longest window, for late events.
+const RETAIN_SLACK_MS: i64 = 1_000;
+
+struct Chunk {
+    /// Offset of `data[0]` in the log.
+    base: u64,
+    /// Latest event time of a record in the chunk.
+    newest_ms: i64,
+    records: u32,
+    data: Vec<u8>,
+}
+
+/// One shard's evidence log. Offsets grow forever; a retired offset reads as `None`.
+pub(super) struct EvidenceLog {
+    chunks: VecDeque<Chunk>,
+    /// A retired chunk's buffer, reused for the next chunk.
+    spare: Option<Vec<u8>>,
+    next: u64,
+    newest_ms: i64,
+    longest_window_ms: i64,
+}
+
+impl Default for EvidenceLog {
+    fn default() -> Self {
+        EvidenceLog {
+            chunks: VecDeque::new(),
+            spare: None,
+            next: 0,
+            newest_ms: i64::MIN,
+            longest_window_ms: 0,
+        }
+    }
+}
+
+fn put_str(buf: &mut Vec<u8>, s: &str) {
+    let b = &s.as_bytes()[..s.len().min(u16::MAX as usize)];
+    buf.extend_from_slice(&(b.len() as u16).to_le_bytes());
+    buf.extend_from_slice(b);
+}
+
+fn take_str<'a>(data: &'a [u8], at: &mut usize) -> Option<&'a str> {
+    let len = u16::from_le_bytes(data.get(*at..*at + 2)?.try_into().ok()?) as usize;
+    let s = data.get(*at + 2..*at + 2 + len)?;
+    *at += 2 + len;
+    std::str::from_utf8(s).ok()
+}
+
+impl EvidenceLog {
+    /// Notes that a window of `window_ms` quotes this log: records are kept
+    /// at least that long.
+    pub fn serves_window(&mut self, window_ms: i64) {
+        self.longest_window_ms = self.longest_window_ms.max(window_ms);
+    }
+
+    /// Appends one call's record; answers its offset and how many older
+    /// records the byte cap pushed out.
+    pub fn append(&mut self, e: &Evidence) -> (u64, u64) {
+        self.newest_ms = self.newest_ms.max(e.time_ms);
+        let need = 8 + 8 + e.call_id.len() + e.a_number.len() + e.b_number.len() + e.source.len();
+        let fits = self
+            .chunks
+            .back()
+            .is_some_and(|c| c.data.len() + need <= c.data.capacity());
+        if !fits {
+            let mut data = self
+                .spare
+                .take()
+                .unwrap_or_else(|| Vec::with_capacity(CHUNK_BYTES));
+            data.clear();
+            data.reserve(need);
+            self.chunks.push_back(Chunk {
+                base: self.next,
+                newest_ms: i64::MIN,
+                records: 0,
+                data,
+            });
+        }
+        let chunk = self.chunks.back_mut().expect("a chunk was just ensured");
+        let at = chunk.base + chunk.data.len() as u64;
+        let before = chunk.data.len();
+        chunk.data.extend_from_slice(&e.time_ms.to_le_bytes());
+        for s in [&e.call_id, &e.a_number, &e.b_number, &e.source] {
+            put_str(&mut chunk.data, s);
+        }
+        chunk.newest_ms = chunk.newest_ms.max(e.time_ms);
+        chunk.records += 1;
+        self.next = at + (chunk.data.len() - before) as u64;
+        (at, self.retire())
+    }
+
+    /// Retires chunks no window can quote, and the oldest past the byte cap.
+    /// Answers how many records went before their time.
+    fn retire(&mut self) -> u64 {
+        let horizon = self
+            .newest_ms
+            .saturating_sub(self.longest_window_ms.saturating_add(RETAIN_SLACK_MS));
+        let mut early = 0;
+        while self.chunks.len() > 1 {
+            let front = &self.chunks[0];
+            let expired = front.newest_ms <= horizon;
+            if !expired && self.bytes() <= MAX_BYTES {
+                break;
+            }
+            if !expired {
+                early += front.records as u64;
+            }
+            let c = self.chunks.pop_front().expect("more than one chunk");
+            self.spare = Some(c.data);
+        }
+        early
+    }
+
+    fn bytes(&self) -> usize {
+        (self.next - self.chunks.front().map_or(self.next, |c| c.base)) as usize
+    }
+
+    /// The record at `offset`, unless it was retired.
+    pub fn get(&self, offset: u64) -> Option<Evidence> {
+        let first = self.chunks.front()?.base;
+        if offset < first || offset >= self.next {
+            return None;
+        }
+        let i = self.chunks.partition_point(|c| c.base <= offset) - 1;
+        let c = &self.chunks[i];
+        let data = &c.data[..];
+        let mut at = (offset - c.base) as usize;
+        let time_ms = i64::from_le_bytes(data.get(at..at + 8)?.try_into().ok()?);
+        at += 8;
+        let mut field = || take_str(data, &mut at).map(CompactString::from);
+        Some(Evidence {
+            time_ms,
+            call_id: field()?,
+            a_number: field()?,
+            b_number: field()?,
+            source: field()?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(t: i64, id: &str) -> Evidence {
+        Evidence {
+            time_ms: t,
+            call_id: id.into(),
+            a_number: "+2348031234567".into(),
+            b_number: "+2348099999999".into(),
+            source: "trunk:intl-gw-1".into(),
+        }
+    }
+
+    #[test]
+    fn records_read_back_until_no_window_can_quote_them() {
+        let mut log = EvidenceLog::default();
+        log.serves_window(5_000);
+        let (first, _) = log.append(&ev(1_000, "first"));
+        assert_eq!(log.get(first), Some(ev(1_000, "first")));
+        let long_id = "x".repeat(256);
+        let mut offsets = vec![];
+        // Enough records to fill many chunks, all within one window.
+        for i in 0..2_000 {
+            offsets.push(log.append(&ev(2_000 + i, &long_id)).0);
+        }
+        assert_eq!(log.get(first), Some(ev(1_000, "first")));
+        assert_eq!(log.get(offsets[1_999]), Some(ev(3_999, &long_id)));
+        // Time passes beyond window + slack: the old chunks retire.
+        let (late, early) = log.append(&ev(20_000, "late"));
+        assert_eq!(early, 0, "retired by time, not by the cap");
+        assert_eq!(log.get(first), None);
+        assert_eq!(log.get(offsets[0]), None);
+        assert_eq!(log.get(late), Some(ev(20_000, "late")));
+        assert_eq!(log.get(late + 1_000_000), None);
+    }
+
+    #[test]
+    fn the_byte_cap_drops_the_oldest_and_counts_them() {
+        let mut log = EvidenceLog::default();
+        let id = "y".repeat(200);
+        log.serves_window(60_000);
+        let first = log.append(&ev(0, &id)).0;
+        let mut early = 0;
+        for i in 0..(2 * MAX_BYTES / 250) {
+            early += log.append(&ev(i as i64, &id)).1;
+        }
+        assert!(early > 0);
+        assert!(log.bytes() <= MAX_BYTES + CHUNK_BYTES);
+        assert_eq!(log.get(first), None);
+    }
+}
