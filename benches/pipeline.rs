@@ -189,21 +189,51 @@ fn main() {
     let engine_cfg = acm::config::Config::default();
     let mut on_cfg = engine_cfg.clone();
     on_cfg.clickhouse = Some(cfg.clone());
-    let mut off_rates = Vec::new();
-    let mut on_rates = Vec::new();
+    // Four ways to run the same checks, interleaved so all see the same noise:
+    // off       no [clickhouse]: the verdict is counted, nothing built;
+    // on        rows handed to the drainer and inserted into ClickHouse (CPU 1);
+    // built     [clickhouse] set but no drainer: calls are built and batched on
+    //           the call path and the batches dropped there (the call path's own cost);
+    // neighbour off, while a thread on CPU 1 streams through 64 MiB of memory
+    //           (a control: what any memory-heavy neighbour costs this memory-bound check).
+    const MODES: [&str; 4] = ["off", "on", "built", "neighbour"];
+    let mut rates: [Vec<f64>; 4] = Default::default();
     for run in 0..RUNS {
-        for (with_pipeline, rates) in [(false, &mut off_rates), (true, &mut on_rates)] {
-            let c = if with_pipeline { &on_cfg } else { &engine_cfg };
+        for (mode, name) in MODES.iter().enumerate() {
+            let c = if matches!(*name, "on" | "built") {
+                &on_cfg
+            } else {
+                &engine_cfg
+            };
             let engine = Engine::from_config(c, Arc::new(SystemClock)).unwrap();
             let store = MemoryStore::new(MemoryStoreConfig::default());
             // Start the drainer from a thread pinned to CPU 1 (it inherits the pin).
             let c2 = c.clone();
+            let drained = *name == "on";
             let mut pipeline = std::thread::spawn(move || {
                 pin_this_thread(1);
-                EventOut::start_pipeline(&c2).unwrap()
+                if drained {
+                    EventOut::start_pipeline(&c2).unwrap()
+                } else {
+                    acm::pipeline::Pipeline::disabled()
+                }
             })
             .join()
             .unwrap();
+            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let neighbour = (*name == "neighbour").then(|| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    pin_this_thread(1);
+                    let mut a = vec![1u8; 64 << 20];
+                    let mut b = vec![0u8; 64 << 20];
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        b.copy_from_slice(&a);
+                        std::mem::swap(&mut a, &mut b);
+                    }
+                    std::hint::black_box(&a);
+                })
+            });
             let out = EventOut::new(pipeline.sink(), c);
             pin_this_thread(0);
             let started = Instant::now();
@@ -214,19 +244,31 @@ fn main() {
             }
             let rate = calls.len() as f64 / started.elapsed().as_secs_f64();
             pin_this_thread(-1);
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            if let Some(n) = neighbour {
+                n.join().unwrap();
+            }
             let stats = pipeline.shutdown(Duration::from_secs(60));
-            if with_pipeline {
+            if drained {
                 assert_eq!(stats.inserted_calls, calls.len() as u64, "{stats:?}");
             }
-            let label = if with_pipeline { "on " } else { "off" };
-            println!("check run {run}, pipeline {label}: {rate:.0} checks/s");
-            rates.push(rate);
+            println!("check run {run}, {name:>9}: {rate:.0} checks/s");
+            rates[mode].push(rate);
         }
     }
-    let (off, on) = (median(&mut off_rates), median(&mut on_rates));
+    let [off_rates, on_rates, built_rates, neighbour_rates] = &mut rates;
+    let built = median(built_rates);
+    let neighbour = median(neighbour_rates);
+    let (off, on) = (median(off_rates), median(on_rates));
     println!(
         "check throughput median: pipeline off {off:.0}/s, on {on:.0}/s = {:.1}% of off (floor 90%)",
         100.0 * on / off
+    );
+    println!(
+        "controls: built on the call path, no drainer {built:.0}/s = {:.1}% of off; \
+         off beside a memory-streaming neighbour {neighbour:.0}/s = {:.1}% of off",
+        100.0 * built / off,
+        100.0 * neighbour / off
     );
     let _ = std::fs::remove_dir_all(spool);
 }

@@ -89,6 +89,11 @@ pub struct CheckedCall {
 
 impl CheckedCall {
     pub fn into_record(self, meta: &RecordMeta) -> CallRecord {
+        self.record(meta)
+    }
+
+    /// The row this call becomes (built by the drainer, one at a time while inserting).
+    pub fn record(&self, meta: &RecordMeta) -> CallRecord {
         CallRecord {
             event_time_ms: self.time_ms,
             call_id: self.call_id.as_str().to_string(),

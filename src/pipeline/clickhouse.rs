@@ -46,6 +46,13 @@ impl BatchWriter {
                     }
                     insert.end().await
                 }
+                SpoolBatch::Checked(b) => {
+                    let mut insert = self.client.insert::<CallRow>("calls").await?;
+                    for row in b.records() {
+                        insert.write(&CallRow::from(&row)).await?;
+                    }
+                    insert.end().await
+                }
                 SpoolBatch::Alerts(rows) => {
                     let mut insert = self.client.insert::<AlertRow>("alerts").await?;
                     for row in rows {

@@ -7,7 +7,7 @@ use crate::pipeline::clickhouse::BatchWriter;
 use crate::pipeline::config::PipelineConfig;
 use crate::pipeline::record::{AlertRecord, CallRecord, Event};
 use crate::pipeline::sink::Shared;
-use crate::pipeline::spool::{AppendError, Spool, SpoolBatch};
+use crate::pipeline::spool::{AppendError, CheckedBatch, Spool, SpoolBatch};
 use crate::pipeline::stats::PipelineStats;
 use crossbeam_channel::{select, Receiver};
 use std::sync::Arc;
@@ -30,6 +30,8 @@ pub(crate) struct Drainer {
     pub flush_interval: Duration,
     pub insert_timeout: Duration,
     calls: Vec<CallRecord>,
+    /// The call path's hand-off batches (see [`CheckedBatch`]).
+    checked: CheckedBatch,
     alerts: Vec<AlertRecord>,
     oldest: Option<Instant>,
     backoff: Duration,
@@ -59,6 +61,7 @@ impl Drainer {
             flush_interval: cfg.flush_interval(),
             insert_timeout: cfg.insert_timeout(),
             calls: Vec::new(),
+            checked: CheckedBatch::default(),
             alerts: Vec::new(),
             oldest: None,
             backoff: BACKOFF_START,
@@ -128,13 +131,13 @@ impl Drainer {
 
     fn push_checked(
         &mut self,
-        checked: crate::events::CheckedCall,
-        meta: &crate::events::RecordMeta,
+        meta: Arc<crate::events::RecordMeta>,
+        calls: Vec<crate::events::CheckedCall>,
     ) {
         self.oldest.get_or_insert_with(Instant::now);
-        self.calls.push(checked.into_record(meta));
-        if self.calls.len() >= self.batch_size {
-            let batch = SpoolBatch::Calls(std::mem::take(&mut self.calls));
+        self.checked.push(meta, calls);
+        if self.checked.len >= self.batch_size {
+            let batch = SpoolBatch::Checked(std::mem::take(&mut self.checked));
             self.deliver(batch);
         }
     }
@@ -142,20 +145,14 @@ impl Drainer {
     /// Producers' partial batches, taken on every wake-up.
     fn take_pending(&mut self, seal: bool) {
         for (meta, batch) in self.shared.take_pending(seal) {
-            for checked in batch {
-                self.push_checked(checked, &meta);
-            }
+            self.push_checked(meta, batch);
         }
     }
 
     fn push(&mut self, event: Event) {
         self.oldest.get_or_insert_with(Instant::now);
         match event {
-            Event::Batch(meta, batch) => {
-                for checked in batch {
-                    self.push_checked(checked, &meta);
-                }
-            }
+            Event::Batch(meta, batch) => self.push_checked(meta, batch),
             Event::Call(call) => {
                 self.calls.push(*call);
                 if self.calls.len() >= self.batch_size {
@@ -171,7 +168,7 @@ impl Drainer {
                 }
             }
         }
-        if self.calls.is_empty() && self.alerts.is_empty() {
+        if self.calls.is_empty() && self.checked.len == 0 && self.alerts.is_empty() {
             self.oldest = None;
         }
     }
@@ -180,6 +177,10 @@ impl Drainer {
         self.oldest = None;
         if !self.alerts.is_empty() {
             let batch = SpoolBatch::Alerts(std::mem::take(&mut self.alerts));
+            self.deliver(batch);
+        }
+        if self.checked.len > 0 {
+            let batch = SpoolBatch::Checked(std::mem::take(&mut self.checked));
             self.deliver(batch);
         }
         if !self.calls.is_empty() {
@@ -224,6 +225,7 @@ impl Drainer {
         PipelineStats::add(&stats.batches, 1);
         match batch {
             SpoolBatch::Calls(rows) => PipelineStats::add(&stats.inserted_calls, rows.len() as u64),
+            SpoolBatch::Checked(b) => PipelineStats::add(&stats.inserted_calls, b.len as u64),
             SpoolBatch::Alerts(rows) => {
                 PipelineStats::add(&stats.inserted_alerts, rows.len() as u64)
             }
@@ -306,9 +308,9 @@ impl Drainer {
             .store(true, std::sync::atomic::Ordering::Release);
         self.take_pending(true);
         loop {
-            let before = self.calls.len() + self.alerts.len();
+            let before = self.calls.len() + self.checked.len + self.alerts.len();
             self.take_ready();
-            if self.calls.len() + self.alerts.len() == before
+            if self.calls.len() + self.checked.len + self.alerts.len() == before
                 && self.rx.is_empty()
                 && self.shared.overflow.is_empty()
             {

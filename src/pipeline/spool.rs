@@ -7,6 +7,7 @@
 //! Segment: 8-byte magic `ACMSPL01`, then records. A torn or corrupt record (crash mid-write)
 //! fails its length or checksum: it is counted and the rest of that segment is skipped.
 
+use crate::events::{CheckedCall, RecordMeta};
 use crate::pipeline::record::{AlertRecord, CallRecord};
 use crate::pipeline::stats::PipelineStats;
 use anyhow::{bail, Context, Result};
@@ -32,6 +33,10 @@ static INSTANCE: AtomicU64 = AtomicU64::new(0);
 #[derive(Debug, Clone, PartialEq)]
 pub enum SpoolBatch {
     Calls(Vec<CallRecord>),
+    /// Calls as the call path handed them over: compact, built into rows only
+    /// while they are inserted (or spooled), so a pending batch holds no
+    /// per-field strings.
+    Checked(CheckedBatch),
     Alerts(Vec<AlertRecord>),
 }
 
@@ -39,6 +44,7 @@ impl SpoolBatch {
     pub fn len(&self) -> usize {
         match self {
             SpoolBatch::Calls(rows) => rows.len(),
+            SpoolBatch::Checked(b) => b.len,
             SpoolBatch::Alerts(rows) => rows.len(),
         }
     }
@@ -54,6 +60,10 @@ impl SpoolBatch {
                 payload.push(KIND_CALLS);
                 serde_json::to_writer(&mut payload, rows)?;
             }
+            SpoolBatch::Checked(b) => {
+                payload.push(KIND_CALLS);
+                serde_json::to_writer(&mut payload, &b.records().collect::<Vec<_>>())?;
+            }
             SpoolBatch::Alerts(rows) => {
                 payload.push(KIND_ALERTS);
                 serde_json::to_writer(&mut payload, rows)?;
@@ -68,6 +78,28 @@ impl SpoolBatch {
             Some((&KIND_ALERTS, json)) => Ok(SpoolBatch::Alerts(serde_json::from_slice(json)?)),
             _ => bail!("unknown spool record kind"),
         }
+    }
+}
+
+/// Producers' hand-off batches, kept as they came until one INSERT takes them.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct CheckedBatch {
+    pub parts: Vec<(Arc<RecordMeta>, Vec<CheckedCall>)>,
+    /// Calls over all parts.
+    pub len: usize,
+}
+
+impl CheckedBatch {
+    pub fn push(&mut self, meta: Arc<RecordMeta>, calls: Vec<CheckedCall>) {
+        self.len += calls.len();
+        self.parts.push((meta, calls));
+    }
+
+    /// The rows, built one at a time.
+    pub fn records(&self) -> impl Iterator<Item = CallRecord> + '_ {
+        self.parts
+            .iter()
+            .flat_map(|(meta, calls)| calls.iter().map(move |c| c.record(meta)))
     }
 }
 
