@@ -284,12 +284,20 @@ impl Window {
 
 /// The windows of one key string, one per rule. Rules that share a key (the
 /// fan-in tiers on a B-number; rotation and international ingress on a
-/// source) share one table slot: one probe for both.
-type KeyWindows = SmallVec<[Window; 2]>;
+/// source) share one slot: one lookup for both. An empty slot is free.
+#[derive(Default)]
+struct Slot {
+    key: u64,
+    windows: SmallVec<[Window; 2]>,
+}
 
 struct Shard {
-    /// By hash of the key string.
-    entries: HashedMap<KeyWindows>,
+    /// Key hash → slot in `slab`. Small entries (16 bytes), so the index of a
+    /// million keys mostly stays in cache and a lookup costs one miss, on the slot.
+    index: HashedMap<u32>,
+    slab: Vec<Slot>,
+    /// Empty slots of `slab`, reused first.
+    free: Vec<u32>,
     /// Windows across all entries (the unit of `max_keys`).
     windows: usize,
     blocks: HashMap<CompactString, BlockEntry>,
@@ -303,7 +311,9 @@ struct Shard {
 impl Shard {
     fn new(max_keys: usize) -> Shard {
         Shard {
-            entries: HashedMap::default(),
+            index: HashedMap::default(),
+            slab: Vec::new(),
+            free: Vec::new(),
             windows: 0,
             blocks: HashMap::new(),
             evidence: EvidenceLog::default(),
@@ -320,11 +330,18 @@ impl Shard {
     fn sweep(&mut self, now: i64, max_keys: usize, stats: &MemoryStoreStats) {
         let before = self.len();
         let mut windows = 0;
-        self.entries.retain(|_, e| {
-            e.retain(|w| w.expires_at() > now);
-            windows += e.len();
-            !e.is_empty()
-        });
+        // One pass over the dense slab; the index only hears of removals.
+        for (i, slot) in self.slab.iter_mut().enumerate() {
+            if slot.windows.is_empty() {
+                continue;
+            }
+            slot.windows.retain(|w| w.expires_at() > now);
+            windows += slot.windows.len();
+            if slot.windows.is_empty() {
+                self.index.remove(&slot.key);
+                self.free.push(i as u32);
+            }
+        }
         self.windows = windows;
         self.blocks.retain(|_, b| b.until_ms > now);
         let gone = (before - self.len()) as u64;
@@ -346,36 +363,48 @@ impl Shard {
         self.len() < max_keys
     }
 
-    /// Where the window of `rule` under `key` sits in its entry, created when
-    /// there is room.
+    /// Where the window of `rule` under `key` sits (slot, position in the
+    /// slot), created when there is room.
     fn window(
         &mut self,
         key: u64,
         op: &WindowOp,
         max_keys: usize,
         stats: &MemoryStoreStats,
-    ) -> Option<usize> {
+    ) -> Option<(usize, usize)> {
         if self.windows >= self.sweep_at {
             self.sweep(op.time_ms, max_keys, stats);
         }
-        let known = self
-            .entries
-            .get(&key)
-            .and_then(|e| e.iter().position(|w| w.rule == op.rule));
-        let pos = match known {
-            Some(pos) => pos,
+        let slot = self.index.get(&key).map(|&i| i as usize);
+        if let Some(i) = slot {
+            if let Some(pos) = self.slab[i].windows.iter().position(|w| w.rule == op.rule) {
+                return Some((i, pos));
+            }
+        }
+        if !self.room_for_one(op.time_ms, max_keys, stats) {
+            return None;
+        }
+        // The sweep above may have freed this key's slot: look again.
+        let i = match self.index.get(&key) {
+            Some(&i) => i as usize,
             None => {
-                if !self.room_for_one(op.time_ms, max_keys, stats) {
-                    return None;
-                }
-                let e = self.entries.entry(key).or_default();
-                e.push(Window::new(op.rule, op.time_ms, op.window_ms));
-                self.windows += 1;
-                stats.keys.fetch_add(1, Ordering::Relaxed);
-                e.len() - 1
+                let i = match self.free.pop() {
+                    Some(i) => i as usize,
+                    None => {
+                        self.slab.push(Slot::default());
+                        self.slab.len() - 1
+                    }
+                };
+                self.slab[i].key = key;
+                self.index.insert(key, i as u32);
+                i
             }
         };
-        Some(pos)
+        let windows = &mut self.slab[i].windows;
+        windows.push(Window::new(op.rule, op.time_ms, op.window_ms));
+        self.windows += 1;
+        stats.keys.fetch_add(1, Ordering::Relaxed);
+        Some((i, windows.len() - 1))
     }
 }
 
@@ -431,7 +460,7 @@ impl MemoryStore {
         written: &mut Option<u64>,
     ) -> WindowOutcome {
         let member = self.hash(op.member.as_str());
-        let Some(pos) = shard.window(key, op, self.max_keys_per_shard, &self.stats) else {
+        let Some((slot, pos)) = shard.window(key, op, self.max_keys_per_shard, &self.stats) else {
             self.stats.untracked.fetch_add(1, Ordering::Relaxed);
             return WindowOutcome {
                 count: 0,
@@ -440,12 +469,8 @@ impl MemoryStore {
                 evidence: Vec::new(),
             };
         };
-        let Shard {
-            entries, evidence, ..
-        } = shard;
-        let w = &mut entries
-            .get_mut(&key)
-            .expect("window() just found or made it")[pos];
+        let Shard { slab, evidence, .. } = shard;
+        let w = &mut slab[slot].windows[pos];
         w.window_ms = op.window_ms.clamp(0, u32::MAX as i64) as u32;
         let (count, evicted) = w.observe(op.time_ms, member, self.max_members);
         if evicted > 0 {
