@@ -18,7 +18,7 @@ use compact_str::CompactString;
 use crate::engine::verdict::Evidence;
 
 /// Bytes per chunk; a record is at most ~600 bytes (field limits of `Call`).
-const CHUNK_BYTES: usize = 64 * 1024;
+const CHUNK_BYTES: usize = 16 * 1024;
 /// Most bytes one shard's log keeps (64 shards: 256 MiB at most).
 const MAX_BYTES: usize = 4 << 20;
 /// Records are kept this long past the longest window, for late events.

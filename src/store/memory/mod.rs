@@ -43,7 +43,7 @@ const SHARDS: usize = 64;
 const INDEX_BUILD: usize = 16;
 const INDEX_DROP: usize = 8;
 /// A shard is not swept before it holds this many keys.
-const SWEEP_MIN: usize = 1024;
+const SWEEP_MIN: usize = 128;
 /// A full shard is swept for room at most this often (event time).
 const FULL_SWEEP_EVERY_MS: i64 = 1000;
 
