@@ -13,8 +13,10 @@ use acm::replay::{replay, BadRow, ReplayOptions, ReplaySink, Row};
 use acm::simulate::{self, network, SimOptions};
 use acm::store::{MemoryStore, MemoryStoreConfig};
 
+/// A scratch file in cargo's directory for integration tests (under target/,
+/// so repeated runs leave nothing in /tmp).
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("acm-replay-test-{}", std::process::id()));
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("replay-test");
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }

@@ -51,9 +51,8 @@ fn text(a: &[c_char]) -> String {
 }
 
 fn init_with(toml: &str) {
-    let dir = std::env::temp_dir().join(format!("acm-ffi-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("acm.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acm.toml");
     std::fs::write(&path, toml).unwrap();
     let p = CString::new(path.to_str().unwrap()).unwrap();
     let mut err = [0 as c_char; 256];
@@ -160,9 +159,8 @@ fn hostile_inputs_get_safe_answers() {
 #[test]
 fn init_reports_bad_config_and_can_be_retried() {
     let _g = SERIAL.lock();
-    let dir = std::env::temp_dir().join(format!("acm-ffi-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("bad.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
     std::fs::write(&path, "[rules.distinct_callers]\nthreshold = 0\n").unwrap();
     let p = CString::new(path.to_str().unwrap()).unwrap();
     let mut err = [0 as c_char; 256];
@@ -195,9 +193,8 @@ fn init_reports_bad_config_and_can_be_retried() {
 #[test]
 fn reload_validates_and_swaps_rules() {
     let _g = SERIAL.lock();
-    let dir = std::env::temp_dir().join(format!("acm-ffi-reload-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("acm.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acm.toml");
     std::fs::write(&path, "").unwrap();
     let p = CString::new(path.to_str().unwrap()).unwrap();
     unsafe {
