@@ -114,6 +114,9 @@ enum Members {
 struct LargeMembers {
     log: VecDeque<(i64, u64)>,
     latest: HashedMap<i64>,
+    /// Stale entries in `log`. While none (a velocity window's Call-IDs are
+    /// nearly always new), the front is live without a lookup.
+    stale: usize,
 }
 
 impl LargeMembers {
@@ -133,18 +136,22 @@ impl LargeMembers {
 
     /// Drops stale entries at the front, so the front is the oldest live member.
     fn skip_stale(&mut self) {
-        while let Some(&front) = self.log.front() {
-            if self.is_live(front) {
-                break;
+        while self.stale > 0 {
+            match self.log.front() {
+                Some(&front) if !self.is_live(front) => {
+                    self.log.pop_front();
+                    self.stale -= 1;
+                }
+                _ => break,
             }
-            self.log.pop_front();
         }
     }
 
     fn compact_if_sparse(&mut self) {
-        if self.log.len() > 2 * self.latest.len() + 64 {
+        if self.stale > self.latest.len() + 64 {
             let latest = &self.latest;
             self.log.retain(|&(t, m)| latest.get(&m) == Some(&t));
+            self.stale = 0;
         }
     }
 }
@@ -188,7 +195,11 @@ impl Members {
                 if v.len() > INDEX_BUILD {
                     let log: VecDeque<(i64, u64)> = v.iter().copied().collect();
                     let latest = log.iter().map(|&(t, m)| (m, t)).collect();
-                    *self = Members::Large(Box::new(LargeMembers { log, latest }));
+                    *self = Members::Large(Box::new(LargeMembers {
+                        log,
+                        latest,
+                        stale: 0,
+                    }));
                 }
             }
             Members::Large(l) => {
@@ -196,6 +207,7 @@ impl Members {
                     hashbrown::hash_map::Entry::Occupied(o) if *o.get() >= t => return,
                     hashbrown::hash_map::Entry::Occupied(mut o) => {
                         o.insert(t);
+                        l.stale += 1;
                     }
                     hashbrown::hash_map::Entry::Vacant(v) => {
                         v.insert(t);
@@ -217,7 +229,8 @@ impl Members {
             }
             Members::Large(l) => {
                 l.skip_stale();
-                if let Some((_, m)) = l.log.pop_front() {
+                if let Some((t, m)) = l.log.pop_front() {
+                    debug_assert!(l.latest.get(&m) == Some(&t), "stale count out of step");
                     l.latest.remove(&m);
                 }
                 if l.latest.len() < INDEX_DROP {
