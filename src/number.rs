@@ -37,25 +37,46 @@ impl NumberingPlan {
 pub const MIN_E164_DIGITS: usize = 7;
 pub const MAX_E164_DIGITS: usize = 15;
 
-/// A number in E.164 form, kept as its digits without the `+`.
+/// A number in E.164 form, kept in its `+` form (the form every key uses, so
+/// `to_plus` is a copy).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct E164 {
-    digits: CompactString,
+    plus: CompactString,
 }
 
 impl E164 {
+    /// `+` and then `digits` (already checked to be digits).
+    fn from_parts(parts: &[&str]) -> E164 {
+        let mut plus =
+            CompactString::with_capacity(1 + parts.iter().map(|p| p.len()).sum::<usize>());
+        plus.push('+');
+        for p in parts {
+            plus.push_str(p);
+        }
+        E164 { plus }
+    }
     pub fn digits(&self) -> &str {
-        &self.digits
+        &self.plus[1..]
     }
     /// `+` followed by the digits.
     pub fn to_plus(&self) -> CompactString {
-        let mut s = CompactString::with_capacity(self.digits.len() + 1);
-        s.push('+');
-        s.push_str(&self.digits);
-        s
+        self.plus.clone()
     }
     pub fn starts_with(&self, prefix_digits: &str) -> bool {
-        self.digits.starts_with(prefix_digits)
+        self.digits().starts_with(prefix_digits)
+    }
+}
+
+/// Up to 32 digits gathered on the stack.
+struct Digits {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl Digits {
+    fn as_str(&self) -> &str {
+        // Only ASCII digits are ever written.
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
     }
 }
 
@@ -104,7 +125,7 @@ fn strip_uri(raw: &str) -> &str {
 /// Collects the digits of `s` (and whether it began with `+`), skipping visual
 /// separators. Returns None if any other character appears. Digits gather in a
 /// stack buffer: more than 32 cannot be a phone number anyway.
-fn digits_of(s: &str) -> Option<(bool, CompactString)> {
+fn digits_of(s: &str) -> Option<(bool, Digits)> {
     let bytes = s.as_bytes();
     let (plus, rest) = match bytes.first() {
         Some(b'+') => (true, &bytes[1..]),
@@ -126,9 +147,7 @@ fn digits_of(s: &str) -> Option<(bool, CompactString)> {
             _ => return None,
         }
     }
-    // Only ASCII digits were copied.
-    let text = std::str::from_utf8(&buf[..n]).ok()?;
-    Some((plus, CompactString::from(text)))
+    Some((plus, Digits { buf, len: n }))
 }
 
 impl NumberingPlan {
@@ -139,11 +158,12 @@ impl NumberingPlan {
             return Err(NumberProblem::Empty);
         }
         let (plus, digits) = digits_of(s).ok_or(NumberProblem::NotDigits)?;
+        let digits = digits.as_str();
         if digits.is_empty() {
             return Err(NumberProblem::NotDigits);
         }
         let international: &str = if plus {
-            &digits
+            digits
         } else if let Some(p) = self
             .international_prefixes
             .iter()
@@ -159,14 +179,14 @@ impl NumberingPlan {
                 .national_number_lengths
                 .contains(&((digits.len() - self.country_code.len()) as u8))
         {
-            &digits
+            digits
         } else if self.national_prefix.is_empty()
             && self.national_number_lengths.contains(&(digits.len() as u8))
         {
-            return self.national(&digits);
+            return self.national(digits);
         } else {
             // Digits alone, no prefix: read as international without the `+`.
-            &digits
+            digits
         };
         Self::check_length(international)?;
         if international.starts_with('0') {
@@ -180,9 +200,7 @@ impl NumberingPlan {
                 return Err(NumberProblem::BadNationalLength);
             }
         }
-        Ok(E164 {
-            digits: international.into(),
-        })
+        Ok(E164::from_parts(&[international]))
     }
 
     fn national(&self, nsn: &str) -> Result<E164, NumberProblem> {
@@ -194,11 +212,9 @@ impl NumberingPlan {
         {
             return Err(NumberProblem::BadNationalLength);
         }
-        let mut d = CompactString::with_capacity(self.country_code.len() + nsn.len());
-        d.push_str(&self.country_code);
-        d.push_str(nsn);
-        Self::check_length(&d)?;
-        Ok(E164 { digits: d })
+        let n = E164::from_parts(&[&self.country_code, nsn]);
+        Self::check_length(n.digits())?;
+        Ok(n)
     }
 
     fn check_length(d: &str) -> Result<(), NumberProblem> {
@@ -220,13 +236,11 @@ impl NumberingPlan {
             Err(_) => {
                 let s = strip_uri(raw);
                 match digits_of(s) {
-                    Some((plus, d)) if !d.is_empty() => {
+                    Some((plus, d)) if d.len > 0 => {
                         if plus {
-                            let mut k = CompactString::from("+");
-                            k.push_str(&d);
-                            k
+                            E164::from_parts(&[d.as_str()]).plus
                         } else {
-                            d
+                            d.as_str().into()
                         }
                     }
                     _ => s.into(),
