@@ -1,12 +1,13 @@
 //! The embedded window store: in-process, concurrent, memory-bounded.
 //!
 //! State is split over 64 shards, each behind its own mutex, so concurrent
-//! checks rarely meet. A window is found by one 64-bit hash of (rule, key),
-//! computed once per update with a per-store random seed (so nobody outside
-//! can aim collisions at it). It keeps its members by latest time (inline
-//! while small; past a few dozen members an append-only time log plus a hash
-//! index), its latest event time, its alert cooldown and a short list of
-//! recent calls for evidence (offsets into the shard's [`evidence_log`]).
+//! checks rarely meet. A key string is found by one 64-bit hash, computed once
+//! per request with a per-store random seed (so nobody outside can aim
+//! collisions at it), through a small index into a dense slab of slots; the
+//! windows of every rule on that key share the slot. A window keeps its
+//! members by latest time (inline while small; past 16 members an append-only
+//! time log plus a hash index), its latest event time, its alert cooldown and
+//! its last 16 calls for evidence (offsets into the shard's [`evidence_log`]).
 //!
 //! Memory is bounded three ways:
 //! - members older than the window are trimmed on every update;
