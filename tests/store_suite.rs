@@ -269,6 +269,27 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "a window keeps four times its highest threshold: rotation counts stop at 80",
+            toml: "[rules.cli_rotation]\nthreshold = 20\nwindow_ms = 60000\naction = \"flag\"\n",
+            calls: (0..100)
+                .map(|i| {
+                    from_source(
+                        call(&format!("k{i}"), &format!("+2348031{i:06}"), &format!("+2348070{i:06}"), T0 + i as i64 * 10),
+                        "192.0.2.7",
+                    )
+                })
+                .collect(),
+            expect: |v| {
+                let counts: Vec<u32> = v.iter().map(|x| x.rotation_clis).collect();
+                let expected: Vec<u32> = (1..=100).map(|i: u32| i.min(80)).collect();
+                assert_eq!(counts, expected);
+                assert!(!v[18].reasons.contains(Reason::CliRotation));
+                assert!(v[19].reasons.contains(Reason::CliRotation));
+                assert!(v[99].reasons.contains(Reason::CliRotation));
+                assert_eq!(v.iter().map(|x| x.new_alerts.len()).sum::<usize>(), 1);
+            },
+        },
+        Scenario {
             name: "members per key are capped, oldest dropped",
             toml: "[store]\nmax_members_per_key = 3\n",
             calls: (0..6).map(|i| call(&format!("m{i}"), &caller(i), B, T0 + i as i64 * 10)).collect(),

@@ -37,6 +37,20 @@ pub struct WindowParams {
     pub threshold: u32,
     pub window_ms: i64,
     pub cooldown_ms: i64,
+    /// Most members the window keeps (see [`member_cap`]).
+    pub member_cap: u32,
+}
+
+/// How many members a window of a rule keeps: four times the highest
+/// threshold it is judged against (per-trunk ones included), at least 64, at
+/// most `store.max_members_per_key`. A window keeps its newest members, so
+/// every threshold decision is exact while the cap is at or above the
+/// threshold; a count above the cap reads as the cap. Memory per key is then
+/// bounded by the rule, not by the traffic: a trunk presenting 10,000 CLIs a
+/// minute costs no more than one presenting 80.
+pub fn member_cap(max_threshold: u32, max_members_per_key: usize) -> u32 {
+    let cap = max_threshold.saturating_mul(4).max(64) as usize;
+    cap.min(max_members_per_key).clamp(1, u32::MAX as usize) as u32
 }
 
 /// Thresholds that replace a rule's own for calls arriving on given trunks.
@@ -103,11 +117,19 @@ impl EngineConfig {
             national_number_lengths: n.national_number_lengths.clone(),
         };
         let cooldown = cfg.alerts.cooldown_ms as i64;
-        let w = |r: &crate::config::WindowRuleConfig| WindowParams {
-            action: r.action.action(),
-            threshold: r.threshold,
-            window_ms: r.window_ms as i64,
-            cooldown_ms: r.cooldown_ms.map(|c| c as i64).unwrap_or(cooldown),
+        let max_members = cfg.store.max_members_per_key;
+        let w = |r: &crate::config::WindowRuleConfig| {
+            let highest = r
+                .trunk_thresholds
+                .values()
+                .fold(r.threshold, |m, &t| m.max(t));
+            WindowParams {
+                action: r.action.action(),
+                threshold: r.threshold,
+                window_ms: r.window_ms as i64,
+                cooldown_ms: r.cooldown_ms.map(|c| c as i64).unwrap_or(cooldown),
+                member_cap: member_cap(highest, max_members),
+            }
         };
         let il = &cfg.rules.intl_ingress_local_cli;
         let ic = &cfg.rules.invalid_cli;
@@ -130,6 +152,7 @@ impl EngineConfig {
                 threshold: 1,
                 window_ms: il.window_ms as i64,
                 cooldown_ms: il.cooldown_ms.map(|c| c as i64).unwrap_or(cooldown),
+                member_cap: member_cap(1, max_members),
             },
             distinct_callers_slow: {
                 let ds = &cfg.rules.distinct_callers_slow;
@@ -138,6 +161,7 @@ impl EngineConfig {
                     threshold: ds.threshold,
                     window_ms: ds.window_ms as i64,
                     cooldown_ms: ds.cooldown_ms.map(|c| c as i64).unwrap_or(cooldown),
+                    member_cap: member_cap(ds.threshold, max_members),
                 }
             },
             slow_untrusted_only: cfg.rules.distinct_callers_slow.untrusted_ingress_only,
@@ -444,6 +468,7 @@ impl Engine {
                 window_ms: p.window_ms,
                 threshold: cfg.threshold_for(rule, trunk),
                 cooldown_ms: p.cooldown_ms,
+                member_cap: p.member_cap,
             });
         };
 

@@ -912,3 +912,20 @@ fn hand_written_keys_match_the_formatter() {
         assert_eq!(super::hex16(v), format!("{v:016x}"));
     }
 }
+
+#[test]
+fn member_caps_follow_the_highest_threshold_of_a_rule() {
+    use crate::engine::member_cap;
+    assert_eq!(member_cap(5, 10_000), 64);
+    assert_eq!(member_cap(20, 10_000), 80);
+    assert_eq!(member_cap(5_000, 10_000), 10_000);
+    assert_eq!(member_cap(u32::MAX, 10_000), 10_000);
+    assert_eq!(member_cap(5, 3), 3);
+    let cfg = Config::from_toml(
+        "[rules.cli_rotation]\nthreshold = 20\ntrunk_thresholds = { \"GW\" = 40 }\n",
+    )
+    .unwrap();
+    let e = EngineConfig::from_config(&cfg).unwrap();
+    assert_eq!(e.cli_rotation.member_cap, 160);
+    assert_eq!(e.distinct_callers.member_cap, 64);
+}

@@ -14,6 +14,8 @@
 //!   exactly `window_ms` before `hw` has left it;
 //! - a late event is added with its own time and is dropped at once if it
 //!   falls before the window;
+//! - a window keeps at most `member_cap` members, the newest (by latest time;
+//!   ties in arrival order): when one more arrives the oldest is dropped;
 //! - `count` is the number of members in the window after the update;
 //! - when `count >= threshold` an alert is raised unless one raised for the
 //!   same rule and key is still in its cooldown (`raised_at + cooldown_ms`, in
@@ -45,6 +47,8 @@ pub struct WindowOp {
     pub window_ms: i64,
     pub threshold: u32,
     pub cooldown_ms: i64,
+    /// Most members the window keeps, newest first (`engine::member_cap`).
+    pub member_cap: u32,
 }
 
 impl WindowOp {

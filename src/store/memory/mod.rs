@@ -53,7 +53,8 @@ const FULL_SWEEP_EVERY_MS: i64 = 1000;
 pub struct MemoryStoreConfig {
     /// Most keys (windows plus auto-blocks) tracked at once.
     pub max_keys: usize,
-    /// Most members one window keeps; the oldest go first.
+    /// Most members one window keeps, whatever its rule's cap
+    /// (`WindowOp::member_cap`); the oldest go first.
     pub max_members_per_key: usize,
 }
 
@@ -486,7 +487,8 @@ impl MemoryStore {
         let Shard { slab, evidence, .. } = shard;
         let w = &mut slab[slot].windows[pos];
         w.window_ms = op.window_ms.clamp(0, u32::MAX as i64) as u32;
-        let (count, evicted) = w.observe(op.time_ms, member, self.max_members);
+        let cap = (op.member_cap as usize).clamp(1, self.max_members);
+        let (count, evicted) = w.observe(op.time_ms, member, cap);
         if evicted > 0 {
             self.stats
                 .members_evicted

@@ -15,10 +15,11 @@
 --   applied: a cluster pipeline re-sent after NOSCRIPT; each is applied once),
 --   ARGV[3] max_members, ARGV[4] evidence_max, ARGV[5] '1' when the last key
 --   is an auto-block to read, ARGV[6] '1' when the server has ZADD GT (Redis
---   >= 6.2, Dragonfly; a hint: checked below), then 9 per window from
---   7 + 9(i-1): member, time_ms, window_ms, threshold, cooldown_until_ms,
+--   >= 6.2, Dragonfly; a hint: checked below), then 10 per window from
+--   7 + 10(i-1): member, time_ms, window_ms, threshold, cooldown_until_ms,
 --   alert_id, evidence ('' = the previous window's), window_ttl_ms,
---   cooldown_ttl_ms.
+--   cooldown_ttl_ms, member_cap (the window keeps at most
+--   min(member_cap, max_members) members, the newest).
 -- Numbers go to redis.call as strings (ARGV as is, or '%d'): a Lua number
 -- would be formatted with '%.17g', which costs more than the command.
 -- Returns one entry per window, {count, state (0 none, 1 raised, 2 active),
@@ -36,8 +37,9 @@ local evidence = ''
 for i = 1, n do
   local wkey = KEYS[3 * i - 2]
   local ekey = KEYS[3 * i - 1]
-  local a = 9 * i - 3
+  local a = 10 * i - 4
   local member = ARGV[a + 1]
+  local cap = math.min(tonumber(ARGV[a + 10]), max_members)
   local ts = ARGV[a + 2]
   local t = tonumber(ts)
   local window = tonumber(ARGV[a + 3])
@@ -75,9 +77,9 @@ for i = 1, n do
   redis.call('ZREMRANGEBYSCORE', wkey, '-inf', string.format('%d', cutoff))
   -- SENT (score hw, never trimmed) is not a member.
   local count = redis.call('ZCARD', wkey) - 1
-  if count > max_members then
-    redis.call('ZREMRANGEBYRANK', wkey, '0', string.format('%d', count - max_members - 1))
-    count = max_members
+  if count > cap then
+    redis.call('ZREMRANGEBYRANK', wkey, '0', string.format('%d', count - cap - 1))
+    count = cap
   end
   local ttl = ARGV[a + 8]
   redis.call('PEXPIRE', wkey, ttl)

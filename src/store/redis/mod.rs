@@ -249,7 +249,7 @@ pub(crate) struct Layout {
 const CHECK_FIXED_ARGS: usize = 6;
 const CHECK_RETRY_ARG: usize = 1;
 const CHECK_GT_ARG: usize = 5;
-const CHECK_ARGS_PER_WINDOW: usize = 9;
+const CHECK_ARGS_PER_WINDOW: usize = 10;
 
 /// Key names, scripts and the translation between requests and commands.
 #[derive(Debug)]
@@ -453,6 +453,7 @@ impl Codec {
                     .to_string()
                     .into_bytes(),
             );
+            args.push(op.member_cap.to_string().into_bytes());
         }
         if let Some(number) = block {
             keys.push(self.keys.block(number));
