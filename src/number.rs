@@ -45,15 +45,21 @@ pub struct E164 {
 }
 
 impl E164 {
-    /// `+` and then `digits` (already checked to be digits).
-    fn from_parts(parts: &[&str]) -> E164 {
-        let mut plus =
-            CompactString::with_capacity(1 + parts.iter().map(|p| p.len()).sum::<usize>());
-        plus.push('+');
+    /// `+` and then the concatenated `parts` (already checked to be ASCII
+    /// digits, at most `MAX_E164_DIGITS` in all), assembled on the stack and
+    /// copied once into an inline string.
+    fn from_parts(parts: &[&[u8]]) -> E164 {
+        let mut buf = [0u8; 1 + DIGITS_MAX];
+        buf[0] = b'+';
+        let mut n = 1;
         for p in parts {
-            plus.push_str(p);
+            let take = p.len().min(buf.len() - n);
+            buf[n..n + take].copy_from_slice(&p[..take]);
+            n += take;
         }
-        E164 { plus }
+        E164 {
+            plus: ascii(&buf[..n]).into(),
+        }
     }
     pub fn digits(&self) -> &str {
         &self.plus[1..]
@@ -67,17 +73,24 @@ impl E164 {
     }
 }
 
-/// Up to 32 digits gathered on the stack.
+/// Most digits gathered: more than 32 cannot be a phone number anyway.
+const DIGITS_MAX: usize = 32;
+
+/// Up to `DIGITS_MAX` digits gathered on the stack.
 struct Digits {
-    buf: [u8; 32],
+    buf: [u8; DIGITS_MAX],
     len: usize,
 }
 
 impl Digits {
-    fn as_str(&self) -> &str {
-        // Only ASCII digits are ever written.
-        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    fn bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
     }
+}
+
+/// Bytes known to be ASCII digits (or `+`) as text.
+fn ascii(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap_or_default()
 }
 
 /// Why a number could not be read as E.164.
@@ -123,79 +136,92 @@ fn strip_uri(raw: &str) -> &str {
 }
 
 /// Collects the digits of `s` (and whether it began with `+`), skipping visual
-/// separators. Returns None if any other character appears. Digits gather in a
-/// stack buffer: more than 32 cannot be a phone number anyway.
-fn digits_of(s: &str) -> Option<(bool, Digits)> {
-    let bytes = s.as_bytes();
-    let (plus, rest) = match bytes.first() {
-        Some(b'+') => (true, &bytes[1..]),
-        _ => (false, bytes),
+/// separators. Returns None if any other character appears. Digits past
+/// `DIGITS_MAX` are dropped (the length checks refuse such a number).
+fn digits_of(s: &[u8]) -> Option<(bool, Digits)> {
+    let (plus, rest) = match s.first() {
+        Some(b'+') => (true, &s[1..]),
+        _ => (false, s),
     };
-    let mut buf = [0u8; 32];
-    let mut n = 0;
+    let mut d = Digits {
+        buf: [0u8; DIGITS_MAX],
+        len: 0,
+    };
     for &b in rest {
         match b {
             b'0'..=b'9' => {
-                if n == buf.len() {
-                    // Too long for any number: keep the first 32 (length checks refuse it).
-                    continue;
+                if d.len < DIGITS_MAX {
+                    d.buf[d.len] = b;
+                    d.len += 1;
                 }
-                buf[n] = b;
-                n += 1;
             }
             b' ' | b'-' | b'.' | b'(' | b')' | b'/' => {}
             _ => return None,
         }
     }
-    Some((plus, Digits { buf, len: n }))
+    Some((plus, d))
+}
+
+/// The digits of a number as written, or None when it holds anything but
+/// digits and separators after SIP/tel decoration is stripped. The common
+/// case (`+2348031234567`, `08031234567`) is read in one pass without
+/// looking for decoration at all.
+fn gather(raw: &str) -> Result<(bool, Digits), NumberProblem> {
+    if let Some((plus, d)) = digits_of(raw.as_bytes()) {
+        if d.len > 0 {
+            return Ok((plus, d));
+        }
+    }
+    let s = strip_uri(raw);
+    if s.is_empty() {
+        return Err(NumberProblem::Empty);
+    }
+    match digits_of(s.as_bytes()) {
+        Some((plus, d)) if d.len > 0 => Ok((plus, d)),
+        _ => Err(NumberProblem::NotDigits),
+    }
+}
+
+fn has_len(lengths: &[u8], len: usize) -> bool {
+    lengths.iter().any(|&l| l as usize == len)
 }
 
 impl NumberingPlan {
     /// Normalises `raw` to E.164 or says why it cannot.
     pub fn normalise(&self, raw: &str) -> Result<E164, NumberProblem> {
-        let s = strip_uri(raw);
-        if s.is_empty() {
-            return Err(NumberProblem::Empty);
-        }
-        let (plus, digits) = digits_of(s).ok_or(NumberProblem::NotDigits)?;
-        let digits = digits.as_str();
-        if digits.is_empty() {
-            return Err(NumberProblem::NotDigits);
-        }
-        let international: &str = if plus {
+        let (plus, digits) = gather(raw)?;
+        let digits = digits.bytes();
+        let cc = self.country_code.as_bytes();
+        let national_prefix = self.national_prefix.as_bytes();
+        let international: &[u8] = if plus {
             digits
         } else if let Some(p) = self
             .international_prefixes
             .iter()
-            .find(|p| !p.is_empty() && digits.starts_with(p.as_str()))
+            .find(|p| !p.is_empty() && digits.starts_with(p.as_bytes()))
         {
             &digits[p.len()..]
-        } else if !self.national_prefix.is_empty()
-            && digits.starts_with(self.national_prefix.as_str())
-        {
-            return self.national(&digits[self.national_prefix.len()..]);
-        } else if digits.starts_with(self.country_code.as_str())
-            && self
-                .national_number_lengths
-                .contains(&((digits.len() - self.country_code.len()) as u8))
+        } else if !national_prefix.is_empty() && digits.starts_with(national_prefix) {
+            return self.national(&digits[national_prefix.len()..]);
+        } else if digits.starts_with(cc)
+            && has_len(&self.national_number_lengths, digits.len() - cc.len())
         {
             digits
-        } else if self.national_prefix.is_empty()
-            && self.national_number_lengths.contains(&(digits.len() as u8))
+        } else if national_prefix.is_empty() && has_len(&self.national_number_lengths, digits.len())
         {
             return self.national(digits);
         } else {
             // Digits alone, no prefix: read as international without the `+`.
             digits
         };
-        Self::check_length(international)?;
-        if international.starts_with('0') {
+        Self::check_length(international.len())?;
+        if international.first() == Some(&b'0') {
             return Err(NumberProblem::NotDigits);
         }
         // A home-country number must also have a national length that exists.
-        if let Some(nsn) = international.strip_prefix(self.country_code.as_str()) {
+        if let Some(nsn) = international.strip_prefix(cc) {
             if !self.national_number_lengths.is_empty()
-                && !self.national_number_lengths.contains(&(nsn.len() as u8))
+                && !has_len(&self.national_number_lengths, nsn.len())
             {
                 return Err(NumberProblem::BadNationalLength);
             }
@@ -203,24 +229,23 @@ impl NumberingPlan {
         Ok(E164::from_parts(&[international]))
     }
 
-    fn national(&self, nsn: &str) -> Result<E164, NumberProblem> {
+    fn national(&self, nsn: &[u8]) -> Result<E164, NumberProblem> {
         if nsn.is_empty() {
             return Err(NumberProblem::TooShort);
         }
         if !self.national_number_lengths.is_empty()
-            && !self.national_number_lengths.contains(&(nsn.len() as u8))
+            && !has_len(&self.national_number_lengths, nsn.len())
         {
             return Err(NumberProblem::BadNationalLength);
         }
-        let n = E164::from_parts(&[&self.country_code, nsn]);
-        Self::check_length(n.digits())?;
-        Ok(n)
+        Self::check_length(self.country_code.len() + nsn.len())?;
+        Ok(E164::from_parts(&[self.country_code.as_bytes(), nsn]))
     }
 
-    fn check_length(d: &str) -> Result<(), NumberProblem> {
-        if d.len() < MIN_E164_DIGITS {
+    fn check_length(digits: usize) -> Result<(), NumberProblem> {
+        if digits < MIN_E164_DIGITS {
             Err(NumberProblem::TooShort)
-        } else if d.len() > MAX_E164_DIGITS {
+        } else if digits > MAX_E164_DIGITS {
             Err(NumberProblem::TooLong)
         } else {
             Ok(())
@@ -235,12 +260,12 @@ impl NumberingPlan {
             Ok(n) => n.to_plus(),
             Err(_) => {
                 let s = strip_uri(raw);
-                match digits_of(s) {
+                match digits_of(s.as_bytes()) {
                     Some((plus, d)) if d.len > 0 => {
                         if plus {
-                            E164::from_parts(&[d.as_str()]).plus
+                            E164::from_parts(&[d.bytes()]).plus
                         } else {
-                            d.as_str().into()
+                            ascii(d.bytes()).into()
                         }
                     }
                     _ => s.into(),

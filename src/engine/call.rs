@@ -79,8 +79,12 @@ impl InputError {
 /// C1 controls are U+0080..U+009F, encoded 0xC2 0x80..0x9F.
 fn has_control(s: &str) -> bool {
     let b = s.as_bytes();
-    // Fast path (every INVITE): printable ASCII only, checked without branches per byte.
-    if b.iter().all(|&c| (0x20..0x7f).contains(&c)) {
+    // Fast path (every INVITE): printable ASCII only. A fold without an early
+    // exit, so the compiler checks 16 or 32 bytes per instruction.
+    let outside = b
+        .iter()
+        .fold(0u8, |acc, &c| acc | (c.wrapping_sub(0x20) >= 0x5f) as u8);
+    if outside == 0 {
         return false;
     }
     b.iter().enumerate().any(|(i, &c)| {
