@@ -365,6 +365,17 @@ impl Engine {
     /// Validates the call, applies lists and per-call rules, and plans the
     /// window updates. A refused call changes no state and counts as bad input.
     pub fn prepare(&self, call: &Call) -> Result<Prepared, InputError> {
+        self.prepare_hinting(call, |_| {})
+    }
+
+    /// [`Engine::prepare`], telling `hint` each window key as soon as it is
+    /// known, so that a store can start fetching it while the rest of the
+    /// call is worked out.
+    pub fn prepare_hinting(
+        &self,
+        call: &Call,
+        mut hint: impl FnMut(&str),
+    ) -> Result<Prepared, InputError> {
         if let Err(e) = call.validate() {
             self.stats.bad_input.fetch_add(1, Ordering::Relaxed);
             return Err(e);
@@ -372,6 +383,7 @@ impl Engine {
         let cfg = self.cfg.load_full();
         let t = call.time_ms.unwrap_or_else(|| self.clock.now_ms());
         let b_key = cfg.plan.key_of(&call.b_number);
+        hint(&b_key);
 
         // The CLI: the From user, or the PAI when From is withheld.
         let withheld =
@@ -385,6 +397,7 @@ impl Engine {
             Ok(n) => n.to_plus(),
             Err(_) => cfg.plan.key_of(cli_raw),
         };
+        hint(&a_key);
         let call_id: CompactString = if call.call_id.is_empty() {
             let mut seed = Vec::with_capacity(64);
             seed.extend_from_slice(a_key.as_bytes());
@@ -670,7 +683,7 @@ impl Engine {
 
     /// Prepare, apply on a synchronous store, conclude, record auto-blocks.
     pub fn check(&self, call: &Call, store: &dyn WindowStore) -> Result<Verdict, InputError> {
-        let p = self.prepare(call)?;
+        let p = self.prepare_hinting(call, |key| store.prefetch(key))?;
         let answer = if p.store_free() {
             Ok(StoreAnswer::default())
         } else {

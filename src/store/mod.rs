@@ -146,6 +146,9 @@ pub trait WindowStore: Send + Sync {
     fn apply(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError>;
     /// Records auto-blocks raised by an alert.
     fn add_blocks(&self, blocks: &[BlockEntry]) -> Result<(), StoreError>;
+    /// A hint that windows of `key` are about to be updated: a store may start
+    /// loading what that will touch. Never needed for correctness.
+    fn prefetch(&self, _key: &str) {}
 }
 
 /// Keeps the alert evidence that lies inside the window, oldest first.

@@ -3,25 +3,38 @@
 //! State is split over 64 shards, each behind its own mutex, so concurrent
 //! checks rarely meet. A key string is found by one 64-bit hash, computed once
 //! per request with a per-store random seed (so nobody outside can aim
-//! collisions at it), through a small index into a dense slab of slots; the
-//! windows of every rule on that key share the slot. A window keeps its
-//! members by latest time (inline while small; past 16 members an append-only
-//! time log plus a hash index), its latest event time, its alert cooldown and
-//! its last 16 calls for evidence (offsets into the shard's [`evidence_log`]).
+//! collisions at it), through a compact open-addressing [`index`] (one cache
+//! line per lookup) into a dense slab of slots; the windows of every rule on
+//! that key share the slot. A window keeps its members by latest time (inline
+//! while one, a sorted array up to 128 — every default rule's cap — then an
+//! append-only time log plus a hash index), its latest event time, its alert
+//! cooldown and its last 16 calls for evidence (offsets into the shard's
+//! [`evidence_log`]).
+//!
+//! The keys of one call are unrelated, so their cache misses are overlapped:
+//! the engine hints each key as soon as it knows it ([`MemoryStore::prefetch`],
+//! lock-free), and `apply` starts loading every slot before updating any.
 //!
 //! Memory is bounded three ways:
-//! - members older than the window are trimmed on every update;
-//! - keys whose window and cooldown have passed (in event time) are swept out
-//!   of a shard whenever it has doubled since its last sweep: one sequential
-//!   pass, amortised O(1) per update, with no per-key expiry bookkeeping;
+//! - members older than the window, or past the rule's cap, are dropped on
+//!   every update;
+//! - keys whose window and cooldown have passed (in event time) are reclaimed
+//!   by a sweeping hand that looks at two slots whenever a window is created:
+//!   an even, bounded cost per call (no pauses for a sweep of a whole shard),
+//!   and the slab stays within about twice the live windows;
 //! - at most `max_keys` keys are tracked. When a shard is full, it is swept (at
 //!   most once per second of event time) and if still full a new key is **not
 //!   tracked** (existing keys keep working): its update answers
 //!   `tracked = false` and the verdict carries `store_capacity`. Failing open
 //!   this way keeps memory fixed under a flood of random numbers; the counter
 //!   `untracked` tells operators to raise the cap.
+//!
+//! Tables are sized for `max_keys` (up to 4M) when the store is made: address
+//! space is reserved, pages become resident as they are used, and nothing is
+//! reallocated or rehashed while calls are being checked.
 
 mod evidence_log;
+mod index;
 
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
@@ -38,13 +51,12 @@ use super::{
 };
 use crate::engine::verdict::{Evidence, WindowRule};
 use evidence_log::EvidenceLog;
+use index::{prefetch_line, IndexHint, KeyIndex};
 
 const SHARDS: usize = 64;
 /// Above this many members a window builds a hash index; below `INDEX_DROP` it drops it.
-const INDEX_BUILD: usize = 16;
-const INDEX_DROP: usize = 8;
-/// A shard is not swept before it holds this many keys.
-const SWEEP_MIN: usize = 128;
+const INDEX_BUILD: usize = 128;
+const INDEX_DROP: usize = 64;
 /// A full shard is swept for room at most this often (event time).
 const FULL_SWEEP_EVERY_MS: i64 = 1000;
 
@@ -100,13 +112,63 @@ impl Hasher for PassThrough {
 type HashedMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
 
 /// The members of one window, one entry per member at its latest time. Most
-/// windows hold one or two members, so those live inline, sorted by time (ties
-/// in arrival order). A window that grows past `INDEX_BUILD` moves to
-/// [`LargeMembers`], which keeps a hotline with thousands of callers O(1) per
-/// update.
+/// windows hold one or two members, so those live inline; up to `INDEX_BUILD`
+/// members stay a plain array sorted by time (ties in arrival order), scanned
+/// from the newest end, which for a capped window (a few dozen members) beats
+/// any hash table on a cold cache. A window that grows past `INDEX_BUILD`
+/// moves to [`LargeMembers`], which keeps a hotline with thousands of callers
+/// O(1) per update.
 enum Members {
-    Small(SmallVec<[(i64, u64); 1]>),
+    Small(SmallMembers),
     Large(Box<LargeMembers>),
+}
+
+/// A sorted array whose first `start` entries have left (trimmed by time or
+/// evicted by the cap): dropping the oldest member moves `start`, and the
+/// array is compacted only once the dead prefix is long, so a window at its
+/// cap does not shift its whole array on every call.
+#[derive(Default)]
+struct SmallMembers {
+    v: SmallVec<[(i64, u64); 1]>,
+    start: u32,
+}
+
+/// The dead prefix of a small window is compacted once it reaches this.
+const SMALL_DEAD_MAX: usize = 16;
+
+impl SmallMembers {
+    fn live(&self) -> &[(i64, u64)] {
+        &self.v[self.start as usize..]
+    }
+
+    fn observe(&mut self, t: i64, m: u64) {
+        let start = self.start as usize;
+        match self.live().iter().rposition(|e| e.1 == m) {
+            Some(pos) if self.v[start + pos].0 >= t => return,
+            Some(pos) => {
+                self.v.remove(start + pos);
+            }
+            None => {}
+        }
+        match self.v.last() {
+            Some(last) if last.0 > t => {
+                let pos = start + self.live().partition_point(|x| x.0 <= t);
+                self.v.insert(pos, (t, m));
+            }
+            _ => self.v.push((t, m)),
+        }
+    }
+
+    fn pop_oldest(&mut self) {
+        if (self.start as usize) < self.v.len() {
+            self.start += 1;
+        }
+        let start = self.start as usize;
+        if start >= SMALL_DEAD_MAX || start == self.v.len() {
+            self.v.drain(..start);
+            self.start = 0;
+        }
+    }
 }
 
 /// A time-ordered log of (time, member) plus each member's latest time. A
@@ -161,14 +223,14 @@ impl LargeMembers {
 impl Members {
     fn len(&self) -> usize {
         match self {
-            Members::Small(v) => v.len(),
+            Members::Small(s) => s.live().len(),
             Members::Large(l) => l.latest.len(),
         }
     }
 
     fn front_time(&mut self) -> Option<i64> {
         match self {
-            Members::Small(v) => v.first().map(|e| e.0),
+            Members::Small(s) => s.live().first().map(|e| e.0),
             Members::Large(l) => {
                 l.skip_stale();
                 l.log.front().map(|e| e.0)
@@ -179,23 +241,10 @@ impl Members {
     /// Records member `m` at time `t` unless it was already seen at `t` or later.
     fn observe(&mut self, t: i64, m: u64) {
         match self {
-            Members::Small(v) => {
-                match v.iter().position(|e| e.1 == m) {
-                    Some(pos) if v[pos].0 >= t => return,
-                    Some(pos) => {
-                        v.remove(pos);
-                    }
-                    None => {}
-                }
-                match v.last() {
-                    Some(last) if last.0 > t => {
-                        let pos = v.partition_point(|x| x.0 <= t);
-                        v.insert(pos, (t, m));
-                    }
-                    _ => v.push((t, m)),
-                }
-                if v.len() > INDEX_BUILD {
-                    let log: VecDeque<(i64, u64)> = v.iter().copied().collect();
+            Members::Small(s) => {
+                s.observe(t, m);
+                if s.live().len() > INDEX_BUILD {
+                    let log: VecDeque<(i64, u64)> = s.live().iter().copied().collect();
                     let latest = log.iter().map(|&(t, m)| (m, t)).collect();
                     *self = Members::Large(Box::new(LargeMembers {
                         log,
@@ -224,11 +273,7 @@ impl Members {
     /// Removes the oldest member (the front, after skipping stale entries).
     fn pop_oldest(&mut self) {
         match self {
-            Members::Small(v) => {
-                if !v.is_empty() {
-                    v.remove(0);
-                }
-            }
+            Members::Small(s) => s.pop_oldest(),
             Members::Large(l) => {
                 l.skip_stale();
                 if let Some((t, m)) = l.log.pop_front() {
@@ -237,7 +282,7 @@ impl Members {
                 }
                 if l.latest.len() < INDEX_DROP {
                     let v = l.log.iter().copied().filter(|&e| l.is_live(e)).collect();
-                    *self = Members::Small(v);
+                    *self = Members::Small(SmallMembers { v, start: 0 });
                 }
             }
         }
@@ -263,7 +308,7 @@ impl Window {
         Window {
             rule,
             window_ms: window_ms.clamp(0, u32::MAX as i64) as u32,
-            members: Members::Small(SmallVec::new()),
+            members: Members::Small(SmallMembers::default()),
             hw,
             recent: SmallVec::new(),
             cooldown: None,
@@ -307,32 +352,46 @@ struct Slot {
 }
 
 struct Shard {
-    /// Key hash → slot in `slab`. Small entries (16 bytes), so the index of a
-    /// million keys mostly stays in cache and a lookup costs one miss, on the slot.
-    index: HashedMap<u32>,
+    /// Key hash → slot in `slab`: one cache miss for a key not in cache.
+    index: KeyIndex,
     slab: Vec<Slot>,
-    /// Empty slots of `slab`, reused first.
+    /// Empty slots of `slab`, reused first (last freed, first reused: the
+    /// slot the sweeping hand just emptied is still in cache).
     free: Vec<u32>,
     /// Windows across all entries (the unit of `max_keys`).
     windows: usize,
     blocks: HashMap<CompactString, BlockEntry>,
     evidence: EvidenceLog,
-    /// The next sweep happens when the shard holds this many windows.
-    sweep_at: usize,
+    /// The sweeping hand: the next slot it looks at.
+    hand: usize,
+    /// Slots the hand found expired, taken out of the index at its next step
+    /// (their index lines were prefetched when they were found).
+    pending: SmallVec<[u32; 4]>,
     /// Event time of the last sweep made because the shard was full.
     full_sweep_ms: i64,
 }
 
+/// Slots the sweeping hand looks at per window created. Two keep the slab at
+/// most about twice the live windows (each slot is revisited after half as
+/// many creations as there are slots) with a bounded, even cost per call.
+const SWEEP_STEP: usize = 2;
+/// Most keys an index or slab is sized for up front (per store): below this
+/// the tables never grow or move while the store runs.
+const PRESIZE_KEYS: usize = 1 << 22;
+
 impl Shard {
-    fn new(max_keys: usize) -> Shard {
+    /// A shard whose tables are sized for `presize` keys up front.
+    fn new(presize: usize) -> Shard {
         Shard {
-            index: HashedMap::default(),
-            slab: Vec::new(),
+            index: KeyIndex::with_capacity(presize),
+            // Reserved, not touched: pages become resident as slots are used.
+            slab: Vec::with_capacity(presize),
             free: Vec::new(),
             windows: 0,
             blocks: HashMap::new(),
             evidence: EvidenceLog::default(),
-            sweep_at: SWEEP_MIN.min(max_keys),
+            hand: 0,
+            pending: SmallVec::new(),
             full_sweep_ms: i64::MIN,
         }
     }
@@ -341,29 +400,88 @@ impl Shard {
         self.windows + self.blocks.len()
     }
 
-    /// Removes every window and block that has expired as of `now`.
-    fn sweep(&mut self, now: i64, max_keys: usize, stats: &MemoryStoreStats) {
-        let before = self.len();
-        let mut windows = 0;
-        // One pass over the dense slab; the index only hears of removals.
-        for (i, slot) in self.slab.iter_mut().enumerate() {
+    /// Takes a slot whose windows have all expired out of the index and
+    /// frees it.
+    fn reclaim(&mut self, i: usize, stats: &MemoryStoreStats) {
+        let slot = &mut self.slab[i];
+        let gone = slot.windows.len() as u64;
+        slot.windows.clear();
+        self.windows -= gone as usize;
+        self.index.remove(slot.key, i as u32);
+        self.free.push(i as u32);
+        stats.reclaimed.fetch_add(gone, Ordering::Relaxed);
+        stats.keys.fetch_sub(gone, Ordering::Relaxed);
+    }
+
+    /// One step of the sweeping hand, made whenever a window is created:
+    /// reclaims what the last step found, then looks at the next slots.
+    fn sweep_step(&mut self, now: i64, stats: &MemoryStoreStats) {
+        let pending = std::mem::take(&mut self.pending);
+        for i in pending {
+            let slot = &self.slab[i as usize];
+            // Skipped if the key was used again since (or freed already).
+            if !slot.windows.is_empty() && slot.windows.iter().all(|w| w.expires_at() <= now) {
+                self.reclaim(i as usize, stats);
+            }
+        }
+        for _ in 0..SWEEP_STEP {
+            if self.hand >= self.slab.len() {
+                if self.slab.is_empty() {
+                    return;
+                }
+                // A full turn: auto-blocks are few, cleaned once per turn.
+                self.hand = 0;
+                let before = self.blocks.len();
+                self.blocks.retain(|_, b| b.until_ms > now);
+                let gone = (before - self.blocks.len()) as u64;
+                stats.reclaimed.fetch_add(gone, Ordering::Relaxed);
+                stats.keys.fetch_sub(gone, Ordering::Relaxed);
+            }
+            let i = self.hand;
+            self.hand += 1;
+            let slot = &mut self.slab[i];
             if slot.windows.is_empty() {
                 continue;
             }
-            slot.windows.retain(|w| w.expires_at() > now);
-            windows += slot.windows.len();
-            if slot.windows.is_empty() {
-                self.index.remove(&slot.key);
-                self.free.push(i as u32);
+            let live = slot.windows.iter().filter(|w| w.expires_at() > now).count();
+            if live == 0 {
+                self.index.prefetch_entry(slot.key);
+                self.pending.push(i as u32);
+            } else if live < slot.windows.len() {
+                let gone = (slot.windows.len() - live) as u64;
+                slot.windows.retain(|w| w.expires_at() > now);
+                self.windows -= gone as usize;
+                stats.reclaimed.fetch_add(gone, Ordering::Relaxed);
+                stats.keys.fetch_sub(gone, Ordering::Relaxed);
             }
         }
-        self.windows = windows;
+    }
+
+    /// Removes every window and block that has expired as of `now` (when the
+    /// shard is full and the hand has not kept up).
+    fn sweep(&mut self, now: i64, stats: &MemoryStoreStats) {
+        self.pending.clear();
+        for i in 0..self.slab.len() {
+            let slot = &mut self.slab[i];
+            if slot.windows.is_empty() {
+                continue;
+            }
+            if slot.windows.iter().all(|w| w.expires_at() <= now) {
+                self.reclaim(i, stats);
+            } else {
+                let before = slot.windows.len();
+                slot.windows.retain(|w| w.expires_at() > now);
+                let gone = (before - slot.windows.len()) as u64;
+                self.windows -= gone as usize;
+                stats.reclaimed.fetch_add(gone, Ordering::Relaxed);
+                stats.keys.fetch_sub(gone, Ordering::Relaxed);
+            }
+        }
+        let before = self.blocks.len();
         self.blocks.retain(|_, b| b.until_ms > now);
-        let gone = (before - self.len()) as u64;
+        let gone = (before - self.blocks.len()) as u64;
         stats.reclaimed.fetch_add(gone, Ordering::Relaxed);
         stats.keys.fetch_sub(gone, Ordering::Relaxed);
-        // Twice what survived: each key is swept over a bounded number of times.
-        self.sweep_at = (2 * self.windows).clamp(SWEEP_MIN.min(max_keys), max_keys);
     }
 
     /// Makes room for one more key if it can; false when the shard stays full.
@@ -373,9 +491,17 @@ impl Shard {
         }
         if now.saturating_sub(self.full_sweep_ms) >= FULL_SWEEP_EVERY_MS {
             self.full_sweep_ms = now;
-            self.sweep(now, max_keys, stats);
+            self.sweep(now, stats);
         }
         self.len() < max_keys
+    }
+
+    /// The slot of `key`, if it has one.
+    fn slot_of(&self, key: u64) -> Option<usize> {
+        let slab = &self.slab;
+        self.index
+            .find(key, |i| slab[i as usize].key == key)
+            .map(|i| i as usize)
     }
 
     /// Where the window of `rule` under `key` sits (slot, position in the
@@ -386,22 +512,22 @@ impl Shard {
         op: &WindowOp,
         max_keys: usize,
         stats: &MemoryStoreStats,
+        hint: &IndexHint,
     ) -> Option<(usize, usize)> {
-        if self.windows >= self.sweep_at {
-            self.sweep(op.time_ms, max_keys, stats);
-        }
-        let slot = self.index.get(&key).map(|&i| i as usize);
-        if let Some(i) = slot {
+        if let Some(i) = self.slot_of(key) {
             if let Some(pos) = self.slab[i].windows.iter().position(|w| w.rule == op.rule) {
                 return Some((i, pos));
             }
         }
+        // A window is about to be created: the sweeping hand moves first (it
+        // may drop windows of this very slot, or free it if all had expired).
+        self.sweep_step(op.time_ms, stats);
         if !self.room_for_one(op.time_ms, max_keys, stats) {
             return None;
         }
-        // The sweep above may have freed this key's slot: look again.
-        let i = match self.index.get(&key) {
-            Some(&i) => i as usize,
+        // A sweep may have freed this key's slot: look again.
+        let i = match self.slot_of(key) {
+            Some(i) => i,
             None => {
                 let i = match self.free.pop() {
                     Some(i) => i as usize,
@@ -411,7 +537,9 @@ impl Shard {
                     }
                 };
                 self.slab[i].key = key;
-                self.index.insert(key, i as u32);
+                if self.index.insert(key, i as u32) {
+                    hint.publish(&self.index);
+                }
                 i
             }
         };
@@ -421,17 +549,38 @@ impl Shard {
         stats.keys.fetch_add(1, Ordering::Relaxed);
         Some((i, windows.len() - 1))
     }
+
+    /// Starts loading what an update of `key` will touch: its slot, or the
+    /// free slot a new key would take.
+    fn prefetch_slot(&self, key: u64) {
+        let target = match self.slot_of(key) {
+            Some(i) => Some(i),
+            None => self.free.last().map(|&i| i as usize),
+        };
+        if let Some(i) = target {
+            let slot = &self.slab[i];
+            prefetch_line(slot as *const Slot as *const u8);
+            if let Some(w) = slot.windows.first() {
+                prefetch_line(w as *const Window as *const u8);
+            }
+        }
+    }
 }
 
-/// The shard of a hashed key. Tables index by the low bits and tag by the top
-/// seven, so the shard takes bits from the middle.
+/// The shard of a hashed key: its low bits (the index tags by the top half).
 fn shard_index(h: u64) -> usize {
-    (h >> 32) as usize % SHARDS
+    h as usize % SHARDS
+}
+
+/// A shard and, beside its lock, where its index lies (for prefetching).
+struct ShardCell {
+    shard: Mutex<Shard>,
+    hint: IndexHint,
 }
 
 /// The embedded store. See the module documentation.
 pub struct MemoryStore {
-    shards: Box<[Mutex<Shard>]>,
+    shards: Box<[ShardCell]>,
     hasher: foldhash::fast::RandomState,
     max_keys_per_shard: usize,
     max_members: usize,
@@ -443,7 +592,14 @@ impl MemoryStore {
         let max_keys_per_shard = cfg.max_keys.div_ceil(SHARDS).max(1);
         MemoryStore {
             shards: (0..SHARDS)
-                .map(|_| Mutex::new(Shard::new(max_keys_per_shard)))
+                .map(|_| {
+                    let shard = Shard::new(cfg.max_keys.min(PRESIZE_KEYS).div_ceil(SHARDS));
+                    let hint = IndexHint::new(&shard.index);
+                    ShardCell {
+                        shard: Mutex::new(shard),
+                        hint,
+                    }
+                })
                 .collect(),
             hasher: foldhash::fast::RandomState::default(),
             max_keys_per_shard,
@@ -461,7 +617,15 @@ impl MemoryStore {
     }
 
     fn shard_of(&self, h: u64) -> &Mutex<Shard> {
-        &self.shards[shard_index(h)]
+        &self.shards[shard_index(h)].shard
+    }
+
+    /// Starts loading the index entry of `key` without taking any lock: the
+    /// engine calls it as soon as it knows a window key, so the cache miss
+    /// overlaps with the rest of its work on the call.
+    pub fn prefetch(&self, key: &str) {
+        let h = self.hash(key);
+        self.shards[shard_index(h)].hint.prefetch(h);
     }
 
     /// Applies one update to its window in a locked shard.
@@ -469,13 +633,15 @@ impl MemoryStore {
     fn update(
         &self,
         shard: &mut Shard,
+        hint: &IndexHint,
         key: u64,
         op: &WindowOp,
         call: &Evidence,
         written: &mut Option<u64>,
     ) -> WindowOutcome {
         let member = self.hash(op.member.as_str());
-        let Some((slot, pos)) = shard.window(key, op, self.max_keys_per_shard, &self.stats) else {
+        let Some((slot, pos)) = shard.window(key, op, self.max_keys_per_shard, &self.stats, hint)
+        else {
             self.stats.untracked.fetch_add(1, Ordering::Relaxed);
             return WindowOutcome {
                 count: 0,
@@ -557,37 +723,61 @@ impl WindowStore for MemoryStore {
 
     fn apply(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
         let mut answer = StoreAnswer::default();
-        // Consecutive updates of one key string share a lock and a slot.
         let ops = &req.windows[..];
-        let mut written: SmallVec<[(usize, u64); 4]> = SmallVec::new();
+        // Consecutive updates of one key string share a lock and a slot: runs
+        // of (first op, ops in the run, key hash).
+        let mut runs: SmallVec<[(usize, usize, u64); 4]> = SmallVec::new();
         let mut i = 0;
         while i < ops.len() {
-            let key = self.hash(ops[i].key.as_str());
             let same = ops[i + 1..]
                 .iter()
                 .take_while(|o| o.key == ops[i].key)
                 .count();
+            runs.push((i, same + 1, self.hash(ops[i].key.as_str())));
+            i += same + 1;
+        }
+        // The keys of one call are unrelated, so their cache misses can
+        // overlap: start loading every slot before updating any.
+        if runs.len() > 1 {
+            for &(_, _, key) in &runs {
+                self.shards[shard_index(key)]
+                    .shard
+                    .lock()
+                    .prefetch_slot(key);
+            }
+        }
+        let mut written: SmallVec<[(usize, u64); 4]> = SmallVec::new();
+        for &(first, len, key) in &runs {
             let shard_index = shard_index(key);
-            let mut shard = self.shards[shard_index].lock();
+            let cell = &self.shards[shard_index];
+            let mut shard = cell.shard.lock();
             // One evidence record per call and shard, shared by its windows there.
             let mut here = written
                 .iter()
                 .find(|(s, _)| *s == shard_index)
                 .map(|(_, offset)| *offset);
-            for op in &ops[i..=i + same] {
-                answer
-                    .windows
-                    .push(self.update(&mut shard, key, op, &req.evidence, &mut here));
+            for op in &ops[first..first + len] {
+                answer.windows.push(self.update(
+                    &mut shard,
+                    &cell.hint,
+                    key,
+                    op,
+                    &req.evidence,
+                    &mut here,
+                ));
             }
             if let Some(offset) = here {
                 written.push((shard_index, offset));
             }
-            i += same + 1;
         }
         if let Some((number, t)) = &req.block_lookup {
             answer.blocked = self.lookup_block(number, *t);
         }
         Ok(answer)
+    }
+
+    fn prefetch(&self, key: &str) {
+        MemoryStore::prefetch(self, key);
     }
 
     fn add_blocks(&self, blocks: &[BlockEntry]) -> Result<(), StoreError> {
@@ -612,6 +802,114 @@ impl WindowStore for MemoryStore {
 mod tests {
     use super::*;
 
+    /// A steady flow of new keys: the sweeping hand reclaims them at the
+    /// rate they come, so live keys stay near what the window holds.
+    #[test]
+    fn the_sweeping_hand_keeps_up_with_a_steady_flow() {
+        let store = MemoryStore::new(MemoryStoreConfig::default());
+        let t0 = 1_700_000_000_000i64;
+        let mut peak = 0;
+        for i in 0..200_000i64 {
+            let op = WindowOp {
+                rule: WindowRule::DistinctCallers,
+                key: format!("+23480{i:08}").into(),
+                member: "+2348031000000".into(),
+                time_ms: t0 + i,
+                window_ms: 1_000,
+                threshold: 5,
+                cooldown_ms: 60_000,
+                member_cap: 64,
+            };
+            let req = StoreRequest {
+                windows: smallvec::smallvec![op],
+                evidence: Evidence::default(),
+                block_lookup: None,
+            };
+            let ans = store.apply(&req).unwrap();
+            assert_eq!(ans.windows[0].count, 1);
+            peak = peak.max(store.stats().keys.load(Ordering::Relaxed));
+        }
+        // One new key per ms, each live for 1 s: 1,000 live at any time.
+        assert!(peak <= 3_000, "peak {peak}");
+        assert!(store.stats().reclaimed.load(Ordering::Relaxed) >= 195_000);
+    }
+
+    /// The whole store against a plain model: two rules sharing each key
+    /// (as the fan-in tiers do) with different windows, many keys per shard,
+    /// so the sweeping hand drops expired windows next to live ones and frees
+    /// slots while their keys come back. Time only moves forward here, so a
+    /// dropped window never held anything a later update could count.
+    #[test]
+    fn the_store_matches_a_plain_model_while_it_sweeps() {
+        let store = MemoryStore::new(MemoryStoreConfig::default());
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        // (rule, key) → (member → latest time, cooldown until).
+        type Model = std::collections::HashMap<
+            (WindowRule, u64),
+            (std::collections::HashMap<u64, i64>, i64),
+        >;
+        let mut model: Model = Default::default();
+        let mut t = 1_700_000_000_000i64;
+        for step in 0..150_000u64 {
+            t += next(3) as i64;
+            let key = next(3_000);
+            let member = next(12);
+            let mut ops = smallvec::SmallVec::<[WindowOp; 4]>::new();
+            for (rule, window_ms) in [
+                (WindowRule::DistinctCallers, 40),
+                (WindowRule::DistinctCallersSlow, 400),
+            ] {
+                if rule == WindowRule::DistinctCallersSlow && next(3) == 0 {
+                    continue;
+                }
+                ops.push(WindowOp {
+                    rule,
+                    key: format!("k{key}").into(),
+                    member: format!("m{member}").into(),
+                    time_ms: t,
+                    window_ms,
+                    threshold: 3,
+                    cooldown_ms: 100,
+                    member_cap: 64,
+                });
+            }
+            let req = StoreRequest {
+                windows: ops.clone(),
+                evidence: Evidence::default(),
+                block_lookup: None,
+            };
+            let ans = store.apply(&req).unwrap();
+            for (op, out) in ops.iter().zip(&ans.windows) {
+                let (members, cooldown) = model.entry((op.rule, key)).or_default();
+                members.insert(member, t);
+                members.retain(|_, &mut seen| seen > t - op.window_ms);
+                let count = members.len() as u32;
+                assert_eq!(out.count, count, "step {step} {:?}", op.rule);
+                let expected = if count < op.threshold {
+                    AlertState::None
+                } else if t < *cooldown {
+                    AlertState::Active(CompactString::default())
+                } else {
+                    *cooldown = t + op.cooldown_ms;
+                    AlertState::Raised(CompactString::default())
+                };
+                assert_eq!(
+                    std::mem::discriminant(&out.alert),
+                    std::mem::discriminant(&expected),
+                    "step {step} {:?}",
+                    op.rule
+                );
+            }
+        }
+        assert!(store.stats().reclaimed.load(Ordering::Relaxed) > 10_000);
+    }
+
     /// A window checked against a plain model (member → latest time, trimmed
     /// to `(hw - W, hw]`, oldest evicted past the cap) over a long random run
     /// with repeat members, late events and sizes crossing the inline/indexed
@@ -625,7 +923,13 @@ mod tests {
             seed ^= seed << 17;
             seed % n
         };
-        for (window_ms, members, cap) in [(1_000, 40, 10_000), (5_000, 300, 100), (200, 5, 3)] {
+        for (window_ms, members, cap) in [
+            (1_000, 40, 10_000),
+            (5_000, 300, 100),
+            (200, 5, 3),
+            (20_000, 600, 10_000),
+            (20_000, 600, 200),
+        ] {
             let mut w = Window::new(WindowRule::CliRotation, 0, window_ms);
             // member → (latest time, order of the update that set it): ties in
             // time leave in arrival order, as in the store.
