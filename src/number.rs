@@ -88,9 +88,16 @@ impl Digits {
     }
 }
 
-/// Bytes known to be ASCII digits (or `+`) as text.
-fn ascii(b: &[u8]) -> &str {
-    std::str::from_utf8(b).unwrap_or_default()
+/// Bytes this crate wrote as ASCII (digits, `+`, hex, dots) as text, without
+/// a general UTF-8 validation, which costs more than the rest of a number's
+/// normalisation on strings this short. Anything not ASCII reads as "".
+pub(crate) fn ascii(b: &[u8]) -> &str {
+    if b.is_ascii() {
+        // SAFETY: every byte is below 0x80, and ASCII is valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(b) }
+    } else {
+        ""
+    }
 }
 
 /// Why a number could not be read as E.164.

@@ -300,8 +300,7 @@ fn hex16(v: u64) -> CompactString {
     for (i, b) in buf.iter_mut().enumerate() {
         *b = HEX[((v >> (60 - 4 * i)) & 0xf) as usize];
     }
-    // Only ASCII hex digits were written.
-    CompactString::from_utf8(buf).unwrap_or_default()
+    CompactString::from(crate::number::ascii(&buf))
 }
 
 /// The window key of a source address: its usual text form. IPv4 (nearly every
@@ -328,8 +327,7 @@ fn source_ip_key(ip: std::net::IpAddr) -> CompactString {
         buf[n] = b'0' + octet % 10;
         n += 1;
     }
-    // Only ASCII digits and dots were written.
-    CompactString::from_utf8(&buf[..n]).unwrap_or_default()
+    CompactString::from(crate::number::ascii(&buf[..n]))
 }
 
 impl Engine {

@@ -8,8 +8,8 @@
 //! that key share the slot. A window keeps its members by latest time (inline
 //! while one, a sorted array up to 128 — every default rule's cap — then an
 //! append-only time log plus a hash index), its latest event time, its alert
-//! cooldown and its last 16 calls for evidence (offsets into the shard's
-//! [`evidence_log`]).
+//! cooldown and its last 16 calls for evidence (where their records lie in
+//! the store's [`evidence_log`]s: one record per call, shared by its windows).
 //!
 //! The keys of one call are unrelated, so their cache misses are overlapped:
 //! the engine hints each key as soon as it knows it ([`MemoryStore::prefetch`],
@@ -54,6 +54,11 @@ use evidence_log::EvidenceLog;
 use index::{prefetch_line, IndexHint, KeyIndex};
 
 const SHARDS: usize = 64;
+/// Evidence logs: a call's record goes to one, picked by its first key, so
+/// concurrent checks rarely share a log.
+const EVIDENCE_LOGS: usize = 16;
+/// Where an evidence record lies: log number above this bit, offset below.
+const EVIDENCE_LOG_SHIFT: u32 = 56;
 /// Above this many members a window builds a hash index; below `INDEX_DROP` it drops it.
 const INDEX_BUILD: usize = 128;
 const INDEX_DROP: usize = 64;
@@ -361,7 +366,6 @@ struct Shard {
     /// Windows across all entries (the unit of `max_keys`).
     windows: usize,
     blocks: HashMap<CompactString, BlockEntry>,
-    evidence: EvidenceLog,
     /// The sweeping hand: the next slot it looks at.
     hand: usize,
     /// Slots the hand found expired, taken out of the index at its next step
@@ -389,7 +393,6 @@ impl Shard {
             free: Vec::new(),
             windows: 0,
             blocks: HashMap::new(),
-            evidence: EvidenceLog::default(),
             hand: 0,
             pending: SmallVec::new(),
             full_sweep_ms: i64::MIN,
@@ -581,6 +584,8 @@ struct ShardCell {
 /// The embedded store. See the module documentation.
 pub struct MemoryStore {
     shards: Box<[ShardCell]>,
+    /// Alert evidence, one record per call (see [`evidence_log`]).
+    evidence: Box<[Mutex<EvidenceLog>]>,
     hasher: foldhash::fast::RandomState,
     max_keys_per_shard: usize,
     max_members: usize,
@@ -600,6 +605,9 @@ impl MemoryStore {
                         hint,
                     }
                 })
+                .collect(),
+            evidence: (0..EVIDENCE_LOGS)
+                .map(|_| Mutex::new(EvidenceLog::default()))
                 .collect(),
             hasher: foldhash::fast::RandomState::default(),
             max_keys_per_shard,
@@ -628,16 +636,37 @@ impl MemoryStore {
         self.shards[shard_index(h)].hint.prefetch(h);
     }
 
-    /// Applies one update to its window in a locked shard.
-    /// `written`: this call's evidence record in this shard's log, once written.
+    /// Writes one call's evidence record, once for all its windows, into one
+    /// of the evidence logs; answers where it lies (log number in the top byte).
+    fn record_evidence(&self, call: &Evidence, pick: u64, longest_window_ms: i64) -> u64 {
+        let n = (pick >> 40) as usize % EVIDENCE_LOGS;
+        let mut log = self.evidence[n].lock();
+        log.serves_window(longest_window_ms);
+        let (offset, early) = log.append(call);
+        if early > 0 {
+            self.stats
+                .evidence_evicted
+                .fetch_add(early, Ordering::Relaxed);
+        }
+        ((n as u64) << EVIDENCE_LOG_SHIFT) | offset
+    }
+
+    /// A call's evidence record, unless its log has retired it.
+    fn evidence_of(&self, at: u64) -> Option<Evidence> {
+        let n = (at >> EVIDENCE_LOG_SHIFT) as usize;
+        let offset = at & ((1 << EVIDENCE_LOG_SHIFT) - 1);
+        self.evidence.get(n)?.lock().get(offset)
+    }
+
+    /// Applies one update to its window in a locked shard; `evidence` is
+    /// where this call's record lies (see `record_evidence`).
     fn update(
         &self,
         shard: &mut Shard,
         hint: &IndexHint,
         key: u64,
         op: &WindowOp,
-        call: &Evidence,
-        written: &mut Option<u64>,
+        evidence: u64,
     ) -> WindowOutcome {
         let member = self.hash(op.member.as_str());
         let Some((slot, pos)) = shard.window(key, op, self.max_keys_per_shard, &self.stats, hint)
@@ -650,8 +679,7 @@ impl MemoryStore {
                 evidence: Vec::new(),
             };
         };
-        let Shard { slab, evidence, .. } = shard;
-        let w = &mut slab[slot].windows[pos];
+        let w = &mut shard.slab[slot].windows[pos];
         w.window_ms = op.window_ms.clamp(0, u32::MAX as i64) as u32;
         let cap = (op.member_cap as usize).clamp(1, self.max_members);
         let (count, evicted) = w.observe(op.time_ms, member, cap);
@@ -662,20 +690,10 @@ impl MemoryStore {
         }
         let cutoff = w.hw - w.window_ms as i64;
         if op.time_ms > cutoff {
-            evidence.serves_window(op.window_ms);
-            let offset = *written.get_or_insert_with(|| {
-                let (offset, early) = evidence.append(call);
-                if early > 0 {
-                    self.stats
-                        .evidence_evicted
-                        .fetch_add(early, Ordering::Relaxed);
-                }
-                offset
-            });
             if w.recent.len() == EVIDENCE_MAX {
                 w.recent.remove(0);
             }
-            w.recent.push(offset);
+            w.recent.push(evidence);
         }
         let count = count as u32;
         let mut out = WindowOutcome {
@@ -694,8 +712,9 @@ impl MemoryStore {
                         id.clone(),
                     )));
                     out.alert = AlertState::Raised(id);
+                    // Evidence logs are locked after shard locks, never before.
                     let mut quoted: Vec<Evidence> = (w.recent.iter())
-                        .filter_map(|&offset| evidence.get(offset))
+                        .filter_map(|&at| self.evidence_of(at))
                         .filter(|e| e.time_ms > cutoff)
                         .collect();
                     quoted.sort_by_key(|e| e.time_ms);
@@ -746,28 +765,21 @@ impl WindowStore for MemoryStore {
                     .prefetch_slot(key);
             }
         }
-        let mut written: SmallVec<[(usize, u64); 4]> = SmallVec::new();
-        for &(first, len, key) in &runs {
-            let shard_index = shard_index(key);
-            let cell = &self.shards[shard_index];
-            let mut shard = cell.shard.lock();
-            // One evidence record per call and shard, shared by its windows there.
-            let mut here = written
-                .iter()
-                .find(|(s, _)| *s == shard_index)
-                .map(|(_, offset)| *offset);
-            for op in &ops[first..first + len] {
-                answer.windows.push(self.update(
-                    &mut shard,
-                    &cell.hint,
-                    key,
-                    op,
-                    &req.evidence,
-                    &mut here,
-                ));
+        // One evidence record per call, written before any shard is locked.
+        let evidence = match runs.first() {
+            Some(&(_, _, pick)) => {
+                let longest = ops.iter().map(|o| o.window_ms).max().unwrap_or(0);
+                self.record_evidence(&req.evidence, pick, longest)
             }
-            if let Some(offset) = here {
-                written.push((shard_index, offset));
+            None => 0,
+        };
+        for &(first, len, key) in &runs {
+            let cell = &self.shards[shard_index(key)];
+            let mut shard = cell.shard.lock();
+            for op in &ops[first..first + len] {
+                answer
+                    .windows
+                    .push(self.update(&mut shard, &cell.hint, key, op, evidence));
             }
         }
         if let Some((number, t)) = &req.block_lookup {
