@@ -439,3 +439,122 @@ fn redis_cluster_gives_the_memory_verdicts() {
         assert_same(s, "cluster async", &asy, &want);
     }
 }
+
+/// A small deterministic generator (xorshift), so a failure replays.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Random traffic over a few B-numbers, callers and sources for several
+/// minutes of event time: repeat callers, calls with and without a source (so
+/// the slow tier sees fewer calls than the burst tier), late and
+/// same-millisecond events, alerts, cooldowns running out, auto-blocks, keys
+/// idle long enough to start over. With `unique_times` no two calls share a
+/// millisecond, so a small member cap may evict without ties (where Redis and
+/// memory break ties differently, see docs/redis-store.md).
+fn random_calls(seed: u64, n: usize, unique_times: bool) -> Vec<Call> {
+    let mut rng = Rng(seed);
+    let mut used = std::collections::HashSet::new();
+    let mut now = T0;
+    let mut last = T0;
+    let mut calls = Vec::with_capacity(n);
+    for i in 0..n {
+        now += rng.below(1_500) as i64;
+        let mut t = match rng.below(20) {
+            0..=2 => now - rng.below(9_000) as i64, // late, sometimes before the window
+            3..=4 => last,                          // the previous call's millisecond
+            _ => now,
+        };
+        if unique_times {
+            while !used.insert(t) {
+                t += 1;
+            }
+        }
+        last = t;
+        let b = format!("+23480999999{:02}", rng.below(3));
+        let id = if rng.below(10) == 0 && i > 0 {
+            format!("r{}", rng.below(i as u64)) // a call id seen before
+        } else {
+            format!("r{i}")
+        };
+        let mut c = call(&id, &caller(rng.below(14) as usize), &b, t);
+        if rng.below(4) != 0 {
+            c = from_source(c, &format!("198.51.100.{}", rng.below(3)));
+        }
+        calls.push(c);
+    }
+    calls
+}
+
+const RANDOM_TOML: &str = "[alerts]\ncooldown_ms = 20000\n\
+    [auto_block]\nenabled = true\nduration_ms = 15000\n\
+    [rules.cli_velocity]\nthreshold = 4\nwindow_ms = 20000\n\
+    [rules.cli_rotation]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 10000\n";
+
+#[test]
+fn random_traffic_gives_the_memory_verdicts() {
+    let server = RedisServer::start();
+    let urls = vec![server.url()];
+    let runs = [
+        (String::from(RANDOM_TOML), false),
+        // A member cap of 5 (below the thresholds' 4x): windows evict on
+        // almost every call.
+        (
+            format!("{RANDOM_TOML}[store]\nmax_members_per_key = 5\n"),
+            true,
+        ),
+    ];
+    for (n, (toml, unique)) in runs.iter().enumerate() {
+        let toml: &'static str = Box::leak(toml.clone().into_boxed_str());
+        let s = Scenario {
+            name: "random traffic",
+            toml,
+            calls: random_calls(0x5eed_0000 + n as u64, 1_500, *unique),
+            expect: |v| {
+                assert!(
+                    v.iter().any(|x| !x.new_alerts.is_empty()),
+                    "no alert raised"
+                );
+                assert!(v.iter().any(|x| x.reasons.contains(Reason::AutoBlock)));
+            },
+        };
+        let want = run(&s, Backend::Memory, &[], false, "");
+        (s.expect)(&want);
+        for (backend, label) in [
+            (Backend::Sync, "redis sync"),
+            (Backend::SyncNoZaddGt, "redis sync without ZADD GT"),
+            (Backend::Async, "redis async"),
+        ] {
+            let got = run(&s, backend, &urls, false, &format!("rnd{n}{label}"));
+            assert_same(&s, label, &got, &want);
+        }
+    }
+    every_key_expires_and_stays_small(&server);
+}
+
+/// Every key a check writes has an expiry no longer than its window (or
+/// cooldown) plus the slack (and 30 s of margin); evidence lists keep at most
+/// 32 entries.
+fn every_key_expires_and_stays_small(server: &RedisServer) {
+    let support::Resp::Array(Some(keys)) = server.cmd(&["KEYS", "*"]) else {
+        panic!("KEYS failed");
+    };
+    assert!(keys.len() > 50, "only {} keys", keys.len());
+    for k in keys {
+        let k = k.text();
+        let ttl: i64 = server.cmd(&["PTTL", &k]).text().parse().unwrap();
+        // Longest: the 60 s slow tier, or a 20 s cooldown; slack 60 s; margin 30 s.
+        assert!(ttl > 0 && ttl <= 150_000, "{k}: PTTL {ttl}");
+        if k.ends_with(":e") {
+            let n: i64 = server.cmd(&["LLEN", &k]).text().parse().unwrap();
+            assert!(n <= 32, "{k}: {n} evidence entries");
+        }
+    }
+}
