@@ -540,8 +540,8 @@ fn random_traffic_gives_the_memory_verdicts() {
 }
 
 /// Every key a check writes has an expiry no longer than its window (or
-/// cooldown) plus the slack (and 30 s of margin); evidence lists keep at most
-/// 32 entries.
+/// cooldown) plus the slack plus the 30 s expiry bucket; member sets keep at
+/// most their cap (plus three markers), evidence lists at most 32 entries.
 fn every_key_expires_and_stays_small(server: &RedisServer) {
     let support::Resp::Array(Some(keys)) = server.cmd(&["KEYS", "*"]) else {
         panic!("KEYS failed");
@@ -550,11 +550,74 @@ fn every_key_expires_and_stays_small(server: &RedisServer) {
     for k in keys {
         let k = k.text();
         let ttl: i64 = server.cmd(&["PTTL", &k]).text().parse().unwrap();
-        // Longest: the 60 s slow tier, or a 20 s cooldown; slack 60 s; margin 30 s.
+        // Longest: the 60 s slow tier, or a 20 s cooldown; slack 60 s; bucket 30 s.
         assert!(ttl > 0 && ttl <= 150_000, "{k}: PTTL {ttl}");
+        if k.ends_with(":m") {
+            let n: i64 = server.cmd(&["ZCARD", &k]).text().parse().unwrap();
+            assert!(n <= 64 + 3, "{k}: {n} members");
+        }
         if k.ends_with(":e") {
             let n: i64 = server.cmd(&["LLEN", &k]).text().parse().unwrap();
             assert!(n <= 32, "{k}: {n} evidence entries");
         }
     }
+}
+
+/// A window's keys get their expiry when created and again whenever the
+/// key's latest time enters a new 30 s bucket — not on every update — and an
+/// evidence list created under an existing member set gets one too.
+#[test]
+fn expiry_is_set_on_new_keys_and_refreshed_per_bucket() {
+    let server = RedisServer::start();
+    let cfg = Config::from_toml("").unwrap();
+    let engine = Engine::from_config(&cfg, Arc::new(ManualClock::new(T0))).unwrap();
+    let store = RedisStore::new(settings_for(&cfg, &[server.url()], false, "exp")).unwrap();
+    let m = format!("exp:{{dc:{B}}}:m");
+    let e = format!("exp:{{dc:{B}}}:e");
+    let pttl = |k: &str| -> i64 { server.cmd(&["PTTL", k]).text().parse().unwrap() };
+    // T0 is 20 s into its bucket: T0 + 10 s starts the next one.
+    assert_eq!(T0.rem_euclid(30_000), 20_000);
+    let check = |id: &str, i: usize, t: i64| {
+        let v = engine.check(&call(id, &caller(i), B, t), &store).unwrap();
+        assert!(!v.degraded());
+    };
+    check("x0", 0, T0);
+    // distinct_callers: 5 s window + 60 s slack + 30 s bucket.
+    for k in [&m, &e] {
+        let t = pttl(k);
+        assert!(t > 90_000 && t <= 95_000, "{k}: {t}");
+    }
+    for k in [&m, &e] {
+        server.cmd(&["PEXPIRE", k, "5000"]);
+    }
+    check("x1", 1, T0 + 1_000);
+    for k in [&m, &e] {
+        let t = pttl(k);
+        assert!(
+            t > 0 && t <= 5_000,
+            "{k}: refreshed within the bucket ({t})"
+        );
+    }
+    server.cmd(&["DEL", &e]);
+    check("x2", 2, T0 + 2_000);
+    let t = pttl(&e);
+    assert!(t > 90_000 && t <= 95_000, "a new evidence list: {t}");
+    check("x3", 3, T0 + 10_000);
+    for k in [&m, &e] {
+        let t = pttl(k);
+        assert!(
+            t > 90_000 && t <= 95_000,
+            "{k}: not refreshed in a new bucket ({t})"
+        );
+    }
+    // A late event that creates a key.
+    let v = engine
+        .check(
+            &call("x4", &caller(4), "+2348099999997", T0 - 3_600_000),
+            &store,
+        )
+        .unwrap();
+    assert!(!v.degraded());
+    let t = pttl("exp:{dc:+2348099999997}:m");
+    assert!(t > 90_000 && t <= 95_000, "late event, new key: {t}");
 }
