@@ -349,6 +349,15 @@ pub(crate) fn int_of(v: &Value) -> Option<i64> {
     }
 }
 
+/// Appends one RESP bulk string.
+fn put_bulk(out: &mut Vec<u8>, item: &[u8]) {
+    out.push(b'$');
+    codec::put_int(out, item.len() as i64);
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(item);
+    out.extend_from_slice(b"\r\n");
+}
+
 impl Codec {
     pub fn new(s: &RedisSettings) -> Codec {
         Codec {
@@ -413,6 +422,35 @@ impl Codec {
                 }
                 c
             }
+        }
+    }
+
+    /// Appends a planned command to `out` in the wire format (RESP), as
+    /// [`Codec::command`] would send it, without building a `Cmd`.
+    pub fn encode(&self, p: &Planned, how: Send, out: &mut Vec<u8>) {
+        let call = match p {
+            Planned::Plain(c) => return c.write_packed_command(out),
+            Planned::Script(call) => call,
+        };
+        let s = self.script(call.id);
+        let mode = usize::from(call.id == ScriptId::Check);
+        out.push(b'*');
+        codec::put_int(out, (3 + call.ends.len() + mode) as i64);
+        out.extend_from_slice(b"\r\n");
+        if how == Send::Body {
+            put_bulk(out, b"EVAL");
+            put_bulk(out, s.body.as_bytes());
+        } else {
+            put_bulk(out, b"EVALSHA");
+            put_bulk(out, s.sha.as_bytes());
+        }
+        let mut digits = [0u8; 20];
+        put_bulk(out, codec::int_digits(call.keys as i64, &mut digits));
+        for (i, item) in call.items().enumerate() {
+            if i == call.keys && mode == 1 {
+                put_bulk(out, self.check_mode(how));
+            }
+            put_bulk(out, item);
         }
     }
 
@@ -719,6 +757,31 @@ mod tests {
                 source: "trunk:X Y".into(),
             },
             block_lookup: Some(("+2348030000001".into(), 1_796_128_230_997)),
+        }
+    }
+
+    /// The wire bytes written by hand are the ones the crate would write for
+    /// the same command, in every way of sending it.
+    #[test]
+    fn hand_encoded_commands_match_the_crate() {
+        for cluster in [false, true] {
+            let mut s = RedisSettings::single("redis://127.0.0.1/");
+            s.cluster = cluster;
+            let codec = Codec::new(&s);
+            let (mut planned, _) = codec.plan_request(&request());
+            planned.extend(codec.plan_blocks(&[BlockEntry {
+                number: "+2348030000001".into(),
+                until_ms: 5,
+                alert_id: "dc-1-2".into(),
+            }]));
+            planned.push(codec.plan_list_change(SharedList::ALL[0], true, &["+234*".into()]));
+            for p in &planned {
+                for how in [Send::Sha, Send::Body, Send::Retry] {
+                    let mut mine = Vec::new();
+                    codec.encode(p, how, &mut mine);
+                    assert_eq!(mine, codec.command(p, how).get_packed_command());
+                }
+            }
         }
     }
 
