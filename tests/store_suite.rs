@@ -290,6 +290,30 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "event times at both ends of the accepted range (1970 and 9999)",
+            toml: "",
+            calls: {
+                const LAST: i64 = 253_402_300_799_999;
+                let mut c: Vec<Call> = Vec::new();
+                for (n, base) in [(0usize, 0i64), (1, LAST - 20_000)] {
+                    let b = format!("+23480999999{n}0");
+                    c.extend((0..4).map(|i| call(&format!("t{n}{i}"), &caller(i), &b, base + i as i64 * 100)));
+                    c.push(call(&format!("t{n}late"), &caller(9), &b, base + 50)); // late, inside
+                    c.push(call(&format!("t{n}x"), &caller(8), &b, base + 6_000)); // the first four have left
+                    c.push(call(&format!("t{n}y"), &caller(7), &b, base + 20_000));
+                }
+                c
+            },
+            expect: |v| {
+                for half in [&v[..7], &v[7..]] {
+                    let counts: Vec<u32> = half.iter().map(|x| x.distinct_callers).collect();
+                    assert_eq!(counts, vec![1, 2, 3, 4, 5, 1, 1]);
+                    assert_eq!(half[4].action, Action::Block);
+                    assert_eq!(half[4].new_alerts[0].evidence.len(), 5);
+                }
+            },
+        },
+        Scenario {
             name: "members per key are capped, oldest dropped",
             toml: "[store]\nmax_members_per_key = 3\n",
             calls: (0..6).map(|i| call(&format!("m{i}"), &caller(i), B, T0 + i as i64 * 10)).collect(),

@@ -18,7 +18,8 @@
 -- ARGV: 1 mode ('0' ZADD GT, '1' ZADD GT and retry, '2' no ZADD GT, '3' no
 --   ZADD GT and retry; retry: these updates may already have been applied, a
 --   cluster pipeline re-sent after NOSCRIPT, so each is applied once),
---   2 t (event ms), 3 HW score (t - 4e13), 4 BKT score (bucket start - 8e13),
+--   2 t (event ms, 0 to 2.6e14), 3 HW score (t - 1e15), 4 BKT score (bucket
+--   start - 2e15; NEW scores -3e15: all exact integers, all below members),
 --   5 evidence payload (shared by the windows),
 --   then 6 per window from 6i: member, cutoff (t - window), cap, threshold,
 --   ttl (window + slack + bucket, ms), rare ('<window> <until> <cooldown ttl>
@@ -38,7 +39,7 @@ local t
 local HW = '\255'
 local BKT = '\255\255'
 local NEW = '\255\255\255'
-local NEW_SCORE = '-90000000000000'
+local NEW_SCORE = '-3000000000000000'
 local out = {}
 local extra
 for i = 1, n do
@@ -93,13 +94,13 @@ for i = 1, n do
       -- The window ends at the key's latest time, not at this event's.
       t = t or tonumber(ts)
       rare = ARGV[a + 5]
-      hw = tonumber(redis.call('ZSCORE', z, HW)) + 40000000000000
+      hw = tonumber(redis.call('ZSCORE', z, HW)) + 1000000000000000
       local c = hw - tonumber(string.match(rare, '^%d+'))
       cutoff = string.format('%d', c)
       push = t > c
     end
-    -- The window is (hw - window, hw]; the markers sit below -2e13.
-    redis.call('ZREMRANGEBYSCORE', z, '-20000000000000', cutoff)
+    -- The window is (hw - window, hw]; the markers sit below -5e14.
+    redis.call('ZREMRANGEBYSCORE', z, '-500000000000000', cutoff)
     count = redis.call('ZCARD', z) - 3
     local cap = tonumber(ARGV[a + 2])
     if count > cap then

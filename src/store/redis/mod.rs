@@ -304,9 +304,11 @@ type Windows = SmallVec<[u8; 4]>;
 /// store must agree on it.
 pub const EXPIRY_BUCKET_MS: i64 = 30_000;
 /// Offsets that put `check.lua`'s markers below every member (see the
-/// script); event times must lie between -2e13 and 1e13 ms (year 2286).
-const HW_OFFSET: i64 = 40_000_000_000_000;
-const BUCKET_OFFSET: i64 = 80_000_000_000_000;
+/// script): members score their event time, 0 to 2.6e14 ms (the years 1970
+/// to 9999, what the engine accepts), the markers lie below -7e14, and every
+/// score stays an exact integer (below 2^53).
+const HW_OFFSET: i64 = 1_000_000_000_000_000;
+const BUCKET_OFFSET: i64 = 2_000_000_000_000_000;
 
 /// Key names, scripts and the translation between requests and commands.
 #[derive(Debug)]
