@@ -836,6 +836,17 @@ mod tests {
         );
     }
 
+    /// `check.lua` reads and keeps as much evidence as the embedded store
+    /// (`EVIDENCE_MAX`, written into the script, not sent).
+    #[test]
+    fn check_lua_keeps_as_much_evidence_as_memory() {
+        let newest = format!("'0', '{}'", crate::store::EVIDENCE_MAX - 1);
+        // The retry's look, the trim, the alert's read.
+        assert_eq!(CHECK_LUA.matches(&newest).count(), 3);
+        let trim = format!("len > {}", 2 * crate::store::EVIDENCE_MAX);
+        assert!(CHECK_LUA.contains(&trim));
+    }
+
     /// The flat reply: codes, then extras in window order, then the block.
     #[test]
     fn replies_are_read_window_by_window() {
