@@ -16,6 +16,7 @@ Run:   python3 scripts/check-lua54.py
 
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -58,6 +59,7 @@ def main():
     finally:
         server.kill()
         server.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run(r):

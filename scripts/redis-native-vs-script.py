@@ -22,6 +22,7 @@ Run:   python3 scripts/redis-native-vs-script.py
 
 import hashlib
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -139,6 +140,7 @@ def main():
     finally:
         server.kill()
         server.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
