@@ -19,7 +19,9 @@ use acm::engine::{Call, Engine};
 use acm::store::{AsyncRedisStore, RedisSettings, RedisStore};
 use hdrhistogram::Histogram;
 
-/// A realistic call: three windows (B, A, source) and no alert most of the time.
+/// A realistic call: four windows (distinct_callers and its slow tier on the
+/// B-number, cli_velocity on the A-number, cli_rotation on the source) and,
+/// but for rotation, no alert most of the time.
 fn call(i: u64) -> Call {
     let mut c = Call::new(
         &format!("bench-{i}"),
@@ -69,6 +71,7 @@ fn main() {
 
     // --- latency: check vs PING, interleaved on one connection -------------
     let e = engine();
+    let windows = e.prepare(&call(0)).unwrap().request.windows.len();
     let store = RedisStore::new(settings(&url)).unwrap();
     store.connect().unwrap();
     let mut check_h = Histogram::<u64>::new_with_bounds(1, 1_000_000_000, 3).unwrap();
@@ -89,7 +92,9 @@ fn main() {
         degraded += u64::from(v.degraded());
     }
     assert_eq!(degraded, 0, "checks failed open during the benchmark");
-    println!("\nlatency, one connection, {n} checks (3 windows each) interleaved with {n} PINGs:");
+    println!(
+        "\nlatency, one connection, {n} checks ({windows} windows each) interleaved with {n} PINGs:"
+    );
     println!(
         "  {:<22} {:>9} {:>9} {:>9}",
         "", "p50 µs", "p99 µs", "p99.9 µs"

@@ -290,6 +290,30 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "event times at both ends of the accepted range (1970 and 9999)",
+            toml: "",
+            calls: {
+                const LAST: i64 = 253_402_300_799_999;
+                let mut c: Vec<Call> = Vec::new();
+                for (n, base) in [(0usize, 0i64), (1, LAST - 20_000)] {
+                    let b = format!("+23480999999{n}0");
+                    c.extend((0..4).map(|i| call(&format!("t{n}{i}"), &caller(i), &b, base + i as i64 * 100)));
+                    c.push(call(&format!("t{n}late"), &caller(9), &b, base + 50)); // late, inside
+                    c.push(call(&format!("t{n}x"), &caller(8), &b, base + 6_000)); // the first four have left
+                    c.push(call(&format!("t{n}y"), &caller(7), &b, base + 20_000));
+                }
+                c
+            },
+            expect: |v| {
+                for half in [&v[..7], &v[7..]] {
+                    let counts: Vec<u32> = half.iter().map(|x| x.distinct_callers).collect();
+                    assert_eq!(counts, vec![1, 2, 3, 4, 5, 1, 1]);
+                    assert_eq!(half[4].action, Action::Block);
+                    assert_eq!(half[4].new_alerts[0].evidence.len(), 5);
+                }
+            },
+        },
+        Scenario {
             name: "members per key are capped, oldest dropped",
             toml: "[store]\nmax_members_per_key = 3\n",
             calls: (0..6).map(|i| call(&format!("m{i}"), &caller(i), B, T0 + i as i64 * 10)).collect(),
@@ -438,4 +462,186 @@ fn redis_cluster_gives_the_memory_verdicts() {
         let asy = run(s, Backend::Async, &urls, true, &format!("a{n}"));
         assert_same(s, "cluster async", &asy, &want);
     }
+}
+
+/// A small deterministic generator (xorshift), so a failure replays.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Random traffic over a few B-numbers, callers and sources for several
+/// minutes of event time: repeat callers, calls with and without a source (so
+/// the slow tier sees fewer calls than the burst tier), late and
+/// same-millisecond events, alerts, cooldowns running out, auto-blocks, keys
+/// idle long enough to start over. With `unique_times` no two calls share a
+/// millisecond, so a small member cap may evict without ties (where Redis and
+/// memory break ties differently, see docs/redis-store.md).
+fn random_calls(seed: u64, n: usize, unique_times: bool) -> Vec<Call> {
+    let mut rng = Rng(seed);
+    let mut used = std::collections::HashSet::new();
+    let mut now = T0;
+    let mut last = T0;
+    let mut calls = Vec::with_capacity(n);
+    for i in 0..n {
+        now += rng.below(1_500) as i64;
+        let mut t = match rng.below(20) {
+            0..=2 => now - rng.below(9_000) as i64, // late, sometimes before the window
+            3..=4 => last,                          // the previous call's millisecond
+            _ => now,
+        };
+        if unique_times {
+            while !used.insert(t) {
+                t += 1;
+            }
+        }
+        last = t;
+        let b = format!("+23480999999{:02}", rng.below(3));
+        let id = if rng.below(10) == 0 && i > 0 {
+            format!("r{}", rng.below(i as u64)) // a call id seen before
+        } else {
+            format!("r{i}")
+        };
+        let mut c = call(&id, &caller(rng.below(14) as usize), &b, t);
+        if rng.below(4) != 0 {
+            c = from_source(c, &format!("198.51.100.{}", rng.below(3)));
+        }
+        calls.push(c);
+    }
+    calls
+}
+
+const RANDOM_TOML: &str = "[alerts]\ncooldown_ms = 20000\n\
+    [auto_block]\nenabled = true\nduration_ms = 15000\n\
+    [rules.cli_velocity]\nthreshold = 4\nwindow_ms = 20000\n\
+    [rules.cli_rotation]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 10000\n";
+
+#[test]
+fn random_traffic_gives_the_memory_verdicts() {
+    let server = RedisServer::start();
+    let urls = vec![server.url()];
+    let runs = [
+        (String::from(RANDOM_TOML), false),
+        // A member cap of 5 (below the thresholds' 4x): windows evict on
+        // almost every call.
+        (
+            format!("{RANDOM_TOML}[store]\nmax_members_per_key = 5\n"),
+            true,
+        ),
+    ];
+    for (n, (toml, unique)) in runs.iter().enumerate() {
+        let toml: &'static str = Box::leak(toml.clone().into_boxed_str());
+        let s = Scenario {
+            name: "random traffic",
+            toml,
+            calls: random_calls(0x5eed_0000 + n as u64, 1_500, *unique),
+            expect: |v| {
+                assert!(
+                    v.iter().any(|x| !x.new_alerts.is_empty()),
+                    "no alert raised"
+                );
+                assert!(v.iter().any(|x| x.reasons.contains(Reason::AutoBlock)));
+            },
+        };
+        let want = run(&s, Backend::Memory, &[], false, "");
+        (s.expect)(&want);
+        for (backend, label) in [
+            (Backend::Sync, "redis sync"),
+            (Backend::SyncNoZaddGt, "redis sync without ZADD GT"),
+            (Backend::Async, "redis async"),
+        ] {
+            let got = run(&s, backend, &urls, false, &format!("rnd{n}{label}"));
+            assert_same(&s, label, &got, &want);
+        }
+    }
+    every_key_expires_and_stays_small(&server);
+}
+
+/// Every key a check writes has an expiry no longer than its window (or
+/// cooldown) plus the slack plus the 30 s expiry bucket; member sets keep at
+/// most their cap (plus three markers), evidence lists at most 32 entries.
+fn every_key_expires_and_stays_small(server: &RedisServer) {
+    let support::Resp::Array(Some(keys)) = server.cmd(&["KEYS", "*"]) else {
+        panic!("KEYS failed");
+    };
+    assert!(keys.len() > 50, "only {} keys", keys.len());
+    for k in keys {
+        let k = k.text();
+        let ttl: i64 = server.cmd(&["PTTL", &k]).text().parse().unwrap();
+        // Longest: the 60 s slow tier, or a 20 s cooldown; slack 60 s; bucket 30 s.
+        assert!(ttl > 0 && ttl <= 150_000, "{k}: PTTL {ttl}");
+        if k.ends_with(":m") {
+            let n: i64 = server.cmd(&["ZCARD", &k]).text().parse().unwrap();
+            assert!(n <= 64 + 3, "{k}: {n} members");
+        }
+        if k.ends_with(":e") {
+            let n: i64 = server.cmd(&["LLEN", &k]).text().parse().unwrap();
+            assert!(n <= 32, "{k}: {n} evidence entries");
+        }
+    }
+}
+
+/// A window's keys get their expiry when created and again whenever the
+/// key's latest time enters a new 30 s bucket — not on every update — and an
+/// evidence list created under an existing member set gets one too.
+#[test]
+fn expiry_is_set_on_new_keys_and_refreshed_per_bucket() {
+    let server = RedisServer::start();
+    let cfg = Config::from_toml("").unwrap();
+    let engine = Engine::from_config(&cfg, Arc::new(ManualClock::new(T0))).unwrap();
+    let store = RedisStore::new(settings_for(&cfg, &[server.url()], false, "exp")).unwrap();
+    let m = format!("exp:{{dc:{B}}}:m");
+    let e = format!("exp:{{dc:{B}}}:e");
+    let pttl = |k: &str| -> i64 { server.cmd(&["PTTL", k]).text().parse().unwrap() };
+    // T0 is 20 s into its bucket: T0 + 10 s starts the next one.
+    assert_eq!(T0.rem_euclid(30_000), 20_000);
+    let check = |id: &str, i: usize, t: i64| {
+        let v = engine.check(&call(id, &caller(i), B, t), &store).unwrap();
+        assert!(!v.degraded());
+    };
+    check("x0", 0, T0);
+    // distinct_callers: 5 s window + 60 s slack + 30 s bucket.
+    for k in [&m, &e] {
+        let t = pttl(k);
+        assert!(t > 90_000 && t <= 95_000, "{k}: {t}");
+    }
+    for k in [&m, &e] {
+        server.cmd(&["PEXPIRE", k, "5000"]);
+    }
+    check("x1", 1, T0 + 1_000);
+    for k in [&m, &e] {
+        let t = pttl(k);
+        assert!(
+            t > 0 && t <= 5_000,
+            "{k}: refreshed within the bucket ({t})"
+        );
+    }
+    server.cmd(&["DEL", &e]);
+    check("x2", 2, T0 + 2_000);
+    let t = pttl(&e);
+    assert!(t > 90_000 && t <= 95_000, "a new evidence list: {t}");
+    check("x3", 3, T0 + 10_000);
+    for k in [&m, &e] {
+        let t = pttl(k);
+        assert!(
+            t > 90_000 && t <= 95_000,
+            "{k}: not refreshed in a new bucket ({t})"
+        );
+    }
+    // A late event that creates a key.
+    let v = engine
+        .check(
+            &call("x4", &caller(4), "+2348099999997", T0 - 3_600_000),
+            &store,
+        )
+        .unwrap();
+    assert!(!v.degraded());
+    let t = pttl("exp:{dc:+2348099999997}:m");
+    assert!(t > 90_000 && t <= 95_000, "late event, new key: {t}");
 }

@@ -1,128 +1,174 @@
 -- acm: the sliding-window updates of one check, and its auto-block lookup, in
--- one script call (see src/store/mod.rs for the semantics and
--- src/store/memory.rs for the reference implementation).
--- Runs on Lua 5.1 (Redis) and 5.4 (Dragonfly): locals only, no unpack, and
--- every key it touches is declared in KEYS. On a single server the keys may
--- carry several hash tags; on a cluster the client sends one call per hash
--- slot, so all keys of one call are then on one node.
+-- one script call (semantics: src/store/mod.rs; reference implementation:
+-- src/store/memory/mod.rs; layout and reasoning: docs/redis-store.md).
+-- Lua 5.1 (Redis) and 5.4 (Dragonfly): locals only, no unpack, every key it
+-- touches is in KEYS. On a cluster the client sends one call per hash slot.
 --
--- KEYS, per window i = 1..n: KEYS[3i-2] ZSET member -> latest event time,
---   plus the member '\255' whose score is the key's hw, KEYS[3i-1] LIST recent evidence payloads,
---   newest first (opaque to this script; at most 2 * evidence_max kept, the
---   newest evidence_max read), KEYS[3i] HASH cooldown: u = until (event ms),
---   id = alert id. Then, when ARGV[6] == '1', KEYS[3n+1]: an auto-block HASH.
--- ARGV[1] n, ARGV[2] retry ('1' when these updates may already have been
---   applied: a cluster pipeline re-sent after NOSCRIPT; each is applied once),
---   ARGV[3] max_members, ARGV[4] evidence_max, ARGV[5] '1' when the last key
---   is an auto-block to read, ARGV[6] '1' when the server has ZADD GT (Redis
---   >= 6.2, Dragonfly; a hint: checked below), then 10 per window from
---   7 + 10(i-1): member, time_ms, window_ms, threshold, cooldown_until_ms,
---   alert_id, evidence ('' = the previous window's), window_ttl_ms,
---   cooldown_ttl_ms, member_cap (the window keeps at most
---   min(member_cap, max_members) members, the newest).
--- Numbers go to redis.call as strings (ARGV as is, or '%d'): a Lua number
--- would be formatted with '%.17g', which costs more than the command.
--- Returns one entry per window, {count, state (0 none, 1 raised, 2 active),
---   alert id, evidence list (only when raised), cutoff = hw - window}, then the
---   auto-block's {u, id} when asked for.
-local n = tonumber(ARGV[1])
-local retry = ARGV[2] == '1'
-local max_members = tonumber(ARGV[3])
-local evidence_max = tonumber(ARGV[4])
-local gt = ARGV[6] == '1'
-local last = string.format('%d', evidence_max - 1)
-local SENT = '\255'
+-- Cost is what this script is about: on Redis every redis.call, every ARGV
+-- entry and every Lua string costs about as much as a small command. So
+-- numbers reach redis.call as the client's strings, the common path runs four
+-- commands per window, and the reply is one flat array of integers.
+--
+-- KEYS, per window i: KEYS[3i-2] ZSET members (member -> latest event ms) plus
+--   three markers below every member: NEW (constant score; only a new key
+--   lacks it), BKT (start of the 30 s bucket of the key's latest time, as a
+--   score) and HW (the key's latest time, as a score); KEYS[3i-1] LIST
+--   evidence payloads, newest first; KEYS[3i] HASH cooldown: u = until (event
+--   ms), id = alert id. A last key beyond 3n is an auto-block HASH to read.
+-- ARGV: 1 mode ('0' ZADD GT, '1' ZADD GT and retry, '2' no ZADD GT, '3' no
+--   ZADD GT and retry; retry: these updates may already have been applied, a
+--   cluster pipeline re-sent after NOSCRIPT, so each is applied once),
+--   2 t (event ms, 0 to 2.6e14), 3 HW score (t - 1e15), 4 BKT score (bucket
+--   start - 2e15; NEW scores -3e15: all exact integers, all below members),
+--   5 evidence payload (shared by the windows),
+--   then 6 per window from 6i: member, cutoff (t - window), cap, threshold,
+--   ttl (window + slack + bucket, ms), rare ('<window> <until> <cooldown ttl>
+--   <alert id>': read only for late events and alerts).
+-- Returns {code_1 .. code_n, extras..., [block u, block id]}: code = count * 4
+--   + state (0 none, 1 raised, 2 active); extras in window order: active: the
+--   alert id; raised: hw, k, then the newest k <= 16 evidence payloads.
+local n = math.floor(#KEYS / 3)
+local mode = ARGV[1]
+local retry = mode == '1' or mode == '3'
+local gt = mode == '0' or mode == '1'
+local ts = ARGV[2]
+local hs = ARGV[3]
+local bs = ARGV[4]
+local ev = ARGV[5]
+local t
+local HW = '\255'
+local BKT = '\255\255'
+local NEW = '\255\255\255'
+local NEW_SCORE = '-3000000000000000'
 local out = {}
-local evidence = ''
+local extra
 for i = 1, n do
-  local wkey = KEYS[3 * i - 2]
-  local ekey = KEYS[3 * i - 1]
-  local a = 10 * i - 4
-  local member = ARGV[a + 1]
-  local cap = math.min(tonumber(ARGV[a + 10]), max_members)
-  local ts = ARGV[a + 2]
-  local t = tonumber(ts)
-  local window = tonumber(ARGV[a + 3])
-  if ARGV[a + 7] ~= '' then
-    evidence = ARGV[a + 7]
-  end
-  -- A member's time only moves forward (ZADD GT). The member SENT ('\255',
-  -- above every UTF-8 member among equal scores) holds hw, the key's latest
-  -- time: adding both in one ZADD GT CH answers 2 exactly when hw moved to t
-  -- (SENT changed, so the member, at or below the old hw, changed too).
-  local hw
+  local z = KEYS[3 * i - 2]
+  local e = KEYS[3 * i - 1]
+  local a = 6 * i
+  local m = ARGV[a]
+  -- What changed, counted as ZADD GT CH counts it: 4 a new key (the member
+  -- and every marker were added), 3 the latest time moved into a new bucket,
+  -- 2 it moved within its bucket, 0 or 1 it did not move (a late or
+  -- same-millisecond event). Each marker moves only when the one above it in
+  -- that list does, so the count says which case this is.
+  local r
   if gt then
-    local r = redis.pcall('ZADD', wkey, 'GT', 'CH', ts, member, ts, SENT)
-    if r == 2 then
-      hw = t
-    elseif type(r) == 'number' then
-      hw = tonumber(redis.call('ZSCORE', wkey, SENT))
+    r = redis.pcall('ZADD', z, 'GT', 'CH', ts, m, hs, HW, bs, BKT, NEW_SCORE, NEW)
+    if type(r) ~= 'number' then
+      r = nil
+      gt = false
     end
   end
-  if not hw then
-    local old = redis.call('ZSCORE', wkey, member)
-    if (not old) or tonumber(old) < t then
-      redis.call('ZADD', wkey, ts, member)
-    end
-    old = redis.call('ZSCORE', wkey, SENT)
-    if (not old) or tonumber(old) < t then
-      redis.call('ZADD', wkey, ts, SENT)
-      hw = t
+  if not r then
+    -- Without ZADD GT (Redis < 6.2): the same answer from ZSCOREs.
+    t = t or tonumber(ts)
+    local old = redis.call('ZSCORE', z, HW)
+    if not old then
+      redis.call('ZADD', z, ts, m, hs, HW, bs, BKT, NEW_SCORE, NEW)
+      r = 4
+    elseif tonumber(old) < tonumber(hs) then
+      redis.call('ZADD', z, ts, m, hs, HW)
+      r = 2
+      if tonumber(redis.call('ZSCORE', z, BKT)) < tonumber(bs) then
+        redis.call('ZADD', z, bs, BKT)
+        r = 3
+      end
     else
-      hw = tonumber(old)
+      local om = redis.call('ZSCORE', z, m)
+      r = 0
+      if (not om) or tonumber(om) < t then
+        redis.call('ZADD', z, ts, m)
+        r = 1
+      end
     end
   end
-  local cutoff = hw - window
-  -- The window is (hw - window, hw]: a member exactly window before hw has left.
-  redis.call('ZREMRANGEBYSCORE', wkey, '-inf', string.format('%d', cutoff))
-  -- SENT (score hw, never trimmed) is not a member.
-  local count = redis.call('ZCARD', wkey) - 1
-  if count > cap then
-    redis.call('ZREMRANGEBYRANK', wkey, '0', string.format('%d', count - cap - 1))
-    count = cap
+  -- A new key holds this member only: count 1, nothing to trim.
+  local count = 1
+  local push = true
+  local hw
+  local rare
+  if r < 4 then
+    local cutoff = ARGV[a + 1]
+    if r < 2 then
+      -- The window ends at the key's latest time, not at this event's.
+      t = t or tonumber(ts)
+      rare = ARGV[a + 5]
+      hw = tonumber(redis.call('ZSCORE', z, HW)) + 1000000000000000
+      local c = hw - tonumber(string.match(rare, '^%d+'))
+      cutoff = string.format('%d', c)
+      push = t > c
+    end
+    -- The window is (hw - window, hw]; the markers sit below -5e14.
+    redis.call('ZREMRANGEBYSCORE', z, '-500000000000000', cutoff)
+    count = redis.call('ZCARD', z) - 3
+    local cap = tonumber(ARGV[a + 2])
+    if count > cap then
+      -- The oldest go first (ranks 0-2 are the markers).
+      redis.call('ZREMRANGEBYRANK', z, '3', count == cap + 1 and '3' or string.format('%d', count - cap + 2))
+      count = cap
+    end
   end
-  local ttl = ARGV[a + 8]
-  redis.call('PEXPIRE', wkey, ttl)
-  local push = t > cutoff
   if push and retry then
-    local kept = redis.call('LRANGE', ekey, '0', last)
+    local kept = redis.call('LRANGE', e, '0', '15')
     for j = 1, #kept do
-      if kept[j] == evidence then
+      if kept[j] == ev then
         push = false
       end
     end
   end
   if push then
-    -- Trimmed lazily: only the newest evidence_max are ever read.
-    if redis.call('LPUSH', ekey, evidence) > 2 * evidence_max then
-      redis.call('LTRIM', ekey, '0', last)
+    -- Trimmed lazily: only the newest 16 (EVIDENCE_MAX) are ever read.
+    local len = redis.call('LPUSH', e, ev)
+    if len > 32 then
+      redis.call('LTRIM', e, '0', '15')
+    elseif len == 1 and r < 3 then
+      redis.call('PEXPIRE', e, ARGV[a + 4])
     end
-    redis.call('PEXPIRE', ekey, ttl)
   end
-
+  -- Expiry is refreshed when the key is new or its latest time enters a new
+  -- bucket: the keys then outlive their last update by window + slack at
+  -- least, window + slack + bucket at most.
+  if r > 2 then
+    redis.call('PEXPIRE', z, ARGV[a + 4])
+    redis.call('PEXPIRE', e, ARGV[a + 4])
+  end
   local state = 0
-  local id = ''
-  local recent = {}
-  if count >= tonumber(ARGV[a + 4]) then
-    local ckey = KEYS[3 * i]
-    local c = redis.call('HMGET', ckey, 'u', 'id')
-    local mine = retry and c[2] == ARGV[a + 6] and c[1] == ARGV[a + 5]
+  if count >= tonumber(ARGV[a + 3]) then
+    local ck = KEYS[3 * i]
+    local c = redis.call('HMGET', ck, 'u', 'id')
+    t = t or tonumber(ts)
+    rare = rare or ARGV[a + 5]
+    local _, untl, cttl, id = string.match(rare, '^(%d+) (%-?%d+) (%d+) (.+)$')
+    local mine = retry and c[2] == id and c[1] == untl
+    extra = extra or {}
     if c[1] and c[2] and t < tonumber(c[1]) and not mine then
       state = 2
-      id = c[2]
+      extra[#extra + 1] = c[2]
     else
       if not mine then
-        redis.call('HSET', ckey, 'u', ARGV[a + 5], 'id', ARGV[a + 6])
-        redis.call('PEXPIRE', ckey, ARGV[a + 9])
+        redis.call('HSET', ck, 'u', untl, 'id', id)
+        redis.call('PEXPIRE', ck, cttl)
       end
       state = 1
-      id = ARGV[a + 6]
-      recent = redis.call('LRANGE', ekey, '0', last)
+      local recent = redis.call('LRANGE', e, '0', '15')
+      extra[#extra + 1] = hw or t
+      extra[#extra + 1] = #recent
+      for j = 1, #recent do
+        extra[#extra + 1] = recent[j]
+      end
     end
   end
-  out[i] = {count, state, id, recent, cutoff}
+  out[i] = count * 4 + state
 end
-if ARGV[5] == '1' then
-  out[n + 1] = redis.call('HMGET', KEYS[3 * n + 1], 'u', 'id')
+if extra then
+  for j = 1, #extra do
+    out[n + j] = extra[j]
+  end
+end
+if #KEYS > 3 * n then
+  local b = redis.call('HMGET', KEYS[3 * n + 1], 'u', 'id')
+  out[#out + 1] = b[1] or ''
+  out[#out + 1] = b[2] or ''
 end
 return out

@@ -1,15 +1,19 @@
 //! How the Redis store names its keys and packs alert evidence.
 //!
-//! Every key of one window update shares one hash tag — `acm:{dc:+234...}:z`
-//! (members, and the key's latest time), `:e` (evidence), `:c` (cooldown) — so
-//! the update is one script call on one node, in Redis Cluster and in Dragonfly's emulated cluster
-//! alike. Evidence is stored opaquely by the script as a length-prefixed
-//! record: `<time>;<len>:<call id><len>:<a><len>:<b><len>:<source>`, lengths in
-//! bytes, so any byte a field holds (`;`, `:`, digits) needs no escaping.
+//! Every key of one window update shares one hash tag — `acm:{dc:+234...}:m`
+//! (members, and three markers: the key's latest time among them), `:e`
+//! (evidence), `:c` (cooldown) — so the update is one script call on one node,
+//! in Redis Cluster and in Dragonfly's emulated cluster alike. Evidence is
+//! stored opaquely by the script as a length-prefixed record:
+//! `<time>;<len>:<call id><len>:<a><len>:<b><len>:<source>`, lengths in bytes,
+//! so any byte a field holds (`;`, `:`, digits) needs no escaping.
 
 use compact_str::CompactString;
 
 use crate::engine::verdict::{Evidence, WindowRule};
+
+/// The last letter of a window's keys: members (`m`), evidence (`e`), cooldown (`c`).
+pub const WINDOW_SUFFIXES: [u8; 3] = [b'm', b'e', b'c'];
 
 /// Key names under one configurable prefix.
 #[derive(Debug, Clone)]
@@ -26,12 +30,23 @@ impl KeyNames {
 
     /// The three keys of a window: members, evidence, cooldown.
     pub fn window(&self, rule: WindowRule, key: &str) -> [String; 3] {
-        let base = format!("{}:{{{}:{}}}", self.prefix, rule.tag(), key);
-        [
-            format!("{base}:z"),
-            format!("{base}:e"),
-            format!("{base}:c"),
-        ]
+        WINDOW_SUFFIXES.map(|suffix| {
+            let mut out = Vec::new();
+            self.write_window(rule, key, suffix, &mut out);
+            String::from_utf8(out).unwrap_or_default()
+        })
+    }
+
+    /// Appends the name of one key of a window (`suffix`: one of
+    /// [`WINDOW_SUFFIXES`]) to `out`, without building a `String`.
+    pub fn write_window(&self, rule: WindowRule, key: &str, suffix: u8, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.prefix.as_bytes());
+        out.extend_from_slice(b":{");
+        out.extend_from_slice(rule.tag().as_bytes());
+        out.push(b':');
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"}:");
+        out.push(suffix);
     }
 
     /// The auto-block of an A-number.
@@ -75,19 +90,49 @@ pub fn hash_slot(key: &[u8]) -> u16 {
     crc % 16384
 }
 
+/// The decimal form of `v`, written at the end of `buf` (no formatter, no allocation).
+pub fn int_digits(v: i64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    let mut u = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
+/// Appends the decimal form of `v` to `out`.
+pub fn put_int(out: &mut Vec<u8>, v: i64) {
+    let mut buf = [0u8; 20];
+    out.extend_from_slice(int_digits(v, &mut buf));
+}
+
 /// Packs one evidence record.
 pub fn encode_evidence(e: &Evidence) -> Vec<u8> {
     let mut out = Vec::with_capacity(
         24 + e.call_id.len() + e.a_number.len() + e.b_number.len() + e.source.len(),
     );
-    out.extend_from_slice(e.time_ms.to_string().as_bytes());
+    write_evidence(e, &mut out);
+    out
+}
+
+/// Appends one packed evidence record to `out`.
+pub fn write_evidence(e: &Evidence, out: &mut Vec<u8>) {
+    put_int(out, e.time_ms);
     out.push(b';');
     for f in [&e.call_id, &e.a_number, &e.b_number, &e.source] {
-        out.extend_from_slice(f.len().to_string().as_bytes());
+        put_int(out, f.len() as i64);
         out.push(b':');
         out.extend_from_slice(f.as_bytes());
     }
-    out
 }
 
 /// Unpacks one evidence record; `None` when it is not one.
@@ -140,6 +185,15 @@ mod tests {
     }
 
     #[test]
+    fn integers_print_as_the_formatter_prints_them() {
+        for v in [0, 1, -1, 9, 10, -10, 1_796_128_230_997, i64::MAX, i64::MIN] {
+            let mut out = Vec::new();
+            put_int(&mut out, v);
+            assert_eq!(out, v.to_string().into_bytes());
+        }
+    }
+
+    #[test]
     fn hash_slots_match_redis_cluster() {
         // Reference values from `CLUSTER KEYSLOT`.
         assert_eq!(hash_slot(b"123456789"), 12739);
@@ -157,7 +211,7 @@ mod tests {
     fn keys_share_one_hash_tag() {
         let k = KeyNames::new("acm");
         let [w, e, c] = k.window(WindowRule::DistinctCallers, "+234999");
-        assert_eq!(w, "acm:{dc:+234999}:z");
+        assert_eq!(w, "acm:{dc:+234999}:m");
         assert_eq!(e, "acm:{dc:+234999}:e");
         assert_eq!(c, "acm:{dc:+234999}:c");
         assert_eq!(k.block("+2341"), "acm:{blk:+2341}");

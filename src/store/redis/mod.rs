@@ -31,12 +31,14 @@ use std::time::Duration;
 
 use compact_str::CompactString;
 use redis::{Cmd, Value};
+use smallvec::SmallVec;
 
 use super::{
     evidence_in_window, AlertState, BlockEntry, StoreAnswer, StoreError, StoreRequest,
-    WindowOutcome, EVIDENCE_MAX,
+    WindowOutcome,
 };
 use crate::config::StoreConfig;
+use crate::engine::verdict::Evidence;
 pub use breaker::{BreakerState, RedisStats};
 pub use codec::KeyNames;
 pub use lists::SharedList;
@@ -213,14 +215,60 @@ pub(crate) enum ScriptId {
     Lists,
 }
 
+/// One script call, packed: its keys and then its arguments back to back in
+/// one buffer (one allocation instead of one per argument), sent by SHA or by
+/// body. For `check.lua` the first argument (the mode) is left out and
+/// written when the call is sent: it depends on how (a retry or not) and on
+/// what the server is known to support.
+#[derive(Debug)]
+pub(crate) struct ScriptCall {
+    id: ScriptId,
+    buf: Vec<u8>,
+    /// End of each item (keys, then arguments) in `buf`.
+    ends: SmallVec<[u32; 48]>,
+    keys: usize,
+}
+
+impl ScriptCall {
+    fn new(id: ScriptId, capacity: usize) -> ScriptCall {
+        ScriptCall {
+            id,
+            buf: Vec::with_capacity(capacity),
+            ends: SmallVec::new(),
+            keys: 0,
+        }
+    }
+
+    /// Closes the item written into `buf` since the previous one.
+    fn end_item(&mut self) {
+        self.ends.push(self.buf.len() as u32);
+    }
+
+    fn push(&mut self, item: &[u8]) {
+        self.buf.extend_from_slice(item);
+        self.end_item();
+    }
+
+    fn push_int(&mut self, v: i64) {
+        codec::put_int(&mut self.buf, v);
+        self.end_item();
+    }
+
+    /// Every item: keys first, then arguments.
+    fn items(&self) -> impl Iterator<Item = &[u8]> {
+        let mut start = 0usize;
+        self.ends.iter().map(move |&end| {
+            let item = &self.buf[start..end as usize];
+            start = end as usize;
+            item
+        })
+    }
+}
+
 /// One command of a batch, kept in a form that can be sent by SHA or by body.
 #[derive(Debug)]
 pub(crate) enum Planned {
-    Script {
-        id: ScriptId,
-        keys: Vec<String>,
-        args: Vec<Vec<u8>>,
-    },
+    Script(ScriptCall),
     Plain(Cmd),
 }
 
@@ -238,18 +286,29 @@ pub(crate) enum Send {
 
 /// Which reply answers what: per planned command of a request, the windows
 /// it updates (indices into the request) and whether it carries the
-/// auto-block lookup (as the last entry of its reply, or as the whole reply
-/// of a plain `HMGET`).
+/// auto-block lookup (at the end of its reply, or as the whole reply of a
+/// plain `HMGET`).
 #[derive(Debug, Default)]
 pub(crate) struct Layout {
-    parts: Vec<(Vec<usize>, bool)>,
+    parts: SmallVec<[(Windows, bool); 2]>,
 }
 
-/// Arguments of `check.lua` before the per-window ones (see the script).
-const CHECK_FIXED_ARGS: usize = 6;
-const CHECK_RETRY_ARG: usize = 1;
-const CHECK_GT_ARG: usize = 5;
-const CHECK_ARGS_PER_WINDOW: usize = 10;
+/// Indices of a request's windows (at most five rules).
+type Windows = SmallVec<[u8; 4]>;
+
+/// How long after its latest time moved into a new bucket a window's keys
+/// live beyond `window + slack`; also the bucket length. The keys' expiry is
+/// refreshed only when a key is new or its latest time enters a new bucket,
+/// not on every update, so a hot key (a rotation source, a busy B-number)
+/// pays for it once per bucket. A constant, not a setting: nodes that share a
+/// store must agree on it.
+pub const EXPIRY_BUCKET_MS: i64 = 30_000;
+/// Offsets that put `check.lua`'s markers below every member (see the
+/// script): members score their event time, 0 to 2.6e14 ms (the years 1970
+/// to 9999, what the engine accepts), the markers lie below -7e14, and every
+/// score stays an exact integer (below 2^53).
+const HW_OFFSET: i64 = 1_000_000_000_000_000;
+const BUCKET_OFFSET: i64 = 2_000_000_000_000_000;
 
 /// Key names, scripts and the translation between requests and commands.
 #[derive(Debug)]
@@ -292,6 +351,15 @@ pub(crate) fn int_of(v: &Value) -> Option<i64> {
     }
 }
 
+/// Appends one RESP bulk string.
+fn put_bulk(out: &mut Vec<u8>, item: &[u8]) {
+    out.push(b'$');
+    codec::put_int(out, item.len() as i64);
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(item);
+    out.extend_from_slice(b"\r\n");
+}
+
 impl Codec {
     pub fn new(s: &RedisSettings) -> Codec {
         Codec {
@@ -321,12 +389,22 @@ impl Codec {
         }
     }
 
+    /// `check.lua`'s first argument: whether to try `ZADD GT`, whether this is a retry.
+    fn check_mode(&self, how: Send) -> &'static [u8] {
+        match (self.caps.zadd_gt_hint(), how == Send::Retry) {
+            (true, false) => b"0",
+            (true, true) => b"1",
+            (false, false) => b"2",
+            (false, true) => b"3",
+        }
+    }
+
     /// The command to send: `EVALSHA` normally, `EVAL` after a NOSCRIPT.
     pub fn command(&self, p: &Planned, how: Send) -> Cmd {
         match p {
             Planned::Plain(c) => c.clone(),
-            Planned::Script { id, keys, args } => {
-                let s = self.script(*id);
+            Planned::Script(call) => {
+                let s = self.script(call.id);
                 let mut c = if how == Send::Body {
                     redis::cmd("EVAL")
                 } else {
@@ -337,23 +415,44 @@ impl Codec {
                 } else {
                     s.sha.as_str()
                 })
-                .arg(keys.len())
-                .arg(keys);
-                if *id == ScriptId::Check {
-                    for (i, a) in args.iter().enumerate() {
-                        match i {
-                            CHECK_RETRY_ARG => c.arg(if how == Send::Retry { "1" } else { "0" }),
-                            CHECK_GT_ARG => c.arg(if self.caps.zadd_gt_hint() { "1" } else { "0" }),
-                            _ => c.arg(a.as_slice()),
-                        };
+                .arg(call.keys);
+                for (i, item) in call.items().enumerate() {
+                    if i == call.keys && call.id == ScriptId::Check {
+                        c.arg(self.check_mode(how));
                     }
-                } else {
-                    for a in args {
-                        c.arg(a.as_slice());
-                    }
+                    c.arg(item);
                 }
                 c
             }
+        }
+    }
+
+    /// Appends a planned command to `out` in the wire format (RESP), as
+    /// [`Codec::command`] would send it, without building a `Cmd`.
+    pub fn encode(&self, p: &Planned, how: Send, out: &mut Vec<u8>) {
+        let call = match p {
+            Planned::Plain(c) => return c.write_packed_command(out),
+            Planned::Script(call) => call,
+        };
+        let s = self.script(call.id);
+        let mode = usize::from(call.id == ScriptId::Check);
+        out.push(b'*');
+        codec::put_int(out, (3 + call.ends.len() + mode) as i64);
+        out.extend_from_slice(b"\r\n");
+        if how == Send::Body {
+            put_bulk(out, b"EVAL");
+            put_bulk(out, s.body.as_bytes());
+        } else {
+            put_bulk(out, b"EVALSHA");
+            put_bulk(out, s.sha.as_bytes());
+        }
+        let mut digits = [0u8; 20];
+        put_bulk(out, codec::int_digits(call.keys as i64, &mut digits));
+        for (i, item) in call.items().enumerate() {
+            if i == call.keys && mode == 1 {
+                put_bulk(out, self.check_mode(how));
+            }
+            put_bulk(out, item);
         }
     }
 
@@ -371,98 +470,98 @@ impl Codec {
 
     /// The commands of one call: on a single server one `check.lua` call for
     /// every window and the block lookup; on a cluster one call per hash slot
-    /// and a plain `HMGET` for the block lookup.
+    /// and a plain `HMGET` for the block lookup. (The windows of a call share
+    /// its event time, which `check.lua` takes once; windows at other times,
+    /// which the engine never asks for, would get calls of their own.)
     pub fn plan_request(&self, req: &StoreRequest) -> (Vec<Planned>, Layout) {
         let mut planned = Vec::with_capacity(2);
         let mut layout = Layout::default();
-        if self.cluster {
-            let mut groups: Vec<(u16, Vec<usize>)> = Vec::new();
-            for (i, op) in req.windows.iter().enumerate() {
-                let [w, _, _] = self.keys.window(op.rule, &op.key);
-                let slot = codec::hash_slot(w.as_bytes());
-                match groups.iter_mut().find(|g| g.0 == slot) {
-                    Some(g) => g.1.push(i),
-                    None => groups.push((slot, vec![i])),
-                }
+        // (hash slot on a cluster, event time) → windows.
+        let mut groups: SmallVec<[(u16, i64, Windows); 4]> = SmallVec::new();
+        let mut name = Vec::new();
+        for (i, op) in req.windows.iter().enumerate() {
+            let slot = if self.cluster {
+                name.clear();
+                self.keys.write_window(op.rule, &op.key, b'm', &mut name);
+                codec::hash_slot(&name)
+            } else {
+                0
+            };
+            match groups.iter_mut().find(|g| g.0 == slot && g.1 == op.time_ms) {
+                Some(g) => g.2.push(i as u8),
+                None => groups.push((slot, op.time_ms, SmallVec::from_slice(&[i as u8]))),
             }
-            for (_, windows) in groups {
-                planned.push(self.plan_check(req, &windows, None));
-                layout.parts.push((windows, false));
-            }
-            if let Some((number, _)) = &req.block_lookup {
-                let mut c = redis::cmd("HMGET");
-                c.arg(self.keys.block(number)).arg("u").arg("id");
-                planned.push(Planned::Plain(c));
-                layout.parts.push((Vec::new(), true));
-            }
-        } else if !req.windows.is_empty() || req.block_lookup.is_some() {
-            let windows: Vec<usize> = (0..req.windows.len()).collect();
-            let block = req.block_lookup.as_ref().map(|(n, _)| n.as_str());
-            planned.push(self.plan_check(req, &windows, block));
-            layout.parts.push((windows, block.is_some()));
+        }
+        let number = req.block_lookup.as_ref().map(|(n, _)| n.as_str());
+        // On a single server the first script call also reads the auto-block.
+        let mut block = number.filter(|_| !self.cluster);
+        if groups.is_empty() && block.is_some() {
+            groups.push((0, 0, SmallVec::new()));
+        }
+        for (_, t, windows) in groups {
+            planned.push(self.plan_check(req, t, &windows, block));
+            layout.parts.push((windows, block.take().is_some()));
+        }
+        if let (true, Some(number)) = (self.cluster, number) {
+            let mut c = redis::cmd("HMGET");
+            c.arg(self.keys.block(number)).arg("u").arg("id");
+            planned.push(Planned::Plain(c));
+            layout.parts.push((SmallVec::new(), true));
         }
         (planned, layout)
     }
 
-    /// One `check.lua` call for these windows of a request (and maybe its block lookup).
-    fn plan_check(&self, req: &StoreRequest, windows: &[usize], block: Option<&str>) -> Planned {
-        let mut keys = Vec::with_capacity(windows.len() * 3 + 1);
-        let mut args: Vec<Vec<u8>> =
-            Vec::with_capacity(CHECK_FIXED_ARGS + windows.len() * CHECK_ARGS_PER_WINDOW);
-        args.push(windows.len().to_string().into_bytes());
-        args.push(Vec::new()); // retry, set when sent
-        args.push(self.max_members.to_string().into_bytes());
-        args.push(EVIDENCE_MAX.to_string().into_bytes());
-        args.push(if block.is_some() {
-            b"1".to_vec()
-        } else {
-            b"0".to_vec()
-        });
-        args.push(Vec::new()); // ZADD GT hint, set when sent
+    /// One `check.lua` call for these windows of a request (and maybe its
+    /// block lookup); the arguments as the script documents them.
+    fn plan_check(
+        &self,
+        req: &StoreRequest,
+        t: i64,
+        windows: &[u8],
+        block: Option<&str>,
+    ) -> Planned {
+        let mut call = ScriptCall::new(ScriptId::Check, 256 + 160 * windows.len());
         for &i in windows {
-            let op = &req.windows[i];
-            keys.extend(self.keys.window(op.rule, &op.key));
-            args.push(op.member.as_bytes().to_vec());
-            args.push(op.time_ms.to_string().into_bytes());
-            args.push(op.window_ms.to_string().into_bytes());
-            args.push(op.threshold.to_string().into_bytes());
-            args.push(
-                op.time_ms
-                    .saturating_add(op.cooldown_ms)
-                    .to_string()
-                    .into_bytes(),
-            );
-            args.push(op.alert_id().as_bytes().to_vec());
-            // The windows of one call share their evidence: sent once per script.
-            args.push(if i == windows[0] {
-                codec::encode_evidence(&req.evidence)
-            } else {
-                Vec::new()
-            });
-            args.push(
-                op.window_ms
-                    .saturating_add(self.slack_ms)
-                    .max(1)
-                    .to_string()
-                    .into_bytes(),
-            );
-            args.push(
-                op.cooldown_ms
-                    .saturating_add(self.slack_ms)
-                    .max(1)
-                    .to_string()
-                    .into_bytes(),
-            );
-            args.push(op.member_cap.to_string().into_bytes());
+            let op = &req.windows[i as usize];
+            for suffix in codec::WINDOW_SUFFIXES {
+                self.keys
+                    .write_window(op.rule, &op.key, suffix, &mut call.buf);
+                call.end_item();
+            }
         }
         if let Some(number) = block {
-            keys.push(self.keys.block(number));
+            call.push(self.keys.block(number).as_bytes());
         }
-        Planned::Script {
-            id: ScriptId::Check,
-            keys,
-            args,
+        call.keys = call.ends.len();
+        call.push_int(t);
+        call.push_int(t - HW_OFFSET);
+        call.push_int(t - t.rem_euclid(EXPIRY_BUCKET_MS) - BUCKET_OFFSET);
+        codec::write_evidence(&req.evidence, &mut call.buf);
+        call.end_item();
+        for &i in windows {
+            let op = &req.windows[i as usize];
+            let cap = (op.member_cap as usize).clamp(1, self.max_members);
+            call.push(op.member.as_bytes());
+            call.push_int(op.time_ms - op.window_ms);
+            call.push_int(cap as i64);
+            call.push_int(op.threshold as i64);
+            call.push_int(
+                op.window_ms
+                    .saturating_add(self.slack_ms)
+                    .saturating_add(EXPIRY_BUCKET_MS),
+            );
+            // Read only for late events and alerts: '<window> <until> <cooldown ttl> <id>'.
+            let b = &mut call.buf;
+            codec::put_int(b, op.window_ms);
+            b.push(b' ');
+            codec::put_int(b, op.time_ms.saturating_add(op.cooldown_ms));
+            b.push(b' ');
+            codec::put_int(b, op.cooldown_ms.saturating_add(self.slack_ms).max(1));
+            b.push(b' ');
+            b.extend_from_slice(op.alert_id().as_bytes());
+            call.end_item();
         }
+        Planned::Script(call)
     }
 
     /// The commands recording auto-blocks. A block's key expires (wall clock)
@@ -478,32 +577,28 @@ impl Codec {
                     .max(0)
                     .saturating_add(self.slack_ms)
                     .max(1);
-                Planned::Script {
-                    id: ScriptId::Block,
-                    keys: vec![self.keys.block(&b.number)],
-                    args: vec![
-                        b.until_ms.to_string().into_bytes(),
-                        b.alert_id.as_bytes().to_vec(),
-                        ttl.to_string().into_bytes(),
-                    ],
-                }
+                let mut call = ScriptCall::new(ScriptId::Block, 96);
+                call.push(self.keys.block(&b.number).as_bytes());
+                call.keys = 1;
+                call.push_int(b.until_ms);
+                call.push(b.alert_id.as_bytes());
+                call.push_int(ttl);
+                Planned::Script(call)
             })
             .collect()
     }
 
     /// One list change (see `lists.lua`).
     pub fn plan_list_change(&self, list: SharedList, add: bool, entries: &[String]) -> Planned {
-        let mut args: Vec<Vec<u8>> = vec![if add {
-            b"add".to_vec()
-        } else {
-            b"remove".to_vec()
-        }];
-        args.extend(entries.iter().map(|e| e.as_bytes().to_vec()));
-        Planned::Script {
-            id: ScriptId::Lists,
-            keys: vec![self.keys.list(list.as_str()), self.keys.lists_version()],
-            args,
+        let mut call = ScriptCall::new(ScriptId::Lists, 64);
+        call.push(self.keys.list(list.as_str()).as_bytes());
+        call.push(self.keys.lists_version().as_bytes());
+        call.keys = 2;
+        call.push(if add { b"add" } else { b"remove" });
+        for e in entries {
+            call.push(e.as_bytes());
         }
+        Planned::Script(call)
     }
 
     /// Reads the window outcomes and the block lookup of one call.
@@ -520,93 +615,82 @@ impl Codec {
                 layout.parts.len()
             )));
         }
-        // Back to one reply per window, in request order, then the block lookup.
-        let mut per_window: Vec<Value> = vec![Value::Nil; req.windows.len()];
-        let mut block_reply = Value::Nil;
-        for ((windows, block), v) in layout.parts.iter().zip(values) {
-            if windows.is_empty() && *block {
-                block_reply = v;
+        let mut outcomes: SmallVec<[Option<WindowOutcome>; 4]> =
+            (0..req.windows.len()).map(|_| None).collect();
+        // The auto-block's (until, alert id), when there is one.
+        let mut block: Option<(Option<i64>, Option<CompactString>)> = None;
+        for ((windows, has_block), v) in layout.parts.iter().zip(values) {
+            let items = match v {
+                Value::Array(items) => items,
+                v => return Err(protocol("check", &v)),
+            };
+            if windows.is_empty() && *has_block {
+                // A plain HMGET (cluster).
+                block = Some((
+                    items.first().and_then(int_of),
+                    items.get(1).and_then(bulk_str),
+                ));
                 continue;
             }
-            let Value::Array(items) = v else {
-                return Err(protocol("check", &v));
-            };
-            if items.len() != windows.len() + usize::from(*block) {
+            let short = || StoreError::Protocol(format!("check: short reply for {windows:?}"));
+            let mut rest = items.get(windows.len()..).ok_or_else(short)?.iter();
+            for (&i, code) in windows.iter().zip(&items) {
+                let op = &req.windows[i as usize];
+                let code = int_of(code).ok_or_else(|| protocol("window code", code))?;
+                let mut out = WindowOutcome {
+                    count: (code >> 2).clamp(0, u32::MAX as i64) as u32,
+                    tracked: true,
+                    ..Default::default()
+                };
+                match code & 3 {
+                    0 => {}
+                    1 => {
+                        out.alert = AlertState::Raised(op.alert_id());
+                        let hw = rest.next().and_then(int_of).ok_or_else(short)?;
+                        let k = rest.next().and_then(int_of).ok_or_else(short)?;
+                        // Newest first; evidence_in_window wants arrival order.
+                        let mut recent: Vec<Evidence> = Vec::with_capacity(k.max(0) as usize);
+                        for _ in 0..k {
+                            match rest.next().ok_or_else(short)? {
+                                Value::BulkString(b) => recent.extend(codec::decode_evidence(b)),
+                                other => return Err(protocol("evidence", other)),
+                            }
+                        }
+                        recent.reverse();
+                        out.evidence = evidence_in_window(recent.iter(), hw - op.window_ms);
+                    }
+                    2 => {
+                        let id = rest.next().and_then(bulk_str).ok_or_else(short)?;
+                        out.alert = AlertState::Active(id);
+                    }
+                    _ => return Err(StoreError::Protocol(format!("window state {code}"))),
+                }
+                outcomes[i as usize] = Some(out);
+            }
+            if *has_block {
+                let until = rest.next().ok_or_else(short)?;
+                let id = rest.next().ok_or_else(short)?;
+                block = Some((int_of(until), bulk_str(id).filter(|s| !s.is_empty())));
+            }
+            if rest.next().is_some() {
                 return Err(StoreError::Protocol(format!(
-                    "check: {} entries for {} windows",
-                    items.len(),
-                    windows.len()
+                    "check: long reply for {windows:?}"
                 )));
             }
-            let mut items = items.into_iter();
-            for &i in windows {
-                per_window[i] = items.next().unwrap_or(Value::Nil);
-            }
-            if *block {
-                block_reply = items.next().unwrap_or(Value::Nil);
-            }
         }
-        let mut it = per_window.into_iter().chain(std::iter::once(block_reply));
         let mut answer = StoreAnswer::default();
-        for _ in &req.windows {
-            let v = it.next().unwrap_or(Value::Nil);
-            let Value::Array(parts) = &v else {
-                return Err(protocol("window", &v));
-            };
-            if parts.len() != 5 {
-                return Err(protocol("window", &v));
-            }
-            let count = int_of(&parts[0]).ok_or_else(|| protocol("window count", &v))?;
-            let state = int_of(&parts[1]).ok_or_else(|| protocol("window state", &v))?;
-            let id = bulk_str(&parts[2]).unwrap_or_default();
-            let mut out = WindowOutcome {
-                count: count.clamp(0, u32::MAX as i64) as u32,
-                tracked: true,
-                ..Default::default()
-            };
-            match state {
-                0 => {}
-                1 => {
-                    out.alert = AlertState::Raised(id);
-                    // The list is newest first; evidence_in_window wants arrival order.
-                    let recent: Vec<_> = match &parts[3] {
-                        Value::Array(items) => items
-                            .iter()
-                            .rev()
-                            .filter_map(|i| match i {
-                                Value::BulkString(b) => codec::decode_evidence(b),
-                                _ => None,
-                            })
-                            .collect(),
-                        _ => Vec::new(),
-                    };
-                    let cutoff = parts
-                        .get(4)
-                        .and_then(int_of)
-                        .ok_or_else(|| protocol("window cutoff", &v))?;
-                    out.evidence = evidence_in_window(recent.iter(), cutoff);
-                }
-                2 => out.alert = AlertState::Active(id),
-                _ => return Err(protocol("window state", &v)),
-            }
-            answer.windows.push(out);
+        for o in outcomes {
+            answer
+                .windows
+                .push(o.ok_or_else(|| StoreError::Protocol("window without a reply".into()))?);
         }
-        if let Some((number, t)) = &req.block_lookup {
-            let v = it.next().unwrap_or(Value::Nil);
-            let Value::Array(parts) = &v else {
-                return Err(protocol("block", &v));
-            };
-            if let (Some(until), Some(id)) = (
-                parts.first().and_then(int_of),
-                parts.get(1).and_then(bulk_str),
-            ) {
-                if until > *t {
-                    answer.blocked = Some(BlockEntry {
-                        number: number.clone(),
-                        until_ms: until,
-                        alert_id: id,
-                    });
-                }
+        if let (Some((number, t)), Some((Some(until), Some(id)))) = (&req.block_lookup, block) {
+            if until > *t {
+                answer.blocked = Some(BlockEntry {
+                    number: number.clone(),
+                    until_ms: until,
+                    alert_id: id,
+                });
             }
         }
         Ok(answer)
@@ -636,5 +720,190 @@ pub(crate) fn store_error(e: &redis::RedisError) -> StoreError {
         StoreError::Timeout
     } else {
         StoreError::Unavailable(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::verdict::WindowRule;
+    use crate::store::WindowOp;
+
+    fn request() -> StoreRequest {
+        let op = |rule, key: &str, member: &str| WindowOp {
+            rule,
+            key: key.into(),
+            member: member.into(),
+            time_ms: 1_796_128_230_997,
+            window_ms: 5_000,
+            threshold: 5,
+            cooldown_ms: 60_000,
+            member_cap: 64,
+        };
+        StoreRequest {
+            windows: [
+                op(
+                    WindowRule::DistinctCallers,
+                    "+2348099999999",
+                    "+2348030000001",
+                ),
+                op(WindowRule::CliRotation, "trunk:X Y", "+2348030000001"),
+            ]
+            .into_iter()
+            .collect(),
+            evidence: Evidence {
+                time_ms: 1_796_128_230_997,
+                call_id: "c1".into(),
+                a_number: "+2348030000001".into(),
+                b_number: "+2348099999999".into(),
+                source: "trunk:X Y".into(),
+            },
+            block_lookup: Some(("+2348030000001".into(), 1_796_128_230_997)),
+        }
+    }
+
+    /// The wire bytes written by hand are the ones the crate would write for
+    /// the same command, in every way of sending it.
+    #[test]
+    fn hand_encoded_commands_match_the_crate() {
+        for cluster in [false, true] {
+            let mut s = RedisSettings::single("redis://127.0.0.1/");
+            s.cluster = cluster;
+            let codec = Codec::new(&s);
+            let (mut planned, _) = codec.plan_request(&request());
+            planned.extend(codec.plan_blocks(&[BlockEntry {
+                number: "+2348030000001".into(),
+                until_ms: 5,
+                alert_id: "dc-1-2".into(),
+            }]));
+            planned.push(codec.plan_list_change(SharedList::ALL[0], true, &["+234*".into()]));
+            for p in &planned {
+                for how in [Send::Sha, Send::Body, Send::Retry] {
+                    let mut mine = Vec::new();
+                    codec.encode(p, how, &mut mine);
+                    assert_eq!(mine, codec.command(p, how).get_packed_command());
+                }
+            }
+        }
+    }
+
+    /// One script call carries the windows, their shared evidence once, and
+    /// the auto-block key last; arguments as `check.lua` documents them.
+    #[test]
+    fn a_check_is_one_script_call_laid_out_as_the_script_reads_it() {
+        let codec = Codec::new(&RedisSettings::single("redis://127.0.0.1/"));
+        let req = request();
+        let (planned, layout) = codec.plan_request(&req);
+        assert_eq!(planned.len(), 1);
+        assert_eq!(layout.parts.len(), 1);
+        let cmd = codec.command(&planned[0], Send::Sha);
+        let args: Vec<String> = cmd
+            .args_iter()
+            .map(|a| match a {
+                redis::Arg::Simple(b) => String::from_utf8_lossy(b).into_owned(),
+                _ => String::new(),
+            })
+            .collect();
+        let t = 1_796_128_230_997i64;
+        assert_eq!(args[0], "EVALSHA");
+        assert_eq!(args[2], "7");
+        assert_eq!(args[3], "acm:{dc:+2348099999999}:m");
+        assert_eq!(args[8], "acm:{cr:trunk:X Y}:c");
+        assert_eq!(args[9], "acm:{blk:+2348030000001}");
+        assert_eq!(args[10], "0", "mode: try ZADD GT, no retry");
+        assert_eq!(args[11], t.to_string());
+        assert_eq!(args[12], (t - HW_OFFSET).to_string());
+        assert_eq!(args[13], (t - t % 30_000 - BUCKET_OFFSET).to_string());
+        assert_eq!(args[14].as_bytes(), codec::encode_evidence(&req.evidence));
+        let w0 = &args[15..21];
+        assert_eq!(w0[0], "+2348030000001");
+        assert_eq!(w0[1], (t - 5_000).to_string());
+        assert_eq!(w0[2], "64");
+        assert_eq!(w0[3], "5");
+        assert_eq!(w0[4], (5_000 + 60_000 + EXPIRY_BUCKET_MS).to_string());
+        assert_eq!(
+            w0[5],
+            format!("5000 {} 120000 {}", t + 60_000, req.windows[0].alert_id())
+        );
+        assert_eq!(args.len(), 27);
+        let retry = codec.command(&planned[0], Send::Retry);
+        assert_eq!(
+            retry
+                .args_iter()
+                .nth(10)
+                .map(|a| matches!(a, redis::Arg::Simple(b) if b == b"1")),
+            Some(true)
+        );
+    }
+
+    /// `check.lua` reads and keeps as much evidence as the embedded store
+    /// (`EVIDENCE_MAX`, written into the script, not sent).
+    #[test]
+    fn check_lua_keeps_as_much_evidence_as_memory() {
+        let newest = format!("'0', '{}'", crate::store::EVIDENCE_MAX - 1);
+        // The retry's look, the trim, the alert's read.
+        assert_eq!(CHECK_LUA.matches(&newest).count(), 3);
+        let trim = format!("len > {}", 2 * crate::store::EVIDENCE_MAX);
+        assert!(CHECK_LUA.contains(&trim));
+    }
+
+    /// The flat reply: codes, then extras in window order, then the block.
+    #[test]
+    fn replies_are_read_window_by_window() {
+        let codec = Codec::new(&RedisSettings::single("redis://127.0.0.1/"));
+        let req = request();
+        let (_, layout) = codec.plan_request(&req);
+        let t = req.windows[0].time_ms;
+        let ev = |ms: i64, id: &str| {
+            Value::BulkString(codec::encode_evidence(&Evidence {
+                time_ms: ms,
+                call_id: id.into(),
+                ..req.evidence.clone()
+            }))
+        };
+        let reply = Value::Array(vec![
+            Value::Int(6 * 4 + 1),
+            Value::Int(3 * 4 + 2),
+            Value::Int(t + 10),
+            Value::Int(3),
+            ev(t, "new"),
+            ev(t + 10, "later"),
+            ev(t + 10 - 5_000, "left the window"),
+            Value::BulkString(b"cr-1-2".to_vec()),
+            Value::BulkString(format!("{}", t + 1).into_bytes()),
+            Value::BulkString(b"dc-9-9".to_vec()),
+        ]);
+        let a = codec.parse_answer(&req, &layout, vec![reply]).unwrap();
+        assert_eq!(a.windows[0].count, 6);
+        assert_eq!(
+            a.windows[0].alert,
+            AlertState::Raised(req.windows[0].alert_id())
+        );
+        let ids: Vec<&str> = a.windows[0]
+            .evidence
+            .iter()
+            .map(|e| e.call_id.as_str())
+            .collect();
+        assert_eq!(ids, ["new", "later"]);
+        assert_eq!(a.windows[1].count, 3);
+        assert_eq!(a.windows[1].alert, AlertState::Active("cr-1-2".into()));
+        let b = a.blocked.unwrap();
+        assert_eq!((b.until_ms, b.alert_id.as_str()), (t + 1, "dc-9-9"));
+        // No block: two empty strings.
+        let reply = Value::Array(vec![
+            Value::Int(4),
+            Value::Int(4),
+            Value::BulkString(Vec::new()),
+            Value::BulkString(Vec::new()),
+        ]);
+        let a = codec.parse_answer(&req, &layout, vec![reply]).unwrap();
+        assert_eq!(a.blocked, None);
+        assert_eq!(a.windows[1].count, 1);
+        // Short and long replies are protocol errors.
+        for items in [vec![Value::Int(5)], vec![Value::Int(4); 5]] {
+            assert!(codec
+                .parse_answer(&req, &layout, vec![Value::Array(items)])
+                .is_err());
+        }
     }
 }

@@ -14,7 +14,8 @@
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use redis::{Cmd, ConnectionLike, Value};
+use redis::{ConnectionLike, Value};
+use smallvec::SmallVec;
 
 use super::breaker::{Admit, BreakerState, Guard, LogKind, RedisStats};
 use super::lists::{self, SharedList};
@@ -23,6 +24,9 @@ use crate::config::{ListsConfig, StoreConfig};
 use crate::store::{BlockEntry, StoreAnswer, StoreError, StoreRequest, WindowStore};
 
 const BACKOFF_MIN: Duration = Duration::from_millis(10);
+/// The send buffer kept between requests (a larger one, after a big list
+/// change, is given back).
+const BUF_KEEP: usize = 16 * 1024;
 
 enum Client {
     Single(redis::Client),
@@ -44,22 +48,32 @@ impl Conn {
     }
 
     /// Sends a batch; server errors come back inline as `Value::ServerError`
-    /// on a single node. A cluster pipeline refuses as a whole on any server
-    /// error (the caller then re-sends it as a retry).
-    fn exec(&mut self, cmds: Vec<Cmd>) -> redis::RedisResult<Vec<Value>> {
+    /// on a single node, where the batch is written straight into `buf` in
+    /// the wire format (no `Cmd` per command). A cluster pipeline refuses as a
+    /// whole on any server error (the caller then re-sends it as a retry).
+    fn exec(
+        &mut self,
+        codec: &Codec,
+        planned: &[&Planned],
+        how: Send,
+        buf: &mut Vec<u8>,
+    ) -> redis::RedisResult<Vec<Value>> {
         match self {
             Conn::Single(c) => {
-                let mut p = redis::pipe();
-                p.ignore_errors();
-                for cmd in cmds {
-                    p.add_command(cmd);
+                buf.clear();
+                for p in planned {
+                    codec.encode(p, how, buf);
                 }
-                p.query(c)
+                let r = c.req_packed_commands(buf, 0, planned.len());
+                if buf.capacity() > BUF_KEEP {
+                    *buf = Vec::with_capacity(BUF_KEEP);
+                }
+                r
             }
             Conn::Cluster(c) => {
-                let mut p = redis::cluster::ClusterPipeline::with_capacity(cmds.len());
-                for cmd in cmds {
-                    p.add_command(cmd);
+                let mut p = redis::cluster::ClusterPipeline::with_capacity(planned.len());
+                for pl in planned {
+                    p.add_command(codec.command(pl, how));
                 }
                 p.query(c)
             }
@@ -71,6 +85,8 @@ struct Link {
     conn: Option<Conn>,
     next_attempt: Option<Instant>,
     backoff: Duration,
+    /// Reused for every batch's wire bytes.
+    buf: Vec<u8>,
 }
 
 /// The synchronous Redis window store. See the module documentation.
@@ -113,6 +129,7 @@ impl RedisStore {
                 conn: None,
                 next_attempt: None,
                 backoff: BACKOFF_MIN,
+                buf: Vec::with_capacity(1024),
             }),
             settings,
         })
@@ -218,16 +235,14 @@ impl RedisStore {
             return Err(StoreError::Timeout);
         }
         let mut trimmed = left + Duration::from_millis(1) < budget;
+        let mut buf = std::mem::take(&mut link.buf);
         let conn = link.conn.as_mut().expect("connected above");
         if trimmed {
             conn.set_timeouts(left);
         }
         let cluster = matches!(conn, Conn::Cluster(_));
-        let cmds: Vec<Cmd> = planned
-            .iter()
-            .map(|p| self.codec.command(p, Send::Sha))
-            .collect();
-        let mut result = conn.exec(cmds);
+        let all: SmallVec<[&Planned; 4]> = planned.iter().collect();
+        let mut result = conn.exec(&self.codec, &all, Send::Sha, &mut buf);
         // A connection that died with its server (restart, failover) is found
         // out on its first command, which therefore never reached a live
         // server: reconnect once and send it again, within what is left of the
@@ -244,11 +259,7 @@ impl RedisStore {
                 let conn = link.conn.as_mut().expect("reconnected above");
                 conn.set_timeouts(left);
                 trimmed = true;
-                let cmds: Vec<Cmd> = planned
-                    .iter()
-                    .map(|p| self.codec.command(p, Send::Sha))
-                    .collect();
-                result = conn.exec(cmds);
+                result = conn.exec(&self.codec, &all, Send::Sha, &mut buf);
             }
         }
         let conn = match link.conn.as_mut() {
@@ -271,11 +282,7 @@ impl RedisStore {
                         let _ = cc.req_command(&c);
                     }
                 }
-                let cmds: Vec<Cmd> = planned
-                    .iter()
-                    .map(|p| self.codec.command(p, Send::Retry))
-                    .collect();
-                result = conn.exec(cmds);
+                result = conn.exec(&self.codec, &all, Send::Retry, &mut buf);
             }
         }
         let outcome = match result {
@@ -299,11 +306,9 @@ impl RedisStore {
                         .stats
                         .script_reloads
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let cmds: Vec<Cmd> = missing
-                        .iter()
-                        .map(|&i| self.codec.command(&planned[i], Send::Body))
-                        .collect();
-                    match conn.exec(cmds) {
+                    let again: SmallVec<[&Planned; 4]> =
+                        missing.iter().map(|&i| &planned[i]).collect();
+                    match conn.exec(&self.codec, &again, Send::Body, &mut buf) {
                         Ok(again) => {
                             for (i, v) in missing.into_iter().zip(again) {
                                 values[i] = v;
@@ -326,6 +331,7 @@ impl RedisStore {
                 c.set_timeouts(budget);
             }
         }
+        link.buf = buf;
         outcome
     }
 
