@@ -63,10 +63,14 @@ fn run(name: &str, cfg: &Config, warm: &[Call], calls: &[Call], passes: usize) {
         .stats()
         .keys
         .load(std::sync::atomic::Ordering::Relaxed);
+    let st = store.stats();
     println!(
-        "[{name}] {n} calls after {} warm-up calls, {keys} live keys at the end, {:.2}% blocked",
+        "[{name}] {n} calls after {} warm-up calls, {keys} live keys at the end, {:.2}% blocked; \
+         store: {} full-shard sweeps, {} untracked updates",
         warm.len(),
-        100.0 * blocked as f64 / n as f64
+        100.0 * blocked as f64 / n as f64,
+        st.full_sweeps.load(std::sync::atomic::Ordering::Relaxed),
+        st.untracked.load(std::sync::atomic::Ordering::Relaxed),
     );
     println!(
         "[{name}] throughput: median {:.0} checks/s (min {:.0}, max {:.0}) over {passes} passes",

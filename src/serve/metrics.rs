@@ -27,6 +27,7 @@ pub struct Metrics {
     store_untracked: Counter,
     store_reclaimed: Counter,
     store_evidence_evicted: Counter,
+    store_full_sweeps: Counter,
     /// Shared (Redis) store: requests by outcome, reconnects, script reloads, breaker.
     store_requests: Family<Labels, Counter>,
     store_reconnects: Counter,
@@ -119,6 +120,12 @@ impl Metrics {
             "Alert evidence records the embedded store dropped for room while still in a window",
             store_evidence_evicted.clone(),
         );
+        let store_full_sweeps = Counter::default();
+        registry.register(
+            "store_full_sweeps",
+            "Sweeps of a whole shard of the embedded store because it was full (raise store.max_keys if this grows)",
+            store_full_sweeps.clone(),
+        );
         let store_requests = Family::<Labels, Counter>::default();
         registry.register(
             "store_requests",
@@ -166,6 +173,7 @@ impl Metrics {
             store_untracked,
             store_reclaimed,
             store_evidence_evicted,
+            store_full_sweeps,
         }
     }
 
@@ -195,6 +203,7 @@ impl Metrics {
             &self.store_evidence_evicted,
             st.evidence_evicted.load(Relaxed),
         );
+        sync_counter(&self.store_full_sweeps, st.full_sweeps.load(Relaxed));
     }
 
     /// Copies the Redis store's own counters into the exposition.

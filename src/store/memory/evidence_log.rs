@@ -136,16 +136,34 @@ impl EvidenceLog {
         (self.next - self.chunks.front().map_or(self.next, |c| c.base)) as usize
     }
 
-    /// The record at `offset`, unless it was retired.
-    pub fn get(&self, offset: u64) -> Option<Evidence> {
+    /// Where the record at `offset` lies: its chunk and position, unless retired.
+    fn locate(&self, offset: u64) -> Option<(&Chunk, usize)> {
         let first = self.chunks.front()?.base;
         if offset < first || offset >= self.next {
             return None;
         }
         let i = self.chunks.partition_point(|c| c.base <= offset) - 1;
         let c = &self.chunks[i];
+        Some((c, (offset - c.base) as usize))
+    }
+
+    /// Starts loading the record at `offset` (alerts quote up to 16 records
+    /// written long ago: fetched together, their misses overlap).
+    pub fn prefetch(&self, offset: u64) {
+        if let Some((c, at)) = self.locate(offset) {
+            if let Some(b) = c.data.get(at..) {
+                super::index::prefetch_line(b.as_ptr());
+                if b.len() > 64 {
+                    super::index::prefetch_line(b[64..].as_ptr());
+                }
+            }
+        }
+    }
+
+    /// The record at `offset`, unless it was retired.
+    pub fn get(&self, offset: u64) -> Option<Evidence> {
+        let (c, mut at) = self.locate(offset)?;
         let data = &c.data[..];
-        let mut at = (offset - c.base) as usize;
         let time_ms = i64::from_le_bytes(data.get(at..at + 8)?.try_into().ok()?);
         at += 8;
         let mut field = || take_str(data, &mut at).map(CompactString::from);

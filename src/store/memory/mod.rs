@@ -93,6 +93,10 @@ pub struct MemoryStoreStats {
     pub members_evicted: AtomicU64,
     /// Evidence records dropped by the evidence byte cap while still quotable.
     pub evidence_evicted: AtomicU64,
+    /// Sweeps of a whole shard because it was full: a growing count says
+    /// `max_keys` is too small for the traffic (each such sweep pauses the
+    /// check that triggers it).
+    pub full_sweeps: AtomicU64,
 }
 
 /// Keys and members are already 64-bit hashes: tables use them as they are.
@@ -379,6 +383,8 @@ struct Shard {
 /// most about twice the live windows (each slot is revisited after half as
 /// many creations as there are slots) with a bounded, even cost per call.
 const SWEEP_STEP: usize = 2;
+/// Slots looked at per window created once a shard is 7/8 full.
+const SWEEP_STEP_NEAR_FULL: usize = 16;
 /// Most keys an index or slab is sized for up front (per store): below this
 /// the tables never grow or move while the store runs.
 const PRESIZE_KEYS: usize = 1 << 22;
@@ -417,8 +423,10 @@ impl Shard {
     }
 
     /// One step of the sweeping hand, made whenever a window is created:
-    /// reclaims what the last step found, then looks at the next slots.
-    fn sweep_step(&mut self, now: i64, stats: &MemoryStoreStats) {
+    /// reclaims what the last step found, then looks at the next slots (more
+    /// of them when the shard nears `max_keys`, so that it is seldom full and
+    /// never has to stop for a sweep of every slot).
+    fn sweep_step(&mut self, now: i64, max_keys: usize, stats: &MemoryStoreStats) {
         let pending = std::mem::take(&mut self.pending);
         for i in pending {
             let slot = &self.slab[i as usize];
@@ -427,7 +435,12 @@ impl Shard {
                 self.reclaim(i as usize, stats);
             }
         }
-        for _ in 0..SWEEP_STEP {
+        let step = if self.len() * 8 > max_keys * 7 {
+            SWEEP_STEP_NEAR_FULL
+        } else {
+            SWEEP_STEP
+        };
+        for _ in 0..step {
             if self.hand >= self.slab.len() {
                 if self.slab.is_empty() {
                     return;
@@ -494,6 +507,7 @@ impl Shard {
         }
         if now.saturating_sub(self.full_sweep_ms) >= FULL_SWEEP_EVERY_MS {
             self.full_sweep_ms = now;
+            stats.full_sweeps.fetch_add(1, Ordering::Relaxed);
             self.sweep(now, stats);
         }
         self.len() < max_keys
@@ -524,7 +538,7 @@ impl Shard {
         }
         // A window is about to be created: the sweeping hand moves first (it
         // may drop windows of this very slot, or free it if all had expired).
-        self.sweep_step(op.time_ms, stats);
+        self.sweep_step(op.time_ms, max_keys, stats);
         if !self.room_for_one(op.time_ms, max_keys, stats) {
             return None;
         }
@@ -651,11 +665,33 @@ impl MemoryStore {
         ((n as u64) << EVIDENCE_LOG_SHIFT) | offset
     }
 
-    /// A call's evidence record, unless its log has retired it.
-    fn evidence_of(&self, at: u64) -> Option<Evidence> {
-        let n = (at >> EVIDENCE_LOG_SHIFT) as usize;
-        let offset = at & ((1 << EVIDENCE_LOG_SHIFT) - 1);
-        self.evidence.get(n)?.lock().get(offset)
+    /// The records of `recent` (see `record_evidence`) still held and inside
+    /// the window (after `cutoff`), oldest first, ties in the order the calls
+    /// came: what an alert quotes. Each log is locked once; its records are
+    /// prefetched before any is read.
+    fn quote(&self, recent: &[u64], cutoff: i64) -> Vec<Evidence> {
+        let log_of = |at: u64| (at >> EVIDENCE_LOG_SHIFT) as usize;
+        let offset = |at: u64| at & ((1 << EVIDENCE_LOG_SHIFT) - 1);
+        // (where, position in `recent`), grouped by log.
+        let mut order: SmallVec<[(u64, usize); EVIDENCE_MAX]> =
+            recent.iter().copied().zip(0..).collect();
+        order.sort_unstable();
+        let mut quoted: Vec<(usize, Evidence)> = Vec::with_capacity(order.len());
+        for group in order.chunk_by(|a, b| log_of(a.0) == log_of(b.0)) {
+            let Some(log) = self.evidence.get(log_of(group[0].0)) else {
+                continue;
+            };
+            let log = log.lock();
+            for &(at, _) in group {
+                log.prefetch(offset(at));
+            }
+            quoted.extend(group.iter().filter_map(|&(at, pos)| {
+                let e = log.get(offset(at))?;
+                (e.time_ms > cutoff).then_some((pos, e))
+            }));
+        }
+        quoted.sort_unstable_by_key(|(pos, e)| (e.time_ms, *pos));
+        quoted.into_iter().map(|(_, e)| e).collect()
     }
 
     /// Applies one update to its window in a locked shard; `evidence` is
@@ -713,12 +749,7 @@ impl MemoryStore {
                     )));
                     out.alert = AlertState::Raised(id);
                     // Evidence logs are locked after shard locks, never before.
-                    let mut quoted: Vec<Evidence> = (w.recent.iter())
-                        .filter_map(|&at| self.evidence_of(at))
-                        .filter(|e| e.time_ms > cutoff)
-                        .collect();
-                    quoted.sort_by_key(|e| e.time_ms);
-                    out.evidence = quoted;
+                    out.evidence = self.quote(&w.recent, cutoff);
                 }
             }
         }
