@@ -94,6 +94,16 @@ fn has_control(s: &str) -> bool {
     })
 }
 
+/// Whether `s` holds nothing but whitespace. Decided on the first byte for
+/// nearly every real value (a digit or a letter), without a Unicode trim.
+pub(crate) fn is_blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        None => true,
+        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
+        _ => s.trim().is_empty(),
+    }
+}
+
 fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), InputError> {
     if value.len() > max {
         Err(InputError::new(field, format!("longer than {max} bytes")))
@@ -123,7 +133,7 @@ impl Call {
     /// Refuses calls the engine must not record: missing B-number, oversized
     /// or control-character fields, times before 1970 or past year 9999.
     pub fn validate(&self) -> Result<(), InputError> {
-        if self.b_number.trim().is_empty() {
+        if is_blank(&self.b_number) {
             return Err(InputError::new("b_number", "is required"));
         }
         check_len("b_number", &self.b_number, MAX_NUMBER_LEN)?;
@@ -146,6 +156,16 @@ impl Call {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn blank_means_only_whitespace() {
+        for s in ["", " ", "\t\n", "\u{a0}", " \u{2003} "] {
+            assert!(super::is_blank(s), "{s:?}");
+        }
+        for s in ["0", " 1", "a", "\u{a0}x", "é"] {
+            assert!(!super::is_blank(s), "{s:?}");
+        }
+    }
+
     #[test]
     fn control_characters_are_found_by_bytes() {
         for s in ["a\u{0}b", "\n", "x\u{7f}", "\u{85}", "\u{9f}z"] {

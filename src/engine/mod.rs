@@ -369,6 +369,7 @@ impl Engine {
     /// [`Engine::prepare`], telling `hint` each window key as soon as it is
     /// known, so that a store can start fetching it while the rest of the
     /// call is worked out.
+    #[inline]
     pub fn prepare_hinting(
         &self,
         call: &Call,
@@ -385,9 +386,9 @@ impl Engine {
 
         // The CLI: the From user, or the PAI when From is withheld.
         let withheld =
-            call.a_number.trim().is_empty() || call.a_number.eq_ignore_ascii_case("anonymous");
+            call::is_blank(&call.a_number) || call.a_number.eq_ignore_ascii_case("anonymous");
         let cli_raw: &str = match (&call.pai, withheld) {
-            (Some(p), true) if !p.trim().is_empty() => p,
+            (Some(p), true) if !call::is_blank(p) => p,
             _ => &call.a_number,
         };
         let cli = cfg.plan.normalise(cli_raw);
@@ -550,6 +551,7 @@ impl Engine {
     }
 
     /// Turns the store's answer (or its failure) into the verdict.
+    #[inline]
     pub fn conclude(&self, p: Prepared, answer: Result<StoreAnswer, StoreError>) -> Verdict {
         let Prepared {
             cfg,

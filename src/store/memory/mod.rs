@@ -150,9 +150,26 @@ impl SmallMembers {
         &self.v[self.start as usize..]
     }
 
+    /// Where `m` is among the live members, searched from the newest end
+    /// (repeat callers and retransmissions are recent), four at a time: a
+    /// velocity window's members are nearly always new, so most searches
+    /// cover the whole array.
+    fn find(&self, m: u64) -> Option<usize> {
+        let live = self.live();
+        let mut end = live.len();
+        while end >= 4 {
+            let c = &live[end - 4..end];
+            if (c[0].1 == m) | (c[1].1 == m) | (c[2].1 == m) | (c[3].1 == m) {
+                return c.iter().rposition(|e| e.1 == m).map(|p| end - 4 + p);
+            }
+            end -= 4;
+        }
+        live[..end].iter().rposition(|e| e.1 == m)
+    }
+
     fn observe(&mut self, t: i64, m: u64) {
         let start = self.start as usize;
-        match self.live().iter().rposition(|e| e.1 == m) {
+        match self.find(m) {
             Some(pos) if self.v[start + pos].0 >= t => return,
             Some(pos) => {
                 self.v.remove(start + pos);
