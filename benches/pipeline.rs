@@ -236,13 +236,16 @@ fn main() {
             });
             let out = EventOut::new(pipeline.sink(), c);
             pin_this_thread(0);
+            let before = thread_usage();
             let started = Instant::now();
             for call in &calls {
                 let t = Instant::now();
                 let v = engine.check(call, &store).unwrap();
                 out.submit(call, &v, t.elapsed().as_micros() as u32);
             }
-            let rate = calls.len() as f64 / started.elapsed().as_secs_f64();
+            let wall = started.elapsed();
+            let rate = calls.len() as f64 / wall.as_secs_f64();
+            let (cpu, preempted) = thread_usage().since(&before);
             pin_this_thread(-1);
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
             if let Some(n) = neighbour {
@@ -252,7 +255,11 @@ fn main() {
             if drained {
                 assert_eq!(stats.inserted_calls, calls.len() as u64, "{stats:?}");
             }
-            println!("check run {run}, {name:>9}: {rate:.0} checks/s");
+            // On CPU less than the wall time, or preempted: something else ran on CPU 0.
+            println!(
+                "check run {run}, {name:>9}: {rate:.0} checks/s (on CPU {:.1}% of the pass, preempted {preempted} times)",
+                100.0 * cpu.as_secs_f64() / wall.as_secs_f64()
+            );
             rates[mode].push(rate);
         }
     }
@@ -271,6 +278,31 @@ fn main() {
         100.0 * neighbour / off
     );
     let _ = std::fs::remove_dir_all(spool);
+}
+
+/// CPU time (user + system) and involuntary context switches of the calling thread.
+struct ThreadUsage {
+    cpu: Duration,
+    preempted: i64,
+}
+
+impl ThreadUsage {
+    fn since(&self, earlier: &ThreadUsage) -> (Duration, i64) {
+        (
+            self.cpu.saturating_sub(earlier.cpu),
+            self.preempted - earlier.preempted,
+        )
+    }
+}
+
+fn thread_usage() -> ThreadUsage {
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut u) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    ThreadUsage {
+        cpu: tv(u.ru_utime) + tv(u.ru_stime),
+        preempted: u.ru_nivcsw,
+    }
 }
 
 /// Pins the calling thread to one CPU (or, with -1, lets it run on any).
