@@ -811,6 +811,29 @@ mod tests {
     }
 
     #[test]
+    fn the_example_clickhouse_section_shows_the_defaults() {
+        // It ships commented out (no pipeline unless asked for); uncommented it must parse,
+        // name every key, and say what the defaults are.
+        let text = include_str!("../cfg-examples/acm.toml");
+        let section = &text[text.find("#[clickhouse]").expect("a [clickhouse] section")..];
+        let uncommented: String = section
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .filter(|l| !l.starts_with("# "))
+            .map(|l| format!("{}\n", &l[1..]))
+            .collect();
+        let c = Config::from_toml(&uncommented).unwrap();
+        assert_eq!(c.clickhouse, Some(crate::pipeline::PipelineConfig::default()));
+        let keys = uncommented.lines().filter(|l| l.contains(" = ")).count();
+        let fields = toml::Value::try_from(crate::pipeline::PipelineConfig::default())
+            .unwrap()
+            .as_table()
+            .unwrap()
+            .len();
+        assert_eq!(keys, fields, "every [clickhouse] key is in the example");
+    }
+
+    #[test]
     fn unknown_key_is_named() {
         let e = Config::from_toml("[rules.distinct_callers]\nthresold = 3\n").unwrap_err();
         assert!(e.reason.contains("thresold"), "{e}");

@@ -5,7 +5,8 @@
 mod support;
 
 use acm::pipeline::{
-    apply_schema, AlertRecord, CallRecord, Event, Pipeline, PipelineConfig, RecordAction,
+    apply_schema, AlertRecord, CallRecord, Event, InsertCompression, Pipeline, PipelineConfig,
+    RecordAction,
 };
 use std::time::{Duration, Instant};
 use support::ClickHouseServer;
@@ -90,9 +91,22 @@ fn count(server: &ClickHouseServer, sql: &str) -> u64 {
 
 #[test]
 fn writes_calls_and_alerts_and_reads_back_exact_rows() {
+    // The default: INSERT bodies LZ4-compressed.
+    write_and_read_back(InsertCompression::Lz4);
+}
+
+#[test]
+fn writes_and_reads_back_exact_rows_uncompressed() {
+    write_and_read_back(InsertCompression::None);
+}
+
+fn write_and_read_back(compression: InsertCompression) {
     let server = ClickHouseServer::start();
     let spool = tempfile::tempdir().unwrap();
-    let cfg = config(&server, spool.path());
+    let cfg = PipelineConfig {
+        compression,
+        ..config(&server, spool.path())
+    };
     apply_schema(&cfg).unwrap();
     let mut pipeline = Pipeline::start(cfg).unwrap();
     let sink = pipeline.sink();

@@ -1,7 +1,8 @@
 //! The ClickHouse side of the drainer: a client set up to work with every server from 18.16 on
-//! (no compression, no RowBinaryWithNamesAndTypes validation) and a timed INSERT of one batch.
+//! (no RowBinaryWithNamesAndTypes validation; compressed INSERT bodies only, never compressed
+//! responses) and a timed INSERT of one batch.
 
-use crate::pipeline::config::PipelineConfig;
+use crate::pipeline::config::{InsertCompression, PipelineConfig};
 use crate::pipeline::rows::{AlertRow, CallRow};
 use crate::pipeline::spool::SpoolBatch;
 use anyhow::{anyhow, Context, Result};
@@ -31,7 +32,10 @@ pub struct BatchWriter {
 impl BatchWriter {
     pub fn new(cfg: &PipelineConfig) -> BatchWriter {
         BatchWriter {
-            client: client(cfg, true),
+            client: client(cfg, true).with_compression(match cfg.compression {
+                InsertCompression::Lz4 => Compression::Lz4,
+                InsertCompression::None => Compression::None,
+            }),
         }
     }
 

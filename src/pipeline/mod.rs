@@ -15,7 +15,7 @@ pub mod sink;
 pub mod spool;
 pub mod stats;
 
-pub use config::PipelineConfig;
+pub use config::{InsertCompression, PipelineConfig};
 pub use record::{AlertRecord, CallRecord, Event, RecordAction};
 pub use schema::{apply_schema, SchemaReport};
 pub use sink::EventSink;
