@@ -8,7 +8,9 @@ mod support;
 use acm::clock::SystemClock;
 use acm::engine::Engine;
 use acm::events::EventOut;
-use acm::pipeline::{apply_schema, CallRecord, Event, Pipeline, PipelineConfig, RecordAction};
+use acm::pipeline::{
+    apply_schema, CallRecord, Event, InsertCompression, Pipeline, PipelineConfig, RecordAction,
+};
 use acm::store::{MemoryStore, MemoryStoreConfig};
 use std::sync::Arc;
 
@@ -85,42 +87,61 @@ fn main() {
     }
     println!("ClickHouse {}", server.query("SELECT version()").trim());
 
-    // Sustained drain: time from the first submit until ClickHouse acknowledged every row.
-    let mut rates = Vec::new();
+    // Sustained drain: time from the first submit until ClickHouse acknowledged every row,
+    // with INSERT bodies LZ4-compressed (the default) and plain, interleaved run by run.
+    const COMPRESSIONS: [InsertCompression; 2] = [InsertCompression::Lz4, InsertCompression::None];
+    let mut rates: [Vec<f64>; 2] = Default::default();
+    let mut batch = 0u32;
     for run in 0..RUNS {
-        let events: Vec<Event> = (0..DRAIN_EVENTS)
-            .map(|i| call(run as u32 * DRAIN_EVENTS + i))
-            .collect();
-        let mut pipeline = Pipeline::start(cfg.clone()).unwrap();
-        let sink = pipeline.sink();
-        let started = Instant::now();
-        for event in events {
-            sink.submit(event);
-        }
-        while pipeline.stats().inserted_calls < DRAIN_EVENTS as u64 {
-            assert_eq!(
-                pipeline.stats().spooled,
-                0,
-                "ClickHouse refused inserts: {:?}",
-                pipeline.stats()
+        for (c, compression) in COMPRESSIONS.iter().enumerate() {
+            let events: Vec<Event> = (0..DRAIN_EVENTS)
+                .map(|i| call(batch * DRAIN_EVENTS + i))
+                .collect();
+            batch += 1;
+            let mut pipeline = Pipeline::start(PipelineConfig {
+                compression: *compression,
+                ..cfg.clone()
+            })
+            .unwrap();
+            let sink = pipeline.sink();
+            let started = Instant::now();
+            for event in events {
+                sink.submit(event);
+            }
+            while pipeline.stats().inserted_calls < DRAIN_EVENTS as u64 {
+                assert_eq!(
+                    pipeline.stats().spooled,
+                    0,
+                    "ClickHouse refused inserts: {:?}",
+                    pipeline.stats()
+                );
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let elapsed = started.elapsed();
+            let stats = pipeline.shutdown(Duration::from_secs(10));
+            let rate = DRAIN_EVENTS as f64 / elapsed.as_secs_f64();
+            println!(
+                "drain run {run}, {compression:?}: {DRAIN_EVENTS} events in {elapsed:?} = {rate:.0} events/s ({} batches)",
+                stats.batches
             );
-            std::thread::sleep(Duration::from_millis(1));
+            rates[c].push(rate);
         }
-        let elapsed = started.elapsed();
-        let stats = pipeline.shutdown(Duration::from_secs(10));
-        let rate = DRAIN_EVENTS as f64 / elapsed.as_secs_f64();
-        println!("drain run {run}: {DRAIN_EVENTS} events in {elapsed:?} = {rate:.0} events/s ({} batches)", stats.batches);
-        rates.push(rate);
     }
     let rows: u64 = server
         .query("SELECT count() FROM acm_bench.calls")
         .trim()
         .parse()
         .unwrap();
-    assert_eq!(rows, DRAIN_EVENTS as u64 * RUNS as u64, "every row arrived");
+    assert_eq!(
+        rows,
+        DRAIN_EVENTS as u64 * batch as u64,
+        "every row arrived"
+    );
+    let [lz4, plain] = &mut rates;
     println!(
-        "drain rate median: {:.0} events/s (floor 200000)",
-        median(&mut rates)
+        "drain rate median: {:.0} events/s with LZ4 INSERT bodies (the default), {:.0} events/s plain (floor 200000)",
+        median(lz4),
+        median(plain)
     );
 
     // Enqueue cost on the call path, measured per submit while the drainer runs.

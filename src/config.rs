@@ -823,7 +823,10 @@ mod tests {
             .map(|l| format!("{}\n", &l[1..]))
             .collect();
         let c = Config::from_toml(&uncommented).unwrap();
-        assert_eq!(c.clickhouse, Some(crate::pipeline::PipelineConfig::default()));
+        assert_eq!(
+            c.clickhouse,
+            Some(crate::pipeline::PipelineConfig::default())
+        );
         let keys = uncommented.lines().filter(|l| l.contains(" = ")).count();
         let fields = toml::Value::try_from(crate::pipeline::PipelineConfig::default())
             .unwrap()

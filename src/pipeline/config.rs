@@ -37,8 +37,7 @@ pub struct PipelineConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InsertCompression {
-    /// About 4x fewer bytes on the wire; on one shared machine the drain rate doubled
-    /// (BENCHMARKS.md, *ClickHouse pipeline*).
+    /// Fewer bytes on the wire; a slightly higher drain rate (BENCHMARKS.md, *ClickHouse pipeline*).
     Lz4,
     None,
 }
