@@ -548,6 +548,57 @@ impl Config {
         Ok(cfg)
     }
 
+    /// A window keeps at most `store.max_members_per_key` members, so a rule whose threshold
+    /// (or a trunk's) lies above it could never fire: refused rather than silently disabled.
+    fn check_member_cap(&self) -> Result<(), ConfigError> {
+        let cap = self.store.max_members_per_key;
+        let r = &self.rules;
+        let ds = &r.distinct_callers_slow;
+        let rules = [
+            (
+                "distinct_callers",
+                &r.distinct_callers.action,
+                &r.distinct_callers.threshold,
+                &r.distinct_callers.trunk_thresholds,
+            ),
+            (
+                "cli_velocity",
+                &r.cli_velocity.action,
+                &r.cli_velocity.threshold,
+                &r.cli_velocity.trunk_thresholds,
+            ),
+            (
+                "cli_rotation",
+                &r.cli_rotation.action,
+                &r.cli_rotation.threshold,
+                &r.cli_rotation.trunk_thresholds,
+            ),
+        ];
+        let mut thresholds: Vec<(String, u32)> = vec![];
+        if ds.action != RuleAction::Off {
+            thresholds.push(("rules.distinct_callers_slow.threshold".into(), ds.threshold));
+        }
+        for (name, action, threshold, per_trunk) in rules {
+            if *action == RuleAction::Off {
+                continue;
+            }
+            thresholds.push((format!("rules.{name}.threshold"), *threshold));
+            for (trunk, t) in per_trunk {
+                thresholds.push((format!("rules.{name}.trunk_thresholds.{trunk}"), *t));
+            }
+        }
+        match thresholds.into_iter().find(|(_, t)| *t as usize > cap) {
+            Some((key, t)) => Err(ConfigError::new(
+                "store.max_members_per_key",
+                format!(
+                    "{cap} is below {key} = {t}: a window keeps at most {cap} members, so that \
+                     rule could never fire; raise it to at least {t}"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// Semantic checks the types cannot express. Each error names its key.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let n = &self.numbering;
@@ -671,6 +722,7 @@ impl Config {
             }
         }
         self.store.validate()?;
+        self.check_member_cap()?;
         if self.serve.listen.parse::<std::net::SocketAddr>().is_err() {
             return Err(ConfigError::new(
                 "serve.listen",
@@ -834,6 +886,29 @@ mod tests {
             .unwrap()
             .len();
         assert_eq!(keys, fields, "every [clickhouse] key is in the example");
+    }
+
+    #[test]
+    fn a_member_cap_below_a_threshold_is_refused() {
+        let e = Config::from_toml(
+            "[store]\nmax_members_per_key = 20\n[rules.cli_velocity]\nthreshold = 10\n\
+             [rules.cli_velocity.trunk_thresholds]\nwholesale = 30\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "store.max_members_per_key");
+        assert!(
+            e.reason
+                .contains("rules.cli_velocity.trunk_thresholds.wholesale = 30"),
+            "{e}"
+        );
+        // A rule that is off has no window to keep.
+        Config::from_toml(
+            "[store]\nmax_members_per_key = 20\n[rules.cli_velocity]\naction = \"off\"\n\
+             threshold = 30\n",
+        )
+        .unwrap();
+        // At the threshold: the rule can still fire.
+        Config::from_toml("[store]\nmax_members_per_key = 20\n").unwrap();
     }
 
     #[test]

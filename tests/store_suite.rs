@@ -315,7 +315,12 @@ fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             name: "members per key are capped, oldest dropped",
-            toml: "[store]\nmax_members_per_key = 3\n",
+            // Thresholds at the cap (a cap below one is refused at start-up).
+            toml: "[store]\nmax_members_per_key = 3\n\
+                   [rules.distinct_callers]\nthreshold = 3\n\
+                   [rules.distinct_callers_slow]\nthreshold = 3\n\
+                   [rules.cli_velocity]\nthreshold = 3\n\
+                   [rules.cli_rotation]\nthreshold = 3\n",
             calls: (0..6).map(|i| call(&format!("m{i}"), &caller(i), B, T0 + i as i64 * 10)).collect(),
             expect: |v| {
                 let counts: Vec<u32> = v.iter().map(|x| x.distinct_callers).collect();
