@@ -37,7 +37,7 @@ pub struct PipelineConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InsertCompression {
-    /// Fewer bytes on the wire; a slightly higher drain rate (BENCHMARKS.md, *ClickHouse pipeline*).
+    /// Fewer bytes on the wire; the same drain rate on loopback (BENCHMARKS.md, *ClickHouse pipeline*).
     Lz4,
     None,
 }
