@@ -18,6 +18,8 @@
  *   acm_child_init  in each worker after fork: opens the store connection and
  *                   starts the event drainer of that process;
  *   acm_check       on every INVITE, in a worker;
+ *   acm_flush_on_exit_signal  in each worker after acm_child_init, when the
+ *                   switch ends workers from their signal handler;
  *   acm_shutdown    at exit: flushes queued events, stops the drainer.
  */
 #ifndef ACM_H
@@ -117,6 +119,15 @@ int64_t acm_stats_json(char *buf, size_t buf_len);
 
 /* Flush queued events (bounded wait) and stop this process's threads. */
 void acm_shutdown(void);
+
+/* For a forked worker that its switch ends with _exit() from the SIGTERM or
+ * SIGINT handler (Kamailio's workers): call after acm_child_init. From then on
+ * those signals park the signalled thread (the switch's own: threads of acm
+ * block them), flush this process's queued events (INSERT, or the spool when
+ * ClickHouse is slow or down; at most 3 s) and exit with status 0. A no-op
+ * without a [clickhouse] section. Never call it in a process whose exit the
+ * switch handles itself (Kamailio's main process). */
+int32_t acm_flush_on_exit_signal(void);
 
 /* "acm <version> abi <ACM_ABI_VERSION>", a static NUL-terminated string. */
 const char *acm_version(void);

@@ -16,7 +16,8 @@
  * engine starts no thread and opens no socket there); acm_child_init() runs
  * in every SIP worker (rank > 0) after fork, and lazily in any other process
  * that calls acm_check (timer routes, async workers). acm_shutdown() runs in
- * mod_destroy.
+ * mod_destroy; SIP workers, which Kamailio ends from their signal handler,
+ * flush on the signal (acm_flush_on_exit_signal).
  *
  * acm.reload (RPC) validates the config in the RPC process, then bumps a
  * generation counter in shared memory; each worker compares it before its
@@ -384,6 +385,12 @@ static int child_init(int rank)
 		LM_ERR("acm_child_init(rank %d) failed: %s\n", rank, err);
 		return -1;
 	}
+	/* Kamailio ends a worker with _exit() from its SIGTERM handler; this makes
+	 * the signal flush the worker's queued events (to ClickHouse or the spool)
+	 * first. Only here: the main process runs mod_destroy instead. */
+	if(acm_flush_on_exit_signal() != ACM_OK)
+		LM_WARN("acm: events queued in worker rank %d may be lost at stop\n",
+				rank);
 	_acm_child_ready = 1;
 	acm_publish_stats(1);
 	return 0;
@@ -391,8 +398,8 @@ static int child_init(int rank)
 
 static void mod_destroy(void)
 {
-	/* called once in the main process at shutdown; the workers exit on the
-	 * signal and the engine's own exit handling flushes what it can */
+	/* called once in the main process at shutdown (SIP workers flush their
+	 * own queues on the exit signal, see child_init) */
 	acm_shutdown();
 	/* shared memory is released with the whole segment at exit */
 }

@@ -23,7 +23,7 @@ use std::net::{Ipv4Addr, UdpSocket};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use support::{free_port, require_program, tail_of, wait_until, TempDir};
 
@@ -866,6 +866,134 @@ flush_interval_ms = 200
         serious_lines(&k.log_text()).is_empty(),
         "kamailio logged CRITICAL:\n{}",
         tail_of(&k.log, 40)
+    );
+}
+
+/// The config of the stop tests: batches are never full and never old enough to be sent
+/// while Kamailio runs, so whatever reaches ClickHouse was flushed by the stop.
+fn acm_toml_flush_only_at_stop(ch: &support::ClickHouseServer, spool: &Path) -> String {
+    acm_toml(&format!(
+        r#"
+[clickhouse]
+url = "{url}"
+database = "acm"
+spool_dir = "{spool}"
+flush_interval_ms = 600000
+batch_size = 50000
+insert_timeout_ms = 1000
+"#,
+        url = ch.http_url(),
+        spool = spool.display()
+    ))
+}
+
+/// (calls, alerts) rows in ClickHouse, "" when it does not answer.
+fn ch_counts(ch: &support::ClickHouseServer) -> String {
+    ch.try_query(
+        "SELECT (SELECT count() FROM acm.calls), (SELECT count() FROM acm.alerts) \
+         FORMAT TabSeparated",
+    )
+    .unwrap_or_default()
+    .trim()
+    .to_string()
+}
+
+/// The seed attack (one worker: the embedded store is per process): 4 calls answered, 2 refused.
+fn seed_attack(k: &mut Kamailio) {
+    let victim = b"+2348038889999".as_slice();
+    let first4 = distinct_callers("+234809", 1, 4);
+    let more = distinct_callers("+234809", 5, 6);
+    k.expect("invite_expect_200.xml", &pairs(&first4, victim));
+    k.expect("invite_expect_403.xml", &pairs(&more, victim));
+    assert!(k.is_alive(), "kamailio died:\n{}", tail_of(&k.log, 30));
+}
+
+/// Kamailio ends its workers with `_exit()` from their SIGTERM handler; the module makes
+/// that signal flush each worker's queue first. Nothing is sent while Kamailio runs (a
+/// 10-minute flush interval), so every row in ClickHouse after the stop came from the flush.
+#[test]
+fn module_flushes_queued_events_when_kamailio_stops() {
+    let ch = support::ClickHouseServer::start();
+    let spool = TempDir::new("kamailio-spool");
+    let toml = acm_toml_flush_only_at_stop(&ch, spool.path());
+    let cfg_file = spool.join("acm.toml");
+    fs::write(&cfg_file, &toml).unwrap();
+    let config = acm::config::Config::load(Some(&cfg_file)).expect("the test's acm config");
+    acm::pipeline::apply_schema(config.clickhouse.as_ref().unwrap()).expect("apply the schema");
+
+    let mut k = Kamailio::start("kamailio.cfg", &[], Some(&toml));
+    seed_attack(&mut k);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(ch_counts(&ch), "0\t0", "nothing is sent before the stop");
+
+    let started = Instant::now();
+    let status = k.stop().expect("kamailio exit status");
+    assert!(status.success(), "kamailio exit status {status:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "the stop took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        ch_counts(&ch),
+        "6\t1",
+        "(calls, alerts) in ClickHouse after the stop\n--- kamailio:\n{}",
+        tail_of(&k.log, 30)
+    );
+    let blocked = ch.query("SELECT countIf(action = 'block') FROM acm.calls");
+    assert_eq!(blocked.trim(), "2");
+    let log = k.log_text();
+    assert!(
+        log.contains("exits with its queue flushed"),
+        "no worker reported its flush:\n{}",
+        tail_of(&k.log, 30)
+    );
+    assert!(
+        serious_lines(&log).is_empty(),
+        "kamailio logged CRITICAL:\n{}",
+        tail_of(&k.log, 40)
+    );
+}
+
+/// ClickHouse down when Kamailio stops: the workers' queues go to the spool, and the next
+/// Kamailio on the same spool directory delivers them once ClickHouse is back.
+#[test]
+fn module_spools_at_stop_when_clickhouse_is_down_and_the_next_start_delivers() {
+    let mut ch = support::ClickHouseServer::start();
+    let spool = TempDir::new("kamailio-spool");
+    let toml = acm_toml_flush_only_at_stop(&ch, spool.path());
+    let cfg_file = spool.join("acm.toml");
+    fs::write(&cfg_file, &toml).unwrap();
+    let config = acm::config::Config::load(Some(&cfg_file)).expect("the test's acm config");
+    acm::pipeline::apply_schema(config.clickhouse.as_ref().unwrap()).expect("apply the schema");
+
+    let mut k = Kamailio::start("kamailio.cfg", &[], Some(&toml));
+    seed_attack(&mut k);
+    ch.stop();
+    let status = k.stop().expect("kamailio exit status");
+    assert!(status.success(), "kamailio exit status {status:?}");
+    let spooled: u64 = fs::read_dir(spool.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with("seg-") && !name.ends_with(".ack")
+        })
+        .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
+        .sum();
+    assert!(
+        spooled > 8,
+        "nothing spooled at the stop\n--- kamailio:\n{}",
+        tail_of(&k.log, 30)
+    );
+
+    ch.start_again();
+    let _k2 = Kamailio::start("kamailio.cfg", &[], Some(&toml));
+    let arrived = wait_until(Duration::from_secs(20), || ch_counts(&ch) == "6\t1");
+    assert!(
+        arrived,
+        "(calls, alerts) = ({}) after the next start, not (6, 1)",
+        ch_counts(&ch)
     );
 }
 

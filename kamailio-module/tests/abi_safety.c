@@ -11,6 +11,8 @@
  * length is reported. Run: make -C kamailio-module test
  * Prints "N passed, N failed" and exits non-zero on any failure.
  */
+#define _POSIX_C_SOURCE 200809L /* sigaction under -std=c11 */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +155,18 @@ int main(void)
 	free(err);
 	r = acm_child_init(1, NULL, 0);
 	CHECK(r == ACM_OK, "acm_child_init(1, NULL, 0) returned %d", (int)r);
+
+	/* Without [clickhouse] there is nothing to flush at exit: a no-op that
+	 * leaves this process's SIGTERM handling alone. */
+	{
+		struct sigaction before, after;
+		sigaction(SIGTERM, NULL, &before);
+		r = acm_flush_on_exit_signal();
+		CHECK(r == ACM_OK, "acm_flush_on_exit_signal() returned %d", (int)r);
+		sigaction(SIGTERM, NULL, &after);
+		CHECK(before.sa_handler == after.sa_handler,
+				"acm_flush_on_exit_signal() without a pipeline changed SIGTERM");
+	}
 
 	/* NULL call, NULL out */
 	memset(&v, 0x5A, sizeof(v));

@@ -11,6 +11,7 @@
 //! remembers the pid that built it, so state inherited through fork is never
 //! used by the child.
 
+mod exit_flush;
 #[cfg(all(test, feature = "header-check"))]
 mod header_check;
 mod lists_follower;
@@ -298,6 +299,16 @@ pub unsafe extern "C" fn acm_stats_json(buf: *mut c_char, buf_len: usize) -> i64
             write_cstr(dst, &text);
         }
         text.len() as i64
+    })
+}
+
+/// Makes SIGTERM and SIGINT flush this process's queued events before it exits (see
+/// `exit_flush`). For forked workers whose switch ends them from the signal handler.
+#[no_mangle]
+pub extern "C" fn acm_flush_on_exit_signal() -> i32 {
+    guard(ACM_ERR, || match exit_flush::install() {
+        Ok(()) => ACM_OK,
+        Err(_) => ACM_ERR,
     })
 }
 

@@ -78,10 +78,15 @@ pub fn start_process(rank: i32) -> Result<(), String> {
     };
     let engine =
         Arc::new(Engine::from_config(&config, Arc::new(SystemClock)).map_err(|e| e.to_string())?);
-    let store = store::build_sync(&config).map_err(|e| e.to_string())?;
-    let pipeline = EventOut::start_pipeline(&config)?;
+    // Threads started here block the exit signals: the switch's own thread receives them
+    // (see `exit_flush`).
+    let (store, pipeline, lists) = super::exit_flush::with_exit_signals_blocked(|| {
+        let store = store::build_sync(&config).map_err(|e| e.to_string())?;
+        let pipeline = EventOut::start_pipeline(&config)?;
+        let lists = ListsFollower::start(&config, engine.clone())?;
+        Ok::<_, String>((store, pipeline, lists))
+    })?;
     let events = EventOut::new(pipeline.sink(), &config);
-    let lists = ListsFollower::start(&config, engine.clone())?;
     RUNTIME.store(Some(Arc::new(ProcessRuntime {
         pid: std::process::id(),
         rank,
@@ -160,6 +165,34 @@ pub fn shutdown() {
         if let Some(mut p) = pipeline {
             p.shutdown(std::time::Duration::from_secs(5));
         }
+    }
+}
+
+/// Whether this process has a runtime whose events go to ClickHouse.
+pub fn has_pipeline() -> bool {
+    RUNTIME
+        .load()
+        .as_ref()
+        .is_some_and(|rt| rt.events.sink().is_enabled())
+}
+
+/// Flushes this process's queued events before it exits (see `exit_flush`). The runtime
+/// stays in place: a check racing in is still answered, its event counted as dropped.
+pub fn flush_for_exit(budget: std::time::Duration) {
+    let Some(rt) = RUNTIME.load_full() else {
+        return;
+    };
+    let pipeline = rt.pipeline.lock().take();
+    if let Some(mut p) = pipeline {
+        let s = p.shutdown(budget);
+        eprintln!(
+            "acm: pid {} exits with its queue flushed (in its lifetime: {} calls and {} alerts inserted, {} batches spooled, {} events dropped)",
+            std::process::id(),
+            s.inserted_calls,
+            s.inserted_alerts,
+            s.spooled,
+            s.dropped_closed + s.dropped_spool_full + s.dropped_spool_error + s.dropped_queue_full
+        );
     }
 }
 
