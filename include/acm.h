@@ -125,8 +125,8 @@ void acm_shutdown(void);
  * those signals park the signalled thread (the switch's own: threads of acm
  * block them), flush this process's queued events (INSERT, or the spool when
  * ClickHouse is slow or down; at most 3 s) and exit with status 0. A no-op
- * without a [clickhouse] section. Never call it in a process whose exit the
- * switch handles itself (Kamailio's main process). */
+ * without a [clickhouse] section, and in the process that called acm_init
+ * (the switch's main process, which exits through acm_shutdown). */
 int32_t acm_flush_on_exit_signal(void);
 
 /* "acm <version> abi <ACM_ABI_VERSION>", a static NUL-terminated string. */

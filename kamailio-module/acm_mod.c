@@ -16,8 +16,8 @@
  * engine starts no thread and opens no socket there); acm_child_init() runs
  * in every SIP worker (rank > 0) after fork, and lazily in any other process
  * that calls acm_check (timer routes, async workers). acm_shutdown() runs in
- * mod_destroy; SIP workers, which Kamailio ends from their signal handler,
- * flush on the signal (acm_flush_on_exit_signal).
+ * mod_destroy; the other processes, which Kamailio ends from their signal
+ * handler, flush on the signal (acm_flush_on_exit_signal).
  *
  * acm.reload (RPC) validates the config in the RPC process, then bumps a
  * generation counter in shared memory; each worker compares it before its
@@ -238,6 +238,11 @@ static void acm_ensure_child(void)
 		_acm_child_failed = 1;
 		return;
 	}
+	/* as in child_init; a no-op in the main process (fork=no), whose exit
+	 * runs mod_destroy */
+	if(acm_flush_on_exit_signal() != ACM_OK)
+		LM_WARN("acm: events queued in process %d may be lost at stop\n",
+				process_no);
 	_acm_child_ready = 1;
 }
 
@@ -387,7 +392,7 @@ static int child_init(int rank)
 	}
 	/* Kamailio ends a worker with _exit() from its SIGTERM handler; this makes
 	 * the signal flush the worker's queued events (to ClickHouse or the spool)
-	 * first. Only here: the main process runs mod_destroy instead. */
+	 * first. (The main process runs mod_destroy instead.) */
 	if(acm_flush_on_exit_signal() != ACM_OK)
 		LM_WARN("acm: events queued in worker rank %d may be lost at stop\n",
 				rank);

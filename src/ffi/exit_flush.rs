@@ -48,9 +48,11 @@ pub fn with_exit_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
 }
 
 /// Installs the handler and starts the watcher (once per process). Without a pipeline there
-/// is nothing to flush and Kamailio's own handler stays.
+/// is nothing to flush and Kamailio's own handler stays; so it does in the process that ran
+/// `acm_init` (Kamailio's main, also the only process with `fork=no`), whose exit runs
+/// `mod_destroy` and so `acm_shutdown`.
 pub fn install() -> Result<(), String> {
-    if !super::runtime::has_pipeline() {
+    if !super::runtime::has_pipeline() || super::runtime::is_loading_process() {
         return Ok(());
     }
     if INSTALLED.swap(true, Ordering::AcqRel) {

@@ -6,6 +6,7 @@
 //! or threads, and the worker then builds its own.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Once};
 
 use arc_swap::ArcSwapOption;
@@ -28,6 +29,8 @@ struct Loaded {
 static LOADED: Mutex<Option<Loaded>> = Mutex::new(None);
 static RUNTIME: ArcSwapOption<ProcessRuntime> = ArcSwapOption::const_empty();
 static FORK_HANDLER: Once = Once::new();
+/// The process that read the config (Kamailio's main, before it forks its workers).
+static LOADED_BY_PID: AtomicU32 = AtomicU32::new(0);
 
 /// The engine and store of one process.
 pub struct ProcessRuntime {
@@ -64,7 +67,13 @@ pub fn load_config(path: Option<PathBuf>) -> Result<(), String> {
         libc::pthread_atfork(None, None, Some(forget_runtime_in_child));
     });
     *LOADED.lock() = Some(Loaded { path, config });
+    LOADED_BY_PID.store(std::process::id(), Ordering::Relaxed);
     Ok(())
+}
+
+/// Whether this process is the one that read the config, not a child forked after.
+pub fn is_loading_process() -> bool {
+    LOADED_BY_PID.load(Ordering::Relaxed) == std::process::id()
 }
 
 /// Builds this process's engine and store (idempotent).
