@@ -18,6 +18,10 @@ use crate::engine::verdict::Evidence;
 
 /// Bytes per chunk; a record is at most ~600 bytes (field limits of `Call`).
 const CHUNK_BYTES: usize = 16 * 1024;
+/// Offsets each chunk spans: every chunk starts at a multiple of this, so the chunk of an
+/// offset is found by arithmetic (no search). Larger than any record (four strings of at
+/// most 64 KiB each); unused offsets cost nothing, 2^56 of them last for centuries.
+const CHUNK_SPAN: u64 = 1 << 20;
 /// Most bytes one log keeps (16 logs: 256 MiB at most).
 const MAX_BYTES: usize = 16 << 20;
 /// Records are kept this long past the longest window, for late events.
@@ -38,6 +42,8 @@ pub(super) struct EvidenceLog {
     /// A retired chunk's buffer, reused for the next chunk.
     spare: Option<Vec<u8>>,
     next: u64,
+    /// Sum of the chunks' buffer capacities.
+    held: usize,
     newest_ms: i64,
     longest_window_ms: i64,
 }
@@ -48,6 +54,7 @@ impl Default for EvidenceLog {
             chunks: VecDeque::new(),
             spare: None,
             next: 0,
+            held: 0,
             newest_ms: i64::MIN,
             longest_window_ms: 0,
         }
@@ -79,10 +86,9 @@ impl EvidenceLog {
     pub fn append(&mut self, e: &Evidence) -> (u64, u64) {
         self.newest_ms = self.newest_ms.max(e.time_ms);
         let need = 8 + 8 + e.call_id.len() + e.a_number.len() + e.b_number.len() + e.source.len();
-        let fits = self
-            .chunks
-            .back()
-            .is_some_and(|c| c.data.len() + need <= c.data.capacity());
+        let fits = self.chunks.back().is_some_and(|c| {
+            c.data.len() + need <= c.data.capacity() && (c.data.len() + need) as u64 <= CHUNK_SPAN
+        });
         if !fits {
             let mut data = self
                 .spare
@@ -90,8 +96,9 @@ impl EvidenceLog {
                 .unwrap_or_else(|| Vec::with_capacity(CHUNK_BYTES));
             data.clear();
             data.reserve(need);
+            self.held += data.capacity();
             self.chunks.push_back(Chunk {
-                base: self.next,
+                base: self.next.next_multiple_of(CHUNK_SPAN),
                 newest_ms: i64::MIN,
                 records: 0,
                 data,
@@ -127,13 +134,15 @@ impl EvidenceLog {
                 early += front.records as u64;
             }
             let c = self.chunks.pop_front().expect("more than one chunk");
+            self.held -= c.data.capacity();
             self.spare = Some(c.data);
         }
         early
     }
 
+    /// Bytes the log holds: its chunks' buffers.
     fn bytes(&self) -> usize {
-        (self.next - self.chunks.front().map_or(self.next, |c| c.base)) as usize
+        self.held
     }
 
     /// Where the record at `offset` lies: its chunk and position, unless retired.
@@ -142,8 +151,10 @@ impl EvidenceLog {
         if offset < first || offset >= self.next {
             return None;
         }
-        let i = self.chunks.partition_point(|c| c.base <= offset) - 1;
-        let c = &self.chunks[i];
+        let c = self
+            .chunks
+            .get(((offset - first) / CHUNK_SPAN) as usize)
+            .filter(|c| offset >= c.base)?;
         Some((c, (offset - c.base) as usize))
     }
 
@@ -212,6 +223,45 @@ mod tests {
         assert_eq!(log.get(offsets[0]), None);
         assert_eq!(log.get(late), Some(ev(20_000, "late")));
         assert_eq!(log.get(late + 1_000_000), None);
+    }
+
+    #[test]
+    fn every_held_record_is_found_across_chunks_and_retirements() {
+        // Chunks start on CHUNK_SPAN boundaries and a record's chunk is found by
+        // arithmetic: check it against every record, before and after the oldest
+        // chunks are retired, and that offsets between records or chunks read nothing.
+        let mut log = EvidenceLog::default();
+        log.serves_window(10_000);
+        let ids: Vec<String> = (0..3_000)
+            .map(|i| format!("call-{i}-{}", "x".repeat(i % 90)))
+            .collect();
+        let offsets: Vec<u64> = (0..3_000)
+            .map(|i| log.append(&ev(1_000 + i as i64, &ids[i])).0)
+            .collect();
+        assert!(log.chunks.len() > 5, "the test spans several chunks");
+        assert!(log.chunks.iter().all(|c| c.base % CHUNK_SPAN == 0));
+        for (i, &at) in offsets.iter().enumerate() {
+            assert_eq!(
+                log.get(at),
+                Some(ev(1_000 + i as i64, &ids[i])),
+                "record {i}"
+            );
+        }
+        let last_of_first_chunk = log.chunks[0].base + log.chunks[0].data.len() as u64;
+        assert_eq!(log.get(last_of_first_chunk), None, "past a chunk's end");
+        // Time moves on: the records of the first 2,000 ms retire with their chunks.
+        log.append(&ev(13_000, "later"));
+        let held = offsets.iter().filter(|&&at| log.get(at).is_some()).count();
+        assert!(held > 0 && held < 3_000, "some retired, some held: {held}");
+        for (i, &at) in offsets.iter().enumerate() {
+            if let Some(e) = log.get(at) {
+                assert_eq!(
+                    e,
+                    ev(1_000 + i as i64, &ids[i]),
+                    "record {i} after retiring"
+                );
+            }
+        }
     }
 
     #[test]

@@ -684,29 +684,34 @@ impl MemoryStore {
 
     /// The records of `recent` (see `record_evidence`) still held and inside
     /// the window (after `cutoff`), oldest first, ties in the order the calls
-    /// came: what an alert quotes. Each log is locked once; its records are
-    /// prefetched before any is read.
+    /// came: what an alert quotes. The logs involved are locked once each, in
+    /// ascending order (so two quotes cannot deadlock), and every record is
+    /// prefetched before any is read: the 20 or so cold records of an alert
+    /// are fetched from memory together, not one after another.
     fn quote(&self, recent: &[u64], cutoff: i64) -> Vec<Evidence> {
         let log_of = |at: u64| (at >> EVIDENCE_LOG_SHIFT) as usize;
         let offset = |at: u64| at & ((1 << EVIDENCE_LOG_SHIFT) - 1);
-        // (where, position in `recent`), grouped by log.
+        // (where, position in `recent`), grouped by log in ascending order.
         let mut order: SmallVec<[(u64, usize); EVIDENCE_MAX]> =
             recent.iter().copied().zip(0..).collect();
         order.sort_unstable();
-        let mut quoted: Vec<(usize, Evidence)> = Vec::with_capacity(order.len());
-        for group in order.chunk_by(|a, b| log_of(a.0) == log_of(b.0)) {
-            let Some(log) = self.evidence.get(log_of(group[0].0)) else {
-                continue;
-            };
-            let log = log.lock();
-            for &(at, _) in group {
+        let groups: SmallVec<[_; EVIDENCE_LOGS]> = order
+            .chunk_by(|a, b| log_of(a.0) == log_of(b.0))
+            .filter_map(|group| Some((self.evidence.get(log_of(group[0].0))?.lock(), group)))
+            .collect();
+        for (log, group) in &groups {
+            for &(at, _) in group.iter() {
                 log.prefetch(offset(at));
             }
+        }
+        let mut quoted: Vec<(usize, Evidence)> = Vec::with_capacity(order.len());
+        for (log, group) in &groups {
             quoted.extend(group.iter().filter_map(|&(at, pos)| {
                 let e = log.get(offset(at))?;
                 (e.time_ms > cutoff).then_some((pos, e))
             }));
         }
+        drop(groups);
         quoted.sort_unstable_by_key(|(pos, e)| (e.time_ms, *pos));
         quoted.into_iter().map(|(_, e)| e).collect()
     }
