@@ -65,6 +65,16 @@ pub struct RecordMeta {
     mode: &'static str,
 }
 
+impl RecordMeta {
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> RecordMeta {
+        RecordMeta {
+            node: "test".into(),
+            mode: "enforce",
+        }
+    }
+}
+
 /// A judged call waiting for the drainer to make it a row: only what the row
 /// needs, as few cache lines as possible on the call path.
 #[derive(Debug, Clone, PartialEq)]

@@ -49,7 +49,17 @@ impl Shared {
         let mut list = self.pending.lock();
         list.retain(|w| match w.upgrade() {
             Some(p) => {
-                let mut p = p.lock();
+                // A producer holds its batch's lock for a push. If the lock stays taken, that
+                // producer is stopped mid-push (a worker parked by its exit signal): skip its
+                // batch rather than wait forever (the final take waits a little first).
+                let p = if seal {
+                    p.try_lock_for(std::time::Duration::from_millis(50))
+                } else {
+                    p.try_lock()
+                };
+                let Some(mut p) = p else {
+                    return true;
+                };
                 if !p.calls.is_empty() {
                     out.push((p.meta.clone(), std::mem::take(&mut p.calls)));
                 }
@@ -139,5 +149,38 @@ impl EventSink {
         self.shared
             .stats
             .snapshot(self.tx.as_ref().map_or(0, |tx| tx.len()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(shared: &Shared) -> PendingRef {
+        let p: PendingRef = Arc::new(parking_lot::Mutex::new(PendingBatch {
+            meta: Arc::new(RecordMeta::for_tests()),
+            calls: Vec::new(),
+            sealed: false,
+        }));
+        shared.pending.lock().push(Arc::downgrade(&p));
+        p
+    }
+
+    #[test]
+    fn a_batch_locked_for_good_is_skipped_not_waited_for() {
+        // A worker parked by its exit signal in the middle of a push keeps its batch's
+        // lock: the drainer's takes must go on without it (the final one after 50 ms).
+        let shared = Shared::default();
+        let stuck = pending(&shared);
+        let free = pending(&shared);
+        let _held = stuck.lock();
+        let started = std::time::Instant::now();
+        assert!(shared.take_pending(false).is_empty());
+        assert!(shared.take_pending(true).is_empty());
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert!(
+            free.lock().sealed,
+            "the batch that could be taken is sealed"
+        );
     }
 }
