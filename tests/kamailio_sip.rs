@@ -770,24 +770,11 @@ flush_interval_ms = 200
     acm::pipeline::apply_schema(&pipeline).expect("apply the schema");
 
     let mut k = Kamailio::start("kamailio.cfg", &[], Some(&toml));
-    let victim = b"+2348038889999".as_slice();
-    let first4 = distinct_callers("+234809", 1, 4);
-    let more = distinct_callers("+234809", 5, 6);
-    k.expect("invite_expect_200.xml", &pairs(&first4, victim));
-    k.expect("invite_expect_403.xml", &pairs(&more, victim));
-    assert!(k.is_alive(), "kamailio died:\n{}", tail_of(&k.log, 30));
+    seed_attack(&mut k);
 
     // Poll until both tables hold what the calls produced (rows could only grow: wait for
     // the counts, then check the contents exactly).
-    let counts = || {
-        ch.try_query(
-            "SELECT (SELECT count() FROM acm.calls), (SELECT count() FROM acm.alerts) \
-             FORMAT TabSeparated",
-        )
-        .unwrap_or_default()
-        .trim()
-        .to_string()
-    };
+    let counts = || ch_counts(&ch);
     let arrived = wait_until(Duration::from_secs(20), || counts() == "6\t1");
     assert!(
         arrived,
@@ -887,6 +874,21 @@ insert_timeout_ms = 1000
     ))
 }
 
+/// The schema applied, Kamailio started with `acm_toml_flush_only_at_stop` and the seed
+/// attack sent: its 6 calls and 1 alert wait in the worker's queue. Answers the spool
+/// directory, the config text and Kamailio.
+fn seed_attack_queued_until_stop(ch: &support::ClickHouseServer) -> (TempDir, String, Kamailio) {
+    let spool = TempDir::new("kamailio-spool");
+    let toml = acm_toml_flush_only_at_stop(ch, spool.path());
+    let cfg_file = spool.join("acm.toml");
+    fs::write(&cfg_file, &toml).unwrap();
+    let config = acm::config::Config::load(Some(&cfg_file)).expect("the test's acm config");
+    acm::pipeline::apply_schema(config.clickhouse.as_ref().unwrap()).expect("apply the schema");
+    let mut k = Kamailio::start("kamailio.cfg", &[], Some(&toml));
+    seed_attack(&mut k);
+    (spool, toml, k)
+}
+
 /// (calls, alerts) rows in ClickHouse, "" when it does not answer.
 fn ch_counts(ch: &support::ClickHouseServer) -> String {
     ch.try_query(
@@ -914,15 +916,7 @@ fn seed_attack(k: &mut Kamailio) {
 #[test]
 fn module_flushes_queued_events_when_kamailio_stops() {
     let ch = support::ClickHouseServer::start();
-    let spool = TempDir::new("kamailio-spool");
-    let toml = acm_toml_flush_only_at_stop(&ch, spool.path());
-    let cfg_file = spool.join("acm.toml");
-    fs::write(&cfg_file, &toml).unwrap();
-    let config = acm::config::Config::load(Some(&cfg_file)).expect("the test's acm config");
-    acm::pipeline::apply_schema(config.clickhouse.as_ref().unwrap()).expect("apply the schema");
-
-    let mut k = Kamailio::start("kamailio.cfg", &[], Some(&toml));
-    seed_attack(&mut k);
+    let (_spool, _, mut k) = seed_attack_queued_until_stop(&ch);
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(ch_counts(&ch), "0\t0", "nothing is sent before the stop");
 
@@ -960,15 +954,7 @@ fn module_flushes_queued_events_when_kamailio_stops() {
 #[test]
 fn module_spools_at_stop_when_clickhouse_is_down_and_the_next_start_delivers() {
     let mut ch = support::ClickHouseServer::start();
-    let spool = TempDir::new("kamailio-spool");
-    let toml = acm_toml_flush_only_at_stop(&ch, spool.path());
-    let cfg_file = spool.join("acm.toml");
-    fs::write(&cfg_file, &toml).unwrap();
-    let config = acm::config::Config::load(Some(&cfg_file)).expect("the test's acm config");
-    acm::pipeline::apply_schema(config.clickhouse.as_ref().unwrap()).expect("apply the schema");
-
-    let mut k = Kamailio::start("kamailio.cfg", &[], Some(&toml));
-    seed_attack(&mut k);
+    let (spool, toml, mut k) = seed_attack_queued_until_stop(&ch);
     ch.stop();
     let status = k.stop().expect("kamailio exit status");
     assert!(status.success(), "kamailio exit status {status:?}");
