@@ -16,14 +16,10 @@ Run:   python3 scripts/check-lua54.py
 
 import os
 import random
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 
 import redis
+from local_redis import local_redis
 from lupa import lua54
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -33,33 +29,9 @@ HW_OFFSET, BUCKET_OFFSET, BUCKET_MS = 10**15, 2 * 10**15, 30_000
 T_MAX = 253_402_300_799_999
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main():
-    port = free_port()
-    tmp = tempfile.mkdtemp(prefix="acm-lua54-")
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", tmp],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        r = redis.Redis(port=port)
-        for _ in range(100):
-            try:
-                r.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
+    with local_redis("acm-lua54-") as r:
         run(r)
-    finally:
-        server.kill()
-        server.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run(r):

@@ -22,13 +22,9 @@ Run:   python3 scripts/redis-native-vs-script.py
 
 import hashlib
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 
-import redis
+from local_redis import local_redis
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BODY = open(os.path.join(HERE, "..", "src", "store", "redis", "check.lua")).read()
@@ -114,33 +110,13 @@ def measure(r, add):
 
 
 def main():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    tmp = tempfile.mkdtemp(prefix="acm-native-")
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", tmp],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        r = redis.Redis(port=port)
-        for _ in range(100):
-            try:
-                r.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.05)
+    with local_redis("acm-native-") as r:
         sha = r.script_load(BODY)
         for round_ in range(1, 4):
             lua = measure(r, with_script(r, sha))
             nat = measure(r, native())
             print(f"round {round_}: server CPU per check: check.lua {lua:6.1f} us, "
                   f"native pipeline (prototype) {nat:6.1f} us ({nat / lua - 1:+.0%})")
-    finally:
-        server.kill()
-        server.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

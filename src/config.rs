@@ -212,6 +212,17 @@ pub struct RulesConfig {
     pub invalid_cli: InvalidCliConfig,
 }
 
+impl RulesConfig {
+    /// The rules of the common window shape, with their names in the config.
+    fn window_rules(&self) -> [(&'static str, &WindowRuleConfig); 3] {
+        [
+            ("distinct_callers", &self.distinct_callers),
+            ("cli_velocity", &self.cli_velocity),
+            ("cli_rotation", &self.cli_rotation),
+        ]
+    }
+}
+
 impl Default for RulesConfig {
     fn default() -> Self {
         RulesConfig {
@@ -552,38 +563,17 @@ impl Config {
     /// (or a trunk's) lies above it could never fire: refused rather than silently disabled.
     fn check_member_cap(&self) -> Result<(), ConfigError> {
         let cap = self.store.max_members_per_key;
-        let r = &self.rules;
-        let ds = &r.distinct_callers_slow;
-        let rules = [
-            (
-                "distinct_callers",
-                &r.distinct_callers.action,
-                &r.distinct_callers.threshold,
-                &r.distinct_callers.trunk_thresholds,
-            ),
-            (
-                "cli_velocity",
-                &r.cli_velocity.action,
-                &r.cli_velocity.threshold,
-                &r.cli_velocity.trunk_thresholds,
-            ),
-            (
-                "cli_rotation",
-                &r.cli_rotation.action,
-                &r.cli_rotation.threshold,
-                &r.cli_rotation.trunk_thresholds,
-            ),
-        ];
+        let ds = &self.rules.distinct_callers_slow;
         let mut thresholds: Vec<(String, u32)> = vec![];
         if ds.action != RuleAction::Off {
             thresholds.push(("rules.distinct_callers_slow.threshold".into(), ds.threshold));
         }
-        for (name, action, threshold, per_trunk) in rules {
-            if *action == RuleAction::Off {
+        for (name, r) in self.rules.window_rules() {
+            if r.action == RuleAction::Off {
                 continue;
             }
-            thresholds.push((format!("rules.{name}.threshold"), *threshold));
-            for (trunk, t) in per_trunk {
+            thresholds.push((format!("rules.{name}.threshold"), r.threshold));
+            for (trunk, t) in &r.trunk_thresholds {
                 thresholds.push((format!("rules.{name}.trunk_thresholds.{trunk}"), *t));
             }
         }
@@ -634,11 +624,7 @@ impl Config {
                 "each length must be 1 to 14",
             ));
         }
-        for (name, r) in [
-            ("distinct_callers", &self.rules.distinct_callers),
-            ("cli_velocity", &self.rules.cli_velocity),
-            ("cli_rotation", &self.rules.cli_rotation),
-        ] {
+        for (name, r) in self.rules.window_rules() {
             if r.threshold == 0 {
                 return Err(ConfigError::new(
                     format!("rules.{name}.threshold"),

@@ -156,23 +156,17 @@ impl EventSink {
 mod tests {
     use super::*;
 
-    fn pending(shared: &Shared) -> PendingRef {
-        let p: PendingRef = Arc::new(parking_lot::Mutex::new(PendingBatch {
-            meta: Arc::new(RecordMeta::for_tests()),
-            calls: Vec::new(),
-            sealed: false,
-        }));
-        shared.pending.lock().push(Arc::downgrade(&p));
-        p
-    }
-
     #[test]
     fn a_batch_locked_for_good_is_skipped_not_waited_for() {
         // A worker parked by its exit signal in the middle of a push keeps its batch's
         // lock: the drainer's takes must go on without it (the final one after 50 ms).
-        let shared = Shared::default();
-        let stuck = pending(&shared);
-        let free = pending(&shared);
+        let sink = EventSink {
+            tx: None,
+            shared: Arc::new(Shared::default()),
+        };
+        let shared = &sink.shared;
+        let stuck = sink.new_pending(Arc::new(RecordMeta::for_tests()));
+        let free = sink.new_pending(Arc::new(RecordMeta::for_tests()));
         let _held = stuck.lock();
         let started = std::time::Instant::now();
         assert!(shared.take_pending(false).is_empty());

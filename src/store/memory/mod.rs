@@ -899,6 +899,16 @@ mod tests {
         assert!(store.stats().reclaimed.load(Ordering::Relaxed) >= 195_000);
     }
 
+    /// A deterministic pseudo-random source: `next(n)` is below `n`.
+    fn xorshift(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |n| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        }
+    }
+
     /// The whole store against a plain model: two rules sharing each key
     /// (as the fan-in tiers do) with different windows, many keys per shard,
     /// so the sweeping hand drops expired windows next to live ones and frees
@@ -907,13 +917,7 @@ mod tests {
     #[test]
     fn the_store_matches_a_plain_model_while_it_sweeps() {
         let store = MemoryStore::new(MemoryStoreConfig::default());
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         // (rule, key) → (member → latest time, cooldown until).
         type Model = std::collections::HashMap<
             (WindowRule, u64),
@@ -981,13 +985,7 @@ mod tests {
     /// boundary both ways: counts must match after every update.
     #[test]
     fn windows_match_a_plain_model() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         for (window_ms, members, cap) in [
             (1_000, 40, 10_000),
             (5_000, 300, 100),
