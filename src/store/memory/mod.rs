@@ -464,11 +464,7 @@ impl Shard {
                 }
                 // A full turn: auto-blocks are few, cleaned once per turn.
                 self.hand = 0;
-                let before = self.blocks.len();
-                self.blocks.retain(|_, b| b.until_ms > now);
-                let gone = (before - self.blocks.len()) as u64;
-                stats.reclaimed.fetch_add(gone, Ordering::Relaxed);
-                stats.keys.fetch_sub(gone, Ordering::Relaxed);
+                self.drop_expired_blocks(now, stats);
             }
             let i = self.hand;
             self.hand += 1;
@@ -481,13 +477,28 @@ impl Shard {
                 self.index.prefetch_entry(slot.key);
                 self.pending.push(i as u32);
             } else if live < slot.windows.len() {
-                let gone = (slot.windows.len() - live) as u64;
-                slot.windows.retain(|w| w.expires_at() > now);
-                self.windows -= gone as usize;
-                stats.reclaimed.fetch_add(gone, Ordering::Relaxed);
-                stats.keys.fetch_sub(gone, Ordering::Relaxed);
+                self.drop_expired_windows(i, now, stats);
             }
         }
+    }
+
+    /// Drops the expired windows of slot `i`, which keeps at least one live one.
+    fn drop_expired_windows(&mut self, i: usize, now: i64, stats: &MemoryStoreStats) {
+        let slot = &mut self.slab[i];
+        let before = slot.windows.len();
+        slot.windows.retain(|w| w.expires_at() > now);
+        let gone = (before - slot.windows.len()) as u64;
+        self.windows -= gone as usize;
+        stats.reclaimed.fetch_add(gone, Ordering::Relaxed);
+        stats.keys.fetch_sub(gone, Ordering::Relaxed);
+    }
+
+    fn drop_expired_blocks(&mut self, now: i64, stats: &MemoryStoreStats) {
+        let before = self.blocks.len();
+        self.blocks.retain(|_, b| b.until_ms > now);
+        let gone = (before - self.blocks.len()) as u64;
+        stats.reclaimed.fetch_add(gone, Ordering::Relaxed);
+        stats.keys.fetch_sub(gone, Ordering::Relaxed);
     }
 
     /// Removes every window and block that has expired as of `now` (when the
@@ -502,19 +513,10 @@ impl Shard {
             if slot.windows.iter().all(|w| w.expires_at() <= now) {
                 self.reclaim(i, stats);
             } else {
-                let before = slot.windows.len();
-                slot.windows.retain(|w| w.expires_at() > now);
-                let gone = (before - slot.windows.len()) as u64;
-                self.windows -= gone as usize;
-                stats.reclaimed.fetch_add(gone, Ordering::Relaxed);
-                stats.keys.fetch_sub(gone, Ordering::Relaxed);
+                self.drop_expired_windows(i, now, stats);
             }
         }
-        let before = self.blocks.len();
-        self.blocks.retain(|_, b| b.until_ms > now);
-        let gone = (before - self.blocks.len()) as u64;
-        stats.reclaimed.fetch_add(gone, Ordering::Relaxed);
-        stats.keys.fetch_sub(gone, Ordering::Relaxed);
+        self.drop_expired_blocks(now, stats);
     }
 
     /// Makes room for one more key if it can; false when the shard stays full.
