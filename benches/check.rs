@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use acm::clock::SystemClock;
 use acm::config::Config;
+use acm::detector::Detector;
 use acm::engine::{Action, Call, Engine};
 use acm::store::{MemoryStore, MemoryStoreConfig};
 use hdrhistogram::Histogram;
@@ -18,6 +19,13 @@ use hdrhistogram::Histogram;
 #[path = "common/workload.rs"]
 mod workload;
 use workload::workload;
+
+/// A fresh engine and embedded store behind a Detector, as every face runs them.
+fn detector(cfg: &Config) -> (Detector, Arc<MemoryStore>) {
+    let engine = Engine::from_config(cfg, Arc::new(SystemClock)).unwrap();
+    let store = Arc::new(MemoryStore::new(MemoryStoreConfig::default()));
+    (Detector::new(Arc::new(engine), store.clone()), store)
+}
 
 /// `warm`: calls run on each fresh store before the timed ones, so that the
 /// figures are those of a store in its steady state (windows full, tables at
@@ -29,15 +37,14 @@ fn run(name: &str, cfg: &Config, warm: &[Call], calls: &[Call], passes: usize) {
     let mut rates = Vec::new();
     let mut blocked = 0;
     for _ in 0..passes {
-        let engine = Engine::from_config(cfg, Arc::new(SystemClock)).unwrap();
-        let store = MemoryStore::new(MemoryStoreConfig::default());
+        let (det, _store) = detector(cfg);
         for c in warm {
-            std::hint::black_box(engine.check(c, &store).unwrap());
+            std::hint::black_box(det.check_now(c).unwrap());
         }
         let start = Instant::now();
         let mut b = 0usize;
         for c in calls {
-            let v = engine.check(c, &store).unwrap();
+            let v = det.check_now(c).unwrap();
             b += (v.action == Action::Block) as usize;
         }
         rates.push(n as f64 / start.elapsed().as_secs_f64());
@@ -46,10 +53,9 @@ fn run(name: &str, cfg: &Config, warm: &[Call], calls: &[Call], passes: usize) {
     rates.sort_by(|a, b| a.partial_cmp(b).unwrap());
 
     // Latency: time every call of one more pass.
-    let engine = Engine::from_config(cfg, Arc::new(SystemClock)).unwrap();
-    let store = MemoryStore::new(MemoryStoreConfig::default());
+    let (det, store) = detector(cfg);
     for c in warm {
-        std::hint::black_box(engine.check(c, &store).unwrap());
+        std::hint::black_box(det.check_now(c).unwrap());
     }
     let mut hist = Histogram::<u64>::new(3).unwrap();
     // The calls that raised an alert (quoting its evidence), apart and without.
@@ -57,7 +63,7 @@ fn run(name: &str, cfg: &Config, warm: &[Call], calls: &[Call], passes: usize) {
     let mut quiet = Histogram::<u64>::new(3).unwrap();
     for c in calls {
         let t = Instant::now();
-        let v = engine.check(c, &store).unwrap();
+        let v = det.check_now(c).unwrap();
         let ns = t.elapsed().as_nanos() as u64;
         hist.record(ns).unwrap();
         if v.new_alerts.is_empty() {

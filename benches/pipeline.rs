@@ -6,12 +6,12 @@
 mod support;
 
 use acm::clock::SystemClock;
-use acm::engine::Engine;
-use acm::events::EventOut;
+use acm::detector::Detector;
+use acm::engine::{Action, Engine};
 use acm::pipeline::{
-    apply_schema, CallRecord, Event, InsertCompression, Pipeline, PipelineConfig, RecordAction,
+    apply_schema, CallRecord, Event, EventOut, InsertCompression, Pipeline, PipelineConfig,
 };
-use acm::store::{MemoryStore, MemoryStoreConfig};
+use acm::store::{MemoryStore, MemoryStoreConfig, Store};
 use std::sync::Arc;
 
 #[path = "common/workload.rs"]
@@ -37,7 +37,7 @@ fn call(i: u32) -> Event {
         trunk: format!("trunk-{}", i % 12),
         pai: String::new(),
         attestation: "C".into(),
-        action: [RecordAction::Allow, RecordAction::Allow, RecordAction::Flag][(i % 3) as usize],
+        action: [Action::Allow, Action::Allow, Action::Flag][(i % 3) as usize],
         reasons: if i % 3 == 2 {
             vec!["fan_in".into()]
         } else {
@@ -235,10 +235,11 @@ fn main() {
             } else {
                 &engine_cfg
             };
-            let engine = Engine::from_config(c, Arc::new(SystemClock)).unwrap();
-            let store = MemoryStore::new(MemoryStoreConfig::default());
+            let engine = Arc::new(Engine::from_config(c, Arc::new(SystemClock)).unwrap());
+            let store: Arc<dyn Store> = Arc::new(MemoryStore::new(MemoryStoreConfig::default()));
+            let warming = Detector::new(engine.clone(), store.clone());
             for call in warm {
-                std::hint::black_box(engine.check(call, &store).unwrap());
+                std::hint::black_box(warming.check_now(call).unwrap());
             }
             // Start the drainer from a thread pinned to CPU 1 (it inherits the pin).
             let c2 = c.clone();
@@ -268,13 +269,12 @@ fn main() {
                 })
             });
             let out = EventOut::new(pipeline.sink(), c);
+            let det = Detector::new(engine, store).with_sink(Arc::new(out));
             pin_this_thread(0);
             let before = thread_usage();
             let started = Instant::now();
             for call in calls {
-                let t = Instant::now();
-                let v = engine.check(call, &store).unwrap();
-                out.submit(call, &v, t.elapsed().as_micros() as u32);
+                std::hint::black_box(det.check_now(call).unwrap());
             }
             let wall = started.elapsed();
             let rate = calls.len() as f64 / wall.as_secs_f64();

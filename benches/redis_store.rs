@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use acm::clock::SystemClock;
 use acm::config::Config;
+use acm::detector::Detector;
 use acm::engine::{Call, Engine};
 use acm::store::{AsyncRedisStore, RedisSettings, RedisStore};
 use hdrhistogram::Histogram;
@@ -72,13 +73,14 @@ fn main() {
     // --- latency: check vs PING, interleaved on one connection -------------
     let e = engine();
     let windows = e.prepare(&call(0)).unwrap().request.windows.len();
-    let store = RedisStore::new(settings(&url)).unwrap();
+    let store = Arc::new(RedisStore::new(settings(&url)).unwrap());
     store.connect().unwrap();
+    let det = Detector::new(e.clone(), store.clone());
     let mut check_h = Histogram::<u64>::new_with_bounds(1, 1_000_000_000, 3).unwrap();
     let mut ping_h = check_h.clone();
     let n = 50_000u64;
     for i in 0..2_000 {
-        e.check(&call(i), &store).unwrap();
+        det.check_now(&call(i)).unwrap();
         store.ping().unwrap();
     }
     let mut degraded = 0;
@@ -87,7 +89,7 @@ fn main() {
         store.ping().unwrap();
         ping_h.record(t.elapsed().as_nanos() as u64).unwrap();
         let t = Instant::now();
-        let v = e.check(&call(10_000 + i), &store).unwrap();
+        let v = det.check_now(&call(10_000 + i)).unwrap();
         check_h.record(t.elapsed().as_nanos() as u64).unwrap();
         degraded += u64::from(v.degraded());
     }
@@ -150,12 +152,13 @@ fn main() {
             .map(|t| {
                 let (stop, done, e, url) = (stop.clone(), done.clone(), e.clone(), url.clone());
                 std::thread::spawn(move || {
-                    let store = RedisStore::new(settings(&url)).unwrap();
+                    let store = Arc::new(RedisStore::new(settings(&url)).unwrap());
                     store.connect().unwrap();
+                    let det = Detector::new(e, store);
                     let mut i = (t as u64 + 1) * 1_000_000_000;
                     let mut local = 0;
                     while !stop.load(Ordering::Relaxed) {
-                        let v = e.check(&call(i), &store).unwrap();
+                        let v = det.check_now(&call(i)).unwrap();
                         assert!(!v.degraded());
                         i += 1;
                         local += 1;
@@ -194,11 +197,10 @@ fn main() {
                 let (astore, e, done, stop) =
                     (astore.clone(), e.clone(), done.clone(), stop.clone());
                 joins.push(tokio::spawn(async move {
+                    let det = Detector::new(e, astore);
                     let mut i = (t as u64 + 100) * 1_000_000_000;
                     while !stop.load(Ordering::Relaxed) {
-                        let p = e.prepare(&call(i)).unwrap();
-                        let ans = astore.apply(&p.request).await;
-                        assert!(!e.conclude(p, ans).degraded());
+                        assert!(!det.check(&call(i)).await.unwrap().degraded());
                         i += 1;
                         done.fetch_add(1, Ordering::Relaxed);
                     }

@@ -88,17 +88,7 @@ impl Digits {
     }
 }
 
-/// Bytes this crate wrote as ASCII (digits, `+`, hex, dots) as text, without
-/// a general UTF-8 validation, which costs more than the rest of a number's
-/// normalisation on strings this short. Anything not ASCII reads as "".
-pub(crate) fn ascii(b: &[u8]) -> &str {
-    if b.is_ascii() {
-        // SAFETY: every byte is below 0x80, and ASCII is valid UTF-8.
-        unsafe { std::str::from_utf8_unchecked(b) }
-    } else {
-        ""
-    }
-}
+pub(crate) use crate::contract::ascii;
 
 /// Why a number could not be read as E.164.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -22,7 +22,7 @@ use hashbrown::HashMap;
 use crate::config::Config;
 use crate::engine::lists::Lists;
 use crate::engine::{Action, Reason, Verdict};
-use crate::replay::cli::{engine_for, BadRowReport, InputArgs};
+use crate::replay::cli::{detector_for, BadRowReport, InputArgs};
 use crate::replay::{replay, BadRow, ReplaySink, Row, Summary};
 
 /// Detection floor per attack type, FP ceiling over legitimate calls, and
@@ -266,8 +266,8 @@ pub fn evaluate(
     input: &InputArgs,
 ) -> Result<Report, String> {
     let opts = input.options()?;
-    let (engine, store) = engine_for(cfg)?;
-    let lists = engine.config().lists.clone();
+    let detector = detector_for(cfg)?;
+    let lists = detector.engine().config().lists.clone();
     let mut scorer = Scorer {
         labels,
         lists,
@@ -286,7 +286,7 @@ pub fn evaluate(
         allow_src_blocks: 0,
         bad: BadRowReport::new(input)?,
     };
-    let summary = replay(&engine, &store, cdrs, &opts, &mut scorer);
+    let summary = replay(&detector, cdrs, &opts, &mut scorer);
     let mut attacks: Vec<AttackScore> = labels
         .kinds
         .iter()

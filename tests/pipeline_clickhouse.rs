@@ -4,9 +4,9 @@
 
 mod support;
 
+use acm::engine::Action;
 use acm::pipeline::{
     apply_schema, AlertRecord, CallRecord, Event, InsertCompression, Pipeline, PipelineConfig,
-    RecordAction,
 };
 use std::time::{Duration, Instant};
 use support::ClickHouseServer;
@@ -34,7 +34,7 @@ fn call(i: u32) -> CallRecord {
         trunk: "intl-1".into(),
         pai: "+2348000000000".into(),
         attestation: ["", "A", "B", "C"][(i % 4) as usize].into(),
-        action: [RecordAction::Allow, RecordAction::Flag, RecordAction::Block][(i % 3) as usize],
+        action: [Action::Allow, Action::Flag, Action::Block][(i % 3) as usize],
         reasons: if i.is_multiple_of(3) {
             vec![]
         } else {
@@ -61,7 +61,7 @@ fn alert(i: u32) -> AlertRecord {
         raised_at_ms: 1_700_000_000_123 + i as i64,
         rule: ["fan_in", "cli_rotation"][(i % 2) as usize].into(),
         key: format!("+2348031{:06}", i % 7),
-        action: RecordAction::Flag,
+        action: Action::Flag,
         window_ms: 5_000,
         threshold: 5,
         count: 5 + i,
@@ -341,8 +341,9 @@ fn disabled_pipeline_only_counts() {
 fn judged_calls_arrive_in_batches_and_partial_batches_are_not_stranded() {
     use acm::clock::ManualClock;
     use acm::config::Config;
+    use acm::detector::Detector;
     use acm::engine::{Call, Engine};
-    use acm::events::EventOut;
+    use acm::pipeline::EventOut;
     use acm::store::{MemoryStore, MemoryStoreConfig};
 
     let server = ClickHouseServer::start();
@@ -359,6 +360,7 @@ fn judged_calls_arrive_in_batches_and_partial_batches_are_not_stranded() {
     )
     .unwrap();
     let store = MemoryStore::new(MemoryStoreConfig::default());
+    let detector = Detector::new(std::sync::Arc::new(engine), std::sync::Arc::new(store));
     let mut pipeline = EventOut::start_pipeline(&cfg).unwrap();
     let out = EventOut::new(pipeline.sink(), &cfg);
 
@@ -370,7 +372,7 @@ fn judged_calls_arrive_in_batches_and_partial_batches_are_not_stranded() {
             &format!("+2348090{:06}", i % 300),
         )
         .at(1_700_000_000_000 + i as i64);
-        let v = engine.check(&call, &store).unwrap();
+        let v = detector.check_now(&call).unwrap();
         out.submit(&call, &v, 1);
     }
     wait_for(
@@ -388,7 +390,7 @@ fn judged_calls_arrive_in_batches_and_partial_batches_are_not_stranded() {
     let stats = pipeline.shutdown(Duration::from_secs(10));
     assert_eq!(stats.inserted_calls, N as u64, "{stats:?}");
     let call = Call::new("late", "+2348031999999", "+2348090999999").at(1_700_000_009_000);
-    let v = engine.check(&call, &store).unwrap();
+    let v = detector.check_now(&call).unwrap();
     out.submit(&call, &v, 1);
     assert_eq!(pipeline.stats().dropped_closed, 1);
     let _ = std::fs::remove_dir_all(spool);
@@ -401,8 +403,9 @@ fn judged_calls_arrive_in_batches_and_partial_batches_are_not_stranded() {
 fn judged_calls_survive_an_outage_through_the_spool() {
     use acm::clock::ManualClock;
     use acm::config::Config;
+    use acm::detector::Detector;
     use acm::engine::{Call, Engine};
-    use acm::events::EventOut;
+    use acm::pipeline::EventOut;
     use acm::store::{MemoryStore, MemoryStoreConfig};
 
     let mut server = ClickHouseServer::start();
@@ -419,6 +422,7 @@ fn judged_calls_survive_an_outage_through_the_spool() {
     )
     .unwrap();
     let store = MemoryStore::new(MemoryStoreConfig::default());
+    let detector = Detector::new(std::sync::Arc::new(engine), std::sync::Arc::new(store));
     let mut pipeline = EventOut::start_pipeline(&cfg).unwrap();
     let out = EventOut::new(pipeline.sink(), &cfg);
     let judge = |i: u32| {
@@ -428,7 +432,7 @@ fn judged_calls_survive_an_outage_through_the_spool() {
             &format!("+2348090{:06}", i % 7),
         )
         .at(1_700_000_000_000 + 1_000 * i as i64);
-        let v = engine.check(&call, &store).unwrap();
+        let v = detector.check_now(&call).unwrap();
         out.submit(&call, &v, 1);
     };
 

@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 
 use acm::clock::ManualClock;
 use acm::config::{Config, ListsConfig};
+use acm::detector::Detector;
 use acm::engine::{Action, Call, Engine, Reason, Verdict};
 use acm::store::redis::{BreakerState, SharedList};
-use acm::store::{AsyncRedisStore, RedisSettings, RedisStore, StoreError, WindowStore};
+use acm::store::{AsyncRedisStore, RedisSettings, RedisStore, Store, StoreError, WindowStore};
 use support::{RedisCluster, RedisServer};
 
 const T0: i64 = 1_700_000_000_000;
@@ -35,14 +36,15 @@ fn settings(url: &str, budget_ms: u64, failures: u32, cooldown_ms: u64) -> Redis
     s
 }
 
-fn engine() -> Engine {
-    Engine::from_config(&Config::default(), Arc::new(ManualClock::new(T0))).unwrap()
+fn engine() -> Arc<Engine> {
+    Arc::new(Engine::from_config(&Config::default(), Arc::new(ManualClock::new(T0))).unwrap())
 }
 
-fn timed(engine: &Engine, store: &dyn WindowStore, i: usize, t: i64) -> (Verdict, Duration) {
+/// One check through a Detector over `engine` and `store`, timed.
+fn timed(engine: &Arc<Engine>, store: Arc<dyn Store>, i: usize, t: i64) -> (Verdict, Duration) {
     let start = Instant::now();
-    let v = engine
-        .check(&Call::new(&format!("c{i}"), &caller(i), B).at(t), store)
+    let v = Detector::new(engine.clone(), store)
+        .check_now(&Call::new(&format!("c{i}"), &caller(i), B).at(t))
         .unwrap();
     (v, start.elapsed())
 }
@@ -51,17 +53,17 @@ fn timed(engine: &Engine, store: &dyn WindowStore, i: usize, t: i64) -> (Verdict
 fn killed_store_fails_open_within_budget_and_breaker_opens() {
     let mut server = RedisServer::start();
     let budget = Duration::from_millis(50);
-    let store = RedisStore::new(settings(&server.url(), 50, 3, 60_000)).unwrap();
+    let store = Arc::new(RedisStore::new(settings(&server.url(), 50, 3, 60_000)).unwrap());
     store.connect().unwrap();
     let e = engine();
     for i in 0..3 {
-        let (v, _) = timed(&e, &store, i, T0 + i as i64);
+        let (v, _) = timed(&e, store.clone(), i, T0 + i as i64);
         assert!(!v.degraded());
-        assert_eq!(v.distinct_callers, i as u32 + 1);
+        assert_eq!(v.count(Reason::DistinctCallers), i as u32 + 1);
     }
     server.kill();
     for i in 3..10 {
-        let (v, took) = timed(&e, &store, i, T0 + i as i64);
+        let (v, took) = timed(&e, store.clone(), i, T0 + i as i64);
         assert!(took <= budget + EPSILON, "check {i} took {took:?}");
         assert_eq!(v.action, Action::Allow);
         assert!(
@@ -85,7 +87,7 @@ fn killed_store_fails_open_within_budget_and_breaker_opens() {
             store.apply(&Default::default()).ok(),
             Some(Default::default())
         );
-        let _ = timed(&e, &store, 100 + i, T0 + 100);
+        let _ = timed(&e, store.clone(), 100 + i, T0 + 100);
     }
     assert!(
         start.elapsed() < Duration::from_millis(500),
@@ -98,13 +100,13 @@ fn killed_store_fails_open_within_budget_and_breaker_opens() {
 fn hung_store_never_holds_a_caller_longer_than_the_budget() {
     let server = RedisServer::start();
     let budget = Duration::from_millis(40);
-    let store = RedisStore::new(settings(&server.url(), 40, 1000, 60_000)).unwrap();
+    let store = Arc::new(RedisStore::new(settings(&server.url(), 40, 1000, 60_000)).unwrap());
     store.connect().unwrap();
     let e = engine();
-    assert!(!timed(&e, &store, 0, T0).0.degraded());
+    assert!(!timed(&e, store.clone(), 0, T0).0.degraded());
     server.pause();
     for i in 1..8 {
-        let (v, took) = timed(&e, &store, i, T0 + i as i64);
+        let (v, took) = timed(&e, store.clone(), i, T0 + i as i64);
         assert!(
             took <= budget + EPSILON,
             "check {i} took {took:?} against a stopped server"
@@ -118,7 +120,7 @@ fn hung_store_never_holds_a_caller_longer_than_the_budget() {
     let mut last = None;
     let mut i = 20;
     while Instant::now() < deadline {
-        let (v, _) = timed(&e, &store, i, T0 + 10);
+        let (v, _) = timed(&e, store.clone(), i, T0 + 10);
         i += 1;
         if !v.degraded() {
             last = Some(v);
@@ -128,9 +130,9 @@ fn hung_store_never_holds_a_caller_longer_than_the_budget() {
     }
     let v = last.expect("detection did not resume after SIGCONT");
     assert!(
-        v.distinct_callers >= 2,
+        v.count(Reason::DistinctCallers) >= 2,
         "the window kept caller 0: {}",
-        v.distinct_callers
+        v.count(Reason::DistinctCallers)
     );
 }
 
@@ -202,21 +204,21 @@ fn async_store_fails_open_within_budget_on_a_hung_and_a_dead_server() {
 #[test]
 fn restarted_store_resumes_detection_without_restarting_us() {
     let mut server = RedisServer::start();
-    let store = RedisStore::new(settings(&server.url(), 50, 2, 200)).unwrap();
+    let store = Arc::new(RedisStore::new(settings(&server.url(), 50, 2, 200)).unwrap());
     let e = engine();
     assert!(
-        !timed(&e, &store, 0, T0).0.degraded(),
+        !timed(&e, store.clone(), 0, T0).0.degraded(),
         "lazy connect on first check"
     );
     server.kill();
     for i in 1..5 {
-        assert!(timed(&e, &store, i, T0).0.degraded());
+        assert!(timed(&e, store.clone(), i, T0).0.degraded());
     }
     server.restart();
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut n = 0;
     while Instant::now() < deadline {
-        if !timed(&e, &store, 50, T0 + 1000).0.degraded() {
+        if !timed(&e, store.clone(), 50, T0 + 1000).0.degraded() {
             break;
         }
         n += 1;
@@ -230,7 +232,7 @@ fn restarted_store_resumes_detection_without_restarting_us() {
     // The restarted server has an empty script cache and empty windows: an attack is caught.
     let mut last = None;
     for i in 0..5 {
-        last = Some(timed(&e, &store, 60 + i, T0 + 2000 + i as i64).0);
+        last = Some(timed(&e, store.clone(), 60 + i, T0 + 2000 + i as i64).0);
     }
     let v = last.unwrap();
     assert_eq!(v.action, Action::Block, "{}", v.reasons.joined());
@@ -240,17 +242,17 @@ fn restarted_store_resumes_detection_without_restarting_us() {
 #[test]
 fn script_flush_mid_attack_is_transparent() {
     let server = RedisServer::start();
-    let store = RedisStore::new(settings(&server.url(), 2000, 5, 1000)).unwrap();
+    let store = Arc::new(RedisStore::new(settings(&server.url(), 2000, 5, 1000)).unwrap());
     let e = engine();
     for i in 0..3 {
-        assert!(!timed(&e, &store, i, T0 + i as i64).0.degraded());
+        assert!(!timed(&e, store.clone(), i, T0 + i as i64).0.degraded());
     }
     assert_eq!(server.cmd(&["SCRIPT", "FLUSH"]).text(), "OK");
-    assert!(!timed(&e, &store, 3, T0 + 3).0.degraded());
+    assert!(!timed(&e, store.clone(), 3, T0 + 3).0.degraded());
     server.cmd(&["SCRIPT", "FLUSH"]);
-    let (v, _) = timed(&e, &store, 4, T0 + 4);
+    let (v, _) = timed(&e, store.clone(), 4, T0 + 4);
     assert_eq!(v.action, Action::Block);
-    assert_eq!(v.distinct_callers, 5);
+    assert_eq!(v.count(Reason::DistinctCallers), 5);
     assert_eq!(v.new_alerts.len(), 1);
     assert_eq!(
         v.new_alerts[0].evidence.len(),
@@ -265,7 +267,7 @@ fn script_flush_on_every_cluster_node_is_transparent_and_applies_once() {
     let cluster = RedisCluster::start(3);
     let mut s = RedisSettings::cluster(&cluster.urls());
     s.budget = Duration::from_secs(3);
-    let store = RedisStore::new(s.clone()).unwrap();
+    let store = Arc::new(RedisStore::new(s.clone()).unwrap());
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -286,7 +288,7 @@ fn script_flush_on_every_cluster_node_is_transparent_and_applies_once() {
     let mut last_async = None;
     for i in 0..5 {
         flush();
-        last = Some(timed(&e, &store, i, T0 + i as i64).0);
+        last = Some(timed(&e, store.clone(), i, T0 + i as i64).0);
         flush();
         let p = ea
             .prepare(&Call::new(&format!("c{i}"), &caller(i), B).at(T0 + i as i64))
@@ -310,7 +312,7 @@ fn script_flush_on_every_cluster_node_is_transparent_and_applies_once() {
 #[test]
 fn shared_lists_change_versions_and_reach_the_engine() {
     let server = RedisServer::start();
-    let store = RedisStore::new(RedisSettings::single(&server.url())).unwrap();
+    let store = Arc::new(RedisStore::new(RedisSettings::single(&server.url())).unwrap());
     assert_eq!(store.lists_version().unwrap(), 0);
     let (added, v1) = store
         .list_add(
@@ -345,19 +347,23 @@ fn shared_lists_change_versions_and_reach_the_engine() {
         let _g = rt.enter();
         Arc::new(AsyncRedisStore::new(RedisSettings::single(&server.url())).unwrap())
     };
-    let e = Arc::new(engine());
+    let e = engine();
     let file = ListsConfig {
         deny_trunks: vec!["GREY".into()],
         ..Default::default()
     };
-    let task = rt.spawn(
-        astore
-            .clone()
-            .follow_lists(e.clone(), file, Duration::from_millis(50)),
-    );
-    let mem = acm::store::MemoryStore::new(Default::default());
+    let follower = acm::node::lists::ListsFollower::start(
+        Arc::new(RedisStore::new(RedisSettings::single(&server.url())).unwrap()),
+        e.clone(),
+        file,
+        Duration::from_millis(50),
+    )
+    .unwrap();
+    let mem: Arc<dyn Store> = Arc::new(acm::store::MemoryStore::new(Default::default()));
+    let detector = Detector::new(e.clone(), mem);
     let denied = |n: &str| {
-        e.check(&Call::new("x", n, "+2348011111111").at(T0), &mem)
+        detector
+            .check_now(&Call::new("x", n, "+2348011111111").at(T0))
             .unwrap()
             .reasons
             .contains(Reason::Denylist)
@@ -369,7 +375,7 @@ fn shared_lists_change_versions_and_reach_the_engine() {
     let mut c = Call::new("y", "+2348030000009", "+2348011111111").at(T0);
     c.trunk = Some("GREY".into());
     assert_eq!(
-        e.check(&c, &mem).unwrap().action,
+        detector.check_now(&c).unwrap().action,
         Action::Block,
         "file lists are kept"
     );
@@ -380,7 +386,7 @@ fn shared_lists_change_versions_and_reach_the_engine() {
     assert!(support::wait_until(Duration::from_secs(5), || !denied(
         "+2347011234567"
     )));
-    task.abort();
+    follower.stop();
 }
 
 /// A store restarted while a connection sat idle: the next check finds the
@@ -388,9 +394,8 @@ fn shared_lists_change_versions_and_reach_the_engine() {
 #[test]
 fn an_idle_connection_to_a_restarted_store_is_replaced_within_the_check() {
     use acm::store::redis::{RedisSettings, RedisStore};
-    use acm::store::WindowStore;
     let mut redis = support::RedisServer::start();
-    let store = RedisStore::new(RedisSettings::single(&redis.url())).unwrap();
+    let store = Arc::new(RedisStore::new(RedisSettings::single(&redis.url())).unwrap());
     store.connect().unwrap();
     let cfg = acm::config::Config::default();
     let engine =
@@ -399,22 +404,20 @@ fn an_idle_connection_to_a_restarted_store_is_replaced_within_the_check() {
     let call = |id: &str| {
         acm::engine::Call::new(id, "+2348031234567", "+2348099999999").at(1_700_000_000_000)
     };
-    let v = engine
-        .check(&call("before"), &store as &dyn WindowStore)
-        .unwrap();
+    let detector = acm::detector::Detector::new(std::sync::Arc::new(engine), store.clone());
+    let v = detector.check_now(&call("before")).unwrap();
     assert!(!v.degraded(), "{v:?}");
     redis.kill();
     redis.restart();
-    let v = engine
-        .check(&call("after"), &store as &dyn WindowStore)
-        .unwrap();
+    let v = detector.check_now(&call("after")).unwrap();
     assert!(
         !v.degraded(),
         "the first check after the restart was degraded: {:?}",
         v.reasons.joined()
     );
     assert_eq!(
-        v.distinct_callers, 1,
+        v.count(Reason::DistinctCallers),
+        1,
         "the window starts empty on the new server"
     );
 }

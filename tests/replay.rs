@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use acm::clock::SystemClock;
 use acm::config::Config;
-use acm::engine::{Attestation, Call, Engine, Verdict};
+use acm::detector::Detector;
+use acm::engine::{Attestation, Call, Engine, Reason, Verdict};
 use acm::replay::cli::InputArgs;
 use acm::replay::{replay, BadRow, ReplayOptions, ReplaySink, Row};
 use acm::simulate::{self, network, SimOptions};
@@ -60,8 +61,9 @@ impl ReplaySink for Collect {
 fn run(cfg: &Config, files: &[PathBuf], opts: &ReplayOptions) -> (acm::replay::Summary, Collect) {
     let engine = Engine::from_config(cfg, Arc::new(SystemClock)).unwrap();
     let store = MemoryStore::new(MemoryStoreConfig::default());
+    let detector = Detector::new(Arc::new(engine), Arc::new(store));
     let mut sink = Collect::default();
-    let summary = replay(&engine, &store, files, opts, &mut sink);
+    let summary = replay(&detector, files, opts, &mut sink);
     (summary, sink)
 }
 
@@ -93,9 +95,10 @@ fn replay_gives_the_verdicts_live_checks_give() {
     simulate::write_cdrs(&calls, std::fs::File::create(&path).unwrap()).unwrap();
     let cfg = sim_config();
 
-    // Live: one call at a time through Engine::check, in the order a switch sends them.
+    // Live: one call at a time through a Detector, in the order a switch sends them.
     let engine = Engine::from_config(&cfg, Arc::new(SystemClock)).unwrap();
     let store = MemoryStore::new(MemoryStoreConfig::default());
+    let detector = Detector::new(Arc::new(engine), Arc::new(store));
     let live: Vec<Verdict> = calls
         .iter()
         .enumerate()
@@ -110,7 +113,7 @@ fn replay_gives_the_verdicts_live_checks_give() {
                 pai: c.pai.as_deref().map(Into::into),
                 attestation: Attestation::parse(c.attestation).unwrap(),
             };
-            engine.check(&call, &store).unwrap()
+            detector.check_now(&call).unwrap()
         })
         .collect();
 
@@ -161,7 +164,7 @@ fn files_are_merged_in_event_time_order() {
         let ids: Vec<&str> = got.verdicts.iter().map(|(id, _)| id.as_str()).collect();
         assert_eq!(ids, ["c0", "c1", "c2", "c3", "c4", "c5"]);
         assert_eq!(summary.checked, 6);
-        assert_eq!(got.verdicts[4].1.distinct_callers, 5);
+        assert_eq!(got.verdicts[4].1.count(Reason::DistinctCallers), 5);
         assert_eq!(got.verdicts[4].1.action, acm::engine::Action::Block);
     }
 }

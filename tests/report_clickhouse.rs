@@ -2,9 +2,8 @@
 
 mod support;
 
-use acm::pipeline::{
-    apply_schema, AlertRecord, CallRecord, Event, Pipeline, PipelineConfig, RecordAction,
-};
+use acm::engine::Action;
+use acm::pipeline::{apply_schema, AlertRecord, CallRecord, Event, Pipeline, PipelineConfig};
 use acm::report::{run_report_since, ReportFormat};
 use serde_json::Value;
 use std::time::Duration;
@@ -23,7 +22,7 @@ fn config(server: &ClickHouseServer, spool: &std::path::Path) -> PipelineConfig 
     }
 }
 
-fn call(n: i64, a: &str, b: &str, source: &str, trunk: &str, action: RecordAction) -> Event {
+fn call(n: i64, a: &str, b: &str, source: &str, trunk: &str, action: Action) -> Event {
     Event::Call(Box::new(CallRecord {
         event_time_ms: T0 + n * 1000,
         call_id: format!("c{n}"),
@@ -45,7 +44,7 @@ fn alert(n: i64, rule: &str, key: &str) -> Event {
         raised_at_ms: T0 + n * 1000,
         rule: rule.into(),
         key: key.into(),
-        action: RecordAction::Flag,
+        action: Action::Flag,
         count: 5,
         mode: "enforce".into(),
         ..AlertRecord::default()
@@ -63,7 +62,7 @@ fn load_known_data(cfg: &PipelineConfig) {
             "+2348031000001",
             "10.0.0.9",
             "intl-9",
-            RecordAction::Flag,
+            Action::Flag,
         ));
     }
     sink.submit(call(
@@ -72,7 +71,7 @@ fn load_known_data(cfg: &PipelineConfig) {
         "+2348031000002",
         "10.0.0.1",
         "local",
-        RecordAction::Allow,
+        Action::Allow,
     ));
     sink.submit(call(
         11,
@@ -80,7 +79,7 @@ fn load_known_data(cfg: &PipelineConfig) {
         "+2348031000002",
         "10.0.0.1",
         "local",
-        RecordAction::Allow,
+        Action::Allow,
     ));
     for i in 0..3 {
         sink.submit(call(
@@ -89,7 +88,7 @@ fn load_known_data(cfg: &PipelineConfig) {
             &format!("+234803100010{i}"),
             "10.0.0.9",
             "intl-9",
-            RecordAction::Block,
+            Action::Block,
         ));
     }
     sink.submit(alert(1, "fan_in", "+2348031000001"));

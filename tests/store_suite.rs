@@ -12,9 +12,10 @@ use std::time::Duration;
 
 use acm::clock::ManualClock;
 use acm::config::Config;
+use acm::detector::Detector;
 use acm::engine::{Action, Call, Engine, Reason, Verdict};
 use acm::store::{
-    AsyncRedisStore, BlockEntry, MemoryStore, MemoryStoreConfig, RedisSettings, RedisStore,
+    AsyncRedisStore, BlockEntry, MemoryStore, MemoryStoreConfig, RedisSettings, RedisStore, Store,
     StoreAnswer, StoreError, StoreRequest, WindowStore,
 };
 use support::{RedisCluster, RedisServer};
@@ -56,7 +57,7 @@ fn scenarios() -> Vec<Scenario> {
             expect: |v| {
                 for (i, x) in v[..4].iter().enumerate() {
                     assert_eq!(x.action, Action::Allow, "call {i}");
-                    assert_eq!(x.distinct_callers, i as u32 + 1);
+                    assert_eq!(x.count(Reason::DistinctCallers), i as u32 + 1);
                 }
                 assert_eq!(v[4].action, Action::Block);
                 assert_eq!(v[4].new_alerts.len(), 1);
@@ -71,7 +72,7 @@ fn scenarios() -> Vec<Scenario> {
             toml: "",
             calls: (0..8).map(|i| call(&format!("r{i}"), &caller(i % 3), B, T0 + i as i64 * 100)).collect(),
             expect: |v| {
-                assert_eq!(v.last().unwrap().distinct_callers, 3);
+                assert_eq!(v.last().unwrap().count(Reason::DistinctCallers), 3);
                 assert!(v.iter().all(|x| x.action == Action::Allow));
             },
         },
@@ -87,9 +88,9 @@ fn scenarios() -> Vec<Scenario> {
                 c
             },
             expect: |v| {
-                assert_eq!(v[4].distinct_callers, 4);
+                assert_eq!(v[4].count(Reason::DistinctCallers), 4);
                 assert_eq!(v[4].action, Action::Allow);
-                assert_eq!(v[9].distinct_callers, 5);
+                assert_eq!(v[9].count(Reason::DistinctCallers), 5);
                 assert_eq!(v[9].action, Action::Block);
             },
         },
@@ -108,7 +109,7 @@ fn scenarios() -> Vec<Scenario> {
                 call("o9", &caller(8), B, T0 + 12_500), // cutoff T0+7500: caller 2 (7000) leaves
             ],
             expect: |v| {
-                let counts: Vec<u32> = v.iter().map(|x| x.distinct_callers).collect();
+                let counts: Vec<u32> = v.iter().map(|x| x.count(Reason::DistinctCallers)).collect();
                 assert_eq!(counts, vec![1, 2, 2, 2, 3, 3, 4, 5, 5]);
                 assert_eq!(v[7].action, Action::Block);
                 assert_eq!(v[7].new_alerts.len(), 1);
@@ -140,7 +141,7 @@ fn scenarios() -> Vec<Scenario> {
             toml: "[lists]\nallow_b_numbers = [\"+2348099999999\"]\n",
             calls: (0..12).map(|i| call(&format!("h{i}"), &caller(i), B, T0 + i as i64)).collect(),
             expect: |v| {
-                assert!(v.iter().all(|x| x.action == Action::Allow && x.distinct_callers == 0));
+                assert!(v.iter().all(|x| x.action == Action::Allow && x.count(Reason::DistinctCallers) == 0));
                 assert!(v.iter().all(|x| x.reasons.contains(Reason::Allowlist)));
             },
         },
@@ -157,7 +158,7 @@ fn scenarios() -> Vec<Scenario> {
                 c
             },
             expect: |v| {
-                let counts: Vec<u32> = v.iter().map(|x| x.cli_calls).collect();
+                let counts: Vec<u32> = v.iter().map(|x| x.count(Reason::CliVelocity)).collect();
                 assert_eq!(counts, vec![1, 2, 3, 3, 4, 1]);
                 assert_eq!(v[4].action, Action::Flag);
                 assert!(v[4].reasons.contains(Reason::CliVelocity));
@@ -176,7 +177,7 @@ fn scenarios() -> Vec<Scenario> {
                 })
                 .collect(),
             expect: |v| {
-                let counts: Vec<u32> = v.iter().map(|x| x.rotation_clis).collect();
+                let counts: Vec<u32> = v.iter().map(|x| x.count(Reason::CliRotation)).collect();
                 assert_eq!(counts, vec![1, 2, 3, 4, 5, 5]);
                 assert_eq!(v[3].action, Action::Flag);
                 assert_eq!(v[3].new_alerts[0].key, "203.0.113.9");
@@ -229,7 +230,7 @@ fn scenarios() -> Vec<Scenario> {
             },
             expect: |v| {
                 let last = v.last().unwrap();
-                assert_eq!(last.distinct_callers, 20);
+                assert_eq!(last.count(Reason::DistinctCallers), 20);
                 let ev = &last.new_alerts[0].evidence;
                 assert_eq!(ev.len(), 16);
                 let ids: Vec<&str> = ev.iter().map(|e| e.call_id.as_str()).collect();
@@ -280,7 +281,7 @@ fn scenarios() -> Vec<Scenario> {
                 })
                 .collect(),
             expect: |v| {
-                let counts: Vec<u32> = v.iter().map(|x| x.rotation_clis).collect();
+                let counts: Vec<u32> = v.iter().map(|x| x.count(Reason::CliRotation)).collect();
                 let expected: Vec<u32> = (1..=100).map(|i: u32| i.min(80)).collect();
                 assert_eq!(counts, expected);
                 assert!(!v[18].reasons.contains(Reason::CliRotation));
@@ -306,7 +307,7 @@ fn scenarios() -> Vec<Scenario> {
             },
             expect: |v| {
                 for half in [&v[..7], &v[7..]] {
-                    let counts: Vec<u32> = half.iter().map(|x| x.distinct_callers).collect();
+                    let counts: Vec<u32> = half.iter().map(|x| x.count(Reason::DistinctCallers)).collect();
                     assert_eq!(counts, vec![1, 2, 3, 4, 5, 1, 1]);
                     assert_eq!(half[4].action, Action::Block);
                     assert_eq!(half[4].new_alerts[0].evidence.len(), 5);
@@ -323,7 +324,7 @@ fn scenarios() -> Vec<Scenario> {
                    [rules.cli_rotation]\nthreshold = 3\n",
             calls: (0..6).map(|i| call(&format!("m{i}"), &caller(i), B, T0 + i as i64 * 10)).collect(),
             expect: |v| {
-                let counts: Vec<u32> = v.iter().map(|x| x.distinct_callers).collect();
+                let counts: Vec<u32> = v.iter().map(|x| x.count(Reason::DistinctCallers)).collect();
                 assert_eq!(counts, vec![1, 2, 3, 3, 3, 3]);
             },
         },
@@ -391,25 +392,26 @@ fn run(
 ) -> Vec<Verdict> {
     let cfg = Config::from_toml(s.toml).expect(s.name);
     let engine = Engine::from_config(&cfg, Arc::new(ManualClock::new(T0))).unwrap();
-    let store: Box<dyn WindowStore> = match backend {
-        Backend::Memory => Box::new(MemoryStore::new(MemoryStoreConfig {
+    let store: Arc<dyn Store> = match backend {
+        Backend::Memory => Arc::new(MemoryStore::new(MemoryStoreConfig {
             max_keys: cfg.store.max_keys,
             max_members_per_key: cfg.store.max_members_per_key,
         })),
         Backend::Sync => {
-            Box::new(RedisStore::new(settings_for(&cfg, urls, cluster, prefix)).unwrap())
+            Arc::new(RedisStore::new(settings_for(&cfg, urls, cluster, prefix)).unwrap())
         }
         Backend::SyncNoZaddGt => {
             let mut st = settings_for(&cfg, urls, cluster, prefix);
             st.zadd_gt = Some(false);
-            Box::new(RedisStore::new(st).unwrap())
+            Arc::new(RedisStore::new(st).unwrap())
         }
-        Backend::Async => Box::new(BlockOn::new(settings_for(&cfg, urls, cluster, prefix))),
+        Backend::Async => Arc::new(BlockOn::new(settings_for(&cfg, urls, cluster, prefix))),
     };
+    let detector = Detector::new(Arc::new(engine), store);
     s.calls
         .iter()
         .map(|c| {
-            let v = engine.check(c, store.as_ref()).unwrap();
+            let v = detector.check_now(c).unwrap();
             assert!(
                 !v.degraded(),
                 "{}: {backend:?} degraded: {:?}",
@@ -601,13 +603,14 @@ fn expiry_is_set_on_new_keys_and_refreshed_per_bucket() {
     let cfg = Config::from_toml("").unwrap();
     let engine = Engine::from_config(&cfg, Arc::new(ManualClock::new(T0))).unwrap();
     let store = RedisStore::new(settings_for(&cfg, &[server.url()], false, "exp")).unwrap();
+    let detector = Detector::new(Arc::new(engine), Arc::new(store));
     let m = format!("exp:{{dc:{B}}}:m");
     let e = format!("exp:{{dc:{B}}}:e");
     let pttl = |k: &str| -> i64 { server.cmd(&["PTTL", k]).text().parse().unwrap() };
     // T0 is 20 s into its bucket: T0 + 10 s starts the next one.
     assert_eq!(T0.rem_euclid(30_000), 20_000);
     let check = |id: &str, i: usize, t: i64| {
-        let v = engine.check(&call(id, &caller(i), B, t), &store).unwrap();
+        let v = detector.check_now(&call(id, &caller(i), B, t)).unwrap();
         assert!(!v.degraded());
     };
     check("x0", 0, T0);
@@ -640,11 +643,8 @@ fn expiry_is_set_on_new_keys_and_refreshed_per_bucket() {
         );
     }
     // A late event that creates a key.
-    let v = engine
-        .check(
-            &call("x4", &caller(4), "+2348099999997", T0 - 3_600_000),
-            &store,
-        )
+    let v = detector
+        .check_now(&call("x4", &caller(4), "+2348099999997", T0 - 3_600_000))
         .unwrap();
     assert!(!v.degraded());
     let t = pttl("exp:{dc:+2348099999997}:m");

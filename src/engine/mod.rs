@@ -4,13 +4,14 @@
 //! normalises a call, applies the list and per-call rules, and writes down the
 //! window updates the call needs as one [`StoreRequest`]. A store applies it
 //! (in memory, or in one round trip to Redis) and [`Engine::conclude`] turns the
-//! answer — or the store's failure — into a [`Verdict`]. [`Engine::check`] does
-//! the three steps with a synchronous store; `acm serve` runs the middle step
-//! asynchronously. Keeping the algorithm apart from where state lives is what
-//! lets every store share one rule test suite.
+//! answer — or the store's failure — into a [`Verdict`]. The three steps are
+//! run by [`crate::detector::Detector`], for every face of the product. Keeping
+//! the algorithm apart from where state lives is what lets every store share
+//! one rule test suite. The rules themselves are in [`rules`], one per file.
 
 pub mod call;
 pub mod lists;
+pub mod rules;
 pub mod verdict;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,56 +23,14 @@ use smallvec::SmallVec;
 
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError, Mode};
-use crate::number::{NumberingPlan, E164};
-use crate::store::{
-    AlertState, BlockEntry, StoreAnswer, StoreError, StoreRequest, WindowOp, WindowStore,
+use crate::contract::{
+    ascii, stable_hash, AlertState, BlockEntry, StoreAnswer, StoreError, StoreRequest,
 };
+use crate::number::NumberingPlan;
 pub use call::{Attestation, Call, InputError};
-use lists::{prefix_key, Lists, NameSet, NetSet, NumberSet};
-pub use verdict::{Action, Alert, Evidence, Reason, Reasons, Verdict, WindowRule};
-
-/// A window rule ready to run: its action, threshold, window and cooldown.
-#[derive(Debug, Clone, Copy)]
-pub struct WindowParams {
-    pub action: Option<Action>,
-    pub threshold: u32,
-    pub window_ms: i64,
-    pub cooldown_ms: i64,
-    /// Most members the window keeps (see [`member_cap`]).
-    pub member_cap: u32,
-}
-
-/// How many members a window of a rule keeps: four times the highest
-/// threshold it is judged against (per-trunk ones included), at least 64, at
-/// most `store.max_members_per_key`. A window keeps its newest members, so
-/// every threshold decision is exact while the cap is at or above the
-/// threshold; a count above the cap reads as the cap. Memory per key is then
-/// bounded by the rule, not by the traffic: a trunk presenting 10,000 CLIs a
-/// minute costs no more than one presenting 80.
-pub fn member_cap(max_threshold: u32, max_members_per_key: usize) -> u32 {
-    let cap = max_threshold.saturating_mul(4).max(64) as usize;
-    cap.min(max_members_per_key).clamp(1, u32::MAX as usize) as u32
-}
-
-/// Thresholds that replace a rule's own for calls arriving on given trunks.
-#[derive(Debug, Clone, Default)]
-pub struct TrunkThresholds(hashbrown::HashMap<CompactString, u32>);
-
-impl TrunkThresholds {
-    fn new(m: &std::collections::BTreeMap<String, u32>) -> TrunkThresholds {
-        TrunkThresholds(
-            m.iter()
-                .map(|(k, v)| (CompactString::from(k.trim()), *v))
-                .collect(),
-        )
-    }
-    fn get(&self, trunk: Option<&str>) -> Option<u32> {
-        if self.0.is_empty() {
-            return None;
-        }
-        trunk.and_then(|t| self.0.get(t).copied())
-    }
-}
+use lists::Lists;
+pub use rules::{member_cap, Facts, Plan, Rule, RuleSet, Window};
+pub use verdict::{Action, Alert, Counts, Evidence, Reason, Reasons, Verdict};
 
 /// A configuration compiled for the hot path.
 #[derive(Debug, Clone)]
@@ -79,24 +38,8 @@ pub struct EngineConfig {
     pub mode: Mode,
     pub plan: NumberingPlan,
     pub lists: Lists,
-    pub distinct_callers: WindowParams,
-    pub cli_velocity: WindowParams,
-    pub cli_rotation: WindowParams,
-    pub intl_ingress: WindowParams,
-    /// The slow tier of `distinct_callers`.
-    pub distinct_callers_slow: WindowParams,
-    /// Whether the slow tier counts only calls from a known, untrusted ingress.
-    pub slow_untrusted_only: bool,
-    /// Per-trunk thresholds of `distinct_callers`, `cli_velocity`, `cli_rotation`.
-    pub trunk_thresholds: [TrunkThresholds; 3],
-    pub intl_trunks: NameSet,
-    pub intl_sources: NetSet,
-    /// Own subscribers registered abroad: exempt from `intl_ingress_local_cli`.
-    pub roamers: NumberSet,
-    /// `+`-form prefixes of home CLIs; empty means the whole country code.
-    pub home_cli_prefixes: Vec<CompactString>,
-    pub invalid_cli_action: Option<Action>,
-    pub invalid_prefixes: NumberSet,
+    /// The rules that are on, and their windows.
+    pub rules: RuleSet,
     pub auto_block_ms: Option<i64>,
 }
 
@@ -116,70 +59,15 @@ impl EngineConfig {
             international_prefixes: intl,
             national_number_lengths: n.national_number_lengths.clone(),
         };
-        let cooldown = cfg.alerts.cooldown_ms as i64;
-        let max_members = cfg.store.max_members_per_key;
-        let w = |r: &crate::config::WindowRuleConfig| {
-            let highest = r
-                .trunk_thresholds
-                .values()
-                .fold(r.threshold, |m, &t| m.max(t));
-            WindowParams {
-                action: r.action.action(),
-                threshold: r.threshold,
-                window_ms: r.window_ms as i64,
-                cooldown_ms: r.cooldown_ms.map(|c| c as i64).unwrap_or(cooldown),
-                member_cap: member_cap(highest, max_members),
-            }
+        let compiler = rules::Compiler {
+            numbering: plan.clone(),
+            default_cooldown_ms: cfg.alerts.cooldown_ms,
+            max_members_per_key: cfg.store.max_members_per_key,
         };
-        let il = &cfg.rules.intl_ingress_local_cli;
-        let ic = &cfg.rules.invalid_cli;
-        let mut invalid: Vec<String> = Vec::new();
-        for p in ic.barred_prefixes.iter().chain(&ic.unallocated_prefixes) {
-            invalid.push(if p.ends_with('*') {
-                p.clone()
-            } else {
-                format!("{p}*")
-            });
-        }
         Ok(EngineConfig {
             mode: cfg.mode,
             lists: Lists::new(&plan, &cfg.lists),
-            distinct_callers: w(&cfg.rules.distinct_callers),
-            cli_velocity: w(&cfg.rules.cli_velocity),
-            cli_rotation: w(&cfg.rules.cli_rotation),
-            intl_ingress: WindowParams {
-                action: il.action.action(),
-                threshold: 1,
-                window_ms: il.window_ms as i64,
-                cooldown_ms: il.cooldown_ms.map(|c| c as i64).unwrap_or(cooldown),
-                member_cap: member_cap(1, max_members),
-            },
-            distinct_callers_slow: {
-                let ds = &cfg.rules.distinct_callers_slow;
-                WindowParams {
-                    action: ds.action.action(),
-                    threshold: ds.threshold,
-                    window_ms: ds.window_ms as i64,
-                    cooldown_ms: ds.cooldown_ms.map(|c| c as i64).unwrap_or(cooldown),
-                    member_cap: member_cap(ds.threshold, max_members),
-                }
-            },
-            slow_untrusted_only: cfg.rules.distinct_callers_slow.untrusted_ingress_only,
-            trunk_thresholds: [
-                TrunkThresholds::new(&cfg.rules.distinct_callers.trunk_thresholds),
-                TrunkThresholds::new(&cfg.rules.cli_velocity.trunk_thresholds),
-                TrunkThresholds::new(&cfg.rules.cli_rotation.trunk_thresholds),
-            ],
-            intl_trunks: NameSet::new(&il.trunks),
-            intl_sources: NetSet::new(&il.sources),
-            roamers: NumberSet::new(&plan, &il.roaming_a_numbers),
-            home_cli_prefixes: il
-                .home_cli_prefixes
-                .iter()
-                .map(|p| prefix_key(&plan, p.strip_suffix('*').unwrap_or(p)))
-                .collect(),
-            invalid_cli_action: ic.action.action(),
-            invalid_prefixes: NumberSet::new(&plan, &invalid),
+            rules: RuleSet::compile(cfg, &compiler),
             auto_block_ms: cfg
                 .auto_block
                 .enabled
@@ -188,50 +76,46 @@ impl EngineConfig {
         })
     }
 
-    fn params(&self, rule: WindowRule) -> &WindowParams {
-        match rule {
-            WindowRule::DistinctCallers => &self.distinct_callers,
-            WindowRule::CliVelocity => &self.cli_velocity,
-            WindowRule::CliRotation => &self.cli_rotation,
-            WindowRule::IntlIngressLocalCli => &self.intl_ingress,
-            WindowRule::DistinctCallersSlow => &self.distinct_callers_slow,
-        }
-    }
-
-    /// The threshold a call on `trunk` is judged against for `rule`.
-    fn threshold_for(&self, rule: WindowRule, trunk: Option<&str>) -> u32 {
-        let per_trunk = match rule {
-            WindowRule::DistinctCallers => self.trunk_thresholds[0].get(trunk),
-            WindowRule::CliVelocity => self.trunk_thresholds[1].get(trunk),
-            WindowRule::CliRotation => self.trunk_thresholds[2].get(trunk),
-            _ => None,
-        };
-        per_trunk.unwrap_or(self.params(rule).threshold)
-    }
-
-    fn is_home_cli(&self, n: &E164) -> bool {
-        if !n.starts_with(&self.plan.country_code) {
-            return false;
-        }
-        if self.home_cli_prefixes.is_empty() {
-            return true;
-        }
-        let plus = n.to_plus();
-        self.home_cli_prefixes
-            .iter()
-            .any(|p| plus.starts_with(p.as_str()))
+    /// The window a rule keeps, when the rule is on and keeps one.
+    pub fn window(&self, rule: Reason) -> Option<&Window> {
+        self.rules.window(rule)
     }
 }
 
-/// Counters of the engine, read by `/metrics` and the Kamailio RPC.
+/// Counters of the engine: the one place verdicts are counted. `/metrics`,
+/// the Kamailio RPC and the replay summary read them; none counts again.
 #[derive(Debug, Default)]
 pub struct EngineStats {
     pub checks: AtomicU64,
     pub bad_input: AtomicU64,
     pub actions: [AtomicU64; 3],
-    pub reasons: [AtomicU64; Reason::ALL.len()],
-    pub alerts: [AtomicU64; WindowRule::ALL.len()],
+    pub reasons: [AtomicU64; Reason::COUNT],
+    /// Alerts raised, by the rule's reason.
+    pub alerts: [AtomicU64; Reason::COUNT],
     pub store_errors: AtomicU64,
+}
+
+/// The engine's counters read at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatsSnapshot {
+    pub checks: u64,
+    pub bad_input: u64,
+    pub store_errors: u64,
+    pub actions: [u64; 3],
+    pub reasons: [u64; Reason::COUNT],
+    pub alerts: [u64; Reason::COUNT],
+}
+
+impl StatsSnapshot {
+    pub fn action(&self, a: Action) -> u64 {
+        self.actions[a as usize]
+    }
+    pub fn reason(&self, r: Reason) -> u64 {
+        self.reasons[r.index()]
+    }
+    pub fn alerts(&self, r: Reason) -> u64 {
+        self.alerts[r.index()]
+    }
 }
 
 impl EngineStats {
@@ -239,20 +123,31 @@ impl EngineStats {
         self.actions[a as usize].load(Ordering::Relaxed)
     }
     pub fn reason_count(&self, r: Reason) -> u64 {
-        self.reasons[r as usize].load(Ordering::Relaxed)
+        self.reasons[r.index()].load(Ordering::Relaxed)
     }
-    pub fn alert_count(&self, r: WindowRule) -> u64 {
+    pub fn alert_count(&self, r: Reason) -> u64 {
         self.alerts[r.index()].load(Ordering::Relaxed)
     }
-    /// Counts a verdict produced outside `conclude` (fail-open answers at the C ABI).
+    /// Counts a verdict (every verdict of this engine, fail-open ones included).
     pub fn record(&self, v: &Verdict) {
         self.checks.fetch_add(1, Ordering::Relaxed);
         self.actions[v.action as usize].fetch_add(1, Ordering::Relaxed);
         for r in v.reasons.iter() {
-            self.reasons[r as usize].fetch_add(1, Ordering::Relaxed);
+            self.reasons[r.index()].fetch_add(1, Ordering::Relaxed);
         }
         for a in &v.new_alerts {
             self.alerts[a.rule.index()].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    pub fn snapshot(&self) -> StatsSnapshot {
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        StatsSnapshot {
+            checks: load(&self.checks),
+            bad_input: load(&self.bad_input),
+            store_errors: load(&self.store_errors),
+            actions: std::array::from_fn(|i| load(&self.actions[i])),
+            reasons: std::array::from_fn(|i| load(&self.reasons[i])),
+            alerts: std::array::from_fn(|i| load(&self.alerts[i])),
         }
     }
 }
@@ -282,27 +177,6 @@ pub struct Engine {
     stats: EngineStats,
 }
 
-/// FNV-1a: a tiny hash that is stable across processes, builds and versions,
-/// used where two nodes must derive the same value (alert ids, call-id members).
-pub fn stable_hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-/// `v` as 16 lower-case hex digits (the velocity window's member for a Call-ID).
-fn hex16(v: u64) -> CompactString {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut buf = [0u8; 16];
-    for (i, b) in buf.iter_mut().enumerate() {
-        *b = HEX[((v >> (60 - 4 * i)) & 0xf) as usize];
-    }
-    CompactString::from(crate::number::ascii(&buf))
-}
-
 /// The window key of a source address: its usual text form. IPv4 (nearly every
 /// SIP peer) is written by hand; the formatter costs more than the rest of it.
 fn source_ip_key(ip: std::net::IpAddr) -> CompactString {
@@ -327,7 +201,7 @@ fn source_ip_key(ip: std::net::IpAddr) -> CompactString {
         buf[n] = b'0' + octet % 10;
         n += 1;
     }
-    CompactString::from(crate::number::ascii(&buf[..n]))
+    CompactString::from(ascii(&buf[..n]))
 }
 
 impl Engine {
@@ -413,18 +287,7 @@ impl Engine {
             (None, None) => None,
         };
 
-        let mut verdict = Verdict {
-            action: Action::Allow,
-            reasons: Reasons::default(),
-            alert_id: None,
-            new_alerts: Vec::new(),
-            distinct_callers: 0,
-            cli_calls: 0,
-            rotation_clis: 0,
-            time_ms: t,
-            a_number: a_key.clone(),
-            b_number: b_key.clone(),
-        };
+        let mut verdict = Verdict::new(t, a_key.clone(), b_key.clone());
         let lists = &cfg.lists;
 
         // Deny lists end the check: no window is touched.
@@ -443,110 +306,43 @@ impl Engine {
         if a_allowed || b_allowed || source_allowed {
             verdict.reasons.insert(Reason::Allowlist);
         }
-        let mut static_action: Option<Action> = None;
-        let mut fire = |v: &mut Verdict, action: Option<Action>, reason: Reason| {
-            if let Some(a) = action {
-                v.reasons.insert(reason);
-                static_action = static_action.max(Some(a));
-            }
-        };
 
-        // invalid_cli: not a plausible E.164 number, or a barred/unallocated range.
-        if !a_allowed {
-            let invalid = match &cli {
-                Err(_) => true,
-                Ok(_) => cfg.invalid_prefixes.contains(&a_key),
-            };
-            if invalid {
-                fire(&mut verdict, cfg.invalid_cli_action, Reason::InvalidCli);
-            }
-        }
-
-        let evidence = Evidence {
+        let facts = Facts {
+            call,
             time_ms: t,
-            call_id,
-            a_number: a_key.clone(),
-            b_number: b_key.clone(),
-            source: source_key.clone().unwrap_or_default(),
+            cli: &cli,
+            a_key: &a_key,
+            b_key: &b_key,
+            call_id: &call_id,
+            trunk,
+            source_key: source_key.as_ref(),
+            a_allowed,
+            b_allowed,
+            source_allowed,
+            numbering: &cfg.plan,
         };
-        let mut ops: SmallVec<[WindowOp; 4]> = SmallVec::new();
-        let mut plan_op = |rule: WindowRule, key: CompactString, member: CompactString| {
-            let p = cfg.params(rule);
-            ops.push(WindowOp {
-                rule,
-                key,
-                member,
+        let mut plan = Plan::default();
+        for rule in cfg.rules.iter() {
+            rule.plan(&facts, &mut plan);
+        }
+        verdict.reasons.0 |= plan.reasons.0;
+        let block_lookup = (cfg.auto_block_ms.is_some() && !a_allowed).then(|| (a_key.clone(), t));
+        let request = StoreRequest {
+            windows: plan.windows,
+            evidence: Evidence {
                 time_ms: t,
-                window_ms: p.window_ms,
-                threshold: cfg.threshold_for(rule, trunk),
-                cooldown_ms: p.cooldown_ms,
-                member_cap: p.member_cap,
-            });
+                call_id,
+                a_number: a_key,
+                b_number: b_key,
+                source: source_key.unwrap_or_default(),
+            },
+            block_lookup,
         };
-
-        // intl_ingress_local_cli: a home CLI (From or PAI) on an international ingress.
-        if cfg.intl_ingress.action.is_some() && !a_allowed && !source_allowed {
-            let intl = trunk.is_some_and(|t| cfg.intl_trunks.contains(t))
-                || call
-                    .source_ip
-                    .is_some_and(|ip| cfg.intl_sources.contains(ip));
-            let pai = call.pai.as_deref().and_then(|p| cfg.plan.normalise(p).ok());
-            let cli_home = cli.as_ref().ok().filter(|n| cfg.is_home_cli(n));
-            let pai_home = pai.as_ref().filter(|n| cfg.is_home_cli(n));
-            let home = cli_home.is_some() || pai_home.is_some();
-            // A listed roamer calling home: every home number it presents is listed.
-            let roamer = home
-                && !cfg.roamers.is_empty()
-                && cli_home.is_none_or(|n| cfg.roamers.contains(&n.to_plus()))
-                && pai_home.is_none_or(|n| cfg.roamers.contains(&n.to_plus()));
-            if intl && home && !roamer {
-                fire(
-                    &mut verdict,
-                    cfg.intl_ingress.action,
-                    Reason::IntlIngressLocalCli,
-                );
-                if let Some(src) = &source_key {
-                    plan_op(WindowRule::IntlIngressLocalCli, src.clone(), a_key.clone());
-                }
-            }
-        }
-        if cfg.distinct_callers.action.is_some() && !b_allowed {
-            plan_op(WindowRule::DistinctCallers, b_key.clone(), a_key.clone());
-        }
-        // The slow tier: fan-in spread wider than the burst window, counted on
-        // a known, untrusted ingress only unless configured otherwise.
-        if cfg.distinct_callers_slow.action.is_some()
-            && !b_allowed
-            && (!cfg.slow_untrusted_only || (source_key.is_some() && !source_allowed))
-        {
-            plan_op(
-                WindowRule::DistinctCallersSlow,
-                b_key.clone(),
-                a_key.clone(),
-            );
-        }
-        if cfg.cli_velocity.action.is_some() && !a_allowed && cli.is_ok() {
-            let member = hex16(stable_hash(evidence.call_id.as_bytes()));
-            plan_op(WindowRule::CliVelocity, a_key.clone(), member);
-        }
-        if cfg.cli_rotation.action.is_some() && !source_allowed {
-            if let Some(src) = &source_key {
-                plan_op(WindowRule::CliRotation, src.clone(), a_key.clone());
-            }
-        }
-        let mut request = StoreRequest {
-            windows: ops,
-            evidence,
-            block_lookup: None,
-        };
-        if cfg.auto_block_ms.is_some() && !a_allowed {
-            request.block_lookup = Some((a_key, t));
-        }
         Ok(Prepared {
             cfg,
             request,
             verdict,
-            static_action,
+            static_action: plan.static_action,
         })
     }
 
@@ -560,84 +356,55 @@ impl Engine {
             static_action,
         } = p;
         let mut action = static_action.unwrap_or(Action::Allow);
-        // The fast fan-in rule's alert for this call, raised or still active.
-        let mut fast_fan_in_alert: Option<CompactString> = None;
         match answer {
             Err(_) => {
                 self.stats.store_errors.fetch_add(1, Ordering::Relaxed);
                 verdict.reasons.insert(Reason::StoreUnavailable);
             }
             Ok(ans) => {
+                // Per rule that fired: its alert on this call, raised or still active.
+                let mut fired: SmallVec<[(Reason, CompactString); 2]> = SmallVec::new();
                 for (out, op) in ans.windows.into_iter().zip(&request.windows) {
-                    let rule = &op.rule;
-                    let params = cfg.params(*rule);
-                    let threshold = op.threshold;
-                    match rule {
-                        WindowRule::DistinctCallers => verdict.distinct_callers = out.count,
-                        WindowRule::CliVelocity => verdict.cli_calls = out.count,
-                        WindowRule::CliRotation => verdict.rotation_clis = out.count,
-                        WindowRule::IntlIngressLocalCli | WindowRule::DistinctCallersSlow => {}
-                    }
+                    let Some(w) = cfg.rules.window(op.rule) else {
+                        continue;
+                    };
+                    verdict.counts.set(op.rule, out.count);
                     if !out.tracked {
                         verdict.reasons.insert(Reason::StoreCapacity);
                     }
-                    if out.count < threshold {
+                    if out.count < op.threshold {
                         continue;
                     }
-                    let rule_action = params.action.unwrap_or(Action::Flag);
-                    action = action.max(rule_action);
-                    verdict.reasons.insert(rule.reason());
-                    if *rule == WindowRule::DistinctCallers {
-                        if let AlertState::Active(id) | AlertState::Raised(id) = &out.alert {
-                            fast_fan_in_alert = Some(id.clone());
-                        }
-                    }
+                    action = action.max(w.action);
+                    verdict.reasons.insert(op.rule);
                     match out.alert {
                         AlertState::None => {}
                         AlertState::Active(id) => {
-                            verdict.alert_id.get_or_insert(id);
+                            verdict.alert_id.get_or_insert(id.clone());
+                            fired.push((op.rule, id));
                         }
                         AlertState::Raised(id) => {
                             verdict.alert_id.get_or_insert(id.clone());
-                            let key = match rule {
-                                WindowRule::DistinctCallers | WindowRule::DistinctCallersSlow => {
-                                    verdict.b_number.clone()
-                                }
-                                WindowRule::CliVelocity => verdict.a_number.clone(),
-                                _ => out
-                                    .evidence
-                                    .last()
-                                    .map(|e| e.source.clone())
-                                    .unwrap_or_default(),
-                            };
+                            fired.push((op.rule, id.clone()));
                             verdict.new_alerts.push(Alert {
                                 id,
-                                rule: *rule,
-                                key,
-                                action: rule_action,
+                                rule: op.rule,
+                                key: op.key.clone(),
+                                action: w.action,
                                 raised_at_ms: verdict.time_ms,
-                                window_ms: params.window_ms.min(u32::MAX as i64) as u32,
-                                threshold,
+                                window_ms: w.window_ms.min(u32::MAX as i64) as u32,
+                                threshold: op.threshold,
                                 count: out.count,
                                 evidence: out.evidence,
                             });
                         }
                     }
                 }
-                // One attack, one alert: when the fast fan-in rule fired on this
-                // call, the slow tier's alert for the same B-number is folded
-                // into it (its cooldown still starts, so it will not follow later).
-                if let Some(fast) = &fast_fan_in_alert {
-                    if let Some(pos) = verdict
-                        .new_alerts
-                        .iter()
-                        .position(|a| a.rule == WindowRule::DistinctCallersSlow)
-                    {
-                        let slow = verdict.new_alerts.remove(pos);
-                        if verdict.alert_id.as_ref() == Some(&slow.id) {
-                            verdict.alert_id = Some(fast.clone());
-                        }
-                    }
+                // One attack, one alert: a new alert of a window that folds
+                // into a rule which fired on this call with its own alert is
+                // dropped in favour of that one (its cooldown still started).
+                if !verdict.new_alerts.is_empty() && fired.len() > 1 {
+                    fold_alerts(&cfg, &mut verdict, &fired);
                 }
                 if let Some(b) = ans.blocked {
                     action = Action::Block;
@@ -681,23 +448,34 @@ impl Engine {
         out
     }
 
-    /// Prepare, apply on a synchronous store, conclude, record auto-blocks.
-    pub fn check(&self, call: &Call, store: &dyn WindowStore) -> Result<Verdict, InputError> {
-        let p = self.prepare_hinting(call, |key| store.prefetch(key))?;
-        let answer = if p.store_free() {
-            Ok(StoreAnswer::default())
-        } else {
-            store.apply(&p.request)
-        };
-        let v = self.conclude(p, answer);
-        if !v.new_alerts.is_empty() {
-            let blocks = self.blocks_for(&v);
-            if !blocks.is_empty() {
-                // Best effort: a failed block write leaves detection as it was.
-                let _ = store.add_blocks(&blocks);
+    /// Counts a verdict made without the engine's rules (a fail-open answer).
+    pub fn record_fail_open(&self, reason: Reason) -> Verdict {
+        let v = Verdict::fail_open(reason, self.now_ms());
+        self.stats.record(&v);
+        v
+    }
+}
+
+/// Drops the new alerts of windows that fold into a rule that fired on the
+/// same call with an alert of its own, pointing the verdict at that alert.
+fn fold_alerts(cfg: &EngineConfig, verdict: &mut Verdict, fired: &[(Reason, CompactString)]) {
+    let mut i = 0;
+    while i < verdict.new_alerts.len() {
+        let rule = verdict.new_alerts[i].rule;
+        let into = cfg
+            .rules
+            .window(rule)
+            .and_then(|w| w.folds_into)
+            .and_then(|target| fired.iter().find(|(r, _)| *r == target));
+        match into {
+            Some((_, id)) => {
+                let folded = verdict.new_alerts.remove(i);
+                if verdict.alert_id.as_ref() == Some(&folded.id) {
+                    verdict.alert_id = Some(id.clone());
+                }
             }
+            None => i += 1,
         }
-        Ok(v)
     }
 }
 

@@ -1,213 +1,19 @@
-//! What the engine answers: an action, stable reason codes, alerts.
-//!
-//! Reason codes and their bit values are part of the C ABI (include/acm.h)
-//! and of the stored events: a code's meaning never changes.
+//! What the engine answers: an action, stable reason codes, window counts,
+//! alerts. Actions and reason codes are the crate's shared vocabulary
+//! (`crate::contract`); their meaning never changes.
 
 use compact_str::CompactString;
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 
-/// What the switch should do with the call. Ordered: a stronger action wins.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Action {
-    #[default]
-    Allow,
-    Flag,
-    Block,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Allow => "allow",
-            Action::Flag => "flag",
-            Action::Block => "block",
-        }
-    }
-    /// The ACM_ACTION_* value of the C ABI.
-    pub fn abi_code(self) -> i32 {
-        match self {
-            Action::Allow => 1,
-            Action::Flag => 2,
-            Action::Block => 3,
-        }
-    }
-}
-
-/// One reason code. The discriminant is the bit number in `acm_verdict.reason_bits`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum Reason {
-    DistinctCallers = 0,
-    IntlIngressLocalCli = 1,
-    InvalidCli = 2,
-    CliVelocity = 3,
-    CliRotation = 4,
-    Denylist = 5,
-    AutoBlock = 6,
-    Allowlist = 7,
-    MonitorOnly = 8,
-    StoreUnavailable = 9,
-    StoreCapacity = 10,
-    BadInput = 11,
-    InternalError = 12,
-    NotInitialised = 13,
-    DistinctCallersSlow = 14,
-}
-
-impl Reason {
-    pub const ALL: [Reason; 15] = [
-        Reason::DistinctCallers,
-        Reason::IntlIngressLocalCli,
-        Reason::InvalidCli,
-        Reason::CliVelocity,
-        Reason::CliRotation,
-        Reason::Denylist,
-        Reason::AutoBlock,
-        Reason::Allowlist,
-        Reason::MonitorOnly,
-        Reason::StoreUnavailable,
-        Reason::StoreCapacity,
-        Reason::BadInput,
-        Reason::InternalError,
-        Reason::NotInitialised,
-        Reason::DistinctCallersSlow,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Reason::DistinctCallers => "distinct_callers",
-            Reason::IntlIngressLocalCli => "intl_ingress_local_cli",
-            Reason::InvalidCli => "invalid_cli",
-            Reason::CliVelocity => "cli_velocity",
-            Reason::CliRotation => "cli_rotation",
-            Reason::Denylist => "denylist",
-            Reason::AutoBlock => "auto_block",
-            Reason::Allowlist => "allowlist",
-            Reason::MonitorOnly => "monitor_only",
-            Reason::StoreUnavailable => "store_unavailable",
-            Reason::StoreCapacity => "store_capacity",
-            Reason::BadInput => "bad_input",
-            Reason::InternalError => "internal_error",
-            Reason::NotInitialised => "not_initialised",
-            Reason::DistinctCallersSlow => "distinct_callers_slow",
-        }
-    }
-
-    pub fn bit(self) -> u32 {
-        1u32 << (self as u8)
-    }
-}
-
-/// A set of reasons, as the bit field of the C ABI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
-pub struct Reasons(pub u32);
-
-impl Reasons {
-    pub fn insert(&mut self, r: Reason) {
-        self.0 |= r.bit();
-    }
-    pub fn contains(self, r: Reason) -> bool {
-        self.0 & r.bit() != 0
-    }
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-    pub fn iter(self) -> impl Iterator<Item = Reason> {
-        Reason::ALL.into_iter().filter(move |r| self.contains(*r))
-    }
-    /// Codes joined by commas, e.g. `distinct_callers,monitor_only`.
-    pub fn joined(self) -> String {
-        let mut s = String::new();
-        for r in self.iter() {
-            if !s.is_empty() {
-                s.push(',');
-            }
-            s.push_str(r.code());
-        }
-        s
-    }
-}
-
-impl Serialize for Reasons {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(None)?;
-        for r in self.iter() {
-            seq.serialize_element(r.code())?;
-        }
-        seq.end()
-    }
-}
-
-/// The detection rules that keep sliding windows and raise alerts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WindowRule {
-    /// Distinct A-numbers reaching one B-number.
-    DistinctCallers,
-    /// Calls placed by one A-number.
-    CliVelocity,
-    /// Distinct A-numbers arriving from one source or trunk.
-    CliRotation,
-    /// Home-country CLIs arriving on one international trunk or source.
-    IntlIngressLocalCli,
-    /// Distinct A-numbers reaching one B-number over a longer window (slow fan-in).
-    DistinctCallersSlow,
-}
-
-impl WindowRule {
-    pub const ALL: [WindowRule; 5] = [
-        WindowRule::DistinctCallers,
-        WindowRule::CliVelocity,
-        WindowRule::CliRotation,
-        WindowRule::IntlIngressLocalCli,
-        WindowRule::DistinctCallersSlow,
-    ];
-    pub fn code(self) -> &'static str {
-        self.reason().code()
-    }
-    /// Short tag used in store keys and alert ids.
-    pub fn tag(self) -> &'static str {
-        match self {
-            WindowRule::DistinctCallers => "dc",
-            WindowRule::CliVelocity => "cv",
-            WindowRule::CliRotation => "cr",
-            WindowRule::IntlIngressLocalCli => "il",
-            WindowRule::DistinctCallersSlow => "ds",
-        }
-    }
-    pub fn reason(self) -> Reason {
-        match self {
-            WindowRule::DistinctCallers => Reason::DistinctCallers,
-            WindowRule::CliVelocity => Reason::CliVelocity,
-            WindowRule::CliRotation => Reason::CliRotation,
-            WindowRule::IntlIngressLocalCli => Reason::IntlIngressLocalCli,
-            WindowRule::DistinctCallersSlow => Reason::DistinctCallersSlow,
-        }
-    }
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
-
-/// One call seen inside an alert's window.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct Evidence {
-    pub time_ms: i64,
-    pub call_id: CompactString,
-    pub a_number: CompactString,
-    pub b_number: CompactString,
-    pub source: CompactString,
-}
+pub use crate::contract::{Action, Evidence, Reason, Reasons};
 
 /// An alert raised by a window rule: at most one per rule and key per cooldown.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
     pub id: CompactString,
-    pub rule: WindowRule,
+    /// The rule that raised it, by its reason code.
+    pub rule: Reason,
     /// The B-number, A-number, source or trunk the window is about.
     pub key: CompactString,
     pub action: Action,
@@ -220,22 +26,32 @@ pub struct Alert {
     pub evidence: Vec<Evidence>,
 }
 
+/// Window counts of one verdict, indexed by the rule's reason (0: not evaluated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts([u32; Reason::COUNT]);
+
+impl Counts {
+    #[inline]
+    pub fn get(&self, rule: Reason) -> u32 {
+        self.0[rule.index()]
+    }
+    #[inline]
+    pub fn set(&mut self, rule: Reason, n: u32) {
+        self.0[rule.index()] = n;
+    }
+}
+
 /// The answer for one call.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     pub action: Action,
     pub reasons: Reasons,
     /// The alert raised by this call, or still active for its key.
     pub alert_id: Option<CompactString>,
     /// Alerts this call raised (usually none).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub new_alerts: Vec<Alert>,
-    /// Distinct callers of the B-number in the window (0: not evaluated).
-    pub distinct_callers: u32,
-    /// Calls by the A-number in the velocity window (0: not evaluated).
-    pub cli_calls: u32,
-    /// Distinct CLIs from the source in the rotation window (0: not evaluated).
-    pub rotation_clis: u32,
+    /// Members counted by each window rule that saw the call.
+    pub counts: Counts,
     /// Event time the call was judged at.
     pub time_ms: i64,
     /// The CLI in E.164 (or as presented when invalid) and the B-number key.
@@ -244,26 +60,54 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    /// The fail-open answer used when the call cannot be judged.
-    pub fn fail_open(reason: Reason, time_ms: i64) -> Verdict {
-        let mut reasons = Reasons::default();
-        reasons.insert(reason);
+    /// An allow verdict with no reason yet.
+    pub fn new(time_ms: i64, a_number: CompactString, b_number: CompactString) -> Verdict {
         Verdict {
             action: Action::Allow,
-            reasons,
+            reasons: Reasons::default(),
             alert_id: None,
             new_alerts: Vec::new(),
-            distinct_callers: 0,
-            cli_calls: 0,
-            rotation_clis: 0,
+            counts: Counts::default(),
             time_ms,
-            a_number: CompactString::default(),
-            b_number: CompactString::default(),
+            a_number,
+            b_number,
         }
+    }
+
+    /// The fail-open answer used when the call cannot be judged.
+    pub fn fail_open(reason: Reason, time_ms: i64) -> Verdict {
+        let mut v = Verdict::new(time_ms, CompactString::default(), CompactString::default());
+        v.reasons.insert(reason);
+        v
+    }
+
+    /// Members the rule's window counted for this call (0: not evaluated).
+    #[inline]
+    pub fn count(&self, rule: Reason) -> u32 {
+        self.counts.get(rule)
     }
 
     pub fn degraded(&self) -> bool {
         self.reasons.contains(Reason::StoreUnavailable)
             || self.reasons.contains(Reason::StoreCapacity)
+    }
+}
+
+/// The verdict as the API and replay show it: action, reasons, alert id, each
+/// window count under its rule's field name, numbers, time. New alerts are
+/// shown by the caller where it wants them.
+impl Serialize for Verdict {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("action", self.action.as_str())?;
+        m.serialize_entry("reasons", &self.reasons)?;
+        m.serialize_entry("alert_id", &self.alert_id)?;
+        for (field, rule) in super::rules::count_fields() {
+            m.serialize_entry(field, &self.count(rule))?;
+        }
+        m.serialize_entry("a_number", &self.a_number)?;
+        m.serialize_entry("b_number", &self.b_number)?;
+        m.serialize_entry("time_ms", &self.time_ms)?;
+        m.end()
     }
 }

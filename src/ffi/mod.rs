@@ -6,23 +6,24 @@
 //! is converted defensively before the engine sees it.
 //!
 //! Process model: `acm_init` (before fork) only reads and validates the
-//! config. Each worker builds its own runtime — engine, store connection,
-//! event drainer — in `acm_child_init`, or lazily on its first check. A runtime
+//! config. Each worker builds its own [`crate::node::Node`] — detector, store
+//! connection, event drainer, lists follower — in `acm_child_init`, or lazily
+//! on its first check, and judges every call through its Detector. A runtime
 //! remembers the pid that built it, so state inherited through fork is never
 //! used by the child.
 
 mod exit_flush;
 #[cfg(all(test, feature = "header-check"))]
 mod header_check;
-mod lists_follower;
 mod runtime;
 
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
 
+use crate::contract::stable_hash;
 use crate::engine::call::{Attestation, Call, MAX_CALL_ID_LEN, MAX_NUMBER_LEN, MAX_TRUNK_LEN};
-use crate::engine::{stable_hash, Reason, Verdict};
+use crate::engine::{Reason, Verdict};
 
 pub use runtime::{stats_json, ProcessRuntime};
 
@@ -168,8 +169,8 @@ fn write_cstr(dst: &mut [c_char], s: &str) {
 fn fill_verdict(out: &mut AcmVerdict, v: &Verdict, check_us: u32) {
     out.action = v.action.abi_code();
     out.reason_bits = v.reasons.0;
-    out.distinct_callers = v.distinct_callers;
-    out.cli_calls = v.cli_calls;
+    out.distinct_callers = v.count(Reason::DistinctCallers);
+    out.cli_calls = v.count(Reason::CliVelocity);
     out.check_us = check_us;
     write_reasons(&mut out.reasons, v.reasons);
     write_cstr(&mut out.alert_id, v.alert_id.as_deref().unwrap_or(""));

@@ -14,12 +14,9 @@ use parking_lot::Mutex;
 
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::engine::{Call, Engine, EngineConfig, Reason, Verdict};
-use crate::events::EventOut;
-use crate::pipeline::Pipeline;
-use crate::store::{self, WindowStore};
-
-use super::lists_follower::ListsFollower;
+use crate::engine::{Call, EngineConfig, Reason, Verdict};
+use crate::node::Node;
+use crate::store::Client;
 
 struct Loaded {
     path: Option<PathBuf>,
@@ -32,17 +29,11 @@ static FORK_HANDLER: Once = Once::new();
 /// The process that read the config (Kamailio's main, before it forks its workers).
 static LOADED_BY_PID: AtomicU32 = AtomicU32::new(0);
 
-/// The engine and store of one process.
+/// The detection of one process.
 pub struct ProcessRuntime {
     pub pid: u32,
     pub rank: i32,
-    pub engine: Arc<Engine>,
-    pub store: Box<dyn WindowStore>,
-    pub events: EventOut,
-    /// Follows the lists shared through the Redis store (None: memory store).
-    lists: Option<ListsFollower>,
-    /// This process's drainer; taken and flushed by `acm_shutdown`.
-    pipeline: Mutex<Option<Pipeline>>,
+    pub node: Node,
 }
 
 extern "C" fn forget_runtime_in_child() {
@@ -76,7 +67,7 @@ pub fn is_loading_process() -> bool {
     LOADED_BY_PID.load(Ordering::Relaxed) == std::process::id()
 }
 
-/// Builds this process's engine and store (idempotent).
+/// Builds this process's detection (idempotent).
 pub fn start_process(rank: i32) -> Result<(), String> {
     if RUNTIME.load().is_some() {
         return Ok(());
@@ -85,25 +76,15 @@ pub fn start_process(rank: i32) -> Result<(), String> {
         Some(l) => l.config.clone(),
         None => return Err("acm_init was not called (or failed)".into()),
     };
-    let engine =
-        Arc::new(Engine::from_config(&config, Arc::new(SystemClock)).map_err(|e| e.to_string())?);
     // Threads started here block the exit signals: the switch's own thread receives them
     // (see `exit_flush`).
-    let (store, pipeline, lists) = super::exit_flush::with_exit_signals_blocked(|| {
-        let store = store::build_sync(&config).map_err(|e| e.to_string())?;
-        let pipeline = EventOut::start_pipeline(&config)?;
-        let lists = ListsFollower::start(&config, engine.clone())?;
-        Ok::<_, String>((store, pipeline, lists))
+    let node = super::exit_flush::with_exit_signals_blocked(|| {
+        Node::start(&config, Arc::new(SystemClock), Client::Blocking, Vec::new())
     })?;
-    let events = EventOut::new(pipeline.sink(), &config);
     RUNTIME.store(Some(Arc::new(ProcessRuntime {
         pid: std::process::id(),
         rank,
-        engine,
-        store,
-        events,
-        lists,
-        pipeline: Mutex::new(Some(pipeline)),
+        node,
     })));
     Ok(())
 }
@@ -120,13 +101,13 @@ fn runtime() -> Option<Arc<ProcessRuntime>> {
 
 /// A fail-open verdict, counted when the process has an engine.
 pub fn fail_open(reason: Reason) -> Verdict {
-    let rt = RUNTIME.load_full();
-    let now = rt.as_ref().map(|r| r.engine.now_ms()).unwrap_or(0);
-    let v = Verdict::fail_open(reason, now);
-    if let Some(rt) = rt {
-        rt.engine.stats().record(&v);
+    match RUNTIME.load_full() {
+        Some(rt) => rt
+            .node
+            .detector
+            .fail_open(reason, None, std::time::Instant::now()),
+        None => Verdict::fail_open(reason, 0),
     }
-    v
 }
 
 /// Judges a call and queues its event; `started` is when the C call began,
@@ -135,12 +116,8 @@ pub fn check(call: &Call, started: std::time::Instant) -> Verdict {
     let Some(rt) = runtime() else {
         return Verdict::fail_open(Reason::NotInitialised, 0);
     };
-    match rt.engine.check(call, rt.store.as_ref()) {
-        Ok(v) => {
-            let us = started.elapsed().as_micros().min(u32::MAX as u128) as u32;
-            rt.events.submit(call, &v, us);
-            v
-        }
+    match rt.node.detector.check_now_since(call, started) {
+        Ok(v) => v,
         Err(_) => fail_open(Reason::BadInput),
     }
 }
@@ -153,12 +130,9 @@ pub fn reload() -> Result<(), String> {
         None => return Err("acm_init was not called (or failed)".into()),
     };
     let config = read(&path)?;
-    let compiled = EngineConfig::from_config(&config).map_err(|e| e.to_string())?;
+    EngineConfig::from_config(&config).map_err(|e| e.to_string())?;
     if let Some(rt) = RUNTIME.load_full() {
-        rt.engine.reload(compiled);
-        if let Some(f) = &rt.lists {
-            f.file_reloaded(&config.lists);
-        }
+        rt.node.reload(&config)?;
     }
     *LOADED.lock() = Some(Loaded { path, config });
     Ok(())
@@ -167,13 +141,7 @@ pub fn reload() -> Result<(), String> {
 /// Flushes this process's queued events (bounded wait) and drops its state.
 pub fn shutdown() {
     if let Some(rt) = RUNTIME.swap(None) {
-        if let Some(f) = &rt.lists {
-            f.stop();
-        }
-        let pipeline = rt.pipeline.lock().take();
-        if let Some(mut p) = pipeline {
-            p.shutdown(std::time::Duration::from_secs(5));
-        }
+        rt.node.shutdown(std::time::Duration::from_secs(5));
     }
 }
 
@@ -182,7 +150,7 @@ pub fn has_pipeline() -> bool {
     RUNTIME
         .load()
         .as_ref()
-        .is_some_and(|rt| rt.events.sink().is_enabled())
+        .is_some_and(|rt| rt.node.has_pipeline())
 }
 
 /// Flushes this process's queued events before it exits (see `exit_flush`). The runtime
@@ -191,9 +159,7 @@ pub fn flush_for_exit(budget: std::time::Duration) {
     let Some(rt) = RUNTIME.load_full() else {
         return;
     };
-    let pipeline = rt.pipeline.lock().take();
-    if let Some(mut p) = pipeline {
-        let s = p.shutdown(budget);
+    if let Some(s) = rt.node.shutdown(budget) {
         eprintln!(
             "acm: pid {} exits with its queue flushed (in its lifetime: {} calls and {} alerts inserted, {} batches spooled, {} events dropped)",
             std::process::id(),
@@ -207,7 +173,7 @@ pub fn flush_for_exit(budget: std::time::Duration) {
 
 /// This process's counters as JSON.
 pub fn stats_json() -> String {
-    use crate::engine::{Action, WindowRule};
+    use crate::engine::Action;
     let rt = RUNTIME.load_full();
     let mut v = serde_json::json!({
         "pid": std::process::id(),
@@ -216,29 +182,39 @@ pub fn stats_json() -> String {
         "config_loaded": LOADED.lock().is_some(),
     });
     if let Some(rt) = rt {
-        let s = rt.engine.stats();
-        let load = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+        let s = rt.node.engine().stats().snapshot();
+        let store = rt.node.detector.store();
         v["rank"] = rt.rank.into();
-        v["store"] = rt.store.name().into();
-        v["checks"] = load(&s.checks).into();
-        v["bad_input"] = load(&s.bad_input).into();
-        v["store_errors"] = load(&s.store_errors).into();
+        v["store"] = store.name().into();
+        v["checks"] = s.checks.into();
+        v["bad_input"] = s.bad_input.into();
+        v["store_errors"] = s.store_errors.into();
         v["actions"] = serde_json::json!({
-            "allow": s.action_count(Action::Allow),
-            "flag": s.action_count(Action::Flag),
-            "block": s.action_count(Action::Block),
+            "allow": s.action(Action::Allow),
+            "flag": s.action(Action::Flag),
+            "block": s.action(Action::Block),
         });
         let reasons: serde_json::Map<String, serde_json::Value> = Reason::ALL
             .iter()
-            .map(|r| (r.code().to_string(), s.reason_count(*r).into()))
+            .map(|r| (r.code().to_string(), s.reason(*r).into()))
             .collect();
         v["reasons"] = reasons.into();
-        let alerts: serde_json::Map<String, serde_json::Value> = WindowRule::ALL
+        let alerts: serde_json::Map<String, serde_json::Value> = crate::engine::rules::RULES
             .iter()
-            .map(|r| (r.code().to_string(), s.alert_count(*r).into()))
+            .filter(|d| !d.reason.tag().is_empty())
+            .map(|d| (d.reason.code().to_string(), s.alerts(d.reason).into()))
             .collect();
         v["alerts"] = alerts.into();
-        let p = rt.events.sink().stats();
+        let mut st = serde_json::Map::new();
+        for m in store.metrics() {
+            let name = match m.label {
+                Some((_, value)) => format!("{}_{value}", m.name),
+                None => m.name.to_string(),
+            };
+            st.insert(name, m.value.into());
+        }
+        v["store_metrics"] = st.into();
+        let p = rt.node.events.sink().stats();
         let pipeline: serde_json::Map<String, serde_json::Value> = p
             .fields()
             .iter()

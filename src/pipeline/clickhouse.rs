@@ -1,10 +1,11 @@
-//! The ClickHouse side of the drainer: a client set up to work with every server from 18.16 on
-//! (no RowBinaryWithNamesAndTypes validation; compressed INSERT bodies only, never compressed
-//! responses) and a timed INSERT of one batch.
+//! The ClickHouse destination of the drainer: a client set up to work with every server from
+//! 18.16 on (no RowBinaryWithNamesAndTypes validation; compressed INSERT bodies only, never
+//! compressed responses) and a timed INSERT of one batch.
 
-use crate::pipeline::config::{InsertCompression, PipelineConfig};
+use crate::config::{InsertCompression, PipelineConfig};
 use crate::pipeline::rows::{AlertRow, CallRow};
 use crate::pipeline::spool::SpoolBatch;
+use crate::pipeline::Destination;
 use anyhow::{anyhow, Context, Result};
 use clickhouse::{Client, Compression};
 use std::time::Duration;
@@ -70,5 +71,35 @@ impl BatchWriter {
             Ok(result) => result.context("INSERT failed"),
             Err(_) => Err(anyhow!("INSERT timed out after {timeout:?}")),
         }
+    }
+}
+
+/// ClickHouse as the drainer's destination: the writer and the small runtime
+/// its client needs, both owned by the drainer thread.
+pub struct ClickHouse {
+    writer: BatchWriter,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl ClickHouse {
+    pub fn new(cfg: &PipelineConfig) -> Result<ClickHouse> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot build the pipeline's runtime")?;
+        Ok(ClickHouse {
+            writer: BatchWriter::new(cfg),
+            runtime,
+        })
+    }
+}
+
+impl Destination for ClickHouse {
+    fn name(&self) -> &'static str {
+        "ClickHouse"
+    }
+
+    fn deliver(&mut self, batch: &SpoolBatch, timeout: Duration) -> Result<()> {
+        self.runtime.block_on(self.writer.insert(batch, timeout))
     }
 }

@@ -1,14 +1,14 @@
-//! The background thread: drains the queue into per-table batches, sends a batch when it is
-//! full or `flush_interval_ms` old, and on any INSERT failure spools it and backs off. While
-//! the spool holds anything, new batches go behind it, so delivery stays in order; the oldest
-//! spooled batch is the probe that tells ClickHouse is back.
+//! The background thread: drains the queue into per-table batches, sends a batch to its
+//! [`Destination`] when it is full or `flush_interval_ms` old, and on any failure spools it and
+//! backs off. While the spool holds anything, new batches go behind it, so delivery stays in
+//! order; the oldest spooled batch is the probe that tells the destination is back.
 
-use crate::pipeline::clickhouse::BatchWriter;
-use crate::pipeline::config::PipelineConfig;
+use crate::config::PipelineConfig;
 use crate::pipeline::record::{AlertRecord, CallRecord, Event};
 use crate::pipeline::sink::Shared;
 use crate::pipeline::spool::{AppendError, CheckedBatch, Spool, SpoolBatch};
 use crate::pipeline::stats::PipelineStats;
+use crate::pipeline::Destination;
 use crossbeam_channel::{select, Receiver};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,9 +23,8 @@ pub(crate) struct Drainer {
     pub rx: Receiver<Event>,
     pub stop: Receiver<Duration>,
     pub shared: Arc<Shared>,
-    pub writer: BatchWriter,
+    pub destination: Box<dyn Destination>,
     pub spool: Spool,
-    pub runtime: tokio::runtime::Runtime,
     pub batch_size: usize,
     pub flush_interval: Duration,
     pub insert_timeout: Duration,
@@ -48,15 +47,14 @@ impl Drainer {
         stop: Receiver<Duration>,
         shared: Arc<Shared>,
         spool: Spool,
-        runtime: tokio::runtime::Runtime,
+        destination: Box<dyn Destination>,
     ) -> Drainer {
         Drainer {
             rx,
             stop,
             shared,
-            writer: BatchWriter::new(cfg),
+            destination,
             spool,
-            runtime,
             batch_size: cfg.batch_size,
             flush_interval: cfg.flush_interval(),
             insert_timeout: cfg.insert_timeout(),
@@ -131,8 +129,8 @@ impl Drainer {
 
     fn push_checked(
         &mut self,
-        meta: Arc<crate::events::RecordMeta>,
-        calls: Vec<crate::events::CheckedCall>,
+        meta: Arc<crate::pipeline::outbox::RecordMeta>,
+        calls: Vec<crate::pipeline::outbox::CheckedCall>,
     ) {
         self.oldest.get_or_insert_with(Instant::now);
         self.checked.push(meta, calls);
@@ -211,7 +209,7 @@ impl Drainer {
         let Some(timeout) = self.timeout_now() else {
             return self.spool_batch(batch);
         };
-        match self.runtime.block_on(self.writer.insert(&batch, timeout)) {
+        match self.destination.deliver(&batch, timeout) {
             Ok(()) => self.delivered(&batch),
             Err(e) => {
                 self.failed(&e);
@@ -237,7 +235,8 @@ impl Drainer {
     fn failed(&mut self, error: &anyhow::Error) {
         PipelineStats::add(&self.shared.stats.insert_errors, 1);
         self.log_limited(&format!(
-            "ClickHouse insert failed, spooling and retrying in {:?}: {error:#}",
+            "{} delivery failed, spooling and retrying in {:?}: {error:#}",
+            self.destination.name(),
             self.backoff
         ));
         self.retry_at = Some(Instant::now() + self.backoff);
@@ -282,7 +281,7 @@ impl Drainer {
             let Some(timeout) = self.timeout_now() else {
                 break;
             };
-            match self.runtime.block_on(self.writer.insert(&batch, timeout)) {
+            match self.destination.deliver(&batch, timeout) {
                 Ok(()) => {
                     if let Err(e) = self.spool.ack() {
                         self.log_limited(&format!(

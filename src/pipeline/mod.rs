@@ -1,13 +1,14 @@
-//! "After the call": every verdict and alert leaves the call path through a non-blocking
-//! `EventSink` and is drained by a background thread into ClickHouse (`calls`, `alerts`),
-//! with an on-disk spool so nothing is lost while ClickHouse is down. See docs/pipeline.md.
+//! "After the call": every verdict and alert leaves the call path through the [`EventOut`]
+//! sink (non-blocking) and is drained by a background thread into its [`Destination`],
+//! ClickHouse (`calls`, `alerts`), with an on-disk spool so nothing is lost while it is down.
+//! See docs/pipeline.md.
 //!
 //! Nothing here is global or started at load time: `Pipeline::start` may run after fork
 //! (Kamailio calls it from each worker's child_init).
 
 mod clickhouse;
-pub mod config;
 mod drainer;
+pub mod outbox;
 pub mod record;
 mod rows;
 pub mod schema;
@@ -15,8 +16,9 @@ pub mod sink;
 pub mod spool;
 pub mod stats;
 
-pub use config::{InsertCompression, PipelineConfig};
-pub use record::{AlertRecord, CallRecord, Event, RecordAction};
+pub use crate::config::{InsertCompression, PipelineConfig};
+pub use outbox::EventOut;
+pub use record::{AlertRecord, CallRecord, Event};
 pub use schema::{apply_schema, SchemaReport};
 pub use sink::EventSink;
 pub use stats::{PipelineStats, StatsSnapshot};
@@ -30,6 +32,15 @@ use sink::Shared;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
+
+/// Where the drainer delivers batches: ClickHouse today. Runs on the drainer
+/// thread only, so it may block (within `timeout`).
+pub trait Destination: Send {
+    fn name(&self) -> &'static str;
+    /// Delivers one batch within `timeout`, or fails: the drainer then spools
+    /// the batch and backs off before it tries again.
+    fn deliver(&mut self, batch: &spool::SpoolBatch, timeout: Duration) -> Result<()>;
+}
 
 /// The running pipeline: owns the drainer thread. Dropping it shuts down with a 5 s budget.
 pub struct Pipeline {
@@ -52,13 +63,10 @@ impl Pipeline {
             cfg.spool_max_bytes,
             Arc::clone(&shared.stats),
         )?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("cannot build the pipeline's runtime")?;
+        let destination = Box::new(clickhouse::ClickHouse::new(&cfg)?);
         let (tx, rx) = bounded(cfg.queue_capacity);
         let (stop_tx, stop_rx) = bounded(1);
-        let drainer = Drainer::new(&cfg, rx, stop_rx, Arc::clone(&shared), spool, runtime);
+        let drainer = Drainer::new(&cfg, rx, stop_rx, Arc::clone(&shared), spool, destination);
         let thread = std::thread::Builder::new()
             .name("acm-pipeline".into())
             .spawn(move || drainer.run())

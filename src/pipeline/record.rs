@@ -1,36 +1,10 @@
 //! The records that leave the call path: one `CallRecord` per checked call, one `AlertRecord`
-//! per raised alert. The engine converts its verdicts into these; the pipeline stores them.
+//! per raised alert. The outbox converts verdicts into these; the pipeline stores them.
 //! They are plain data (serde) so the spool can keep them across restarts and schema changes.
 
 use serde::{Deserialize, Serialize};
 
-/// What the switch was told to do with a call (or what an alert asks for).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RecordAction {
-    Allow,
-    Flag,
-    Block,
-}
-
-impl RecordAction {
-    /// The Enum8 value stored in ClickHouse: `'allow' = 1, 'flag' = 2, 'block' = 3`.
-    pub fn enum8(self) -> i8 {
-        match self {
-            RecordAction::Allow => 1,
-            RecordAction::Flag => 2,
-            RecordAction::Block => 3,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecordAction::Allow => "allow",
-            RecordAction::Flag => "flag",
-            RecordAction::Block => "block",
-        }
-    }
-}
+use crate::contract::Action;
 
 /// One checked call and its verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,7 +21,7 @@ pub struct CallRecord {
     pub pai: String,
     /// STIR/SHAKEN attestation: "", "A", "B" or "C".
     pub attestation: String,
-    pub action: RecordAction,
+    pub action: Action,
     pub reasons: Vec<String>,
     pub alert_id: String,
     pub distinct_callers: u32,
@@ -74,7 +48,7 @@ impl Default for CallRecord {
             trunk: String::new(),
             pai: String::new(),
             attestation: String::new(),
-            action: RecordAction::Allow,
+            action: Action::Allow,
             reasons: Vec::new(),
             alert_id: String::new(),
             distinct_callers: 0,
@@ -98,7 +72,7 @@ pub struct AlertRecord {
     pub rule: String,
     /// What the rule counted on: the B-number, A-number, source or trunk.
     pub key: String,
-    pub action: RecordAction,
+    pub action: Action,
     pub window_ms: u32,
     pub threshold: u32,
     pub count: u32,
@@ -116,7 +90,7 @@ impl Default for AlertRecord {
             raised_at_ms: 0,
             rule: String::new(),
             key: String::new(),
-            action: RecordAction::Flag,
+            action: Action::Flag,
             window_ms: 0,
             threshold: 0,
             count: 0,
@@ -143,8 +117,8 @@ pub enum Event {
     /// turns them into [`CallRecord`]s, so string building stays off the call
     /// path and what crosses cores is one slot (and one refcount) per batch.
     Batch(
-        std::sync::Arc<crate::events::RecordMeta>,
-        Vec<crate::events::CheckedCall>,
+        std::sync::Arc<crate::pipeline::outbox::RecordMeta>,
+        Vec<crate::pipeline::outbox::CheckedCall>,
     ),
 }
 

@@ -2,8 +2,8 @@
 //! `schema_migrations`; `apply` is idempotent. Retention TTL is set only on servers that know
 //! the TTL clause (19.6 and later); on older ones (Debian's 18.16) it is reported as skipped.
 
+use crate::config::PipelineConfig;
 use crate::pipeline::client;
-use crate::pipeline::config::PipelineConfig;
 use anyhow::{Context, Result};
 use clickhouse::Client;
 use std::fmt;

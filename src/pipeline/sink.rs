@@ -9,7 +9,7 @@ use crossbeam_queue::SegQueue;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 
-use crate::events::{CheckedCall, RecordMeta};
+use crate::pipeline::outbox::{CheckedCall, RecordMeta};
 
 /// Checked calls a producer is gathering into a batch. The drainer takes what
 /// is there on every wake-up (so nothing waits longer than a flush interval)

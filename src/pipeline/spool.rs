@@ -7,7 +7,7 @@
 //! Segment: 8-byte magic `ACMSPL01`, then records. A torn or corrupt record (crash mid-write)
 //! fails its length or checksum: it is counted and the rest of that segment is skipped.
 
-use crate::events::{CheckedCall, RecordMeta};
+use crate::pipeline::outbox::{CheckedCall, RecordMeta};
 use crate::pipeline::record::{AlertRecord, CallRecord};
 use crate::pipeline::stats::PipelineStats;
 use anyhow::{bail, Context, Result};

@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::{replay, BadRow, ColumnMap, Format, ReadOptions, ReplayOptions, ReplaySink, Row};
 use crate::clock::SystemClock;
 use crate::config::Config;
+use crate::detector::Detector;
 use crate::engine::{Engine, Verdict};
 use crate::store::{MemoryStore, MemoryStoreConfig};
 
@@ -81,31 +82,24 @@ pub struct ReplayArgs {
     pub alerts: Option<PathBuf>,
 }
 
-/// The engine and embedded store a replay runs on. Replay always uses the
-/// embedded store (a shared Redis would mix replayed state with live state).
-pub fn engine_for(cfg: &Config) -> Result<(Engine, MemoryStore), String> {
+/// The detector a replay runs on: the config's rules on a fresh embedded
+/// store. Replay always uses the embedded store (a shared Redis would mix
+/// replayed state with live state) and no outputs but its own.
+pub fn detector_for(cfg: &Config) -> Result<Detector, String> {
     let engine = Engine::from_config(cfg, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
     let store = MemoryStore::new(MemoryStoreConfig {
         max_keys: cfg.store.max_keys,
         max_members_per_key: cfg.store.max_members_per_key,
     });
-    Ok((engine, store))
+    Ok(Detector::new(Arc::new(engine), Arc::new(store)))
 }
 
-/// One line of `--verdicts`.
+/// One line of `--verdicts`: the call id, then the verdict as the API shows it.
 #[derive(Serialize)]
 struct VerdictLine<'a> {
     call_id: &'a str,
-    time_ms: i64,
-    action: &'static str,
-    reasons: crate::engine::Reasons,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    alert_id: Option<&'a str>,
-    a_number: &'a str,
-    b_number: &'a str,
-    distinct_callers: u32,
-    cli_calls: u32,
-    rotation_clis: u32,
+    #[serde(flatten)]
+    verdict: &'a Verdict,
 }
 
 /// Reports bad rows on stderr and to a file.
@@ -174,15 +168,7 @@ impl ReplaySink for CliSink {
         if let Some(w) = &mut self.verdicts {
             let line = VerdictLine {
                 call_id: &row.call.call_id,
-                time_ms: v.time_ms,
-                action: v.action.as_str(),
-                reasons: v.reasons,
-                alert_id: v.alert_id.as_deref(),
-                a_number: &v.a_number,
-                b_number: &v.b_number,
-                distinct_callers: v.distinct_callers,
-                cli_calls: v.cli_calls,
-                rotation_clis: v.rotation_clis,
+                verdict: v,
             };
             let r = serde_json::to_writer(&mut *w, &line)
                 .map_err(|e| e.to_string())
@@ -207,14 +193,14 @@ impl ReplaySink for CliSink {
 /// `acm replay`.
 pub fn run(cfg: &Config, args: &ReplayArgs) -> Result<(), String> {
     let opts = args.input.options()?;
-    let (engine, store) = engine_for(cfg)?;
+    let detector = detector_for(cfg)?;
     let mut sink = CliSink {
         bad: BadRowReport::new(&args.input)?,
         verdicts: create(args.verdicts.as_ref())?,
         alerts: create(args.alerts.as_ref())?,
         error: None,
     };
-    let summary = replay(&engine, &store, &args.files, &opts, &mut sink);
+    let summary = replay(&detector, &args.files, &opts, &mut sink);
     print!("{}", summary.render());
     for (w, name) in [
         (&mut sink.verdicts, "--verdicts"),

@@ -27,8 +27,8 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::engine::{Engine, Verdict};
-use crate::store::WindowStore;
+use crate::detector::Detector;
+use crate::engine::Verdict;
 pub use input::{BadRow, ColumnMap, Format, ReadOptions, Row};
 pub use summary::Summary;
 
@@ -71,11 +71,11 @@ fn bar(progress: bool, len: u64, what: &str) -> ProgressBar {
     pb
 }
 
-/// Runs a replay: reads `files`, checks every row on `engine` with `store`,
-/// tells `sink` about bad rows and verdicts, and answers the summary.
+/// Runs a replay: reads `files`, checks every row on `detector` (whose store
+/// answers at once), tells `sink` about bad rows and verdicts, and answers the
+/// summary.
 pub fn replay(
-    engine: &Engine,
-    store: &dyn WindowStore,
+    detector: &Detector,
     files: &[PathBuf],
     opts: &ReplayOptions,
     sink: &mut dyn ReplaySink,
@@ -106,8 +106,8 @@ pub fn replay(
             }
         }
     }
-    let check = |row: Row, summary: &mut Summary, sink: &mut dyn ReplaySink| match engine
-        .check(&row.call, store)
+    let check = |row: Row, summary: &mut Summary, sink: &mut dyn ReplaySink| match detector
+        .check_now(&row.call)
     {
         Ok(v) => {
             summary.record(&row.call, &v);
@@ -171,6 +171,7 @@ pub fn replay(
         }
         read_bar.finish_and_clear();
         summary.check_time = started.elapsed();
+        summary.counts = detector.engine().stats().snapshot();
         return summary;
     }
 
@@ -206,5 +207,6 @@ pub fn replay(
     }
     check_bar.finish_and_clear();
     summary.check_time = started.elapsed();
+    summary.counts = detector.engine().stats().snapshot();
     summary
 }

@@ -1,8 +1,9 @@
 //! The replay summary: what was read, what the engine answered, and which
 //! numbers and sources were involved in flagged or blocked calls.
 //!
-//! Counting is per verdict, in event-time order, so the summary of a replay
-//! equals what the live service's counters would have shown for that traffic.
+//! Verdict counts are the engine's own counters (a replay runs on an engine of
+//! its own), so the summary of a replay equals what the live service's
+//! counters would have shown for that traffic; the top lists are kept here.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -11,7 +12,9 @@ use compact_str::CompactString;
 use hashbrown::HashMap;
 
 use crate::engine::call::Call;
-use crate::engine::verdict::{Action, Reason, Verdict, WindowRule};
+use crate::engine::rules::RULES;
+use crate::engine::verdict::{Action, Reason, Verdict};
+use crate::engine::StatsSnapshot;
 
 /// How many entries the "top" lists show.
 pub const TOP_N: usize = 10;
@@ -31,9 +34,9 @@ pub struct Summary {
     /// Rows earlier than the previous row of the same file (only counted with
     /// `--presorted`, where they are checked late, as a live switch would).
     pub out_of_order: u64,
-    pub actions: [u64; 3],
-    pub reasons: [u64; Reason::ALL.len()],
-    pub alerts: [u64; WindowRule::ALL.len()],
+    /// Verdicts, reasons and alerts: the engine's own counters, read when
+    /// the replay ends (a replay runs on an engine of its own).
+    pub counts: StatsSnapshot,
     pub first_ms: Option<i64>,
     pub last_ms: Option<i64>,
     pub read_time: Duration,
@@ -63,13 +66,6 @@ impl Summary {
     /// Counts one verdict.
     pub fn record(&mut self, call: &Call, v: &Verdict) {
         self.checked += 1;
-        self.actions[v.action as usize] += 1;
-        for r in v.reasons.iter() {
-            self.reasons[r as usize] += 1;
-        }
-        for a in &v.new_alerts {
-            self.alerts[a.rule.index()] += 1;
-        }
         self.first_ms = Some(self.first_ms.map_or(v.time_ms, |t| t.min(v.time_ms)));
         self.last_ms = Some(self.last_ms.map_or(v.time_ms, |t| t.max(v.time_ms)));
         if v.action != Action::Allow {
@@ -94,7 +90,7 @@ impl Summary {
     }
 
     pub fn action_count(&self, a: Action) -> u64 {
-        self.actions[a as usize]
+        self.counts.action(a)
     }
 
     /// Rows per second over reading, sorting and checking together.
@@ -148,14 +144,18 @@ impl Summary {
         }
         let _ = writeln!(s, "verdicts by reason");
         for r in Reason::ALL {
-            let n = self.reasons[r as usize];
+            let n = self.counts.reason(r);
             if n > 0 {
                 let _ = writeln!(s, "  {:<24} {}", r.code(), n);
             }
         }
         let _ = writeln!(s, "alerts by rule");
-        for r in WindowRule::ALL {
-            let _ = writeln!(s, "  {:<24} {}", r.code(), self.alerts[r.index()]);
+        for r in RULES
+            .iter()
+            .map(|d| d.reason)
+            .filter(|r| !r.tag().is_empty())
+        {
+            let _ = writeln!(s, "  {:<24} {}", r.code(), self.counts.alerts(r));
         }
         for (title, list) in [
             (

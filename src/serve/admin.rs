@@ -13,6 +13,8 @@
 //! polls the lists version and swaps its local lists (see
 //! `store::redis::lists`); the file's `[lists]` always stay in force.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -21,9 +23,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use super::{ServeStore, Shared};
-use crate::store::redis::{lists, SharedList};
-use crate::store::StoreError;
+use super::Shared;
+use crate::store::shared_lists::validate_entries;
+use crate::store::{SharedList, SharedLists, StoreError};
 
 /// The admin routes, merged into the main router.
 pub fn routes() -> Router<Shared> {
@@ -68,11 +70,8 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The store to use, or the answer refusing the request.
-fn authorise(
-    s: &Shared,
-    headers: &HeaderMap,
-) -> Result<std::sync::Arc<crate::store::AsyncRedisStore>, Refusal> {
+/// The shared lists to use, or the answer refusing the request.
+fn authorise(s: &Shared, headers: &HeaderMap) -> Result<Arc<dyn SharedLists>, Refusal> {
     let Some(token) = &s.admin_token else {
         return Err(error(
             StatusCode::NOT_FOUND,
@@ -92,14 +91,24 @@ fn authorise(
             "missing or wrong bearer token",
         ));
     }
-    match &s.store {
-        ServeStore::Redis(r) => Ok(r.clone()),
-        _ => Err(error(
+    match &s.node.shared_lists {
+        Some(l) => Ok(l.clone()),
+        None => Err(error(
             StatusCode::CONFLICT,
             "no_shared_store",
             "shared lists need store.kind = \"redis\"",
         )),
     }
+}
+
+/// Runs a blocking call on the shared lists off the async workers.
+async fn blocking<T: Send + 'static>(
+    lists: Arc<dyn SharedLists>,
+    f: impl FnOnce(&dyn SharedLists) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(move || f(&*lists))
+        .await
+        .unwrap_or_else(|e| Err(StoreError::Unavailable(format!("lists task: {e}"))))
 }
 
 fn store_failure(e: StoreError) -> Response {
@@ -175,7 +184,7 @@ async fn all_lists(State(s): State<Shared>, headers: HeaderMap) -> Response {
         Ok(r) => r,
         Err(refusal) => return refusal.into_response(),
     };
-    match store.list_snapshot().await {
+    match blocking(store, |l| l.snapshot()).await {
         Ok((version, lists)) => {
             Json(json!({"version": version, "lists": lists_json(&lists)})).into_response()
         }
@@ -192,7 +201,7 @@ async fn one_list(
         Ok(x) => x,
         Err(refusal) => return refusal.into_response(),
     };
-    match store.list_snapshot().await {
+    match blocking(store, |l| l.snapshot()).await {
         Ok((version, lists)) => {
             let all = lists_json(&lists);
             Json(json!({"version": version, "list": list.as_str(), "entries": all[list.as_str()]}))
@@ -210,7 +219,7 @@ async fn change(s: Shared, headers: HeaderMap, name: String, body: Bytes, add: b
         Err(refusal) => return refusal.into_response(),
     };
     let checked = if add {
-        lists::validate_entries(list, &entries)
+        validate_entries(list, &entries)
     } else if entries.is_empty() {
         Err(StoreError::Protocol("no entries".into()))
     } else {
@@ -223,11 +232,7 @@ async fn change(s: Shared, headers: HeaderMap, name: String, body: Bytes, add: b
         };
         return error(StatusCode::BAD_REQUEST, "invalid_request", reason).into_response();
     }
-    let r = if add {
-        store.list_add(list, &entries).await
-    } else {
-        store.list_remove(list, &entries).await
-    };
+    let r = blocking(store, move |l| l.change(list, add, &entries)).await;
     match r {
         Ok((changed, version)) => {
             tracing::info!(

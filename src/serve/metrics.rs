@@ -1,44 +1,125 @@
 //! Prometheus metrics of `acm serve`, in the text format at `GET /metrics`.
 //!
-//! Counters are created once per label value at start-up and kept as handles,
-//! so counting a verdict is a few atomic adds, not a label lookup.
+//! Nothing is counted twice: verdicts, reasons and alerts are the engine's own
+//! counters, and the store's and the pipeline's are theirs, all read at scrape
+//! time. What only the HTTP face knows is kept here: refused requests by route
+//! and status, and the check-time histogram, fed as a [`VerdictSink`].
 
+use std::sync::{Arc, OnceLock};
+
+use prometheus_client::collector::Collector;
 use prometheus_client::encoding::text::encode;
-use prometheus_client::metrics::counter::Counter;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
-use crate::engine::{Action, Reason, Verdict, WindowRule};
+use crate::detector::VerdictSink;
+use crate::engine::{rules::RULES, Action, Call, Engine, Reason, Verdict};
+use crate::store::{MetricKind, Store};
 
 type Labels = Vec<(String, String)>;
 
-pub struct Metrics {
-    registry: Registry,
-    checks: Counter,
-    actions: [Counter; 3],
-    reasons: Vec<Counter>,
-    alerts: Vec<Counter>,
-    bad_requests: Family<Labels, Counter>,
-    check_seconds: Histogram,
-    /// Set at scrape time from the embedded store's own counters.
-    store_keys: Gauge,
-    store_untracked: Counter,
-    store_reclaimed: Counter,
-    store_evidence_evicted: Counter,
-    store_full_sweeps: Counter,
-    /// Shared (Redis) store: requests by outcome, reconnects, script reloads, breaker.
-    store_requests: Family<Labels, Counter>,
-    store_reconnects: Counter,
-    store_script_reloads: Counter,
-    store_breaker_opened: Counter,
-    store_breaker_open: Gauge,
+/// What the scrape-time collector reads.
+struct Sources {
+    engine: Arc<Engine>,
+    store: Arc<dyn Store>,
 }
 
-/// Raises a counter to a total read from elsewhere (counters only grow).
-fn sync_counter(c: &Counter, total: u64) {
-    c.inc_by(total.saturating_sub(c.get()));
+/// Reads the engine's and the store's counters on each scrape.
+#[derive(Clone, Default)]
+struct Live(Arc<OnceLock<Sources>>);
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Live")
+    }
+}
+
+fn counter(
+    enc: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    values: &[(Option<(&str, &str)>, u64)],
+) -> Result<(), std::fmt::Error> {
+    let mut m = enc.encode_descriptor(name, help, None, MetricType::Counter)?;
+    for (label, v) in values {
+        match label {
+            Some((k, val)) => {
+                let labels = [(*k, *val)];
+                ConstCounter::new(*v).encode(m.encode_family(&labels)?)?;
+            }
+            None => ConstCounter::new(*v).encode(m.encode_family(&[] as &[(&str, &str); 0])?)?,
+        }
+    }
+    Ok(())
+}
+
+impl Collector for Live {
+    fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let Some(src) = self.0.get() else {
+            return Ok(());
+        };
+        let s = src.engine.stats().snapshot();
+        counter(&mut enc, "checks", "Calls checked", &[(None, s.checks)])?;
+        let actions: Vec<_> = Action::ALL
+            .iter()
+            .map(|a| (Some(("action", a.as_str())), s.action(*a)))
+            .collect();
+        counter(&mut enc, "verdicts", "Verdicts by action", &actions)?;
+        let reasons: Vec<_> = Reason::ALL
+            .iter()
+            .map(|r| (Some(("reason", r.code())), s.reason(*r)))
+            .collect();
+        counter(
+            &mut enc,
+            "reasons",
+            "Verdict reasons (a verdict can carry several)",
+            &reasons,
+        )?;
+        let alerts: Vec<_> = RULES
+            .iter()
+            .filter(|d| !d.reason.tag().is_empty())
+            .map(|d| (Some(("rule", d.reason.code())), s.alerts(d.reason)))
+            .collect();
+        counter(&mut enc, "alerts", "Alerts raised by rule", &alerts)?;
+        // The store's own metrics, grouped by name (one family per name).
+        let ms = src.store.metrics();
+        let mut names: Vec<&str> = ms.iter().map(|m| m.name).collect();
+        names.dedup();
+        for name in names {
+            let group: Vec<_> = ms.iter().filter(|m| m.name == name).collect();
+            let full = format!("store_{name}");
+            match group[0].kind {
+                MetricKind::Counter => {
+                    let values: Vec<_> = group.iter().map(|m| (m.label, m.value)).collect();
+                    counter(&mut enc, &full, group[0].help, &values)?;
+                }
+                MetricKind::Gauge => {
+                    let mut m =
+                        enc.encode_descriptor(&full, group[0].help, None, MetricType::Gauge)?;
+                    for g in group {
+                        let v = ConstGauge::new(g.value as i64);
+                        match g.label {
+                            Some((k, val)) => v.encode(m.encode_family(&[(k, val)])?)?,
+                            None => v.encode(m.encode_family(&[] as &[(&str, &str); 0])?)?,
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+pub struct Metrics {
+    registry: Registry,
+    live: Live,
+    bad_requests: Family<Labels, Counter>,
+    check_seconds: Histogram,
 }
 
 /// Latency buckets from 1 µs to 100 ms: the embedded store answers in
@@ -51,39 +132,6 @@ const BUCKETS: [f64; 16] = [
 impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("acm");
-        let checks = Counter::default();
-        registry.register("checks", "Calls checked", checks.clone());
-        let verdicts = Family::<Labels, Counter>::default();
-        registry.register("verdicts", "Verdicts by action", verdicts.clone());
-        let actions = [Action::Allow, Action::Flag, Action::Block].map(|a| {
-            verdicts
-                .get_or_create(&vec![("action".into(), a.as_str().into())])
-                .clone()
-        });
-        let reason_family = Family::<Labels, Counter>::default();
-        registry.register(
-            "reasons",
-            "Verdict reasons (a verdict can carry several)",
-            reason_family.clone(),
-        );
-        let reasons = Reason::ALL
-            .iter()
-            .map(|r| {
-                reason_family
-                    .get_or_create(&vec![("reason".into(), r.code().into())])
-                    .clone()
-            })
-            .collect();
-        let alert_family = Family::<Labels, Counter>::default();
-        registry.register("alerts", "Alerts raised by rule", alert_family.clone());
-        let alerts = WindowRule::ALL
-            .iter()
-            .map(|r| {
-                alert_family
-                    .get_or_create(&vec![("rule".into(), r.code().into())])
-                    .clone()
-            })
-            .collect();
         let bad_requests = Family::<Labels, Counter>::default();
         registry.register(
             "bad_requests",
@@ -96,136 +144,23 @@ impl Metrics {
             "Time to judge one call, store included",
             check_seconds.clone(),
         );
-        let store_keys = Gauge::default();
-        registry.register(
-            "store_keys",
-            "Keys held by the embedded store",
-            store_keys.clone(),
-        );
-        let store_untracked = Counter::default();
-        registry.register(
-            "store_untracked",
-            "Window updates not tracked because the embedded store was full",
-            store_untracked.clone(),
-        );
-        let store_reclaimed = Counter::default();
-        registry.register(
-            "store_reclaimed",
-            "Expired keys reclaimed by the embedded store",
-            store_reclaimed.clone(),
-        );
-        let store_evidence_evicted = Counter::default();
-        registry.register(
-            "store_evidence_evicted",
-            "Alert evidence records the embedded store dropped for room while still in a window",
-            store_evidence_evicted.clone(),
-        );
-        let store_full_sweeps = Counter::default();
-        registry.register(
-            "store_full_sweeps",
-            "Sweeps of a whole shard of the embedded store because it was full (raise store.max_keys if this grows)",
-            store_full_sweeps.clone(),
-        );
-        let store_requests = Family::<Labels, Counter>::default();
-        registry.register(
-            "store_requests",
-            "Shared store requests by outcome (ok, timeout, error, breaker_open)",
-            store_requests.clone(),
-        );
-        let store_reconnects = Counter::default();
-        registry.register(
-            "store_reconnects",
-            "Shared store connections (re-)established",
-            store_reconnects.clone(),
-        );
-        let store_script_reloads = Counter::default();
-        registry.register(
-            "store_script_reloads",
-            "Scripts sent again after the store forgot them (NOSCRIPT)",
-            store_script_reloads.clone(),
-        );
-        let store_breaker_opened = Counter::default();
-        registry.register(
-            "store_breaker_opened",
-            "Times the store's circuit breaker opened",
-            store_breaker_opened.clone(),
-        );
-        let store_breaker_open = Gauge::default();
-        registry.register(
-            "store_breaker_open",
-            "1 while the breaker skips the store (checks fail open), else 0",
-            store_breaker_open.clone(),
-        );
+        let live = Live::default();
+        registry.register_collector(Box::new(live.clone()));
         Metrics {
-            store_requests,
-            store_reconnects,
-            store_script_reloads,
-            store_breaker_opened,
-            store_breaker_open,
             registry,
-            checks,
-            actions,
-            reasons,
-            alerts,
+            live,
             bad_requests,
             check_seconds,
-            store_keys,
-            store_untracked,
-            store_reclaimed,
-            store_evidence_evicted,
-            store_full_sweeps,
         }
+    }
+
+    /// Where the scrape reads verdict and store counters from.
+    pub fn watch(&self, engine: Arc<Engine>, store: Arc<dyn Store>) {
+        let _ = self.live.0.set(Sources { engine, store });
     }
 
     pub fn registry_mut(&mut self) -> &mut Registry {
         &mut self.registry
-    }
-
-    pub fn record(&self, v: &Verdict, seconds: f64) {
-        self.checks.inc();
-        self.actions[v.action as usize].inc();
-        for r in v.reasons.iter() {
-            self.reasons[r as usize].inc();
-        }
-        for a in &v.new_alerts {
-            self.alerts[a.rule.index()].inc();
-        }
-        self.check_seconds.observe(seconds);
-    }
-
-    /// Copies the embedded store's own counters into the exposition.
-    pub fn sync_memory(&self, st: &crate::store::memory::MemoryStoreStats) {
-        use std::sync::atomic::Ordering::Relaxed;
-        self.store_keys.set(st.keys.load(Relaxed) as i64);
-        sync_counter(&self.store_untracked, st.untracked.load(Relaxed));
-        sync_counter(&self.store_reclaimed, st.reclaimed.load(Relaxed));
-        sync_counter(
-            &self.store_evidence_evicted,
-            st.evidence_evicted.load(Relaxed),
-        );
-        sync_counter(&self.store_full_sweeps, st.full_sweeps.load(Relaxed));
-    }
-
-    /// Copies the Redis store's own counters into the exposition.
-    pub fn sync_redis(&self, st: &crate::store::redis::RedisStats, open: bool) {
-        use std::sync::atomic::Ordering::Relaxed;
-        for (outcome, v) in [
-            ("ok", &st.ok),
-            ("timeout", &st.timeouts),
-            ("error", &st.errors),
-            ("breaker_open", &st.breaker_open_skips),
-        ] {
-            sync_counter(
-                &self
-                    .store_requests
-                    .get_or_create(&vec![("outcome".into(), outcome.into())]),
-                v.load(Relaxed),
-            );
-        }
-        sync_counter(&self.store_reconnects, st.reconnects.load(Relaxed));
-        sync_counter(&self.store_script_reloads, st.script_reloads.load(Relaxed));
-        sync_counter(&self.store_breaker_opened, st.breaker_opened.load(Relaxed));
-        self.store_breaker_open.set(open as i64);
     }
 
     pub fn bad_request(&self, route: &str, status: u16) {
@@ -264,5 +199,11 @@ impl Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl VerdictSink for Metrics {
+    fn record(&self, _call: &Call, _v: &Verdict, check_us: u32) {
+        self.check_seconds.observe(check_us as f64 * 1e-6);
     }
 }

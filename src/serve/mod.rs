@@ -17,7 +17,6 @@ pub mod metrics;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -30,68 +29,12 @@ use serde_json::{json, Value};
 
 use crate::clock::SystemClock;
 use crate::config::Config;
+use crate::detector::AlertLog;
 use crate::engine::call::InputError;
-use crate::engine::{Alert, Call, Engine, Verdict};
-use crate::events::EventOut;
-use crate::pipeline::Pipeline;
-use crate::store::{AsyncRedisStore, MemoryStore, MemoryStoreConfig, StoreAnswer, WindowStore};
+use crate::engine::{Alert, Call, Verdict};
+use crate::node::Node;
+use crate::store::Client;
 pub use metrics::Metrics;
-
-/// The window store behind `acm serve`.
-pub enum ServeStore {
-    Memory(Arc<MemoryStore>),
-    /// Shared windows on a Redis-protocol server. Built inside the tokio runtime.
-    Redis(Arc<AsyncRedisStore>),
-}
-
-impl ServeStore {
-    pub fn from_config(cfg: &Config) -> anyhow_like::Result<ServeStore> {
-        match cfg.store.kind {
-            crate::config::StoreKind::Memory => Ok(ServeStore::Memory(Arc::new(MemoryStore::new(
-                MemoryStoreConfig {
-                    max_keys: cfg.store.max_keys,
-                    max_members_per_key: cfg.store.max_members_per_key,
-                },
-            )))),
-            crate::config::StoreKind::Redis => AsyncRedisStore::from_config(&cfg.store)
-                .map(|r| ServeStore::Redis(Arc::new(r)))
-                .map_err(|e| format!("store.url: {e}")),
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        match self {
-            ServeStore::Memory(m) => m.name(),
-            ServeStore::Redis(_) => "redis",
-        }
-    }
-
-    async fn judge(&self, engine: &Engine, call: &Call) -> Result<Verdict, InputError> {
-        let p = engine.prepare(call)?;
-        let answer = if p.store_free() {
-            Ok(StoreAnswer::default())
-        } else {
-            match self {
-                ServeStore::Memory(m) => m.apply(&p.request),
-                ServeStore::Redis(r) => r.apply(&p.request).await,
-            }
-        };
-        let v = engine.conclude(p, answer);
-        if !v.new_alerts.is_empty() {
-            let blocks = engine.blocks_for(&v);
-            if !blocks.is_empty() {
-                let r = match self {
-                    ServeStore::Memory(m) => m.add_blocks(&blocks),
-                    ServeStore::Redis(r) => r.add_blocks(&blocks).await,
-                };
-                if let Err(e) = r {
-                    tracing::warn!(error = %e, "could not record auto-blocks");
-                }
-            }
-        }
-        Ok(v)
-    }
-}
 
 /// Small string error for start-up failures.
 pub mod anyhow_like {
@@ -100,12 +43,9 @@ pub mod anyhow_like {
 
 /// Everything a request handler needs.
 pub struct AppState {
-    pub engine: Arc<Engine>,
-    pub store: ServeStore,
-    pub metrics: Metrics,
-    pub events: EventOut,
-    /// Taken at shutdown to flush queued events.
-    pub pipeline: parking_lot::Mutex<Option<Pipeline>>,
+    /// The detector, its store, outbox and lists follower.
+    pub node: Node,
+    pub metrics: Arc<Metrics>,
     pub max_batch: usize,
     pub mode: &'static str,
     /// Bearer token of the admin API; `None` disables it.
@@ -113,15 +53,19 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Builds the node (inside the tokio runtime: the async store needs it).
     pub fn new(cfg: &Config) -> anyhow_like::Result<AppState> {
-        let engine = Engine::from_config(cfg, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
-        let pipeline = EventOut::start_pipeline(cfg)?;
+        let metrics = Arc::new(Metrics::new());
+        let node = Node::start(
+            cfg,
+            Arc::new(SystemClock),
+            Client::Tokio,
+            vec![Arc::new(AlertLog), metrics.clone()],
+        )?;
+        metrics.watch(node.engine().clone(), node.detector.store().clone());
         Ok(AppState {
-            engine: Arc::new(engine),
-            store: ServeStore::from_config(cfg)?,
-            metrics: Metrics::new(),
-            events: EventOut::new(pipeline.sink(), cfg),
-            pipeline: parking_lot::Mutex::new(Some(pipeline)),
+            node,
+            metrics,
             max_batch: cfg.serve.max_batch_events,
             mode: cfg.mode.as_str(),
             admin_token: Some(cfg.serve.admin_token.clone()).filter(|t| !t.is_empty()),
@@ -129,16 +73,7 @@ impl AppState {
     }
 
     async fn check(&self, call: &Call) -> Result<Verdict, InputError> {
-        let started = Instant::now();
-        let v = self.store.judge(&self.engine, call).await?;
-        let elapsed = started.elapsed();
-        self.metrics.record(&v, elapsed.as_secs_f64());
-        self.events
-            .submit(call, &v, elapsed.as_micros().min(u32::MAX as u128) as u32);
-        for a in &v.new_alerts {
-            tracing::warn!(alert = %a.id, rule = a.rule.code(), key = %a.key, count = a.count, action = a.action.as_str(), "alert raised");
-        }
-        Ok(v)
+        self.node.detector.check(call).await
     }
 }
 
@@ -200,17 +135,7 @@ fn parse_body(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
 
 /// The verdict as the API shows it.
 pub fn verdict_json(v: &Verdict) -> Value {
-    json!({
-        "action": v.action.as_str(),
-        "reasons": v.reasons,
-        "alert_id": v.alert_id,
-        "distinct_callers": v.distinct_callers,
-        "cli_calls": v.cli_calls,
-        "rotation_clis": v.rotation_clis,
-        "a_number": v.a_number,
-        "b_number": v.b_number,
-        "time_ms": v.time_ms,
-    })
+    serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 fn alert_json(a: &Alert) -> Value {
@@ -311,26 +236,19 @@ async fn health(State(s): State<Shared>) -> Response {
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "mode": s.mode,
-        "store": s.store.name(),
-        "events": if s.events.sink().is_enabled() { "clickhouse" } else { "metrics only" },
+        "store": s.node.detector.store().name(),
+        "events": if s.node.has_pipeline() { "clickhouse" } else { "metrics only" },
     }))
     .into_response()
 }
 
 async fn metrics(State(s): State<Shared>) -> Response {
-    match &s.store {
-        ServeStore::Memory(m) => s.metrics.sync_memory(m.stats()),
-        ServeStore::Redis(r) => {
-            let open = r.breaker_state() != crate::store::redis::BreakerState::Closed;
-            s.metrics.sync_redis(r.stats(), open);
-        }
-    }
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        s.metrics.render(&s.events.sink().stats()),
+        s.metrics.render(&s.node.events.sink().stats()),
     )
         .into_response()
 }
@@ -368,27 +286,19 @@ pub async fn run(cfg: Config) -> anyhow_like::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("serve.listen: cannot bind {addr}: {e}"))?;
-    tracing::info!(%addr, mode = state.mode, store = state.store.name(), "acm serve listening");
-    if let ServeStore::Redis(r) = &state.store {
-        // Keep this node's allow/deny lists in step with the shared ones.
-        let every = std::time::Duration::from_millis(cfg.store.lists_poll_ms);
-        tokio::spawn(
-            r.clone()
-                .follow_lists(state.engine.clone(), cfg.lists.clone(), every),
-        );
-    }
+    tracing::info!(%addr, mode = state.mode, store = state.node.detector.store().name(), "acm serve listening");
     let app = router(state.clone(), cfg.serve.max_body_bytes);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("http server: {e}"))?;
     // Flush queued events to ClickHouse (or the spool) before exiting.
-    let pipeline = state.pipeline.lock().take();
-    if let Some(mut p) = pipeline {
-        let stats =
-            tokio::task::spawn_blocking(move || p.shutdown(std::time::Duration::from_secs(10)))
-                .await
-                .map_err(|e| format!("pipeline shutdown: {e}"))?;
+    let st = state.clone();
+    let stats =
+        tokio::task::spawn_blocking(move || st.node.shutdown(std::time::Duration::from_secs(10)))
+            .await
+            .map_err(|e| format!("pipeline shutdown: {e}"))?;
+    if let Some(stats) = stats.filter(|_| state.node.has_pipeline()) {
         tracing::info!(
             inserted_calls = stats.inserted_calls,
             spooled = stats.spooled,

@@ -256,7 +256,7 @@ impl Zipf {
 
 /// A generator for one component, derived from the seed and a component tag.
 pub fn component_rng(seed: u64, tag: &str) -> Pcg64 {
-    let h = crate::engine::stable_hash(tag.as_bytes());
+    let h = crate::contract::stable_hash(tag.as_bytes());
     Pcg64::seed_from_u64(seed ^ h.rotate_left(17))
 }
 

@@ -5,7 +5,8 @@
 //! applies the whole request in one step — one lock per window in memory, one
 //! round trip to a Redis-protocol server — and answers with counts and alert
 //! states. Every store gives the same answers for the same requests; the shared
-//! rule suite (`tests/store_suite.rs`) holds them to it.
+//! rule suite (`tests/store_suite.rs`) holds them to it. The request and answer
+//! types are the engine–store contract (`crate::contract`), re-exported here.
 //!
 //! Window semantics, identical in every store, per (rule, key):
 //! - a member (an A-number, a call id) is remembered with the latest event time
@@ -20,125 +21,31 @@
 //! - when `count >= threshold` an alert is raised unless one raised for the
 //!   same rule and key is still in its cooldown (`raised_at + cooldown_ms`, in
 //!   event time), in which case that alert is reported as active.
+//!
+//! Two traits: [`WindowStore`] is what a store that answers at once
+//! implements (the embedded store, the blocking Redis client of Kamailio
+//! workers); [`Store`] is what the `Detector` holds — any store, answering at
+//! once or later (the async Redis client of `acm serve`).
 
 pub mod memory;
 pub mod redis;
+pub mod shared_lists;
 
-use compact_str::CompactString;
-use smallvec::SmallVec;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use crate::engine::verdict::{Evidence, WindowRule};
+use crate::config::{Config, StoreKind};
+pub use crate::contract::{
+    AlertState, BlockEntry, Evidence, StoreAnswer, StoreError, StoreRequest, WindowOp,
+    WindowOutcome, EVIDENCE_MAX,
+};
 
 pub use self::redis::{AsyncRedisStore, RedisSettings, RedisStore};
 pub use memory::{MemoryStore, MemoryStoreConfig};
+pub use shared_lists::{SharedList, SharedLists};
 
-/// How many recent calls a window keeps as alert evidence.
-pub const EVIDENCE_MAX: usize = 16;
-
-/// One sliding-window update.
-#[derive(Debug, Clone)]
-pub struct WindowOp {
-    pub rule: WindowRule,
-    /// What the window is about: a B-number, an A-number, a source or trunk.
-    pub key: CompactString,
-    /// What is counted: an A-number, or a call id for velocity.
-    pub member: CompactString,
-    pub time_ms: i64,
-    pub window_ms: i64,
-    pub threshold: u32,
-    pub cooldown_ms: i64,
-    /// Most members the window keeps, newest first (`engine::member_cap`).
-    pub member_cap: u32,
-}
-
-impl WindowOp {
-    /// The id the alert gets if this update raises one:
-    /// `<rule tag>-<event ms in hex>-<key hash>`. Deterministic, so a replayed
-    /// attack gets the id the live one got, and two nodes racing agree.
-    /// Formatted only when needed.
-    pub fn alert_id(&self) -> CompactString {
-        use std::fmt::Write;
-        let mut s = CompactString::default();
-        let hash = crate::engine::stable_hash(self.key.as_bytes()) as u32;
-        let _ = write!(s, "{}-{:x}-{:08x}", self.rule.tag(), self.time_ms, hash);
-        s
-    }
-}
-
-/// An auto-block entry: calls from `number` are blocked until `until_ms`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BlockEntry {
-    pub number: CompactString,
-    pub until_ms: i64,
-    pub alert_id: CompactString,
-}
-
-/// Everything one call needs from the store.
-#[derive(Debug, Clone, Default)]
-pub struct StoreRequest {
-    pub windows: SmallVec<[WindowOp; 4]>,
-    /// What the windows remember about this call for alert evidence.
-    pub evidence: Evidence,
-    /// Look up an auto-block of this A-number at `time_ms`.
-    pub block_lookup: Option<(CompactString, i64)>,
-}
-
-/// Whether a window update raised an alert.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum AlertState {
-    /// Below the threshold.
-    #[default]
-    None,
-    /// This update raised the alert with this id.
-    Raised(CompactString),
-    /// Over the threshold, and this alert (raised earlier) is in its cooldown.
-    Active(CompactString),
-}
-
-/// The answer to one [`WindowOp`].
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct WindowOutcome {
-    pub count: u32,
-    /// False when the store had no room for a new key (see `max_keys`).
-    pub tracked: bool,
-    pub alert: AlertState,
-    /// Filled when the alert was raised: recent calls inside the window, oldest first.
-    pub evidence: Vec<Evidence>,
-}
-
-/// The answer to one [`StoreRequest`], window outcomes in request order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StoreAnswer {
-    pub windows: SmallVec<[WindowOutcome; 4]>,
-    pub blocked: Option<BlockEntry>,
-}
-
-/// Why a store could not answer. The engine then fails open.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StoreError {
-    #[error("store did not answer within its budget")]
-    Timeout,
-    #[error("store skipped: circuit breaker open after repeated failures")]
-    BreakerOpen,
-    #[error("store unavailable: {0}")]
-    Unavailable(String),
-    #[error("store answered something unexpected: {0}")]
-    Protocol(String),
-}
-
-impl StoreError {
-    /// Short label for metrics.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            StoreError::Timeout => "timeout",
-            StoreError::BreakerOpen => "breaker_open",
-            StoreError::Unavailable(_) => "unavailable",
-            StoreError::Protocol(_) => "protocol",
-        }
-    }
-}
-
-/// A synchronous window store (the embedded one, and the Redis client used
+/// A store that answers at once (the embedded store, and the Redis client used
 /// inside Kamailio workers).
 pub trait WindowStore: Send + Sync {
     fn name(&self) -> &'static str;
@@ -149,6 +56,86 @@ pub trait WindowStore: Send + Sync {
     /// A hint that windows of `key` are about to be updated: a store may start
     /// loading what that will touch. Never needed for correctness.
     fn prefetch(&self, _key: &str) {}
+    /// The store's own counters, for `/metrics` and the Kamailio RPC.
+    fn metrics(&self) -> Vec<StoreMetric> {
+        Vec::new()
+    }
+}
+
+/// A store's answer: ready now, or a future to await.
+pub enum Answer<'a, T> {
+    Now(Option<Result<T, StoreError>>),
+    Later(Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>),
+}
+
+// Nothing in an answer is pinned in place: the value is moved out whole, the
+// future is boxed.
+impl<T> Unpin for Answer<'_, T> {}
+
+impl<T> Future for Answer<'_, T> {
+    type Output = Result<T, StoreError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut *self {
+            Answer::Now(r) => Poll::Ready(
+                r.take()
+                    .unwrap_or_else(|| Err(StoreError::Protocol("answer taken twice".into()))),
+            ),
+            Answer::Later(f) => f.as_mut().poll(cx),
+        }
+    }
+}
+
+/// Any window store, as the `Detector` holds it.
+pub trait Store: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// See [`WindowStore::prefetch`].
+    fn prefetch(&self, _key: &str) {}
+    /// Applies every operation of one call (see [`WindowStore::apply`]).
+    fn update<'a>(&'a self, req: &'a StoreRequest) -> Answer<'a, StoreAnswer>;
+    /// Records auto-blocks raised by an alert.
+    fn record_blocks<'a>(&'a self, blocks: &'a [BlockEntry]) -> Answer<'a, ()>;
+    /// The store's own counters.
+    fn metrics(&self) -> Vec<StoreMetric>;
+}
+
+impl<S: WindowStore + ?Sized> Store for S {
+    fn name(&self) -> &'static str {
+        WindowStore::name(self)
+    }
+    #[inline]
+    fn prefetch(&self, key: &str) {
+        WindowStore::prefetch(self, key)
+    }
+    #[inline]
+    fn update<'a>(&'a self, req: &'a StoreRequest) -> Answer<'a, StoreAnswer> {
+        Answer::Now(Some(self.apply(req)))
+    }
+    fn record_blocks<'a>(&'a self, blocks: &'a [BlockEntry]) -> Answer<'a, ()> {
+        Answer::Now(Some(self.add_blocks(blocks)))
+    }
+    fn metrics(&self) -> Vec<StoreMetric> {
+        WindowStore::metrics(self)
+    }
+}
+
+/// Whether a metric only grows or goes up and down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    Counter,
+    Gauge,
+}
+
+/// One counter or gauge a store reports about itself (exposed as
+/// `acm_store_<name>` with an optional label).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreMetric {
+    pub name: &'static str,
+    pub help: &'static str,
+    pub kind: MetricKind,
+    /// One `(label, value)` pair, for metrics split by outcome.
+    pub label: Option<(&'static str, &'static str)>,
+    pub value: u64,
 }
 
 /// Keeps the alert evidence that lies inside the window, oldest first.
@@ -161,21 +148,31 @@ pub fn evidence_in_window<'a>(
     v
 }
 
-/// Builds the synchronous store the config asks for (used by the C ABI, in
-/// each worker process after fork).
-pub fn build_sync(cfg: &crate::config::Config) -> Result<Box<dyn WindowStore>, StoreError> {
-    use crate::config::StoreKind;
-    match cfg.store.kind {
-        StoreKind::Memory => Ok(Box::new(MemoryStore::new(MemoryStoreConfig {
+/// How the process will talk to a shared store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    /// One blocking connection per process (Kamailio workers, offline tools).
+    Blocking,
+    /// One multiplexed async connection (`acm serve`); call inside a tokio runtime.
+    Tokio,
+}
+
+/// Builds the store the config asks for: the one place a store is made.
+pub fn from_config(cfg: &Config, client: Client) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    match (cfg.store.kind, client) {
+        (StoreKind::Memory, _) => Ok(std::sync::Arc::new(MemoryStore::new(MemoryStoreConfig {
             max_keys: cfg.store.max_keys,
             max_members_per_key: cfg.store.max_members_per_key,
         }))),
-        StoreKind::Redis => {
-            let store = redis::RedisStore::from_config(&cfg.store)?;
+        (StoreKind::Redis, Client::Blocking) => {
+            let store = RedisStore::from_config(&cfg.store)?;
             // Fail open: a store that is down at start is retried with backoff
             // by the checks themselves; the switch starts anyway.
             let _ = store.connect();
-            Ok(Box::new(store))
+            Ok(std::sync::Arc::new(store))
         }
+        (StoreKind::Redis, Client::Tokio) => Ok(std::sync::Arc::new(AsyncRedisStore::from_config(
+            &cfg.store,
+        )?)),
     }
 }

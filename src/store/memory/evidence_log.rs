@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 
 use compact_str::CompactString;
 
-use crate::engine::verdict::Evidence;
+use crate::contract::Evidence;
 
 /// Bytes per chunk; a record is at most ~600 bytes (field limits of `Call`).
 const CHUNK_BYTES: usize = 16 * 1024;

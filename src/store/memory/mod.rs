@@ -46,10 +46,10 @@ use parking_lot::Mutex;
 use smallvec::SmallVec;
 
 use super::{
-    AlertState, BlockEntry, StoreAnswer, StoreError, StoreRequest, WindowOp, WindowOutcome,
-    WindowStore, EVIDENCE_MAX,
+    AlertState, BlockEntry, MetricKind, StoreAnswer, StoreError, StoreMetric, StoreRequest,
+    WindowOp, WindowOutcome, WindowStore, EVIDENCE_MAX,
 };
-use crate::engine::verdict::{Evidence, WindowRule};
+use crate::contract::{Evidence, Reason};
 use evidence_log::EvidenceLog;
 use index::{prefetch_line, IndexHint, KeyIndex};
 
@@ -318,7 +318,7 @@ impl Members {
 /// One (rule, key) window. Kept inline in its slot: a window that
 /// sees one call costs no allocation beyond the slot.
 struct Window {
-    rule: WindowRule,
+    rule: Reason,
     /// At most 30 days (config), so it fits.
     window_ms: u32,
     members: Members,
@@ -330,7 +330,7 @@ struct Window {
 }
 
 impl Window {
-    fn new(rule: WindowRule, hw: i64, window_ms: i64) -> Window {
+    fn new(rule: Reason, hw: i64, window_ms: i64) -> Window {
         Window {
             rule,
             window_ms: window_ms.clamp(0, u32::MAX as i64) as u32,
@@ -795,6 +795,44 @@ impl WindowStore for MemoryStore {
         "memory"
     }
 
+    fn metrics(&self) -> Vec<StoreMetric> {
+        let st = &self.stats;
+        let m = |name, help, kind, v: &AtomicU64| StoreMetric {
+            name,
+            help,
+            kind,
+            label: None,
+            value: v.load(Ordering::Relaxed),
+        };
+        vec![
+            m("keys", "Keys held by the embedded store", MetricKind::Gauge, &st.keys),
+            m(
+                "untracked",
+                "Window updates not tracked because the embedded store was full",
+                MetricKind::Counter,
+                &st.untracked,
+            ),
+            m(
+                "reclaimed",
+                "Expired keys reclaimed by the embedded store",
+                MetricKind::Counter,
+                &st.reclaimed,
+            ),
+            m(
+                "evidence_evicted",
+                "Alert evidence records the embedded store dropped for room while still in a window",
+                MetricKind::Counter,
+                &st.evidence_evicted,
+            ),
+            m(
+                "full_sweeps",
+                "Sweeps of a whole shard of the embedded store because it was full (raise store.max_keys if this grows)",
+                MetricKind::Counter,
+                &st.full_sweeps,
+            ),
+        ]
+    }
+
     fn apply(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
         let mut answer = StoreAnswer::default();
         let ops = &req.windows[..];
@@ -878,7 +916,7 @@ mod tests {
         let mut peak = 0;
         for i in 0..200_000i64 {
             let op = WindowOp {
-                rule: WindowRule::DistinctCallers,
+                rule: Reason::DistinctCallers,
                 key: format!("+23480{i:08}").into(),
                 member: "+2348031000000".into(),
                 time_ms: t0 + i,
@@ -921,10 +959,8 @@ mod tests {
         let store = MemoryStore::new(MemoryStoreConfig::default());
         let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         // (rule, key) → (member → latest time, cooldown until).
-        type Model = std::collections::HashMap<
-            (WindowRule, u64),
-            (std::collections::HashMap<u64, i64>, i64),
-        >;
+        type Model =
+            std::collections::HashMap<(Reason, u64), (std::collections::HashMap<u64, i64>, i64)>;
         let mut model: Model = Default::default();
         let mut t = 1_700_000_000_000i64;
         for step in 0..150_000u64 {
@@ -933,10 +969,10 @@ mod tests {
             let member = next(12);
             let mut ops = smallvec::SmallVec::<[WindowOp; 4]>::new();
             for (rule, window_ms) in [
-                (WindowRule::DistinctCallers, 40),
-                (WindowRule::DistinctCallersSlow, 400),
+                (Reason::DistinctCallers, 40),
+                (Reason::DistinctCallersSlow, 400),
             ] {
-                if rule == WindowRule::DistinctCallersSlow && next(3) == 0 {
+                if rule == Reason::DistinctCallersSlow && next(3) == 0 {
                     continue;
                 }
                 ops.push(WindowOp {
@@ -995,7 +1031,7 @@ mod tests {
             (20_000, 600, 10_000),
             (20_000, 600, 200),
         ] {
-            let mut w = Window::new(WindowRule::CliRotation, 0, window_ms);
+            let mut w = Window::new(Reason::CliRotation, 0, window_ms);
             // member → (latest time, order of the update that set it): ties in
             // time leave in arrival order, as in the store.
             let mut model: std::collections::HashMap<u64, (i64, u64)> = Default::default();

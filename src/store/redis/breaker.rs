@@ -141,6 +141,68 @@ pub struct RedisStats {
     pub breaker_opened: AtomicU64,
 }
 
+impl RedisStats {
+    /// The counters as store metrics (`acm_store_requests_total{outcome}`, ...).
+    pub fn metrics(&self, breaker: BreakerState) -> Vec<crate::store::StoreMetric> {
+        use crate::store::{MetricKind, StoreMetric};
+        let c = |name, help, label, v: &AtomicU64| StoreMetric {
+            name,
+            help,
+            kind: MetricKind::Counter,
+            label,
+            value: v.load(Ordering::Relaxed),
+        };
+        const REQUESTS: &str =
+            "Shared store requests by outcome (ok, timeout, error, breaker_open)";
+        vec![
+            c("requests", REQUESTS, Some(("outcome", "ok")), &self.ok),
+            c(
+                "requests",
+                REQUESTS,
+                Some(("outcome", "timeout")),
+                &self.timeouts,
+            ),
+            c(
+                "requests",
+                REQUESTS,
+                Some(("outcome", "error")),
+                &self.errors,
+            ),
+            c(
+                "requests",
+                REQUESTS,
+                Some(("outcome", "breaker_open")),
+                &self.breaker_open_skips,
+            ),
+            c(
+                "reconnects",
+                "Shared store connections (re-)established",
+                None,
+                &self.reconnects,
+            ),
+            c(
+                "script_reloads",
+                "Scripts sent again after the store forgot them (NOSCRIPT)",
+                None,
+                &self.script_reloads,
+            ),
+            c(
+                "breaker_opened",
+                "Times the store's circuit breaker opened",
+                None,
+                &self.breaker_opened,
+            ),
+            StoreMetric {
+                name: "breaker_open",
+                help: "1 while the breaker skips the store (checks fail open), else 0",
+                kind: MetricKind::Gauge,
+                label: None,
+                value: (breaker != BreakerState::Closed) as u64,
+            },
+        ]
+    }
+}
+
 /// Log lines of one kind at most once per interval.
 #[derive(Debug)]
 pub struct LogLimiter {

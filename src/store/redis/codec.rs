@@ -10,7 +10,7 @@
 
 use compact_str::CompactString;
 
-use crate::engine::verdict::{Evidence, WindowRule};
+use crate::contract::{Evidence, Reason};
 
 /// The last letter of a window's keys: members (`m`), evidence (`e`), cooldown (`c`).
 pub const WINDOW_SUFFIXES: [u8; 3] = [b'm', b'e', b'c'];
@@ -29,7 +29,7 @@ impl KeyNames {
     }
 
     /// The three keys of a window: members, evidence, cooldown.
-    pub fn window(&self, rule: WindowRule, key: &str) -> [String; 3] {
+    pub fn window(&self, rule: Reason, key: &str) -> [String; 3] {
         WINDOW_SUFFIXES.map(|suffix| {
             let mut out = Vec::new();
             self.write_window(rule, key, suffix, &mut out);
@@ -39,7 +39,7 @@ impl KeyNames {
 
     /// Appends the name of one key of a window (`suffix`: one of
     /// [`WINDOW_SUFFIXES`]) to `out`, without building a `String`.
-    pub fn write_window(&self, rule: WindowRule, key: &str, suffix: u8, out: &mut Vec<u8>) {
+    pub fn write_window(&self, rule: Reason, key: &str, suffix: u8, out: &mut Vec<u8>) {
         out.extend_from_slice(self.prefix.as_bytes());
         out.extend_from_slice(b":{");
         out.extend_from_slice(rule.tag().as_bytes());
@@ -202,7 +202,7 @@ mod tests {
         assert_eq!(hash_slot(b"foo{}{bar}"), 8363);
         assert_eq!(hash_slot(b"foo{{bar}}zap"), hash_slot(b"{bar"));
         let k = KeyNames::new("acm");
-        let [w, e, c] = k.window(WindowRule::DistinctCallers, "+234999");
+        let [w, e, c] = k.window(Reason::DistinctCallers, "+234999");
         assert_eq!(hash_slot(w.as_bytes()), hash_slot(e.as_bytes()));
         assert_eq!(hash_slot(w.as_bytes()), hash_slot(c.as_bytes()));
     }
@@ -210,7 +210,7 @@ mod tests {
     #[test]
     fn keys_share_one_hash_tag() {
         let k = KeyNames::new("acm");
-        let [w, e, c] = k.window(WindowRule::DistinctCallers, "+234999");
+        let [w, e, c] = k.window(Reason::DistinctCallers, "+234999");
         assert_eq!(w, "acm:{dc:+234999}:m");
         assert_eq!(e, "acm:{dc:+234999}:e");
         assert_eq!(c, "acm:{dc:+234999}:c");

@@ -38,10 +38,10 @@ use super::{
     WindowOutcome,
 };
 use crate::config::StoreConfig;
-use crate::engine::verdict::Evidence;
+use crate::contract::Evidence;
+pub use crate::store::shared_lists::SharedList;
 pub use breaker::{BreakerState, RedisStats};
 pub use codec::KeyNames;
-pub use lists::SharedList;
 pub use nonblocking::AsyncRedisStore;
 pub use sync::RedisStore;
 
@@ -726,7 +726,7 @@ pub(crate) fn store_error(e: &redis::RedisError) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::verdict::WindowRule;
+    use crate::contract::Reason;
     use crate::store::WindowOp;
 
     fn request() -> StoreRequest {
@@ -742,12 +742,8 @@ mod tests {
         };
         StoreRequest {
             windows: [
-                op(
-                    WindowRule::DistinctCallers,
-                    "+2348099999999",
-                    "+2348030000001",
-                ),
-                op(WindowRule::CliRotation, "trunk:X Y", "+2348030000001"),
+                op(Reason::DistinctCallers, "+2348099999999", "+2348030000001"),
+                op(Reason::CliRotation, "trunk:X Y", "+2348030000001"),
             ]
             .into_iter()
             .collect(),

@@ -9,7 +9,6 @@
 //! call's commands go out as one pipeline; on a cluster each command is sent
 //! on its own, concurrently, and the connection routes it to its node.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
@@ -17,11 +16,11 @@ use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::{Cmd, Value};
 
 use super::breaker::{Admit, BreakerState, Guard, RedisStats};
-use super::lists::{self, apply_shared_lists, SharedList};
+use super::lists;
 use super::{is_noscript, server_error, store_error, Codec, Planned, RedisSettings, Send};
 use crate::config::{ListsConfig, StoreConfig};
-use crate::engine::Engine;
-use crate::store::{BlockEntry, StoreAnswer, StoreError, StoreRequest};
+use crate::store::shared_lists::{validate_entries, SharedList};
+use crate::store::{Answer, BlockEntry, StoreAnswer, StoreError, StoreMetric, StoreRequest};
 
 enum Conn {
     Single(ConnectionManager),
@@ -238,7 +237,7 @@ impl AsyncRedisStore {
         list: SharedList,
         entries: &[String],
     ) -> Result<(u64, u64), StoreError> {
-        lists::validate_entries(list, entries)?;
+        validate_entries(list, entries)?;
         let v = self
             .run(&[self.codec.plan_list_change(list, true, entries)])
             .await?;
@@ -256,32 +255,22 @@ impl AsyncRedisStore {
             .await?;
         lists::parse_change(&v[0])
     }
+}
 
-    /// Keeps the engine's lists in step with the shared ones: polls the
-    /// version every `every`, and on a change reads the lists and swaps a new
-    /// configuration in. Runs until the task is dropped.
-    pub async fn follow_lists(
-        self: Arc<Self>,
-        engine: Arc<Engine>,
-        file_lists: ListsConfig,
-        every: Duration,
-    ) {
-        let mut seen: Option<u64> = None;
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let Ok(v) = self.lists_version().await else {
-                continue;
-            };
-            if seen == Some(v) {
-                continue;
-            }
-            if let Ok((v, shared)) = self.list_snapshot().await {
-                apply_shared_lists(&engine, &file_lists, &shared);
-                tracing::info!(version = v, "shared lists applied");
-                seen = Some(v);
-            }
-        }
+impl crate::store::Store for AsyncRedisStore {
+    fn name(&self) -> &'static str {
+        "redis"
+    }
+
+    fn update<'a>(&'a self, req: &'a StoreRequest) -> Answer<'a, StoreAnswer> {
+        Answer::Later(Box::pin(self.apply(req)))
+    }
+
+    fn record_blocks<'a>(&'a self, blocks: &'a [BlockEntry]) -> Answer<'a, ()> {
+        Answer::Later(Box::pin(self.add_blocks(blocks)))
+    }
+
+    fn metrics(&self) -> Vec<StoreMetric> {
+        self.stats().metrics(self.breaker_state())
     }
 }

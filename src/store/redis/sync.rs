@@ -18,10 +18,11 @@ use redis::{ConnectionLike, Value};
 use smallvec::SmallVec;
 
 use super::breaker::{Admit, BreakerState, Guard, LogKind, RedisStats};
-use super::lists::{self, SharedList};
+use super::lists;
 use super::{is_noscript, server_error, store_error, Codec, Planned, RedisSettings, Send};
 use crate::config::{ListsConfig, StoreConfig};
-use crate::store::{BlockEntry, StoreAnswer, StoreError, StoreRequest, WindowStore};
+use crate::store::shared_lists::{validate_entries, SharedList, SharedLists};
+use crate::store::{BlockEntry, StoreAnswer, StoreError, StoreMetric, StoreRequest, WindowStore};
 
 const BACKOFF_MIN: Duration = Duration::from_millis(10);
 /// The send buffer kept between requests (a larger one, after a big list
@@ -371,7 +372,7 @@ impl RedisStore {
 
     /// Adds entries to a shared list; answers (entries added, new version).
     pub fn list_add(&self, list: SharedList, entries: &[String]) -> Result<(u64, u64), StoreError> {
-        lists::validate_entries(list, entries)?;
+        validate_entries(list, entries)?;
         let v = self.run(&[self.codec.plan_list_change(list, true, entries)])?;
         lists::parse_change(&v[0])
     }
@@ -384,6 +385,27 @@ impl RedisStore {
     ) -> Result<(u64, u64), StoreError> {
         let v = self.run(&[self.codec.plan_list_change(list, false, entries)])?;
         lists::parse_change(&v[0])
+    }
+}
+
+impl SharedLists for RedisStore {
+    fn version(&self) -> Result<u64, StoreError> {
+        self.lists_version()
+    }
+    fn snapshot(&self) -> Result<(u64, ListsConfig), StoreError> {
+        self.list_snapshot()
+    }
+    fn change(
+        &self,
+        list: SharedList,
+        add: bool,
+        entries: &[String],
+    ) -> Result<(u64, u64), StoreError> {
+        if add {
+            self.list_add(list, entries)
+        } else {
+            self.list_remove(list, entries)
+        }
     }
 }
 
@@ -408,5 +430,9 @@ impl WindowStore for RedisStore {
             return Ok(());
         }
         self.run(&self.codec.plan_blocks(blocks)).map(|_| ())
+    }
+
+    fn metrics(&self) -> Vec<StoreMetric> {
+        self.stats().metrics(self.breaker_state())
     }
 }

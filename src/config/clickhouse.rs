@@ -1,10 +1,12 @@
-//! `[clickhouse]` configuration: where verdicts and alerts go, how they are batched, and where
-//! they wait (the spool) while ClickHouse is unreachable. Without this section, no pipeline.
+//! `[clickhouse]`: where verdicts and alerts go, how they are batched, and where
+//! they wait (the spool) while ClickHouse is unreachable. Without this section,
+//! no pipeline.
 
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::ConfigError;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PipelineConfig {
@@ -76,27 +78,37 @@ impl PipelineConfig {
         self.queue_capacity.saturating_mul(4).max(1024)
     }
 
-    /// Checks values that would make the pipeline misbehave; the message names the field.
-    pub fn validate(&self) -> anyhow::Result<()> {
-        anyhow::ensure!(self.batch_size > 0, "clickhouse.batch_size must be > 0");
-        anyhow::ensure!(
-            self.queue_capacity > 0,
-            "clickhouse.queue_capacity must be > 0"
-        );
-        anyhow::ensure!(
-            is_identifier(&self.database),
-            "clickhouse.database {:?} must be letters, digits and '_' (not starting with a digit)",
-            self.database
-        );
-        anyhow::ensure!(
-            self.url.starts_with("http://") || self.url.starts_with("https://"),
-            "clickhouse.url {:?} must be an http:// URL of ClickHouse's HTTP interface (port 8123 by default)",
-            self.url
-        );
-        anyhow::ensure!(
-            self.retention_days > 0,
-            "clickhouse.retention_days must be > 0"
-        );
+    /// Checks values that would make the pipeline misbehave; the error names the key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad =
+            |key: &str, reason: String| Err(ConfigError::new(format!("clickhouse.{key}"), reason));
+        if self.batch_size == 0 {
+            return bad("batch_size", "must be at least 1".into());
+        }
+        if self.queue_capacity == 0 {
+            return bad("queue_capacity", "must be at least 1".into());
+        }
+        if !is_identifier(&self.database) {
+            return bad(
+                "database",
+                format!(
+                    "{:?} must be letters, digits and '_' (not starting with a digit)",
+                    self.database
+                ),
+            );
+        }
+        if !(self.url.starts_with("http://") || self.url.starts_with("https://")) {
+            return bad(
+                "url",
+                format!(
+                    "{:?} must be an http:// URL of ClickHouse's HTTP interface (port 8123 by default)",
+                    self.url
+                ),
+            );
+        }
+        if self.retention_days == 0 {
+            return bad("retention_days", "must be at least 1".into());
+        }
         Ok(())
     }
 }

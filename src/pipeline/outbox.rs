@@ -1,5 +1,6 @@
-//! Turns verdicts and alerts into the records the ClickHouse pipeline stores,
-//! and hands them to its sink without blocking the call.
+//! The outbox: the pipeline's [`VerdictSink`]. It turns verdicts and alerts
+//! into the records the ClickHouse pipeline stores, and hands them to the
+//! drainer without blocking the call.
 //!
 //! On the call path a checked call is queued as a compact [`CheckedCall`]
 //! (one allocation, no per-field strings); the drainer thread builds the row.
@@ -9,20 +10,13 @@ use std::sync::Arc;
 use compact_str::CompactString;
 
 use crate::config::Config;
-use crate::engine::{Action, Alert, Call, Reasons, Verdict};
+use crate::detector::VerdictSink;
+use crate::engine::{Action, Alert, Call, Reason, Reasons, Verdict};
 use crate::pipeline::sink::PendingRef;
-use crate::pipeline::{AlertRecord, CallRecord, Event, EventSink, Pipeline, RecordAction};
+use crate::pipeline::{AlertRecord, CallRecord, Event, EventSink, Pipeline};
 
 /// Checked calls handed to the drainer together (see [`crate::pipeline::sink::PendingBatch`]).
 const HANDOFF_BATCH: usize = 64;
-
-fn record_action(a: Action) -> RecordAction {
-    match a {
-        Action::Allow => RecordAction::Allow,
-        Action::Flag => RecordAction::Flag,
-        Action::Block => RecordAction::Block,
-    }
-}
 
 /// A Call-ID kept inline up to 63 bytes (typical SIP Call-IDs are 30-50), so
 /// queueing a call allocates nothing that the drainer's thread would free.
@@ -113,7 +107,7 @@ impl CheckedCall {
             trunk: self.trunk.as_deref().unwrap_or("").to_string(),
             pai: self.pai.as_deref().unwrap_or("").to_string(),
             attestation: self.attestation.as_str().to_string(),
-            action: record_action(self.action),
+            action: self.action,
             reasons: self.reasons.iter().map(|r| r.code().to_string()).collect(),
             alert_id: self.alert_id.as_deref().unwrap_or("").to_string(),
             distinct_callers: self.distinct_callers,
@@ -210,9 +204,9 @@ impl EventOut {
             source_ip: call.source_ip,
             time_ms: v.time_ms,
             reasons: v.reasons,
-            distinct_callers: v.distinct_callers,
-            cli_calls: v.cli_calls,
-            rotation_clis: v.rotation_clis,
+            distinct_callers: v.count(Reason::DistinctCallers),
+            cli_calls: v.count(Reason::CliVelocity),
+            rotation_clis: v.count(Reason::CliRotation),
             check_us,
             action: v.action,
             attestation: call.attestation,
@@ -234,7 +228,7 @@ impl EventOut {
             raised_at_ms: a.raised_at_ms,
             rule: a.rule.code().to_string(),
             key: a.key.to_string(),
-            action: record_action(a.action),
+            action: a.action,
             window_ms: a.window_ms,
             threshold: a.threshold,
             count: a.count,
@@ -244,6 +238,12 @@ impl EventOut {
             mode: self.meta.mode.to_string(),
             node: self.meta.node.clone(),
         }
+    }
+}
+
+impl VerdictSink for EventOut {
+    fn record(&self, call: &Call, v: &Verdict, check_us: u32) {
+        self.submit(call, v, check_us);
     }
 }
 

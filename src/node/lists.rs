@@ -1,21 +1,22 @@
-//! Keeps a worker's allow/deny lists in step with the lists shared through the
-//! Redis store (edited with `acm serve`'s admin API), so every Kamailio worker
-//! and node agrees without a restart.
+//! The lists follower: keeps this process's allow/deny lists in step with the
+//! lists shared through the store (edited with `acm serve`'s admin API), so
+//! every node and Kamailio worker agrees without a restart.
 //!
 //! It runs on its own thread with its own connection, started after fork, so a
-//! poll never waits on — or delays — a call. Every `lists_poll_ms` it reads the
-//! lists' version (one cheap round trip); when the version moved, it fetches
-//! the lists and swaps the file's lists merged with the shared ones into the
-//! engine.
+//! poll never waits on — or delays — a call. Every `store.lists_poll_ms` it
+//! reads the lists' version (one cheap round trip); when the version moved, it
+//! fetches the lists and swaps the file's lists merged with the shared ones
+//! into the engine. While the store is down the process keeps its lists.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{Config, ListsConfig};
+use crate::config::ListsConfig;
+use crate::engine::lists::Lists;
 use crate::engine::Engine;
-use crate::store::redis::lists::apply_shared_lists;
-use crate::store::redis::RedisStore;
+use crate::store::shared_lists::merge_lists;
+use crate::store::SharedLists;
 
 /// No version seen yet: the next poll applies whatever is there.
 const UNSEEN: u64 = u64::MAX;
@@ -26,29 +27,35 @@ pub struct ListsFollower {
     file_lists: Arc<parking_lot::Mutex<ListsConfig>>,
 }
 
+/// Swaps a configuration with the file's lists plus the shared ones into the
+/// engine; checks in flight finish on the old one.
+pub fn apply_shared_lists(engine: &Engine, file: &ListsConfig, shared: &ListsConfig) {
+    let mut cfg = (*engine.config()).clone();
+    cfg.lists = Lists::new(&cfg.plan, &merge_lists(file, shared));
+    engine.reload(cfg);
+}
+
 impl ListsFollower {
-    /// Starts following when the config uses the Redis store; None otherwise.
-    pub fn start(config: &Config, engine: Arc<Engine>) -> Result<Option<ListsFollower>, String> {
-        if config.store.kind != crate::config::StoreKind::Redis {
-            return Ok(None);
-        }
-        let store = RedisStore::from_config(&config.store).map_err(|e| e.to_string())?;
-        let every = Duration::from_millis(config.store.lists_poll_ms);
+    pub fn start(
+        shared: Arc<dyn SharedLists>,
+        engine: Arc<Engine>,
+        file_lists: ListsConfig,
+        every: Duration,
+    ) -> Result<ListsFollower, String> {
         let stop = Arc::new(AtomicBool::new(false));
         let seen = Arc::new(AtomicU64::new(UNSEEN));
-        let file_lists = Arc::new(parking_lot::Mutex::new(config.lists.clone()));
+        let file_lists = Arc::new(parking_lot::Mutex::new(file_lists));
         let (stop2, seen2, file2) = (stop.clone(), seen.clone(), file_lists.clone());
         std::thread::Builder::new()
             .name("acm-lists".into())
             .spawn(move || {
-                // Fail open: while the store is down the worker keeps its lists.
-                let _ = store.connect();
                 while !stop2.load(Ordering::Relaxed) {
-                    if let Ok(v) = store.lists_version() {
+                    if let Ok(v) = shared.version() {
                         if seen2.load(Ordering::Relaxed) != v {
-                            if let Ok((v, shared)) = store.list_snapshot() {
-                                apply_shared_lists(&engine, &file2.lock(), &shared);
+                            if let Ok((v, lists)) = shared.snapshot() {
+                                apply_shared_lists(&engine, &file2.lock(), &lists);
                                 seen2.store(v, Ordering::Relaxed);
+                                tracing::info!(version = v, "shared lists applied");
                             }
                         }
                     }
@@ -56,11 +63,11 @@ impl ListsFollower {
                 }
             })
             .map_err(|e| format!("cannot start the lists thread: {e}"))?;
-        Ok(Some(ListsFollower {
+        Ok(ListsFollower {
             stop,
             seen,
             file_lists,
-        }))
+        })
     }
 
     /// After a config file reload: new file lists, and re-apply the shared

@@ -1,0 +1,279 @@
+//! `[rules.*]`: each detection rule's action and parameters. A rule's section
+//! is read here and compiled by the rule's own file under `engine/rules/`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::{check_numbers, check_window, parse_net, ConfigError};
+use crate::contract::Action;
+
+/// What a rule does when it fires: flag or block the call, or nothing (`off`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleAction(pub Option<Action>);
+
+impl RuleAction {
+    pub const OFF: RuleAction = RuleAction(None);
+    pub const FLAG: RuleAction = RuleAction(Some(Action::Flag));
+    pub const BLOCK: RuleAction = RuleAction(Some(Action::Block));
+
+    pub fn action(self) -> Option<Action> {
+        self.0
+    }
+
+    pub fn is_off(self) -> bool {
+        self.0.is_none()
+    }
+}
+
+impl Default for RuleAction {
+    fn default() -> Self {
+        RuleAction::FLAG
+    }
+}
+
+impl Serialize for RuleAction {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.map_or("off", Action::as_str))
+    }
+}
+
+impl<'de> Deserialize<'de> for RuleAction {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.as_str() {
+            "off" => Ok(RuleAction::OFF),
+            "flag" => Ok(RuleAction::FLAG),
+            "block" => Ok(RuleAction::BLOCK),
+            other => Err(serde::de::Error::custom(format!(
+                "unknown action {other:?}, expected one of \"off\", \"flag\", \"block\""
+            ))),
+        }
+    }
+}
+
+/// A rule that counts members of a sliding window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowRuleConfig {
+    pub action: RuleAction,
+    pub threshold: u32,
+    pub window_ms: u64,
+    /// Overrides `[alerts] cooldown_ms` for this rule.
+    pub cooldown_ms: Option<u64>,
+    /// Per ingress trunk: the threshold a call arriving on that trunk is judged
+    /// against (trunk classes: core switches, gateways, wholesale partners).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub trunk_thresholds: BTreeMap<String, u32>,
+}
+
+/// The slow tier of `distinct_callers`: fan-in spread wider than the burst window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SlowCallersConfig {
+    pub action: RuleAction,
+    pub threshold: u32,
+    pub window_ms: u64,
+    pub cooldown_ms: Option<u64>,
+    /// Count only calls with a known ingress (trunk or source IP) that is not
+    /// trusted (`lists.allow_trunks` / `allow_sources`): wholesale partners,
+    /// international gateways, unknown addresses — where masked calls arrive.
+    /// False: count every call.
+    pub untrusted_ingress_only: bool,
+}
+
+impl Default for SlowCallersConfig {
+    fn default() -> Self {
+        SlowCallersConfig {
+            action: RuleAction::FLAG,
+            threshold: 5,
+            window_ms: 60_000,
+            cooldown_ms: None,
+            untrusted_ingress_only: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntlIngressConfig {
+    pub action: RuleAction,
+    /// Ingress trunk or group names classified international.
+    pub trunks: Vec<String>,
+    /// Source addresses or CIDRs classified international.
+    pub sources: Vec<String>,
+    /// Restrict "home CLI" to these prefixes (E.164 or national form); empty: the whole country code.
+    pub home_cli_prefixes: Vec<String>,
+    /// Own subscribers currently registered abroad (from the HLR/HSS): their
+    /// home CLI on an international ingress is a roamer calling home, not masking.
+    pub roaming_a_numbers: Vec<String>,
+    /// Alerts group the offending CLIs of one trunk or source over this window.
+    pub window_ms: u64,
+    pub cooldown_ms: Option<u64>,
+}
+
+impl Default for IntlIngressConfig {
+    fn default() -> Self {
+        IntlIngressConfig {
+            action: RuleAction::BLOCK,
+            trunks: Vec::new(),
+            sources: Vec::new(),
+            home_cli_prefixes: Vec::new(),
+            roaming_a_numbers: Vec::new(),
+            window_ms: 60_000,
+            cooldown_ms: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InvalidCliConfig {
+    pub action: RuleAction,
+    /// Barred number ranges (prefixes, E.164 or national form).
+    pub barred_prefixes: Vec<String>,
+    /// Unallocated number ranges.
+    pub unallocated_prefixes: Vec<String>,
+}
+
+impl Default for InvalidCliConfig {
+    fn default() -> Self {
+        InvalidCliConfig {
+            action: RuleAction::FLAG,
+            barred_prefixes: Vec::new(),
+            unallocated_prefixes: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesConfig {
+    pub distinct_callers: WindowRuleConfig,
+    pub distinct_callers_slow: SlowCallersConfig,
+    pub cli_velocity: WindowRuleConfig,
+    pub cli_rotation: WindowRuleConfig,
+    pub intl_ingress_local_cli: IntlIngressConfig,
+    pub invalid_cli: InvalidCliConfig,
+}
+
+impl RulesConfig {
+    /// The rules of the common window shape, with their names in the config.
+    pub(super) fn window_rules(&self) -> [(&'static str, &WindowRuleConfig); 3] {
+        [
+            ("distinct_callers", &self.distinct_callers),
+            ("cli_velocity", &self.cli_velocity),
+            ("cli_rotation", &self.cli_rotation),
+        ]
+    }
+}
+
+impl Default for RulesConfig {
+    fn default() -> Self {
+        RulesConfig {
+            distinct_callers: WindowRuleConfig {
+                action: RuleAction::BLOCK,
+                threshold: 5,
+                window_ms: 5_000,
+                cooldown_ms: None,
+                trunk_thresholds: BTreeMap::new(),
+            },
+            distinct_callers_slow: SlowCallersConfig::default(),
+            cli_velocity: WindowRuleConfig {
+                action: RuleAction::FLAG,
+                threshold: 15,
+                window_ms: 60_000,
+                cooldown_ms: None,
+                trunk_thresholds: BTreeMap::new(),
+            },
+            cli_rotation: WindowRuleConfig {
+                action: RuleAction::FLAG,
+                threshold: 20,
+                window_ms: 10_000,
+                cooldown_ms: None,
+                trunk_thresholds: BTreeMap::new(),
+            },
+            intl_ingress_local_cli: IntlIngressConfig::default(),
+            invalid_cli: InvalidCliConfig::default(),
+        }
+    }
+}
+
+impl RulesConfig {
+    pub(super) fn validate(&self) -> Result<(), ConfigError> {
+        for (name, r) in self.window_rules() {
+            if r.threshold == 0 {
+                return Err(ConfigError::new(
+                    format!("rules.{name}.threshold"),
+                    "must be at least 1",
+                ));
+            }
+            check_window(&format!("rules.{name}.window_ms"), r.window_ms)?;
+            if let Some(c) = r.cooldown_ms {
+                check_window(&format!("rules.{name}.cooldown_ms"), c)?;
+            }
+            for (trunk, t) in &r.trunk_thresholds {
+                if trunk.trim().is_empty() || *t == 0 {
+                    return Err(ConfigError::new(
+                        format!("rules.{name}.trunk_thresholds"),
+                        format!(
+                            "{trunk:?} = {t}: needs a trunk name and a threshold of at least 1"
+                        ),
+                    ));
+                }
+            }
+        }
+        let ds = &self.distinct_callers_slow;
+        if ds.threshold == 0 {
+            return Err(ConfigError::new(
+                "rules.distinct_callers_slow.threshold",
+                "must be at least 1",
+            ));
+        }
+        check_window("rules.distinct_callers_slow.window_ms", ds.window_ms)?;
+        if let Some(c) = ds.cooldown_ms {
+            check_window("rules.distinct_callers_slow.cooldown_ms", c)?;
+        }
+        let il = &self.intl_ingress_local_cli;
+        check_window("rules.intl_ingress_local_cli.window_ms", il.window_ms)?;
+        for s in &il.sources {
+            parse_net(s)
+                .map_err(|r| ConfigError::new("rules.intl_ingress_local_cli.sources", r))?;
+        }
+        check_numbers(
+            "rules.invalid_cli.barred_prefixes",
+            &self.invalid_cli.barred_prefixes,
+        )?;
+        check_numbers(
+            "rules.invalid_cli.unallocated_prefixes",
+            &self.invalid_cli.unallocated_prefixes,
+        )?;
+        check_numbers(
+            "rules.intl_ingress_local_cli.home_cli_prefixes",
+            &il.home_cli_prefixes,
+        )?;
+        check_numbers(
+            "rules.intl_ingress_local_cli.roaming_a_numbers",
+            &il.roaming_a_numbers,
+        )
+    }
+
+    /// Every threshold of a rule that is on, with the key that sets it.
+    pub(super) fn active_thresholds(&self) -> Vec<(String, u32)> {
+        let ds = &self.distinct_callers_slow;
+        let mut out: Vec<(String, u32)> = vec![];
+        if !ds.action.is_off() {
+            out.push(("rules.distinct_callers_slow.threshold".into(), ds.threshold));
+        }
+        for (name, r) in self.window_rules() {
+            if r.action.is_off() {
+                continue;
+            }
+            out.push((format!("rules.{name}.threshold"), r.threshold));
+            for (trunk, t) in &r.trunk_thresholds {
+                out.push((format!("rules.{name}.trunk_thresholds.{trunk}"), *t));
+            }
+        }
+        out
+    }
+}

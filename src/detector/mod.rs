@@ -1,0 +1,145 @@
+//! The Detector: one engine, one store, the outputs — and the one place the
+//! check sequence is written.
+//!
+//! Every face of the product (the C ABI in Kamailio workers, `acm serve`,
+//! `acm replay` and `acm quality`) judges a call by calling [`Detector::check`]
+//! (or [`Detector::check_now`] where nothing may wait): prepare the call on the
+//! engine (lists, per-call rules, window plan), apply the plan on the store in
+//! one step, conclude the verdict, record the auto-blocks a new blocking alert
+//! asks for, and hand call and verdict to every sink. The engine does no I/O;
+//! the store does nothing but windows; sinks do nothing on the call path but
+//! queue or count (I/O happens off it, see `crate::pipeline`).
+
+mod sink;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Instant;
+
+use crate::contract::StoreAnswer;
+use crate::engine::{Call, Engine, InputError, Reason, Verdict};
+use crate::store::Store;
+pub use sink::{AlertLog, VerdictSink};
+
+/// An engine, its store and its outputs.
+pub struct Detector {
+    engine: Arc<Engine>,
+    store: Arc<dyn Store>,
+    sinks: Vec<Arc<dyn VerdictSink>>,
+}
+
+impl Detector {
+    pub fn new(engine: Arc<Engine>, store: Arc<dyn Store>) -> Detector {
+        Detector {
+            engine,
+            store,
+            sinks: Vec::new(),
+        }
+    }
+
+    /// Adds an output: it sees every verdict (fail-open ones included).
+    pub fn with_sink(mut self, sink: Arc<dyn VerdictSink>) -> Detector {
+        self.sinks.push(sink);
+        self
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.engine
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Judges one call. A refused call changes no state and reaches no sink.
+    pub async fn check(&self, call: &Call) -> Result<Verdict, InputError> {
+        self.check_since(call, Instant::now()).await
+    }
+
+    /// [`Detector::check`], with the time the caller started on the call, so
+    /// that the recorded check time covers the caller's own work.
+    pub async fn check_since(&self, call: &Call, started: Instant) -> Result<Verdict, InputError> {
+        let store = &*self.store;
+        let p = self
+            .engine
+            .prepare_hinting(call, |key| store.prefetch(key))?;
+        let answer = if p.store_free() {
+            Ok(StoreAnswer::default())
+        } else {
+            store.update(&p.request).await
+        };
+        let v = self.engine.conclude(p, answer);
+        if !v.new_alerts.is_empty() {
+            let blocks = self.engine.blocks_for(&v);
+            if !blocks.is_empty() {
+                // A failed block write leaves detection as it was: said, not fatal.
+                if let Err(e) = store.record_blocks(&blocks).await {
+                    tracing::warn!(error = %e, "could not record auto-blocks");
+                }
+            }
+        }
+        self.emit(call, &v, started);
+        Ok(v)
+    }
+
+    /// [`Detector::check`] without an executor: with a store that answers at
+    /// once (embedded, blocking Redis client) it never waits on anything but
+    /// the store itself. With an async store it parks the thread until the
+    /// answer arrives (that store's runtime must be driven elsewhere).
+    pub fn check_now(&self, call: &Call) -> Result<Verdict, InputError> {
+        resolve(self.check_since(call, Instant::now()))
+    }
+
+    /// [`Detector::check_now`] with the caller's start time.
+    pub fn check_now_since(&self, call: &Call, started: Instant) -> Result<Verdict, InputError> {
+        resolve(self.check_since(call, started))
+    }
+
+    /// The answer for a call that cannot be judged (bad input at the C ABI, an
+    /// internal error): allow, with the reason; counted and sent to the sinks
+    /// like any verdict when `call` is known.
+    pub fn fail_open(&self, reason: Reason, call: Option<&Call>, started: Instant) -> Verdict {
+        let v = self.engine.record_fail_open(reason);
+        if let Some(call) = call {
+            self.emit(call, &v, started);
+        }
+        v
+    }
+
+    fn emit(&self, call: &Call, v: &Verdict, started: Instant) {
+        if self.sinks.is_empty() {
+            return;
+        }
+        let us = started.elapsed().as_micros().min(u32::MAX as u128) as u32;
+        for s in &self.sinks {
+            s.record(call, v, us);
+        }
+    }
+}
+
+/// Wakes a parked thread.
+struct Unpark(std::thread::Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+/// Runs a future to completion on this thread: one poll when it is ready at
+/// once (every synchronous store), else parking between wake-ups.
+fn resolve<F: Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        return v;
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}

@@ -1,0 +1,53 @@
+//! `cli_rotation`: one source or trunk presenting many distinct CLIs within a
+//! window (default 20 in 10 s, flag): a platform cycling through invented or
+//! harvested numbers. Trusted sources and trunks are not counted.
+
+use std::sync::Arc;
+
+use super::{Compiler, Facts, Plan, Rule, RuleDef, Window};
+use crate::config::Config;
+use crate::contract::Reason;
+
+pub const DEF: RuleDef = RuleDef {
+    reason: Reason::CliRotation,
+    count_field: Some("rotation_clis"),
+    compile,
+};
+
+#[derive(Debug)]
+struct CliRotation {
+    window: Window,
+}
+
+fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
+    let r = &cfg.rules.cli_rotation;
+    let window = Window::new(
+        Reason::CliRotation,
+        r.action.action()?,
+        r.threshold,
+        r.window_ms,
+        r.cooldown_ms,
+        c,
+    )
+    .with_trunk_thresholds(&r.trunk_thresholds, c);
+    Some(Arc::new(CliRotation { window }))
+}
+
+impl Rule for CliRotation {
+    fn reason(&self) -> Reason {
+        Reason::CliRotation
+    }
+
+    fn window(&self) -> Option<&Window> {
+        Some(&self.window)
+    }
+
+    fn plan(&self, f: &Facts, p: &mut Plan) {
+        if f.source_allowed {
+            return;
+        }
+        if let Some(src) = f.source_key {
+            p.count(f, &self.window, src.clone(), f.a_key.clone());
+        }
+    }
+}

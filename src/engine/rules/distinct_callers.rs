@@ -1,0 +1,51 @@
+//! `distinct_callers`: many distinct A-numbers reaching one B-number within a
+//! short sliding window (default 5 in 5 s, block): the fan-in of a masking
+//! burst, where a platform presents a fresh CLI on every call to one victim.
+
+use std::sync::Arc;
+
+use super::{Compiler, Facts, Plan, Rule, RuleDef, Window};
+use crate::config::Config;
+use crate::contract::Reason;
+
+pub const DEF: RuleDef = RuleDef {
+    reason: Reason::DistinctCallers,
+    count_field: Some("distinct_callers"),
+    compile,
+};
+
+#[derive(Debug)]
+struct DistinctCallers {
+    window: Window,
+}
+
+fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
+    let r = &cfg.rules.distinct_callers;
+    let window = Window::new(
+        Reason::DistinctCallers,
+        r.action.action()?,
+        r.threshold,
+        r.window_ms,
+        r.cooldown_ms,
+        c,
+    )
+    .with_trunk_thresholds(&r.trunk_thresholds, c);
+    Some(Arc::new(DistinctCallers { window }))
+}
+
+impl Rule for DistinctCallers {
+    fn reason(&self) -> Reason {
+        Reason::DistinctCallers
+    }
+
+    fn window(&self) -> Option<&Window> {
+        Some(&self.window)
+    }
+
+    fn plan(&self, f: &Facts, p: &mut Plan) {
+        // An allowlisted B-number (hotline, bank, radio phone-in) is never counted.
+        if !f.b_allowed {
+            p.count(f, &self.window, f.b_key.clone(), f.a_key.clone());
+        }
+    }
+}

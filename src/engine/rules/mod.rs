@@ -1,0 +1,251 @@
+//! The detection rules, one per file.
+//!
+//! A rule reads the facts of a call that the engine has already worked out
+//! ([`Facts`]: normalised numbers, ingress, which lists match) and adds to the
+//! call's [`Plan`]: a reason with an action when it fires on the call alone
+//! (`invalid_cli`), and/or one window update when it counts calls over time
+//! (`distinct_callers`, `cli_velocity`, ...). What a window rule does with the
+//! store's answer — threshold, action, alert, evidence, cooldown — is the same
+//! for every rule and lives in the engine; a rule only declares it as data
+//! ([`Window`]), including how it relates to other rules (`folds_into`).
+//!
+//! Adding a rule: a file here with its `DEF`, one line in [`RULES`], its
+//! config section (`config/rules.rs`) and its reason code (`contract/reason.rs`
+//! plus `include/acm.h`). See `docs/ARCHITECTURE.md` for a worked example.
+
+mod cli_rotation;
+mod cli_velocity;
+mod distinct_callers;
+mod distinct_callers_slow;
+mod intl_ingress_local_cli;
+mod invalid_cli;
+
+use std::sync::Arc;
+
+use compact_str::CompactString;
+use smallvec::SmallVec;
+
+use crate::config::Config;
+use crate::contract::{Action, Reason, Reasons, WindowOp};
+use crate::number::{NumberProblem, NumberingPlan, E164};
+
+use super::call::Call;
+
+/// A rule's static facts and how to build it from a configuration.
+pub struct RuleDef {
+    pub reason: Reason,
+    /// The verdict field (API, replay output) showing the rule's window count, if any.
+    pub count_field: Option<&'static str>,
+    /// Builds the rule from its config section; `None` when it is off.
+    pub compile: fn(&Config, &Compiler) -> Option<Arc<dyn Rule>>,
+}
+
+/// Every rule, in the order they plan a call (which is the order of their
+/// window updates in a store request and of their alerts in a verdict).
+pub static RULES: &[RuleDef] = &[
+    invalid_cli::DEF,
+    intl_ingress_local_cli::DEF,
+    distinct_callers::DEF,
+    distinct_callers_slow::DEF,
+    cli_velocity::DEF,
+    cli_rotation::DEF,
+];
+
+/// The verdict fields showing window counts, with the rule each shows.
+pub fn count_fields() -> impl Iterator<Item = (&'static str, Reason)> {
+    RULES
+        .iter()
+        .filter_map(|d| d.count_field.map(|f| (f, d.reason)))
+}
+
+/// What every rule may read about a call, worked out once before any runs.
+pub struct Facts<'a> {
+    pub call: &'a Call,
+    pub time_ms: i64,
+    /// The CLI (From, or PAI when From is withheld) in E.164, or why not.
+    pub cli: &'a Result<E164, NumberProblem>,
+    /// The CLI's key: E.164 with `+`, or as presented when invalid.
+    pub a_key: &'a CompactString,
+    pub b_key: &'a CompactString,
+    pub call_id: &'a CompactString,
+    /// The ingress trunk, when given and not empty.
+    pub trunk: Option<&'a str>,
+    /// `trunk:<name>`, else the source address: what per-ingress windows count on.
+    pub source_key: Option<&'a CompactString>,
+    pub a_allowed: bool,
+    pub b_allowed: bool,
+    pub source_allowed: bool,
+    pub numbering: &'a NumberingPlan,
+}
+
+/// What the rules add to one call: reasons fired on the call alone (with the
+/// strongest such action) and the window updates for the store.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub reasons: Reasons,
+    pub static_action: Option<Action>,
+    pub windows: SmallVec<[WindowOp; 4]>,
+}
+
+impl Plan {
+    /// The rule fired on this call alone.
+    pub fn fire(&mut self, reason: Reason, action: Action) {
+        self.reasons.insert(reason);
+        self.static_action = self.static_action.max(Some(action));
+    }
+
+    /// Counts `member` in the window of `w` under `key` at the call's time,
+    /// judged against the call's trunk's threshold.
+    pub fn count(&mut self, f: &Facts, w: &Window, key: CompactString, member: CompactString) {
+        self.windows.push(WindowOp {
+            rule: w.rule,
+            key,
+            member,
+            time_ms: f.time_ms,
+            window_ms: w.window_ms,
+            threshold: w.threshold_for(f.trunk),
+            cooldown_ms: w.cooldown_ms,
+            member_cap: w.member_cap,
+        });
+    }
+}
+
+/// A window rule's parameters, as data the engine concludes with.
+#[derive(Debug, Clone)]
+pub struct Window {
+    pub rule: Reason,
+    /// What the rule does when its count reaches the threshold.
+    pub action: Action,
+    pub threshold: u32,
+    pub window_ms: i64,
+    pub cooldown_ms: i64,
+    /// Most members the window keeps (see [`member_cap`]).
+    pub member_cap: u32,
+    /// Per ingress trunk: the threshold a call on that trunk is judged against.
+    pub trunk_thresholds: TrunkThresholds,
+    /// When the rule named here fired on the same call with an alert of its
+    /// own (raised or still active), a new alert of this window is folded into
+    /// that one: one attack, one alert. Its cooldown still starts.
+    pub folds_into: Option<Reason>,
+}
+
+impl Window {
+    /// A window from a rule's common keys.
+    pub fn new(
+        rule: Reason,
+        action: Action,
+        threshold: u32,
+        window_ms: u64,
+        cooldown_ms: Option<u64>,
+        c: &Compiler,
+    ) -> Window {
+        Window {
+            rule,
+            action,
+            threshold,
+            window_ms: window_ms as i64,
+            cooldown_ms: cooldown_ms.unwrap_or(c.default_cooldown_ms) as i64,
+            member_cap: member_cap(threshold, c.max_members_per_key),
+            trunk_thresholds: TrunkThresholds::default(),
+            folds_into: None,
+        }
+    }
+
+    /// Gives trunks their own thresholds (the member cap follows the highest).
+    pub fn with_trunk_thresholds(
+        mut self,
+        m: &std::collections::BTreeMap<String, u32>,
+        c: &Compiler,
+    ) -> Window {
+        self.trunk_thresholds = TrunkThresholds::new(m);
+        let highest = m.values().fold(self.threshold, |h, &t| h.max(t));
+        self.member_cap = member_cap(highest, c.max_members_per_key);
+        self
+    }
+
+    /// The threshold a call on `trunk` is judged against.
+    pub fn threshold_for(&self, trunk: Option<&str>) -> u32 {
+        self.trunk_thresholds.get(trunk).unwrap_or(self.threshold)
+    }
+}
+
+/// What compiling a rule needs beyond its own section.
+pub struct Compiler {
+    pub numbering: NumberingPlan,
+    pub default_cooldown_ms: u64,
+    pub max_members_per_key: usize,
+}
+
+/// How many members a window of a rule keeps: four times the highest
+/// threshold it is judged against (per-trunk ones included), at least 64, at
+/// most `store.max_members_per_key`. A window keeps its newest members, so
+/// every threshold decision is exact while the cap is at or above the
+/// threshold; a count above the cap reads as the cap. Memory per key is then
+/// bounded by the rule, not by the traffic: a trunk presenting 10,000 CLIs a
+/// minute costs no more than one presenting 80.
+pub fn member_cap(max_threshold: u32, max_members_per_key: usize) -> u32 {
+    let cap = max_threshold.saturating_mul(4).max(64) as usize;
+    cap.min(max_members_per_key).clamp(1, u32::MAX as usize) as u32
+}
+
+/// Thresholds that replace a rule's own for calls arriving on given trunks.
+#[derive(Debug, Clone, Default)]
+pub struct TrunkThresholds(hashbrown::HashMap<CompactString, u32>);
+
+impl TrunkThresholds {
+    fn new(m: &std::collections::BTreeMap<String, u32>) -> TrunkThresholds {
+        TrunkThresholds(
+            m.iter()
+                .map(|(k, v)| (CompactString::from(k.trim()), *v))
+                .collect(),
+        )
+    }
+    fn get(&self, trunk: Option<&str>) -> Option<u32> {
+        if self.0.is_empty() {
+            return None;
+        }
+        trunk.and_then(|t| self.0.get(t).copied())
+    }
+}
+
+/// One detection rule, compiled from its config section.
+pub trait Rule: Send + Sync + std::fmt::Debug {
+    fn reason(&self) -> Reason;
+    /// The window it keeps, if it keeps one.
+    fn window(&self) -> Option<&Window> {
+        None
+    }
+    /// Adds what this rule makes of the call to the plan.
+    fn plan(&self, f: &Facts, p: &mut Plan);
+}
+
+/// The rules of one configuration, and their windows indexed by reason.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Arc<dyn Rule>>,
+    windows: Vec<Option<Window>>,
+}
+
+impl RuleSet {
+    pub fn compile(cfg: &Config, c: &Compiler) -> RuleSet {
+        let rules: Vec<Arc<dyn Rule>> = RULES.iter().filter_map(|d| (d.compile)(cfg, c)).collect();
+        let mut windows = vec![None; Reason::COUNT];
+        for r in &rules {
+            if let Some(w) = r.window() {
+                windows[w.rule.index()] = Some(w.clone());
+            }
+        }
+        RuleSet { rules, windows }
+    }
+
+    /// The rules that are on, in planning order.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn Rule>> {
+        self.rules.iter()
+    }
+
+    /// The window kept for a rule's reason, when that rule is on and keeps one.
+    #[inline]
+    pub fn window(&self, rule: Reason) -> Option<&Window> {
+        self.windows.get(rule.index()).and_then(Option::as_ref)
+    }
+}

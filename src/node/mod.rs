@@ -1,0 +1,106 @@
+//! What one process runs, built from the config in one place: a
+//! [`Detector`] over the engine and the configured store, its outputs (the
+//! ClickHouse outbox plus the sinks the caller adds), the pipeline's drainer
+//! thread and, with a shared store, the lists follower. The C ABI builds one
+//! per Kamailio worker (after fork), `acm serve` one per process.
+
+pub mod lists;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+
+use crate::clock::Clock;
+use crate::config::{Config, StoreKind};
+use crate::detector::{Detector, VerdictSink};
+use crate::engine::Engine;
+use crate::pipeline::{EventOut, Pipeline, StatsSnapshot};
+use crate::store::{self, Client, RedisStore, SharedLists};
+use lists::ListsFollower;
+
+/// A running process's detection.
+pub struct Node {
+    pub detector: Detector,
+    /// The ClickHouse outbox (also one of the detector's sinks).
+    pub events: EventOut,
+    /// The lists shared through the store, when the store shares them.
+    pub shared_lists: Option<Arc<dyn SharedLists>>,
+    lists: Option<ListsFollower>,
+    /// The drainer; taken and flushed by [`Node::shutdown`].
+    pipeline: Mutex<Option<Pipeline>>,
+}
+
+impl Node {
+    /// Builds the engine, store, outbox and followers the config asks for.
+    /// Starts threads (drainer, lists follower): call after fork. `sinks`
+    /// see every verdict after the outbox.
+    pub fn start(
+        cfg: &Config,
+        clock: Arc<dyn Clock>,
+        client: Client,
+        sinks: Vec<Arc<dyn VerdictSink>>,
+    ) -> Result<Node, String> {
+        let engine = Arc::new(Engine::from_config(cfg, clock).map_err(|e| e.to_string())?);
+        let store = store::from_config(cfg, client).map_err(|e| format!("store: {e}"))?;
+        let pipeline = EventOut::start_pipeline(cfg)?;
+        let events = EventOut::new(pipeline.sink(), cfg);
+        let shared_lists: Option<Arc<dyn SharedLists>> = match cfg.store.kind {
+            StoreKind::Redis => Some(Arc::new(
+                RedisStore::from_config(&cfg.store).map_err(|e| format!("store: {e}"))?,
+            )),
+            StoreKind::Memory => None,
+        };
+        let lists = match &shared_lists {
+            Some(shared) => Some(ListsFollower::start(
+                shared.clone(),
+                engine.clone(),
+                cfg.lists.clone(),
+                Duration::from_millis(cfg.store.lists_poll_ms),
+            )?),
+            None => None,
+        };
+        let mut detector = Detector::new(engine, store).with_sink(Arc::new(events.clone()));
+        for s in sinks {
+            detector = detector.with_sink(s);
+        }
+        Ok(Node {
+            detector,
+            events,
+            shared_lists,
+            lists,
+            pipeline: Mutex::new(Some(pipeline)),
+        })
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        self.detector.engine()
+    }
+
+    /// Swaps in the rules and lists of a new config (store settings take effect
+    /// at the next start); the shared lists are applied again on top.
+    pub fn reload(&self, cfg: &Config) -> Result<(), String> {
+        let compiled = crate::engine::EngineConfig::from_config(cfg).map_err(|e| e.to_string())?;
+        self.engine().reload(compiled);
+        if let Some(f) = &self.lists {
+            f.file_reloaded(&cfg.lists);
+        }
+        Ok(())
+    }
+
+    /// Whether events go to ClickHouse.
+    pub fn has_pipeline(&self) -> bool {
+        self.events.sink().is_enabled()
+    }
+
+    /// Flushes queued events (to ClickHouse, or the spool once `timeout` is
+    /// spent) and stops the drainer and the lists follower. Later verdicts'
+    /// events are counted as dropped. None when already shut down.
+    pub fn shutdown(&self, timeout: Duration) -> Option<StatsSnapshot> {
+        if let Some(f) = &self.lists {
+            f.stop();
+        }
+        let pipeline = self.pipeline.lock().take();
+        pipeline.map(|mut p| p.shutdown(timeout))
+    }
+}
