@@ -5,6 +5,7 @@
 use compact_str::CompactString;
 
 /// FNV-1a: tiny, and stable across processes, builds and versions.
+#[inline]
 pub fn stable_hash(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
@@ -15,6 +16,7 @@ pub fn stable_hash(bytes: &[u8]) -> u64 {
 }
 
 /// `v` as 16 lower-case hex digits.
+#[inline]
 pub fn hex16(v: u64) -> CompactString {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut buf = [0u8; 16];
@@ -27,6 +29,7 @@ pub fn hex16(v: u64) -> CompactString {
 /// Bytes this crate wrote as ASCII (digits, `+`, hex, dots) as text, without
 /// a general UTF-8 validation, which costs more than the rest of a number's
 /// normalisation on strings this short. Anything not ASCII reads as "".
+#[inline]
 pub fn ascii(b: &[u8]) -> &str {
     if b.is_ascii() {
         // SAFETY: every byte is below 0x80, and ASCII is valid UTF-8.

@@ -19,8 +19,56 @@ use std::time::Instant;
 
 use crate::contract::StoreAnswer;
 use crate::engine::{Call, Engine, InputError, Reason, Verdict};
-use crate::store::Store;
+use crate::store::{Answer, Store};
 pub use sink::{AlertLog, VerdictSink};
+
+/// The check sequence, written once. `$answer` turns a store's [`Answer`]
+/// into its result: `awaited` for [`Detector::check`], `at_once` for
+/// [`Detector::check_now`] (no future, no executor on the call path).
+macro_rules! check_sequence {
+    ($det:expr, $call:expr, $started:expr, $answer:ident) => {{
+        let (det, call): (&Detector, &Call) = ($det, $call);
+        let store = &*det.store;
+        // 1. Validate, normalise, lists and per-call rules, the window plan.
+        let p = det.engine.prepare_hinting(call, |key| store.prefetch(key))?;
+        // 2. Every window update of the call in one step.
+        let answer = if p.store_free() {
+            Ok(StoreAnswer::default())
+        } else {
+            $answer!(store.update(&p.request))
+        };
+        // 3. Thresholds, alerts, actions.
+        let v = det.engine.conclude(p, answer);
+        // 4. Auto-blocks a new blocking alert asks for. A failed write leaves
+        //    detection as it was: said, not fatal.
+        if !v.new_alerts.is_empty() {
+            let blocks = det.engine.blocks_for(&v);
+            if !blocks.is_empty() {
+                if let Err(e) = $answer!(store.record_blocks(&blocks)) {
+                    tracing::warn!(error = %e, "could not record auto-blocks");
+                }
+            }
+        }
+        // 5. Every sink sees the verdict.
+        det.emit(call, &v, $started);
+        Ok(v)
+    }};
+}
+
+macro_rules! awaited {
+    ($answer:expr) => {
+        $answer.await
+    };
+}
+
+macro_rules! at_once {
+    ($store:ident . update ( $req:expr )) => {
+        $store.update_now($req)
+    };
+    ($store:ident . record_blocks ( $blocks:expr )) => {
+        $store.record_blocks($blocks).now()
+    };
+}
 
 /// An engine, its store and its outputs.
 pub struct Detector {
@@ -60,27 +108,7 @@ impl Detector {
     /// [`Detector::check`], with the time the caller started on the call, so
     /// that the recorded check time covers the caller's own work.
     pub async fn check_since(&self, call: &Call, started: Instant) -> Result<Verdict, InputError> {
-        let store = &*self.store;
-        let p = self
-            .engine
-            .prepare_hinting(call, |key| store.prefetch(key))?;
-        let answer = if p.store_free() {
-            Ok(StoreAnswer::default())
-        } else {
-            store.update(&p.request).await
-        };
-        let v = self.engine.conclude(p, answer);
-        if !v.new_alerts.is_empty() {
-            let blocks = self.engine.blocks_for(&v);
-            if !blocks.is_empty() {
-                // A failed block write leaves detection as it was: said, not fatal.
-                if let Err(e) = store.record_blocks(&blocks).await {
-                    tracing::warn!(error = %e, "could not record auto-blocks");
-                }
-            }
-        }
-        self.emit(call, &v, started);
-        Ok(v)
+        check_sequence!(self, call, started, awaited)
     }
 
     /// [`Detector::check`] without an executor: with a store that answers at
@@ -88,12 +116,12 @@ impl Detector {
     /// the store itself. With an async store it parks the thread until the
     /// answer arrives (that store's runtime must be driven elsewhere).
     pub fn check_now(&self, call: &Call) -> Result<Verdict, InputError> {
-        resolve(self.check_since(call, Instant::now()))
+        self.check_now_since(call, Instant::now())
     }
 
     /// [`Detector::check_now`] with the caller's start time.
     pub fn check_now_since(&self, call: &Call, started: Instant) -> Result<Verdict, InputError> {
-        resolve(self.check_since(call, started))
+        check_sequence!(self, call, started, at_once)
     }
 
     /// The answer for a call that cannot be judged (bad input at the C ABI, an
@@ -127,8 +155,19 @@ impl Wake for Unpark {
     }
 }
 
+impl<T> Answer<'_, T> {
+    /// The result: taken when it is there, else waited for on this thread.
+    #[inline]
+    pub(crate) fn now(self) -> Result<T, crate::contract::StoreError> {
+        match self {
+            Answer::Now(Some(r)) => r,
+            other => resolve(other),
+        }
+    }
+}
+
 /// Runs a future to completion on this thread: one poll when it is ready at
-/// once (every synchronous store), else parking between wake-ups.
+/// once, else parking between wake-ups.
 fn resolve<F: Future>(f: F) -> F::Output {
     let mut f = std::pin::pin!(f);
     if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(Waker::noop())) {

@@ -93,6 +93,12 @@ pub trait Store: Send + Sync {
     fn prefetch(&self, _key: &str) {}
     /// Applies every operation of one call (see [`WindowStore::apply`]).
     fn update<'a>(&'a self, req: &'a StoreRequest) -> Answer<'a, StoreAnswer>;
+    /// [`Store::update`] on this thread: a store that answers at once answers
+    /// directly (no answer to wrap and unwrap on the call path); an async one
+    /// is waited for.
+    fn update_now(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
+        self.update(req).now()
+    }
     /// Records auto-blocks raised by an alert.
     fn record_blocks<'a>(&'a self, blocks: &'a [BlockEntry]) -> Answer<'a, ()>;
     /// The store's own counters.
@@ -110,6 +116,10 @@ impl<S: WindowStore + ?Sized> Store for S {
     #[inline]
     fn update<'a>(&'a self, req: &'a StoreRequest) -> Answer<'a, StoreAnswer> {
         Answer::Now(Some(self.apply(req)))
+    }
+    #[inline]
+    fn update_now(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
+        self.apply(req)
     }
     fn record_blocks<'a>(&'a self, blocks: &'a [BlockEntry]) -> Answer<'a, ()> {
         Answer::Now(Some(self.add_blocks(blocks)))

@@ -89,6 +89,7 @@ pub struct Plan {
 
 impl Plan {
     /// The rule fired on this call alone.
+    #[inline]
     pub fn fire(&mut self, reason: Reason, action: Action) {
         self.reasons.insert(reason);
         self.static_action = self.static_action.max(Some(action));
@@ -96,6 +97,7 @@ impl Plan {
 
     /// Counts `member` in the window of `w` under `key` at the call's time,
     /// judged against the call's trunk's threshold.
+    #[inline]
     pub fn count(&mut self, f: &Facts, w: &Window, key: CompactString, member: CompactString) {
         self.windows.push(WindowOp {
             rule: w.rule,
@@ -164,6 +166,7 @@ impl Window {
     }
 
     /// The threshold a call on `trunk` is judged against.
+    #[inline]
     pub fn threshold_for(&self, trunk: Option<&str>) -> u32 {
         self.trunk_thresholds.get(trunk).unwrap_or(self.threshold)
     }
@@ -200,6 +203,7 @@ impl TrunkThresholds {
                 .collect(),
         )
     }
+    #[inline]
     fn get(&self, trunk: Option<&str>) -> Option<u32> {
         if self.0.is_empty() {
             return None;
