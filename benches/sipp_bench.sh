@@ -25,7 +25,8 @@
 # Each repetition uses fresh A/B numbers (one caller, one callee per call, all distinct), so
 # every check is allowed and walks the full rule set of cfg-examples/acm.toml. All SIPp
 # traffic comes from 127.0.0.1, which would make the per-source cli_rotation rule flag every
-# call after the 20th; its threshold is raised here so the measured path is the common one
+# call after the 20th; its threshold (and store.max_members_per_key, which start-up requires
+# to be at least every threshold) is raised here so the measured path is the common one
 # (allow). The window is still evaluated and updated on every call.
 #
 # Environment (defaults in brackets):
@@ -117,7 +118,8 @@ acm_toml() {
   local store=$1 listen=${2:-}
   awk -v store="$store" -v listen="$listen" '
     /^\[/ { section = $0 }
-    section == "[rules.cli_rotation]" && /^threshold *=/ { print "threshold = 1000000000"; next }
+    section == "[rules.cli_rotation]" && /^threshold *=/ { print "threshold = 1000000"; next }
+    section == "[store]" && /^max_members_per_key *=/ { print "max_members_per_key = 1000000"; next }
     section == "[store]" && /^kind *=/ { print (store == "memory" ? "kind = \"memory\"" : "kind = \"redis\""); next }
     section == "[store]" && /^url *=/ && store != "memory" { print "url = \"" store "\""; next }
     section == "[serve]" && /^listen *=/ && listen != "" { print "listen = \"" listen "\""; next }
