@@ -11,6 +11,7 @@
 
 mod alerts;
 mod clickhouse;
+mod learning;
 mod lists;
 mod numbering;
 mod rules;
@@ -23,10 +24,11 @@ use serde::{Deserialize, Serialize};
 
 pub use alerts::{AlertsConfig, AutoBlockConfig};
 pub use clickhouse::{is_identifier, InsertCompression, PipelineConfig};
+pub use learning::LearningConfig;
 pub use lists::ListsConfig;
 pub use numbering::NumberingConfig;
 pub use rules::{
-    IntlIngressConfig, InvalidCliConfig, RuleAction, RulesConfig, SlowCallersConfig,
+    IntlIngressConfig, InvalidCliConfig, LearnConfig, RuleAction, RulesConfig, SlowCallersConfig,
     WindowRuleConfig,
 };
 pub use serve::ServeConfig;
@@ -81,6 +83,7 @@ pub struct Config {
     pub rules: RulesConfig,
     pub alerts: AlertsConfig,
     pub auto_block: AutoBlockConfig,
+    pub learning: LearningConfig,
     pub lists: ListsConfig,
     pub store: StoreConfig,
     pub serve: ServeConfig,
@@ -175,6 +178,7 @@ impl Config {
         self.rules.validate()?;
         self.alerts.validate()?;
         self.auto_block.validate()?;
+        self.learning.validate()?;
         self.lists.validate()?;
         self.store.validate()?;
         self.check_member_cap()?;
