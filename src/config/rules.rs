@@ -192,6 +192,12 @@ pub struct InvalidCliConfig {
     pub barred_prefixes: Vec<String>,
     /// Unallocated number ranges.
     pub unallocated_prefixes: Vec<String>,
+    /// Check home-country CLIs against the national numbering plan (the
+    /// ranges and lengths of every number type in Google libphonenumber's
+    /// metadata for `numbering.country_code`): a CLI of the right length in a
+    /// range that does not exist, or with the trunk prefix inside it, is
+    /// invalid. `false`: lengths and the prefix lists only.
+    pub numbering_plan: bool,
 }
 
 impl Default for InvalidCliConfig {
@@ -200,6 +206,7 @@ impl Default for InvalidCliConfig {
             action: RuleAction::FLAG,
             barred_prefixes: Vec::new(),
             unallocated_prefixes: Vec::new(),
+            numbering_plan: true,
         }
     }
 }

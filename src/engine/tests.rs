@@ -556,7 +556,8 @@ fn a_full_store_stops_tracking_new_keys_and_says_so() {
             .load(std::sync::atomic::Ordering::Relaxed)
             <= 1024 + 64
     );
-    // Once the windows have passed, keys are reclaimed and tracking resumes.
+    // Once the windows have passed (the longest default: cli_fanout's 10
+    // minutes), keys are reclaimed and tracking resumes.
     let mut tracked_again = 0;
     for i in 0..200 {
         let v = check_with(
@@ -567,7 +568,7 @@ fn a_full_store_stops_tracking_new_keys_and_says_so() {
                 &format!("+2348051{i:06}"),
                 &format!("+2347{i:09}"),
             )
-            .at(T0 + 120_000),
+            .at(T0 + 720_000),
         )
         .unwrap();
         if !v.reasons.contains(Reason::StoreCapacity) {
@@ -1061,4 +1062,29 @@ fn learned_rules_that_block_only_flag_during_the_warm_up() {
         ));
     }
     assert_eq!(v.unwrap().action, Action::Block);
+}
+
+#[test]
+fn clis_the_numbering_plan_does_not_have_are_invalid() {
+    let f = fixture("");
+    let b = "+2348099999999";
+    for (i, (cli, invalid)) in [
+        ("+2348031234567", false),
+        ("08031234567", false),
+        ("+2342011234567", false), // fixed line, 2024 plan
+        ("+2340803123456", true),  // the trunk prefix inside the NSN, right length
+        ("+2347023123456", true),  // 7023 is not allocated
+        ("+2349171234567", true),  // nor 917
+        ("+447911123456", false),  // foreign numbers: lengths only
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let v = f.call(&format!("p{i}"), cli, b, T0 + i as i64 * 60_000);
+        assert_eq!(v.reasons.contains(Reason::InvalidCli), invalid, "{cli}");
+    }
+    // Off: lengths and lists only.
+    let f = fixture("[rules.invalid_cli]\nnumbering_plan = false\n");
+    let v = f.call("q", "+2347023123456", b, T0);
+    assert!(!v.reasons.contains(Reason::InvalidCli));
 }
