@@ -79,7 +79,7 @@ impl Rule for InvalidCli {
             Ok(n) => {
                 let not_in_plan = self.plan.as_ref().is_some_and(|p| {
                     n.starts_with(&self.country_code)
-                        && !p.is_valid(n.digits()[self.country_code.len()..].as_bytes())
+                        && !p.is_valid(&n.digits().as_bytes()[self.country_code.len()..])
                 });
                 not_in_plan || self.invalid_prefixes.contains(f.a_key)
             }
