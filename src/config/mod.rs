@@ -348,8 +348,8 @@ mod tests {
     #[test]
     fn a_member_cap_below_a_threshold_is_refused() {
         let e = Config::from_toml(
-            "[store]\nmax_members_per_key = 20\n[rules.cli_velocity]\nthreshold = 10\n\
-             [rules.cli_velocity.trunk_thresholds]\nwholesale = 30\n",
+            "[store]\nmax_members_per_key = 20\n[rules.cli_velocity]\naction = \"flag\"\n\
+             threshold = 10\n[rules.cli_velocity.trunk_thresholds]\nwholesale = 30\n",
         )
         .unwrap_err();
         assert_eq!(e.key, "store.max_members_per_key");

@@ -247,8 +247,11 @@ impl Default for RulesConfig {
                 learn: LearnConfig::default(),
             },
             distinct_callers_slow: SlowCallersConfig::default(),
+            // Off by default: cli_fanout sees the same SIMs (a call a minute
+            // to fresh callees is a call a minute) and more quietly paced ones,
+            // and one window fewer a call keeps the store's cost flat.
             cli_velocity: WindowRuleConfig {
-                action: RuleAction::FLAG,
+                action: RuleAction::OFF,
                 threshold: 15,
                 window_ms: 60_000,
                 cooldown_ms: None,

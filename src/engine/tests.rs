@@ -780,7 +780,7 @@ fn slow_tier_can_block_and_monitor_mode_turns_it_into_a_flag() {
 #[test]
 fn trunk_thresholds_replace_the_rule_threshold_for_that_trunk() {
     let f = fixture(
-        "[rules.cli_velocity]\nthreshold = 15\ntrunk_thresholds = { \"MSC-1\" = 3 }\n\
+        "[rules.cli_velocity]\naction = \"flag\"\nthreshold = 15\ntrunk_thresholds = { \"MSC-1\" = 3 }\n\
          [rules.cli_rotation]\nthreshold = 4\ntrunk_thresholds = { \"GW-1\" = 8 }\n",
     );
     // Velocity: the third call of one SIM on the core switch is flagged ...
@@ -848,7 +848,8 @@ fn trunk_thresholds_replace_the_rule_threshold_for_that_trunk() {
 fn listed_roamers_calling_home_pass_the_international_ingress_check() {
     let f = fixture(
         "[rules.intl_ingress_local_cli]\ntrunks = [\"INTL-GW\"]\n\
-         roaming_a_numbers = [\"08031234567\", \"+234806555*\"]\n",
+         roaming_a_numbers = [\"08031234567\", \"+234806555*\"]\n\
+         [rules.cli_velocity]\naction = \"flag\"\n",
     );
     let intl = |id: &str, a: &str, pai: Option<&str>| {
         let mut c = on(Call::new(id, a, "+2348099999999").at(T0), "INTL-GW");
