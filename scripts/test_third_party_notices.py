@@ -4,6 +4,7 @@ crate is used under, telling a licence file's licence (run by scripts/test.sh)."
 
 import importlib.util
 import sys
+import tempfile
 import unittest
 from pathlib import Path
 
@@ -92,6 +93,62 @@ class IdentifyTest(unittest.TestCase):
         self.assertEqual(tpn.covered(files, frozenset({"MIT"})), {"MIT"})
         self.assertEqual(tpn.covered(files, frozenset({"MIT", "Unicode-3.0"})), {"MIT"})
         self.assertEqual(tpn.covered([("LICENSE", ISC)], frozenset({"ISC"})), {"ISC"})
+
+
+class ResolveTextsTest(unittest.TestCase):
+    """Where a crate's texts come from: its own files, a crate of its repository, or the
+    standard text; never nothing."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.pkgs = {}
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def pkg(self, name, licence, files, repo=None, authors=()):
+        d = Path(self.tmp.name) / name
+        d.mkdir()
+        (d / "Cargo.toml").write_text("")
+        for fname, text in files.items():
+            (d / fname).write_text(text)
+        p = {"name": name, "version": "1.0.0", "license": licence, "manifest_path": str(d / "Cargo.toml"),
+             "repository": repo, "authors": list(authors)}
+        self.pkgs[name] = p
+        return p
+
+    def resolve(self, name):
+        elections = {(p["name"], p["version"]): elect(p["license"]) for p in self.pkgs.values()}
+        own = {k: tpn.texts_for(self.pkgs[k[0]], v) for k, v in elections.items()}
+        by_repo = {}
+        for p in self.pkgs.values():
+            by_repo.setdefault(p["repository"], []).append(p)
+        p = self.pkgs[name]
+        return tpn.resolve_texts(p, elections[(name, "1.0.0")], own, elections, by_repo)
+
+    def test_own_then_sibling_then_standard_then_refusal(self):
+        self.pkg("a", "MIT OR Apache-2.0", {"LICENSE-MIT": MIT, "LICENSE-APACHE": APACHE, "NOTICE": "a notice"},
+                 repo="https://example.org/ab")
+        self.pkg("b", "MIT OR Apache-2.0", {}, repo="https://example.org/ab.git")
+        self.pkg("c", "MIT", {"README": "not a licence"}, repo="https://example.org/c", authors=["C Dev <c@example.org>"])
+        self.pkg("d", "BSD-3-Clause", {}, repo="https://example.org/d")
+
+        files, note = self.resolve("a")
+        self.assertEqual([f for f, _ in files], ["LICENSE-MIT", "NOTICE"])  # MIT elected: no Apache text
+        self.assertIsNone(note)
+
+        files, note = self.resolve("b")
+        self.assertEqual([f for f, _ in files], ["LICENSE-MIT", "NOTICE"])
+        self.assertIn("those of a 1.0.0", note)
+
+        files, note = self.resolve("c")
+        self.assertEqual([f for f, _ in files], ["standard MIT text (copyright: C Dev)"])
+        self.assertTrue(files[0][1].startswith("MIT License\n\nPermission is hereby granted"))
+        self.assertNotIn("acm contributors", files[0][1])
+        self.assertIn("ships no MIT text", note)
+
+        with self.assertRaisesRegex(LookupError, "ships no text of BSD-3-Clause"):
+            self.resolve("d")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ deny.toml accepts, a GPLv2-compatible one first (so MIT, not Apache-2.0, from
 "MIT OR Apache-2.0"), then the others in deny.toml's order. The texts are the crate's own
 licence files (LICENSE*, LICENCE*, COPYING*, NOTICE*, UNLICENSE*, ...) that match the elected
 licences; a crate that ships none borrows them from a crate of the same repository in the
-graph; failing that the script stops and says which crate needs a look. Identical texts are
+graph, or gets the standard MIT or Apache-2.0 text with its authors named; failing that the
+script stops and says which crate needs a look. Identical texts are
 written once and referred to by a short hash.
 """
 
@@ -234,6 +235,39 @@ def covered(files: list[tuple[str, str]], elected: frozenset[str]) -> set[str]:
     return {lic.split(" WITH ")[0] for lic in elected} & got
 
 
+def standard_texts() -> dict[str, str]:
+    """The standard texts of the licences acm itself uses, from its own licence files: what a
+    crate that ships no text of its own is given (with its authors named)."""
+    mit = read_text(ROOT / "LICENSE-MIT").split("\n")
+    start = next(i for i, line in enumerate(mit) if line.startswith("Permission is hereby granted"))
+    return {"MIT": "\n".join(["MIT License", ""] + mit[start:]), "Apache-2.0": read_text(ROOT / "LICENSE-APACHE")}
+
+
+def resolve_texts(pkg, chosen, own, elections, by_repo) -> tuple[list[tuple[str, str]], str | None]:
+    """The texts to print for `pkg` and, when they are not the package's own, where they come
+    from: a crate of the same repository in the graph, else the licence's standard text.
+    LookupError when none of these has them."""
+    key = (pkg["name"], pkg["version"])
+    files = own[key]
+    base = {lic.split(" WITH ")[0] for lic in chosen}
+    if covered(files, chosen) == base:
+        return files, None
+    repo = (pkg.get("repository") or "").rstrip("/").removesuffix(".git")
+    for sib in by_repo.get(repo, []) if repo else []:
+        skey = (sib["name"], sib["version"])
+        if sib is not pkg and elections.get(skey) == chosen and covered(own.get(skey, []), chosen) == base:
+            return own[skey], f"none in the package; those of {sib['name']} {sib['version']}, same repository:"
+    missing = sorted(base - covered(files, chosen))
+    standard = standard_texts()
+    if all(lic in standard for lic in missing):
+        authors = ", ".join(re.sub(r"\s*<[^>]*>", "", a) for a in pkg.get("authors") or []) or "its authors"
+        extra = [(f"standard {lic} text (copyright: {authors})", standard[lic]) for lic in missing]
+        return files + extra, f"the package ships no {', '.join(missing)} text; the standard one follows:"
+    raise LookupError(f"ships no text of {', '.join(missing)}, no crate of the same repository in the "
+                      f"graph does, and this script has no standard text of it: add one to "
+                      f"standard_texts() or ask the crate to ship its licence")
+
+
 # ---------------------------------------------------------------- the file
 
 def build(accepted: list[str], targets: list[str]) -> str:
@@ -264,20 +298,12 @@ def build(accepted: list[str], targets: list[str]) -> str:
         key = (pkg["name"], pkg["version"])
         if key not in elections:
             continue
-        chosen, files, borrowed = elections[key], own[key], None
-        base = {lic.split(" WITH ")[0] for lic in chosen}
-        if covered(files, chosen) != base:
-            repo = (pkg.get("repository") or "").rstrip("/").removesuffix(".git")
-            for sib in by_repo.get(repo, []):
-                skey = (sib["name"], sib["version"])
-                if sib is not pkg and elections.get(skey) == chosen and covered(own[skey], chosen) == base:
-                    files, borrowed = own[skey], f"{sib['name']} {sib['version']}"
-                    break
-            else:
-                missing = ", ".join(sorted(base - covered(files, chosen)))
-                problems.append(f"{pkg['name']} {pkg['version']}: ships no text of {missing}, and no crate "
-                                f"of the same repository in the graph does")
-                continue
+        chosen = elections[key]
+        try:
+            files, borrowed = resolve_texts(pkg, chosen, own, elections, by_repo)
+        except LookupError as e:
+            problems.append(f"{pkg['name']} {pkg['version']}: {e}")
+            continue
         refs = []
         for name, text in files:
             h = hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -333,7 +359,7 @@ def build(accepted: list[str], targets: list[str]) -> str:
         if pkg.get("repository"):
             w.append(f"  repository: {pkg['repository']}")
         if borrowed:
-            w.append(f"  texts:      none in the package; those of {borrowed}, same repository:")
+            w.append(f"  texts:      {borrowed}")
         for name, h in refs:
             w.append(f"  text {h}  {name}")
     w.append("")
