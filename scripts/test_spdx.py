@@ -4,6 +4,8 @@
     python3 -m unittest discover -s scripts -p 'test_*.py'
 """
 
+import contextlib
+import io
 import subprocess
 import sys
 import tempfile
@@ -46,6 +48,14 @@ EXPECTED_HEAD = {
     "web/app.js": b"// SPDX-License-Identifier: MIT OR Apache-2.0\n'use strict';\n",
     "empty.rs": b"// SPDX-License-Identifier: MIT OR Apache-2.0\n",
 }
+
+
+def run_main(*argv):
+    """spdx.main(argv) with its output captured: (exit code, stdout + stderr)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = spdx.main(list(argv))
+    return code, out.getvalue()
 
 
 class SpdxTest(unittest.TestCase):
@@ -105,7 +115,9 @@ class SpdxTest(unittest.TestCase):
         res = spdx.process(self.root, fix=False)
         self.assertEqual((res.missing, res.conflicts), ([], []))
         self.assertEqual(res.ok, len(EXPECTED_HEAD))
-        self.assertEqual(spdx.main(["--check", "--root", str(self.root)]), 0)
+        code, out = run_main("--check", "--root", str(self.root))
+        self.assertEqual(code, 0)
+        self.assertIn(f"{len(EXPECTED_HEAD)} files carry the right identifier, 0 lack one", out)
 
     def test_another_licence_is_a_conflict_left_alone(self):
         wrong = b"// SPDX-License-Identifier: GPL-3.0-only\nfn f() {}\n"
@@ -113,8 +125,12 @@ class SpdxTest(unittest.TestCase):
         res = spdx.process(self.root, fix=True)
         self.assertEqual(res.conflicts, ["src/lib.rs: says 'GPL-3.0-only', expected 'MIT OR Apache-2.0'"])
         self.assertEqual((self.root / "src/lib.rs").read_bytes(), wrong)
-        self.assertEqual(spdx.main(["--root", str(self.root)]), 1)
-        self.assertEqual(spdx.main(["--check", "--root", str(self.root)]), 1)
+        code, out = run_main("--root", str(self.root))
+        self.assertEqual(code, 1)
+        self.assertIn("CONFLICT src/lib.rs: says 'GPL-3.0-only'", out)
+        code, out = run_main("--check", "--root", str(self.root))
+        self.assertEqual(code, 1)
+        self.assertIn("1 name another licence", out)
 
     def test_the_kamailio_module_licence_in_a_rust_file_there_is_a_conflict_too(self):
         (self.root / "src/lib.rs").write_bytes(b"// SPDX-License-Identifier: GPL-2.0-or-later\n")
