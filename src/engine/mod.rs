@@ -476,6 +476,12 @@ impl Engine {
             .saturating_add(cfg.warmup_ms)
     }
 
+    /// Counts calls seen elsewhere (a warm-up replay of history) as the start
+    /// of this engine's history: the learning warm-up runs from there.
+    pub fn note_history(&self, first_ms: i64) {
+        self.note_first(first_ms);
+    }
+
     /// Remembers the earliest event time judged (a load on the common path).
     #[inline]
     fn note_first(&self, t: i64) {
