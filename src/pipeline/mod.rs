@@ -19,7 +19,7 @@ pub mod stats;
 pub use crate::config::{InsertCompression, PipelineConfig};
 pub use outbox::EventOut;
 pub use record::{AlertRecord, CallRecord, Event};
-pub use schema::{apply_schema, SchemaReport};
+pub use schema::{apply_schema, apply_schema_with, SchemaReport};
 pub use sink::EventSink;
 pub use stats::{PipelineStats, StatsSnapshot};
 

@@ -8,8 +8,11 @@ use anyhow::{Context, Result};
 use clickhouse::Client;
 use std::fmt;
 
+/// (version, name, SQL) of one migration.
+pub type Migration<'a> = (u32, &'a str, &'a str);
+
 /// (version, name, SQL) of every migration, in order.
-pub const MIGRATIONS: &[(u32, &str, &str)] = &[
+pub const MIGRATIONS: &[Migration<'static>] = &[
     (
         1,
         "001_base",
@@ -19,6 +22,11 @@ pub const MIGRATIONS: &[(u32, &str, &str)] = &[
         2,
         "002_rollups",
         include_str!("../../sql/migrations/002_rollups.sql"),
+    ),
+    (
+        4,
+        "004_operator_ranges",
+        include_str!("../../sql/migrations/004_operator_ranges.sql"),
     ),
 ];
 
@@ -132,8 +140,21 @@ pub fn apply_schema(cfg: &PipelineConfig) -> Result<SchemaReport> {
     crate::pipeline::block_on(apply(cfg))
 }
 
+/// Like [`apply_schema`], then `extra` migrations (tests: a migration that is not in the
+/// binary yet, applied exactly as a real one would be).
+pub fn apply_schema_with(cfg: &PipelineConfig, extra: &[Migration<'_>]) -> Result<SchemaReport> {
+    crate::pipeline::block_on(apply_migrations(cfg, MIGRATIONS.iter().chain(extra)))
+}
+
 /// Creates the database, applies pending migrations and sets retention where supported.
 pub async fn apply(cfg: &PipelineConfig) -> Result<SchemaReport> {
+    apply_migrations(cfg, MIGRATIONS.iter()).await
+}
+
+async fn apply_migrations<'a>(
+    cfg: &PipelineConfig,
+    migrations: impl Iterator<Item = &'a Migration<'a>>,
+) -> Result<SchemaReport> {
     cfg.validate()?;
     let server = client(cfg, false);
     let version_text = server_version(&server, &cfg.url).await?;
@@ -158,7 +179,7 @@ pub async fn apply(cfg: &PipelineConfig) -> Result<SchemaReport> {
         already_applied: Vec::new(),
         ttl: Vec::new(),
     };
-    for &(number, name, sql) in MIGRATIONS {
+    for &(number, name, sql) in migrations {
         if done.contains(&number) {
             report.already_applied.push(name.to_string());
             continue;

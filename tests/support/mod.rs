@@ -1093,3 +1093,245 @@ impl Drop for ClickHouseServer {
         self.kill();
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A current ClickHouse engine (chdb) behind the HTTP interface
+// ---------------------------------------------------------------------------------------------
+
+/// The Python with `chdb` installed: `$ACM_CHDB_PYTHON`, else the venv that
+/// `scripts/setup-test-env.sh` creates.
+pub fn chdb_python() -> PathBuf {
+    let p = std::env::var_os("ACM_CHDB_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/acm-test/venv/bin/python3"));
+    if !is_executable(&p) {
+        panic!(
+            "{} is missing (the Python with chdb, a current ClickHouse engine): {SETUP_HINT}",
+            p.display()
+        );
+    }
+    p
+}
+
+/// A current ClickHouse engine: `chdb` (ClickHouse 25.x/26.x in-process, from PyPI) behind
+/// the part of ClickHouse's HTTP interface acm uses (`tests/support/chdb_http.py`). acm's own
+/// code (schema apply, RowBinary INSERTs, LZ4 bodies, reports) runs against it unchanged.
+/// The data directory survives `stop()`/`start_again()`, so outage tests run on it too.
+#[derive(Debug)]
+pub struct ChdbServer {
+    http_port: u16,
+    child: Option<Child>,
+    capture: bool,
+    dir: TempDir,
+}
+
+impl ChdbServer {
+    pub fn start() -> ChdbServer {
+        Self::start_inner(false)
+    }
+
+    /// Also keeps every INSERT's SQL and decompressed body (see [`captured_inserts`]).
+    ///
+    /// [`captured_inserts`]: ChdbServer::captured_inserts
+    pub fn start_capturing() -> ChdbServer {
+        Self::start_inner(true)
+    }
+
+    fn start_inner(capture: bool) -> ChdbServer {
+        let mut server = ChdbServer {
+            http_port: free_port(),
+            child: None,
+            capture,
+            dir: TempDir::new("chdb"),
+        };
+        fs::create_dir_all(server.dir.join("capture")).unwrap();
+        if let Err(e) = server.launch() {
+            panic!("{e}");
+        }
+        server
+    }
+
+    fn launch(&mut self) -> Result<(), String> {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/chdb_http.py");
+        let stderr_path = self.dir.join("stderr.log");
+        let stderr = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&stderr_path)
+            .expect("chdb stderr log");
+        let mut cmd = Command::new(chdb_python());
+        // The 18.16 servers of the tests run in UTC; so does this engine.
+        cmd.env("TZ", "UTC")
+            .arg(&script)
+            .arg("--port")
+            .arg(self.http_port.to_string())
+            .arg("--path")
+            .arg(self.dir.join("data"));
+        if self.capture {
+            cmd.arg("--capture").arg(self.dir.join("capture"));
+        }
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .map_err(|e| format!("cannot spawn {}: {e}", script.display()))?;
+        let mut exited = None;
+        let up = wait_until(Duration::from_secs(60), || {
+            if let Ok(Some(status)) = child.try_wait() {
+                exited = Some(status);
+                return true;
+            }
+            self.ping()
+        });
+        if up && exited.is_none() {
+            self.child = Some(child);
+            return Ok(());
+        }
+        kill_now(&mut child);
+        Err(format!(
+            "chdb_http.py (port {}) did not start ({exited:?}); {SETUP_HINT}\n--- stderr:\n{}",
+            self.http_port,
+            tail_of(&stderr_path, 20)
+        ))
+    }
+
+    /// The engine's stderr (errors it answered with).
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default()
+    }
+
+    /// (SQL, body) of every INSERT so far, in order (only with [`start_capturing`]).
+    ///
+    /// [`start_capturing`]: ChdbServer::start_capturing
+    pub fn captured_inserts(&self) -> Vec<(String, Vec<u8>)> {
+        let mut stems: Vec<PathBuf> = fs::read_dir(self.dir.join("capture"))
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+            .collect();
+        stems.sort();
+        stems
+            .iter()
+            .map(|p| {
+                (
+                    fs::read_to_string(p).unwrap(),
+                    fs::read(p.with_extension("bin")).unwrap(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// What the ClickHouse tests need of a server, whichever engine it is.
+pub trait TestClickHouse {
+    /// "18.16" or "current (chdb)", for messages.
+    fn engine(&self) -> &'static str;
+    fn http_port(&self) -> u16;
+    fn http_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.http_port())
+    }
+    fn ping(&self) -> bool {
+        matches!(
+            http_request(self.http_port(), "GET", "/ping", b"", Duration::from_secs(1)),
+            Ok(r) if r.status == 200 && r.body == b"Ok.\n"
+        )
+    }
+    /// Runs `sql` (POST body); Err with the HTTP status and ClickHouse's exception text.
+    fn try_query(&self, sql: &str) -> Result<String, String> {
+        match http_request(
+            self.http_port(),
+            "POST",
+            "/",
+            sql.as_bytes(),
+            CLICKHOUSE_QUERY_TIMEOUT,
+        ) {
+            Ok(r) if r.status == 200 => Ok(r.text()),
+            Ok(r) => Err(format!("HTTP {}: {}", r.status, r.text().trim_end())),
+            Err(e) => Err(format!("request failed: {e}")),
+        }
+    }
+    fn query(&self, sql: &str) -> String {
+        self.try_query(sql).unwrap_or_else(|e| {
+            panic!(
+                "ClickHouse ({}) query failed: {e}\nSQL: {sql}",
+                self.engine()
+            )
+        })
+    }
+    /// Sends `body` as the data of `insert_sql` (e.g. `INSERT INTO db.t(a,b) FORMAT RowBinary`).
+    fn insert_data(&self, insert_sql: &str, body: &[u8]) -> Result<String, String> {
+        let mut path = String::from("/?query=");
+        for b in insert_sql.bytes() {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                path.push(b as char);
+            } else {
+                let _ = write!(path, "%{b:02X}");
+            }
+        }
+        match http_request(
+            self.http_port(),
+            "POST",
+            &path,
+            body,
+            CLICKHOUSE_QUERY_TIMEOUT,
+        ) {
+            Ok(r) if r.status == 200 => Ok(r.text()),
+            Ok(r) => Err(format!("HTTP {}: {}", r.status, r.text().trim_end())),
+            Err(e) => Err(format!("request failed: {e}")),
+        }
+    }
+    /// Graceful stop; the data stays for `start_again`.
+    fn stop(&mut self);
+    /// Same port, same data.
+    fn start_again(&mut self);
+}
+
+impl TestClickHouse for ClickHouseServer {
+    fn engine(&self) -> &'static str {
+        "18.16"
+    }
+    fn http_port(&self) -> u16 {
+        self.http_port
+    }
+    fn stop(&mut self) {
+        ClickHouseServer::stop(self)
+    }
+    fn start_again(&mut self) {
+        ClickHouseServer::start_again(self)
+    }
+}
+
+impl TestClickHouse for ChdbServer {
+    fn engine(&self) -> &'static str {
+        "current (chdb)"
+    }
+    fn http_port(&self) -> u16 {
+        self.http_port
+    }
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            terminate(&mut child, Duration::from_secs(10));
+        }
+    }
+    fn start_again(&mut self) {
+        TestClickHouse::stop(self);
+        if let Err(e) = self.launch() {
+            panic!("chdb start_again failed: {e}");
+        }
+    }
+}
+
+impl Drop for ChdbServer {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "--- chdb_http.py stderr (last lines):\n{}",
+                tail_of(&self.dir.join("stderr.log"), 20)
+            );
+        }
+        if let Some(mut child) = self.child.take() {
+            kill_now(&mut child);
+        }
+    }
+}
