@@ -1259,9 +1259,10 @@ pub trait TestClickHouse {
             )
         })
     }
-    /// Sends `body` as the data of `insert_sql` (e.g. `INSERT INTO db.t(a,b) FORMAT RowBinary`).
-    fn insert_data(&self, insert_sql: &str, body: &[u8]) -> Result<String, String> {
-        let mut path = String::from("/?query=");
+    /// Sends `body` as the data of `insert_sql` (e.g. `INSERT INTO t(a,b) FORMAT RowBinary`)
+    /// in `database`.
+    fn insert_data(&self, database: &str, insert_sql: &str, body: &[u8]) -> Result<String, String> {
+        let mut path = format!("/?database={database}&query=");
         for b in insert_sql.bytes() {
             if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
                 path.push(b as char);
