@@ -72,7 +72,13 @@ enum Command {
 #[derive(Subcommand)]
 enum SchemaAction {
     /// Apply every migration not yet applied.
-    Apply,
+    Apply {
+        /// Apply on this cluster (a remote_servers name; overrides [clickhouse] cluster):
+        /// shard tables in <database>_local on every node (ON CLUSTER, Replicated unless
+        /// [clickhouse] replicated = false) and Distributed tables in <database>.
+        #[arg(long)]
+        cluster: Option<String>,
+    },
 }
 
 /// A point in time for --since/--until, in Unix seconds: a duration back from now
@@ -242,9 +248,15 @@ fn main() -> ExitCode {
             print!("{}", toml::to_string_pretty(&cfg).unwrap_or_default());
         }),
         Command::Schema {
-            action: SchemaAction::Apply,
+            action: SchemaAction::Apply { cluster },
         } => load(cli.config.as_deref())
             .and_then(|cfg| clickhouse_config(&cfg))
+            .map(|mut ch| {
+                if let Some(c) = cluster {
+                    ch.cluster = c;
+                }
+                ch
+            })
             .and_then(|ch| acm::pipeline::apply_schema(&ch).map_err(|e| format!("{e:#}")))
             .map(|report| println!("{report}")),
         Command::Report {

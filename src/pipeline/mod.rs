@@ -7,6 +7,7 @@
 //! (Kamailio calls it from each worker's child_init).
 
 mod clickhouse;
+pub mod cluster;
 mod drainer;
 pub mod outbox;
 pub mod record;

@@ -867,7 +867,7 @@ impl ClickHouseServer {
                 child: None,
                 dir: TempDir::new("clickhouse"),
             };
-            server.write_config();
+            server.write_config("");
             match server.launch() {
                 Ok(()) => return server,
                 Err(e) => last_err = e,
@@ -876,7 +876,23 @@ impl ClickHouseServer {
         panic!("clickhouse-server did not start: {last_err}");
     }
 
-    fn write_config(&self) {
+    /// A server on the given ports with `extra` XML in its config (cluster members).
+    pub fn start_with(http_port: u16, tcp_port: u16, extra: &str) -> ClickHouseServer {
+        clickhouse_command();
+        let mut server = ClickHouseServer {
+            http_port,
+            tcp_port,
+            child: None,
+            dir: TempDir::new("clickhouse"),
+        };
+        server.write_config(extra);
+        if let Err(e) = server.launch() {
+            panic!("clickhouse-server did not start: {e}");
+        }
+        server
+    }
+
+    fn write_config(&self, extra: &str) {
         let d = |rel: &str| xml_escape(&self.dir.join(rel).to_string_lossy());
         for sub in ["data", "tmp", "user_files", "format_schemas", "log"] {
             fs::create_dir_all(self.dir.join(sub)).expect("create clickhouse dirs");
@@ -913,6 +929,7 @@ impl ClickHouseServer {
     <builtin_dictionaries_reload_interval>3600</builtin_dictionaries_reload_interval>
     <max_session_timeout>3600</max_session_timeout>
     <default_session_timeout>60</default_session_timeout>
+{extra}
 </yandex>
 "#,
             log = d("log/clickhouse-server.log"),
@@ -924,6 +941,7 @@ impl ClickHouseServer {
             user_files = d("user_files"),
             format_schemas = d("format_schemas"),
             users = d("users.xml"),
+            extra = extra,
         );
         let users = r#"<?xml version="1.0"?>
 <yandex>
@@ -1334,5 +1352,134 @@ impl Drop for ChdbServer {
         if let Some(mut child) = self.child.take() {
             kill_now(&mut child);
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ZooKeeper and a ClickHouse cluster
+// ---------------------------------------------------------------------------------------------
+
+/// Debian's ZooKeeper (standalone, `ZooKeeperServerMain`) on a free port: what ClickHouse's
+/// ON CLUSTER DDL and replicated tables coordinate through.
+#[derive(Debug)]
+pub struct ZooKeeperServer {
+    port: u16,
+    child: Option<Child>,
+    dir: TempDir,
+}
+
+const ZOOKEEPER_JAR: &str = "/usr/share/java/zookeeper.jar";
+
+impl ZooKeeperServer {
+    pub fn start() -> ZooKeeperServer {
+        if !Path::new(ZOOKEEPER_JAR).exists() {
+            panic!("{ZOOKEEPER_JAR} is missing (Debian's zookeeper): {SETUP_HINT}");
+        }
+        let java = require_program("java");
+        let dir = TempDir::new("zookeeper");
+        let port = free_port();
+        let log = fs::File::create(dir.join("zookeeper.log")).unwrap();
+        let mut child = Command::new(java)
+            .args(["-Xmx256m", "-Dzookeeper.admin.enableServer=false", "-cp"])
+            .arg(ZOOKEEPER_JAR)
+            .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
+            .arg(port.to_string())
+            .arg(dir.join("data"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("cannot start zookeeper");
+        let up = wait_until(Duration::from_secs(30), || {
+            matches!(child.try_wait(), Ok(Some(_))) || zookeeper_ready(port)
+        });
+        if !up || matches!(child.try_wait(), Ok(Some(_))) {
+            kill_now(&mut child);
+            panic!(
+                "zookeeper did not start on port {port}:\n{}",
+                tail_of(&dir.join("zookeeper.log"), 20)
+            );
+        }
+        ZooKeeperServer {
+            port,
+            child: Some(child),
+            dir,
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+/// ZooKeeper's `srvr` four-letter word answers once it serves.
+fn zookeeper_ready(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect_timeout(
+        &SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        Duration::from_millis(500),
+    ) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut out = String::new();
+    s.write_all(b"srvr").is_ok() && s.read_to_string(&mut out).is_ok() && out.contains("Mode:")
+}
+
+impl Drop for ZooKeeperServer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            kill_now(&mut child);
+        }
+    }
+}
+
+/// A local ClickHouse cluster named [`ClickHouseCluster::NAME`]: `shards` clickhouse-server
+/// processes, one replica per shard (`internal_replication`, as replicated tables want), the
+/// `{shard}`/`{replica}` macros, distributed DDL and replication through one ZooKeeper.
+#[derive(Debug)]
+pub struct ClickHouseCluster {
+    pub nodes: Vec<ClickHouseServer>,
+    pub zookeeper: ZooKeeperServer,
+}
+
+impl ClickHouseCluster {
+    pub const NAME: &'static str = "acm_cluster";
+
+    pub fn start(shards: usize) -> ClickHouseCluster {
+        let zookeeper = ZooKeeperServer::start();
+        let ports: Vec<(u16, u16, u16)> = (0..shards)
+            .map(|_| (free_port(), free_port(), free_port()))
+            .collect();
+        let mut remote = String::new();
+        for (_, tcp, _) in &ports {
+            let _ = write!(
+                remote,
+                "<shard><internal_replication>true</internal_replication><replica>\
+                 <host>127.0.0.1</host><port>{tcp}</port></replica></shard>"
+            );
+        }
+        let nodes = ports
+            .iter()
+            .enumerate()
+            .map(|(i, &(http, tcp, interserver))| {
+                let extra = format!(
+                    "    <interserver_http_port>{interserver}</interserver_http_port>\n\
+                     <interserver_http_host>127.0.0.1</interserver_http_host>\n\
+                     <remote_servers><{name}>{remote}</{name}></remote_servers>\n\
+                     <zookeeper><node><host>127.0.0.1</host><port>{zk}</port></node></zookeeper>\n\
+                     <macros><shard>s{n}</shard><replica>r{n}</replica></macros>\n\
+                     <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>",
+                    name = Self::NAME,
+                    zk = zookeeper.port(),
+                    n = i + 1,
+                );
+                ClickHouseServer::start_with(http, tcp, &extra)
+            })
+            .collect();
+        ClickHouseCluster { nodes, zookeeper }
+    }
+
+    pub fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(|n| n.http_url()).collect()
     }
 }
