@@ -94,9 +94,6 @@ impl fmt::Display for SchemaReport {
             "ClickHouse {} at {}, database {}",
             self.server_version, self.url, self.database
         )?;
-        for name in &self.applied {
-            writeln!(f, "  applied  {name}")?;
-        }
         if !self.cluster.is_empty() {
             writeln!(
                 f,
@@ -105,6 +102,9 @@ impl fmt::Display for SchemaReport {
                 crate::pipeline::cluster::local_database(&self.database),
                 self.database
             )?;
+        }
+        for name in &self.applied {
+            writeln!(f, "  applied  {name}")?;
         }
         for name in &self.already_applied {
             writeln!(f, "  present  {name}")?;
