@@ -8,6 +8,7 @@
 //! - `shards`: the cluster, acm spreading whole batches over the shards (`shard_urls`);
 //! - `distributed`: the cluster, batches INSERTed into the Distributed tables of one node
 //!   (the server's default asynchronous forwarding to the other shard).
+//!
 //! All servers share this machine's cores: the figures compare the write paths, not what two
 //! machines would add. `ACM_BENCH_RUNS=N` (default 5), `ACM_BENCH_EVENTS=N` (default 200,000).
 
