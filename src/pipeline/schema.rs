@@ -163,8 +163,24 @@ impl Target {
         }
     }
 
-    /// Runs one migration statement (`{db}` not replaced yet).
+    /// Runs one migration statement (`{db}` not replaced yet). An `ADD COLUMN` whose column
+    /// exists already is skipped (18.16 has no `ADD COLUMN IF NOT EXISTS`; a half-applied
+    /// migration is re-run whole).
     async fn run(&self, client: &Client, db: &str, statement: &str) -> Result<()> {
+        let storage = self.storage_db(db);
+        if let Some((table, column)) = added_column(&statement.replace("{db}", storage)) {
+            let present = fetch_text(
+                client,
+                &format!(
+                    "SELECT count() FROM system.columns WHERE database = '{storage}' \
+                     AND table = '{table}' AND name = '{column}'"
+                ),
+            )
+            .await?;
+            if present.trim() != "0" {
+                return Ok(());
+            }
+        }
         match self {
             Target::Single => execute(client, &statement.replace("{db}", db)).await,
             Target::Cluster(layout) => execute(client, &layout.rewrite(statement)?).await,
@@ -370,6 +386,26 @@ async fn sync_distributed(client: &Client, layout: &ClusterLayout) -> Result<Vec
     Ok(notes)
 }
 
+/// (table, column) of an `ALTER TABLE db.table ADD COLUMN column …` statement.
+fn added_column(statement: &str) -> Option<(String, String)> {
+    let words: Vec<&str> = statement.split_whitespace().collect();
+    let upper: Vec<String> = words
+        .iter()
+        .take(5)
+        .map(|w| w.to_ascii_uppercase())
+        .collect();
+    if words.len() > 5
+        && upper[0] == "ALTER"
+        && upper[1] == "TABLE"
+        && upper[3] == "ADD"
+        && upper[4] == "COLUMN"
+    {
+        let table = words[2].rsplit('.').next()?.trim_matches('`');
+        return Some((table.to_string(), words[5].trim_matches('`').to_string()));
+    }
+    None
+}
+
 async fn execute(client: &Client, sql: &str) -> Result<()> {
     client
         .query_raw(sql)
@@ -476,6 +512,15 @@ mod tests {
             }
         }
         assert_eq!(statements(MIGRATIONS[0].2, "d").len(), 2);
+    }
+
+    #[test]
+    fn added_columns_are_recognised() {
+        assert_eq!(
+            added_column("ALTER TABLE acm.alerts ADD COLUMN severity String DEFAULT ''"),
+            Some(("alerts".into(), "severity".into()))
+        );
+        assert_eq!(added_column("CREATE TABLE x (a UInt8)"), None);
     }
 
     #[test]
