@@ -1475,7 +1475,15 @@ impl ClickHouseCluster {
                 );
                 ClickHouseServer::start_with(http, tcp, &extra)
             })
-            .collect();
+            .collect::<Vec<_>>();
+        // Ready when every node talks to ZooKeeper (its session starts after /ping answers).
+        for node in &nodes {
+            let ready = wait_until(Duration::from_secs(30), || {
+                node.try_query("SELECT count() FROM system.zookeeper WHERE path = '/'")
+                    .is_ok()
+            });
+            assert!(ready, "node {} never reached ZooKeeper", node.http_url());
+        }
         ClickHouseCluster { nodes, zookeeper }
     }
 
