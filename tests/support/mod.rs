@@ -8,6 +8,10 @@
 //! * [`RedisCluster`] — an n-node Redis Cluster (`redis-cli --cluster create`).
 //! * [`ClickHouseServer`] — a ClickHouse server with a generated config; `query()` over HTTP;
 //!   `stop()` / `start_again()` on the same ports and data for outage tests.
+//! * [`ChdbServer`] — a current ClickHouse engine (chdb, PyPI) behind the HTTP interface
+//!   (`chdb_http.py`); [`TestClickHouse`] is what the tests use of either.
+//! * [`ClickHouseCluster`] — two (or more) ClickHouse servers as shards of one cluster with
+//!   replicated tables, coordinated by a [`ZooKeeperServer`] (Debian's zookeeper).
 //! * [`free_port`], [`wait_until`], [`TempDir`], [`acm_bin`], a tiny RESP client
 //!   ([`redis_command`]) and a tiny HTTP client ([`http_request`]).
 //!
