@@ -325,6 +325,19 @@ impl RulesConfig {
         }
         check_window("rules.distinct_callers_slow.window_ms", ds.window_ms)?;
         ds.learn.validate("distinct_callers_slow")?;
+        if !ds.action.is_off()
+            && !self.distinct_callers.action.is_off()
+            && ds.window_ms < self.distinct_callers.window_ms
+        {
+            return Err(ConfigError::new(
+                "rules.distinct_callers_slow.window_ms",
+                format!(
+                    "{} is shorter than rules.distinct_callers.window_ms = {}: the slow tier \
+                     must look further back than the burst tier",
+                    ds.window_ms, self.distinct_callers.window_ms
+                ),
+            ));
+        }
         if let Some(c) = ds.cooldown_ms {
             check_window("rules.distinct_callers_slow.cooldown_ms", c)?;
         }
