@@ -27,15 +27,17 @@ use compact_str::CompactString;
 use rand::RngExt;
 use rand_pcg::Pcg64;
 
-use super::legit::partner_by_rate;
+use super::legit::{partner_by_rate, presented};
 use super::network::{self as net, PARTNERS};
 use super::plan::Invalid;
 use super::rhythm::{log_uniform, paced, sig4};
 use super::{component_rng, Kind, Range, SimCall, SimOptions};
 
-/// A target: an ordinary subscriber of the operator.
+/// A target: an ordinary subscriber of the operator, written as the
+/// switches write called numbers (E.164 or national).
 fn target(rng: &mut Pcg64) -> CompactString {
-    net::own_subscriber(rng.random_range(0..net::OWN_POPULATION)).into()
+    let b = net::own_subscriber(rng.random_range(0..net::OWN_POPULATION));
+    presented(rng, &b, 0.3, 0.0)
 }
 
 fn wholesale(rng: &mut Pcg64) -> (Option<CompactString>, Option<IpAddr>) {
@@ -199,6 +201,8 @@ pub fn generate(opts: &SimOptions) -> Vec<SimCall> {
                     let clis = distinct_clis(&mut rng, calls, var == "harvested");
                     let times = paced(&mut rng, t0, calls, span, 0.8);
                     for (t, a) in times.into_iter().zip(clis) {
+                        // Written as the interconnect writes its callers' numbers.
+                        let a = presented(&mut rng, &a, 0.0, 0.1);
                         inst.push(t, a, b.clone());
                     }
                 }
@@ -242,9 +246,16 @@ pub fn generate(opts: &SimOptions) -> Vec<SimCall> {
                         let calls = ((intensity * minutes).round() as usize).max(2);
                         let span = ((calls - 1) as f64 * 60_000.0 / intensity).round() as i64;
                         let start = t0 + rng.random_range(0..60_000i64);
+                        // Written as the route writes its callers' numbers.
+                        let (national, bare) = match var {
+                            "core" => (0.25, 0.05),
+                            "offnet" => (0.0, 0.1),
+                            _ => (0.0, 0.0),
+                        };
                         for t in paced(&mut rng, start, calls, span, 0.7) {
+                            let a = presented(&mut rng, &cli, national, bare);
                             let b = target(&mut rng);
-                            inst.push(t, cli.clone(), b);
+                            inst.push(t, a, b);
                         }
                     }
                 }
@@ -253,7 +264,7 @@ pub fn generate(opts: &SimOptions) -> Vec<SimCall> {
                         "pbx" => {
                             let i = rng.random_range(0..net::PBXS);
                             inst.attestation = "A";
-                            (Some(net::pbx_trunk(i).into()), Some(net::pbx_ip(i)))
+                            (net::pbx_trunk(i).map(Into::into), Some(net::pbx_ip(i)))
                         }
                         "wholesale" => wholesale(&mut rng),
                         _ => bare(kind, id),

@@ -32,7 +32,7 @@ use super::{component_rng, Kind, SimCall, SimOptions};
 #[derive(Clone)]
 struct Party {
     number: CompactString,
-    trunk: CompactString,
+    trunk: Option<CompactString>,
     ip: std::net::IpAddr,
     attestation: &'static str,
 }
@@ -50,14 +50,14 @@ impl Who {
                 let m = net::own_msc(i);
                 Party {
                     number: net::own_subscriber(i).into(),
-                    trunk: net::MSC_TRUNKS[m].into(),
+                    trunk: Some(net::MSC_TRUNKS[m].into()),
                     ip: net::msc_ip(m),
                     attestation: "A",
                 }
             }
             Who::Partner(p, i) => Party {
                 number: net::partner_subscriber(p, i).into(),
-                trunk: PARTNERS[p].trunk.into(),
+                trunk: Some(PARTNERS[p].trunk.into()),
                 ip: net::ic_ip(p),
                 attestation: "B",
             },
@@ -128,7 +128,7 @@ pub fn partner_by_rate(rng: &mut Pcg64) -> usize {
 }
 
 /// Writes a number as switches do: E.164, national (0…) or bare country code.
-fn presented(rng: &mut Pcg64, e164: &str, national: f64, bare: f64) -> CompactString {
+pub fn presented(rng: &mut Pcg64, e164: &str, national: f64, bare: f64) -> CompactString {
     let u = rng.random::<f64>();
     match e164.strip_prefix("+234") {
         Some(nsn) if u < national => format_compact!("0{nsn}"),
@@ -143,7 +143,7 @@ fn call(t: i64, a: CompactString, b: CompactString, p: &Party, kind: Kind) -> Si
         a,
         b,
         source_ip: Some(p.ip),
-        trunk: Some(p.trunk.clone()),
+        trunk: p.trunk.clone(),
         pai: None,
         attestation: p.attestation,
         kind,
@@ -240,7 +240,7 @@ pub fn generate(opts: &SimOptions) -> Vec<SimCall> {
         let g = rng.random_range(0..net::INTL_TRUNKS.len());
         let p = Party {
             number: net::foreign(&mut rng).into(),
-            trunk: net::INTL_TRUNKS[g].into(),
+            trunk: Some(net::INTL_TRUNKS[g].into()),
             ip: net::intl_ip(g),
             attestation: "",
         };
@@ -256,7 +256,7 @@ pub fn generate(opts: &SimOptions) -> Vec<SimCall> {
         let i = rng.random_range(0..net::OWN_POPULATION);
         let p = Party {
             number: net::own_subscriber(i).into(),
-            trunk: net::INTL_TRUNKS[g].into(),
+            trunk: Some(net::INTL_TRUNKS[g].into()),
             ip: net::intl_ip(g),
             attestation: "",
         };
@@ -278,7 +278,7 @@ pub fn generate(opts: &SimOptions) -> Vec<SimCall> {
         };
         let p = Party {
             number,
-            trunk: net::WS_TRUNKS[w].into(),
+            trunk: Some(net::WS_TRUNKS[w].into()),
             ip: net::ws_ip(w),
             attestation: if rng.random_bool(0.5) { "C" } else { "" },
         };
@@ -370,7 +370,7 @@ pub fn generate(opts: &SimOptions) -> Vec<SimCall> {
     // Call centres: a few CLIs each, many calls a minute, distinct callees.
     let mut rng = component_rng(opts.seed, "callcentre");
     for (c, (clis, per_min)) in net::CALL_CENTRES.iter().enumerate() {
-        let trunk: CompactString = net::call_centre_trunk(c).into();
+        let trunk: Option<CompactString> = Some(net::call_centre_trunk(c).into());
         for _ in 0..count(&business, per_min / 60.0 * opts.volume(Kind::CallCentre)) {
             let p = Party {
                 number: net::call_centre_cli(c, rng.random_range(0..*clis)).into(),
@@ -404,7 +404,7 @@ pub fn generate(opts: &SimOptions) -> Vec<SimCall> {
             u if u < 0.85 => 1,
             _ => 2,
         };
-        let trunk: CompactString = net::pbx_trunk(i).into();
+        let trunk: Option<CompactString> = net::pbx_trunk(i).map(Into::into);
         for _ in 0..count(&business, per_min / 60.0 * opts.volume(Kind::Pbx)) {
             let ext = match style {
                 0 => 0,

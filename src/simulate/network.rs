@@ -149,8 +149,10 @@ pub fn call_centre_cli(c: usize, k: usize) -> String {
 pub fn pbx_number(i: usize, ext: u64) -> String {
     lagos(7_000_000 + i as u64 * 1_000 + ext)
 }
-pub fn pbx_trunk(i: usize) -> String {
-    format!("ENT-{:03}", i + 1)
+/// PBX `i`'s trunk name; three PBXs in ten are known to the switch by
+/// their address only (no trunk name in the CDR), as grey-route equipment is.
+pub fn pbx_trunk(i: usize) -> Option<String> {
+    (i % 10 < 7).then(|| format!("ENT-{:03}", i + 1))
 }
 pub fn call_centre_trunk(c: usize) -> String {
     format!("CC-{}", c + 1)
