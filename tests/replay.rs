@@ -829,15 +829,24 @@ fn quality_scores_the_span_bins_and_the_fifth_caller() {
         assert!(failures.contains(needle), "{needle} not in {failures}");
     }
     // A floor judged on the intensities it describes.
+    // Floors (and the 5th-caller check) judged on the intensities they describe.
+    let range = |r: &str| acm::simulate::Range::parse(r).unwrap();
     let ranged = acm::quality::ScoreOptions {
-        floor_ranges: vec![(
-            "simbox".into(),
-            acm::simulate::Range::parse("1..2").unwrap(),
-        )],
+        floor_ranges: vec![
+            ("simbox".into(), range("1..2")),
+            ("masking_burst".into(), range("1..3")),
+        ],
         ..opts.clone()
     };
     let r2 = score(&labels, &ranged);
-    assert!(!r2.floor_failures().join("\n").contains("simbox"));
+    let failures = r2.floor_failures().join("\n");
+    assert!(!failures.contains("simbox"), "{failures}");
+    assert!(!failures.contains("masking_burst"), "{failures}");
+    assert_eq!(
+        r2.fifth_caller_in_floor_range(),
+        Some((range("1..3"), 1, 1))
+    );
+    assert_eq!(r2.fifth_caller(), (3, 2));
     // Without a span everything counts: burst 3 too, and hour 1's legit calls.
     let all = score(&labels, &Default::default());
     assert_eq!(

@@ -261,8 +261,26 @@ impl Report {
     /// Instances of the 5th-caller family whose 5th distinct caller is in
     /// the span, and those blocked by then.
     pub fn fifth_caller(&self) -> (u64, u64) {
-        let checked = self.instances.iter().filter_map(|i| i.fifth_caller_blocked);
-        checked.fold((0, 0), |(n, b), ok| (n + 1, b + ok as u64))
+        self.fifth_caller_where(|_| true)
+    }
+
+    /// The same within the family's floor range, when it has one.
+    pub fn fifth_caller_in_floor_range(&self) -> Option<(Range, u64, u64)> {
+        let r = self
+            .floor_ranges
+            .iter()
+            .find(|(f, _)| *f == self.fifth_caller_family)?
+            .1;
+        let (n, b) = self.fifth_caller_where(|i| i.intensity.is_some_and(|x| r.contains(x)));
+        Some((r, n, b))
+    }
+
+    fn fifth_caller_where(&self, keep: impl Fn(&InstanceResult) -> bool) -> (u64, u64) {
+        self.instances
+            .iter()
+            .filter(|i| keep(i))
+            .filter_map(|i| i.fifth_caller_blocked)
+            .fold((0, 0), |(n, b), ok| (n + 1, b + ok as u64))
     }
 
     /// The floors that do not hold, as sentences; empty when all hold.
@@ -296,10 +314,16 @@ impl Report {
                 self.allowlisted_number_blocks
             ));
         }
-        let (n, blocked) = self.fifth_caller();
+        let (within, n, blocked) = match self.fifth_caller_in_floor_range() {
+            Some((r, n, b)) => (format!(" at intensity {r}"), n, b),
+            None => {
+                let (n, b) = self.fifth_caller();
+                (String::new(), n, b)
+            }
+        };
         if n > 0 && ratio(blocked, n) < FLOORS.fifth_caller {
             out.push(format!(
-                "{}: {blocked} of {n} instances blocked by their 5th distinct caller (floor {:.0}%)",
+                "{}: {blocked} of {n} instances{within} blocked by their 5th distinct caller (floor {:.0}%)",
                 self.fifth_caller_family,
                 FLOORS.fifth_caller * 100.0
             ));
@@ -405,12 +429,25 @@ impl Report {
             let _ = writeln!(s);
         }
         let (n, blocked) = self.fifth_caller();
-        let _ = writeln!(
+        let pct = |b: u64, n: u64| if n == 0 { 100.0 } else { ratio(b, n) * 100.0 };
+        let _ = write!(
             s,
-            "## {} blocked by the 5th distinct caller\n\n{blocked} of {n} instances whose 5th distinct caller falls in the scored span were blocked by then ({:.1}%).\n",
+            "## {} blocked by the 5th distinct caller\n\n{blocked} of {n} instances whose 5th distinct caller falls in the scored span were blocked by then ({:.1}%)",
             self.fifth_caller_family,
-            if n == 0 { 100.0 } else { ratio(blocked, n) * 100.0 }
+            pct(blocked, n)
         );
+        match self.fifth_caller_in_floor_range() {
+            Some((r, n, b)) => {
+                let _ = writeln!(
+                    s,
+                    "; within the floor's range {r}: {b} of {n} ({:.1}%).\n",
+                    pct(b, n)
+                );
+            }
+            None => {
+                let _ = writeln!(s, ".\n");
+            }
+        }
         let _ = writeln!(
             s,
             "## Legitimate traffic (false positive = flagged or blocked)\n"
