@@ -7,8 +7,9 @@
 #   and louder, other look-alike volumes, another time of day;
 # replays each from a cold start with the deployment configuration (what the
 # hidden set's operator names) and with no allow lists, scores the second
-# hour, and prints the pooled report of each set and configuration. Tune on
-# the first; look at the second only to report.
+# hour, and prints the pooled report of each set and configuration (also
+# saved as OUT/<set>-<config>.md and .json). Tune on the first; look at the
+# second only to report.
 #
 # Usage: scripts/quality.sh [tuning|holdout|all]   (default: all)
 # Environment:
@@ -75,7 +76,8 @@ report() {
         local check=()
         [ -n "${CHECK:-}" ] && [ "$cfg" = deploy ] && check=(--check-floors)
         "$ACM" quality --merge "${files[@]}" "${FLOORS[@]}" "${check[@]}" \
-            --json "$OUT/$name-$cfg.json" || status=1
+            --json "$OUT/$name-$cfg.json" | tee "$OUT/$name-$cfg.md"
+        [ "${PIPESTATUS[0]}" = 0 ] || status=1
     done
 }
 

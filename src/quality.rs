@@ -364,39 +364,46 @@ fn floor_ranges(specs: &[String]) -> Result<Vec<(String, Range)>, String> {
     Ok(out)
 }
 
+/// Writes to stdout; a reader that went away (`| head`) is not an error.
+fn emit(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("stdout: {e}")),
+        _ => Ok(()),
+    }
+}
+
 /// `acm quality`.
 pub fn run(cfg: &Config, args: &QualityArgs) -> Result<(), String> {
     let ranges = floor_ranges(&args.floor_range)?;
     let started = std::time::Instant::now();
+    let spec = |flag: &str, s: &Option<String>| {
+        s.as_deref()
+            .map(TimeSpec::parse)
+            .transpose()
+            .map_err(|e| format!("{flag} {e}"))
+    };
+    let opts = ScoreOptions {
+        from: spec("--score-from", &args.score_from)?,
+        until: spec("--score-until", &args.score_until)?,
+        fifth_caller_family: args.fifth_caller_family.clone(),
+        floor_ranges: ranges.clone(),
+    };
     let report = if args.merge.is_empty() {
         let labels_path = args.labels.as_ref().ok_or("--labels is required")?;
         let labels = Labels::load(labels_path)?;
-        let opts = ScoreOptions {
-            from: args
-                .score_from
-                .as_deref()
-                .map(TimeSpec::parse)
-                .transpose()?,
-            until: args
-                .score_until
-                .as_deref()
-                .map(TimeSpec::parse)
-                .transpose()?,
-            fifth_caller_family: args.fifth_caller_family.clone(),
-            floor_ranges: ranges,
-        };
         evaluate(cfg, &args.cdrs, &labels, &args.input, &opts)?
     } else {
         merge(&args.merge, &ranges)?
     };
     let json = || serde_json::to_string_pretty(&report).map_err(|e| e.to_string());
     match args.json.as_deref() {
-        Some(p) if p == std::path::Path::new("-") => println!("{}", json()?),
+        Some(p) if p == std::path::Path::new("-") => emit(&(json()? + "\n"))?,
         Some(p) => {
             std::fs::write(p, json()?).map_err(|e| format!("{}: {e}", p.display()))?;
-            print!("{}", report.render());
+            emit(&report.render())?;
         }
-        None => print!("{}", report.render()),
+        None => emit(&report.render())?,
     }
     eprintln!(
         "acm quality: {} calls replayed, {} scored, in {:.1} s",
