@@ -30,6 +30,11 @@ enum Command {
         /// Listen address, overriding [serve] listen.
         #[arg(long)]
         listen: Option<String>,
+        /// Before serving, replay these call records (CSV or JSON lines, as
+        /// `acm replay` reads them) to rebuild the windows and learned levels
+        /// an embedded store lost when the service stopped.
+        #[arg(long, value_name = "FILE", num_args = 1..)]
+        warm_from: Vec<PathBuf>,
     },
     /// Validate the configuration and print it with every default filled in.
     CheckConfig,
@@ -108,7 +113,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {
-        Command::Serve { listen } => load(cli.config.as_deref()).and_then(|mut cfg| {
+        Command::Serve { listen, warm_from } => load(cli.config.as_deref()).and_then(|mut cfg| {
             if let Some(l) = listen {
                 cfg.serve.listen = l;
                 cfg.validate().map_err(|e| e.to_string())?;
@@ -117,7 +122,7 @@ fn main() -> ExitCode {
                 .enable_all()
                 .build()
                 .map_err(|e| format!("tokio runtime: {e}"))?;
-            rt.block_on(acm::serve::run(cfg))
+            rt.block_on(acm::serve::run(cfg, warm_from))
         }),
         Command::Replay(args) => {
             load(cli.config.as_deref()).and_then(|cfg| acm::replay::cli::run(&cfg, &args))

@@ -16,7 +16,7 @@ use crate::config::{Config, StoreKind};
 use crate::detector::{Detector, VerdictSink};
 use crate::engine::Engine;
 use crate::pipeline::{EventOut, Pipeline, StatsSnapshot};
-use crate::store::{self, Client, RedisStore, SharedLists};
+use crate::store::{self, Client, FileLists, RedisStore, SharedLists};
 use lists::ListsFollower;
 
 /// A running process's detection.
@@ -49,7 +49,10 @@ impl Node {
             StoreKind::Redis => Some(Arc::new(
                 RedisStore::from_config(&cfg.store).map_err(|e| format!("store: {e}"))?,
             )),
-            StoreKind::Memory => None,
+            _ if !cfg.store.lists_file.is_empty() => {
+                Some(Arc::new(FileLists::new(&cfg.store.lists_file)))
+            }
+            _ => None,
         };
         let lists = match &shared_lists {
             Some(shared) => Some(ListsFollower::start(
@@ -86,6 +89,34 @@ impl Node {
             f.file_reloaded(&cfg.lists);
         }
         Ok(())
+    }
+
+    /// Rebuilds windows and learned levels from call records before serving
+    /// (a restart of a store that keeps them in the process): `files` are
+    /// replayed, in event-time order, through the config's rules on this
+    /// node's store, by an engine of their own — nothing reaches the sinks or
+    /// the node's counters — and the learning warm-up counts from their first
+    /// call. Answers the replay's summary.
+    pub fn warm_from(
+        &self,
+        cfg: &Config,
+        files: &[std::path::PathBuf],
+    ) -> Result<crate::replay::Summary, String> {
+        let engine = Engine::from_config(cfg, Arc::new(crate::clock::SystemClock))
+            .map_err(|e| e.to_string())?;
+        let warm = Detector::new(Arc::new(engine), self.detector.store().clone());
+        let opts = crate::replay::ReplayOptions::default();
+        let summary = crate::replay::replay(&warm, files, &opts, &mut crate::replay::NoSink);
+        if let Some(first) = summary.first_ms {
+            self.engine().note_history(first);
+        }
+        if summary.checked == 0 {
+            return Err(format!(
+                "--warm-from: no call could be replayed ({} rows, {} bad)",
+                summary.rows, summary.bad_rows
+            ));
+        }
+        Ok(summary)
     }
 
     /// Whether events go to ClickHouse.
