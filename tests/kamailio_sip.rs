@@ -738,9 +738,10 @@ fn ch_rows(ch: &support::ClickHouseServer, sql: &str) -> Vec<Vec<String>> {
 }
 
 /// Every verdict the module gives in a Kamailio worker is drained by that worker's pipeline
-/// thread into ClickHouse: the seed attack (four distinct callers answered, the fifth and
-/// sixth refused 403) arrives as six `calls` rows with the right actions and reasons, plus
-/// one `distinct_callers` alert naming the five callers as evidence.
+/// thread into ClickHouse: the seed attack (four distinct callers answered, the third and
+/// fourth flagged by the slow fan-in tier, the fifth and sixth refused 403) arrives as six
+/// `calls` rows with the right actions and reasons, plus two alerts: the slow tier's flag
+/// naming three callers, the burst tier's block naming five.
 ///
 /// ClickHouse is queried while Kamailio still runs: a worker leaves with `_exit()` on
 /// SIGTERM, so the test must not depend on the flush at stop.
@@ -775,10 +776,10 @@ flush_interval_ms = 200
     // Poll until both tables hold what the calls produced (rows could only grow: wait for
     // the counts, then check the contents exactly).
     let counts = || ch_counts(&ch);
-    let arrived = wait_until(Duration::from_secs(20), || counts() == "6\t1");
+    let arrived = wait_until(Duration::from_secs(20), || counts() == "6\t2");
     assert!(
         arrived,
-        "ClickHouse has (calls, alerts) = ({}) instead of (6, 1) after 20 s\n\
+        "ClickHouse has (calls, alerts) = ({}) instead of (6, 2) after 20 s\n\
          --- acm.stats:\n{}\n--- kamailio:\n{}",
         counts(),
         k.rpc("acm.stats"),
@@ -794,32 +795,45 @@ flush_interval_ms = 200
         &ch,
         "SELECT alert_id, rule, key, action, threshold, count, \
          arrayStringConcat(arraySort(a_numbers), ','), length(call_ids), \
-         arrayStringConcat(sources, ',') FROM acm.alerts",
+         arrayStringConcat(sources, ',') FROM acm.alerts ORDER BY count",
     );
-    assert_eq!(alerts.len(), 1, "alerts: {alerts:?}");
-    let alert = &alerts[0];
-    let alert_id = &alert[0];
-    assert!(!alert_id.is_empty(), "alert without id: {alert:?}");
-    assert_eq!(alert[1], "distinct_callers", "alert rule: {alert:?}");
-    assert_eq!(alert[3], "block", "alert action: {alert:?}");
-    assert_eq!(alert[4], "5", "alert threshold: {alert:?}");
-    assert_eq!(alert[5], "5", "alert count: {alert:?}");
-    let evidence: Vec<String> = distinct_callers("+234809", 1, 5)
+    // Two alerts: the slow tier flags the route at the 3rd caller, the burst
+    // tier blocks at the 5th (an escalation gets its own alert).
+    assert_eq!(alerts.len(), 2, "alerts: {alerts:?}");
+    let callers: Vec<String> = distinct_callers("+234809", 1, 5)
         .into_iter()
         .map(|c| String::from_utf8(c).unwrap())
         .collect();
-    assert_eq!(
-        alert[6],
-        evidence.join(","),
-        "alert evidence (sorted A-numbers): {alert:?}"
-    );
-    assert_eq!(
-        alert[7], "5",
-        "one Call-ID per piece of evidence: {alert:?}"
-    );
-    assert_eq!(alert[2], "+2348038889999", "alert key: {alert:?}");
-    // the cfg passes the source address as the trunk: evidence names the trunk
-    assert_eq!(alert[8], "trunk:127.0.0.1", "alert sources: {alert:?}");
+    for (alert, rule, action, n, key) in [
+        (
+            &alerts[0],
+            "distinct_callers_slow",
+            "flag",
+            3,
+            "trunk:127.0.0.1|+2348038889999",
+        ),
+        (&alerts[1], "distinct_callers", "block", 5, "+2348038889999"),
+    ] {
+        assert!(!alert[0].is_empty(), "alert without id: {alert:?}");
+        assert_eq!(alert[1], rule, "alert rule: {alert:?}");
+        assert_eq!(alert[2], key, "alert key: {alert:?}");
+        assert_eq!(alert[3], action, "alert action: {alert:?}");
+        assert_eq!(alert[4], n.to_string(), "alert threshold: {alert:?}");
+        assert_eq!(alert[5], n.to_string(), "alert count: {alert:?}");
+        assert_eq!(
+            alert[6],
+            callers[..n].join(","),
+            "alert evidence (sorted A-numbers): {alert:?}"
+        );
+        assert_eq!(
+            alert[7],
+            n.to_string(),
+            "one Call-ID per piece of evidence: {alert:?}"
+        );
+        // the cfg passes the source address as the trunk: evidence names the trunk
+        assert_eq!(alert[8], "trunk:127.0.0.1", "alert sources: {alert:?}");
+    }
+    let (flag_id, block_id) = (&alerts[0][0], &alerts[1][0]);
 
     assert_eq!(calls.len(), 6, "calls: {calls:?}");
     for (i, row) in calls.iter().enumerate() {
@@ -834,18 +848,24 @@ flush_interval_ms = 200
         assert_eq!(row[6], "127.0.0.1", "call {i} source_ip: {row:?}");
         assert_eq!(row[7], "enforce", "call {i} mode: {row:?}");
         assert_eq!(row[8], "127.0.0.1", "call {i} trunk: {row:?}");
-        if i < 4 {
-            assert_eq!(row[2], "allow", "call {i} action: {row:?}");
-            assert!(!row[3].contains("distinct_callers"), "call {i}: {row:?}");
-            assert_eq!(row[4], "", "call {i} alert_id: {row:?}");
-        } else {
-            assert_eq!(row[2], "block", "call {i} action: {row:?}");
-            assert!(
-                row[3].split(',').any(|r| r == "distinct_callers"),
-                "call {i} reasons: {row:?}"
-            );
-            assert_eq!(&row[4], alert_id, "call {i} names the alert: {row:?}");
-        }
+        let reasons: Vec<&str> = row[3].split(',').collect();
+        let (action, alert) = match i {
+            0 | 1 => ("allow", ""),
+            2 | 3 => ("flag", flag_id.as_str()),
+            _ => ("block", block_id.as_str()),
+        };
+        assert_eq!(row[2], action, "call {i} action: {row:?}");
+        assert_eq!(row[4], alert, "call {i} alert_id: {row:?}");
+        assert_eq!(
+            reasons.contains(&"distinct_callers_slow"),
+            i >= 2,
+            "call {i} reasons: {row:?}"
+        );
+        assert_eq!(
+            reasons.contains(&"distinct_callers"),
+            i >= 4,
+            "call {i} reasons: {row:?}"
+        );
     }
 
     k.stop().expect("kamailio exit status");
@@ -930,7 +950,7 @@ fn module_flushes_queued_events_when_kamailio_stops() {
     );
     assert_eq!(
         ch_counts(&ch),
-        "6\t1",
+        "6\t2",
         "(calls, alerts) in ClickHouse after the stop\n--- kamailio:\n{}",
         tail_of(&k.log, 30)
     );
@@ -975,10 +995,10 @@ fn module_spools_at_stop_when_clickhouse_is_down_and_the_next_start_delivers() {
 
     ch.start_again();
     let _k2 = Kamailio::start("kamailio.cfg", &[], Some(&toml));
-    let arrived = wait_until(Duration::from_secs(20), || ch_counts(&ch) == "6\t1");
+    let arrived = wait_until(Duration::from_secs(20), || ch_counts(&ch) == "6\t2");
     assert!(
         arrived,
-        "(calls, alerts) = ({}) after the next start, not (6, 1)",
+        "(calls, alerts) = ({}) after the next start, not (6, 2)",
         ch_counts(&ch)
     );
 }

@@ -337,9 +337,10 @@ mod tests {
     }
 
     #[test]
-    fn the_example_file_parses() {
+    fn the_example_file_shows_the_defaults() {
+        // It is the reference of the defaults: what it sets is what a missing key means.
         let text = include_str!("../../cfg-examples/acm.toml");
-        Config::from_toml(text).unwrap();
+        assert_eq!(Config::from_toml(text).unwrap(), Config::default());
     }
 
     #[test]

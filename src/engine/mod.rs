@@ -464,8 +464,8 @@ impl Engine {
                 // One attack, one alert: a new alert of a window that folds
                 // into a rule which fired on this call with its own alert is
                 // dropped in favour of that one (its cooldown still started),
-                // and so is a new alert of that rule while an alert of a
-                // window folding into it is already running.
+                // and so is a new alert of that rule while an alert as strong
+                // of a window folding into it is already running.
                 if fired.len() > 1 {
                     fold_alerts(&cfg, &mut verdict, &fired);
                 }
@@ -544,18 +544,24 @@ impl Engine {
 
 /// Drops the new alerts of windows that fold into a rule that fired on the
 /// same call with an alert of its own; and a new alert of such a rule when a
-/// window folding into it fired with an alert raised earlier (the older alert
-/// already tells of the attack). The verdict then points at the alert that
-/// was published: of two related alerts the older, and on a tie the target.
+/// window folding into it fired with an alert raised earlier whose action is
+/// as strong (the older alert already tells of the attack; an escalation, a
+/// flag turning into a block, gets its own alert). The verdict then points at
+/// the published alert of the two.
 fn fold_alerts(cfg: &EngineConfig, verdict: &mut Verdict, fired: &[(Reason, CompactString, bool)]) {
-    let folds_into = |r: Reason| cfg.rules.window(r).and_then(|w| w.folds_into);
-    let related = |a: Reason, b: Reason| folds_into(a) == Some(b) || folds_into(b) == Some(a);
+    let window = |r: Reason| cfg.rules.window(r);
+    let folds_into = |r: Reason| window(r).and_then(|w| w.folds_into);
+    let action = |r: Reason| window(r).map_or(Action::Allow, |w| w.action);
+    // An alert of `older` running makes a new one of `newer` (its target) redundant.
+    let absorbs = |older: Reason, newer: Reason| {
+        folds_into(older) == Some(newer) && action(older) >= action(newer)
+    };
     verdict.new_alerts.retain(|alert| {
         let rule = alert.rule;
         let into_target = folds_into(rule).is_some_and(|t| fired.iter().any(|(r, _, _)| *r == t));
         let older_source = fired
             .iter()
-            .any(|(r, _, raised)| !raised && folds_into(*r) == Some(rule));
+            .any(|(r, _, raised)| !raised && absorbs(*r, rule));
         !(into_target || older_source)
     });
     // The lead alert: the first fired, unless a related one was published instead.
@@ -563,11 +569,16 @@ fn fold_alerts(cfg: &EngineConfig, verdict: &mut Verdict, fired: &[(Reason, Comp
         return;
     };
     for e in &fired[1..] {
-        if !related(lead.0, e.0) {
-            continue;
-        }
         let (t_lead, t_e) = (alert_raised_ms(&lead.1), alert_raised_ms(&e.1));
-        if t_e < t_lead || (t_e == t_lead && folds_into(lead.0) == Some(e.0)) {
+        let e_published = if folds_into(lead.0) == Some(e.0) {
+            // lead folds into e: e's alert stands unless lead's came first and absorbs it
+            !(t_lead < t_e && absorbs(lead.0, e.0))
+        } else if folds_into(e.0) == Some(lead.0) {
+            t_e < t_lead && absorbs(e.0, lead.0)
+        } else {
+            false
+        };
+        if e_published {
             lead = e;
         }
     }

@@ -909,8 +909,9 @@ fn listed_roamers_calling_home_pass_the_international_ingress_check() {
 }
 
 #[test]
-fn a_fast_burst_on_an_untrusted_trunk_raises_one_alert_not_two() {
+fn a_fast_burst_on_an_untrusted_trunk_raises_one_alert_per_step() {
     let b = "+2348099999999";
+    // The alerts a burst of 7 callers raises, and the alert its last call points at.
     let burst = |f: &Fixture| {
         let mut alerts = Vec::new();
         let mut last = None;
@@ -927,18 +928,33 @@ fn a_fast_burst_on_an_untrusted_trunk_raises_one_alert_not_two() {
             v.reasons.contains(Reason::DistinctCallers)
                 && v.reasons.contains(Reason::DistinctCallersSlow)
         );
-        assert_eq!(alerts.len(), 1, "{alerts:?}");
-        assert_eq!(v.alert_id.as_ref(), Some(&alerts[0].1));
-        alerts[0].0
+        (alerts, v.alert_id.unwrap())
     };
-    // Both tiers reach their thresholds on the same call: the burst tier's alert.
+    // Both tiers reach their thresholds on the same call: one alert, the burst tier's.
     let f = fixture("[rules.distinct_callers_slow]\nthreshold = 5\n");
-    assert_eq!(burst(&f), Reason::DistinctCallers);
+    let (alerts, lead) = burst(&f);
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].0, Reason::DistinctCallers);
+    assert_eq!(lead, alerts[0].1);
     assert_eq!(f.engine.stats().alert_count(Reason::DistinctCallersSlow), 0);
-    // The defaults: the slow tier alerts first (3 callers); the burst tier
-    // reaching 5 later is folded into that alert.
+    // The defaults: the slow tier flags at 3 callers, the burst tier blocks at
+    // 5: an escalation, so its own alert, which later calls point at.
     let f = fixture("");
-    assert_eq!(burst(&f), Reason::DistinctCallersSlow);
+    let (alerts, lead) = burst(&f);
+    let rules: Vec<Reason> = alerts.iter().map(|a| a.0).collect();
+    assert_eq!(
+        rules,
+        [Reason::DistinctCallersSlow, Reason::DistinctCallers],
+        "{alerts:?}"
+    );
+    assert_eq!(lead, alerts[1].1);
+    // A slow tier that blocks too: the burst tier's alert would add nothing.
+    let f =
+        fixture("[rules.distinct_callers_slow]\naction = \"block\"\n[learning]\nwarmup_ms = 0\n");
+    let (alerts, lead) = burst(&f);
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].0, Reason::DistinctCallersSlow);
+    assert_eq!(lead, alerts[0].1);
     assert_eq!(f.engine.stats().alert_count(Reason::DistinctCallers), 0);
 }
 

@@ -157,7 +157,8 @@ pub struct Window {
     /// own (raised or still active), a new alert of this window is folded into
     /// that one: one attack, one alert. Its cooldown still starts. The other
     /// way too: while this window's alert runs, a new alert of the rule named
-    /// here is folded into it.
+    /// here is folded into it, unless that rule's action is stronger (an
+    /// escalation from flag to block gets its own alert).
     pub folds_into: Option<Reason>,
     /// The window learns each key's normal level, which raises that key's
     /// threshold above `threshold` (a floor then): see `contract::Learn`.
