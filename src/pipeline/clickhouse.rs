@@ -3,9 +3,10 @@
 //! compressed responses) and a timed INSERT of one batch.
 
 use crate::config::{InsertCompression, PipelineConfig};
-use crate::pipeline::rows::{AlertRow, CallRow};
+use crate::pipeline::record::AlertEventRecord;
+use crate::pipeline::rows::{AlertEventRow, AlertRow, CallRow};
 use crate::pipeline::spool::SpoolBatch;
-use crate::pipeline::Destination;
+use crate::pipeline::{Delivery, Destination};
 use anyhow::{anyhow, Context, Result};
 use clickhouse::{Client, Compression};
 use std::time::Duration;
@@ -59,11 +60,16 @@ impl BatchWriter {
                     insert.end().await
                 }
                 SpoolBatch::Alerts(rows) => {
+                    // A retry after the first INSERT may write an alert twice: readers
+                    // take one row per alert_id (docs/alerts.md).
                     let mut insert = self.client.insert::<AlertRow>("alerts").await?;
                     for row in rows {
                         insert.write(&AlertRow::from(row)).await?;
                     }
-                    insert.end().await
+                    insert.end().await?;
+                    let raised: Vec<AlertEventRecord> =
+                        rows.iter().map(AlertEventRecord::raised).collect();
+                    write_alert_events(&self.client, &raised).await
                 }
             }
         };
@@ -71,6 +77,32 @@ impl BatchWriter {
             Ok(result) => result.context("INSERT failed"),
             Err(_) => Err(anyhow!("INSERT timed out after {timeout:?}")),
         }
+    }
+}
+
+async fn write_alert_events(
+    client: &Client,
+    rows: &[AlertEventRecord],
+) -> std::result::Result<(), clickhouse::error::Error> {
+    let mut insert = client.insert::<AlertEventRow>("alert_events").await?;
+    for row in rows {
+        insert.write(&AlertEventRow::from(row)).await?;
+    }
+    insert.end().await
+}
+
+/// Appends lifecycle entries to `alert_events` (acm serve's status changes), within `timeout`.
+pub async fn insert_alert_events(
+    cfg: &PipelineConfig,
+    rows: &[AlertEventRecord],
+    timeout: Duration,
+) -> Result<()> {
+    let client = client(cfg, true);
+    match tokio::time::timeout(timeout, write_alert_events(&client, rows)).await {
+        Ok(r) => r.context("INSERT INTO alert_events failed"),
+        Err(_) => Err(anyhow!(
+            "INSERT INTO alert_events timed out after {timeout:?}"
+        )),
     }
 }
 
@@ -95,11 +127,15 @@ impl ClickHouse {
 }
 
 impl Destination for ClickHouse {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "ClickHouse"
     }
 
-    fn deliver(&mut self, batch: &SpoolBatch, timeout: Duration) -> Result<()> {
-        self.runtime.block_on(self.writer.insert(batch, timeout))
+    fn deliver(
+        &mut self,
+        batch: &SpoolBatch,
+        timeout: Duration,
+    ) -> std::result::Result<(), Delivery> {
+        Ok(self.runtime.block_on(self.writer.insert(batch, timeout))?)
     }
 }

@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::detector::VerdictSink;
 use crate::engine::{Action, Alert, Call, Reason, Reasons, Verdict};
 use crate::pipeline::sink::PendingRef;
-use crate::pipeline::{AlertRecord, CallRecord, Event, EventSink, Pipeline};
+use crate::pipeline::{AlertLane, AlertRecord, CallRecord, Event, EventSink, Pipeline};
 
 /// Checked calls handed to the drainer together (see [`crate::pipeline::sink::PendingBatch`]).
 const HANDOFF_BATCH: usize = 64;
@@ -126,6 +126,8 @@ impl CheckedCall {
 pub struct EventOut {
     sink: EventSink,
     meta: Arc<RecordMeta>,
+    /// Each rule's severity.
+    alerts: Arc<crate::config::AlertsConfig>,
     /// The batch being gathered; None when events go nowhere.
     pending: Option<PendingRef>,
 }
@@ -140,17 +142,37 @@ impl EventOut {
         EventOut {
             sink,
             meta,
+            alerts: Arc::new(cfg.alerts.clone()),
             pending,
         }
     }
 
-    /// Starts the pipeline the config asks for (or a counting-only one).
+    /// Starts the pipeline the config asks for: ClickHouse, a lane per webhook
+    /// receiver, teardown of blocking alerts' calls (or a counting-only one).
     /// Call after fork: it starts a thread.
     pub fn start_pipeline(cfg: &Config) -> Result<Pipeline, String> {
-        match &cfg.clickhouse {
-            Some(ch) => Pipeline::start(ch.clone()).map_err(|e| format!("clickhouse: {e:#}")),
-            None => Ok(Pipeline::disabled()),
+        let mut lanes = Vec::new();
+        for r in &cfg.webhooks.receivers {
+            let destination = crate::pipeline::webhook::Webhook::new(r)
+                .map_err(|e| format!("webhooks.receivers {}: {e:#}", r.name))?;
+            lanes.push(AlertLane {
+                destination: Box::new(destination),
+                spool_dir: cfg.webhooks.spool_dir.join(&r.name),
+                spool_max_bytes: cfg.webhooks.spool_max_bytes,
+                backoff_max: std::time::Duration::from_millis(r.max_backoff_ms),
+            });
         }
+        if cfg.teardown.on_blocking_alert {
+            let destination = crate::pipeline::teardown::Teardown::new(&cfg.teardown)
+                .map_err(|e| format!("teardown: {e:#}"))?;
+            lanes.push(AlertLane {
+                destination: Box::new(destination),
+                spool_dir: cfg.webhooks.spool_dir.join("_teardown"),
+                spool_max_bytes: cfg.webhooks.spool_max_bytes,
+                backoff_max: std::time::Duration::from_secs(5),
+            });
+        }
+        Pipeline::start_with(cfg.clickhouse.clone(), lanes).map_err(|e| format!("pipeline: {e:#}"))
     }
 
     pub fn sink(&self) -> &EventSink {
@@ -162,8 +184,15 @@ impl EventOut {
     /// the queue as one slot.
     pub fn submit(&self, call: &Call, v: &Verdict, check_us: u32) {
         let Some(pending) = &self.pending else {
-            // Nowhere to go: counted, nothing built.
+            // Calls go nowhere: counted, nothing built. Alerts may still have receivers.
             self.sink.discard();
+            if !self.sink.has_drainer() {
+                return;
+            }
+            for a in &v.new_alerts {
+                self.sink
+                    .submit(Event::Alert(Box::new(self.alert_record(a))));
+            }
             return;
         };
         let checked = self.checked(call, v, check_us);
@@ -237,6 +266,7 @@ impl EventOut {
             sources,
             mode: self.meta.mode.to_string(),
             node: self.meta.node.clone(),
+            severity: self.alerts.severity_of(a.rule.code()).as_str().to_string(),
         }
     }
 }
