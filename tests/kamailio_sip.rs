@@ -572,6 +572,7 @@ impl AcmServe {
             .arg("serve")
             .arg("--config")
             .arg(&cfg)
+            .env("ACM_ALERTS__EVENTS_FILE", dir.join("alert-events.jsonl"))
             .stdin(Stdio::null())
             .stdout(fs::File::create(dir.join("acm-serve.out")).unwrap())
             .stderr(fs::File::create(&log).unwrap())

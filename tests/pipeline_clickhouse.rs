@@ -70,6 +70,7 @@ fn alert(i: u32) -> AlertRecord {
         sources: vec!["10.0.0.1".into()],
         mode: "monitor".into(),
         node: "node-a".into(),
+        severity: "high".into(),
     }
 }
 
@@ -129,6 +130,21 @@ fn write_and_read_back(compression: InsertCompression) {
         1000
     );
     assert_eq!(count(&server, "SELECT count() FROM acm_test.alerts"), 40);
+    // Each alert's lifecycle starts with its "raised" entry, and its severity is kept.
+    assert_eq!(
+        count(
+            &server,
+            "SELECT count() FROM acm_test.alert_events WHERE kind = 'raised' AND to_status = 'new'"
+        ),
+        40
+    );
+    assert_eq!(
+        count(
+            &server,
+            "SELECT count() FROM acm_test.alerts WHERE severity = 'high'"
+        ),
+        40
+    );
     assert_eq!(
         count(
             &server,
@@ -187,23 +203,30 @@ fn schema_apply_twice_is_a_no_op() {
     let spool = tempfile::tempdir().unwrap();
     let cfg = config(&server, spool.path());
     let first = apply_schema(&cfg).unwrap();
-    assert_eq!(first.applied, vec!["001_base", "002_rollups"]);
+    assert_eq!(
+        first.applied,
+        vec!["001_base", "002_rollups", "003_alert_lifecycle"]
+    );
     assert!(first.server_version.starts_with(char::is_numeric));
     let tables = server.query(
         "SELECT name FROM system.tables WHERE database = 'acm_test' ORDER BY name FORMAT TSV",
     );
     let second = apply_schema(&cfg).unwrap();
     assert!(second.applied.is_empty(), "{second}");
-    assert_eq!(second.already_applied, vec!["001_base", "002_rollups"]);
+    assert_eq!(
+        second.already_applied,
+        vec!["001_base", "002_rollups", "003_alert_lifecycle"]
+    );
     assert_eq!(
         count(&server, "SELECT count() FROM acm_test.schema_migrations"),
-        2
+        3
     );
     let again = server.query(
         "SELECT name FROM system.tables WHERE database = 'acm_test' ORDER BY name FORMAT TSV",
     );
     assert_eq!(tables, again);
     assert!(tables.contains("calls_by_source_hourly_mv"), "{tables}");
+    assert!(tables.contains("alert_events"), "{tables}");
 }
 
 #[test]

@@ -27,6 +27,7 @@ impl Serve {
         let child = Command::new(acm_bin())
             .arg("serve")
             .env("ACM_STORE__KIND", "redis")
+            .env("ACM_ALERTS__EVENTS_FILE", dir.join("alert-events.jsonl"))
             .env("ACM_STORE__URL", redis_url)
             .env("ACM_STORE__BUDGET_MS", "500")
             .env("ACM_STORE__LISTS_POLL_MS", "100")

@@ -183,7 +183,7 @@ impl Webhook {
     /// Whether the receiver's filter passes this alert.
     pub fn passes(cfg: &ReceiverConfig, a: &AlertRecord) -> bool {
         let sev = Severity::parse(&a.severity).unwrap_or(Severity::Medium);
-        sev >= cfg.min_severity && (cfg.rules.is_empty() || cfg.rules.iter().any(|r| *r == a.rule))
+        sev >= cfg.min_severity && (cfg.rules.is_empty() || cfg.rules.contains(&a.rule))
     }
 
     fn send(&self, a: &AlertRecord, timeout: Duration) -> Result<(), Delivery> {

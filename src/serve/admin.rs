@@ -6,9 +6,10 @@
 //! - `POST   /v1/admin/lists/{name}`  `{"entries": [...]}` adds entries
 //! - `DELETE /v1/admin/lists/{name}`  `{"entries": [...]}` removes entries
 //!
-//! Every request needs `Authorization: Bearer <serve.admin_token>`. With no
-//! token configured the whole API answers 404, as if it did not exist; a wrong
-//! or missing token answers 401. Lists are shared only through the Redis store
+//! Every request needs `Authorization: Bearer <token>` of an admin (see
+//! `serve::auth`; `serve.admin_token` still counts as one). With no token
+//! configured the whole API answers 404, as if it did not exist; a wrong or
+//! missing token answers 401, a token of a lower role 403. Lists are shared only through the Redis store
 //! (409 otherwise). Changes reach every node within `store.lists_poll_ms`: each
 //! polls the lists version and swaps its local lists (see
 //! `store::redis::lists`); the file's `[lists]` always stay in force.
@@ -17,13 +18,14 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::Shared;
+use crate::config::Role;
 use crate::store::shared_lists::validate_entries;
 use crate::store::{SharedList, SharedLists, StoreError};
 
@@ -62,34 +64,14 @@ fn error(status: StatusCode, error: &'static str, reason: impl Into<String>) -> 
     }
 }
 
-/// Compares without an early exit, so the time taken says nothing about the token.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// The shared lists to use, or the answer refusing the request.
 fn authorise(s: &Shared, headers: &HeaderMap) -> Result<Arc<dyn SharedLists>, Refusal> {
-    let Some(token) = &s.admin_token else {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "the admin API is disabled (serve.admin_token is empty)",
-        ));
-    };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if !same(given.as_bytes(), token.as_bytes()) {
-        return Err(error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "missing or wrong bearer token",
-        ));
+    if let Err(d) = s.access.check(headers, Role::Admin, "admin API") {
+        return Err(Refusal {
+            status: d.status,
+            error: d.error,
+            reason: d.reason,
+        });
     }
     match &s.node.shared_lists {
         Some(l) => Ok(l.clone()),

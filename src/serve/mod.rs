@@ -6,12 +6,16 @@
 //! - `POST /v1/check`     one call → verdict (`GET` with query parameters too)
 //! - `POST /v1/events`    a bounded batch of calls → verdicts
 //! - `GET /health`, `GET /metrics` (Prometheus text)
-//! - `/v1/admin/lists/...` the shared allow/deny lists (redis store, bearer token; see [`admin`])
+//! - `/v1/admin/lists/...` the shared allow/deny lists (admin token; see [`admin`])
+//! - `/v1/alerts/...`     alerts: list, detail, status, notes, live stream, block,
+//!   disconnect (bearer tokens with roles; see [`alerts::api`] and [`auth`])
 //!
 //! Refused requests answer 400/413 with `{"error":…, "field":…, "reason":…}`
 //! and change no state.
 
 pub mod admin;
+pub mod alerts;
+pub mod auth;
 pub mod input;
 pub mod metrics;
 
@@ -48,19 +52,23 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub max_batch: usize,
     pub mode: &'static str,
-    /// Bearer token of the admin API; `None` disables it.
-    pub admin_token: Option<String>,
+    /// Bearer tokens and their roles.
+    pub access: auth::Access,
+    /// Alerts: lifecycle, API, live stream, actions.
+    pub alerts: Arc<alerts::Alerts>,
+    feed: parking_lot::Mutex<Option<tokio::sync::mpsc::Receiver<crate::engine::Alert>>>,
 }
 
 impl AppState {
     /// Builds the node (inside the tokio runtime: the async store needs it).
     pub fn new(cfg: &Config) -> anyhow_like::Result<AppState> {
         let metrics = Arc::new(Metrics::new());
+        let (alerts, feed_sink, feed) = alerts::Alerts::new(cfg).map_err(|e| format!("{e:#}"))?;
         let node = Node::start(
             cfg,
             Arc::new(SystemClock),
             Client::Tokio,
-            vec![Arc::new(AlertLog), metrics.clone()],
+            vec![Arc::new(AlertLog), metrics.clone(), feed_sink],
         )?;
         metrics.watch(node.engine().clone(), node.detector.store().clone());
         Ok(AppState {
@@ -68,8 +76,24 @@ impl AppState {
             metrics,
             max_batch: cfg.serve.max_batch_events,
             mode: cfg.mode.as_str(),
-            admin_token: Some(cfg.serve.admin_token.clone()).filter(|t| !t.is_empty()),
+            access: auth::Access::from_config(cfg),
+            alerts: Arc::new(alerts),
+            feed: parking_lot::Mutex::new(Some(feed)),
         })
+    }
+
+    /// Loads the alerts' log and starts following it (inside the runtime).
+    pub async fn start_alerts(&self) {
+        let feed = self.feed.lock().take();
+        if let Some(feed) = feed {
+            self.alerts
+                .start(
+                    feed,
+                    self.node.events.clone(),
+                    self.node.shared_lists.clone(),
+                )
+                .await;
+        }
     }
 
     async fn check(&self, call: &Call) -> Result<Verdict, InputError> {
@@ -248,7 +272,8 @@ async fn metrics(State(s): State<Shared>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        s.metrics.render(&s.node.events.sink().stats()),
+        s.metrics
+            .render(&s.node.events.sink().stats(), &s.node.lane_stats()),
     )
         .into_response()
 }
@@ -270,6 +295,7 @@ pub fn router(state: Shared, max_body_bytes: usize) -> Router {
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .merge(admin::routes())
+        .merge(alerts::api::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
@@ -278,6 +304,7 @@ pub fn router(state: Shared, max_body_bytes: usize) -> Router {
 /// Runs the service until SIGTERM or SIGINT, then drains in-flight requests.
 pub async fn run(cfg: Config) -> anyhow_like::Result<()> {
     let state = Arc::new(AppState::new(&cfg)?);
+    state.start_alerts().await;
     let addr: SocketAddr = cfg
         .serve
         .listen

@@ -1,0 +1,194 @@
+//! Alerts that reach people and act: the lifecycle of every alert (from this
+//! node and, with ClickHouse, from every node and Kamailio worker), the API
+//! and live stream over it, and the response actions (block through the
+//! shared lists, disconnect through Kamailio's dialog module). See
+//! docs/alerts.md.
+//!
+//! Tasks started here: the feed (alerts this process raised → book and log),
+//! the follower (polls the log every 250 ms: other nodes' alerts and changes),
+//! the block expiry (lifts blocks whose duration is over).
+
+pub mod api;
+pub mod book;
+pub mod log;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+use crate::detector::VerdictSink;
+use crate::engine::{Alert, Call, Verdict};
+use crate::pipeline::{AlertEventRecord, EventOut};
+use crate::store::{SharedList, SharedLists};
+pub use book::{Book, Status};
+pub use log::{ClickHouseLog, FileLog, LifecycleLog};
+
+const POLL: Duration = Duration::from_millis(250);
+const FEED_CAPACITY: usize = 10_000;
+
+/// The sink that hands this process's new alerts to the feed task; never waits.
+pub struct Feed {
+    tx: mpsc::Sender<Alert>,
+    dropped: std::sync::atomic::AtomicU64,
+}
+
+impl VerdictSink for Feed {
+    fn record(&self, _call: &Call, v: &Verdict, _check_us: u32) {
+        for a in &v.new_alerts {
+            if self.tx.try_send(a.clone()).is_err() {
+                self.dropped
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// The alerts service of one `acm serve`.
+pub struct Alerts {
+    pub book: Arc<Book>,
+    pub log: Arc<dyn LifecycleLog>,
+    pub node: String,
+    pub block_duration_ms: u64,
+    pub teardown: crate::config::TeardownConfig,
+    pub http: crate::pipeline::http::HttpClient,
+    /// Where the calls of an alert are looked up (ClickHouse's `calls`), if configured.
+    pub clickhouse: Option<crate::config::PipelineConfig>,
+}
+
+impl Alerts {
+    /// The log the config asks for, and the feed sink for the node.
+    pub fn new(cfg: &Config) -> Result<(Alerts, Arc<Feed>, mpsc::Receiver<Alert>)> {
+        let log: Arc<dyn LifecycleLog> = match &cfg.clickhouse {
+            Some(ch) => Arc::new(ClickHouseLog::new(ch, cfg.alerts.keep)),
+            None => Arc::new(FileLog::open(cfg.alerts.events_file.clone())?),
+        };
+        let (tx, rx) = mpsc::channel(FEED_CAPACITY);
+        let feed = Arc::new(Feed {
+            tx,
+            dropped: Default::default(),
+        });
+        Ok((
+            Alerts {
+                book: Arc::new(Book::new(cfg.alerts.keep)),
+                log,
+                node: cfg.node(),
+                block_duration_ms: cfg.alerts.block_duration_ms,
+                teardown: cfg.teardown.clone(),
+                http: crate::pipeline::http::client(),
+                clickhouse: cfg.clickhouse.clone(),
+            },
+            feed,
+            rx,
+        ))
+    }
+
+    /// Loads the log, then starts the feed, follower and expiry tasks.
+    pub async fn start(
+        self: &Arc<Self>,
+        mut feed: mpsc::Receiver<Alert>,
+        events: EventOut,
+        lists: Option<Arc<dyn SharedLists>>,
+    ) {
+        self.poll_once().await;
+        let me = self.clone();
+        tokio::spawn(async move {
+            while let Some(first) = feed.recv().await {
+                let mut records = vec![events.alert_record(&first)];
+                while let Ok(a) = feed.try_recv() {
+                    records.push(events.alert_record(&a));
+                }
+                if let Err(e) = me.log.raised(records.clone()).await {
+                    tracing::error!("alerts log: could not record raised alerts: {e:#}");
+                }
+                for r in records {
+                    me.book.add_alert(r);
+                }
+            }
+        });
+        let me = self.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(POLL).await;
+                me.poll_once().await;
+            }
+        });
+        if let Some(lists) = lists {
+            let me = self.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    me.lift_expired_blocks(&lists).await;
+                }
+            });
+        }
+    }
+
+    async fn poll_once(&self) {
+        match self.log.poll().await {
+            Ok((alerts, events)) => {
+                for a in alerts {
+                    self.book.add_alert(a);
+                }
+                for e in events {
+                    self.book.add_event(e);
+                }
+            }
+            Err(e) => tracing::warn!("alerts log ({}): poll failed: {e:#}", self.log.name()),
+        }
+    }
+
+    /// Appends entries to the log (durable first), then to the book.
+    pub async fn record(&self, events: Vec<AlertEventRecord>) -> Result<()> {
+        self.log.append(events.clone()).await?;
+        for e in events {
+            self.book.add_event(e);
+        }
+        Ok(())
+    }
+
+    pub fn entry(&self, alert_id: &str, kind: &str, actor: &str) -> AlertEventRecord {
+        AlertEventRecord {
+            at_ms: chrono::Utc::now().timestamp_millis(),
+            alert_id: alert_id.to_string(),
+            kind: kind.to_string(),
+            actor: actor.to_string(),
+            node: self.node.clone(),
+            ..Default::default()
+        }
+    }
+
+    async fn lift_expired_blocks(&self, lists: &Arc<dyn SharedLists>) {
+        let now = chrono::Utc::now().timestamp_millis();
+        for b in self.book.expired_blocks(now) {
+            let Some(list) = SharedList::parse(&b.list) else {
+                continue;
+            };
+            let (l, entries) = (lists.clone(), b.entries.clone());
+            let removed =
+                tokio::task::spawn_blocking(move || l.change(list, false, &entries)).await;
+            match removed {
+                Ok(Ok((changed, _))) => {
+                    let mut e = self.entry(&b.alert_id, "action", &self.node);
+                    e.note = serde_json::json!({
+                        "action": "unblock", "list": b.list, "entries": b.entries,
+                        "block_at_ms": b.block_at_ms, "removed": changed,
+                    })
+                    .to_string();
+                    if let Err(err) = self.record(vec![e]).await {
+                        tracing::warn!(
+                            "alerts: block of {} lifted but not logged: {err:#}",
+                            b.alert_id
+                        );
+                    } else {
+                        tracing::info!(alert = %b.alert_id, list = %b.list, "block lifted");
+                    }
+                }
+                Ok(Err(e)) => tracing::warn!("alerts: cannot lift block of {}: {e}", b.alert_id),
+                Err(e) => tracing::warn!("alerts: lift task: {e}"),
+            }
+        }
+    }
+}
