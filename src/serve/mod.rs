@@ -316,7 +316,13 @@ pub async fn run(cfg: Config) -> anyhow_like::Result<()> {
     tracing::info!(%addr, mode = state.mode, store = state.node.detector.store().name(), "acm serve listening");
     let app = router(state.clone(), cfg.serve.max_body_bytes);
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown({
+            let state = state.clone();
+            async move {
+                shutdown_signal().await;
+                let _ = state.alerts.closing.send(true);
+            }
+        })
         .await
         .map_err(|e| format!("http server: {e}"))?;
     // Flush queued events to ClickHouse (or the spool) before exiting.

@@ -517,8 +517,11 @@ async fn stream_alerts(State(s): State<Shared>, headers: HeaderMap) -> Response 
             }
         }
     });
+    let mut closing = s.alerts.closing.subscribe();
     let all: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
-        Box::pin(first.chain(live));
+        Box::pin(first.chain(live).take_until(async move {
+            let _ = closing.wait_for(|c| *c).await;
+        }));
     Sse::new(all)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()

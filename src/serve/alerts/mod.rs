@@ -56,6 +56,9 @@ pub struct Alerts {
     pub http: crate::pipeline::http::HttpClient,
     /// Where the calls of an alert are looked up (ClickHouse's `calls`), if configured.
     pub clickhouse: Option<crate::config::PipelineConfig>,
+    /// True once the service is stopping: live streams end (else a graceful stop
+    /// would wait for every connected client).
+    pub closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Alerts {
@@ -79,6 +82,7 @@ impl Alerts {
                 teardown: cfg.teardown.clone(),
                 http: crate::pipeline::http::client(),
                 clickhouse: cfg.clickhouse.clone(),
+                closing: tokio::sync::watch::channel(false).0,
             },
             feed,
             rx,
