@@ -532,7 +532,7 @@ fn bad_input_and_wrong_roles_are_refused_and_change_nothing() {
     for (p, token, want, field) in &gets {
         let (status, v) = s.req("GET", p, *token, b"").unwrap();
         assert_eq!(status, *want, "GET {p}: {v}");
-        if *field != "" {
+        if !field.is_empty() {
             assert!(
                 v["field"] == *field || v["error"] == "forbidden",
                 "GET {p}: {v}"

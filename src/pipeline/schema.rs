@@ -170,6 +170,19 @@ pub async fn apply(cfg: &PipelineConfig) -> Result<SchemaReport> {
             continue;
         }
         for statement in statements(sql, db) {
+            if let Some((table, column)) = added_column(&statement) {
+                let present = fetch_text(
+                    &server,
+                    &format!(
+                        "SELECT count() FROM system.columns WHERE database = '{db}' \
+                         AND table = '{table}' AND name = '{column}'"
+                    ),
+                )
+                .await?;
+                if present.trim() != "0" {
+                    continue;
+                }
+            }
             execute(&server, &statement)
                 .await
                 .with_context(|| format!("migration {name} failed"))?;
@@ -183,6 +196,17 @@ pub async fn apply(cfg: &PipelineConfig) -> Result<SchemaReport> {
     }
     report.ttl = apply_retention(&server, db, version, cfg.retention_days).await?;
     Ok(report)
+}
+
+/// (table, column) of an `ALTER TABLE db.table ADD COLUMN column ...` statement.
+fn added_column(statement: &str) -> Option<(String, String)> {
+    let words: Vec<&str> = statement.split_whitespace().collect();
+    match words.as_slice() {
+        ["ALTER", "TABLE", table, "ADD", "COLUMN", column, ..] => {
+            Some((table.rsplit('.').next()?.to_string(), column.to_string()))
+        }
+        _ => None,
+    }
 }
 
 async fn execute(client: &Client, sql: &str) -> Result<()> {
@@ -285,6 +309,15 @@ mod tests {
             }
         }
         assert_eq!(statements(MIGRATIONS[0].2, "d").len(), 2);
+    }
+
+    #[test]
+    fn added_columns_are_recognised() {
+        assert_eq!(
+            added_column("ALTER TABLE acm.alerts ADD COLUMN severity String DEFAULT ''"),
+            Some(("alerts".into(), "severity".into()))
+        );
+        assert_eq!(added_column("CREATE TABLE x (a UInt8)"), None);
     }
 
     #[test]

@@ -8,10 +8,18 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 /// One request as the receiver got it.
 #[derive(Debug, Clone)]
 pub struct Received {
     pub at: Instant,
+    /// Wall clock at arrival, ms since the epoch.
+    pub wall_ms: i64,
     pub path: String,
     /// Lower-case names.
     pub headers: Vec<(String, String)>,
@@ -69,6 +77,7 @@ fn read_request(stream: TcpStream) -> io::Result<Received> {
     stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
     Ok(Received {
         at: Instant::now(),
+        wall_ms: wall_ms(),
         path,
         headers,
         body,
@@ -143,6 +152,8 @@ impl Drop for WebhookReceiver {
 #[derive(Debug, Clone)]
 pub struct SseEvent {
     pub at: Instant,
+    /// Wall clock at arrival, ms since the epoch.
+    pub wall_ms: i64,
     pub id: String,
     pub event: String,
     pub data: String,
@@ -199,6 +210,7 @@ impl SseClient {
             let mut buf = Vec::new();
             let mut cur = SseEvent {
                 at: Instant::now(),
+                wall_ms: 0,
                 id: String::new(),
                 event: String::new(),
                 data: String::new(),
@@ -237,6 +249,7 @@ impl SseClient {
                     if text.is_empty() {
                         if !cur.data.is_empty() || !cur.event.is_empty() {
                             cur.at = Instant::now();
+                            cur.wall_ms = wall_ms();
                             ev.lock().unwrap().push(cur.clone());
                         }
                         cur.id.clear();
