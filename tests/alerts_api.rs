@@ -725,3 +725,83 @@ fn receiver_down_for_a_minute_gets_every_alert_once() {
     assert_eq!(s.metric("acm_webhook_dropped_total{receiver=\"soc\"}"), 0.0);
     assert_eq!(s.metric("acm_webhook_spool_bytes{receiver=\"soc\"}"), 0.0);
 }
+
+/// `POST /v1/alerts/{id}/block` denies the alert's A-numbers on every process sharing the
+/// lists (here two `acm serve` on one host, `store.lists_file`), for its duration; then the
+/// block is lifted by itself and logged.
+#[test]
+fn block_denies_the_callers_everywhere_for_its_duration() {
+    let dir = TempDir::new("acm-alerts-block");
+    let cfg = dir.join("acm.toml");
+    std::fs::write(
+        &cfg,
+        config(
+            None,
+            &dir.join("hooks"),
+            &format!(
+                "[alerts]\nevents_file = \"{}\"\n\n[store]\nlists_file = \"{}\"\nlists_poll_ms = 100\n",
+                dir.join("ev.jsonl").display(),
+                dir.join("lists.json").display()
+            ),
+        ),
+    )
+    .unwrap();
+    let a = Serve::start(&cfg, "node-a", dir.path());
+    let b = Serve::start(&cfg, "node-b", dir.path());
+    let id = a.seed_attack("+2348099990005", "blk");
+    let caller = "+2348031200003";
+    let judge = |s: &Serve| -> Value {
+        let body = json!({"call_id": format!("x-{}", free_port()), "a_number": caller,
+                          "b_number": "+2348057770000", "timestamp": chrono::Utc::now().timestamp_millis()});
+        s.post("/v1/check", None, &body.to_string()).1
+    };
+    assert_eq!(judge(&b)["action"], "allow");
+
+    let (st, v) = a.post(
+        &format!("/v1/alerts/{id}/block"),
+        Some(ADMIN),
+        r#"{"duration_s":3}"#,
+    );
+    assert_eq!(st, 200, "{v}");
+    let action = v["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["kind"] == "action")
+        .cloned()
+        .unwrap();
+    assert_eq!(action["actor"], "adam");
+    assert_eq!(action["action"]["list"], "deny_a_numbers");
+    assert_eq!(action["action"]["entries"].as_array().unwrap().len(), 5);
+
+    // Every process denies the callers within a lists poll.
+    assert!(
+        wait_until(T, || judge(&b)["action"] == "block"),
+        "node b: {}",
+        judge(&b)
+    );
+    assert!(judge(&b)["reasons"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("denylist")));
+    // ...until the block's time is over: lifted, and logged as such.
+    assert!(
+        wait_until(Duration::from_secs(15), || judge(&b)["action"] == "allow"),
+        "still blocked: {}\n{}",
+        judge(&b),
+        tail_of(&a.log, 20)
+    );
+    let d = a.get(&format!("/v1/alerts/{id}"), VIEWER).1;
+    let kinds: Vec<&str> = d["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h["action"]["action"].as_str())
+        .collect();
+    // Both nodes watch the expiry; each lift is logged (removal is idempotent).
+    assert_eq!(kinds[0], "block", "{d}");
+    assert!(
+        kinds.len() >= 2 && kinds[1..].iter().all(|k| *k == "unblock"),
+        "{d}"
+    );
+}

@@ -21,19 +21,29 @@ struct Serve {
 
 impl Serve {
     fn start(redis_url: &str, token: &str) -> Serve {
+        Serve::start_with(&[
+            ("ACM_STORE__KIND", "redis".into()),
+            ("ACM_STORE__URL", redis_url.into()),
+            ("ACM_STORE__BUDGET_MS", "500".into()),
+            ("ACM_SERVE__ADMIN_TOKEN", token.into()),
+        ])
+    }
+
+    /// An `acm serve` with these config overrides (and a fast lists poll).
+    fn start_with(env: &[(&str, String)]) -> Serve {
         let port = free_port();
         let dir = TempDir::new("serve");
         let log = std::fs::File::create(dir.join("serve.log")).unwrap();
-        let child = Command::new(acm_bin())
-            .arg("serve")
-            .env("ACM_STORE__KIND", "redis")
+        let mut cmd = Command::new(acm_bin());
+        cmd.arg("serve")
             .env("ACM_ALERTS__EVENTS_FILE", dir.join("alert-events.jsonl"))
-            .env("ACM_STORE__URL", redis_url)
-            .env("ACM_STORE__BUDGET_MS", "500")
             .env("ACM_STORE__LISTS_POLL_MS", "100")
             .env("ACM_SERVE__LISTEN", format!("127.0.0.1:{port}"))
-            .env("ACM_SERVE__ADMIN_TOKEN", token)
-            .env("ACM_NODE_NAME", format!("node-{port}"))
+            .env("ACM_NODE_NAME", format!("node-{port}"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = cmd
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -261,4 +271,49 @@ fn admin_api_is_absent_without_a_token() {
         n.admin("GET", "/v1/admin/lists", Some("anything"), None).0,
         404
     );
+}
+
+/// Without Redis, two `acm serve` processes of one host share the lists through
+/// `store.lists_file`; a change survives a restart.
+#[test]
+fn admin_api_shares_lists_through_a_file_on_the_embedded_store() {
+    let dir = TempDir::new("lists-file");
+    let file = dir.join("lists.json").display().to_string();
+    let env = [
+        ("ACM_STORE__LISTS_FILE", file.clone()),
+        ("ACM_SERVE__ADMIN_TOKEN", TOKEN.to_string()),
+    ];
+    let n1 = Serve::start_with(&env);
+    let n2 = Serve::start_with(&env);
+    let deny = "/v1/admin/lists/deny_a_numbers";
+    let (code, body) = n1.admin(
+        "POST",
+        deny,
+        Some(TOKEN),
+        Some(json!({"entries": ["+2348031110000"]})),
+    );
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["changed"], 1);
+    let t = now_ms();
+    let denied =
+        |n: &Serve| n.check("d", "+2348031110000", "+2348012345678", t)["action"] == "block";
+    assert!(
+        wait_until(Duration::from_secs(5), || denied(&n2)),
+        "node 2 never applied the list"
+    );
+    assert!(wait_until(Duration::from_secs(5), || denied(&n1)));
+    drop(n1);
+    let n1 = Serve::start_with(&env);
+    assert!(
+        wait_until(Duration::from_secs(5), || denied(&n1)),
+        "the list did not survive a restart"
+    );
+    let (code, body) = n1.admin("GET", deny, Some(TOKEN), None);
+    assert_eq!(
+        (code, body["entries"].clone()),
+        (200, json!(["+2348031110000"]))
+    );
+    // Without a lists file (and without Redis) the shared lists do not exist.
+    let bare = Serve::start_with(&[("ACM_SERVE__ADMIN_TOKEN", TOKEN.to_string())]);
+    assert_eq!(bare.admin("GET", deny, Some(TOKEN), None).0, 409);
 }

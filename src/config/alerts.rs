@@ -66,6 +66,7 @@ pub const DEFAULT_SEVERITY: &[(&str, Severity)] = &[
     ("intl_ingress_local_cli", Severity::High),
     ("cli_velocity", Severity::Medium),
     ("cli_rotation", Severity::High),
+    ("cli_fanout", Severity::Medium),
 ];
 
 /// The default severity of a rule's alerts (medium for a code not listed).

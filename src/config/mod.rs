@@ -11,6 +11,7 @@
 
 mod alerts;
 mod clickhouse;
+mod learning;
 mod lists;
 mod notify;
 mod numbering;
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 pub use alerts::{default_severity, AlertsConfig, AutoBlockConfig, Severity, DEFAULT_SEVERITY};
 pub use clickhouse::{is_identifier, InsertCompression, PipelineConfig};
+pub use learning::LearningConfig;
 pub use lists::ListsConfig;
 pub use notify::{
     webhook_key, AccessConfig, ReceiverConfig, Role, TeardownConfig, TokenConfig, WebhookFormat,
@@ -31,7 +33,7 @@ pub use notify::{
 };
 pub use numbering::NumberingConfig;
 pub use rules::{
-    IntlIngressConfig, InvalidCliConfig, RuleAction, RulesConfig, SlowCallersConfig,
+    IntlIngressConfig, InvalidCliConfig, LearnConfig, RuleAction, RulesConfig, SlowCallersConfig,
     WindowRuleConfig,
 };
 pub use serve::ServeConfig;
@@ -86,6 +88,7 @@ pub struct Config {
     pub rules: RulesConfig,
     pub alerts: AlertsConfig,
     pub auto_block: AutoBlockConfig,
+    pub learning: LearningConfig,
     pub lists: ListsConfig,
     pub store: StoreConfig,
     pub serve: ServeConfig,
@@ -186,6 +189,7 @@ impl Config {
         self.rules.validate()?;
         self.alerts.validate()?;
         self.auto_block.validate()?;
+        self.learning.validate()?;
         self.lists.validate()?;
         self.store.validate()?;
         self.check_member_cap()?;

@@ -40,8 +40,13 @@ pub struct StoreConfig {
     /// Redis store: wall-clock grace added to key expiries (window + slack, cooldown + slack),
     /// so late events still find their window.
     pub expiry_slack_ms: u64,
-    /// Redis store: how often nodes poll the shared-lists version.
+    /// How often each process polls the shared lists' version (Redis, or `lists_file`).
     pub lists_poll_ms: u64,
+    /// Shared allow/deny lists in a file, for the processes of one host without Redis
+    /// (`acm serve` on the embedded store, a switch's Kamailio workers): changed through
+    /// the admin API, durable across restarts. Empty: none. Ignored with `kind = "redis"`,
+    /// whose lists live in Redis.
+    pub lists_file: String,
 }
 
 impl Default for StoreConfig {
@@ -60,6 +65,7 @@ impl Default for StoreConfig {
             key_prefix: "acm".into(),
             expiry_slack_ms: 60_000,
             lists_poll_ms: 1_000,
+            lists_file: String::new(),
         }
     }
 }

@@ -245,7 +245,9 @@ fn an_attack_ending_lets_the_window_drain() {
 
 #[test]
 fn velocity_counts_calls_by_call_id() {
-    let f = fixture("[rules.cli_velocity]\nthreshold = 3\nwindow_ms = 10000\naction = \"block\"\n");
+    let f = fixture(
+        "[learning]\nwarmup_ms = 0\n[rules.cli_velocity]\nthreshold = 3\nwindow_ms = 10000\naction = \"block\"\n",
+    );
     let a = "+2348031111111";
     assert_eq!(
         f.call("v1", a, "+2348090000001", T0)
@@ -757,8 +759,7 @@ fn slow_tier_ignores_trusted_unknown_ingress_and_listed_b_numbers() {
 
 #[test]
 fn slow_tier_can_block_and_monitor_mode_turns_it_into_a_flag() {
-    let toml =
-        "[rules.distinct_callers_slow]\naction = \"block\"\nthreshold = 3\nwindow_ms = 30000\n";
+    let toml = "[learning]\nwarmup_ms = 0\n[rules.distinct_callers_slow]\naction = \"block\"\nthreshold = 3\nwindow_ms = 30000\n";
     let b = "+2348099999999";
     for (mode, want) in [("enforce", Action::Block), ("monitor", Action::Flag)] {
         let f = fixture(&format!("mode = \"{mode}\"\n{toml}"));
@@ -953,4 +954,111 @@ fn member_caps_follow_the_highest_threshold_of_a_rule() {
     let e = EngineConfig::from_config(&cfg).unwrap();
     assert_eq!(e.window(Reason::CliRotation).unwrap().member_cap, 160);
     assert_eq!(e.window(Reason::DistinctCallers).unwrap().member_cap, 64);
+}
+
+/// `n` distinct CLIs from one trunk in each of `intervals` 10 s intervals from `from`.
+fn rotation_calls(trunk: &str, from: i64, intervals: i64, n: usize) -> Vec<Call> {
+    let mut out = Vec::new();
+    for k in from..from + intervals {
+        for j in 0..n {
+            let t = T0 + k * 10_000 + (j * 9_000 / n) as i64;
+            out.push(on(
+                Call::new(
+                    &format!("{trunk}-{k}-{j}"),
+                    &format!("+234803{:07}", k * 1000 + j as i64),
+                    &format!("+234809{:07}", k * 1000 + j as i64),
+                )
+                .at(t),
+                trunk,
+            ));
+        }
+    }
+    out
+}
+
+/// Checks every call in order; answers the last verdict.
+fn check_all(f: &Fixture, calls: Vec<Call>) -> Verdict {
+    let mut last = None;
+    for c in calls {
+        last = Some(f.check(c));
+    }
+    last.expect("at least one call")
+}
+
+const LEARNING_ROTATION: &str = "[rules.cli_rotation]\nthreshold = 5\nwindow_ms = 10000\n\
+    [rules.cli_rotation.learn]\nenabled = true\nfactor = 2.0\ninterval_ms = 10000\n\
+    [rules.cli_fanout]\naction = \"off\"\n";
+
+#[test]
+fn a_learned_level_raises_the_threshold_of_its_key_only() {
+    let f = fixture(&format!("[learning]\nwarmup_ms = 0\n{LEARNING_ROTATION}"));
+    let flagged = |calls: Vec<Call>| {
+        calls
+            .into_iter()
+            .map(|c| f.check(c))
+            .filter(|v| v.reasons.contains(Reason::CliRotation))
+            .count()
+    };
+    assert!(
+        flagged(rotation_calls("IC-1", 0, 1, 12)) > 0,
+        "a new trunk: the floor"
+    );
+    flagged(rotation_calls("IC-1", 1, 12, 12));
+    assert_eq!(
+        flagged(rotation_calls("IC-1", 13, 2, 12)),
+        0,
+        "normal for itself"
+    );
+    // Another trunk at the same rate is new: judged against the floor.
+    assert!(flagged(rotation_calls("PBX-9", 15, 1, 12)) > 0);
+    // The learned trunk jumping far above its level fires, and says why.
+    let v: Vec<Verdict> = rotation_calls("IC-1", 15, 1, 40)
+        .into_iter()
+        .map(|c| f.check(c))
+        .collect();
+    let alert = v
+        .iter()
+        .flat_map(|v| &v.new_alerts)
+        .find(|a| a.rule == Reason::CliRotation)
+        .expect("an alert for the jump");
+    let baseline = alert.baseline.expect("the learned level");
+    assert!(baseline > 8.0 && baseline <= 12.0, "{baseline}");
+    assert_eq!(alert.threshold as f64, (baseline * 2.0).ceil());
+}
+
+#[test]
+fn learned_rules_that_block_only_flag_during_the_warm_up() {
+    let toml = format!(
+        "[learning]\nwarmup_ms = 60000\n{}",
+        LEARNING_ROTATION.replace("threshold = 5\n", "threshold = 5\naction = \"block\"\n")
+    );
+    let f = fixture(&toml);
+    // The first call starts the warm-up at T0.
+    let v = f.check(on(
+        Call::new("w0", "+2348030000001", "+2348090000001").at(T0),
+        "X",
+    ));
+    assert_eq!(v.action, Action::Allow);
+    let during = rotation_calls("GW-1", 1, 1, 8);
+    let last = check_all(&f, during);
+    assert_eq!(last.action, Action::Flag, "{:?}", last.reasons);
+    assert!(last.reasons.contains(Reason::LearningWarmup));
+    assert!(last.reasons.contains(Reason::CliRotation));
+    // After the warm-up a new trunk over the floor is blocked.
+    let after = rotation_calls("GW-2", 7, 1, 8);
+    let last = check_all(&f, after);
+    assert_eq!(last.action, Action::Block);
+    assert!(!last.reasons.contains(Reason::LearningWarmup));
+    // Rules that do not learn block from the first call (the seed attack).
+    let f = fixture(&toml);
+    let mut v = None;
+    for i in 0..5 {
+        v = Some(f.call(
+            &format!("s{i}"),
+            &caller(i),
+            "+2348099999999",
+            T0 + i as i64 * 100,
+        ));
+    }
+    assert_eq!(v.unwrap().action, Action::Block);
 }

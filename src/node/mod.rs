@@ -16,7 +16,7 @@ use crate::config::{Config, StoreKind};
 use crate::detector::{Detector, VerdictSink};
 use crate::engine::Engine;
 use crate::pipeline::{EventOut, Pipeline, StatsSnapshot};
-use crate::store::{self, Client, RedisStore, SharedLists};
+use crate::store::{self, Client, FileLists, RedisStore, SharedLists};
 use lists::ListsFollower;
 
 /// A running process's detection.
@@ -52,7 +52,10 @@ impl Node {
             StoreKind::Redis => Some(Arc::new(
                 RedisStore::from_config(&cfg.store).map_err(|e| format!("store: {e}"))?,
             )),
-            StoreKind::Memory => None,
+            _ if !cfg.store.lists_file.is_empty() => {
+                Some(Arc::new(FileLists::new(&cfg.store.lists_file)))
+            }
+            _ => None,
         };
         let lists = match &shared_lists {
             Some(shared) => Some(ListsFollower::start(

@@ -9,10 +9,11 @@
 //! Every request needs `Authorization: Bearer <token>` of an admin (see
 //! `serve::auth`; `serve.admin_token` still counts as one). With no token
 //! configured the whole API answers 404, as if it did not exist; a wrong or
-//! missing token answers 401, a token of a lower role 403. Lists are shared only through the Redis store
-//! (409 otherwise). Changes reach every node within `store.lists_poll_ms`: each
-//! polls the lists version and swaps its local lists (see
-//! `store::redis::lists`); the file's `[lists]` always stay in force.
+//! missing token answers 401, a token of a lower role 403. Lists are shared
+//! through the Redis store, or through `store.lists_file` on one host (409
+//! with neither). Changes reach every process within `store.lists_poll_ms`:
+//! each polls the lists version and swaps its local lists (`node::lists`); the
+//! config file's `[lists]` always stay in force.
 
 use std::sync::Arc;
 
@@ -78,7 +79,7 @@ fn authorise(s: &Shared, headers: &HeaderMap) -> Result<Arc<dyn SharedLists>, Re
         None => Err(error(
             StatusCode::CONFLICT,
             "no_shared_store",
-            "shared lists need store.kind = \"redis\"",
+            "shared lists need store.kind = \"redis\" or a store.lists_file",
         )),
     }
 }

@@ -43,7 +43,7 @@ pub use crate::contract::{
 
 pub use self::redis::{AsyncRedisStore, RedisSettings, RedisStore};
 pub use memory::{MemoryStore, MemoryStoreConfig};
-pub use shared_lists::{SharedList, SharedLists};
+pub use shared_lists::{FileLists, SharedList, SharedLists};
 
 /// A store that answers at once (the embedded store, and the Redis client used
 /// inside Kamailio workers).

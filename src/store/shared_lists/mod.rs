@@ -1,9 +1,14 @@
 //! Allow and deny lists shared by every node and worker through a store, so
 //! that a block or an exemption made once holds everywhere. The lists are the
 //! `[lists]` section's; the shared entries come on top of the file's
-//! ([`merge_lists`]). A store that can share them implements [`SharedLists`]
-//! (the Redis store: `store::redis::lists`); the lists follower
-//! (`crate::node::lists`) polls its version and swaps the merged lists in.
+//! ([`merge_lists`]). Where they are kept implements [`SharedLists`]: the Redis
+//! store (`store::redis::lists`, every node of a deployment) or a file
+//! ([`FileLists`], the processes of one host); the lists follower
+//! (`crate::node::lists`) polls the version and swaps the merged lists in.
+
+mod file;
+
+pub use file::FileLists;
 
 use crate::config::{parse_net, ListsConfig};
 use crate::store::StoreError;
