@@ -1413,3 +1413,124 @@ secret = "{HOOK_SECRET}"
         .trim()
         == "1"));
 }
+
+fn percentile(sorted: &[i64], q: f64) -> i64 {
+    sorted[((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
+/// Benchmark, not a regular test (run it by name; BENCHMARKS.md, *Alerts*): the delay from
+/// the INVITE that raises an alert in a Kamailio worker to the alert on `acm serve`'s live
+/// stream (worker drainer → ClickHouse → serve's follower) and at a webhook receiver (worker
+/// drainer → POST), over ACM_BENCH_ALERTS attacks (default 100). The alert's `raised_at_ms`
+/// is the worker's wall clock when it judged the INVITE.
+///   cargo test --release --features header-check --test kamailio_sip alert_delay -- --ignored --nocapture
+#[test]
+#[ignore = "benchmark: run by name with --ignored"]
+fn alert_delay_invite_to_stream_and_webhook() {
+    let n: usize = std::env::var("ACM_BENCH_ALERTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let ch = support::ClickHouseServer::start();
+    let dir = TempDir::new("kamailio-delay");
+    let hook = support::receiver::WebhookReceiver::start();
+    let clickhouse = format!(
+        "[clickhouse]\nurl = \"{}\"\ndatabase = \"acm\"\nspool_dir = \"{}\"\n",
+        ch.http_url(),
+        dir.join("spool").display()
+    );
+    let module_toml = acm_toml(&format!(
+        "[webhooks]\nspool_dir = \"{}\"\n\n[[webhooks.receivers]]\nname = \"soc\"\n\
+         url = \"http://127.0.0.1:{}/hook\"\nsecret = \"{HOOK_SECRET}\"\n\n{clickhouse}",
+        dir.join("lanes").display(),
+        hook.port
+    ));
+    let cfg_file = dir.join("module.toml");
+    fs::write(&cfg_file, &module_toml).unwrap();
+    let config = acm::config::Config::load(Some(&cfg_file)).unwrap();
+    acm::pipeline::apply_schema(config.clickhouse.as_ref().unwrap()).unwrap();
+    let serve = AcmServe::start(&format!("{}\n{clickhouse}", viewer_admin_tokens()));
+    let sse = support::receiver::SseClient::connect(
+        serve.port,
+        "/v1/alerts/stream",
+        &[("Authorization", "Bearer viewer-token")],
+    );
+    let k = Kamailio::start("kamailio.cfg", &[], Some(&module_toml));
+    // n attacks, one after the other: five distinct callers to each victim.
+    let callers: Vec<Vec<u8>> = (0..n * 5)
+        .map(|i| format!("+234809{i:07}").into_bytes())
+        .collect();
+    let victims: Vec<Vec<u8>> = (0..n)
+        .map(|v| format!("+23480377{v:05}").into_bytes())
+        .collect();
+    let rows: Vec<(&[u8], &[u8])> = (0..n * 5)
+        .map(|i| (callers[i].as_slice(), victims[i / 5].as_slice()))
+        .collect();
+    let r = run_sipp(dir.path(), k.port, "invite_any_answer.xml", &rows);
+    assert!(r.status.success(), "{}", r.output);
+    let dc = |data: &str| -> Option<(String, i64)> {
+        let v: serde_json::Value = serde_json::from_str(data).ok()?;
+        (v["rule"] == "distinct_callers").then(|| {
+            (
+                v["id"].as_str().unwrap().to_string(),
+                v["raised_at_ms"].as_i64().unwrap(),
+            )
+        })
+    };
+    let stream_done = wait_until(Duration::from_secs(60), || {
+        sse.events()
+            .iter()
+            .filter(|e| e.event == "alert" && dc(&e.data).is_some())
+            .count()
+            >= n
+    });
+    let hooks_done = wait_until(Duration::from_secs(60), || {
+        hook.received()
+            .iter()
+            .filter(|r| {
+                dc(&String::from_utf8_lossy(
+                    &verify_signature(r)["data"].to_string(),
+                ))
+                .is_some()
+            })
+            .count()
+            >= n
+    });
+    assert!(
+        stream_done && hooks_done,
+        "stream {stream_done}, webhooks {hooks_done}"
+    );
+    let mut to_stream: Vec<i64> = sse
+        .events()
+        .iter()
+        .filter(|e| e.event == "alert")
+        .filter_map(|e| dc(&e.data).map(|(_, at)| e.wall_ms - at))
+        .collect();
+    let mut to_hook: Vec<i64> = hook
+        .received()
+        .iter()
+        .filter_map(|r| {
+            let body = verify_signature(r);
+            dc(&body["data"].to_string()).map(|(_, at)| r.wall_ms - at)
+        })
+        .collect();
+    to_stream.sort_unstable();
+    to_hook.sort_unstable();
+    assert_eq!(
+        (to_stream.len(), to_hook.len()),
+        (n, n),
+        "each alert once on each"
+    );
+    for (what, d) in [
+        ("INVITE -> SSE", &to_stream),
+        ("INVITE -> webhook", &to_hook),
+    ] {
+        println!(
+            "{what}: {} alerts, p50 {} ms, p99 {} ms, max {} ms",
+            d.len(),
+            percentile(d, 0.5),
+            percentile(d, 0.99),
+            d[d.len() - 1]
+        );
+    }
+}

@@ -34,6 +34,11 @@ pub trait LifecycleLog: Send + Sync {
     fn name(&self) -> &'static str;
     /// Alerts this process raised. ClickHouse gets them through the pipeline already.
     fn raised(&self, alerts: Vec<AlertRecord>) -> BoxFuture<'_, Result<()>>;
+    /// How long the feed gathers raised alerts before one `raised` (a group commit:
+    /// the file syncs at most this often however many alerts come).
+    fn gather(&self) -> Duration {
+        Duration::ZERO
+    }
     /// Appends entries; durable when it answers Ok.
     fn append(&self, events: Vec<AlertEventRecord>) -> BoxFuture<'_, Result<()>>;
     /// What was added since the last poll (everything on the first).
@@ -124,6 +129,10 @@ impl FileLog {
 impl LifecycleLog for FileLog {
     fn name(&self) -> &'static str {
         "file"
+    }
+
+    fn gather(&self) -> Duration {
+        Duration::from_millis(50)
     }
 
     fn raised(&self, alerts: Vec<AlertRecord>) -> BoxFuture<'_, Result<()>> {

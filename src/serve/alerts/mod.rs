@@ -99,7 +99,11 @@ impl Alerts {
         self.poll_once().await;
         let me = self.clone();
         tokio::spawn(async move {
+            let gather = me.log.gather();
             while let Some(first) = feed.recv().await {
+                if !gather.is_zero() {
+                    tokio::time::sleep(gather).await;
+                }
                 let mut records = vec![events.alert_record(&first)];
                 while let Ok(a) = feed.try_recv() {
                     records.push(events.alert_record(&a));
