@@ -1487,12 +1487,7 @@ fn alert_delay_invite_to_stream_and_webhook() {
     let hooks_done = wait_until(Duration::from_secs(60), || {
         hook.received()
             .iter()
-            .filter(|r| {
-                dc(&String::from_utf8_lossy(
-                    &verify_signature(r)["data"].to_string(),
-                ))
-                .is_some()
-            })
+            .filter(|r| dc(&verify_signature(r)["data"].to_string()).is_some())
             .count()
             >= n
     });
