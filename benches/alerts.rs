@@ -3,9 +3,9 @@
 //!
 //! - off:       the quick start: no ClickHouse, no receivers (alerts only counted);
 //! - hooks:     a webhook receiver (Standard Webhooks, signed) on this machine; every alert
-//!              is queued on the call path and POSTed by the drainer thread;
+//!   is queued on the call path and POSTed by the drainer thread;
 //! - lifecycle: hooks, plus `acm serve`'s feed sink: every alert also goes to the lifecycle
-//!              (its file log and the book behind the API and the stream).
+//!   (its file log and the book behind the API and the stream).
 //!
 //! The drainer, the receiver and the lifecycle tasks run on CPU 1, the checking thread on
 //! CPU 0: what is compared is the cost on the call path. Env: ACM_BENCH_CALLS (200,000 timed
