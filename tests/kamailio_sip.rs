@@ -870,6 +870,7 @@ url = "{url}"
 database = "acm"
 spool_dir = "{spool}"
 flush_interval_ms = 600000
+alerts_flush_ms = 600000
 batch_size = 50000
 insert_timeout_ms = 1000
 "#,

@@ -20,6 +20,10 @@ const REPLAY_SLICE: Duration = Duration::from_millis(200);
 pub(crate) struct Batching {
     pub batch_size: usize,
     pub flush_interval: Duration,
+    /// Alerts wait at most this long for ClickHouse (`alerts_flush_ms`, not
+    /// `flush_interval_ms`): `acm serve` follows the table, and people wait for what it
+    /// shows. Alerts are few (one per rule and key per cooldown): few extra INSERTs.
+    pub alerts_flush: Duration,
     pub insert_timeout: Duration,
 }
 
@@ -37,6 +41,8 @@ pub(crate) struct Drainer {
     checked: CheckedBatch,
     alerts: Vec<AlertRecord>,
     oldest: Option<Instant>,
+    /// When the oldest alert waiting for ClickHouse arrived.
+    oldest_alert: Option<Instant>,
     /// During shutdown: nothing may take longer than this.
     deadline: Option<Instant>,
 }
@@ -61,6 +67,7 @@ impl Drainer {
             checked: CheckedBatch::default(),
             alerts: Vec::new(),
             oldest: None,
+            oldest_alert: None,
             deadline: None,
         }
     }
@@ -85,6 +92,12 @@ impl Drainer {
                 .is_some_and(|t| t.elapsed() >= self.batching.flush_interval)
             {
                 self.flush_all();
+            }
+            if self
+                .oldest_alert
+                .is_some_and(|t| t.elapsed() >= self.batching.alerts_flush)
+            {
+                self.flush_alerts();
             }
             self.replay(REPLAY_SLICE);
         }
@@ -176,6 +189,7 @@ impl Drainer {
                 }
                 if self.primary.is_some() {
                     self.oldest.get_or_insert_with(Instant::now);
+                    self.oldest_alert.get_or_insert_with(Instant::now);
                     self.alerts.push(*alert);
                     if self.alerts.len() >= self.batching.batch_size {
                         let batch = SpoolBatch::Alerts(std::mem::take(&mut self.alerts));
@@ -189,12 +203,17 @@ impl Drainer {
         }
     }
 
-    fn flush_all(&mut self) {
-        self.oldest = None;
+    fn flush_alerts(&mut self) {
+        self.oldest_alert = None;
         if !self.alerts.is_empty() {
             let batch = SpoolBatch::Alerts(std::mem::take(&mut self.alerts));
             self.deliver(batch);
         }
+    }
+
+    fn flush_all(&mut self) {
+        self.oldest = None;
+        self.flush_alerts();
         if self.checked.len > 0 {
             let batch = SpoolBatch::Checked(std::mem::take(&mut self.checked));
             self.deliver(batch);

@@ -149,6 +149,7 @@ impl Pipeline {
         let batching = Batching {
             batch_size: cfg.batch_size,
             flush_interval: cfg.flush_interval(),
+            alerts_flush: cfg.alerts_flush(),
             insert_timeout: cfg.insert_timeout(),
         };
         let drainer = Drainer::new(batching, rx, stop_rx, Arc::clone(&shared), primary, lanes);
