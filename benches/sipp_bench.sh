@@ -11,8 +11,9 @@
 #   acm2    as acm1, children=2 (memory store: one window set per worker)
 #   redis2  acm module, [store] kind="redis" (a redis-server started here), children=2
 #   http2   cfg-examples/kamailio-http.cfg against `acm serve` (memory store), children=2
-#   alert1  as acm1 in monitor mode on alert-heavy traffic: every callee gets five distinct
-#           callers, so every fifth call raises a distinct_callers alert (flagged, answered 200)
+#   alert1  as acm1 in monitor mode on alerting traffic: one callee in every ALERT_EVERY
+#           calls gets five distinct callers and raises a distinct_callers alert (flagged,
+#           answered 200)
 #   hook1   as alert1, plus a webhook receiver (a small HTTP server started here): every
 #           alert is POSTed, signed, by the worker's drainer thread (docs/alerts.md)
 #
@@ -37,7 +38,8 @@
 #   RATE [5000]        calls/s offered by SIPp
 #   CALLS [50000]      calls per run
 #   REPS [5]           repetitions of every variant (medians are printed)
-#   VARIANTS ["base1 acm1 base2 acm2 redis2 http2"]
+#   VARIANTS ["base1 acm1 base2 acm2 redis2 http2"] (alert1 hook1 on request)
+#   ALERT_EVERY [5]    alert1/hook1: one alert per this many calls (5: every fifth call)
 #   ACM_SO [kamailio-module/build/acm.so]   (build: make -C kamailio-module)
 #   ACM_BIN [$CARGO_TARGET_DIR/release/acm] (build: cargo build --release --bin acm)
 #   KAMAILIO_MEM [tlsf] Kamailio's memory manager (kamailio -x): tlsf, fm or qm. Debian's
@@ -56,6 +58,7 @@ KAMAILIO_MEM=${KAMAILIO_MEM:-tlsf}
 CALLS=${CALLS:-50000}
 REPS=${REPS:-5}
 VARIANTS=${VARIANTS:-"base1 acm1 base2 acm2 redis2 http2"}
+ALERT_EVERY=${ALERT_EVERY:-5}
 ACM_SO=${ACM_SO:-$REPO/kamailio-module/build/acm.so}
 ACM_BIN=${ACM_BIN:-${CARGO_TARGET_DIR:-$REPO/target}/release/acm}
 SCENARIO=$REPO/kamailio-module/tests/sipp/invite_expect_200.xml
@@ -183,22 +186,22 @@ start_redis() {
   wait_listen tcp 10 "$REDIS_PORT" "$REDIS_PID" || { cat "$WORK/redis.log" >&2; die "redis-server did not start"; }
 }
 
-# A webhook receiver: answers every POST 200 and counts them in $WORK/hooks.count on exit.
+# A webhook receiver (keep-alive): answers every POST 200; $WORK/hooks.count: alerts by rule.
 start_receiver() {
   free_port
   HOOK_PORT=$REPLY
-  python3 - "$HOOK_PORT" "$WORK/hooks.count" <<'PY' </dev/null >"$WORK/receiver.log" 2>&1 &
-import http.server, signal, sys
-count = 0
+  python3 - "$HOOK_PORT" "$WORK/hooks.count" <<'PY' >"$WORK/receiver.log" 2>&1 &
+import collections, http.server, json, signal, sys
+count = collections.Counter()
 class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: the drainer's client reuses its connection
     def do_POST(self):
-        global count
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        count += 1
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        count[json.loads(body)["data"]["rule"]] += 1
         self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
     def log_message(self, *a): pass
 def done(*_):
-    open(sys.argv[2], "w").write(str(count)); sys.exit(0)
+    open(sys.argv[2], "w").write(json.dumps(count)); sys.exit(0)
 signal.signal(signal.SIGTERM, done)
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
@@ -324,10 +327,15 @@ for rep in $(seq "$REPS"); do
   awk -v n="$CALLS" -v off=$(((rep - 1) * CALLS)) 'BEGIN {
     print "SEQUENTIAL"
     for (i = 0; i < n; i++) printf "+234803%07d;+234805%07d\n", off + i, off + i }' >"$WORK/calls-$rep.csv"
-  # alert-heavy: five distinct callers per callee (+234806...), a distinct_callers alert on every fifth call
-  awk -v n="$CALLS" -v off=$(((rep - 1) * CALLS)) 'BEGIN {
+  # alerting traffic: in every ALERT_EVERY calls, five distinct callers call one callee
+  # (+234806...), raising a distinct_callers alert; the other calls are all distinct
+  awk -v n="$CALLS" -v off=$(((rep - 1) * CALLS)) -v every="$ALERT_EVERY" 'BEGIN {
     print "SEQUENTIAL"
-    for (i = 0; i < n; i++) printf "+234803%07d;+234806%07d\n", off + i, int((off + i) / 5) }' >"$WORK/calls-alert-$rep.csv"
+    for (i = 0; i < n; i++) {
+      k = off + i
+      if (k % every < 5) printf "+234803%07d;+234806%07d\n", k, int(k / every)
+      else printf "+234803%07d;+234805%07d\n", k, k
+    } }' >"$WORK/calls-alert-$rep.csv"
   for v in $VARIANTS; do
     kill -0 "${MAINPID[$v]}" 2>/dev/null || die "kamailio $v died: $(tail -n 20 "$WORK/$v/kamailio.log")"
     run_sipp "$v" "$rep"

@@ -179,6 +179,9 @@ impl Drainer {
                     }
                 }
             }
+            Event::Raised(meta, alert) => {
+                self.push(Event::Alert(Box::new(meta.alert_record(&alert))))
+            }
             Event::Alert(alert) => {
                 // Alert lanes first: a person waits for these.
                 let timeout = self.timeout_now();

@@ -57,6 +57,8 @@ impl CallId {
 pub struct RecordMeta {
     node: String,
     mode: &'static str,
+    /// Each rule's severity (`[alerts] severity`).
+    alerts: crate::config::AlertsConfig,
 }
 
 impl RecordMeta {
@@ -65,6 +67,35 @@ impl RecordMeta {
         RecordMeta {
             node: "test".into(),
             mode: "enforce",
+            alerts: Default::default(),
+        }
+    }
+
+    /// The record of an alert raised by this process.
+    pub fn alert_record(&self, a: &Alert) -> AlertRecord {
+        let mut sources: Vec<String> = a
+            .evidence
+            .iter()
+            .filter(|e| !e.source.is_empty())
+            .map(|e| e.source.to_string())
+            .collect();
+        sources.sort();
+        sources.dedup();
+        AlertRecord {
+            alert_id: a.id.to_string(),
+            raised_at_ms: a.raised_at_ms,
+            rule: a.rule.code().to_string(),
+            key: a.key.to_string(),
+            action: a.action,
+            window_ms: a.window_ms,
+            threshold: a.threshold,
+            count: a.count,
+            a_numbers: a.evidence.iter().map(|e| e.a_number.to_string()).collect(),
+            call_ids: a.evidence.iter().map(|e| e.call_id.to_string()).collect(),
+            sources,
+            mode: self.mode.to_string(),
+            node: self.node.clone(),
+            severity: self.alerts.severity_of(a.rule.code()).as_str().to_string(),
         }
     }
 }
@@ -126,8 +157,6 @@ impl CheckedCall {
 pub struct EventOut {
     sink: EventSink,
     meta: Arc<RecordMeta>,
-    /// Each rule's severity.
-    alerts: Arc<crate::config::AlertsConfig>,
     /// The batch being gathered; None when events go nowhere.
     pending: Option<PendingRef>,
 }
@@ -137,12 +166,12 @@ impl EventOut {
         let meta = Arc::new(RecordMeta {
             node: cfg.node(),
             mode: cfg.mode.as_str(),
+            alerts: cfg.alerts.clone(),
         });
         let pending = sink.is_enabled().then(|| sink.new_pending(meta.clone()));
         EventOut {
             sink,
             meta,
-            alerts: Arc::new(cfg.alerts.clone()),
             pending,
         }
     }
@@ -191,7 +220,7 @@ impl EventOut {
             }
             for a in &v.new_alerts {
                 self.sink
-                    .submit(Event::Alert(Box::new(self.alert_record(a))));
+                    .submit(Event::Raised(self.meta.clone(), Box::new(a.clone())));
             }
             return;
         };
@@ -213,7 +242,7 @@ impl EventOut {
         }
         for a in &v.new_alerts {
             self.sink
-                .submit(Event::Alert(Box::new(self.alert_record(a))));
+                .submit(Event::Raised(self.meta.clone(), Box::new(a.clone())));
         }
     }
 
@@ -243,31 +272,9 @@ impl EventOut {
         }
     }
 
+    /// The record of an alert (the drainer builds those of queued alerts).
     pub fn alert_record(&self, a: &Alert) -> AlertRecord {
-        let mut sources: Vec<String> = a
-            .evidence
-            .iter()
-            .filter(|e| !e.source.is_empty())
-            .map(|e| e.source.to_string())
-            .collect();
-        sources.sort();
-        sources.dedup();
-        AlertRecord {
-            alert_id: a.id.to_string(),
-            raised_at_ms: a.raised_at_ms,
-            rule: a.rule.code().to_string(),
-            key: a.key.to_string(),
-            action: a.action,
-            window_ms: a.window_ms,
-            threshold: a.threshold,
-            count: a.count,
-            a_numbers: a.evidence.iter().map(|e| e.a_number.to_string()).collect(),
-            call_ids: a.evidence.iter().map(|e| e.call_id.to_string()).collect(),
-            sources,
-            mode: self.meta.mode.to_string(),
-            node: self.meta.node.clone(),
-            severity: self.alerts.severity_of(a.rule.code()).as_str().to_string(),
-        }
+        self.meta.alert_record(a)
     }
 }
 

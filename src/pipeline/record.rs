@@ -149,6 +149,12 @@ pub enum Event {
     // call path should write as few cache lines per event as it can.
     Call(Box<CallRecord>),
     Alert(Box<AlertRecord>),
+    /// An alert as the engine raised it: the drainer builds its [`AlertRecord`], so the
+    /// call that raised it only copies it (no per-field strings on the call path).
+    Raised(
+        std::sync::Arc<crate::pipeline::outbox::RecordMeta>,
+        Box<crate::engine::Alert>,
+    ),
     /// Calls as the engine judged them, handed over together; the drainer
     /// turns them into [`CallRecord`]s, so string building stays off the call
     /// path and what crosses cores is one slot (and one refcount) per batch.

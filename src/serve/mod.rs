@@ -56,7 +56,7 @@ pub struct AppState {
     pub access: auth::Access,
     /// Alerts: lifecycle, API, live stream, actions.
     pub alerts: Arc<alerts::Alerts>,
-    feed: parking_lot::Mutex<Option<tokio::sync::mpsc::Receiver<crate::engine::Alert>>>,
+    feed: parking_lot::Mutex<Option<crossbeam_channel::Receiver<crate::engine::Alert>>>,
 }
 
 impl AppState {

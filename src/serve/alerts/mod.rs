@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
-use tokio::sync::mpsc;
+use crossbeam_channel::{Receiver, Sender};
 
 use crate::config::Config;
 use crate::detector::VerdictSink;
@@ -28,10 +28,14 @@ pub use log::{ClickHouseLog, FileLog, LifecycleLog};
 
 const POLL: Duration = Duration::from_millis(250);
 const FEED_CAPACITY: usize = 10_000;
+/// How often the feed task takes what the call path queued (it is never woken from there:
+/// a wake-up is a system call on the call path).
+const FEED_TICK: Duration = Duration::from_millis(20);
 
-/// The sink that hands this process's new alerts to the feed task; never waits.
+/// The sink that hands this process's new alerts to the feed task; never waits, never
+/// wakes anything (the feed task looks every few milliseconds).
 pub struct Feed {
-    tx: mpsc::Sender<Alert>,
+    tx: Sender<Alert>,
     dropped: std::sync::atomic::AtomicU64,
 }
 
@@ -63,12 +67,12 @@ pub struct Alerts {
 
 impl Alerts {
     /// The log the config asks for, and the feed sink for the node.
-    pub fn new(cfg: &Config) -> Result<(Alerts, Arc<Feed>, mpsc::Receiver<Alert>)> {
+    pub fn new(cfg: &Config) -> Result<(Alerts, Arc<Feed>, Receiver<Alert>)> {
         let log: Arc<dyn LifecycleLog> = match &cfg.clickhouse {
             Some(ch) => Arc::new(ClickHouseLog::new(ch, cfg.alerts.keep)),
             None => Arc::new(FileLog::open(cfg.alerts.events_file.clone())?),
         };
-        let (tx, rx) = mpsc::channel(FEED_CAPACITY);
+        let (tx, rx) = crossbeam_channel::bounded(FEED_CAPACITY);
         let feed = Arc::new(Feed {
             tx,
             dropped: Default::default(),
@@ -92,21 +96,19 @@ impl Alerts {
     /// Loads the log, then starts the feed, follower and expiry tasks.
     pub async fn start(
         self: &Arc<Self>,
-        mut feed: mpsc::Receiver<Alert>,
+        feed: Receiver<Alert>,
         events: EventOut,
         lists: Option<Arc<dyn SharedLists>>,
     ) {
         self.poll_once().await;
         let me = self.clone();
         tokio::spawn(async move {
-            let gather = me.log.gather();
-            while let Some(first) = feed.recv().await {
-                if !gather.is_zero() {
-                    tokio::time::sleep(gather).await;
-                }
-                let mut records = vec![events.alert_record(&first)];
-                while let Ok(a) = feed.try_recv() {
-                    records.push(events.alert_record(&a));
+            let tick = me.log.gather().max(FEED_TICK);
+            loop {
+                tokio::time::sleep(tick).await;
+                let records: Vec<_> = feed.try_iter().map(|a| events.alert_record(&a)).collect();
+                if records.is_empty() {
+                    continue;
                 }
                 if let Err(e) = me.log.raised(records.clone()).await {
                     tracing::error!("alerts log: could not record raised alerts: {e:#}");
