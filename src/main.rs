@@ -136,7 +136,7 @@ fn main() -> ExitCode {
                 .enable_all()
                 .build()
                 .map_err(|e| format!("tokio runtime: {e}"))?;
-            rt.block_on(acm::serve::run(cfg))
+            rt.block_on(acm::serve::run_with_path(cfg, cli.config.clone()))
         }),
         Command::Replay(args) => {
             load(cli.config.as_deref()).and_then(|cfg| acm::replay::cli::run(&cfg, &args))

@@ -805,3 +805,60 @@ fn block_denies_the_callers_everywhere_for_its_duration() {
         "{d}"
     );
 }
+
+/// `POST /v1/admin/reload` (admin only) takes the file's new rules at once; a bad file is
+/// refused naming the key and changes nothing.
+#[test]
+fn admin_reload_takes_new_rules_and_refuses_a_bad_file() {
+    let dir = TempDir::new("acm-alerts-reload");
+    let cfg = dir.join("acm.toml");
+    let text = config(
+        None,
+        &dir.join("hooks"),
+        &format!(
+            "[alerts]\nevents_file = \"{}\"\n",
+            dir.join("ev.jsonl").display()
+        ),
+    );
+    std::fs::write(&cfg, &text).unwrap();
+    let s = Serve::start(&cfg, "node-r", dir.path());
+    let three_callers = |callee: &str| -> usize {
+        let now = chrono::Utc::now().timestamp_millis();
+        (1..=3)
+            .filter(|i| {
+                let body = json!({"call_id": format!("{callee}-{i}"), "a_number": format!("+23480312{i:05}"),
+                                  "b_number": callee, "timestamp": now + i});
+                !s.post("/v1/check", None, &body.to_string()).1["new_alerts"].is_null()
+            })
+            .count()
+    };
+    assert_eq!(three_callers("+2348099997001"), 0);
+    std::fs::write(&cfg, text.replace("threshold = 5", "threshold = 3")).unwrap();
+    let (st, v) = s.post("/v1/admin/reload", Some(ANALYST), "");
+    assert_eq!(
+        (st, v["field"].as_str()),
+        (403, Some("authorization")),
+        "{v}"
+    );
+    assert_eq!(
+        three_callers("+2348099997002"),
+        0,
+        "a refused reload changes nothing"
+    );
+    let (st, v) = s.post("/v1/admin/reload", Some(ADMIN), "");
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(
+        three_callers("+2348099997003"),
+        1,
+        "the new threshold is in force"
+    );
+    std::fs::write(&cfg, text.replace("threshold = 5", "threshold = 0")).unwrap();
+    let (st, v) = s.post("/v1/admin/reload", Some(ADMIN), "");
+    assert_eq!(st, 400, "{v}");
+    assert!(v["field"].as_str().unwrap().contains("threshold"), "{v}");
+    assert_eq!(
+        three_callers("+2348099997004"),
+        1,
+        "a bad file changes nothing"
+    );
+}

@@ -5,6 +5,9 @@
 //! - `GET    /v1/admin/lists/{name}`  one list (`allow_b_numbers`, `deny_a_numbers`, ...)
 //! - `POST   /v1/admin/lists/{name}`  `{"entries": [...]}` adds entries
 //! - `DELETE /v1/admin/lists/{name}`  `{"entries": [...]}` removes entries
+//! - `POST   /v1/admin/reload`        reads the config file again: rules and lists
+//!   change at once (store, pipeline and access settings at the next start); a bad
+//!   file answers 400 naming the key and changes nothing
 //!
 //! Every request needs `Authorization: Bearer <token>` of an admin (see
 //! `serve::auth`; `serve.admin_token` still counts as one). With no token
@@ -21,7 +24,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
@@ -38,6 +41,29 @@ pub fn routes() -> Router<Shared> {
             "/v1/admin/lists/{name}",
             get(one_list).post(add).delete(remove),
         )
+        .route("/v1/admin/reload", post(reload))
+}
+
+async fn reload(State(s): State<Shared>, headers: HeaderMap) -> Response {
+    let caller = match s.access.check(&headers, Role::Admin, "admin API") {
+        Ok(c) => c,
+        Err(d) => return d.into_response(),
+    };
+    let loaded = crate::config::Config::load(s.config_path.as_deref());
+    let result = loaded
+        .map_err(|e| (e.key.clone(), e.reason.clone()))
+        .and_then(|cfg| s.node.reload(&cfg).map_err(|e| ("rules".to_string(), e)));
+    match result {
+        Ok(()) => {
+            tracing::warn!(actor = %caller.name, "config reloaded");
+            Json(json!({"reloaded": true, "actor": caller.name})).into_response()
+        }
+        Err((field, reason)) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "invalid_config", "field": field, "reason": reason})),
+        )
+            .into_response(),
+    }
 }
 
 /// A refused admin request: status, error code and reason.

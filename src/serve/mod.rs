@@ -57,6 +57,8 @@ pub struct AppState {
     /// Alerts: lifecycle, API, live stream, actions.
     pub alerts: Arc<alerts::Alerts>,
     feed: parking_lot::Mutex<Option<crossbeam_channel::Receiver<crate::engine::Alert>>>,
+    /// The config file `POST /v1/admin/reload` reads again (None: defaults and environment).
+    pub config_path: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -79,6 +81,7 @@ impl AppState {
             access: auth::Access::from_config(cfg),
             alerts: Arc::new(alerts),
             feed: parking_lot::Mutex::new(Some(feed)),
+            config_path: None,
         })
     }
 
@@ -303,7 +306,17 @@ pub fn router(state: Shared, max_body_bytes: usize) -> Router {
 
 /// Runs the service until SIGTERM or SIGINT, then drains in-flight requests.
 pub async fn run(cfg: Config) -> anyhow_like::Result<()> {
-    let state = Arc::new(AppState::new(&cfg)?);
+    run_with_path(cfg, None).await
+}
+
+/// [`run`], with the config file that `POST /v1/admin/reload` reads again.
+pub async fn run_with_path(
+    cfg: Config,
+    config_path: Option<std::path::PathBuf>,
+) -> anyhow_like::Result<()> {
+    let mut state = AppState::new(&cfg)?;
+    state.config_path = config_path;
+    let state = Arc::new(state);
     state.start_alerts().await;
     let addr: SocketAddr = cfg
         .serve
