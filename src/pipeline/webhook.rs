@@ -257,6 +257,45 @@ mod tests {
     }
 
     #[test]
+    fn slack_and_alertmanager_bodies() {
+        let a = AlertRecord {
+            alert_id: "dc-1".into(),
+            rule: "distinct_callers".into(),
+            key: "+2348030000000".into(),
+            severity: "high".into(),
+            raised_at_ms: 1_700_000_000_000,
+            a_numbers: vec!["+2348031111111".into()],
+            ..Default::default()
+        };
+        let slack = body(WebhookFormat::Slack, "soc", &a, 0);
+        assert!(slack["text"].as_str().unwrap().contains("dc-1"));
+        assert_eq!(slack["blocks"][0]["type"], "section");
+        let am = body(WebhookFormat::Alertmanager, "soc", &a, 0);
+        assert_eq!(am["version"], "4");
+        assert_eq!(am["status"], "firing");
+        assert_eq!(am["receiver"], "soc");
+        for k in [
+            "groupKey",
+            "groupLabels",
+            "commonLabels",
+            "commonAnnotations",
+            "externalURL",
+        ] {
+            assert!(!am[k].is_null(), "{k}");
+        }
+        let alert = &am["alerts"][0];
+        assert_eq!(alert["labels"]["alertname"], "acm_distinct_callers");
+        assert_eq!(alert["labels"]["severity"], "high");
+        assert_eq!(alert["startsAt"], "2023-11-14T22:13:20.000Z");
+        assert_eq!(alert["fingerprint"].as_str().unwrap().len(), 16);
+        let std = body(WebhookFormat::Standard, "soc", &a, 0);
+        assert_eq!(
+            (std["type"].as_str(), std["data"]["id"].as_str()),
+            (Some("alert.raised"), Some("dc-1"))
+        );
+    }
+
+    #[test]
     fn filter_by_rule_and_severity() {
         let a = AlertRecord {
             rule: "cli_velocity".into(),

@@ -60,6 +60,8 @@ pub struct Alerts {
     pub http: crate::pipeline::http::HttpClient,
     /// Where the calls of an alert are looked up (ClickHouse's `calls`), if configured.
     pub clickhouse: Option<crate::config::PipelineConfig>,
+    /// When a failed poll was last logged (at most one warning a minute).
+    poll_warned: parking_lot::Mutex<Option<std::time::Instant>>,
     /// True once the service is stopping: live streams end (else a graceful stop
     /// would wait for every connected client).
     pub closing: tokio::sync::watch::Sender<bool>,
@@ -87,6 +89,7 @@ impl Alerts {
                 http: crate::pipeline::http::client(),
                 clickhouse: cfg.clickhouse.clone(),
                 closing: tokio::sync::watch::channel(false).0,
+                poll_warned: parking_lot::Mutex::new(None),
             },
             feed,
             rx,
@@ -146,7 +149,16 @@ impl Alerts {
                     self.book.add_event(e);
                 }
             }
-            Err(e) => tracing::warn!("alerts log ({}): poll failed: {e:#}", self.log.name()),
+            Err(e) => {
+                let mut last = self.poll_warned.lock();
+                if last.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+                    *last = Some(std::time::Instant::now());
+                    tracing::warn!(
+                        "alerts log ({}): poll failed (was `acm schema apply` run?): {e:#}",
+                        self.log.name()
+                    );
+                }
+            }
         }
     }
 
