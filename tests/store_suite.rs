@@ -241,7 +241,7 @@ fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             name: "slow fan-in on untrusted ingress, per-trunk velocity threshold",
-            toml: "[rules.cli_velocity]\ntrunk_thresholds = { \"MSC-1\" = 3 }\n",
+            toml: "[rules.cli_velocity]\naction = \"flag\"\ntrunk_thresholds = { \"MSC-1\" = 3 }\n",
             calls: {
                 // Five callers 10 s apart on a wholesale trunk: the burst tier
                 // never fires, the slow tier flags the fifth.

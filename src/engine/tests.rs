@@ -556,7 +556,8 @@ fn a_full_store_stops_tracking_new_keys_and_says_so() {
             .load(std::sync::atomic::Ordering::Relaxed)
             <= 1024 + 64
     );
-    // Once the windows have passed, keys are reclaimed and tracking resumes.
+    // Once the windows have passed (the longest default: cli_fanout's 10
+    // minutes), keys are reclaimed and tracking resumes.
     let mut tracked_again = 0;
     for i in 0..200 {
         let v = check_with(
@@ -567,7 +568,7 @@ fn a_full_store_stops_tracking_new_keys_and_says_so() {
                 &format!("+2348051{i:06}"),
                 &format!("+2347{i:09}"),
             )
-            .at(T0 + 120_000),
+            .at(T0 + 720_000),
         )
         .unwrap();
         if !v.reasons.contains(Reason::StoreCapacity) {
@@ -779,7 +780,7 @@ fn slow_tier_can_block_and_monitor_mode_turns_it_into_a_flag() {
 #[test]
 fn trunk_thresholds_replace_the_rule_threshold_for_that_trunk() {
     let f = fixture(
-        "[rules.cli_velocity]\nthreshold = 15\ntrunk_thresholds = { \"MSC-1\" = 3 }\n\
+        "[rules.cli_velocity]\naction = \"flag\"\nthreshold = 15\ntrunk_thresholds = { \"MSC-1\" = 3 }\n\
          [rules.cli_rotation]\nthreshold = 4\ntrunk_thresholds = { \"GW-1\" = 8 }\n",
     );
     // Velocity: the third call of one SIM on the core switch is flagged ...
@@ -847,7 +848,8 @@ fn trunk_thresholds_replace_the_rule_threshold_for_that_trunk() {
 fn listed_roamers_calling_home_pass_the_international_ingress_check() {
     let f = fixture(
         "[rules.intl_ingress_local_cli]\ntrunks = [\"INTL-GW\"]\n\
-         roaming_a_numbers = [\"08031234567\", \"+234806555*\"]\n",
+         roaming_a_numbers = [\"08031234567\", \"+234806555*\"]\n\
+         [rules.cli_velocity]\naction = \"flag\"\n",
     );
     let intl = |id: &str, a: &str, pai: Option<&str>| {
         let mut c = on(Call::new(id, a, "+2348099999999").at(T0), "INTL-GW");
@@ -1061,4 +1063,70 @@ fn learned_rules_that_block_only_flag_during_the_warm_up() {
         ));
     }
     assert_eq!(v.unwrap().action, Action::Block);
+}
+
+#[test]
+fn clis_the_numbering_plan_does_not_have_are_invalid() {
+    let f = fixture("");
+    let b = "+2348099999999";
+    for (i, (cli, invalid)) in [
+        ("+2348031234567", false),
+        ("08031234567", false),
+        ("+2342011234567", false), // fixed line, 2024 plan
+        ("+2340803123456", true),  // the trunk prefix inside the NSN, right length
+        ("+2347023123456", true),  // 7023 is not allocated
+        ("+2349171234567", true),  // nor 917
+        ("+447911123456", false),  // foreign numbers: lengths only
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let v = f.call(&format!("p{i}"), cli, b, T0 + i as i64 * 60_000);
+        assert_eq!(v.reasons.contains(Reason::InvalidCli), invalid, "{cli}");
+    }
+    // Off: lengths and lists only.
+    let f = fixture("[rules.invalid_cli]\nnumbering_plan = false\n");
+    let v = f.call("q", "+2347023123456", b, T0);
+    assert!(!v.reasons.contains(Reason::InvalidCli));
+}
+
+#[test]
+fn fanout_counts_distinct_callees_of_mobile_clis() {
+    let f = fixture("[learning]\nwarmup_ms = 0\n");
+    // A SIM pacing itself at one call a minute to fresh callees: the tenth
+    // callee within ten minutes is flagged.
+    let sim = "+2348061234567";
+    let mut last = None;
+    for i in 0..10 {
+        last = Some(f.call(
+            &format!("s{i}"),
+            sim,
+            &format!("+23480900000{i:02}"),
+            T0 + i * 60_000,
+        ));
+    }
+    let v = last.unwrap();
+    assert_eq!(v.count(Reason::CliFanout), 10);
+    assert!(v.reasons.contains(Reason::CliFanout));
+    assert_eq!(v.action, Action::Flag);
+    // Calling the same few people often is not fan-out.
+    for i in 0..20 {
+        let v = f.call(
+            &format!("r{i}"),
+            "+2348061234568",
+            &format!("+23480900000{:02}", i % 3),
+            T0 + i * 20_000,
+        );
+        assert!(!v.reasons.contains(Reason::CliFanout));
+    }
+    // A PBX's fixed-line main number is not a SIM (cli_types = ["mobile"]).
+    for i in 0..15 {
+        let v = f.call(
+            &format!("p{i}"),
+            "+2342012345678",
+            &format!("+23480910000{i:02}"),
+            T0 + i * 30_000,
+        );
+        assert_eq!(v.count(Reason::CliFanout), 0);
+    }
 }

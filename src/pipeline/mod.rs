@@ -8,6 +8,7 @@
 //! (Kamailio calls it from each worker's child_init).
 
 mod clickhouse;
+pub mod cluster;
 mod drainer;
 pub mod http;
 mod lane;
@@ -24,7 +25,7 @@ pub mod webhook;
 pub use crate::config::{InsertCompression, PipelineConfig};
 pub use outbox::EventOut;
 pub use record::{AlertEventRecord, AlertRecord, CallRecord, Event};
-pub use schema::{apply_schema, SchemaReport};
+pub use schema::{apply_schema, apply_schema_with, SchemaReport};
 pub use sink::EventSink;
 pub use stats::{LaneSnapshot, LaneStats, PipelineStats, StatsSnapshot};
 

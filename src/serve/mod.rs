@@ -305,18 +305,30 @@ pub fn router(state: Shared, max_body_bytes: usize) -> Router {
 }
 
 /// Runs the service until SIGTERM or SIGINT, then drains in-flight requests.
-pub async fn run(cfg: Config) -> anyhow_like::Result<()> {
-    run_with_path(cfg, None).await
+pub async fn run(cfg: Config, warm_from: Vec<std::path::PathBuf>) -> anyhow_like::Result<()> {
+    run_with_path(cfg, warm_from, None).await
 }
 
 /// [`run`], with the config file that `POST /v1/admin/reload` reads again.
 pub async fn run_with_path(
     cfg: Config,
+    warm_from: Vec<std::path::PathBuf>,
     config_path: Option<std::path::PathBuf>,
 ) -> anyhow_like::Result<()> {
     let mut state = AppState::new(&cfg)?;
     state.config_path = config_path;
     let state = Arc::new(state);
+    if !warm_from.is_empty() {
+        let (st, c) = (state.clone(), cfg.clone());
+        let summary = tokio::task::spawn_blocking(move || st.node.warm_from(&c, &warm_from))
+            .await
+            .map_err(|e| format!("--warm-from: {e}"))??;
+        tracing::info!(
+            calls = summary.checked,
+            bad_rows = summary.bad_rows,
+            "windows and learned levels rebuilt from history"
+        );
+    }
     state.start_alerts().await;
     let addr: SocketAddr = cfg
         .serve

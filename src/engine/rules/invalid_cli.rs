@@ -1,5 +1,8 @@
-//! `invalid_cli`: a CLI that is not a plausible E.164 number, or that lies in a
-//! barred or unallocated range. Judged on the call alone; keeps no window.
+//! `invalid_cli`: a CLI that is not a plausible E.164 number, a home number
+//! the national numbering plan does not have (a range never allocated, the
+//! trunk prefix inside the number: `number::plan`, from libphonenumber's
+//! metadata), or one in a barred or unallocated range the operator lists.
+//! Judged on the call alone; keeps no window.
 
 use std::sync::Arc;
 
@@ -19,6 +22,8 @@ struct InvalidCli {
     action: Action,
     /// Barred and unallocated ranges.
     invalid_prefixes: NumberSet,
+    /// Home CLIs must be numbers of the national plan.
+    numbering_plan: bool,
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -35,9 +40,11 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
             }
         })
         .collect();
+    let action = ic.action.action()?;
     Some(Arc::new(InvalidCli {
-        action: ic.action.action()?,
+        action,
         invalid_prefixes: NumberSet::new(&c.numbering, &prefixes),
+        numbering_plan: ic.numbering_plan,
     }))
 }
 
@@ -52,7 +59,10 @@ impl Rule for InvalidCli {
         }
         let invalid = match f.cli {
             Err(_) => true,
-            Ok(_) => self.invalid_prefixes.contains(f.a_key),
+            Ok(_) => {
+                (self.numbering_plan && f.cli_plan == Some(None))
+                    || self.invalid_prefixes.contains(f.a_key)
+            }
         };
         if invalid {
             p.fire(Reason::InvalidCli, self.action);
