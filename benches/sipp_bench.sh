@@ -11,6 +11,11 @@
 #   acm2    as acm1, children=2 (memory store: one window set per worker)
 #   redis2  acm module, [store] kind="redis" (a redis-server started here), children=2
 #   http2   cfg-examples/kamailio-http.cfg against `acm serve` (memory store), children=2
+#   alert1  as acm1 in monitor mode on alerting traffic: one callee in every ALERT_EVERY
+#           calls gets five distinct callers and raises a distinct_callers alert (flagged,
+#           answered 200)
+#   hook1   as alert1, plus a webhook receiver (a small HTTP server started here): every
+#           alert is POSTed, signed, by the worker's drainer thread (docs/alerts.md)
 #
 # Every variant uses WITH_LOCAL_ANSWER: Kamailio answers the INVITE 200 itself (stateless),
 # SIPp ACKs. The scenario is kamailio-module/tests/sipp/invite_expect_200.xml: a call is
@@ -33,7 +38,8 @@
 #   RATE [5000]        calls/s offered by SIPp
 #   CALLS [50000]      calls per run
 #   REPS [5]           repetitions of every variant (medians are printed)
-#   VARIANTS ["base1 acm1 base2 acm2 redis2 http2"]
+#   VARIANTS ["base1 acm1 base2 acm2 redis2 http2"] (alert1 hook1 on request)
+#   ALERT_EVERY [5]    alert1/hook1: one alert per this many calls (5: every fifth call)
 #   ACM_SO [kamailio-module/build/acm.so]   (build: make -C kamailio-module)
 #   ACM_BIN [$CARGO_TARGET_DIR/release/acm] (build: cargo build --release --bin acm)
 #   KAMAILIO_MEM [tlsf] Kamailio's memory manager (kamailio -x): tlsf, fm or qm. Debian's
@@ -52,6 +58,7 @@ KAMAILIO_MEM=${KAMAILIO_MEM:-tlsf}
 CALLS=${CALLS:-50000}
 REPS=${REPS:-5}
 VARIANTS=${VARIANTS:-"base1 acm1 base2 acm2 redis2 http2"}
+ALERT_EVERY=${ALERT_EVERY:-5}
 ACM_SO=${ACM_SO:-$REPO/kamailio-module/build/acm.so}
 ACM_BIN=${ACM_BIN:-${CARGO_TARGET_DIR:-$REPO/target}/release/acm}
 SCENARIO=$REPO/kamailio-module/tests/sipp/invite_expect_200.xml
@@ -113,17 +120,28 @@ wait_listen() {
 
 # --- acm config -------------------------------------------------------------------------
 # cfg-examples/acm.toml with the cli_rotation threshold raised (see the header) and the
-# store kind set by $1 ("memory" or a redis URL); $2: [serve] listen address, if any.
+# store kind set by $1 ("memory" or a redis URL); $2: [serve] listen address, if any;
+# $3: mode (monitor), if not the file's; $4: the port of a webhook receiver, if any.
 acm_toml() {
-  local store=$1 listen=${2:-}
-  awk -v store="$store" -v listen="$listen" '
+  local store=$1 listen=${2:-} mode=${3:-} hook=${4:-}
+  awk -v store="$store" -v listen="$listen" -v mode="$mode" -v hook="$hook" -v work="$WORK" '
     /^\[/ { section = $0 }
+    section == "" && /^mode *=/ && mode != "" { print "mode = \"" mode "\""; next }
+    section == "[alerts]" && /^events_file *=/ { print "events_file = \"" work "/alert-events.jsonl\""; next }
+    section == "[webhooks]" && /^spool_dir *=/ { print "spool_dir = \"" work "/webhooks\""; next }
+    section == "[webhooks]" && /^receivers *=/ && hook != "" { next }
     section == "[rules.cli_rotation]" && /^threshold *=/ { print "threshold = 1000000"; next }
     section == "[store]" && /^max_members_per_key *=/ { print "max_members_per_key = 1000000"; next }
     section == "[store]" && /^kind *=/ { print (store == "memory" ? "kind = \"memory\"" : "kind = \"redis\""); next }
     section == "[store]" && /^url *=/ && store != "memory" { print "url = \"" store "\""; next }
     section == "[serve]" && /^listen *=/ && listen != "" { print "listen = \"" listen "\""; next }
     { print }
+    END {
+      if (hook != "") {
+        print "\n[[webhooks.receivers]]\nname = \"bench\"\nurl = \"http://127.0.0.1:" hook "/hook\""
+        print "secret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\""
+      }
+    }
   ' "$REPO/cfg-examples/acm.toml"
 }
 
@@ -168,6 +186,30 @@ start_redis() {
   wait_listen tcp 10 "$REDIS_PORT" "$REDIS_PID" || { cat "$WORK/redis.log" >&2; die "redis-server did not start"; }
 }
 
+# A webhook receiver (keep-alive): answers every POST 200; $WORK/hooks.count: alerts by rule.
+start_receiver() {
+  free_port
+  HOOK_PORT=$REPLY
+  python3 - "$HOOK_PORT" "$WORK/hooks.count" <<'PY' >"$WORK/receiver.log" 2>&1 &
+import collections, http.server, json, signal, sys
+count = collections.Counter()
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: the drainer's client reuses its connection
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        count[json.loads(body)["data"]["rule"]] += 1
+        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+def done(*_):
+    open(sys.argv[2], "w").write(json.dumps(count)); sys.exit(0)
+signal.signal(signal.SIGTERM, done)
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+  HOOK_PID=$!
+  PIDS+=("$HOOK_PID")
+  wait_listen tcp 10 "$HOOK_PORT" "$HOOK_PID" || { cat "$WORK/receiver.log" >&2; die "the receiver did not start"; }
+}
+
 start_acm_serve() {
   free_port
   SERVE_PORT=$REPLY
@@ -210,6 +252,15 @@ for v in $VARIANTS; do
       start_kamailio redis2 kamailio.cfg 2 "$WORK/acm-redis.toml"
       EXTRAPID[redis2]=$REDIS_PID
       ;;
+    alert1)
+      acm_toml memory "" monitor >"$WORK/acm-alert.toml"
+      start_kamailio alert1 kamailio.cfg 1 "$WORK/acm-alert.toml"
+      ;;
+    hook1)
+      start_receiver
+      acm_toml memory "" monitor "$HOOK_PORT" >"$WORK/acm-hook.toml"
+      start_kamailio hook1 kamailio.cfg 1 "$WORK/acm-hook.toml"
+      ;;
     http2)
       start_acm_serve
       start_kamailio http2 kamailio-http.cfg 2 "" "ACM_URL \"http://127.0.0.1:$SERVE_PORT\""
@@ -229,7 +280,9 @@ run_sipp() {
   local t0 t1 c0 c1 rc=0
   c0=$(variant_ticks "$v")
   t0=$(date +%s%N)
-  (cd "$dir" && sipp "127.0.0.1:${PORT[$v]}" -sf "$SCENARIO" -inf "$WORK/calls-$rep.csv" \
+  local csv=$WORK/calls-$rep.csv
+  [[ $v == alert1 || $v == hook1 ]] && csv=$WORK/calls-alert-$rep.csv
+  (cd "$dir" && sipp "127.0.0.1:${PORT[$v]}" -sf "$SCENARIO" -inf "$csv" \
     -m "$CALLS" -r "$RATE" -l "$RATE" -i 127.0.0.1 -p "$lport" -nostdin \
     -timeout "$((CALLS / RATE + 60))s" -recv_timeout 5s \
     -trace_stat -stf "$dir/stat.csv" -fd 1 -trace_shortmsg -shortmessage_file "$dir/msgs.log" \
@@ -274,6 +327,15 @@ for rep in $(seq "$REPS"); do
   awk -v n="$CALLS" -v off=$(((rep - 1) * CALLS)) 'BEGIN {
     print "SEQUENTIAL"
     for (i = 0; i < n; i++) printf "+234803%07d;+234805%07d\n", off + i, off + i }' >"$WORK/calls-$rep.csv"
+  # alerting traffic: in every ALERT_EVERY calls, five distinct callers call one callee
+  # (+234806...), raising a distinct_callers alert; the other calls are all distinct
+  awk -v n="$CALLS" -v off=$(((rep - 1) * CALLS)) -v every="$ALERT_EVERY" 'BEGIN {
+    print "SEQUENTIAL"
+    for (i = 0; i < n; i++) {
+      k = off + i
+      if (k % every < 5) printf "+234803%07d;+234806%07d\n", k, int(k / every)
+      else printf "+234803%07d;+234805%07d\n", k, k
+    } }' >"$WORK/calls-alert-$rep.csv"
   for v in $VARIANTS; do
     kill -0 "${MAINPID[$v]}" 2>/dev/null || die "kamailio $v died: $(tail -n 20 "$WORK/$v/kamailio.log")"
     run_sipp "$v" "$rep"
@@ -308,3 +370,4 @@ ratio "acm1 vs base1" acm1 base1
 ratio "acm2 vs base2" acm2 base2
 ratio "redis2 vs base2" redis2 base2
 ratio "http2 vs base2" http2 base2
+ratio "hook1 vs alert1" hook1 alert1

@@ -65,6 +65,12 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Bearer tokens for the alerts and admin APIs: `acm token new --name alice --role analyst`
+    /// prints a new random token (give it to its holder) and the config entry holding its hash.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
     /// Run call detail records (CSV or JSON lines, plain or gzip) through the
     /// engine in event-time order and summarise the verdicts.
     Replay(acm::replay::cli::ReplayArgs),
@@ -72,6 +78,19 @@ enum Command {
     Simulate(acm::simulate::SimulateArgs),
     /// Replay labelled CDRs and report detection and false-positive rates.
     Quality(acm::quality::QualityArgs),
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// A new token: 32 random bytes from the OS.
+    New {
+        /// Who holds it: recorded as the actor of every change made with it.
+        #[arg(long)]
+        name: String,
+        /// viewer, analyst or admin.
+        #[arg(long, default_value = "viewer")]
+        role: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -240,7 +259,11 @@ fn main() -> ExitCode {
                 .enable_all()
                 .build()
                 .map_err(|e| format!("tokio runtime: {e}"))?;
-            rt.block_on(acm::serve::run(cfg, warm_from))
+            rt.block_on(acm::serve::run_with_path(
+                cfg,
+                warm_from,
+                cli.config.clone(),
+            ))
         }),
         Command::Replay(args) => {
             load(cli.config.as_deref()).and_then(|cfg| acm::replay::cli::run(&cfg, &args))
@@ -249,6 +272,21 @@ fn main() -> ExitCode {
         Command::Quality(args) => {
             load(cli.config.as_deref()).and_then(|cfg| acm::quality::run(&cfg, &args))
         }
+        Command::Token {
+            action: TokenAction::New { name, role },
+        } => match role.as_str() {
+            "viewer" | "analyst" | "admin" => acm::serve::auth::new_token()
+                .map_err(|e| format!("cannot read /dev/urandom: {e}"))
+                .map(|(token, hash)| {
+                    println!("token (give it to {name}; it is not stored anywhere): {token}");
+                    println!();
+                    println!("[[access.tokens]]");
+                    println!("name = {name:?}");
+                    println!("role = {role:?}");
+                    println!("sha256 = {hash:?}");
+                }),
+            _ => Err(format!("--role {role:?}: one of viewer, analyst, admin")),
+        },
         Command::CheckConfig => load(cli.config.as_deref()).map(|cfg| {
             print!("{}", toml::to_string_pretty(&cfg).unwrap_or_default());
         }),

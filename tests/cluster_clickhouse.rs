@@ -161,10 +161,10 @@ fn two_serve_nodes_fill_both_shards_and_survive_shard_outages() {
     let spool = tempfile::tempdir().unwrap();
     let cfg = cluster_config(&cluster, spool.path());
 
-    // The schema, and a migration that is not in the binary (issue 13's lifecycle), through
-    // the same cluster path: ALTER on the shard tables, Distributed twin re-created.
+    // The schema through the cluster path, the alert lifecycle (migration 003: an ALTER on
+    // the shard tables) included: the alerts' Distributed twin is re-created.
     let node0 = &cluster.nodes[0];
-    let report = report_data::apply_with_lifecycle(&cfg, || false);
+    let report = report_data::apply_with_lifecycle(&cfg);
     assert!(
         report
             .distributed

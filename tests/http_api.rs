@@ -33,6 +33,7 @@ impl Serve {
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(extra)
             .env("ACM_LOG", "warn")
+            .env("ACM_ALERTS__EVENTS_FILE", dir.join("alert-events.jsonl"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

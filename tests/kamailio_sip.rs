@@ -121,7 +121,10 @@ impl Kamailio {
         if !defines.iter().any(|(k, _)| *k == "ACM_CHILDREN") {
             define("ACM_CHILDREN", "1");
         }
-        define("WITH_LOCAL_ANSWER", "");
+        // Calls are answered by Kamailio itself unless the test relays them somewhere.
+        if !defines.iter().any(|(k, _)| *k == "OUTBOUND") {
+            define("WITH_LOCAL_ANSWER", "");
+        }
         if cfg_example != "kamailio-http.cfg" {
             define("ACM_MODULE", &format!("\"{}\"", acm_so().display()));
         }
@@ -572,6 +575,7 @@ impl AcmServe {
             .arg("serve")
             .arg("--config")
             .arg(&cfg)
+            .env("ACM_ALERTS__EVENTS_FILE", dir.join("alert-events.jsonl"))
             .stdin(Stdio::null())
             .stdout(fs::File::create(dir.join("acm-serve.out")).unwrap())
             .stderr(fs::File::create(&log).unwrap())
@@ -886,6 +890,7 @@ url = "{url}"
 database = "acm"
 spool_dir = "{spool}"
 flush_interval_ms = 600000
+alerts_flush_ms = 600000
 batch_size = 50000
 insert_timeout_ms = 1000
 "#,
@@ -1071,4 +1076,477 @@ fn two_kamailio_instances_share_one_window() {
     sw2.expect("invite_expect_403.xml", &pairs(&callers[4..5], victim));
     sw1.expect("invite_expect_403.xml", &pairs(&callers[5..6], victim));
     assert!(sw1.is_alive() && sw2.is_alive());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts that act: the live stream, webhooks and teardown (docs/alerts.md)
+// ---------------------------------------------------------------------------------------------
+
+/// A SIPp user agent run in the background (killed when dropped).
+struct BgSipp {
+    child: Option<Child>,
+}
+
+impl BgSipp {
+    /// The far end on `port`: answers every INVITE with 200 (echoing Record-Route) and holds
+    /// the call until a BYE (uas_answer_until_bye.xml).
+    fn uas(dir: &Path, port: u16) -> BgSipp {
+        let child = Command::new(require_program("sipp"))
+            .current_dir(dir)
+            .arg("-sf")
+            .arg(scenario("uas_answer_until_bye.xml"))
+            .args(["-i", "127.0.0.1", "-p", &port.to_string(), "-nostdin"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start sipp uas");
+        assert!(wait_until(Duration::from_secs(5), || udp_port_bound(port)));
+        BgSipp { child: Some(child) }
+    }
+
+    /// `calls` through Kamailio at `port` with `scenario_file`, up to `calls.len()` at once.
+    fn uac(dir: &Path, port: u16, scenario_file: &str, calls: &[(&[u8], &[u8])]) -> BgSipp {
+        let csv = dir.join(format!("bg-{}.csv", free_port()));
+        let mut text = b"SEQUENTIAL\n".to_vec();
+        for (a, b) in calls {
+            text.extend_from_slice(a);
+            text.push(b';');
+            text.extend_from_slice(b);
+            text.push(b'\n');
+        }
+        fs::write(&csv, text).unwrap();
+        let local = free_udp_port();
+        let child = Command::new(require_program("sipp"))
+            .current_dir(dir)
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-sf")
+            .arg(scenario(scenario_file))
+            .arg("-inf")
+            .arg(&csv)
+            .args([
+                "-m",
+                &calls.len().to_string(),
+                "-l",
+                &calls.len().to_string(),
+            ])
+            .args([
+                "-r",
+                "20",
+                "-i",
+                "127.0.0.1",
+                "-p",
+                &local.to_string(),
+                "-nostdin",
+            ])
+            .args(["-timeout", "90s", "-timeout_error", "-trace_err"])
+            .arg("-error_file")
+            .arg(dir.join(format!("sipp-bg-{local}-errors.log")))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start sipp uac");
+        BgSipp { child: Some(child) }
+    }
+
+    /// Waits for SIPp to finish; true when every call went as its scenario says.
+    fn wait_ok(&mut self, timeout: Duration) -> bool {
+        let child = self.child.as_mut().unwrap();
+        let done = wait_until(timeout, || matches!(child.try_wait(), Ok(Some(_))));
+        if !done {
+            return false;
+        }
+        self.child.take().unwrap().wait().unwrap().success()
+    }
+
+    fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+}
+
+impl Drop for BgSipp {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Confirmed dialogs Kamailio tracks now, by Call-ID count.
+fn confirmed_dialogs(k: &Kamailio) -> usize {
+    let listed = k.rpc("dlg.list");
+    let v: serde_json::Value = serde_json::from_str(&listed).unwrap_or_default();
+    v["result"]
+        .as_array()
+        .map(|a| a.iter().filter(|d| d["state"] == 4).count())
+        .unwrap_or(0)
+}
+
+/// Kamailio relaying to a SIPp UAS, with the dialog module and JSON-RPC over HTTP.
+fn kamailio_with_dialogs(dir: &Path, toml: &str, rpc_port: u16) -> (BgSipp, Kamailio) {
+    let uas_port = free_udp_port();
+    let uas = BgSipp::uas(dir, uas_port);
+    let k = Kamailio::start(
+        "kamailio.cfg",
+        &[
+            ("WITH_DIALOG", String::new()),
+            ("RPC_HTTP_LISTEN", format!("tcp:127.0.0.1:{rpc_port}")),
+            ("OUTBOUND", format!("\"sip:127.0.0.1:{uas_port}\"")),
+        ],
+        Some(toml),
+    );
+    (uas, k)
+}
+
+/// A legitimate call held 8 s and the attack's first four calls held until BYE; returns
+/// once all five are confirmed dialogs.
+fn hold_calls(dir: &Path, k: &Kamailio, victim: &[u8]) -> (BgSipp, BgSipp) {
+    let legit = BgSipp::uac(
+        dir,
+        k.port,
+        "invite_hold_then_bye.xml",
+        &[(b"+2348030000777".as_slice(), b"+2348037770000".as_slice())],
+    );
+    let first4 = distinct_callers("+234809", 1, 4);
+    let attack = BgSipp::uac(
+        dir,
+        k.port,
+        "invite_hold_until_bye.xml",
+        &pairs(&first4, victim),
+    );
+    assert!(
+        wait_until(Duration::from_secs(15), || confirmed_dialogs(k) == 5),
+        "5 dialogs are not confirmed: {}\n{}",
+        k.rpc("dlg.list"),
+        tail_of(&k.log, 30)
+    );
+    (legit, attack)
+}
+
+/// With `teardown.on_blocking_alert`, the worker that raised a blocking alert ends the
+/// attack's established calls through the dialog module (they get BYE); the legitimate
+/// call to another number stays up until its caller hangs up.
+#[test]
+fn blocking_alert_ends_the_attack_calls_and_only_them() {
+    let dir = TempDir::new("kamailio-teardown");
+    let rpc_port = free_port();
+    let toml = acm_toml(&format!(
+        r#"
+[teardown]
+kamailio_rpc = "http://127.0.0.1:{rpc_port}/RPC"
+on_blocking_alert = true
+
+[webhooks]
+spool_dir = "{}"
+"#,
+        dir.join("lanes").display()
+    ));
+    let (_uas, mut k) = kamailio_with_dialogs(dir.path(), &toml, rpc_port);
+    let victim = b"+2348038889999".as_slice();
+    let (mut legit, mut attack) = hold_calls(dir.path(), &k, victim);
+
+    // The fifth caller: refused, and the alert it raises ends the four held calls.
+    let fifth = distinct_callers("+234809", 5, 5);
+    k.expect("invite_expect_403.xml", &pairs(&fifth, victim));
+    assert!(
+        attack.wait_ok(Duration::from_secs(20)),
+        "the attack's calls did not all get BYE; dialogs: {}\n{}",
+        k.rpc("dlg.list"),
+        tail_of(&k.log, 40)
+    );
+    assert!(
+        legit.is_running() || legit.wait_ok(Duration::ZERO),
+        "the legitimate call failed"
+    );
+    assert_eq!(confirmed_dialogs(&k), 1, "only the legitimate call is up");
+    assert!(
+        legit.wait_ok(Duration::from_secs(20)),
+        "the legitimate call was not left alone:\n{}",
+        tail_of(&k.log, 30)
+    );
+    assert!(k.is_alive());
+}
+
+fn viewer_admin_tokens() -> String {
+    use sha2::Digest;
+    let h = |t: &str| -> String {
+        sha2::Sha256::digest(t.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    format!(
+        "[[access.tokens]]\nname = \"vera\"\nrole = \"viewer\"\nsha256 = \"{}\"\n\n\
+         [[access.tokens]]\nname = \"adam\"\nrole = \"admin\"\nsha256 = \"{}\"\n",
+        h("viewer-token"),
+        h("admin-token")
+    )
+}
+
+const HOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+fn verify_signature(r: &support::receiver::Received) -> serde_json::Value {
+    use base64::Engine;
+    use hmac::Mac;
+    let (id, ts, sig) = (
+        r.header("webhook-id").expect("webhook-id"),
+        r.header("webhook-timestamp").expect("webhook-timestamp"),
+        r.header("webhook-signature").expect("webhook-signature"),
+    );
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(HOOK_SECRET.strip_prefix("whsec_").unwrap())
+        .unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{ts}.").as_bytes());
+    mac.update(&r.body);
+    let want = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    assert_eq!(sig, format!("v1,{want}"), "the signature verifies");
+    serde_json::from_slice(&r.body).unwrap()
+}
+
+/// The seed attack through Kamailio: the worker's alert reaches `acm serve`'s live stream
+/// (through ClickHouse) and the webhook receiver (from the worker's drainer), each within
+/// seconds; then `POST /v1/alerts/{id}/disconnect` ends the attack's held calls.
+#[test]
+fn module_alert_reaches_the_stream_and_the_webhook_and_disconnect_ends_its_calls() {
+    let ch = support::ClickHouseServer::start();
+    let dir = TempDir::new("kamailio-alerts");
+    let hook = support::receiver::WebhookReceiver::start();
+    let rpc_port = free_port();
+    let clickhouse = format!(
+        "[clickhouse]\nurl = \"{}\"\ndatabase = \"acm\"\nspool_dir = \"{}\"\n",
+        ch.http_url(),
+        dir.join("spool").display()
+    );
+    let module_toml = acm_toml(&format!(
+        r#"
+[webhooks]
+spool_dir = "{}"
+
+[[webhooks.receivers]]
+name = "soc"
+url = "http://127.0.0.1:{}/hook"
+secret = "{HOOK_SECRET}"
+
+{clickhouse}"#,
+        dir.join("lanes").display(),
+        hook.port
+    ));
+    let cfg_file = dir.join("module.toml");
+    fs::write(&cfg_file, &module_toml).unwrap();
+    let config = acm::config::Config::load(Some(&cfg_file)).expect("the module's config");
+    acm::pipeline::apply_schema(config.clickhouse.as_ref().unwrap()).expect("schema");
+
+    let serve = AcmServe::start(&format!(
+        "{}\n[teardown]\nkamailio_rpc = \"http://127.0.0.1:{rpc_port}/RPC\"\n\n{clickhouse}",
+        viewer_admin_tokens()
+    ));
+    let sse = support::receiver::SseClient::connect(
+        serve.port,
+        "/v1/alerts/stream",
+        &[("Authorization", "Bearer viewer-token")],
+    );
+    assert_eq!(sse.status, 200);
+
+    let (_uas, mut k) = kamailio_with_dialogs(dir.path(), &module_toml, rpc_port);
+    let victim = b"+2348038889999".as_slice();
+    let (mut legit, mut attack) = hold_calls(dir.path(), &k, victim);
+    let fifth = distinct_callers("+234809", 5, 5);
+    k.expect("invite_expect_403.xml", &pairs(&fifth, victim));
+
+    // On the stream and at the receiver, within seconds of the INVITE.
+    assert!(
+        wait_until(Duration::from_secs(10), || sse
+            .events()
+            .iter()
+            .any(|e| e.event == "alert")),
+        "no alert on the stream:\n{}",
+        tail_of(&k.log, 20)
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || !hook.received().is_empty()),
+        "no webhook"
+    );
+    let ev = sse
+        .events()
+        .into_iter()
+        .find(|e| e.event == "alert")
+        .unwrap();
+    let alert: serde_json::Value = serde_json::from_str(&ev.data).unwrap();
+    let id = alert["id"].as_str().unwrap().to_string();
+    let raised = alert["raised_at_ms"].as_i64().unwrap();
+    let body = verify_signature(&hook.received()[0]);
+    assert_eq!(body["data"]["id"], id.as_str());
+    assert_eq!(hook.received().len(), 1);
+    eprintln!(
+        "INVITE -> SSE {} ms, INVITE -> webhook {} ms",
+        ev.wall_ms - raised,
+        hook.received()[0].wall_ms - raised
+    );
+    assert!(attack.is_running(), "nothing ended the attack's calls yet");
+
+    // The SOC disconnects the alert's calls.
+    let r = support::http_request_with(
+        serve.port,
+        "POST",
+        &format!("/v1/alerts/{id}/disconnect"),
+        &[("Authorization", "Bearer admin-token")],
+        b"",
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    let action = v["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["kind"] == "action")
+        .cloned()
+        .unwrap();
+    assert_eq!(action["actor"], "adam");
+    assert_eq!(
+        action["action"]["ended"].as_array().unwrap().len(),
+        4,
+        "{action}"
+    );
+    assert!(
+        attack.wait_ok(Duration::from_secs(20)),
+        "the attack's calls got no BYE"
+    );
+    assert!(
+        legit.wait_ok(Duration::from_secs(20)),
+        "the legitimate call was touched"
+    );
+    // The action is on the stream too, and in ClickHouse's log.
+    assert!(wait_until(Duration::from_secs(5), || sse
+        .events()
+        .iter()
+        .any(|e| e.event == "change" && e.data.contains("disconnect"))));
+    assert!(wait_until(Duration::from_secs(5), || ch
+        .query(&format!(
+            "SELECT count() FROM acm.alert_events WHERE alert_id = '{id}' AND kind = 'action'"
+        ))
+        .trim()
+        == "1"));
+}
+
+fn percentile(sorted: &[i64], q: f64) -> i64 {
+    sorted[((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
+/// Benchmark, not a regular test (run it by name; BENCHMARKS.md, *Alerts*): the delay from
+/// the INVITE that raises an alert in a Kamailio worker to the alert on `acm serve`'s live
+/// stream (worker drainer → ClickHouse → serve's follower) and at a webhook receiver (worker
+/// drainer → POST), over ACM_BENCH_ALERTS attacks (default 100). The alert's `raised_at_ms`
+/// is the worker's wall clock when it judged the INVITE.
+///   cargo test --release --features header-check --test kamailio_sip alert_delay -- --ignored --nocapture
+#[test]
+#[ignore = "benchmark: run by name with --ignored"]
+fn alert_delay_invite_to_stream_and_webhook() {
+    let n: usize = std::env::var("ACM_BENCH_ALERTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let ch = support::ClickHouseServer::start();
+    let dir = TempDir::new("kamailio-delay");
+    let hook = support::receiver::WebhookReceiver::start();
+    let clickhouse = format!(
+        "[clickhouse]\nurl = \"{}\"\ndatabase = \"acm\"\nspool_dir = \"{}\"\n",
+        ch.http_url(),
+        dir.join("spool").display()
+    );
+    let module_toml = acm_toml(&format!(
+        "[webhooks]\nspool_dir = \"{}\"\n\n[[webhooks.receivers]]\nname = \"soc\"\n\
+         url = \"http://127.0.0.1:{}/hook\"\nsecret = \"{HOOK_SECRET}\"\n\n{clickhouse}",
+        dir.join("lanes").display(),
+        hook.port
+    ));
+    let cfg_file = dir.join("module.toml");
+    fs::write(&cfg_file, &module_toml).unwrap();
+    let config = acm::config::Config::load(Some(&cfg_file)).unwrap();
+    acm::pipeline::apply_schema(config.clickhouse.as_ref().unwrap()).unwrap();
+    let serve = AcmServe::start(&format!("{}\n{clickhouse}", viewer_admin_tokens()));
+    let sse = support::receiver::SseClient::connect(
+        serve.port,
+        "/v1/alerts/stream",
+        &[("Authorization", "Bearer viewer-token")],
+    );
+    let k = Kamailio::start("kamailio.cfg", &[], Some(&module_toml));
+    // n attacks, one after the other: five distinct callers to each victim.
+    let callers: Vec<Vec<u8>> = (0..n * 5)
+        .map(|i| format!("+234809{i:07}").into_bytes())
+        .collect();
+    let victims: Vec<Vec<u8>> = (0..n)
+        .map(|v| format!("+23480377{v:05}").into_bytes())
+        .collect();
+    let rows: Vec<(&[u8], &[u8])> = (0..n * 5)
+        .map(|i| (callers[i].as_slice(), victims[i / 5].as_slice()))
+        .collect();
+    let r = run_sipp(dir.path(), k.port, "invite_any_answer.xml", &rows);
+    assert!(r.status.success(), "{}", r.output);
+    let dc = |data: &str| -> Option<(String, i64)> {
+        let v: serde_json::Value = serde_json::from_str(data).ok()?;
+        (v["rule"] == "distinct_callers").then(|| {
+            (
+                v["id"].as_str().unwrap().to_string(),
+                v["raised_at_ms"].as_i64().unwrap(),
+            )
+        })
+    };
+    let stream_done = wait_until(Duration::from_secs(60), || {
+        sse.events()
+            .iter()
+            .filter(|e| e.event == "alert" && dc(&e.data).is_some())
+            .count()
+            >= n
+    });
+    let hooks_done = wait_until(Duration::from_secs(60), || {
+        hook.received()
+            .iter()
+            .filter(|r| dc(&verify_signature(r)["data"].to_string()).is_some())
+            .count()
+            >= n
+    });
+    assert!(
+        stream_done && hooks_done,
+        "stream {stream_done}, webhooks {hooks_done}"
+    );
+    let mut to_stream: Vec<i64> = sse
+        .events()
+        .iter()
+        .filter(|e| e.event == "alert")
+        .filter_map(|e| dc(&e.data).map(|(_, at)| e.wall_ms - at))
+        .collect();
+    let mut to_hook: Vec<i64> = hook
+        .received()
+        .iter()
+        .filter_map(|r| {
+            let body = verify_signature(r);
+            dc(&body["data"].to_string()).map(|(_, at)| r.wall_ms - at)
+        })
+        .collect();
+    to_stream.sort_unstable();
+    to_hook.sort_unstable();
+    assert_eq!(
+        (to_stream.len(), to_hook.len()),
+        (n, n),
+        "each alert once on each"
+    );
+    for (what, d) in [
+        ("INVITE -> SSE", &to_stream),
+        ("INVITE -> webhook", &to_hook),
+    ] {
+        println!(
+            "{what}: {} alerts, p50 {} ms, p99 {} ms, max {} ms",
+            d.len(),
+            percentile(d, 0.5),
+            percentile(d, 0.99),
+            d[d.len() - 1]
+        );
+    }
 }

@@ -75,6 +75,7 @@ fn alert(i: u32) -> AlertRecord {
         sources: vec!["10.0.0.1".into()],
         mode: "monitor".into(),
         node: "node-a".into(),
+        severity: "high".into(),
     }
 }
 
@@ -139,6 +140,21 @@ fn write_and_read_back(server: &dyn TestClickHouse, compression: InsertCompressi
         1000
     );
     assert_eq!(count(server, "SELECT count() FROM acm_test.alerts"), 40);
+    // Each alert's lifecycle starts with its "raised" entry, and its severity is kept.
+    assert_eq!(
+        count(
+            server,
+            "SELECT count() FROM acm_test.alert_events WHERE kind = 'raised' AND to_status = 'new'"
+        ),
+        40
+    );
+    assert_eq!(
+        count(
+            server,
+            "SELECT count() FROM acm_test.alerts WHERE severity = 'high'"
+        ),
+        40
+    );
     assert_eq!(
         count(
             server,
@@ -198,7 +214,12 @@ fn schema_apply_twice_is_a_no_op_on_the_current_engine() {
     schema_twice(&ChdbServer::start());
 }
 
-const ALL: [&str; 3] = ["001_base", "002_rollups", "004_operator_ranges"];
+const ALL: [&str; 4] = [
+    "001_base",
+    "002_rollups",
+    "003_alert_lifecycle",
+    "004_operator_ranges",
+];
 
 fn schema_twice(server: &dyn TestClickHouse) {
     let spool = tempfile::tempdir().unwrap();
@@ -217,13 +238,14 @@ fn schema_twice(server: &dyn TestClickHouse) {
     assert_eq!(second.already_applied, ALL);
     assert_eq!(
         count(server, "SELECT count() FROM acm_test.schema_migrations"),
-        3
+        4
     );
     let again = server.query(
         "SELECT name FROM system.tables WHERE database = 'acm_test' ORDER BY name FORMAT TSV",
     );
     assert_eq!(tables, again);
     assert!(tables.contains("calls_by_source_hourly_mv"), "{tables}");
+    assert!(tables.contains("alert_events"), "{tables}");
 
     // Retention: TTL where the server has it (19.6+), said to be skipped where not.
     let calls = server.query(
@@ -253,7 +275,7 @@ fn schema_twice(server: &dyn TestClickHouse) {
         assert!(first.ttl.iter().all(|l| l.contains("skipped")), "{first}");
         assert!(!calls.contains("TTL"), "{calls}");
     }
-    assert_eq!(first.ttl.len(), 4);
+    assert_eq!(first.ttl.len(), 5);
 }
 
 #[test]

@@ -36,6 +36,7 @@ impl Serve {
         let log = std::fs::File::create(dir.join("serve.log")).unwrap();
         let mut cmd = Command::new(acm_bin());
         cmd.arg("serve")
+            .env("ACM_ALERTS__EVENTS_FILE", dir.join("alert-events.jsonl"))
             .env("ACM_STORE__LISTS_POLL_MS", "100")
             .env("ACM_SERVE__LISTEN", format!("127.0.0.1:{port}"))
             .env("ACM_NODE_NAME", format!("node-{port}"));

@@ -24,18 +24,8 @@ fn config(server: &dyn TestClickHouse, spool: &std::path::Path) -> PipelineConfi
     }
 }
 
-fn has_severity(server: &dyn TestClickHouse, db: &str) -> bool {
-    server
-        .query(&format!(
-            "SELECT count() FROM system.columns WHERE database = '{db}' AND table = 'alerts' \
-             AND name = 'severity'"
-        ))
-        .trim()
-        == "1"
-}
-
 fn load(server: &dyn TestClickHouse, cfg: &PipelineConfig) {
-    report_data::apply_with_lifecycle(cfg, || has_severity(server, &cfg.database));
+    report_data::apply_with_lifecycle(cfg);
     report_data::load(cfg, &|sql| {
         server.query(sql);
     });

@@ -19,6 +19,8 @@ pub struct PipelineConfig {
     pub batch_size: usize,
     /// A partial batch is sent after this long.
     pub flush_interval_ms: u64,
+    /// Alerts are sent after at most this long (`acm serve` follows the alerts table).
+    pub alerts_flush_ms: u64,
     /// Bounded hand-off queue between the call path and the drainer thread.
     pub queue_capacity: usize,
     /// Where batches wait while ClickHouse is down; one set of files per process.
@@ -64,6 +66,7 @@ impl Default for PipelineConfig {
             password: String::new(),
             batch_size: 50_000,
             flush_interval_ms: 1_000,
+            alerts_flush_ms: 100,
             queue_capacity: 65_536,
             spool_dir: PathBuf::from("/var/spool/acm"),
             spool_max_bytes: 1 << 30,
@@ -80,6 +83,10 @@ impl Default for PipelineConfig {
 impl PipelineConfig {
     pub fn flush_interval(&self) -> Duration {
         Duration::from_millis(self.flush_interval_ms.max(1))
+    }
+
+    pub fn alerts_flush(&self) -> Duration {
+        Duration::from_millis(self.alerts_flush_ms.max(1))
     }
 
     pub fn insert_timeout(&self) -> Duration {

@@ -13,6 +13,7 @@ mod alerts;
 mod clickhouse;
 mod learning;
 mod lists;
+mod notify;
 mod numbering;
 mod rules;
 mod serve;
@@ -22,10 +23,14 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use alerts::{AlertsConfig, AutoBlockConfig};
+pub use alerts::{default_severity, AlertsConfig, AutoBlockConfig, Severity, DEFAULT_SEVERITY};
 pub use clickhouse::{is_identifier, InsertCompression, PipelineConfig};
 pub use learning::LearningConfig;
 pub use lists::ListsConfig;
+pub use notify::{
+    webhook_key, AccessConfig, ReceiverConfig, Role, TeardownConfig, TokenConfig, WebhookFormat,
+    WebhooksConfig,
+};
 pub use numbering::NumberingConfig;
 pub use rules::{
     IntlIngressConfig, InvalidCliConfig, LearnConfig, RuleAction, RulesConfig, SlowCallersConfig,
@@ -87,6 +92,12 @@ pub struct Config {
     pub lists: ListsConfig,
     pub store: StoreConfig,
     pub serve: ServeConfig,
+    /// Bearer tokens of the alerts and admin APIs, with their roles.
+    pub access: AccessConfig,
+    /// Where alerts are sent.
+    pub webhooks: WebhooksConfig,
+    /// Ending an alert's calls in Kamailio.
+    pub teardown: TeardownConfig,
     /// Where verdicts and alerts are drained. Absent: nowhere (counted only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clickhouse: Option<PipelineConfig>,
@@ -195,6 +206,10 @@ impl Config {
         self.store.validate()?;
         self.check_member_cap()?;
         self.serve.validate()?;
+        self.access.validate()?;
+        let codes: Vec<&str> = DEFAULT_SEVERITY.iter().map(|(r, _)| *r).collect();
+        self.webhooks.validate(&codes)?;
+        self.teardown.validate()?;
         if let Some(ch) = &self.clickhouse {
             ch.validate()?;
         }

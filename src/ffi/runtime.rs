@@ -221,6 +221,20 @@ pub fn stats_json() -> String {
             .map(|(name, _, value)| (name.to_string(), (*value).into()))
             .collect();
         v["events"] = pipeline.into();
+        let lanes: serde_json::Map<String, serde_json::Value> = rt
+            .node
+            .lane_stats()
+            .into_iter()
+            .map(|l| {
+                let name = l
+                    .name
+                    .strip_prefix("webhook ")
+                    .unwrap_or(&l.name)
+                    .to_string();
+                (name, serde_json::to_value(&l).unwrap_or_default())
+            })
+            .collect();
+        v["webhooks"] = lanes.into();
     }
     v.to_string()
 }

@@ -27,6 +27,8 @@ pub struct Node {
     /// The lists shared through the store, when the store shares them.
     pub shared_lists: Option<Arc<dyn SharedLists>>,
     lists: Option<ListsFollower>,
+    /// Counters of the pipeline's alert lanes (webhook receivers, teardown).
+    lanes: Vec<(String, Arc<crate::pipeline::LaneStats>)>,
     /// The drainer; taken and flushed by [`Node::shutdown`].
     pipeline: Mutex<Option<Pipeline>>,
 }
@@ -45,6 +47,7 @@ impl Node {
         let store = store::from_config(cfg, client).map_err(|e| format!("store: {e}"))?;
         let pipeline = EventOut::start_pipeline(cfg)?;
         let events = EventOut::new(pipeline.sink(), cfg);
+        let lanes = pipeline.lane_stats();
         let shared_lists: Option<Arc<dyn SharedLists>> = match cfg.store.kind {
             StoreKind::Redis => Some(Arc::new(
                 RedisStore::from_config(&cfg.store).map_err(|e| format!("store: {e}"))?,
@@ -72,6 +75,7 @@ impl Node {
             events,
             shared_lists,
             lists,
+            lanes,
             pipeline: Mutex::new(Some(pipeline)),
         })
     }
@@ -89,6 +93,11 @@ impl Node {
             f.file_reloaded(&cfg.lists);
         }
         Ok(())
+    }
+
+    /// Each alert lane's counters.
+    pub fn lane_stats(&self) -> Vec<crate::pipeline::LaneSnapshot> {
+        self.lanes.iter().map(|(n, s)| s.snapshot(n)).collect()
     }
 
     /// Rebuilds windows and learned levels from call records before serving

@@ -8,9 +8,10 @@
 
 use crate::config::{InsertCompression, PipelineConfig};
 use crate::pipeline::cluster::local_database;
-use crate::pipeline::rows::{AlertRow, CallRow};
+use crate::pipeline::record::AlertEventRecord;
+use crate::pipeline::rows::{AlertEventRow, AlertRow, CallRow};
 use crate::pipeline::spool::SpoolBatch;
-use crate::pipeline::Destination;
+use crate::pipeline::{Delivery, Destination};
 use anyhow::{anyhow, Context, Result};
 use clickhouse::{Client, Compression};
 use std::time::{Duration, Instant};
@@ -74,11 +75,16 @@ impl BatchWriter {
                     insert.end().await
                 }
                 SpoolBatch::Alerts(rows) => {
+                    // A retry after the first INSERT may write an alert twice: readers
+                    // take one row per alert_id (docs/alerts.md).
                     let mut insert = self.client.insert::<AlertRow>("alerts").await?;
                     for row in rows {
                         insert.write(&AlertRow::from(row)).await?;
                     }
-                    insert.end().await
+                    insert.end().await?;
+                    let raised: Vec<AlertEventRecord> =
+                        rows.iter().map(AlertEventRecord::raised).collect();
+                    write_alert_events(&self.client, &raised).await
                 }
             }
         };
@@ -86,6 +92,32 @@ impl BatchWriter {
             Ok(result) => result.context("INSERT failed"),
             Err(_) => Err(anyhow!("INSERT timed out after {timeout:?}")),
         }
+    }
+}
+
+async fn write_alert_events(
+    client: &Client,
+    rows: &[AlertEventRecord],
+) -> std::result::Result<(), clickhouse::error::Error> {
+    let mut insert = client.insert::<AlertEventRow>("alert_events").await?;
+    for row in rows {
+        insert.write(&AlertEventRow::from(row)).await?;
+    }
+    insert.end().await
+}
+
+/// Appends lifecycle entries to `alert_events` (acm serve's status changes), within `timeout`.
+pub async fn insert_alert_events(
+    cfg: &PipelineConfig,
+    rows: &[AlertEventRecord],
+    timeout: Duration,
+) -> Result<()> {
+    let client = client(cfg, true);
+    match tokio::time::timeout(timeout, write_alert_events(&client, rows)).await {
+        Ok(r) => r.context("INSERT INTO alert_events failed"),
+        Err(_) => Err(anyhow!(
+            "INSERT INTO alert_events timed out after {timeout:?}"
+        )),
     }
 }
 
@@ -141,7 +173,7 @@ impl ClickHouse {
 }
 
 impl Destination for ClickHouse {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "ClickHouse"
     }
 
@@ -150,7 +182,11 @@ impl Destination for ClickHouse {
     /// one that hangs costs `timeout` once, then is passed over for `NODE_PAUSE`. (Not a
     /// share of `timeout` per node: an INSERT that times out here may still complete there,
     /// and the batch sent to the next node would then be there twice.)
-    fn deliver(&mut self, batch: &SpoolBatch, timeout: Duration) -> Result<()> {
+    fn deliver(
+        &mut self,
+        batch: &SpoolBatch,
+        timeout: Duration,
+    ) -> std::result::Result<(), Delivery> {
         let n = self.nodes.len();
         let now = Instant::now();
         let mut order: Vec<usize> = (0..n).map(|k| (self.next + k) % n).collect();
@@ -177,6 +213,6 @@ impl Destination for ClickHouse {
                 }
             }
         }
-        Err(anyhow!("{}", errors.join("; ")))
+        Err(Delivery::Retry(anyhow!("{}", errors.join("; "))))
     }
 }

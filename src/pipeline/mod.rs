@@ -1,7 +1,8 @@
 //! "After the call": every verdict and alert leaves the call path through the [`EventOut`]
-//! sink (non-blocking) and is drained by a background thread into its [`Destination`],
-//! ClickHouse (`calls`, `alerts`), with an on-disk spool so nothing is lost while it is down.
-//! See docs/pipeline.md.
+//! sink (non-blocking) and is drained by a background thread into its [`Destination`]s:
+//! ClickHouse (`calls`, `alerts`, `alert_events`), each webhook receiver, Kamailio's dialog
+//! module for teardown — each with its own on-disk spool and backoff, so nothing is lost while
+//! one is down. See docs/pipeline.md and docs/alerts.md.
 //!
 //! Nothing here is global or started at load time: `Pipeline::start` may run after fork
 //! (Kamailio calls it from each worker's child_init).
@@ -9,6 +10,8 @@
 mod clickhouse;
 pub mod cluster;
 mod drainer;
+pub mod http;
+mod lane;
 pub mod outbox;
 pub mod record;
 mod rows;
@@ -16,31 +19,68 @@ pub mod schema;
 pub mod sink;
 pub mod spool;
 pub mod stats;
+pub mod teardown;
+pub mod webhook;
 
 pub use crate::config::{InsertCompression, PipelineConfig};
 pub use outbox::EventOut;
-pub use record::{AlertRecord, CallRecord, Event};
+pub use record::{AlertEventRecord, AlertRecord, CallRecord, Event};
 pub use schema::{apply_schema, apply_schema_with, SchemaReport};
 pub use sink::EventSink;
-pub use stats::{PipelineStats, StatsSnapshot};
+pub use stats::{LaneSnapshot, LaneStats, PipelineStats, StatsSnapshot};
 
 pub(crate) use clickhouse::client;
+pub use clickhouse::insert_alert_events;
 
 use anyhow::{Context, Result};
 use crossbeam_channel::{bounded, Sender};
-use drainer::Drainer;
+use drainer::{Batching, Drainer};
+use lane::{Counters, Lane};
 use sink::Shared;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// Where the drainer delivers batches: ClickHouse today. Runs on the drainer
-/// thread only, so it may block (within `timeout`).
+/// Why a delivery failed, which decides what the drainer does with the batch.
+#[derive(Debug)]
+pub enum Delivery {
+    /// Try again later (down, 5xx, 408, 429, timeout): spooled, backoff.
+    Retry(anyhow::Error),
+    /// Refused for good (other 4xx): counted as failed, not tried again.
+    Refused(anyhow::Error),
+    /// 410 Gone: the destination is disabled in this process.
+    Gone(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Delivery {
+    fn from(e: anyhow::Error) -> Delivery {
+        Delivery::Retry(e)
+    }
+}
+
+/// Where the drainer delivers batches: ClickHouse, a webhook receiver, Kamailio's dialog
+/// module. Runs on the drainer thread only, so it may block (within `timeout`).
 pub trait Destination: Send {
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &str;
+    /// Whether an alert goes to this destination (alert lanes' filter).
+    fn accepts(&self, _alert: &AlertRecord) -> bool {
+        true
+    }
     /// Delivers one batch within `timeout`, or fails: the drainer then spools
-    /// the batch and backs off before it tries again.
-    fn deliver(&mut self, batch: &spool::SpoolBatch, timeout: Duration) -> Result<()>;
+    /// the batch and backs off before it tries again (see [`Delivery`]).
+    fn deliver(
+        &mut self,
+        batch: &spool::SpoolBatch,
+        timeout: Duration,
+    ) -> std::result::Result<(), Delivery>;
+}
+
+/// An alert destination with its spool: a webhook receiver or the teardown target.
+pub struct AlertLane {
+    pub destination: Box<dyn Destination>,
+    pub spool_dir: std::path::PathBuf,
+    pub spool_max_bytes: u64,
+    pub backoff_max: Duration,
 }
 
 /// The running pipeline: owns the drainer thread. Dropping it shuts down with a 5 s budget.
@@ -48,26 +88,72 @@ pub struct Pipeline {
     sink: EventSink,
     stop: Option<Sender<Duration>>,
     thread: Option<JoinHandle<()>>,
+    lanes: Vec<(String, Arc<LaneStats>)>,
 }
 
 impl Pipeline {
     /// Opens the spool (adopting segments left by dead processes) and starts the drainer
     /// thread. Does not wait for ClickHouse: while it is unreachable, batches are spooled.
     pub fn start(cfg: PipelineConfig) -> Result<Pipeline> {
+        Pipeline::start_with(Some(cfg), Vec::new())
+    }
+
+    /// A drainer for ClickHouse (when given) and the alert lanes. With neither, a
+    /// counting-only pipeline ([`Pipeline::disabled`]).
+    pub fn start_with(ch: Option<PipelineConfig>, alert_lanes: Vec<AlertLane>) -> Result<Pipeline> {
+        if ch.is_none() && alert_lanes.is_empty() {
+            return Ok(Pipeline::disabled());
+        }
+        let defaults = PipelineConfig::default();
+        let cfg = ch.as_ref().unwrap_or(&defaults);
         cfg.validate()?;
         let shared = Arc::new(Shared {
             overflow_capacity: cfg.overflow_capacity() as u64,
             ..Shared::default()
         });
-        let spool = spool::Spool::open(
-            &cfg.spool_dir,
-            cfg.spool_max_bytes,
-            Arc::clone(&shared.stats),
-        )?;
-        let destination = Box::new(clickhouse::ClickHouse::new(&cfg)?);
+        let primary = match &ch {
+            Some(cfg) => {
+                let spool = spool::Spool::open(
+                    &cfg.spool_dir,
+                    cfg.spool_max_bytes,
+                    Arc::clone(&shared.stats),
+                )?;
+                let destination = Box::new(clickhouse::ClickHouse::new(cfg)?);
+                Some(Lane::new(
+                    destination,
+                    spool,
+                    Counters::Pipeline(Arc::clone(&shared.stats)),
+                    Duration::from_secs(30),
+                ))
+            }
+            None => None,
+        };
+        let mut lanes = Vec::new();
+        let mut stats = Vec::new();
+        for l in alert_lanes {
+            let lane_stats = Arc::new(LaneStats::default());
+            let spool =
+                spool::Spool::open(&l.spool_dir, l.spool_max_bytes, lane_stats.spool.clone())
+                    .with_context(|| {
+                        format!("{}: spool {}", l.destination.name(), l.spool_dir.display())
+                    })?;
+            stats.push((l.destination.name().to_string(), lane_stats.clone()));
+            lanes.push(Lane::new(
+                l.destination,
+                spool,
+                Counters::Alerts(lane_stats),
+                l.backoff_max,
+            ));
+        }
         let (tx, rx) = bounded(cfg.queue_capacity);
         let (stop_tx, stop_rx) = bounded(1);
-        let drainer = Drainer::new(&cfg, rx, stop_rx, Arc::clone(&shared), spool, destination);
+        let batching = Batching {
+            batch_size: cfg.batch_size,
+            flush_interval: cfg.flush_interval(),
+            alerts_flush: cfg.alerts_flush(),
+            insert_timeout: cfg.insert_timeout(),
+        };
+        let drainer = Drainer::new(batching, rx, stop_rx, Arc::clone(&shared), primary, lanes);
         let thread = std::thread::Builder::new()
             .name("acm-pipeline".into())
             .spawn(move || drainer.run())
@@ -76,9 +162,11 @@ impl Pipeline {
             sink: EventSink {
                 tx: Some(tx),
                 shared,
+                calls: ch.is_some(),
             },
             stop: Some(stop_tx),
             thread: Some(thread),
+            lanes: stats,
         })
     }
 
@@ -88,10 +176,17 @@ impl Pipeline {
             sink: EventSink {
                 tx: None,
                 shared: Arc::new(Shared::default()),
+                calls: false,
             },
             stop: None,
             thread: None,
+            lanes: Vec::new(),
         }
+    }
+
+    /// The counters of each alert lane (webhook receivers, teardown), by name.
+    pub fn lane_stats(&self) -> Vec<(String, Arc<LaneStats>)> {
+        self.lanes.clone()
     }
 
     pub fn sink(&self) -> EventSink {

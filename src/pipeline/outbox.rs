@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::detector::VerdictSink;
 use crate::engine::{Action, Alert, Call, Reason, Reasons, Verdict};
 use crate::pipeline::sink::PendingRef;
-use crate::pipeline::{AlertRecord, CallRecord, Event, EventSink, Pipeline};
+use crate::pipeline::{AlertLane, AlertRecord, CallRecord, Event, EventSink, Pipeline};
 
 /// Checked calls handed to the drainer together (see [`crate::pipeline::sink::PendingBatch`]).
 const HANDOFF_BATCH: usize = 64;
@@ -57,6 +57,8 @@ impl CallId {
 pub struct RecordMeta {
     node: String,
     mode: &'static str,
+    /// Each rule's severity (`[alerts] severity`).
+    alerts: crate::config::AlertsConfig,
 }
 
 impl RecordMeta {
@@ -65,6 +67,35 @@ impl RecordMeta {
         RecordMeta {
             node: "test".into(),
             mode: "enforce",
+            alerts: Default::default(),
+        }
+    }
+
+    /// The record of an alert raised by this process.
+    pub fn alert_record(&self, a: &Alert) -> AlertRecord {
+        let mut sources: Vec<String> = a
+            .evidence
+            .iter()
+            .filter(|e| !e.source.is_empty())
+            .map(|e| e.source.to_string())
+            .collect();
+        sources.sort();
+        sources.dedup();
+        AlertRecord {
+            alert_id: a.id.to_string(),
+            raised_at_ms: a.raised_at_ms,
+            rule: a.rule.code().to_string(),
+            key: a.key.to_string(),
+            action: a.action,
+            window_ms: a.window_ms,
+            threshold: a.threshold,
+            count: a.count,
+            a_numbers: a.evidence.iter().map(|e| e.a_number.to_string()).collect(),
+            call_ids: a.evidence.iter().map(|e| e.call_id.to_string()).collect(),
+            sources,
+            mode: self.mode.to_string(),
+            node: self.node.clone(),
+            severity: self.alerts.severity_of(a.rule.code()).as_str().to_string(),
         }
     }
 }
@@ -135,6 +166,7 @@ impl EventOut {
         let meta = Arc::new(RecordMeta {
             node: cfg.node(),
             mode: cfg.mode.as_str(),
+            alerts: cfg.alerts.clone(),
         });
         let pending = sink.is_enabled().then(|| sink.new_pending(meta.clone()));
         EventOut {
@@ -144,13 +176,32 @@ impl EventOut {
         }
     }
 
-    /// Starts the pipeline the config asks for (or a counting-only one).
+    /// Starts the pipeline the config asks for: ClickHouse, a lane per webhook
+    /// receiver, teardown of blocking alerts' calls (or a counting-only one).
     /// Call after fork: it starts a thread.
     pub fn start_pipeline(cfg: &Config) -> Result<Pipeline, String> {
-        match &cfg.clickhouse {
-            Some(ch) => Pipeline::start(ch.clone()).map_err(|e| format!("clickhouse: {e:#}")),
-            None => Ok(Pipeline::disabled()),
+        let mut lanes = Vec::new();
+        for r in &cfg.webhooks.receivers {
+            let destination = crate::pipeline::webhook::Webhook::new(r)
+                .map_err(|e| format!("webhooks.receivers {}: {e:#}", r.name))?;
+            lanes.push(AlertLane {
+                destination: Box::new(destination),
+                spool_dir: cfg.webhooks.spool_dir.join(&r.name),
+                spool_max_bytes: cfg.webhooks.spool_max_bytes,
+                backoff_max: std::time::Duration::from_millis(r.max_backoff_ms),
+            });
         }
+        if cfg.teardown.on_blocking_alert {
+            let destination = crate::pipeline::teardown::Teardown::new(&cfg.teardown)
+                .map_err(|e| format!("teardown: {e:#}"))?;
+            lanes.push(AlertLane {
+                destination: Box::new(destination),
+                spool_dir: cfg.webhooks.spool_dir.join("_teardown"),
+                spool_max_bytes: cfg.webhooks.spool_max_bytes,
+                backoff_max: std::time::Duration::from_secs(5),
+            });
+        }
+        Pipeline::start_with(cfg.clickhouse.clone(), lanes).map_err(|e| format!("pipeline: {e:#}"))
     }
 
     pub fn sink(&self) -> &EventSink {
@@ -162,8 +213,15 @@ impl EventOut {
     /// the queue as one slot.
     pub fn submit(&self, call: &Call, v: &Verdict, check_us: u32) {
         let Some(pending) = &self.pending else {
-            // Nowhere to go: counted, nothing built.
+            // Calls go nowhere: counted, nothing built. Alerts may still have receivers.
             self.sink.discard();
+            if !self.sink.has_drainer() {
+                return;
+            }
+            for a in &v.new_alerts {
+                self.sink
+                    .submit(Event::Raised(self.meta.clone(), Box::new(a.clone())));
+            }
             return;
         };
         let checked = self.checked(call, v, check_us);
@@ -184,7 +242,7 @@ impl EventOut {
         }
         for a in &v.new_alerts {
             self.sink
-                .submit(Event::Alert(Box::new(self.alert_record(a))));
+                .submit(Event::Raised(self.meta.clone(), Box::new(a.clone())));
         }
     }
 
@@ -214,30 +272,9 @@ impl EventOut {
         }
     }
 
+    /// The record of an alert (the drainer builds those of queued alerts).
     pub fn alert_record(&self, a: &Alert) -> AlertRecord {
-        let mut sources: Vec<String> = a
-            .evidence
-            .iter()
-            .filter(|e| !e.source.is_empty())
-            .map(|e| e.source.to_string())
-            .collect();
-        sources.sort();
-        sources.dedup();
-        AlertRecord {
-            alert_id: a.id.to_string(),
-            raised_at_ms: a.raised_at_ms,
-            rule: a.rule.code().to_string(),
-            key: a.key.to_string(),
-            action: a.action,
-            window_ms: a.window_ms,
-            threshold: a.threshold,
-            count: a.count,
-            a_numbers: a.evidence.iter().map(|e| e.a_number.to_string()).collect(),
-            call_ids: a.evidence.iter().map(|e| e.call_id.to_string()).collect(),
-            sources,
-            mode: self.meta.mode.to_string(),
-            node: self.meta.node.clone(),
-        }
+        self.meta.alert_record(a)
     }
 }
 

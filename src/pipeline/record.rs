@@ -81,6 +81,41 @@ pub struct AlertRecord {
     pub sources: Vec<String>,
     pub mode: String,
     pub node: String,
+    /// "low", "medium", "high" or "critical" (per rule, `[alerts] severity`).
+    pub severity: String,
+}
+
+/// One entry of an alert's lifecycle log (`alert_events`): raised, a status
+/// change, a note, an assignment, an action taken (block, disconnect).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AlertEventRecord {
+    pub at_ms: i64,
+    pub alert_id: String,
+    /// "raised", "status", "note", "assign" or "action".
+    pub kind: String,
+    pub from_status: String,
+    pub to_status: String,
+    /// Who: the token's name, or the node for "raised".
+    pub actor: String,
+    pub note: String,
+    pub node: String,
+}
+
+impl AlertEventRecord {
+    /// The "raised" entry of a new alert.
+    pub fn raised(a: &AlertRecord) -> AlertEventRecord {
+        AlertEventRecord {
+            at_ms: a.raised_at_ms,
+            alert_id: a.alert_id.clone(),
+            kind: "raised".into(),
+            from_status: String::new(),
+            to_status: "new".into(),
+            actor: a.node.clone(),
+            note: String::new(),
+            node: a.node.clone(),
+        }
+    }
 }
 
 impl Default for AlertRecord {
@@ -99,6 +134,7 @@ impl Default for AlertRecord {
             sources: Vec::new(),
             mode: String::new(),
             node: String::new(),
+            severity: String::new(),
         }
     }
 }
@@ -113,6 +149,12 @@ pub enum Event {
     // call path should write as few cache lines per event as it can.
     Call(Box<CallRecord>),
     Alert(Box<AlertRecord>),
+    /// An alert as the engine raised it: the drainer builds its [`AlertRecord`], so the
+    /// call that raised it only copies it (no per-field strings on the call path).
+    Raised(
+        std::sync::Arc<crate::pipeline::outbox::RecordMeta>,
+        Box<crate::engine::Alert>,
+    ),
     /// Calls as the engine judged them, handed over together; the drainer
     /// turns them into [`CallRecord`]s, so string building stays off the call
     /// path and what crosses cores is one slot (and one refcount) per batch.

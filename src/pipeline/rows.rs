@@ -1,7 +1,7 @@
 //! The ClickHouse row shapes of `calls` and `alerts` (RowBinary, field order = column order in
 //! `sql/migrations`), borrowed from the records so a batch is serialised without copies.
 
-use crate::pipeline::record::{AlertRecord, CallRecord};
+use crate::pipeline::record::{AlertEventRecord, AlertRecord, CallRecord};
 use serde::Serialize;
 
 #[derive(clickhouse::Row, Serialize)]
@@ -48,6 +48,39 @@ pub struct AlertRow<'a> {
     pub sources: &'a [String],
     pub mode: &'a str,
     pub node: &'a str,
+    pub severity: &'a str,
+}
+
+#[derive(clickhouse::Row, Serialize)]
+pub struct AlertEventRow<'a> {
+    pub event_date: u16,
+    pub at: u32,
+    pub at_ms: i64,
+    pub alert_id: &'a str,
+    pub kind: &'a str,
+    pub from_status: &'a str,
+    pub to_status: &'a str,
+    pub actor: &'a str,
+    pub note: &'a str,
+    pub node: &'a str,
+}
+
+impl<'a> From<&'a AlertEventRecord> for AlertEventRow<'a> {
+    fn from(r: &'a AlertEventRecord) -> Self {
+        let (event_date, at) = date_and_time(r.at_ms);
+        AlertEventRow {
+            event_date,
+            at,
+            at_ms: r.at_ms,
+            alert_id: &r.alert_id,
+            kind: &r.kind,
+            from_status: &r.from_status,
+            to_status: &r.to_status,
+            actor: &r.actor,
+            note: &r.note,
+            node: &r.node,
+        }
+    }
 }
 
 /// (Date, DateTime) of a millisecond timestamp, clamped to the types' ranges.
@@ -103,6 +136,7 @@ impl<'a> From<&'a AlertRecord> for AlertRow<'a> {
             sources: &r.sources,
             mode: &r.mode,
             node: &r.node,
+            severity: &r.severity,
         }
     }
 }

@@ -80,6 +80,8 @@ impl Shared {
 pub struct EventSink {
     pub(crate) tx: Option<Sender<Event>>,
     pub(crate) shared: Arc<Shared>,
+    /// Calls are wanted (ClickHouse is configured); else only alerts travel.
+    pub(crate) calls: bool,
 }
 
 impl EventSink {
@@ -140,9 +142,15 @@ impl EventSink {
         }
     }
 
-    /// False when no ClickHouse is configured: submitted events are only counted.
-    pub fn is_enabled(&self) -> bool {
+    /// Whether a drainer runs (ClickHouse or alert lanes).
+    pub fn has_drainer(&self) -> bool {
         self.tx.is_some()
+    }
+
+    /// False when no ClickHouse is configured: calls are only counted (alerts may still
+    /// go to webhook receivers).
+    pub fn is_enabled(&self) -> bool {
+        self.tx.is_some() && self.calls
     }
 
     pub fn stats(&self) -> StatsSnapshot {
@@ -163,6 +171,7 @@ mod tests {
         let sink = EventSink {
             tx: None,
             shared: Arc::new(Shared::default()),
+            calls: false,
         };
         let shared = &sink.shared;
         let stuck = sink.new_pending(Arc::new(RecordMeta::for_tests()));

@@ -159,3 +159,54 @@ impl StatsSnapshot {
         ]
     }
 }
+
+/// Counters of one alert lane (a webhook receiver, Kamailio teardown): what
+/// `/metrics` shows as `acm_webhook_*{receiver="…"}`.
+#[derive(Debug, Default)]
+pub struct LaneStats {
+    /// Alerts delivered (2xx).
+    pub sent: AtomicU64,
+    /// Attempts that failed and will be tried again (5xx, 408, 429, timeouts, refused connections).
+    pub retried: AtomicU64,
+    /// Alerts the receiver refused for good (other 4xx): not tried again.
+    pub failed: AtomicU64,
+    /// Alerts lost: not sent because the receiver answered 410 (lane disabled) or the spool
+    /// could not take them.
+    pub dropped: AtomicU64,
+    /// 1 once the receiver answered 410 Gone: this process sends it nothing more.
+    pub disabled: AtomicU64,
+    /// Counters of the lane's own spool.
+    pub spool: std::sync::Arc<PipelineStats>,
+}
+
+/// A copy of one lane's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LaneSnapshot {
+    pub name: String,
+    pub sent: u64,
+    pub retried: u64,
+    pub failed: u64,
+    pub dropped: u64,
+    pub disabled: u64,
+    pub spooled: u64,
+    pub spool_bytes: u64,
+}
+
+impl LaneStats {
+    pub fn snapshot(&self, name: &str) -> LaneSnapshot {
+        let s = self.spool.snapshot(0);
+        LaneSnapshot {
+            name: name.to_string(),
+            sent: self.sent.load(Relaxed),
+            retried: self.retried.load(Relaxed),
+            failed: self.failed.load(Relaxed),
+            dropped: self.dropped.load(Relaxed)
+                + s.dropped_spool_full
+                + s.dropped_spool_error
+                + s.dropped_corrupt,
+            disabled: self.disabled.load(Relaxed),
+            spooled: s.spooled,
+            spool_bytes: s.spool_bytes,
+        }
+    }
+}

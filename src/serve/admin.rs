@@ -5,26 +5,31 @@
 //! - `GET    /v1/admin/lists/{name}`  one list (`allow_b_numbers`, `deny_a_numbers`, ...)
 //! - `POST   /v1/admin/lists/{name}`  `{"entries": [...]}` adds entries
 //! - `DELETE /v1/admin/lists/{name}`  `{"entries": [...]}` removes entries
+//! - `POST   /v1/admin/reload`        reads the config file again: rules and lists
+//!   change at once (store, pipeline and access settings at the next start); a bad
+//!   file answers 400 naming the key and changes nothing
 //!
-//! Every request needs `Authorization: Bearer <serve.admin_token>`. With no
-//! token configured the whole API answers 404, as if it did not exist; a wrong
-//! or missing token answers 401. Lists are shared through the Redis store, or
-//! through `store.lists_file` on one host (409 with neither). Changes reach
-//! every process within `store.lists_poll_ms`: each polls the lists version and
-//! swaps its local lists (`node::lists`); the config file's `[lists]` always
-//! stay in force.
+//! Every request needs `Authorization: Bearer <token>` of an admin (see
+//! `serve::auth`; `serve.admin_token` still counts as one). With no token
+//! configured the whole API answers 404, as if it did not exist; a wrong or
+//! missing token answers 401, a token of a lower role 403. Lists are shared
+//! through the Redis store, or through `store.lists_file` on one host (409
+//! with neither). Changes reach every process within `store.lists_poll_ms`:
+//! each polls the lists version and swaps its local lists (`node::lists`); the
+//! config file's `[lists]` always stay in force.
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::Shared;
+use crate::config::Role;
 use crate::store::shared_lists::validate_entries;
 use crate::store::{SharedList, SharedLists, StoreError};
 
@@ -36,6 +41,29 @@ pub fn routes() -> Router<Shared> {
             "/v1/admin/lists/{name}",
             get(one_list).post(add).delete(remove),
         )
+        .route("/v1/admin/reload", post(reload))
+}
+
+async fn reload(State(s): State<Shared>, headers: HeaderMap) -> Response {
+    let caller = match s.access.check(&headers, Role::Admin, "admin API") {
+        Ok(c) => c,
+        Err(d) => return d.into_response(),
+    };
+    let loaded = crate::config::Config::load(s.config_path.as_deref());
+    let result = loaded
+        .map_err(|e| (e.key.clone(), e.reason.clone()))
+        .and_then(|cfg| s.node.reload(&cfg).map_err(|e| ("rules".to_string(), e)));
+    match result {
+        Ok(()) => {
+            tracing::warn!(actor = %caller.name, "config reloaded");
+            Json(json!({"reloaded": true, "actor": caller.name})).into_response()
+        }
+        Err((field, reason)) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "invalid_config", "field": field, "reason": reason})),
+        )
+            .into_response(),
+    }
 }
 
 /// A refused admin request: status, error code and reason.
@@ -63,34 +91,14 @@ fn error(status: StatusCode, error: &'static str, reason: impl Into<String>) -> 
     }
 }
 
-/// Compares without an early exit, so the time taken says nothing about the token.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// The shared lists to use, or the answer refusing the request.
 fn authorise(s: &Shared, headers: &HeaderMap) -> Result<Arc<dyn SharedLists>, Refusal> {
-    let Some(token) = &s.admin_token else {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "the admin API is disabled (serve.admin_token is empty)",
-        ));
-    };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if !same(given.as_bytes(), token.as_bytes()) {
-        return Err(error(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "missing or wrong bearer token",
-        ));
+    if let Err(d) = s.access.check(headers, Role::Admin, "admin API") {
+        return Err(Refusal {
+            status: d.status,
+            error: d.error,
+            reason: d.reason,
+        });
     }
     match &s.node.shared_lists {
         Some(l) => Ok(l.clone()),

@@ -173,7 +173,11 @@ impl Metrics {
     }
 
     /// The exposition text, with the pipeline's counters added before `# EOF`.
-    pub fn render(&self, pipeline: &crate::pipeline::StatsSnapshot) -> String {
+    pub fn render(
+        &self,
+        pipeline: &crate::pipeline::StatsSnapshot,
+        lanes: &[crate::pipeline::LaneSnapshot],
+    ) -> String {
         use std::fmt::Write;
         let mut out = String::new();
         // Writing into a String cannot fail.
@@ -187,6 +191,58 @@ impl Metrics {
             let _ = writeln!(extra, "# HELP acm_pipeline_{family} {help}.");
             let _ = writeln!(extra, "# TYPE acm_pipeline_{family} {kind}");
             let _ = writeln!(extra, "acm_pipeline_{name} {value}");
+        }
+        if !lanes.is_empty() {
+            type Field = fn(&crate::pipeline::LaneSnapshot) -> u64;
+            let families: [(&str, &str, &str, Field); 6] = [
+                ("sent", "counter", "alerts delivered (2xx)", |l| l.sent),
+                (
+                    "retried",
+                    "counter",
+                    "failed attempts that will be retried",
+                    |l| l.retried,
+                ),
+                (
+                    "failed",
+                    "counter",
+                    "alerts refused for good (4xx other than 408, 410, 429)",
+                    |l| l.failed,
+                ),
+                (
+                    "dropped",
+                    "counter",
+                    "alerts lost (410 Gone, spool full or unwritable)",
+                    |l| l.dropped,
+                ),
+                (
+                    "disabled",
+                    "gauge",
+                    "1 once the receiver answered 410 Gone",
+                    |l| l.disabled,
+                ),
+                (
+                    "spool_bytes",
+                    "gauge",
+                    "bytes waiting in the receiver's spool",
+                    |l| l.spool_bytes,
+                ),
+            ];
+            for (family, kind, help, get) in families {
+                let _ = writeln!(
+                    extra,
+                    "# HELP acm_webhook_{family} Webhook receivers and teardown: {help}."
+                );
+                let _ = writeln!(extra, "# TYPE acm_webhook_{family} {kind}");
+                let suffix = if kind == "counter" { "_total" } else { "" };
+                for l in lanes {
+                    let receiver = l.name.strip_prefix("webhook ").unwrap_or(&l.name);
+                    let _ = writeln!(
+                        extra,
+                        "acm_webhook_{family}{suffix}{{receiver=\"{receiver}\"}} {}",
+                        get(l)
+                    );
+                }
+            }
         }
         match out.rfind("# EOF") {
             Some(pos) => out.insert_str(pos, &extra),

@@ -6,12 +6,16 @@
 //! - `POST /v1/check`     one call → verdict (`GET` with query parameters too)
 //! - `POST /v1/events`    a bounded batch of calls → verdicts
 //! - `GET /health`, `GET /metrics` (Prometheus text)
-//! - `/v1/admin/lists/...` the shared allow/deny lists (redis store, bearer token; see [`admin`])
+//! - `/v1/admin/lists/...` the shared allow/deny lists (admin token; see [`admin`])
+//! - `/v1/alerts/...`     alerts: list, detail, status, notes, live stream, block,
+//!   disconnect (bearer tokens with roles; see [`alerts::api`] and [`auth`])
 //!
 //! Refused requests answer 400/413 with `{"error":…, "field":…, "reason":…}`
 //! and change no state.
 
 pub mod admin;
+pub mod alerts;
+pub mod auth;
 pub mod input;
 pub mod metrics;
 
@@ -48,19 +52,25 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub max_batch: usize,
     pub mode: &'static str,
-    /// Bearer token of the admin API; `None` disables it.
-    pub admin_token: Option<String>,
+    /// Bearer tokens and their roles.
+    pub access: auth::Access,
+    /// Alerts: lifecycle, API, live stream, actions.
+    pub alerts: Arc<alerts::Alerts>,
+    feed: parking_lot::Mutex<Option<crossbeam_channel::Receiver<crate::engine::Alert>>>,
+    /// The config file `POST /v1/admin/reload` reads again (None: defaults and environment).
+    pub config_path: Option<std::path::PathBuf>,
 }
 
 impl AppState {
     /// Builds the node (inside the tokio runtime: the async store needs it).
     pub fn new(cfg: &Config) -> anyhow_like::Result<AppState> {
         let metrics = Arc::new(Metrics::new());
+        let (alerts, feed_sink, feed) = alerts::Alerts::new(cfg).map_err(|e| format!("{e:#}"))?;
         let node = Node::start(
             cfg,
             Arc::new(SystemClock),
             Client::Tokio,
-            vec![Arc::new(AlertLog), metrics.clone()],
+            vec![Arc::new(AlertLog), metrics.clone(), feed_sink],
         )?;
         metrics.watch(node.engine().clone(), node.detector.store().clone());
         Ok(AppState {
@@ -68,8 +78,25 @@ impl AppState {
             metrics,
             max_batch: cfg.serve.max_batch_events,
             mode: cfg.mode.as_str(),
-            admin_token: Some(cfg.serve.admin_token.clone()).filter(|t| !t.is_empty()),
+            access: auth::Access::from_config(cfg),
+            alerts: Arc::new(alerts),
+            feed: parking_lot::Mutex::new(Some(feed)),
+            config_path: None,
         })
+    }
+
+    /// Loads the alerts' log and starts following it (inside the runtime).
+    pub async fn start_alerts(&self) {
+        let feed = self.feed.lock().take();
+        if let Some(feed) = feed {
+            self.alerts
+                .start(
+                    feed,
+                    self.node.events.clone(),
+                    self.node.shared_lists.clone(),
+                )
+                .await;
+        }
     }
 
     async fn check(&self, call: &Call) -> Result<Verdict, InputError> {
@@ -248,7 +275,8 @@ async fn metrics(State(s): State<Shared>) -> Response {
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        s.metrics.render(&s.node.events.sink().stats()),
+        s.metrics
+            .render(&s.node.events.sink().stats(), &s.node.lane_stats()),
     )
         .into_response()
 }
@@ -270,6 +298,7 @@ pub fn router(state: Shared, max_body_bytes: usize) -> Router {
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .merge(admin::routes())
+        .merge(alerts::api::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(state)
@@ -277,7 +306,18 @@ pub fn router(state: Shared, max_body_bytes: usize) -> Router {
 
 /// Runs the service until SIGTERM or SIGINT, then drains in-flight requests.
 pub async fn run(cfg: Config, warm_from: Vec<std::path::PathBuf>) -> anyhow_like::Result<()> {
-    let state = Arc::new(AppState::new(&cfg)?);
+    run_with_path(cfg, warm_from, None).await
+}
+
+/// [`run`], with the config file that `POST /v1/admin/reload` reads again.
+pub async fn run_with_path(
+    cfg: Config,
+    warm_from: Vec<std::path::PathBuf>,
+    config_path: Option<std::path::PathBuf>,
+) -> anyhow_like::Result<()> {
+    let mut state = AppState::new(&cfg)?;
+    state.config_path = config_path;
+    let state = Arc::new(state);
     if !warm_from.is_empty() {
         let (st, c) = (state.clone(), cfg.clone());
         let summary = tokio::task::spawn_blocking(move || st.node.warm_from(&c, &warm_from))
@@ -289,6 +329,7 @@ pub async fn run(cfg: Config, warm_from: Vec<std::path::PathBuf>) -> anyhow_like
             "windows and learned levels rebuilt from history"
         );
     }
+    state.start_alerts().await;
     let addr: SocketAddr = cfg
         .serve
         .listen
@@ -300,7 +341,13 @@ pub async fn run(cfg: Config, warm_from: Vec<std::path::PathBuf>) -> anyhow_like
     tracing::info!(%addr, mode = state.mode, store = state.node.detector.store().name(), "acm serve listening");
     let app = router(state.clone(), cfg.serve.max_body_bytes);
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown({
+            let state = state.clone();
+            async move {
+                shutdown_signal().await;
+                let _ = state.alerts.closing.send(true);
+            }
+        })
         .await
         .map_err(|e| format!("http server: {e}"))?;
     // Flush queued events to ClickHouse (or the spool) before exiting.

@@ -7,7 +7,7 @@
 #![allow(dead_code)]
 
 use acm::engine::Action;
-use acm::pipeline::{apply_schema, apply_schema_with, AlertRecord, CallRecord, Event, Pipeline};
+use acm::pipeline::{apply_schema, AlertRecord, CallRecord, Event, Pipeline};
 use acm::pipeline::{PipelineConfig, SchemaReport};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -17,18 +17,10 @@ pub const SINCE: u64 = 1_699_990_000;
 /// 2023-11-14 00:00 UTC and the day after.
 pub const DAY: (u64, u64) = (1_699_920_000, 1_700_006_400);
 
-const EVENTS_FIXTURE: &str = include_str!("../fixtures/900_alert_events.sql");
-const SEVERITY_FIXTURE: &str = include_str!("../fixtures/901_alerts_severity.sql");
-
-/// `acm schema apply`, plus the alert lifecycle fixtures while issue 13's migration is not
-/// in the binary: `has_severity` says whether `alerts.severity` exists already.
-pub fn apply_with_lifecycle(cfg: &PipelineConfig, has_severity: impl Fn() -> bool) -> SchemaReport {
-    apply_schema(cfg).expect("schema");
-    let mut extra = vec![(900, "900_test_alert_events", EVENTS_FIXTURE)];
-    if !has_severity() {
-        extra.push((901, "901_test_alerts_severity", SEVERITY_FIXTURE));
-    }
-    apply_schema_with(cfg, &extra).expect("lifecycle fixtures")
+/// `acm schema apply`: the alert lifecycle (`alert_events`, `alerts.severity`) is migration
+/// 003 of the binary.
+pub fn apply_with_lifecycle(cfg: &PipelineConfig) -> SchemaReport {
+    apply_schema(cfg).expect("schema")
 }
 
 pub fn call(n: i64, a: &str, b: &str, source: &str, trunk: &str, action: Action) -> Event {

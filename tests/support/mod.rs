@@ -23,6 +23,8 @@
 //! `$TMPDIR/acm-test-*` directories and can be found by that name.
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::fs;
@@ -745,6 +747,18 @@ pub fn http_request(
     body: &[u8],
     timeout: Duration,
 ) -> io::Result<HttpResponse> {
+    http_request_with(port, method, path_and_query, &[], body, timeout)
+}
+
+/// [`http_request`] with extra request headers (name, value).
+pub fn http_request_with(
+    port: u16,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    timeout: Duration,
+) -> io::Result<HttpResponse> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
@@ -752,10 +766,12 @@ pub fn http_request(
     let mut head = String::new();
     let _ = write!(
         head,
-        "{method} {path_and_query} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
-         Content-Length: {}\r\n\r\n",
-        body.len()
+        "{method} {path_and_query} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n"
     );
+    for (k, v) in headers {
+        let _ = write!(head, "{k}: {v}\r\n");
+    }
+    let _ = write!(head, "Content-Length: {}\r\n\r\n", body.len());
     stream.write_all(head.as_bytes())?;
     stream.write_all(body)?;
     stream.flush()?;
