@@ -1308,9 +1308,10 @@ fn verify_signature(r: &support::receiver::Received) -> serde_json::Value {
     serde_json::from_slice(&r.body).unwrap()
 }
 
-/// The seed attack through Kamailio: the worker's alert reaches `acm serve`'s live stream
-/// (through ClickHouse) and the webhook receiver (from the worker's drainer), each within
-/// seconds; then `POST /v1/alerts/{id}/disconnect` ends the attack's held calls.
+/// The seed attack through Kamailio: the worker's alerts (the slow tier's flag, then the
+/// burst tier's block) reach `acm serve`'s live stream (through ClickHouse) and the webhook
+/// receiver (from the worker's drainer), each within seconds; then
+/// `POST /v1/alerts/{id}/disconnect` on the blocking alert ends the attack's held calls.
 #[test]
 fn module_alert_reaches_the_stream_and_the_webhook_and_disconnect_ends_its_calls() {
     let ch = support::ClickHouseServer::start();
@@ -1358,34 +1359,45 @@ secret = "{HOOK_SECRET}"
     let fifth = distinct_callers("+234809", 5, 5);
     k.expect("invite_expect_403.xml", &pairs(&fifth, victim));
 
-    // On the stream and at the receiver, within seconds of the INVITE.
+    // On the stream and at the receiver, within seconds of the INVITE: the
+    // slow tier's flag (3rd caller), then the burst tier's block (5th).
+    let blocking = |data: &str| -> Option<serde_json::Value> {
+        let v: serde_json::Value = serde_json::from_str(data).ok()?;
+        (v["rule"] == "distinct_callers").then_some(v)
+    };
     assert!(
         wait_until(Duration::from_secs(10), || sse
             .events()
             .iter()
-            .any(|e| e.event == "alert")),
-        "no alert on the stream:\n{}",
+            .any(|e| e.event == "alert" && blocking(&e.data).is_some())),
+        "no blocking alert on the stream:\n{}",
         tail_of(&k.log, 20)
     );
     assert!(
-        wait_until(Duration::from_secs(10), || !hook.received().is_empty()),
-        "no webhook"
+        wait_until(Duration::from_secs(10), || hook.received().len() >= 2),
+        "not two webhooks: {}",
+        hook.received().len()
     );
     let ev = sse
         .events()
         .into_iter()
-        .find(|e| e.event == "alert")
+        .find(|e| e.event == "alert" && blocking(&e.data).is_some())
         .unwrap();
-    let alert: serde_json::Value = serde_json::from_str(&ev.data).unwrap();
+    let alert = blocking(&ev.data).unwrap();
     let id = alert["id"].as_str().unwrap().to_string();
     let raised = alert["raised_at_ms"].as_i64().unwrap();
-    let body = verify_signature(&hook.received()[0]);
-    assert_eq!(body["data"]["id"], id.as_str());
-    assert_eq!(hook.received().len(), 1);
+    let bodies: Vec<serde_json::Value> = hook.received().iter().map(verify_signature).collect();
+    let rules: Vec<&str> = bodies
+        .iter()
+        .map(|b| b["data"]["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["distinct_callers_slow", "distinct_callers"]);
+    assert_eq!(bodies[1]["data"]["id"], id.as_str());
+    let hook_ms = hook.received()[1].wall_ms;
     eprintln!(
         "INVITE -> SSE {} ms, INVITE -> webhook {} ms",
         ev.wall_ms - raised,
-        hook.received()[0].wall_ms - raised
+        hook_ms - raised
     );
     assert!(attack.is_running(), "nothing ended the attack's calls yet");
 

@@ -81,7 +81,12 @@ impl Default for AlertsConfig {
     fn default() -> Self {
         AlertsConfig {
             cooldown_ms: 60_000,
-            severity: BTreeMap::new(),
+            // Spelled out, so `acm check-config` shows them; a rule missing
+            // from a configured table still gets its default.
+            severity: DEFAULT_SEVERITY
+                .iter()
+                .map(|(r, s)| (r.to_string(), *s))
+                .collect(),
             events_file: PathBuf::from("/var/lib/acm/alert-events.jsonl"),
             keep: 100_000,
             block_duration_ms: 3_600_000,
