@@ -43,10 +43,16 @@ impl WindowOp {
     /// attack gets the id the live one got, and two nodes racing agree.
     /// Formatted only when needed.
     pub fn alert_id(&self) -> CompactString {
+        self.alert_id_at(self.time_ms)
+    }
+
+    /// The id of the alert this window raised at event time `raised_ms`
+    /// (a store that keeps the raising time rather than the id).
+    pub fn alert_id_at(&self, raised_ms: i64) -> CompactString {
         use std::fmt::Write;
         let mut s = CompactString::default();
         let hash = stable_hash(self.key.as_bytes()) as u32;
-        let _ = write!(s, "{}-{:x}-{:08x}", self.rule.tag(), self.time_ms, hash);
+        let _ = write!(s, "{}-{:x}-{:08x}", self.rule.tag(), raised_ms, hash);
         s
     }
 }
