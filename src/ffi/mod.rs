@@ -16,6 +16,7 @@
 mod exit_flush;
 #[cfg(all(test, feature = "header-check"))]
 mod header_check;
+mod latency;
 mod runtime;
 
 use std::ffi::{c_char, CStr};
@@ -271,6 +272,7 @@ pub unsafe extern "C" fn acm_check(call: *const AcmCall, out: *mut AcmVerdict) -
     })
     .unwrap_or_else(|| Verdict::fail_open(Reason::InternalError, 0));
     let us = started.elapsed().as_micros().min(u32::MAX as u128) as u32;
+    latency::record(us);
     if let Some(out) = out.as_mut() {
         guard((), || fill_verdict(out, &verdict, us));
     }

@@ -290,6 +290,7 @@ pub fn stats_json() -> String {
             .map(|(name, _, value)| (name.to_string(), (*value).into()))
             .collect();
         v["events"] = pipeline.into();
+        v["check_us"] = super::latency::json();
     }
     v.to_string()
 }
