@@ -134,7 +134,7 @@ acm_toml() {
       if (store == "memory") print "kind = \"memory\""
       else if (store != "default") print "kind = \"redis\""
       next }
-    section == "[store]" && /^url *=/ && store != "memory" { print "url = \"" store "\""; next }
+    section == "[store]" && /^url *=/ && store != "memory" && store != "default" { print "url = \"" store "\""; next }
     section == "[serve]" && /^listen *=/ && listen != "" { print "listen = \"" listen "\""; next }
     { print }
   ' "$REPO/cfg-examples/acm.toml"
@@ -264,6 +264,7 @@ def snapshot(sock_path, out):
     finally:
         s.close()
         os.unlink(me)
+    json.dump(answer, open(out + ".stats", "w"))  # every worker's acm.stats, as answered
     merged = {}
     for p in answer["result"]["processes"]:
         stats = json.loads(p["stats"])

@@ -541,6 +541,7 @@ fn the_region_is_bounded_and_says_so() {
     let cfg = Config::from_toml("").unwrap();
     let store = shm_store(&cfg);
     let text = store.describe();
+    eprintln!("{text}");
     assert!(
         text.contains("MiB") && text.contains("max_keys 1000000"),
         "{text}"

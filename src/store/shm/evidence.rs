@@ -195,7 +195,7 @@ impl Log<'_> {
         if len < 12 || len as u64 > self.head.head - offset {
             return None;
         }
-        let mut buf = vec![0u8; len];
+        let mut buf: smallvec::SmallVec<[u8; 640]> = smallvec::smallvec![0u8; len];
         self.read(offset, &mut buf);
         let time_ms = i64::from_le_bytes(buf[4..12].try_into().ok()?);
         let mut at = 12;

@@ -21,6 +21,7 @@
 //! sections here last well under a microsecond.
 
 use std::cell::UnsafeCell;
+use std::sync::atomic::AtomicU32;
 use std::time::Duration;
 
 /// A mutex in shared memory. Valid only once [`ShmMutex::init`] ran on it.
@@ -84,7 +85,12 @@ impl ShmMutex {
         for i in 0..SPINS {
             // SAFETY: an initialised mutex in the mapped region.
             match unsafe { libc::pthread_mutex_trylock(m) } {
-                0 => return Ok(ShmGuard { lock: self }),
+                0 => {
+                    return Ok(ShmGuard {
+                        lock: self,
+                        poison: None,
+                    })
+                }
                 libc::EBUSY => {
                     if i > 8 {
                         std::hint::spin_loop();
@@ -97,7 +103,10 @@ impl ShmMutex {
         // SAFETY: as above; `deadline` is a valid timespec.
         let rc = unsafe { libc::pthread_mutex_timedlock(m, &deadline) };
         match rc {
-            0 => Ok(ShmGuard { lock: self }),
+            0 => Ok(ShmGuard {
+                lock: self,
+                poison: None,
+            }),
             rc => self.settle(rc),
         }
     }
@@ -136,16 +145,29 @@ fn deadline_after(budget: Duration) -> libc::timespec {
 }
 
 /// A held lock; released when dropped. Dropped while this thread panics, the
-/// lock is left held for good (what it guards may be half updated): other
-/// processes then see it as lost, as if this one had died.
+/// lock is left held for good (what it guards may be half updated) and the
+/// flag given to [`ShmGuard::poison_on_panic`] is set, so that other threads
+/// and processes give up on it at once rather than after their budget.
 pub struct ShmGuard<'a> {
     lock: &'a ShmMutex,
+    poison: Option<&'a AtomicU32>,
+}
+
+impl<'a> ShmGuard<'a> {
+    /// Sets `flag` if this thread panics while holding the lock.
+    pub fn poison_on_panic(mut self, flag: &'a AtomicU32) -> ShmGuard<'a> {
+        self.poison = Some(flag);
+        self
+    }
 }
 
 impl Drop for ShmGuard<'_> {
     #[inline]
     fn drop(&mut self) {
         if std::thread::panicking() {
+            if let Some(flag) = self.poison {
+                flag.store(1, std::sync::atomic::Ordering::Relaxed);
+            }
             return;
         }
         // SAFETY: held by this thread (the guard exists only while it is).

@@ -200,7 +200,7 @@ impl ShmStore {
         }
         // SAFETY: as above; the mutex was initialised with the region.
         let guard = match unsafe { &(*head).lock }.lock(self.budget) {
-            Ok(g) => g,
+            Ok(g) => g.poison_on_panic(lost),
             Err(LockError::Lost) => {
                 lost.store(1, Ordering::Relaxed);
                 return Err(self.lost(s));
