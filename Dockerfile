@@ -19,6 +19,8 @@ RUN apt-get update \
     && useradd --system --uid 10001 --home-dir /var/lib/acm --create-home acm
 COPY --from=build /src/target/release/acm /usr/local/bin/acm
 COPY cfg-examples/acm.toml /etc/acm/acm.toml
+# The binary's licence and the notices of the crates compiled into it (README, "Licence").
+COPY LICENSE-MIT LICENSE-APACHE THIRD-PARTY-NOTICES /usr/share/doc/acm/
 USER acm
 EXPOSE 8080
 ENV ACM_LOG=info

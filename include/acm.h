@@ -64,6 +64,8 @@ extern "C" {
 #define ACM_REASON_INTERNAL_ERROR (1u << 12)        /* "internal_error": failed open */
 #define ACM_REASON_NOT_INITIALISED (1u << 13)       /* "not_initialised": failed open */
 #define ACM_REASON_DISTINCT_CALLERS_SLOW (1u << 14) /* "distinct_callers_slow" */
+#define ACM_REASON_CLI_FANOUT (1u << 15)            /* "cli_fanout": one CLI, many callees */
+#define ACM_REASON_LEARNING_WARMUP (1u << 16)       /* "learning_warmup": a learned rule's block turned into a flag after a cold start */
 
 /* A borrowed byte string, like Kamailio's `str`: not NUL-terminated; ptr may
  * be NULL when len is 0. Absent optional fields are {NULL, 0}. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepare a Debian 12 machine (as root) to run the acm test suite against real servers:
-# redis-server/redis-cli, ClickHouse 18.16, Kamailio 5.6 + SIPp, and the native build tools.
+# redis-server/redis-cli, ClickHouse 18.16, Kamailio 5.6 + SIPp, the native build tools, and
+# cargo-deny for the dependency licence check.
 #
 # Idempotent: when everything is installed it only runs dpkg-query and exits in well under
 # a second.  `apt-get update` runs only when a package is missing.
@@ -113,6 +114,17 @@ for bin in redis-server redis-cli clickhouse-server clickhouse-client kamailio s
   PATH="$PATH:/usr/sbin:/sbin" command -v "$bin" >/dev/null || { log "ERROR: '$bin' not found after install"; exit 1; }
 done
 
+# cargo-deny: the dependency licence check of scripts/test.sh (deny.toml; README, "Licence").
+# Built from its crates.io source with this machine's toolchain, pinned so that deny.toml's
+# format and the check's verdicts do not move under us (2 min 24 s on the 2-core machine).
+CARGO_DENY_VERSION=0.20.2
+deny_msg="cargo-deny $CARGO_DENY_VERSION: present"
+if [[ "$(cargo deny --version 2>/dev/null || true)" != "cargo-deny $CARGO_DENY_VERSION" ]]; then
+  log "installing cargo-deny $CARGO_DENY_VERSION (cargo install --locked)"
+  cargo install --locked --quiet "cargo-deny@$CARGO_DENY_VERSION"
+  deny_msg="cargo-deny $CARGO_DENY_VERSION: installed"
+fi
+
 fetch="$REPO_ROOT/kamailio-module/fetch-kamailio-src.sh"
 fetch_msg="fetch-kamailio-src.sh: absent"
 if [[ "${ACM_SETUP_SKIP_FETCH:-0}" == 1 ]]; then
@@ -126,5 +138,5 @@ elif [[ -e "$fetch" ]]; then
 fi
 
 elapsed=$(awk -v s="$start_ts" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
-printf 'setup-test-env: installed %d (%s), already present %d; %s; %ss\n' \
-  "${#missing[@]}" "${missing[*]:-none}" "${#present[@]}" "$fetch_msg" "$elapsed"
+printf 'setup-test-env: installed %d (%s), already present %d; %s; %s; %ss\n' \
+  "${#missing[@]}" "${missing[*]:-none}" "${#present[@]}" "$deny_msg" "$fetch_msg" "$elapsed"

@@ -4,6 +4,8 @@
 # and runs every test against real servers:
 #   - apt packages: redis-server, clickhouse-server, kamailio, sip-tester, clang...
 #   - the Kamailio source headers matching the installed binary
+#   - licences: cargo deny check licenses (deny.toml), THIRD-PARTY-NOTICES up to date,
+#     SPDX headers (scripts/spdx.py --check) and the tests of that script
 #   - lint: cargo fmt --check, cargo clippy -D warnings
 #   - the Kamailio module (release staticlib linked into acm.so) and its C-side tests
 #   - cargo test: unit tests, the header/ABI check (bindgen), HTTP, Redis,
@@ -18,6 +20,23 @@ step() { printf '\n== %s (%ss)\n' "$1" "$SECONDS"; }
 
 step "setup: packages and Kamailio headers"
 scripts/setup-test-env.sh
+
+# TEMPORARY (issue 21): the SPDX lines are added by `scripts/spdx.py` once, after the other
+# branches have landed (a line at the top of every file would conflict with all of them).
+# The lead removes the next line in the commit that runs scripts/spdx.py; from then on a
+# file without its line fails the check below.
+ACM_SPDX_PENDING="${ACM_SPDX_PENDING:-1}"
+
+step "licences: dependency licences, third-party notices, SPDX headers"
+cargo deny --locked check licenses
+scripts/third-party-notices.py --check
+python3 -m unittest discover -s scripts -p 'test_*.py'
+if [[ "$ACM_SPDX_PENDING" == 1 ]]; then
+  echo "spdx: check not enforced (ACM_SPDX_PENDING=1); what it finds today:"
+  scripts/spdx.py --check 2>/dev/null || true
+else
+  scripts/spdx.py --check
+fi
 
 step "lint: rustfmt and clippy"
 cargo fmt --all -- --check

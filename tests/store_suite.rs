@@ -241,7 +241,7 @@ fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             name: "slow fan-in on untrusted ingress, per-trunk velocity threshold",
-            toml: "[rules.cli_velocity]\ntrunk_thresholds = { \"MSC-1\" = 3 }\n",
+            toml: "[rules.cli_velocity]\naction = \"flag\"\ntrunk_thresholds = { \"MSC-1\" = 3 }\n",
             calls: {
                 // Five callers 10 s apart on a wholesale trunk: the burst tier
                 // never fires, the slow tier flags the fifth.
@@ -321,14 +321,90 @@ fn scenarios() -> Vec<Scenario> {
                    [rules.distinct_callers]\nthreshold = 3\n\
                    [rules.distinct_callers_slow]\nthreshold = 3\n\
                    [rules.cli_velocity]\nthreshold = 3\n\
-                   [rules.cli_rotation]\nthreshold = 3\n",
+                   [rules.cli_rotation]\nthreshold = 3\n\
+                   [rules.cli_fanout]\nthreshold = 3\n",
             calls: (0..6).map(|i| call(&format!("m{i}"), &caller(i), B, T0 + i as i64 * 10)).collect(),
             expect: |v| {
                 let counts: Vec<u32> = v.iter().map(|x| x.count(Reason::DistinctCallers)).collect();
                 assert_eq!(counts, vec![1, 2, 3, 3, 3, 3]);
             },
         },
+        Scenario {
+            name: "learning: a source that always carries many CLIs is normal for itself; a jump is not",
+            toml: LEARN_ROTATION,
+            calls: {
+                // 8 new CLIs every 10 s interval for 14 intervals, then 30 in one interval.
+                let mut c = steady_source("S1", 0, 14, 8);
+                c.extend(steady_source("S1", 14, 1, 30));
+                c
+            },
+            expect: |v| {
+                let flagged = |k: usize, n: usize| -> usize {
+                    v[k * 8..k * 8 + n].iter().filter(|x| x.reasons.contains(Reason::CliRotation)).count()
+                };
+                assert!(flagged(0, 8) > 0, "a new source is judged against the floor");
+                for k in 10..14 {
+                    assert_eq!(flagged(k, 8), 0, "interval {k}: its level has formed");
+                }
+                let burst = &v[14 * 8..];
+                assert!(burst.iter().any(|x| x.reasons.contains(Reason::CliRotation)), "a jump over twice the level fires");
+                let alert = burst.iter().flat_map(|x| &x.new_alerts).find(|a| a.rule == Reason::CliRotation).expect("an alert");
+                assert!(alert.baseline.is_some_and(|b| b > 5.0), "{alert:?}");
+                assert!(alert.threshold > 5, "{alert:?}");
+            },
+        },
+        Scenario {
+            name: "learning: a silent source forgets its level",
+            toml: LEARN_ROTATION,
+            calls: {
+                let mut c = steady_source("S2", 0, 14, 8);
+                // 40 intervals of silence, then the same rate again: over the floor again.
+                c.extend(steady_source("S2", 54, 1, 8));
+                c
+            },
+            expect: |v| {
+                let last = &v[14 * 8..];
+                assert!(last.iter().any(|x| x.reasons.contains(Reason::CliRotation)), "the level decayed");
+            },
+        },
+        Scenario {
+            name: "learning: a level rises at most twofold an interval, so a sustained attack stays visible",
+            toml: LEARN_ROTATION,
+            calls: steady_source("S3", 0, 6, 40),
+            expect: |v| {
+                for k in 0..6 {
+                    assert!(
+                        v[k * 40..(k + 1) * 40].iter().any(|x| x.reasons.contains(Reason::CliRotation)),
+                        "interval {k}: still over the level"
+                    );
+                }
+            },
+        },
     ]
+}
+
+/// Rotation with learned levels (10 s intervals), nothing else on.
+const LEARN_ROTATION: &str = "[learning]\nwarmup_ms = 0\n\
+    [rules.cli_rotation]\nthreshold = 5\nwindow_ms = 10000\n\
+    [rules.cli_rotation.learn]\nenabled = true\nfactor = 2.0\ninterval_ms = 10000\n\
+    [rules.distinct_callers]\naction = \"off\"\n[rules.distinct_callers_slow]\naction = \"off\"\n\
+    [rules.cli_velocity]\naction = \"off\"\n[rules.cli_fanout]\naction = \"off\"\n";
+
+/// `per` new CLIs from one source in each of `n` 10 s intervals from interval `from`.
+fn steady_source(src: &str, from: usize, n: usize, per: usize) -> Vec<Call> {
+    let mut out = Vec::new();
+    for k in from..from + n {
+        for j in 0..per {
+            let t = T0 + k as i64 * 10_000 + (j * 9_000 / per) as i64;
+            let id = format!("{src}-{k}-{j}");
+            let cli = format!("+234803{:07}", k * 100 + j);
+            out.push(on_trunk(
+                call(&id, &cli, &format!("+23480900{:05}", k * 100 + j), t),
+                src,
+            ));
+        }
+    }
+    out
 }
 
 /// Runs the async store from synchronous test code.
@@ -547,7 +623,10 @@ fn random_calls(seed: u64, n: usize, unique_times: bool) -> Vec<Call> {
 const RANDOM_TOML: &str = "[alerts]\ncooldown_ms = 20000\n\
     [auto_block]\nenabled = true\nduration_ms = 15000\n\
     [rules.cli_velocity]\nthreshold = 4\nwindow_ms = 20000\n\
-    [rules.cli_rotation]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 10000\n";
+    [rules.cli_rotation]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 10000\n\
+    [rules.cli_rotation.learn]\ninterval_ms = 2000\n\
+    [rules.cli_fanout]\nthreshold = 4\nwindow_ms = 30000\n\
+    [rules.cli_fanout.learn]\ninterval_ms = 5000\n";
 
 /// The random runs: the configs and whether event times are unique.
 fn random_runs() -> Vec<(String, bool)> {
@@ -609,6 +688,14 @@ fn every_key_expires_and_stays_small(server: &RedisServer) {
     for k in keys {
         let k = k.text();
         let ttl: i64 = server.cmd(&["PTTL", &k]).text().parse().unwrap();
+        let learned = k.ends_with(":c")
+            && !matches!(server.cmd(&["HGET", &k, "l"]), support::Resp::Bulk(None));
+        if learned {
+            // A learned level that raises its key's threshold outlives the
+            // window by [learning] keep_ms (1 day) plus the slack.
+            assert!(ttl > 0 && ttl <= 86_400_000 + 60_000, "{k}: PTTL {ttl}");
+            continue;
+        }
         // Longest: the 60 s slow tier, or a 20 s cooldown; slack 60 s; bucket 30 s.
         assert!(ttl > 0 && ttl <= 150_000, "{k}: PTTL {ttl}");
         if k.ends_with(":m") {

@@ -11,6 +11,7 @@
 
 mod alerts;
 mod clickhouse;
+mod learning;
 mod lists;
 mod numbering;
 mod rules;
@@ -23,10 +24,11 @@ use serde::{Deserialize, Serialize};
 
 pub use alerts::{AlertsConfig, AutoBlockConfig};
 pub use clickhouse::{is_identifier, InsertCompression, PipelineConfig};
+pub use learning::LearningConfig;
 pub use lists::ListsConfig;
 pub use numbering::NumberingConfig;
 pub use rules::{
-    IntlIngressConfig, InvalidCliConfig, RuleAction, RulesConfig, SlowCallersConfig,
+    IntlIngressConfig, InvalidCliConfig, LearnConfig, RuleAction, RulesConfig, SlowCallersConfig,
     WindowRuleConfig,
 };
 pub use serve::ServeConfig;
@@ -81,6 +83,7 @@ pub struct Config {
     pub rules: RulesConfig,
     pub alerts: AlertsConfig,
     pub auto_block: AutoBlockConfig,
+    pub learning: LearningConfig,
     pub lists: ListsConfig,
     pub store: StoreConfig,
     pub serve: ServeConfig,
@@ -175,6 +178,7 @@ impl Config {
         self.rules.validate()?;
         self.alerts.validate()?;
         self.auto_block.validate()?;
+        self.learning.validate()?;
         self.lists.validate()?;
         self.store.validate()?;
         self.check_member_cap()?;
@@ -344,8 +348,8 @@ mod tests {
     #[test]
     fn a_member_cap_below_a_threshold_is_refused() {
         let e = Config::from_toml(
-            "[store]\nmax_members_per_key = 20\n[rules.cli_velocity]\nthreshold = 10\n\
-             [rules.cli_velocity.trunk_thresholds]\nwholesale = 30\n",
+            "[store]\nmax_members_per_key = 20\n[rules.cli_velocity]\naction = \"flag\"\n\
+             threshold = 10\n[rules.cli_velocity.trunk_thresholds]\nwholesale = 30\n",
         )
         .unwrap_err();
         assert_eq!(e.key, "store.max_members_per_key");

@@ -65,6 +65,61 @@ pub struct WindowRuleConfig {
     /// against (trunk classes: core switches, gateways, wholesale partners).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub trunk_thresholds: BTreeMap<String, u32>,
+    /// Learn each key's normal level; the threshold becomes a floor.
+    #[serde(default)]
+    pub learn: LearnConfig,
+}
+
+/// A rule's learned baseline (`contract::Learn`): each key (B-number,
+/// A-number, source) learns its own normal count, and is judged against
+/// `max(threshold, factor × level)`, so a trunk that always carries thousands
+/// of CLIs, or a number that always has many callers, is normal for itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LearnConfig {
+    pub enabled: bool,
+    /// How far above its own level a key may go before the rule fires.
+    pub factor: f64,
+    /// One observation per interval (its peak count); default: the rule's window.
+    pub interval_ms: Option<u64>,
+}
+
+impl Default for LearnConfig {
+    fn default() -> Self {
+        LearnConfig {
+            enabled: false,
+            factor: 2.0,
+            interval_ms: None,
+        }
+    }
+}
+
+impl LearnConfig {
+    /// On, with the default factor.
+    pub fn on() -> LearnConfig {
+        LearnConfig {
+            enabled: true,
+            ..LearnConfig::default()
+        }
+    }
+
+    fn validate(&self, rule: &str) -> Result<(), ConfigError> {
+        if !(self.factor >= 1.0 && self.factor <= 100.0) {
+            return Err(ConfigError::new(
+                format!("rules.{rule}.learn.factor"),
+                "must be between 1 and 100",
+            ));
+        }
+        if let Some(i) = self.interval_ms {
+            if !(1_000..=86_400_000).contains(&i) {
+                return Err(ConfigError::new(
+                    format!("rules.{rule}.learn.interval_ms"),
+                    "must be between 1000 ms and one day",
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The slow tier of `distinct_callers`: fan-in spread wider than the burst window.
@@ -80,6 +135,8 @@ pub struct SlowCallersConfig {
     /// international gateways, unknown addresses — where masked calls arrive.
     /// False: count every call.
     pub untrusted_ingress_only: bool,
+    /// Learn each B-number's normal fan-in.
+    pub learn: LearnConfig,
 }
 
 impl Default for SlowCallersConfig {
@@ -90,6 +147,7 @@ impl Default for SlowCallersConfig {
             window_ms: 60_000,
             cooldown_ms: None,
             untrusted_ingress_only: true,
+            learn: LearnConfig::on(),
         }
     }
 }
@@ -134,6 +192,12 @@ pub struct InvalidCliConfig {
     pub barred_prefixes: Vec<String>,
     /// Unallocated number ranges.
     pub unallocated_prefixes: Vec<String>,
+    /// Check home-country CLIs against the national numbering plan (the
+    /// ranges and lengths of every number type in Google libphonenumber's
+    /// metadata for `numbering.country_code`): a CLI of the right length in a
+    /// range that does not exist, or with the trunk prefix inside it, is
+    /// invalid. `false`: lengths and the prefix lists only.
+    pub numbering_plan: bool,
 }
 
 impl Default for InvalidCliConfig {
@@ -142,6 +206,7 @@ impl Default for InvalidCliConfig {
             action: RuleAction::FLAG,
             barred_prefixes: Vec::new(),
             unallocated_prefixes: Vec::new(),
+            numbering_plan: true,
         }
     }
 }
@@ -153,17 +218,19 @@ pub struct RulesConfig {
     pub distinct_callers_slow: SlowCallersConfig,
     pub cli_velocity: WindowRuleConfig,
     pub cli_rotation: WindowRuleConfig,
+    pub cli_fanout: WindowRuleConfig,
     pub intl_ingress_local_cli: IntlIngressConfig,
     pub invalid_cli: InvalidCliConfig,
 }
 
 impl RulesConfig {
     /// The rules of the common window shape, with their names in the config.
-    pub(super) fn window_rules(&self) -> [(&'static str, &WindowRuleConfig); 3] {
+    pub(super) fn window_rules(&self) -> [(&'static str, &WindowRuleConfig); 4] {
         [
             ("distinct_callers", &self.distinct_callers),
             ("cli_velocity", &self.cli_velocity),
             ("cli_rotation", &self.cli_rotation),
+            ("cli_fanout", &self.cli_fanout),
         ]
     }
 }
@@ -177,21 +244,35 @@ impl Default for RulesConfig {
                 window_ms: 5_000,
                 cooldown_ms: None,
                 trunk_thresholds: BTreeMap::new(),
+                learn: LearnConfig::default(),
             },
             distinct_callers_slow: SlowCallersConfig::default(),
+            // Off by default: cli_fanout sees the same SIMs (a call a minute
+            // to fresh callees is a call a minute) and more quietly paced ones,
+            // and one window fewer a call keeps the store's cost flat.
             cli_velocity: WindowRuleConfig {
-                action: RuleAction::FLAG,
+                action: RuleAction::OFF,
                 threshold: 15,
                 window_ms: 60_000,
                 cooldown_ms: None,
                 trunk_thresholds: BTreeMap::new(),
+                learn: LearnConfig::on(),
             },
             cli_rotation: WindowRuleConfig {
                 action: RuleAction::FLAG,
                 threshold: 20,
-                window_ms: 10_000,
+                window_ms: 60_000,
                 cooldown_ms: None,
                 trunk_thresholds: BTreeMap::new(),
+                learn: LearnConfig::on(),
+            },
+            cli_fanout: WindowRuleConfig {
+                action: RuleAction::FLAG,
+                threshold: 10,
+                window_ms: 600_000,
+                cooldown_ms: None,
+                trunk_thresholds: BTreeMap::new(),
+                learn: LearnConfig::on(),
             },
             intl_ingress_local_cli: IntlIngressConfig::default(),
             invalid_cli: InvalidCliConfig::default(),
@@ -212,6 +293,7 @@ impl RulesConfig {
             if let Some(c) = r.cooldown_ms {
                 check_window(&format!("rules.{name}.cooldown_ms"), c)?;
             }
+            r.learn.validate(name)?;
             for (trunk, t) in &r.trunk_thresholds {
                 if trunk.trim().is_empty() || *t == 0 {
                     return Err(ConfigError::new(
@@ -231,6 +313,7 @@ impl RulesConfig {
             ));
         }
         check_window("rules.distinct_callers_slow.window_ms", ds.window_ms)?;
+        ds.learn.validate("distinct_callers_slow")?;
         if let Some(c) = ds.cooldown_ms {
             check_window("rules.distinct_callers_slow.cooldown_ms", c)?;
         }

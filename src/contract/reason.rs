@@ -25,6 +25,8 @@ pub enum Reason {
     InternalError = 12,
     NotInitialised = 13,
     DistinctCallersSlow = 14,
+    CliFanout = 15,
+    LearningWarmup = 16,
 }
 
 /// Per reason, in discriminant order: its code, and the short tag of the
@@ -46,10 +48,12 @@ const TABLE: [(Reason, &str, &str); Reason::COUNT] = [
     (Reason::InternalError, "internal_error", ""),
     (Reason::NotInitialised, "not_initialised", ""),
     (Reason::DistinctCallersSlow, "distinct_callers_slow", "ds"),
+    (Reason::CliFanout, "cli_fanout", "cf"),
+    (Reason::LearningWarmup, "learning_warmup", ""),
 ];
 
 impl Reason {
-    pub const COUNT: usize = 15;
+    pub const COUNT: usize = 17;
 
     pub const ALL: [Reason; Reason::COUNT] = {
         let mut all = [Reason::DistinctCallers; Reason::COUNT];

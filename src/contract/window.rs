@@ -20,6 +20,97 @@ pub struct Evidence {
     pub source: CompactString,
 }
 
+/// How a window learns its key's normal level (a per-entity baseline), and
+/// how the level raises the key's threshold. Integer arithmetic only, the same
+/// in every store (reference: `store::memory`; `store/redis/check.lua`):
+///
+/// - Only updates whose count reaches the *learning floor*
+///   `ceil(threshold × 1000 / k_milli)` are observed; below it a count could
+///   never matter. The first such update creates the key's state:
+///   level 0, the open interval `t.div_euclid(interval_ms)`, peak 0.
+/// - At an observed update in a later interval `i`, the open interval is
+///   closed: its peak, clipped to at most `max(threshold, GROWTH × level)`
+///   (a level cannot jump), moves the level by a quarter of the difference
+///   (`level += (obs − level) >> SHIFT`, truncated towards the old level);
+///   each interval between with no observed update moves it a quarter towards
+///   0, and [`LEARN_GAP_MAX`] of them or more forget it; `i` is opened with
+///   peak 0.
+/// - An observed update raises the open interval's peak to its count.
+/// - The key's threshold is `max(threshold, ceil(level × k_milli / 10⁶))`,
+///   from the level before this update's interval (an attack does not raise
+///   its own bar within an interval), and its window keeps at least twice
+///   that many members (up to the store's own cap).
+/// - Learned state is gone from the end of its open interval plus `keep_ms`
+///   (event time) while its level raises the threshold, otherwise plus the
+///   longer of the window and the interval: an update at or after that time
+///   finds none (fresh state), whenever the store actually frees it.
+///
+/// Levels are in thousandths of a member (`level_m`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Learn {
+    pub interval_ms: u32,
+    /// The factor on the level, in thousandths (2000: twice the level).
+    pub k_milli: u32,
+    pub keep_ms: u32,
+}
+
+/// The weight of one interval in the level: 1/2^SHIFT.
+pub const LEARN_SHIFT: u32 = 2;
+/// An interval's peak counts for at most GROWTH times the level.
+pub const LEARN_GROWTH: u64 = 2;
+/// This many empty intervals in a row forget a level.
+pub const LEARN_GAP_MAX: i64 = 64;
+
+impl Learn {
+    /// The lowest count that is observed at all.
+    pub fn floor(&self, threshold: u32) -> u32 {
+        (threshold as u64 * 1000).div_ceil(self.k_milli.max(1) as u64) as u32
+    }
+
+    /// The threshold a key with this level is judged against.
+    pub fn threshold(&self, threshold: u32, level_m: u64) -> u32 {
+        let learned = (level_m.saturating_mul(self.k_milli as u64)).div_ceil(1_000_000);
+        (threshold as u64).max(learned).min(u32::MAX as u64) as u32
+    }
+
+    /// The level after closing the open interval with `peak` and `gap` empty
+    /// intervals after it.
+    pub fn fold(threshold: u32, level_m: u64, peak: u32, gap: i64) -> u64 {
+        let cap = (threshold as u64 * 1000).max(LEARN_GROWTH.saturating_mul(level_m));
+        let obs = (peak as u64 * 1000).min(cap);
+        let mut level = if obs >= level_m {
+            level_m + ((obs - level_m) >> LEARN_SHIFT)
+        } else {
+            level_m - ((level_m - obs) >> LEARN_SHIFT)
+        };
+        if gap >= LEARN_GAP_MAX {
+            return 0;
+        }
+        for _ in 0..gap.max(0) {
+            level -= level >> LEARN_SHIFT;
+        }
+        level
+    }
+
+    /// Whether a level raises the key's threshold (its state is then kept).
+    pub fn raises(&self, threshold: u32, level_m: u64) -> bool {
+        self.threshold(threshold, level_m) > threshold
+    }
+
+    /// The event time from which learned state with this level, its open
+    /// interval `interval`, is gone.
+    pub fn gone_at(&self, threshold: u32, level_m: u64, interval: i64, window_ms: i64) -> i64 {
+        let life = if self.raises(threshold, level_m) {
+            self.keep_ms as i64
+        } else {
+            window_ms.max(self.interval_ms as i64)
+        };
+        (interval + 1)
+            .saturating_mul(self.interval_ms.max(1) as i64)
+            .saturating_add(life)
+    }
+}
+
 /// One sliding-window update.
 #[derive(Debug, Clone)]
 pub struct WindowOp {
@@ -35,6 +126,8 @@ pub struct WindowOp {
     pub cooldown_ms: i64,
     /// Most members the window keeps, newest first.
     pub member_cap: u32,
+    /// The window learns its key's level, which raises its threshold.
+    pub learn: Option<Learn>,
 }
 
 impl WindowOp {
@@ -91,6 +184,11 @@ pub enum AlertState {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WindowOutcome {
     pub count: u32,
+    /// The threshold the key was judged against: the op's, or above it when
+    /// the key's learned level raised it.
+    pub threshold: u32,
+    /// The key's learned level, in thousandths of a member (0: none).
+    pub level_m: u64,
     /// False when the store had no room for a new key (see `max_keys`).
     pub tracked: bool,
     pub alert: AlertState,
@@ -127,5 +225,48 @@ impl StoreError {
             StoreError::Unavailable(_) => "unavailable",
             StoreError::Protocol(_) => "protocol",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn learn(k: u32) -> Learn {
+        Learn {
+            interval_ms: 10_000,
+            k_milli: k,
+            keep_ms: 3_600_000,
+        }
+    }
+
+    #[test]
+    fn the_level_moves_a_quarter_and_cannot_jump() {
+        // From nothing, a peak of 8 over a floor of 5: clipped to the floor.
+        assert_eq!(Learn::fold(5, 0, 8, 0), 1_250);
+        // Clipped to twice the level once that is above the floor.
+        assert_eq!(Learn::fold(5, 4_000, 100, 0), 5_000);
+        // Down a quarter of the way, truncated towards the old level.
+        assert_eq!(Learn::fold(5, 8_000, 2, 0), 6_500);
+        assert_eq!(Learn::fold(5, 3, 0, 0), 3);
+        // Empty intervals: a quarter off each.
+        assert_eq!(Learn::fold(5, 8_000, 8, 2), 4_500);
+        assert_eq!(Learn::fold(5, 8_000, 8, 10_000), 0, "long silence forgets");
+    }
+
+    #[test]
+    fn floor_threshold_and_lifetime() {
+        let l = learn(2_000);
+        assert_eq!(l.floor(5), 3);
+        assert_eq!(
+            l.threshold(5, 2_400),
+            5,
+            "2 × 2.4 rounds up to 5: the floor"
+        );
+        assert_eq!(l.threshold(5, 2_600), 6);
+        assert!(!l.raises(5, 2_500) && l.raises(5, 2_501));
+        // Interval 7 ends at 80 s; then one window/interval more, or keep_ms.
+        assert_eq!(l.gone_at(5, 0, 7, 5_000), 90_000);
+        assert_eq!(l.gone_at(5, 9_000, 7, 5_000), 80_000 + 3_600_000);
     }
 }

@@ -41,6 +41,8 @@ pub struct EngineConfig {
     /// The rules that are on, and their windows.
     pub rules: RuleSet,
     pub auto_block_ms: Option<i64>,
+    /// After the first call, learned rules that block only flag this long.
+    pub warmup_ms: i64,
 }
 
 impl EngineConfig {
@@ -63,6 +65,7 @@ impl EngineConfig {
             numbering: plan.clone(),
             default_cooldown_ms: cfg.alerts.cooldown_ms,
             max_members_per_key: cfg.store.max_members_per_key,
+            learn_keep_ms: cfg.learning.keep_ms,
         };
         Ok(EngineConfig {
             mode: cfg.mode,
@@ -72,6 +75,7 @@ impl EngineConfig {
                 .auto_block
                 .enabled
                 .then_some(cfg.auto_block.duration_ms as i64),
+            warmup_ms: cfg.learning.warmup_ms as i64,
             plan,
         })
     }
@@ -175,6 +179,8 @@ pub struct Engine {
     cfg: ArcSwap<EngineConfig>,
     clock: Arc<dyn Clock>,
     stats: EngineStats,
+    /// Event time of the first call judged (the learning warm-up starts there).
+    first_ms: std::sync::atomic::AtomicI64,
 }
 
 /// The window key of a source address: its usual text form. IPv4 (nearly every
@@ -210,6 +216,7 @@ impl Engine {
             cfg: ArcSwap::from_pointee(cfg),
             clock,
             stats: EngineStats::default(),
+            first_ms: std::sync::atomic::AtomicI64::new(i64::MAX),
         }
     }
 
@@ -356,6 +363,7 @@ impl Engine {
             static_action,
         } = p;
         let mut action = static_action.unwrap_or(Action::Allow);
+        self.note_first(verdict.time_ms);
         match answer {
             Err(_) => {
                 self.stats.store_errors.fetch_add(1, Ordering::Relaxed);
@@ -372,10 +380,20 @@ impl Engine {
                     if !out.tracked {
                         verdict.reasons.insert(Reason::StoreCapacity);
                     }
-                    if out.count < op.threshold {
+                    if out.count < out.threshold {
                         continue;
                     }
-                    action = action.max(w.action);
+                    // A learned rule blocks only once its levels had time to form.
+                    let rule_action = if w.action == Action::Block
+                        && w.learn.is_some()
+                        && self.warming(&cfg, verdict.time_ms)
+                    {
+                        verdict.reasons.insert(Reason::LearningWarmup);
+                        Action::Flag
+                    } else {
+                        w.action
+                    };
+                    action = action.max(rule_action);
                     verdict.reasons.insert(op.rule);
                     match out.alert {
                         AlertState::None => {}
@@ -390,10 +408,11 @@ impl Engine {
                                 id,
                                 rule: op.rule,
                                 key: op.key.clone(),
-                                action: w.action,
+                                action: rule_action,
                                 raised_at_ms: verdict.time_ms,
                                 window_ms: w.window_ms.min(u32::MAX as i64) as u32,
-                                threshold: op.threshold,
+                                threshold: out.threshold,
+                                baseline: (out.level_m > 0).then(|| out.level_m as f64 / 1000.0),
                                 count: out.count,
                                 evidence: out.evidence,
                             });
@@ -446,6 +465,23 @@ impl Engine {
             }
         }
         out
+    }
+
+    /// Whether `t` lies in the learning warm-up: within `warmup_ms` of the
+    /// first call this engine judged.
+    fn warming(&self, cfg: &EngineConfig, t: i64) -> bool {
+        t < self
+            .first_ms
+            .load(Ordering::Relaxed)
+            .saturating_add(cfg.warmup_ms)
+    }
+
+    /// Remembers the earliest event time judged (a load on the common path).
+    #[inline]
+    fn note_first(&self, t: i64) {
+        if t < self.first_ms.load(Ordering::Relaxed) {
+            self.first_ms.fetch_min(t, Ordering::Relaxed);
+        }
     }
 
     /// Counts a verdict made without the engine's rules (a fail-open answer).

@@ -245,7 +245,9 @@ fn an_attack_ending_lets_the_window_drain() {
 
 #[test]
 fn velocity_counts_calls_by_call_id() {
-    let f = fixture("[rules.cli_velocity]\nthreshold = 3\nwindow_ms = 10000\naction = \"block\"\n");
+    let f = fixture(
+        "[learning]\nwarmup_ms = 0\n[rules.cli_velocity]\nthreshold = 3\nwindow_ms = 10000\naction = \"block\"\n",
+    );
     let a = "+2348031111111";
     assert_eq!(
         f.call("v1", a, "+2348090000001", T0)
@@ -554,7 +556,8 @@ fn a_full_store_stops_tracking_new_keys_and_says_so() {
             .load(std::sync::atomic::Ordering::Relaxed)
             <= 1024 + 64
     );
-    // Once the windows have passed, keys are reclaimed and tracking resumes.
+    // Once the windows have passed (the longest default: cli_fanout's 10
+    // minutes), keys are reclaimed and tracking resumes.
     let mut tracked_again = 0;
     for i in 0..200 {
         let v = check_with(
@@ -565,7 +568,7 @@ fn a_full_store_stops_tracking_new_keys_and_says_so() {
                 &format!("+2348051{i:06}"),
                 &format!("+2347{i:09}"),
             )
-            .at(T0 + 120_000),
+            .at(T0 + 720_000),
         )
         .unwrap();
         if !v.reasons.contains(Reason::StoreCapacity) {
@@ -757,8 +760,7 @@ fn slow_tier_ignores_trusted_unknown_ingress_and_listed_b_numbers() {
 
 #[test]
 fn slow_tier_can_block_and_monitor_mode_turns_it_into_a_flag() {
-    let toml =
-        "[rules.distinct_callers_slow]\naction = \"block\"\nthreshold = 3\nwindow_ms = 30000\n";
+    let toml = "[learning]\nwarmup_ms = 0\n[rules.distinct_callers_slow]\naction = \"block\"\nthreshold = 3\nwindow_ms = 30000\n";
     let b = "+2348099999999";
     for (mode, want) in [("enforce", Action::Block), ("monitor", Action::Flag)] {
         let f = fixture(&format!("mode = \"{mode}\"\n{toml}"));
@@ -778,7 +780,7 @@ fn slow_tier_can_block_and_monitor_mode_turns_it_into_a_flag() {
 #[test]
 fn trunk_thresholds_replace_the_rule_threshold_for_that_trunk() {
     let f = fixture(
-        "[rules.cli_velocity]\nthreshold = 15\ntrunk_thresholds = { \"MSC-1\" = 3 }\n\
+        "[rules.cli_velocity]\naction = \"flag\"\nthreshold = 15\ntrunk_thresholds = { \"MSC-1\" = 3 }\n\
          [rules.cli_rotation]\nthreshold = 4\ntrunk_thresholds = { \"GW-1\" = 8 }\n",
     );
     // Velocity: the third call of one SIM on the core switch is flagged ...
@@ -846,7 +848,8 @@ fn trunk_thresholds_replace_the_rule_threshold_for_that_trunk() {
 fn listed_roamers_calling_home_pass_the_international_ingress_check() {
     let f = fixture(
         "[rules.intl_ingress_local_cli]\ntrunks = [\"INTL-GW\"]\n\
-         roaming_a_numbers = [\"08031234567\", \"+234806555*\"]\n",
+         roaming_a_numbers = [\"08031234567\", \"+234806555*\"]\n\
+         [rules.cli_velocity]\naction = \"flag\"\n",
     );
     let intl = |id: &str, a: &str, pai: Option<&str>| {
         let mut c = on(Call::new(id, a, "+2348099999999").at(T0), "INTL-GW");
@@ -953,4 +956,136 @@ fn member_caps_follow_the_highest_threshold_of_a_rule() {
     let e = EngineConfig::from_config(&cfg).unwrap();
     assert_eq!(e.window(Reason::CliRotation).unwrap().member_cap, 160);
     assert_eq!(e.window(Reason::DistinctCallers).unwrap().member_cap, 64);
+}
+
+/// `n` distinct CLIs from one trunk in each of `intervals` 10 s intervals from `from`.
+fn rotation_calls(trunk: &str, from: i64, intervals: i64, n: usize) -> Vec<Call> {
+    let mut out = Vec::new();
+    for k in from..from + intervals {
+        for j in 0..n {
+            let t = T0 + k * 10_000 + (j * 9_000 / n) as i64;
+            out.push(on(
+                Call::new(
+                    &format!("{trunk}-{k}-{j}"),
+                    &format!("+234803{:07}", k * 1000 + j as i64),
+                    &format!("+234809{:07}", k * 1000 + j as i64),
+                )
+                .at(t),
+                trunk,
+            ));
+        }
+    }
+    out
+}
+
+/// Checks every call in order; answers the last verdict.
+fn check_all(f: &Fixture, calls: Vec<Call>) -> Verdict {
+    let mut last = None;
+    for c in calls {
+        last = Some(f.check(c));
+    }
+    last.expect("at least one call")
+}
+
+const LEARNING_ROTATION: &str = "[rules.cli_rotation]\nthreshold = 5\nwindow_ms = 10000\n\
+    [rules.cli_rotation.learn]\nenabled = true\nfactor = 2.0\ninterval_ms = 10000\n\
+    [rules.cli_fanout]\naction = \"off\"\n";
+
+#[test]
+fn a_learned_level_raises_the_threshold_of_its_key_only() {
+    let f = fixture(&format!("[learning]\nwarmup_ms = 0\n{LEARNING_ROTATION}"));
+    let flagged = |calls: Vec<Call>| {
+        calls
+            .into_iter()
+            .map(|c| f.check(c))
+            .filter(|v| v.reasons.contains(Reason::CliRotation))
+            .count()
+    };
+    assert!(
+        flagged(rotation_calls("IC-1", 0, 1, 12)) > 0,
+        "a new trunk: the floor"
+    );
+    flagged(rotation_calls("IC-1", 1, 12, 12));
+    assert_eq!(
+        flagged(rotation_calls("IC-1", 13, 2, 12)),
+        0,
+        "normal for itself"
+    );
+    // Another trunk at the same rate is new: judged against the floor.
+    assert!(flagged(rotation_calls("PBX-9", 15, 1, 12)) > 0);
+    // The learned trunk jumping far above its level fires, and says why.
+    let v: Vec<Verdict> = rotation_calls("IC-1", 15, 1, 40)
+        .into_iter()
+        .map(|c| f.check(c))
+        .collect();
+    let alert = v
+        .iter()
+        .flat_map(|v| &v.new_alerts)
+        .find(|a| a.rule == Reason::CliRotation)
+        .expect("an alert for the jump");
+    let baseline = alert.baseline.expect("the learned level");
+    assert!(baseline > 8.0 && baseline <= 12.0, "{baseline}");
+    assert_eq!(alert.threshold as f64, (baseline * 2.0).ceil());
+}
+
+#[test]
+fn learned_rules_that_block_only_flag_during_the_warm_up() {
+    let toml = format!(
+        "[learning]\nwarmup_ms = 60000\n{}",
+        LEARNING_ROTATION.replace("threshold = 5\n", "threshold = 5\naction = \"block\"\n")
+    );
+    let f = fixture(&toml);
+    // The first call starts the warm-up at T0.
+    let v = f.check(on(
+        Call::new("w0", "+2348030000001", "+2348090000001").at(T0),
+        "X",
+    ));
+    assert_eq!(v.action, Action::Allow);
+    let during = rotation_calls("GW-1", 1, 1, 8);
+    let last = check_all(&f, during);
+    assert_eq!(last.action, Action::Flag, "{:?}", last.reasons);
+    assert!(last.reasons.contains(Reason::LearningWarmup));
+    assert!(last.reasons.contains(Reason::CliRotation));
+    // After the warm-up a new trunk over the floor is blocked.
+    let after = rotation_calls("GW-2", 7, 1, 8);
+    let last = check_all(&f, after);
+    assert_eq!(last.action, Action::Block);
+    assert!(!last.reasons.contains(Reason::LearningWarmup));
+    // Rules that do not learn block from the first call (the seed attack).
+    let f = fixture(&toml);
+    let mut v = None;
+    for i in 0..5 {
+        v = Some(f.call(
+            &format!("s{i}"),
+            &caller(i),
+            "+2348099999999",
+            T0 + i as i64 * 100,
+        ));
+    }
+    assert_eq!(v.unwrap().action, Action::Block);
+}
+
+#[test]
+fn clis_the_numbering_plan_does_not_have_are_invalid() {
+    let f = fixture("");
+    let b = "+2348099999999";
+    for (i, (cli, invalid)) in [
+        ("+2348031234567", false),
+        ("08031234567", false),
+        ("+2342011234567", false), // fixed line, 2024 plan
+        ("+2340803123456", true),  // the trunk prefix inside the NSN, right length
+        ("+2347023123456", true),  // 7023 is not allocated
+        ("+2349171234567", true),  // nor 917
+        ("+447911123456", false),  // foreign numbers: lengths only
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let v = f.call(&format!("p{i}"), cli, b, T0 + i as i64 * 60_000);
+        assert_eq!(v.reasons.contains(Reason::InvalidCli), invalid, "{cli}");
+    }
+    // Off: lengths and lists only.
+    let f = fixture("[rules.invalid_cli]\nnumbering_plan = false\n");
+    let v = f.call("q", "+2347023123456", b, T0);
+    assert!(!v.reasons.contains(Reason::InvalidCli));
 }

@@ -19,7 +19,12 @@ pub struct Alert {
     pub action: Action,
     pub raised_at_ms: i64,
     pub window_ms: u32,
+    /// The threshold the key was judged against (the rule's, or above it by
+    /// the key's learned level).
     pub threshold: u32,
+    /// The key's learned normal count, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
     /// Members counted in the window when the alert was raised.
     pub count: u32,
     /// The most recent calls inside the window (at most `EVIDENCE_MAX`).

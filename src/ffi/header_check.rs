@@ -63,7 +63,7 @@ fn constants_agree() {
     assert_eq!(c::ACM_ACTION_ALLOW as i32, Action::Allow.abi_code());
     assert_eq!(c::ACM_ACTION_FLAG as i32, Action::Flag.abi_code());
     assert_eq!(c::ACM_ACTION_BLOCK as i32, Action::Block.abi_code());
-    let bits: [(u32, Reason); 15] = [
+    let bits: [(u32, Reason); Reason::COUNT] = [
         (c::ACM_REASON_DISTINCT_CALLERS, Reason::DistinctCallers),
         (
             c::ACM_REASON_INTL_INGRESS_LOCAL_CLI,
@@ -85,6 +85,8 @@ fn constants_agree() {
             c::ACM_REASON_DISTINCT_CALLERS_SLOW,
             Reason::DistinctCallersSlow,
         ),
+        (c::ACM_REASON_CLI_FANOUT, Reason::CliFanout),
+        (c::ACM_REASON_LEARNING_WARMUP, Reason::LearningWarmup),
     ];
     for (bit, reason) in bits {
         assert_eq!(bit, reason.bit(), "{}", reason.code());
@@ -94,6 +96,31 @@ fn constants_agree() {
         Reason::ALL.len(),
         "every reason has a header constant"
     );
+}
+
+/// The header's comment beside each reason bit names the code the Rust side
+/// writes for it (`#define ACM_REASON_X (1u << n) /* "code" ... */`).
+#[test]
+fn reason_comments_name_the_codes() {
+    let header = include_str!("../../include/acm.h");
+    let mut seen = 0;
+    for line in header
+        .lines()
+        .filter(|l| l.starts_with("#define ACM_REASON_"))
+    {
+        let Some((_, rest)) = line.split_once("(1u << ") else {
+            continue;
+        };
+        let bit: u8 = rest[..rest.find(')').unwrap()].parse().unwrap();
+        let code = rest
+            .split('"')
+            .nth(1)
+            .expect("a quoted code in the comment");
+        let reason = Reason::ALL[bit as usize];
+        assert_eq!(reason.code(), code, "{line}");
+        seen += 1;
+    }
+    assert_eq!(seen, Reason::COUNT, "one #define per reason");
 }
 
 #[test]

@@ -29,7 +29,8 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
         r.cooldown_ms,
         c,
     )
-    .with_trunk_thresholds(&r.trunk_thresholds, c);
+    .with_trunk_thresholds(&r.trunk_thresholds, c)
+    .learning(&r.learn, c);
     Some(Arc::new(CliRotation { window }))
 }
 

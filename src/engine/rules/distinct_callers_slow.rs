@@ -31,7 +31,8 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
         r.window_ms,
         r.cooldown_ms,
         c,
-    );
+    )
+    .learning(&r.learn, c);
     window.folds_into = Some(Reason::DistinctCallers);
     Some(Arc::new(DistinctCallersSlow {
         window,

@@ -13,6 +13,7 @@
 //! config section (`config/rules.rs`) and its reason code (`contract/reason.rs`
 //! plus `include/acm.h`). See `docs/ARCHITECTURE.md` for a worked example.
 
+mod cli_fanout;
 mod cli_rotation;
 mod cli_velocity;
 mod distinct_callers;
@@ -26,7 +27,7 @@ use compact_str::CompactString;
 use smallvec::SmallVec;
 
 use crate::config::Config;
-use crate::contract::{Action, Reason, Reasons, WindowOp};
+use crate::contract::{Action, Learn, Reason, Reasons, WindowOp};
 use crate::number::{NumberProblem, NumberingPlan, E164};
 
 use super::call::Call;
@@ -49,6 +50,7 @@ pub static RULES: &[RuleDef] = &[
     distinct_callers_slow::DEF,
     cli_velocity::DEF,
     cli_rotation::DEF,
+    cli_fanout::DEF,
 ];
 
 /// The verdict fields showing window counts, with the rule each shows.
@@ -108,6 +110,7 @@ impl Plan {
             threshold: w.threshold_for(f.trunk),
             cooldown_ms: w.cooldown_ms,
             member_cap: w.member_cap,
+            learn: w.learn,
         });
     }
 }
@@ -129,6 +132,9 @@ pub struct Window {
     /// own (raised or still active), a new alert of this window is folded into
     /// that one: one attack, one alert. Its cooldown still starts.
     pub folds_into: Option<Reason>,
+    /// The window learns each key's normal level, which raises that key's
+    /// threshold above `threshold` (a floor then): see `contract::Learn`.
+    pub learn: Option<Learn>,
 }
 
 impl Window {
@@ -150,7 +156,20 @@ impl Window {
             member_cap: member_cap(threshold, c.max_members_per_key),
             trunk_thresholds: TrunkThresholds::default(),
             folds_into: None,
+            learn: None,
         }
+    }
+
+    /// Learns each key's level when the rule's section asks for it.
+    pub fn learning(mut self, l: &crate::config::LearnConfig, c: &Compiler) -> Window {
+        if l.enabled {
+            self.learn = Some(Learn {
+                interval_ms: l.interval_ms.unwrap_or(self.window_ms.max(1000) as u64) as u32,
+                k_milli: (l.factor * 1000.0).round() as u32,
+                keep_ms: c.learn_keep_ms as u32,
+            });
+        }
+        self
     }
 
     /// Gives trunks their own thresholds (the member cap follows the highest).
@@ -177,6 +196,8 @@ pub struct Compiler {
     pub numbering: NumberingPlan,
     pub default_cooldown_ms: u64,
     pub max_members_per_key: usize,
+    /// How long learned levels outlive their windows (`[learning] keep_ms`).
+    pub learn_keep_ms: u64,
 }
 
 /// How many members a window of a rule keeps: four times the highest

@@ -49,6 +49,7 @@ use super::{
     AlertState, BlockEntry, MetricKind, StoreAnswer, StoreError, StoreMetric, StoreRequest,
     WindowOp, WindowOutcome, WindowStore, EVIDENCE_MAX,
 };
+use crate::contract::Learn;
 use crate::contract::{Evidence, Reason};
 use evidence_log::EvidenceLog;
 use index::{prefetch_line, IndexHint, KeyIndex};
@@ -327,6 +328,21 @@ struct Window {
     recent: SmallVec<[u64; 2]>,
     /// (until, alert id) of the alert in its cooldown; rare, so boxed.
     cooldown: Option<Box<(i64, CompactString)>>,
+    /// What the window learned of its key (see `contract::Learn`); only keys
+    /// whose counts reach the learning floor have it, so boxed.
+    learned: Option<Box<Learned>>,
+}
+
+/// A key's learned level (`contract::Learn`).
+#[derive(Debug, Clone, Copy)]
+struct Learned {
+    level_m: u64,
+    /// The open interval.
+    interval: i64,
+    /// The largest observed count in the open interval.
+    peak: u32,
+    /// Event time from which the state is gone (`contract::Learn`).
+    until: i64,
 }
 
 impl Window {
@@ -338,33 +354,75 @@ impl Window {
             hw,
             recent: SmallVec::new(),
             cooldown: None,
+            learned: None,
         }
     }
 
     /// Event time after which this key holds nothing worth keeping.
     fn expires_at(&self) -> i64 {
-        let w = self.hw.saturating_add(self.window_ms as i64);
-        match &self.cooldown {
-            Some(c) => w.max(c.0),
-            None => w,
+        let mut w = self.hw.saturating_add(self.window_ms as i64);
+        if let Some(c) = &self.cooldown {
+            w = w.max(c.0);
+        }
+        if let Some(l) = &self.learned {
+            w = w.max(l.until);
+        }
+        w
+    }
+
+    /// Creates the learned state, or closes its open interval when `t` lies
+    /// in a later one; answers the key's threshold and the level it rests on.
+    fn learned_threshold(&mut self, learn: &Learn, threshold: u32, t: i64) -> (u32, u64) {
+        let iv = learn.interval_ms.max(1) as i64;
+        let i = t.div_euclid(iv);
+        let window_ms = self.window_ms as i64;
+        let fresh = Learned {
+            level_m: 0,
+            interval: i,
+            peak: 0,
+            until: learn.gone_at(threshold, 0, i, window_ms),
+        };
+        let l = self.learned.get_or_insert_with(|| Box::new(fresh));
+        if t >= l.until {
+            // Gone, whether or not the slot was reclaimed yet.
+            **l = fresh;
+        }
+        if i > l.interval {
+            l.level_m = Learn::fold(threshold, l.level_m, l.peak, i - l.interval - 1);
+            l.interval = i;
+            l.peak = 0;
+            l.until = learn.gone_at(threshold, l.level_m, i, window_ms);
+        }
+        (learn.threshold(threshold, l.level_m), l.level_m)
+    }
+
+    /// Records an observed update's count in the learned state.
+    fn learn_count(&mut self, count: u32) {
+        if let Some(l) = self.learned.as_deref_mut() {
+            l.peak = l.peak.max(count);
         }
     }
 
-    /// Adds or refreshes a member, trims the window, answers the member count
-    /// and how many members the size cap evicted.
-    fn observe(&mut self, t: i64, m: u64, max_members: usize) -> (usize, u64) {
+    /// Adds or refreshes a member and trims the window to its time span;
+    /// answers the member count (before any size cap).
+    fn observe(&mut self, t: i64, m: u64) -> usize {
         self.members.observe(t, m);
         self.hw = self.hw.max(t);
         let cutoff = self.hw - self.window_ms as i64;
         while matches!(self.members.front_time(), Some(ft) if ft <= cutoff) {
             self.members.pop_oldest();
         }
+        self.members.len()
+    }
+
+    /// Drops the oldest members beyond `max_members`; answers how many.
+    fn trim_to(&mut self, max_members: usize) -> u64 {
         let mut evicted = 0;
         while self.members.len() > max_members {
             self.members.pop_oldest();
             evicted += 1;
         }
-        (self.members.len(), evicted)
+        evicted
     }
 }
 
@@ -734,6 +792,8 @@ impl MemoryStore {
             self.stats.untracked.fetch_add(1, Ordering::Relaxed);
             return WindowOutcome {
                 count: 0,
+                threshold: op.threshold,
+                level_m: 0,
                 tracked: false,
                 alert: AlertState::None,
                 evidence: Vec::new(),
@@ -741,12 +801,30 @@ impl MemoryStore {
         };
         let w = &mut shard.slab[slot].windows[pos];
         w.window_ms = op.window_ms.clamp(0, u32::MAX as i64) as u32;
-        let cap = (op.member_cap as usize).clamp(1, self.max_members);
-        let (count, evicted) = w.observe(op.time_ms, member, cap);
+        let raw = w.observe(op.time_ms, member);
+        // A learned level raises the key's threshold, and its window keeps
+        // twice that many members. Below the learning floor nothing is
+        // observed, nor reported (`contract::Learn`).
+        let learning = op
+            .learn
+            .as_ref()
+            .filter(|l| raw as u64 >= l.floor(op.threshold).max(1) as u64);
+        let (threshold, level_m) = match learning {
+            Some(learn) => w.learned_threshold(learn, op.threshold, op.time_ms),
+            None => (op.threshold, 0),
+        };
+        let cap = (op.member_cap as usize)
+            .max((threshold as usize).saturating_mul(2))
+            .clamp(1, self.max_members);
+        let evicted = w.trim_to(cap);
         if evicted > 0 {
             self.stats
                 .members_evicted
                 .fetch_add(evicted, Ordering::Relaxed);
+        }
+        let count = raw.min(cap) as u32;
+        if learning.is_some() {
+            w.learn_count(count);
         }
         let cutoff = w.hw - w.window_ms as i64;
         if op.time_ms > cutoff {
@@ -755,14 +833,15 @@ impl MemoryStore {
             }
             w.recent.push(evidence);
         }
-        let count = count as u32;
         let mut out = WindowOutcome {
             count,
+            threshold,
+            level_m,
             tracked: true,
             alert: AlertState::None,
             evidence: Vec::new(),
         };
-        if count >= op.threshold {
+        if count >= threshold {
             match &w.cooldown {
                 Some(c) if op.time_ms < c.0 => out.alert = AlertState::Active(c.1.clone()),
                 _ => {
@@ -924,6 +1003,7 @@ mod tests {
                 threshold: 5,
                 cooldown_ms: 60_000,
                 member_cap: 64,
+                learn: None,
             };
             let req = StoreRequest {
                 windows: smallvec::smallvec![op],
@@ -984,6 +1064,7 @@ mod tests {
                     threshold: 3,
                     cooldown_ms: 100,
                     member_cap: 64,
+                    learn: None,
                 });
             }
             let req = StoreRequest {
@@ -1046,7 +1127,9 @@ mod tests {
                     t
                 };
                 let m = next(members);
-                let (count, evicted) = w.observe(at, m, cap);
+                w.observe(at, m);
+                let evicted = w.trim_to(cap);
+                let count = w.members.len();
 
                 let e = model.entry(m).or_insert((i64::MIN, 0));
                 if at > e.0 {

@@ -23,9 +23,16 @@
 --   5 evidence payload (shared by the windows),
 --   then 6 per window from 6i: member, cutoff (t - window), cap, threshold,
 --   ttl (window + slack + bucket, ms), rare ('<window> <until> <cooldown ttl>
---   <alert id>': read only for late events and alerts).
+--   <alert id>': read only for late events and alerts). A window that learns
+--   its key's level (contract::Learn) passes minus its learning floor as the
+--   threshold, and its rare string goes on with '<threshold> <interval>
+--   <k milli> <keep ttl> <most members> <keep ms> <window ms>'; its learned
+--   state (l level in thousandths, b open interval, p peak, k event time it is
+--   gone from) shares the cooldown HASH, read and written only when the count
+--   reaches the learning floor.
 -- Returns {code_1 .. code_n, extras..., [block u, block id]}: code = count * 4
---   + state (0 none, 1 raised, 2 active); extras in window order: active: the
+--   + state (0 none, 1 raised, 2 active); extras in window order: a learning
+--   window at or over its floor: its threshold and level; then active: the
 --   alert id; raised: hw, k, then the newest k <= 16 evidence payloads.
 local n = math.floor(#KEYS / 3)
 local mode = ARGV[1]
@@ -102,12 +109,109 @@ for i = 1, n do
     -- The window is (hw - window, hw]; the markers sit below -5e14.
     redis.call('ZREMRANGEBYSCORE', z, '-500000000000000', cutoff)
     count = redis.call('ZCARD', z) - 3
-    local cap = tonumber(ARGV[a + 2])
-    if count > cap then
-      -- The oldest go first (ranks 0-2 are the markers).
-      redis.call('ZREMRANGEBYRANK', z, '3', count == cap + 1 and '3' or string.format('%d', count - cap + 2))
-      count = cap
+  end
+  local thr = tonumber(ARGV[a + 3])
+  local cap = tonumber(ARGV[a + 2])
+  local lc
+  if thr < 0 then
+    -- A learning window: below its floor the count can never matter.
+    if count >= -thr then
+      rare = rare or ARGV[a + 5]
+      local th, iv, km, keep, most, kms, wms = string.match(rare, '^%d+ %-?%d+ %d+ %S+ (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)$')
+      th = tonumber(th)
+      iv = tonumber(iv)
+      km = tonumber(km)
+      lc = redis.call('HMGET', KEYS[3 * i], 'u', 'id', 'l', 'b', 'p', 'k')
+      t = t or tonumber(ts)
+      local iw = math.floor(t / iv)
+      local lvl = tonumber(lc[3])
+      local ivl = tonumber(lc[4])
+      local peak = tonumber(lc[5])
+      local fresh = not lc[1] and not lvl
+      if lvl and t >= tonumber(lc[6]) then
+        -- Gone, whatever the key's TTL says (event time rules).
+        lvl = nil
+      end
+      local changed = false
+      local folded = false
+      if not lvl then
+        lvl = 0
+        ivl = iw
+        peak = 0
+        changed = true
+        folded = true
+      elseif iw > ivl then
+        -- Close the open interval: its peak, clipped, moves the level a quarter.
+        local top = th * 1000
+        if 2 * lvl > top then
+          top = 2 * lvl
+        end
+        local obs = peak * 1000
+        if obs > top then
+          obs = top
+        end
+        if obs >= lvl then
+          lvl = lvl + math.floor((obs - lvl) / 4)
+        else
+          lvl = lvl - math.floor((lvl - obs) / 4)
+        end
+        local gap = iw - ivl - 1
+        if gap >= 64 then
+          lvl = 0
+        else
+          for _ = 1, gap do
+            lvl = lvl - math.floor(lvl / 4)
+          end
+        end
+        ivl = iw
+        peak = 0
+        changed = true
+        folded = true
+      end
+      local eff = math.ceil(lvl * km / 1000000)
+      if eff < th then
+        eff = th
+      end
+      if 2 * eff > cap then
+        cap = 2 * eff
+        if cap > tonumber(most) then
+          cap = tonumber(most)
+        end
+      end
+      if count > cap then
+        redis.call('ZREMRANGEBYRANK', z, '3', count == cap + 1 and '3' or string.format('%d', count - cap + 2))
+        count = cap
+      end
+      if count > peak then
+        peak = count
+        changed = true
+      end
+      if changed then
+        -- Gone from the end of the open interval plus keep ms while the level
+        -- raises the threshold, else plus the longer of window and interval.
+        local raises = eff > th
+        local life = tonumber(wms)
+        if raises then
+          life = tonumber(kms)
+        elseif iv > life then
+          life = iv
+        end
+        redis.call('HSET', KEYS[3 * i], 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', (ivl + 1) * iv + life))
+        if folded and raises then
+          redis.call('PEXPIRE', KEYS[3 * i], keep)
+        elseif fresh then
+          redis.call('PEXPIRE', KEYS[3 * i], ARGV[a + 4])
+        end
+      end
+      thr = eff
+      extra = extra or {}
+      extra[#extra + 1] = eff
+      extra[#extra + 1] = lvl
     end
+  elseif count > cap then
+    -- The oldest go first (ranks 0-2 are the markers).
+    redis.call('ZREMRANGEBYRANK', z, '3', count == cap + 1 and '3' or string.format('%d', count - cap + 2))
+    count = cap
   end
   if push and retry then
     local kept = redis.call('LRANGE', e, '0', '15')
@@ -134,12 +238,12 @@ for i = 1, n do
     redis.call('PEXPIRE', e, ARGV[a + 4])
   end
   local state = 0
-  if count >= tonumber(ARGV[a + 3]) then
+  if thr > 0 and count >= thr then
     local ck = KEYS[3 * i]
-    local c = redis.call('HMGET', ck, 'u', 'id')
+    local c = lc or redis.call('HMGET', ck, 'u', 'id')
     t = t or tonumber(ts)
     rare = rare or ARGV[a + 5]
-    local _, untl, cttl, id = string.match(rare, '^(%d+) (%-?%d+) (%d+) (.+)$')
+    local _, untl, cttl, id = string.match(rare, '^(%d+) (%-?%d+) (%d+) (%S+)')
     local mine = retry and c[2] == id and c[1] == untl
     extra = extra or {}
     if c[1] and c[2] and t < tonumber(c[1]) and not mine then

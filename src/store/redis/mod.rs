@@ -544,7 +544,11 @@ impl Codec {
             call.push(op.member.as_bytes());
             call.push_int(op.time_ms - op.window_ms);
             call.push_int(cap as i64);
-            call.push_int(op.threshold as i64);
+            match &op.learn {
+                // A learning window: minus its learning floor (see check.lua).
+                Some(l) => call.push_int(-(l.floor(op.threshold).max(1) as i64)),
+                None => call.push_int(op.threshold as i64),
+            }
             call.push_int(
                 op.window_ms
                     .saturating_add(self.slack_ms)
@@ -559,6 +563,21 @@ impl Codec {
             codec::put_int(b, op.cooldown_ms.saturating_add(self.slack_ms).max(1));
             b.push(b' ');
             b.extend_from_slice(op.alert_id().as_bytes());
+            if let Some(l) = &op.learn {
+                // '<threshold> <interval> <k milli> <keep ttl> <most members> <keep ms> <window ms>'
+                for v in [
+                    op.threshold as i64,
+                    l.interval_ms.max(1) as i64,
+                    l.k_milli.max(1) as i64,
+                    (l.keep_ms as i64).saturating_add(self.slack_ms).max(1),
+                    self.max_members as i64,
+                    l.keep_ms as i64,
+                    op.window_ms.max(0),
+                ] {
+                    b.push(b' ');
+                    codec::put_int(b, v);
+                }
+            }
             call.end_item();
         }
         Planned::Script(call)
@@ -639,9 +658,18 @@ impl Codec {
                 let code = int_of(code).ok_or_else(|| protocol("window code", code))?;
                 let mut out = WindowOutcome {
                     count: (code >> 2).clamp(0, u32::MAX as i64) as u32,
+                    threshold: op.threshold,
                     tracked: true,
                     ..Default::default()
                 };
+                if let Some(l) = &op.learn {
+                    if out.count >= l.floor(op.threshold).max(1) {
+                        let th = rest.next().and_then(int_of).ok_or_else(short)?;
+                        let level = rest.next().and_then(int_of).ok_or_else(short)?;
+                        out.threshold = th.clamp(0, u32::MAX as i64) as u32;
+                        out.level_m = level.max(0) as u64;
+                    }
+                }
                 match code & 3 {
                     0 => {}
                     1 => {
@@ -739,6 +767,7 @@ mod tests {
             threshold: 5,
             cooldown_ms: 60_000,
             member_cap: 64,
+            learn: None,
         };
         StoreRequest {
             windows: [

@@ -4,7 +4,10 @@
 //! plan library: it strips SIP/tel decoration and visual separators, resolves
 //! the international and national prefixes of the home country, and checks the
 //! length. For Nigeria `08031234567`, `2348031234567`, `+2348031234567` and
-//! `002348031234567` all become `+2348031234567`.
+//! `002348031234567` all become `+2348031234567`. Whether a home number can
+//! exist at all (its range is allocated) is [`plan`]'s business.
+
+pub mod plan;
 
 use compact_str::CompactString;
 

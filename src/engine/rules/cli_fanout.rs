@@ -1,0 +1,57 @@
+//! `cli_fanout`: one CLI reaching many distinct callees over a long window
+//! (default 10 in 10 minutes, flag). A SIM box paces each SIM like a person —
+//! a call or a few a minute — but no person calls ten different numbers every
+//! ten minutes for long; SIM-box studies find SIMs with almost no repeated
+//! callee (docs/QUALITY.md). Each CLI learns its own level, so a PBX main
+//! number or a busy shop that always calls this way is normal for itself.
+//! Members are callees; the window keeps at most its member cap (exact below
+//! it, the cap above it).
+
+use std::sync::Arc;
+
+use super::{Compiler, Facts, Plan, Rule, RuleDef, Window};
+use crate::config::Config;
+use crate::contract::Reason;
+
+pub const DEF: RuleDef = RuleDef {
+    reason: Reason::CliFanout,
+    count_field: Some("callees"),
+    compile,
+};
+
+#[derive(Debug)]
+struct CliFanout {
+    window: Window,
+}
+
+fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
+    let r = &cfg.rules.cli_fanout;
+    let window = Window::new(
+        Reason::CliFanout,
+        r.action.action()?,
+        r.threshold,
+        r.window_ms,
+        r.cooldown_ms,
+        c,
+    )
+    .with_trunk_thresholds(&r.trunk_thresholds, c)
+    .learning(&r.learn, c);
+    Some(Arc::new(CliFanout { window }))
+}
+
+impl Rule for CliFanout {
+    fn reason(&self) -> Reason {
+        Reason::CliFanout
+    }
+
+    fn window(&self) -> Option<&Window> {
+        Some(&self.window)
+    }
+
+    fn plan(&self, f: &Facts, p: &mut Plan) {
+        // Only a real CLI can be a SIM: invalid or withheld ones are other rules' business.
+        if !f.a_allowed && f.cli.is_ok() {
+            p.count(f, &self.window, f.a_key.clone(), f.b_key.clone());
+        }
+    }
+}

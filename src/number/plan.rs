@@ -1,0 +1,177 @@
+//! Which national significant numbers (NSNs) exist in a country's numbering
+//! plan, from Google libphonenumber's metadata (bundled by the `phonenumber`
+//! crate, version in Cargo.lock): every number type's national-number pattern
+//! of the regions behind a country code, compiled once at start into one
+//! anchored DFA over ASCII digits. Checking a number then walks at most 17
+//! transitions: no regex engine, lock or cache on the call path (the crate's
+//! own matching goes through a process-wide regex cache, slow and serialised).
+
+use regex_automata::dfa::{dense, Automaton, StartKind};
+use regex_automata::util::start::Config as StartConfig;
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, MatchKind};
+
+/// The valid NSNs of one country code.
+#[derive(Clone)]
+pub struct NsnPlan {
+    dfa: dense::DFA<Vec<u32>>,
+    start: regex_automata::util::primitives::StateID,
+    /// The regions (CLDR ids) the metadata has for the code, e.g. ["NG"].
+    pub regions: Vec<String>,
+    /// The metadata's version (libphonenumber), for the record.
+    pub source: &'static str,
+    /// The union of the number types' patterns the DFA was built from.
+    pub pattern: String,
+}
+
+impl std::fmt::Debug for NsnPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NsnPlan")
+            .field("regions", &self.regions)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+/// The libphonenumber metadata version the `phonenumber` crate bundles.
+const METADATA: &str = "libphonenumber 9.0.33 (phonenumber 0.3.10)";
+
+impl NsnPlan {
+    /// The plan of `country_code` (digits, e.g. "234"), or why there is none.
+    pub fn for_country_code(country_code: &str) -> Result<NsnPlan, String> {
+        let code: u16 = country_code
+            .parse()
+            .map_err(|_| format!("{country_code:?} is not a country code"))?;
+        let db = &*phonenumber::metadata::DATABASE;
+        let metas = db
+            .by_code(&code)
+            .filter(|m| !m.is_empty())
+            .ok_or_else(|| format!("libphonenumber has no numbering plan for +{code}"))?;
+        let mut patterns = Vec::new();
+        let mut regions = Vec::new();
+        for m in &metas {
+            regions.push(m.id().to_string());
+            let d = m.descriptors();
+            for desc in [
+                d.fixed_line(),
+                d.mobile(),
+                d.toll_free(),
+                d.premium_rate(),
+                d.shared_cost(),
+                d.personal_number(),
+                d.voip(),
+                d.pager(),
+                d.uan(),
+                d.voicemail(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                // The metadata's patterns are laid out over several lines.
+                let p: String = desc
+                    .national_number()
+                    .as_str()
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect();
+                patterns.push(format!("(?:{p})"));
+            }
+        }
+        if patterns.is_empty() {
+            return Err(format!("libphonenumber has no number types for +{code}"));
+        }
+        let pattern = patterns.join("|");
+        let dfa = dense::Builder::new()
+            // Every alternative to its end: is the whole NSN in the plan?
+            .configure(
+                dense::Config::new()
+                    .start_kind(StartKind::Anchored)
+                    .match_kind(MatchKind::All),
+            )
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .build(&pattern)
+            .map_err(|e| format!("numbering plan of +{code}: {e}"))?;
+        let start = dfa
+            .start_state(&StartConfig::new().anchored(Anchored::Yes))
+            .map_err(|e| format!("numbering plan of +{code}: {e}"))?;
+        Ok(NsnPlan {
+            dfa,
+            start,
+            regions,
+            source: METADATA,
+            pattern,
+        })
+    }
+
+    /// Whether `nsn` (digits after the country code) is a number of the plan.
+    #[inline]
+    pub fn is_valid(&self, nsn: &[u8]) -> bool {
+        let mut s = self.start;
+        for &b in nsn {
+            s = self.dfa.next_state(s, b);
+            if self.dfa.is_dead_state(s) {
+                return false;
+            }
+        }
+        self.dfa.is_match_state(self.dfa.next_eoi_state(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nigeria_mobile_and_fixed_ranges() {
+        let p = NsnPlan::for_country_code("234").unwrap();
+        assert_eq!(p.regions, vec!["NG"]);
+        for ok in [
+            "8031234567",
+            "7011234567",
+            "9161234567",
+            "2011234567",
+            "7020123456",
+        ] {
+            assert!(p.is_valid(ok.as_bytes()), "{ok}");
+        }
+        for bad in [
+            "08031234567", // the trunk prefix inside the NSN
+            "0803123456",
+            "7023123456", // 7023 is not allocated
+            "9171234567", // 917 is not allocated
+            "8201234567",
+            "803123456", // a digit short
+            "12345678",  // the legacy 8-digit fixed form, gone since 2024
+            "",
+        ] {
+            assert!(!p.is_valid(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_walk_agrees_with_the_regex_crate() {
+        let p = NsnPlan::for_country_code("234").unwrap();
+        let re = regex::Regex::new(&format!("^(?:{})$", p.pattern)).unwrap();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 6 + (x % 9) as usize;
+            let digits: String = (0..len)
+                .map(|i| char::from(b'0' + ((x >> (i * 4)) % 10) as u8))
+                .collect();
+            assert_eq!(
+                p.is_valid(digits.as_bytes()),
+                re.is_match(&digits),
+                "{digits}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_code_is_said_so() {
+        assert!(NsnPlan::for_country_code("999").is_err());
+        assert!(NsnPlan::for_country_code("x").is_err());
+    }
+}
