@@ -177,10 +177,15 @@ fn at_turn(c: &Call, seq: u64) -> Call {
     c.clone().at(T0 + seq as i64 * 350)
 }
 
+/// Every window rule on, two of them learning their keys' levels.
 const TOML: &str = "[alerts]\ncooldown_ms = 20000\n\
     [auto_block]\nenabled = true\nduration_ms = 15000\n\
-    [rules.cli_velocity]\nthreshold = 4\nwindow_ms = 20000\n\
+    [learning]\nwarmup_ms = 0\n\
+    [rules.cli_velocity]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 20000\n\
     [rules.cli_rotation]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 10000\n\
+    [rules.cli_rotation.learn]\ninterval_ms = 2000\n\
+    [rules.cli_fanout]\nthreshold = 4\nwindow_ms = 30000\n\
+    [rules.cli_fanout.learn]\ninterval_ms = 5000\n\
     [store]\nmax_keys = 8192\n";
 
 fn detector(cfg: &Config, store: Arc<dyn Store>) -> Detector {
@@ -259,13 +264,22 @@ fn forked_workers_in_turn_give_the_single_process_verdicts() {
             max_members_per_key: cfg.store.max_members_per_key,
         })),
     );
-    let (mut alerts, mut blocks) = (0, 0);
+    let (mut alerts, mut blocks, mut learned) = (0, 0, 0);
     for (seq, i, got) in &seen {
         let want = model.check_now(&at_turn(&calls[*i], *seq)).unwrap();
         assert_eq!(got, &format!("{want:?}"), "call {i} (turn {seq})");
         alerts += want.new_alerts.len();
         blocks += want.reasons.contains(Reason::AutoBlock) as usize;
+        learned += want
+            .new_alerts
+            .iter()
+            .filter(|a| {
+                matches!(a.rule, Reason::CliRotation | Reason::CliFanout) && a.threshold > 4
+            })
+            .count();
     }
+    eprintln!("{alerts} alerts ({learned} against a learned threshold), {blocks} auto-blocks");
+    assert!(learned > 0, "no alert was judged against a learned level");
     assert!(
         alerts > 10 && blocks > 10,
         "{alerts} alerts, {blocks} auto-blocks"
@@ -304,6 +318,7 @@ fn forked_workers_at_once_leave_what_the_model_says() {
             threshold: 20,
             cooldown_ms: COOLDOWN,
             member_cap: 10_000,
+            learn: None,
         }
     };
     let request = |o: WindowOp| StoreRequest {

@@ -1,6 +1,6 @@
 //! Member extents: a buddy allocator over the region's arena of 64-byte lines.
 //!
-//! A window of up to 3 members keeps them in its record; a bigger one keeps
+//! A window of up to 2 members keeps them in its record; a bigger one keeps
 //! them in an extent of 2^order lines taken from here (4 members a line).
 //! Extents are split from and merged back into blocks of the largest order,
 //! so whatever sizes come and go the arena never fragments for good. The

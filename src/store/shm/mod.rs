@@ -6,7 +6,7 @@
 //! `mod_init` → `acm_init`), and sized from the config: `max_keys` records of
 //! 256 bytes in 64 shards, their key indexes, a member arena (2 lines of 4
 //! members per key on average, at least 4 of the largest windows) and the
-//! evidence rings (96 bytes per key). Its size is the memory bound, stated at
+//! evidence rings (96 bytes per key): about 540 bytes per key. Its size is the memory bound, stated at
 //! start and in the store's metrics (`region_bytes`). Nothing in it is a
 //! pointer, nothing in it is allocated or dropped: records come from per-shard
 //! slabs and free lists ([`index`]), members beyond three from a buddy arena
@@ -14,8 +14,9 @@
 //!
 //! Semantics are the embedded store's, call for call (`tests/store_suite.rs`
 //! holds every store to them): per (rule, key) a window of members by latest
-//! time, the member cap, event-time trimming, the alert cooldown, the last 16
-//! calls quoted as evidence, auto-blocks. When full, the same fail-open
+//! time, the member cap, event-time trimming, learned levels
+//! (`contract::Learn`), the alert cooldown, the last 16 calls quoted as
+//! evidence, auto-blocks. When full, the same fail-open
 //! policy: a new key is not tracked (`store_capacity`, counted in
 //! `untracked`), existing keys keep working; a window that cannot grow (the
 //! member arena is full) answers its update untracked too.
@@ -147,7 +148,7 @@ impl ShmStore {
         let l = &self.layout;
         format!(
             "shm store: one region of {} MiB shared by every process forked from this one \
-             (max_keys {}, {} MiB of windows, {} MiB of members beyond 3 per window, \
+             (max_keys {}, {} MiB of windows, {} MiB of members beyond 2 per window, \
              {} MiB of alert evidence); when full, new keys are not tracked (store_capacity)",
             self.region_bytes() >> 20,
             self.cfg.max_keys,
@@ -289,10 +290,12 @@ impl ShmStore {
         quoted.into_iter().map(|(_, e)| e).collect()
     }
 
-    fn untracked(&self) -> WindowOutcome {
+    fn untracked(&self, op: &WindowOp) -> WindowOutcome {
         self.counters().untracked.fetch_add(1, Ordering::Relaxed);
         WindowOutcome {
             count: 0,
+            threshold: op.threshold,
+            level_m: 0,
             tracked: false,
             alert: AlertState::None,
             evidence: Vec::new(),
@@ -311,32 +314,51 @@ impl ShmStore {
                     shard.rec(r).init_window(h, rule, op.time_ms, op.window_ms);
                     r
                 }
-                None => return self.untracked(),
+                None => return self.untracked(op),
             },
         };
         let w = shard.rec(r);
         w.window_ms = op.window_ms.clamp(0, u32::MAX as i64) as u32;
-        let cap = (op.member_cap as usize).clamp(1, self.max_members);
-        let Ok((count, evicted)) = w.observe(op.time_ms, member, cap, &ctx) else {
-            return self.untracked();
+        let Ok(raw) = w.observe(op.time_ms, member, &ctx) else {
+            return self.untracked(op);
         };
+        // A learned level raises the key's threshold, and its window keeps
+        // twice that many members. Below the learning floor nothing is
+        // observed, nor reported (`contract::Learn`).
+        let learning = op
+            .learn
+            .as_ref()
+            .filter(|l| raw as u64 >= l.floor(op.threshold).max(1) as u64);
+        let (threshold, level_m) = match learning {
+            Some(learn) => w.learned_threshold(learn, op.threshold, op.time_ms),
+            None => (op.threshold, 0),
+        };
+        let cap = (op.member_cap as usize)
+            .max((threshold as usize).saturating_mul(2))
+            .clamp(1, self.max_members);
+        let evicted = w.trim_to(cap, &ctx);
         if evicted > 0 {
             self.counters()
                 .members_evicted
                 .fetch_add(evicted, Ordering::Relaxed);
         }
+        let count = raw.min(cap) as u32;
+        if learning.is_some() {
+            w.learn_count(count);
+        }
         let cutoff = w.hw - w.window_ms as i64;
         if op.time_ms > cutoff && evidence != evidence::NONE {
             w.push_recent(evidence);
         }
-        let count = count as u32;
         let mut out = WindowOutcome {
             count,
+            threshold,
+            level_m,
             tracked: true,
             alert: AlertState::None,
             evidence: Vec::new(),
         };
-        if count >= op.threshold {
+        if count >= threshold {
             if op.time_ms < w.cooldown_until {
                 out.alert = AlertState::Active(op.alert_id_at(w.raised_ms));
             } else {

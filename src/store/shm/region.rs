@@ -95,7 +95,7 @@ impl Layout {
     /// The layout for `max_keys` windows and blocks and windows of at most
     /// `max_members` members:
     /// - per key: a 256-byte record, its index entry (8 bytes at a load of at
-    ///   most 5/8), 128 bytes of member lines on average (windows of up to 3
+    ///   most 5/8), 128 bytes of member lines on average (windows of up to 2
     ///   members keep them in their record) and 96 bytes of evidence;
     /// - the arena holds at least four of the largest windows.
     pub fn new(max_keys: usize, max_members: usize) -> Layout {

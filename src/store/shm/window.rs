@@ -2,7 +2,7 @@
 //!
 //! The semantics are the embedded store's (`store::memory`), kept the same
 //! way: members by latest time, oldest first, ties in arrival order.
-//! - Up to 3 members live in the record itself (most windows hold one or two).
+//! - Up to 2 members live in the record itself (most windows hold one or two).
 //! - Up to about 128 they are a sorted array in an arena extent, scanned from
 //!   the newest end; the oldest leave by moving a start mark, and the array
 //!   is compacted only once 16 have left.
@@ -16,13 +16,14 @@
 //! room for. Nothing here allocates: everything is in the record or in
 //! extents of the region's arena.
 //!
-//! The record keeps 24 bytes (`learned`) for per-window learned baselines.
+//! A window that learns its key's level (`contract::Learn`) keeps that state
+//! in its record too, with the embedded store's arithmetic.
 
 use std::time::Duration;
 
 use super::arena::Arena;
 use super::region::{Counters, PER_LINE};
-use crate::contract::EVIDENCE_MAX;
+use crate::contract::{Learn, EVIDENCE_MAX};
 
 #[repr(C)]
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
@@ -32,7 +33,7 @@ pub struct Entry {
 }
 
 /// Members kept in the record itself.
-pub const INLINE: usize = 3;
+pub const INLINE: usize = 2;
 /// Above this many members a window moves to the log + map form; below
 /// `LARGE_DROP` it moves back.
 const LARGE_BUILD: usize = 128;
@@ -54,7 +55,7 @@ const MODE_LARGE: u8 = 2;
 
 /// Longest block number and alert id a block record keeps.
 pub const BLOCK_NUMBER_MAX: usize = 128;
-pub const BLOCK_ALERT_MAX: usize = 46;
+pub const BLOCK_ALERT_MAX: usize = 30;
 
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -103,9 +104,15 @@ pub struct Rec {
     ext: u32,
     order: u8,
     _pad: [u8; 3],
-    /// Reserved for learned baselines: a level in fixed point, an interval
-    /// index, a peak.
-    pub learned: [u64; 3],
+    /// What the window learned of its key (`contract::Learn`), when
+    /// `learn_on`: the level in thousandths of a member, the open interval,
+    /// the event time from which the state is gone, the open interval's peak.
+    learn_level: u64,
+    learn_interval: i64,
+    learn_until: i64,
+    learn_peak: u32,
+    learn_on: u32,
+    _spare: u64,
     pub body: Body,
 }
 
@@ -371,17 +378,24 @@ impl Rec {
         self.end = 0;
         self.ext = 0;
         self.order = 0;
-        self.learned = [0; 3];
+        self.learn_on = 0;
     }
 
     /// Event time after which this record holds nothing worth keeping.
     #[inline]
     pub fn expires_at(&self) -> i64 {
         match self.kind {
-            KIND_WINDOW => self
-                .hw
-                .saturating_add(self.window_ms as i64)
-                .max(self.cooldown_until),
+            KIND_WINDOW => {
+                let w = self
+                    .hw
+                    .saturating_add(self.window_ms as i64)
+                    .max(self.cooldown_until);
+                if self.learn_on != 0 {
+                    w.max(self.learn_until)
+                } else {
+                    w
+                }
+            }
             _ => self.hw,
         }
     }
@@ -624,27 +638,66 @@ impl Rec {
         }
     }
 
-    /// Adds or refreshes a member, trims the window, answers the member count
-    /// and how many members the size cap evicted.
-    pub fn observe(
-        &mut self,
-        t: i64,
-        m: u64,
-        max_members: usize,
-        ctx: &Ctx,
-    ) -> Result<(usize, u64), NoRoom> {
+    /// Adds or refreshes a member and trims the window to its time span;
+    /// answers the member count (before any size cap).
+    pub fn observe(&mut self, t: i64, m: u64, ctx: &Ctx) -> Result<usize, NoRoom> {
         self.observe_member(t, m, ctx)?;
         self.hw = self.hw.max(t);
         let cutoff = self.hw - self.window_ms as i64;
         while matches!(self.front_time(ctx.arena), Some(ft) if ft <= cutoff) {
             self.pop_oldest(ctx);
         }
+        Ok(self.len(ctx.arena))
+    }
+
+    /// Drops the oldest members beyond `max_members`; answers how many.
+    pub fn trim_to(&mut self, max_members: usize, ctx: &Ctx) -> u64 {
         let mut evicted = 0;
         while self.len(ctx.arena) > max_members {
             self.pop_oldest(ctx);
             evicted += 1;
         }
-        Ok((self.len(ctx.arena), evicted))
+        evicted
+    }
+
+    /// Creates the learned state, or closes its open interval when `t` lies
+    /// in a later one; answers the key's threshold and the level it rests on
+    /// (the embedded store's `learned_threshold`, step for step).
+    pub fn learned_threshold(&mut self, learn: &Learn, threshold: u32, t: i64) -> (u32, u64) {
+        let iv = learn.interval_ms.max(1) as i64;
+        let i = t.div_euclid(iv);
+        let window_ms = self.window_ms as i64;
+        let fresh_until = learn.gone_at(threshold, 0, i, window_ms);
+        if self.learn_on == 0 || t >= self.learn_until {
+            // None yet, or gone (whether or not the record was reclaimed yet).
+            self.learn_on = 1;
+            self.learn_level = 0;
+            self.learn_interval = i;
+            self.learn_peak = 0;
+            self.learn_until = fresh_until;
+        }
+        if i > self.learn_interval {
+            self.learn_level = Learn::fold(
+                threshold,
+                self.learn_level,
+                self.learn_peak,
+                i - self.learn_interval - 1,
+            );
+            self.learn_interval = i;
+            self.learn_peak = 0;
+            self.learn_until = learn.gone_at(threshold, self.learn_level, i, window_ms);
+        }
+        (
+            learn.threshold(threshold, self.learn_level),
+            self.learn_level,
+        )
+    }
+
+    /// Records an observed update's count in the learned state.
+    pub fn learn_count(&mut self, count: u32) {
+        if self.learn_on != 0 {
+            self.learn_peak = self.learn_peak.max(count);
+        }
     }
 
     /// Remembers where this call's evidence lies (the last `EVIDENCE_MAX`).
@@ -766,7 +819,9 @@ mod tests {
                     t
                 };
                 let m = next(members) + 1;
-                let (count, evicted) = w.observe(at, m, cap, &ctx).unwrap();
+                w.observe(at, m, &ctx).unwrap();
+                let evicted = w.trim_to(cap, &ctx);
+                let count = w.len(&arena);
                 let e = model.entry(m).or_insert((i64::MIN, 0));
                 if at > e.0 {
                     *e = (at, step);
