@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The shared-memory store across real processes, as Kamailio uses it: the
 //! region is made here, then worker processes are forked and check calls on
 //! it, each through its own engine and Detector.

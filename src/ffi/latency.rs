@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! How long `acm_check` takes inside the switch: a per-process histogram of
 //! whole checks (the C call, start to end), published in `acm_stats_json`
 //! (`check_us`) so that `acm.stats` — and the SIPp benchmark, which merges

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Member extents: a buddy allocator over the region's arena of 64-byte lines.
 //!
 //! A window of up to 2 members keeps them in its record; a bigger one keeps

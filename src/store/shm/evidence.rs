@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Alert evidence in the region: byte rings, one record per call.
 //!
 //! As in the embedded store, a call leaves one short record (time, Call-ID,
@@ -76,6 +77,21 @@ impl Logs {
             (*h).newest_ms = i64::MIN;
         }
         Ok(())
+    }
+
+    /// Starts loading the record at `at` (log number in the top byte): its
+    /// place follows from the offset alone, so no lock is needed.
+    pub fn prefetch(&self, at: u64) {
+        let n = (at >> LOG_SHIFT) as usize;
+        if n >= EVIDENCE_LOGS {
+            return;
+        }
+        let offset = (at & ((1 << LOG_SHIFT) - 1)) % self.ring_bytes;
+        let p = self
+            .rings
+            .wrapping_add(n * self.ring_bytes as usize + offset as usize);
+        super::prefetch_line(p);
+        super::prefetch_line(p.wrapping_add(64));
     }
 
     pub fn lock_of(&self, n: usize) -> &ShmMutex {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! One shard: its lock, its slab of records and the key index over it.
 //!
 //! The index is an open-addressing table of 8-byte entries with linear

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Locks that work across processes: process-shared, robust pthread mutexes
 //! living inside the shared region.
 //!

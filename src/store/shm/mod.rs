@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The shared-memory store: one set of windows for every process of one
 //! host, at memory speed — Kamailio's SIP workers, forked from the process
 //! that made the region.
@@ -267,6 +268,10 @@ impl ShmStore {
     fn quote(&self, recent: &[u64], cutoff: i64) -> Vec<Evidence> {
         let log_of = |at: u64| (at >> evidence::LOG_SHIFT) as usize;
         let offset = |at: u64| at & ((1 << evidence::LOG_SHIFT) - 1);
+        // The 16 or so records are cold: fetched together, their misses overlap.
+        for &at in recent {
+            self.logs.prefetch(at);
+        }
         let mut order: SmallVec<[(u64, usize); EVIDENCE_MAX]> =
             recent.iter().copied().zip(0..).collect();
         order.sort_unstable();
@@ -407,7 +412,7 @@ fn shard_index(h: u64) -> usize {
 
 /// A hint to load the cache line holding `p`; a no-op where unsupported.
 #[inline(always)]
-fn prefetch_line(p: *const u8) {
+pub(crate) fn prefetch_line(p: *const u8) {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: PREFETCHT0 is a hint: it never faults and never reads into
     // anything Rust can observe, whatever the address.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The shared region: one `mmap(MAP_SHARED | MAP_ANONYMOUS)` made before the
 //! fork, and its fixed layout.
 //!

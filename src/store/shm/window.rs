@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! One window (or one auto-block) in a fixed 256-byte record, and its members.
 //!
 //! The semantics are the embedded store's (`store::memory`), kept the same
