@@ -145,9 +145,18 @@ impl WindowOp {
     /// its cooldown covers): the same text as
     /// `format!("{tag}-{raised_ms:x}-{hash:08x}")`.
     pub fn alert_id_at(&self, raised_ms: i64) -> CompactString {
+        Self::format_alert_id(self.rule, raised_ms, self.key_hash())
+    }
+
+    /// The key's hash as alert ids carry it.
+    pub fn key_hash(&self) -> u32 {
+        stable_hash(self.key.as_bytes()) as u32
+    }
+
+    /// An alert id from its parts (`alert_id_at` with the key already hashed).
+    pub fn format_alert_id(rule: Reason, raised_ms: i64, hash: u32) -> CompactString {
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let hash = stable_hash(self.key.as_bytes()) as u32;
-        let tag = self.rule.tag().as_bytes();
+        let tag = rule.tag().as_bytes();
         let mut buf = [0u8; 64];
         let mut n = tag.len().min(32);
         buf[..n].copy_from_slice(&tag[..n]);

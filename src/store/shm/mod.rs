@@ -365,9 +365,14 @@ impl ShmStore {
         };
         if count >= threshold {
             if op.time_ms < w.cooldown_until {
-                out.alert = AlertState::Active(op.alert_id_at(w.raised_ms));
+                out.alert = AlertState::Active(WindowOp::format_alert_id(
+                    op.rule,
+                    w.raised_ms,
+                    w.raised_hash,
+                ));
             } else {
                 w.raised_ms = op.time_ms;
+                w.raised_hash = op.key_hash();
                 w.cooldown_until = op.time_ms.saturating_add(op.cooldown_ms);
                 out.alert = AlertState::Raised(op.alert_id());
                 // Evidence logs are locked after shard locks, never before.

@@ -113,7 +113,9 @@ pub struct Rec {
     learn_until: i64,
     learn_peak: u32,
     learn_on: u32,
-    _spare: u64,
+    /// The key's hash in the id of the alert in its cooldown.
+    pub raised_hash: u32,
+    _spare: u32,
     pub body: Body,
 }
 
