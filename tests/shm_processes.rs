@@ -571,3 +571,99 @@ fn the_region_is_bounded_and_says_so() {
     assert!(bytes < 600 << 20, "{bytes} bytes for a million keys");
     let _ = std::io::stderr().flush();
 }
+
+/// A full region fails open as the embedded store does: new keys are not
+/// tracked (`store_capacity`, allowed), for every process alike, existing keys
+/// keep counting, and once their windows have passed the keys are reclaimed
+/// and tracking resumes. A window that cannot grow because the member arena is
+/// full is answered untracked too, and counted apart.
+#[test]
+fn a_full_region_stops_tracking_new_keys_and_says_so() {
+    let _serial = SERIAL.lock();
+    let cfg = Config::from_toml("[store]\nmax_keys = 1024\nmax_members_per_key = 100\n").unwrap();
+    let store = shm_store(&cfg);
+    let det = detector(&cfg, store.clone());
+    let fill = |det: &Detector, from: usize, n: usize, t: i64| -> usize {
+        (from..from + n)
+            .filter(|i| {
+                let c = Call::new(
+                    &format!("c{i}"),
+                    &format!("+2348031{i:06}"),
+                    &format!("+2348{i:09}"),
+                )
+                .at(t);
+                let v = det.check_now(&c).unwrap();
+                assert!(v.action == Action::Allow || !v.reasons.contains(Reason::StoreCapacity));
+                v.reasons.contains(Reason::StoreCapacity)
+            })
+            .count()
+    };
+    let untracked = fill(&det, 0, 5_000, T0);
+    assert!(untracked > 3_000, "{untracked}");
+    let metric = |n: &str| {
+        WindowStore::metrics(&*store)
+            .iter()
+            .find(|m| m.name == n)
+            .unwrap()
+            .value
+    };
+    assert!(metric("keys") <= 1024 + 64, "{} keys", metric("keys"));
+    // Another worker sees the same full region; a key tracked before keeps counting.
+    let child = fork({
+        let (cfg, store) = (&cfg, store.clone());
+        move || {
+            let det = detector(cfg, store);
+            let more = fill(&det, 10_000, 500, T0 + 1);
+            if more < 400 {
+                return Err(format!(
+                    "only {more} of 500 new keys untracked in the full region"
+                ));
+            }
+            let v = det
+                .check_now(
+                    &Call::new("again", "+2348039999998", &format!("+2348{:09}", 0)).at(T0 + 2),
+                )
+                .map_err(|e| e.to_string())?;
+            if v.reasons.contains(Reason::StoreCapacity) || v.count(Reason::DistinctCallers) != 2 {
+                return Err(format!("an existing key: {v:?}"));
+            }
+            Ok(())
+        }
+    });
+    assert_eq!(wait(child), 0);
+    // The longest default window (cli_fanout, 10 minutes) has passed.
+    let resumed = 200 - fill(&det, 20_000, 200, T0 + 720_000);
+    assert!(resumed > 150, "{resumed}");
+    assert!(metric("reclaimed") > 0);
+
+    // The member arena: hot windows of 100 members (4 x a threshold of 25)
+    // until no extent is left.
+    let cfg = Config::from_toml(
+        "[rules.distinct_callers]\nthreshold = 25\n[store]\nmax_keys = 1024\nmax_members_per_key = 100\n",
+    )
+    .unwrap();
+    let store = shm_store(&cfg);
+    let det = detector(&cfg, store.clone());
+    let mut capacity = 0;
+    for b in 0..150 {
+        for a in 0..100 {
+            let c = Call::new(
+                &format!("h{b}-{a}"),
+                &format!("+2348032{a:06}"),
+                &format!("+2347{b:09}"),
+            )
+            .at(T0 + b as i64);
+            let v = det.check_now(&c).unwrap();
+            capacity += v.reasons.contains(Reason::StoreCapacity) as usize;
+        }
+    }
+    let full = WindowStore::metrics(&*store)
+        .iter()
+        .find(|m| m.name == "member_pool_full")
+        .unwrap()
+        .value;
+    assert!(
+        full > 0 && capacity > 0,
+        "{full} member_pool_full, {capacity} store_capacity"
+    );
+}
