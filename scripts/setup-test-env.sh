@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Prepare a Debian 12 machine (as root) to run the acm test suite against real servers:
-# redis-server/redis-cli, ClickHouse 18.16, Kamailio 5.6 + SIPp, the native build tools, and
-# cargo-deny for the dependency licence check.
+# redis-server/redis-cli, ClickHouse 18.16, ZooKeeper (the two-shard ClickHouse cluster test),
+# Kamailio 5.6 + SIPp, the native build tools, a current ClickHouse engine (chdb from PyPI in a
+# virtualenv at $ACM_TEST_VENV, default /opt/acm-test/venv), and cargo-deny for the dependency
+# licence check.
 #
 # Idempotent: when everything is installed it only runs dpkg-query and exits in well under
 # a second.  `apt-get update` runs only when a package is missing.
@@ -22,9 +24,15 @@ PACKAGES=(
   sip-tester            # provides /usr/bin/sipp (there is no "sipp" package)
   dpkg-dev pkg-config libssl-dev libclang-dev clang
   curl ca-certificates build-essential
+  zookeeper             # distributed DDL (ON CLUSTER) and replication for the cluster test
+  python3-venv python3-pip   # the virtualenv that holds chdb
 )
+# PyPI packages of the current-engine tests (tests/support/chdb_http.py): chdb is ClickHouse
+# 26.x in-process; lz4 and clickhouse-cityhash read ClickHouse's compressed INSERT bodies.
+PIP_PACKAGES=(chdb==4.4.0 lz4==4.4.5 clickhouse-cityhash==1.0.2.6)
+VENV="${ACM_TEST_VENV:-/opt/acm-test/venv}"
 # Services that the packages above may register; stopped/disabled after a fresh install.
-SERVICES=(redis-server clickhouse-server kamailio)
+SERVICES=(redis-server clickhouse-server kamailio zookeeper)
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 start_ts=$(date +%s.%N)
@@ -125,6 +133,17 @@ if [[ "$(cargo deny --version 2>/dev/null || true)" != "cargo-deny $CARGO_DENY_V
   deny_msg="cargo-deny $CARGO_DENY_VERSION: installed"
 fi
 
+# The current ClickHouse engine: a no-op when the venv already imports every package.
+venv_msg="chdb venv: present"
+if ! "$VENV/bin/python3" -c 'import chdb, lz4.block, clickhouse_cityhash.cityhash' 2>/dev/null; then
+  log "creating $VENV with ${PIP_PACKAGES[*]}"
+  $SUDO mkdir -p "$(dirname "$VENV")"
+  $SUDO /usr/bin/python3 -m venv "$VENV"
+  $SUDO "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PIP_PACKAGES[@]}"
+  "$VENV/bin/python3" -c 'import chdb, lz4.block, clickhouse_cityhash.cityhash' || { log "ERROR: chdb venv unusable"; exit 1; }
+  venv_msg="chdb venv: created"
+fi
+
 fetch="$REPO_ROOT/kamailio-module/fetch-kamailio-src.sh"
 fetch_msg="fetch-kamailio-src.sh: absent"
 if [[ "${ACM_SETUP_SKIP_FETCH:-0}" == 1 ]]; then
@@ -139,4 +158,4 @@ fi
 
 elapsed=$(awk -v s="$start_ts" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 printf 'setup-test-env: installed %d (%s), already present %d; %s; %s; %ss\n' \
-  "${#missing[@]}" "${missing[*]:-none}" "${#present[@]}" "$deny_msg" "$fetch_msg" "$elapsed"
+  "${#missing[@]}" "${missing[*]:-none}" "${#present[@]}" "$deny_msg; $venv_msg" "$fetch_msg" "$elapsed"

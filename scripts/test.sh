@@ -2,14 +2,15 @@
 # The one test command of acm (README: "Tests"). On a fresh Debian 12 machine,
 # as root, it installs what the tests need (idempotently: a no-op when present)
 # and runs every test against real servers:
-#   - apt packages: redis-server, clickhouse-server, kamailio, sip-tester, clang...
+#   - apt packages: redis-server, clickhouse-server, zookeeper, kamailio, sip-tester, clang...
+#   - a virtualenv with chdb (a current ClickHouse engine) from PyPI
 #   - the Kamailio source headers matching the installed binary
 #   - licences: cargo deny check licenses (deny.toml), THIRD-PARTY-NOTICES up to date,
 #     SPDX headers (scripts/spdx.py --check) and the tests of that script
 #   - lint: cargo fmt --check, cargo clippy -D warnings
 #   - the Kamailio module (release staticlib linked into acm.so) and its C-side tests
 #   - cargo test: unit tests, the header/ABI check (bindgen), HTTP, Redis,
-#     ClickHouse, Kamailio+SIPp tests
+#     ClickHouse (18.16 and a current engine through chdb; a two-shard cluster), Kamailio+SIPp tests
 # Tests start their own servers on free loopback ports and stop them after;
 # a missing server fails a test loudly, it never skips.
 set -euo pipefail

@@ -30,6 +30,11 @@ enum Command {
         /// Listen address, overriding [serve] listen.
         #[arg(long)]
         listen: Option<String>,
+        /// Before serving, replay these call records (CSV or JSON lines, as
+        /// `acm replay` reads them) to rebuild the windows and learned levels
+        /// an embedded store lost when the service stopped.
+        #[arg(long, value_name = "FILE", num_args = 1..)]
+        warm_from: Vec<PathBuf>,
     },
     /// Validate the configuration and print it with every default filled in.
     CheckConfig,
@@ -38,17 +43,27 @@ enum Command {
         #[command(subcommand)]
         action: SchemaAction,
     },
-    /// Ops reports from ClickHouse: top-targets, alerts-by-rule, top-callers,
-    /// top-sources, hourly, daily-summary.
+    /// Ops and regulator reports from ClickHouse (`acm report list` lists them).
     Report {
         /// The report's name (`acm report list` lists them).
         name: String,
-        /// How far back: e.g. 30m, 24h, 7d.
+        /// Start of the period: how far back (30m, 24h, 7d) or a UTC date or time
+        /// (2026-12-01, 2026-12-01T06:00:00Z).
         #[arg(long, default_value = "24h")]
         since: String,
-        /// table, csv or json.
-        #[arg(long, default_value = "table")]
-        format: String,
+        /// End of the period (excluded), like --since; default: open-ended.
+        #[arg(long)]
+        until: Option<String>,
+        /// One UTC day (YYYY-MM-DD): --since that day, --until the next.
+        #[arg(long, conflicts_with_all = ["since", "until"])]
+        day: Option<String>,
+        /// table, csv or json (csv when --out names a .csv or .csv.gz file).
+        #[arg(long)]
+        format: Option<String>,
+        /// Write to this file instead of stdout; gzipped when it ends in .gz. Written to a
+        /// temporary name first and renamed when complete.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Run call detail records (CSV or JSON lines, plain or gzip) through the
     /// engine in event-time order and summarise the verdicts.
@@ -62,7 +77,115 @@ enum Command {
 #[derive(Subcommand)]
 enum SchemaAction {
     /// Apply every migration not yet applied.
-    Apply,
+    Apply {
+        /// Apply on this cluster (a remote_servers name; overrides [clickhouse] cluster):
+        /// shard tables in <database>_local on every node (ON CLUSTER, Replicated unless
+        /// [clickhouse] replicated = false) and Distributed tables in <database>.
+        #[arg(long)]
+        cluster: Option<String>,
+    },
+}
+
+/// A point in time for --since/--until, in Unix seconds: a duration back from now
+/// (`24h`), a UTC date (`2026-12-01`) or an RFC 3339 time.
+fn parse_point(flag: &str, s: &str, now: u64) -> Result<u64, String> {
+    let s = s.trim();
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(date
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp()
+            .max(0) as u64);
+    }
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp().max(0) as u64);
+    }
+    parse_since(s)
+        .map(|ago| now.saturating_sub(ago.as_secs()))
+        .map_err(|e| format!("{flag}: {e}, a date (2026-12-01) or an RFC 3339 time"))
+}
+
+/// The report period `[since, until)` from --since/--until/--day.
+fn report_period(
+    since: &str,
+    until: Option<&str>,
+    day: Option<&str>,
+) -> Result<(u64, u64), String> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|e| e.to_string())?
+        .as_secs();
+    if let Some(day) = day {
+        let start = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
+            .map_err(|_| format!("--day {day:?}: expected YYYY-MM-DD"))?
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp()
+            .max(0) as u64;
+        return Ok((start, start + 86_400));
+    }
+    let since = parse_point("--since", since, now)?;
+    let until = match until {
+        Some(u) => parse_point("--until", u, now)?,
+        None => acm::report::OPEN_END,
+    };
+    if until <= since {
+        return Err("--until must be after --since".into());
+    }
+    Ok((since, until))
+}
+
+/// Runs a report into `out` (a file, gzipped for .gz, renamed into place when complete) or stdout.
+fn write_report_to(
+    ch: &acm::pipeline::PipelineConfig,
+    name: &str,
+    (since, until): (u64, u64),
+    format: acm::report::ReportFormat,
+    out: Option<&std::path::Path>,
+) -> Result<(), String> {
+    use std::io::Write;
+    let Some(path) = out else {
+        let stdout = std::io::stdout();
+        let mut lock = stdout.lock();
+        acm::report::write_report(ch, name, since, until, format, &mut lock)
+            .map_err(|e| format!("{e:#}"))?;
+        return lock.flush().map_err(|e| e.to_string());
+    };
+    let tmp = path.with_file_name(format!(
+        ".{}.part",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    let result = (|| -> anyhow::Result<u64> {
+        let file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let rows = if path.extension().is_some_and(|e| e == "gz") {
+            let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+            let rows = acm::report::write_report(ch, name, since, until, format, &mut gz)?;
+            gz.finish()?
+                .into_inner()
+                .map_err(|e| e.into_error())?
+                .sync_all()?;
+            rows
+        } else {
+            let mut file = file;
+            let rows = acm::report::write_report(ch, name, since, until, format, &mut file)?;
+            file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            rows
+        };
+        std::fs::rename(&tmp, path)?;
+        Ok(rows)
+    })();
+    match result {
+        Ok(rows) => {
+            eprintln!("acm: {name}: {rows} rows written to {}", path.display());
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(format!("{}: {e:#}", path.display()))
+        }
+    }
 }
 
 /// Parses `90s`, `30m`, `24h`, `7d`.
@@ -108,7 +231,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {
-        Command::Serve { listen } => load(cli.config.as_deref()).and_then(|mut cfg| {
+        Command::Serve { listen, warm_from } => load(cli.config.as_deref()).and_then(|mut cfg| {
             if let Some(l) = listen {
                 cfg.serve.listen = l;
                 cfg.validate().map_err(|e| e.to_string())?;
@@ -117,7 +240,7 @@ fn main() -> ExitCode {
                 .enable_all()
                 .build()
                 .map_err(|e| format!("tokio runtime: {e}"))?;
-            rt.block_on(acm::serve::run(cfg))
+            rt.block_on(acm::serve::run(cfg, warm_from))
         }),
         Command::Replay(args) => {
             load(cli.config.as_deref()).and_then(|cfg| acm::replay::cli::run(&cfg, &args))
@@ -130,15 +253,24 @@ fn main() -> ExitCode {
             print!("{}", toml::to_string_pretty(&cfg).unwrap_or_default());
         }),
         Command::Schema {
-            action: SchemaAction::Apply,
+            action: SchemaAction::Apply { cluster },
         } => load(cli.config.as_deref())
             .and_then(|cfg| clickhouse_config(&cfg))
+            .map(|mut ch| {
+                if let Some(c) = cluster {
+                    ch.cluster = c;
+                }
+                ch
+            })
             .and_then(|ch| acm::pipeline::apply_schema(&ch).map_err(|e| format!("{e:#}")))
             .map(|report| println!("{report}")),
         Command::Report {
             name,
             since,
+            until,
+            day,
             format,
+            out,
         } => {
             if name == "list" {
                 for (n, description, _) in acm::report::REPORTS.iter() {
@@ -149,13 +281,17 @@ fn main() -> ExitCode {
             (|| {
                 let cfg = load(cli.config.as_deref())?;
                 let ch = clickhouse_config(&cfg)?;
-                let since = parse_since(&since)?;
-                let format: acm::report::ReportFormat =
-                    format.parse().map_err(|e| format!("--format: {e}"))?;
-                let text = acm::report::run_report(&ch, &name, since, format)
-                    .map_err(|e| format!("{e:#}"))?;
-                print!("{text}");
-                Ok(())
+                let period = report_period(&since, until.as_deref(), day.as_deref())?;
+                let csv_file = out.as_ref().is_some_and(|p| {
+                    let n = p.to_string_lossy();
+                    n.ends_with(".csv") || n.ends_with(".csv.gz")
+                });
+                let format: acm::report::ReportFormat = match format {
+                    Some(f) => f.parse().map_err(|e| format!("--format: {e}"))?,
+                    None if csv_file => acm::report::ReportFormat::Csv,
+                    None => acm::report::ReportFormat::Table,
+                };
+                write_report_to(&ch, &name, period, format, out.as_deref())
             })()
         }
     };

@@ -1,181 +1,104 @@
-//! `acm quality`: replay labelled CDRs and score the engine against the truth.
+//! `acm quality`: replay labelled CDRs from a cold start and score the
+//! verdicts against the truth.
 //!
-//! Labels are a CSV `call_id,class,type,instance` (what `acm simulate`
-//! writes; any labelled data in that shape works): `class` is `legit` or
-//! `attack`, `type` names the traffic or attack type, `instance` groups the
-//! calls of one attack. Scores:
-//! - per attack type, the share of instances detected — at least one of its
-//!   calls flagged or blocked — and, for detected instances, the event time
-//!   and the number of the instance's calls until the first detection;
-//! - per legitimate type, the false-positive rate: the share of its calls
-//!   flagged or blocked;
-//! - blocks of allowlisted numbers (A or B on an allow list), which must be 0.
+//! Labels ([`labels`]): `call_id,class,type,instance[,intensity[,variant]]`.
+//! `--score-from`/`--score-until` choose the scored span (the evaluation
+//! scores the second hour: the first is for learning and holds attacks too).
+//! The whole file is replayed; only calls in the span are scored:
+//! - an attack instance counts when it has a call in the span and is detected
+//!   when one of those calls is flagged or blocked; time and calls to first
+//!   detection run from its first call in the span;
+//! - detection per family and per intensity bin, the slowest intensity caught
+//!   ([`report`]);
+//! - the false-positive rate per legitimate class (flagged or blocked), with
+//!   the reasons;
+//! - blocks of allowlisted numbers (A or B on an allow list), which must be 0;
+//! - bursts blocked by their 5th distinct caller.
 //!
-//! The floors the project holds itself to are [`FLOORS`].
+//! Markdown on stdout, or JSON (`--json`); saved JSON reports of several runs
+//! pool into one with `--merge`. The floors are [`FLOORS`].
 
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+mod labels;
+pub mod report;
+
+use std::path::PathBuf;
 
 use compact_str::CompactString;
-use hashbrown::HashMap;
 
 use crate::config::Config;
 use crate::engine::lists::Lists;
 use crate::engine::{Action, Reason, Verdict};
 use crate::replay::cli::{detector_for, BadRowReport, InputArgs};
-use crate::replay::{replay, BadRow, ReplaySink, Row, Summary};
+use crate::replay::input::parse_timestamp;
+use crate::replay::{replay, BadRow, ReplaySink, Row};
+use crate::simulate::Range;
+pub use labels::Labels;
+pub use report::{FamilyScore, InstanceResult, LegitScore, Report, FLOORS};
 
-/// Detection floor per attack type, FP ceiling over legitimate calls, and
-/// allowlisted blocks allowed.
-pub struct Floors {
-    pub detection: f64,
-    pub false_positive: f64,
-    pub allowlisted_blocks: u64,
+/// A point in event time: absolute, or an offset from the first event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeSpec {
+    At(i64),
+    AfterFirst(i64),
 }
 
-pub const FLOORS: Floors = Floors {
-    detection: 0.99,
-    false_positive: 0.001,
-    allowlisted_blocks: 0,
-};
-
-/// One call's ground truth.
-#[derive(Debug, Clone, Copy)]
-struct Label {
-    attack: bool,
-    kind: u16,
-    instance: u32,
-}
-
-/// The labels file, interned.
-#[derive(Debug, Default)]
-pub struct Labels {
-    by_call: HashMap<CompactString, Label>,
-    kinds: Vec<(bool, String)>,
-    instances: u32,
-}
-
-impl Labels {
-    pub fn load(path: &Path) -> Result<Labels, String> {
-        let reader = crate::replay::input::open(path, None)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut r = csv::Reader::from_reader(reader);
-        let mut labels = Labels::default();
-        let mut kind_ix: HashMap<(bool, String), u16> = HashMap::new();
-        let mut inst_ix: HashMap<(u16, String), u32> = HashMap::new();
-        let mut rec = csv::StringRecord::new();
-        loop {
-            match r.read_record(&mut rec) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => return Err(format!("{}: {e}", path.display())),
-            }
-            let line = rec.position().map(|p| p.line()).unwrap_or(0);
-            let bad = |why: &str| format!("{}:{line}: {why}", path.display());
-            if rec.len() < 3 {
-                return Err(bad("expected call_id,class,type[,instance]"));
-            }
-            let attack = match &rec[1] {
-                "attack" => true,
-                "legit" => false,
-                other => return Err(bad(&format!("class {other:?} is not legit or attack"))),
+impl TimeSpec {
+    /// RFC 3339, epoch milliseconds, or `+1h`, `+30m`, `+90s`, `+500ms`.
+    pub fn parse(s: &str) -> Result<TimeSpec, String> {
+        let s = s.trim();
+        if let Some(rel) = s.strip_prefix('+') {
+            let split = rel.find(|c: char| !c.is_ascii_digit()).unwrap_or(rel.len());
+            let (n, unit) = rel.split_at(split);
+            let n: i64 = n
+                .parse()
+                .map_err(|_| format!("{s:?}: expected +N followed by h, m, s or ms"))?;
+            let ms = match unit {
+                "h" => n * 3_600_000,
+                "m" => n * 60_000,
+                "s" => n * 1000,
+                "ms" => n,
+                _ => return Err(format!("{s:?}: the unit must be h, m, s or ms")),
             };
-            let key = (attack, rec[2].to_string());
-            let next = kind_ix.len() as u16;
-            let kind = *kind_ix.entry(key.clone()).or_insert_with(|| {
-                labels.kinds.push(key);
-                next
-            });
-            let instance = if attack {
-                let name = rec.get(3).unwrap_or("").to_string();
-                let next = inst_ix.len() as u32 + 1;
-                *inst_ix.entry((kind, name)).or_insert(next)
-            } else {
-                0
-            };
-            labels.by_call.insert(
-                rec[0].into(),
-                Label {
-                    attack,
-                    kind,
-                    instance,
-                },
-            );
+            return Ok(TimeSpec::AfterFirst(ms));
         }
-        labels.instances = inst_ix.len() as u32;
-        Ok(labels)
+        parse_timestamp(s)
+            .map(TimeSpec::At)
+            .ok_or_else(|| format!("{s:?}: expected RFC 3339, epoch ms, or +1h"))
     }
-}
 
-#[derive(Debug, Default, Clone)]
-struct InstanceState {
-    kind: u16,
-    first_ms: i64,
-    calls: u32,
-    detected: Option<(i64, u32, Reason)>,
-}
-
-/// Results per legitimate type.
-#[derive(Debug, Default, Clone)]
-pub struct LegitScore {
-    pub name: String,
-    pub calls: u64,
-    pub flagged: u64,
-    pub blocked: u64,
-    pub reasons: HashMap<&'static str, u64>,
-}
-
-impl LegitScore {
-    pub fn fp_rate(&self) -> f64 {
-        if self.calls == 0 {
-            0.0
-        } else {
-            (self.flagged + self.blocked) as f64 / self.calls as f64
+    fn resolve(self, first_ms: i64) -> i64 {
+        match self {
+            TimeSpec::At(t) => t,
+            TimeSpec::AfterFirst(d) => first_ms + d,
         }
     }
 }
 
-/// Results per attack type.
-#[derive(Debug, Default, Clone)]
-pub struct AttackScore {
-    pub name: String,
-    pub instances: u64,
-    pub detected: u64,
-    pub calls: u64,
-    pub calls_caught: u64,
-    /// Per detected instance: ms and calls until the first detection.
-    pub time_to_detect_ms: Vec<i64>,
-    pub calls_to_detect: Vec<u32>,
-    /// The rule that detected each instance first.
-    pub first_rule: HashMap<&'static str, u64>,
+/// What to score.
+#[derive(Debug, Clone)]
+pub struct ScoreOptions {
+    pub from: Option<TimeSpec>,
+    pub until: Option<TimeSpec>,
+    /// The family held to the 5th-distinct-caller check.
+    pub fifth_caller_family: String,
+    /// Per family, the intensity range its detection floor is judged on.
+    pub floor_ranges: Vec<(String, Range)>,
 }
 
-impl AttackScore {
-    pub fn detection_rate(&self) -> f64 {
-        if self.instances == 0 {
-            1.0
-        } else {
-            self.detected as f64 / self.instances as f64
+impl Default for ScoreOptions {
+    fn default() -> Self {
+        ScoreOptions {
+            from: None,
+            until: None,
+            fifth_caller_family: "masking_burst".into(),
+            floor_ranges: Vec::new(),
         }
     }
-}
-
-/// The whole quality report.
-#[derive(Debug, Default)]
-pub struct Report {
-    pub attacks: Vec<AttackScore>,
-    pub legit: Vec<LegitScore>,
-    pub unlabelled: u64,
-    /// Blocked calls whose A- or B-number is on an allow list.
-    pub allowlisted_number_blocks: u64,
-    /// Blocked calls that arrived on an allowlisted trunk or source (reported, no floor).
-    pub allowlisted_source_blocks: u64,
-    pub summary: Summary,
 }
 
 /// The most telling reason of a detecting verdict.
 fn main_reason(v: &Verdict) -> Reason {
-    for r in [
+    const ORDER: [Reason; 8] = [
         Reason::IntlIngressLocalCli,
         Reason::InvalidCli,
         Reason::DistinctCallers,
@@ -184,23 +107,42 @@ fn main_reason(v: &Verdict) -> Reason {
         Reason::DistinctCallersSlow,
         Reason::AutoBlock,
         Reason::Denylist,
-    ] {
-        if v.reasons.contains(r) {
-            return r;
-        }
-    }
-    Reason::MonitorOnly
+    ];
+    ORDER
+        .into_iter()
+        .find(|r| v.reasons.contains(*r))
+        .or_else(|| {
+            // A rule this list does not know yet.
+            v.reasons
+                .iter()
+                .find(|r| !matches!(r, Reason::Allowlist | Reason::MonitorOnly))
+        })
+        .unwrap_or(Reason::MonitorOnly)
+}
+
+/// Scoring state of one instance.
+#[derive(Debug, Default, Clone)]
+struct InstanceState {
+    calls: u32,
+    first_ms: Option<i64>,
+    caught: u32,
+    detected: Option<(i64, u32, Reason)>,
+    /// 5th-caller family only: distinct callers so far (up to 5), and
+    /// whether a call was blocked so far.
+    callers: Vec<CompactString>,
+    blocked_yet: bool,
+    fifth: Option<bool>,
 }
 
 struct Scorer<'a> {
     labels: &'a Labels,
     lists: Lists,
+    opts: &'a ScoreOptions,
+    fifth_kind: Option<u16>,
+    span: Option<(i64, i64)>,
     instances: Vec<InstanceState>,
     legit: Vec<LegitScore>,
-    attack_calls: Vec<(u64, u64)>,
-    unlabelled: u64,
-    allow_num_blocks: u64,
-    allow_src_blocks: u64,
+    report: Report,
     bad: BadRowReport,
 }
 
@@ -210,38 +152,58 @@ impl ReplaySink for Scorer<'_> {
     }
 
     fn verdict(&mut self, row: &Row, v: &Verdict) {
+        let t = row.time_ms();
+        let (from, until) = *self.span.get_or_insert_with(|| {
+            (
+                self.opts.from.map_or(i64::MIN, |s| s.resolve(t)),
+                self.opts.until.map_or(i64::MAX, |s| s.resolve(t)),
+            )
+        });
+        let in_span = t >= from && t < until;
+        let r = &mut self.report;
+        r.calls_replayed += 1;
+        r.calls_scored += in_span as u64;
         if v.action == Action::Block {
             if self.lists.allow_a.contains(&v.a_number) || self.lists.allow_b.contains(&v.b_number)
             {
-                self.allow_num_blocks += 1;
-            } else if self
-                .lists
-                .source_allowed(row.call.source_ip, row.call.trunk.as_deref())
+                r.allowlisted_number_blocks_all += 1;
+                r.allowlisted_number_blocks += in_span as u64;
+            } else if in_span
+                && self
+                    .lists
+                    .source_allowed(row.call.source_ip, row.call.trunk.as_deref())
             {
-                self.allow_src_blocks += 1;
+                r.allowlisted_source_blocks += 1;
             }
         }
         let Some(label) = self.labels.by_call.get(&row.call.call_id) else {
-            self.unlabelled += 1;
+            r.unlabelled += 1;
             return;
         };
         let caught = v.action != Action::Allow;
         if label.attack {
             let s = &mut self.instances[label.instance as usize];
-            if s.calls == 0 {
-                s.first_ms = v.time_ms;
-                s.kind = label.kind;
-            }
-            s.calls += 1;
-            let ac = &mut self.attack_calls[label.kind as usize];
-            ac.0 += 1;
-            if caught {
-                ac.1 += 1;
-                if s.detected.is_none() {
-                    s.detected = Some((v.time_ms - s.first_ms, s.calls, main_reason(v)));
+            if Some(label.kind) == self.fifth_kind && s.callers.len() < 5 {
+                s.blocked_yet |= v.action == Action::Block;
+                if !s.callers.contains(&v.a_number) {
+                    s.callers.push(v.a_number.clone());
+                    if s.callers.len() == 5 && in_span {
+                        s.fifth = Some(s.blocked_yet);
+                    }
                 }
             }
-        } else {
+            if !in_span {
+                return;
+            }
+            s.calls += 1;
+            let first = *s.first_ms.get_or_insert(t);
+            if caught {
+                s.caught += 1;
+                if s.detected.is_none() {
+                    s.detected = Some((t - first, s.calls, main_reason(v)));
+                }
+            }
+        } else if in_span {
             let s = &mut self.legit[label.kind as usize];
             s.calls += 1;
             match v.action {
@@ -251,27 +213,37 @@ impl ReplaySink for Scorer<'_> {
             }
             if caught {
                 for r in v.reasons.iter() {
-                    *s.reasons.entry(r.code()).or_default() += 1;
+                    *s.reasons.entry(r.code().to_string()).or_default() += 1;
                 }
             }
         }
     }
 }
 
-/// Replays `cdrs` on `cfg` and scores the verdicts against `labels`.
+/// Replays `cdrs` on `cfg` from a cold start and scores the verdicts against
+/// `labels`.
 pub fn evaluate(
     cfg: &Config,
     cdrs: &[PathBuf],
     labels: &Labels,
     input: &InputArgs,
+    opts: &ScoreOptions,
 ) -> Result<Report, String> {
-    let opts = input.options()?;
+    let ropts = input.options()?;
     let detector = detector_for(cfg)?;
     let lists = detector.engine().config().lists.clone();
+    let fifth_kind = labels
+        .kinds
+        .iter()
+        .position(|(attack, n)| *attack && *n == opts.fifth_caller_family)
+        .map(|i| i as u16);
     let mut scorer = Scorer {
         labels,
         lists,
-        instances: vec![InstanceState::default(); labels.instances as usize + 1],
+        opts,
+        fifth_kind,
+        span: None,
+        instances: vec![InstanceState::default(); labels.instances.len()],
         legit: labels
             .kinds
             .iter()
@@ -280,237 +252,164 @@ pub fn evaluate(
                 ..LegitScore::default()
             })
             .collect(),
-        attack_calls: vec![(0, 0); labels.kinds.len()],
-        unlabelled: 0,
-        allow_num_blocks: 0,
-        allow_src_blocks: 0,
+        report: Report {
+            runs: 1,
+            fifth_caller_family: opts.fifth_caller_family.clone(),
+            floor_ranges: opts.floor_ranges.clone(),
+            ..Report::default()
+        },
         bad: BadRowReport::new(input)?,
     };
-    let summary = replay(&detector, cdrs, &opts, &mut scorer);
-    let mut attacks: Vec<AttackScore> = labels
-        .kinds
+    let summary = replay(&detector, cdrs, &ropts, &mut scorer);
+    let mut report = std::mem::take(&mut scorer.report);
+    report.bad_rows = summary.bad_rows;
+    if let Some((from, until)) = scorer.span {
+        report.score_from_ms = opts.from.map(|_| from);
+        report.score_until_ms = opts.until.map(|_| until);
+    }
+    for (ix, s) in scorer.instances.iter().enumerate().skip(1) {
+        if s.calls == 0 {
+            continue;
+        }
+        let meta = &labels.instances[ix];
+        report.instances.push(InstanceResult {
+            family: labels.kinds[meta.kind as usize].1.clone(),
+            variant: meta.variant.clone(),
+            intensity: meta.intensity,
+            calls: s.calls,
+            calls_caught: s.caught,
+            detected: s.detected.is_some(),
+            time_to_detect_ms: s.detected.map(|d| d.0),
+            calls_to_detect: s.detected.map(|d| d.1),
+            first_rule: s.detected.map(|d| d.2.code().to_string()),
+            fifth_caller_blocked: s.fifth,
+        });
+    }
+    report.legit = scorer
+        .legit
         .iter()
         .enumerate()
-        .map(|(i, (_, n))| AttackScore {
-            name: n.clone(),
-            calls: scorer.attack_calls[i].0,
-            calls_caught: scorer.attack_calls[i].1,
-            ..AttackScore::default()
-        })
+        .filter(|(i, l)| !labels.kinds[*i].0 && l.calls > 0)
+        .map(|(_, l)| l.clone())
         .collect();
-    for s in scorer.instances.iter().skip(1).filter(|s| s.calls > 0) {
-        let a = &mut attacks[s.kind as usize];
-        a.instances += 1;
-        if let Some((ms, n, r)) = s.detected {
-            a.detected += 1;
-            a.time_to_detect_ms.push(ms);
-            a.calls_to_detect.push(n);
-            *a.first_rule.entry(r.code()).or_default() += 1;
-        }
-    }
-    let is_attack = |i: usize| labels.kinds[i].0;
-    let mut report = Report {
-        attacks: attacks
-            .into_iter()
-            .enumerate()
-            .filter(|(i, a)| is_attack(*i) && a.calls > 0)
-            .map(|(_, a)| a)
-            .collect(),
-        legit: scorer
-            .legit
-            .iter()
-            .enumerate()
-            .filter(|(i, l)| !is_attack(*i) && l.calls > 0)
-            .map(|(_, l)| l.clone())
-            .collect(),
-        unlabelled: scorer.unlabelled,
-        allowlisted_number_blocks: scorer.allow_num_blocks,
-        allowlisted_source_blocks: scorer.allow_src_blocks,
-        summary,
-    };
-    report.attacks.sort_by(|a, b| a.name.cmp(&b.name));
-    report.legit.sort_by_key(|l| std::cmp::Reverse(l.calls));
+    report.summarise();
     scorer.bad.finish()?;
     Ok(report)
 }
 
-fn percentile<T: Copy + Ord>(v: &[T], p: f64) -> Option<T> {
-    if v.is_empty() {
-        return None;
+/// Pools saved JSON reports (`--json FILE` of earlier runs) into one.
+pub fn merge(files: &[PathBuf], floor_ranges: &[(String, Range)]) -> Result<Report, String> {
+    let mut pooled = Report::default();
+    for f in files {
+        let text = std::fs::read_to_string(f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let r: Report = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", f.display()))?;
+        pooled.absorb(r);
     }
-    let mut s = v.to_vec();
-    s.sort_unstable();
-    let i = ((s.len() - 1) as f64 * p).round() as usize;
-    Some(s[i])
-}
-
-fn secs(ms: Option<i64>) -> String {
-    ms.map(|m| format!("{:.1} s", m as f64 / 1000.0))
-        .unwrap_or_else(|| "-".into())
-}
-
-fn top_reasons(m: &HashMap<&'static str, u64>) -> String {
-    let mut v: Vec<(&str, u64)> = m.iter().map(|(k, n)| (*k, *n)).collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    v.iter()
-        .map(|(k, n)| format!("{k} {n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-impl Report {
-    pub fn legit_calls(&self) -> u64 {
-        self.legit.iter().map(|l| l.calls).sum()
-    }
-
-    pub fn legit_fp_rate(&self) -> f64 {
-        let calls = self.legit_calls();
-        let fp: u64 = self.legit.iter().map(|l| l.flagged + l.blocked).sum();
-        if calls == 0 {
-            0.0
-        } else {
-            fp as f64 / calls as f64
-        }
-    }
-
-    /// The floors that do not hold, as sentences; empty when all hold.
-    pub fn floor_failures(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for a in &self.attacks {
-            if a.detection_rate() < FLOORS.detection {
-                out.push(format!(
-                    "{}: {:.1}% of instances detected (floor {:.0}%)",
-                    a.name,
-                    a.detection_rate() * 100.0,
-                    FLOORS.detection * 100.0
-                ));
-            }
-        }
-        if self.legit_fp_rate() > FLOORS.false_positive {
-            out.push(format!(
-                "legitimate calls: {:.3}% flagged or blocked (ceiling {:.1}%)",
-                self.legit_fp_rate() * 100.0,
-                FLOORS.false_positive * 100.0
-            ));
-        }
-        if self.allowlisted_number_blocks > FLOORS.allowlisted_blocks {
-            out.push(format!(
-                "{} blocks of allowlisted numbers (must be 0)",
-                self.allowlisted_number_blocks
-            ));
-        }
-        out
-    }
-
-    /// The report as Markdown tables.
-    pub fn render(&self) -> String {
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "## Attacks (detected = at least one call of the instance flagged or blocked)\n"
-        );
-        let _ = writeln!(s, "| attack type | instances | detected | calls flagged/blocked | time to first detection (median / p90) | calls to first detection (median / p90) | first detected by |");
-        let _ = writeln!(s, "|---|---:|---:|---:|---|---|---|");
-        for a in &self.attacks {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} ({:.1}%) | {:.1}% | {} / {} | {} / {} | {} |",
-                a.name,
-                a.instances,
-                a.detected,
-                a.detection_rate() * 100.0,
-                if a.calls == 0 {
-                    0.0
-                } else {
-                    a.calls_caught as f64 * 100.0 / a.calls as f64
-                },
-                secs(percentile(&a.time_to_detect_ms, 0.5)),
-                secs(percentile(&a.time_to_detect_ms, 0.9)),
-                percentile(&a.calls_to_detect, 0.5).map_or("-".into(), |n| n.to_string()),
-                percentile(&a.calls_to_detect, 0.9).map_or("-".into(), |n| n.to_string()),
-                top_reasons(&a.first_rule),
-            );
-        }
-        let _ = writeln!(
-            s,
-            "\n## Legitimate traffic (false positive = flagged or blocked)\n"
-        );
-        let _ = writeln!(
-            s,
-            "| traffic type | calls | flagged | blocked | FP rate | reasons |"
-        );
-        let _ = writeln!(s, "|---|---:|---:|---:|---:|---|");
-        for l in &self.legit {
-            let _ = writeln!(
-                s,
-                "| {} | {} | {} | {} | {:.3}% | {} |",
-                l.name,
-                l.calls,
-                l.flagged,
-                l.blocked,
-                l.fp_rate() * 100.0,
-                top_reasons(&l.reasons)
-            );
-        }
-        let fp: u64 = self.legit.iter().map(|l| l.flagged + l.blocked).sum();
-        let blocked: u64 = self.legit.iter().map(|l| l.blocked).sum();
-        let _ = writeln!(
-            s,
-            "| **all legitimate** | {} | {} | {} | **{:.3}%** | |",
-            self.legit_calls(),
-            fp - blocked,
-            blocked,
-            self.legit_fp_rate() * 100.0
-        );
-        let _ = writeln!(s);
-        let _ = writeln!(
-            s,
-            "Blocks of allowlisted numbers: **{}**; blocked calls from allowlisted trunks/sources: {}; unlabelled calls: {}; bad rows: {}.",
-            self.allowlisted_number_blocks,
-            self.allowlisted_source_blocks,
-            self.unlabelled,
-            self.summary.bad_rows
-        );
-        let failures = self.floor_failures();
-        let _ = writeln!(s);
-        if failures.is_empty() {
-            let _ = writeln!(s, "All floors hold (detection >= 99% per attack type, FP <= 0.1%, no allowlisted blocks).");
-        } else {
-            let _ = writeln!(s, "Floors NOT met:");
-            for f in failures {
-                let _ = writeln!(s, "- {f}");
-            }
-        }
-        s
-    }
+    pooled.floor_ranges = floor_ranges.to_vec();
+    pooled.summarise();
+    Ok(pooled)
 }
 
 /// `acm quality` arguments.
 #[derive(Debug, Clone, clap::Args)]
 pub struct QualityArgs {
-    /// CDR files to replay (as for `acm replay`).
-    #[arg(long, required = true, num_args = 1.., value_name = "FILE")]
+    /// CDR files to replay (as for `acm replay`), from a cold start.
+    #[arg(long, num_args = 1.., value_name = "FILE", required_unless_present = "merge")]
     pub cdrs: Vec<PathBuf>,
-    /// Labels CSV: call_id,class,type,instance.
-    #[arg(long, value_name = "FILE")]
-    pub labels: PathBuf,
+    /// Labels CSV: call_id,class,type,instance[,intensity[,variant]].
+    #[arg(long, value_name = "FILE", required_unless_present = "merge")]
+    pub labels: Option<PathBuf>,
     #[command(flatten)]
     pub input: InputArgs,
+    /// Score only calls from this time on: RFC 3339, epoch ms, or +1h (+30m,
+    /// +90s) after the first call replayed. Earlier calls are replayed
+    /// (learning) but not scored.
+    #[arg(long, value_name = "TIME")]
+    pub score_from: Option<String>,
+    /// Score only calls before this time (same forms).
+    #[arg(long, value_name = "TIME")]
+    pub score_until: Option<String>,
+    /// Judge a family's detection floor only on instances whose intensity is
+    /// in this range, FAMILY=LO..HI (the intensities the floor describes).
+    /// Repeatable.
+    #[arg(long = "floor-range", value_name = "FAMILY=LO..HI")]
+    pub floor_range: Vec<String>,
+    /// The family held to "blocked by its 5th distinct caller".
+    #[arg(long, default_value = "masking_burst", value_name = "FAMILY")]
+    pub fifth_caller_family: String,
+    /// Write the report as JSON: to FILE (Markdown still on stdout), or with
+    /// no FILE to stdout instead of Markdown.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+    pub json: Option<PathBuf>,
+    /// Pool JSON reports saved by earlier runs (--json FILE) instead of replaying.
+    #[arg(long, num_args = 1.., value_name = "REPORT.json", conflicts_with_all = ["cdrs", "labels"])]
+    pub merge: Vec<PathBuf>,
     /// Exit with status 1 when a floor does not hold.
     #[arg(long)]
     pub check_floors: bool,
 }
 
+fn floor_ranges(specs: &[String]) -> Result<Vec<(String, Range)>, String> {
+    let mut out = Vec::new();
+    for spec in specs {
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (f, r) = part
+                .split_once('=')
+                .ok_or_else(|| format!("--floor-range {part:?}: expected FAMILY=LO..HI"))?;
+            let r = Range::parse(r).map_err(|e| format!("--floor-range {f}: {e}"))?;
+            out.retain(|(g, _): &(String, Range)| g != f.trim());
+            out.push((f.trim().to_string(), r));
+        }
+    }
+    Ok(out)
+}
+
+/// Writes to stdout; a reader that went away (`| head`) is not an error.
+fn emit(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("stdout: {e}")),
+        _ => Ok(()),
+    }
+}
+
 /// `acm quality`.
 pub fn run(cfg: &Config, args: &QualityArgs) -> Result<(), String> {
-    let labels = Labels::load(&args.labels)?;
-    let report = evaluate(cfg, &args.cdrs, &labels, &args.input)?;
-    print!("{}", report.render());
+    let ranges = floor_ranges(&args.floor_range)?;
+    let started = std::time::Instant::now();
+    let spec = |flag: &str, s: &Option<String>| {
+        s.as_deref()
+            .map(TimeSpec::parse)
+            .transpose()
+            .map_err(|e| format!("{flag} {e}"))
+    };
+    let opts = ScoreOptions {
+        from: spec("--score-from", &args.score_from)?,
+        until: spec("--score-until", &args.score_until)?,
+        fifth_caller_family: args.fifth_caller_family.clone(),
+        floor_ranges: ranges.clone(),
+    };
+    let report = if args.merge.is_empty() {
+        let labels_path = args.labels.as_ref().ok_or("--labels is required")?;
+        let labels = Labels::load(labels_path)?;
+        evaluate(cfg, &args.cdrs, &labels, &args.input, &opts)?
+    } else {
+        merge(&args.merge, &ranges)?
+    };
+    let json = || serde_json::to_string_pretty(&report).map_err(|e| e.to_string());
+    match args.json.as_deref() {
+        Some(p) if p == std::path::Path::new("-") => emit(&(json()? + "\n"))?,
+        Some(p) => {
+            std::fs::write(p, json()?).map_err(|e| format!("{}: {e}", p.display()))?;
+            emit(&report.render())?;
+        }
+        None => emit(&report.render())?,
+    }
     eprintln!(
-        "acm quality: {} calls replayed in {:.1} s",
-        report.summary.checked,
-        (report.summary.read_time + report.summary.sort_time + report.summary.check_time)
-            .as_secs_f64()
+        "acm quality: {} calls replayed, {} scored, in {:.1} s",
+        report.calls_replayed,
+        report.calls_scored,
+        started.elapsed().as_secs_f64()
     );
     if args.check_floors && !report.floor_failures().is_empty() {
         return Err("quality floors not met".into());

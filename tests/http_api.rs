@@ -19,6 +19,10 @@ struct Serve {
 
 impl Serve {
     fn start(toml: &str) -> Serve {
+        Serve::start_with_args(toml, &[])
+    }
+
+    fn start_with_args(toml: &str, extra: &[&std::ffi::OsStr]) -> Serve {
         let dir = TempDir::new("acm-http");
         let cfg = dir.join("acm.toml");
         std::fs::write(&cfg, toml).unwrap();
@@ -27,6 +31,7 @@ impl Serve {
             .args(["serve", "--config"])
             .arg(&cfg)
             .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(extra)
             .env("ACM_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -304,4 +309,49 @@ fn a_bad_config_fails_at_start_naming_the_key() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}
+
+/// A restarted `acm serve` on the embedded store rebuilds a trunk's learned
+/// level from its call records (`--warm-from`): a national interconnect that
+/// always carries 30 new CLIs a minute is normal for it again at once, while
+/// without the history it is judged against the floor.
+#[test]
+fn warm_from_history_rebuilds_learned_levels() {
+    let dir = TempDir::new("acm-warm");
+    let history = dir.join("history.csv");
+    let t0: i64 = 1_700_000_000_000;
+    let mut csv = String::from("call_id,a_number,b_number,timestamp,trunk\n");
+    for minute in 0..40i64 {
+        for j in 0..30i64 {
+            let n = minute * 100 + j;
+            csv.push_str(&format!(
+                "h{n},+23480{:08},+23481{:08},{},IC-1\n",
+                n,
+                n,
+                t0 + minute * 60_000 + j * 2_000
+            ));
+        }
+    }
+    std::fs::write(&history, csv).unwrap();
+    let live = |s: &Serve| -> usize {
+        (0..30i64)
+            .filter(|j| {
+                let n = 9_000 + j;
+                let (_, v) = s.post(
+                    "/v1/check",
+                    &json!({"call_id": format!("l{n}"), "a_number": format!("+23480{n:08}"),
+                            "b_number": format!("+23481{n:08}"), "trunk": "IC-1",
+                            "timestamp": t0 + 40 * 60_000 + j * 2_000}),
+                );
+                v["reasons"].to_string().contains("cli_rotation")
+            })
+            .count()
+    };
+    let cold = Serve::start("");
+    assert!(
+        live(&cold) > 0,
+        "without its history the trunk meets the floor"
+    );
+    let warm = Serve::start_with_args("", &["--warm-from".as_ref(), history.as_os_str()]);
+    assert_eq!(live(&warm), 0, "with it, 30 a minute is the trunk's normal");
 }

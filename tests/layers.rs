@@ -24,7 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("report", 6),
     ("ffi", 7),
     ("serve", 7),
-    ("replay", 7),
+    ("replay", 5),
     ("quality", 8),
 ];
 

@@ -1,6 +1,8 @@
-//! The pipeline against a real clickhouse-server (started here; a missing server fails the
-//! test): exact read-back, schema idempotence, an outage with no loss and no duplicates, the
-//! spool cap, and events submitted after shutdown.
+//! The pipeline against a real clickhouse-server 18.16 and a current ClickHouse engine (chdb
+//! behind the HTTP interface; both started here, a missing one fails the test): exact
+//! read-back, schema idempotence and the version-dependent TTL, an outage with no loss and no
+//! duplicates, the same rows from a captured INSERT body and from a spool file on both
+//! engines, the spool cap, and events submitted after shutdown.
 
 mod support;
 
@@ -9,11 +11,14 @@ use acm::pipeline::{
     apply_schema, AlertRecord, CallRecord, Event, InsertCompression, Pipeline, PipelineConfig,
 };
 use std::time::{Duration, Instant};
-use support::ClickHouseServer;
+use support::{ChdbServer, ClickHouseServer, TestClickHouse};
 
-fn config(server: &ClickHouseServer, spool: &std::path::Path) -> PipelineConfig {
+fn config(server: &dyn TestClickHouse, spool: &std::path::Path) -> PipelineConfig {
     PipelineConfig {
         url: server.http_url(),
+        // The rows are of 2023: a shorter retention would have a server with TTL (the
+        // current engine) delete them as they arrive.
+        retention_days: 36_500,
         database: "acm_test".into(),
         batch_size: 100,
         flush_interval_ms: 50,
@@ -81,7 +86,7 @@ fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn count(server: &ClickHouseServer, sql: &str) -> u64 {
+fn count(server: &dyn TestClickHouse, sql: &str) -> u64 {
     server
         .query(sql)
         .trim()
@@ -92,20 +97,25 @@ fn count(server: &ClickHouseServer, sql: &str) -> u64 {
 #[test]
 fn writes_calls_and_alerts_and_reads_back_exact_rows() {
     // The default: INSERT bodies LZ4-compressed.
-    write_and_read_back(InsertCompression::Lz4);
+    write_and_read_back(&ClickHouseServer::start(), InsertCompression::Lz4);
 }
 
 #[test]
 fn writes_and_reads_back_exact_rows_uncompressed() {
-    write_and_read_back(InsertCompression::None);
+    write_and_read_back(&ClickHouseServer::start(), InsertCompression::None);
 }
 
-fn write_and_read_back(compression: InsertCompression) {
-    let server = ClickHouseServer::start();
+#[test]
+fn writes_and_reads_back_exact_rows_on_the_current_engine() {
+    write_and_read_back(&ChdbServer::start(), InsertCompression::Lz4);
+    write_and_read_back(&ChdbServer::start(), InsertCompression::None);
+}
+
+fn write_and_read_back(server: &dyn TestClickHouse, compression: InsertCompression) {
     let spool = tempfile::tempdir().unwrap();
     let cfg = PipelineConfig {
         compression,
-        ..config(&server, spool.path())
+        ..config(server, spool.path())
     };
     apply_schema(&cfg).unwrap();
     let mut pipeline = Pipeline::start(cfg).unwrap();
@@ -123,21 +133,21 @@ fn write_and_read_back(compression: InsertCompression) {
     assert_eq!(stats.spooled, 0);
     assert_eq!(stats.queue_depth, 0);
 
-    assert_eq!(count(&server, "SELECT count() FROM acm_test.calls"), 1000);
+    assert_eq!(count(server, "SELECT count() FROM acm_test.calls"), 1000);
     assert_eq!(
-        count(&server, "SELECT uniqExact(call_id) FROM acm_test.calls"),
+        count(server, "SELECT uniqExact(call_id) FROM acm_test.calls"),
         1000
     );
-    assert_eq!(count(&server, "SELECT count() FROM acm_test.alerts"), 40);
+    assert_eq!(count(server, "SELECT count() FROM acm_test.alerts"), 40);
     assert_eq!(
         count(
-            &server,
+            server,
             "SELECT countIf(action = 'block') FROM acm_test.calls"
         ),
         333
     );
     assert_eq!(
-        count(&server, "SELECT sum(degraded) FROM acm_test.calls"),
+        count(server, "SELECT sum(degraded) FROM acm_test.calls"),
         20
     );
 
@@ -163,16 +173,13 @@ fn write_and_read_back(compression: InsertCompression) {
     // The rollups saw every row.
     assert_eq!(
         count(
-            &server,
+            server,
             "SELECT countMerge(calls) FROM acm_test.calls_by_target_hourly"
         ),
         1000
     );
     assert_eq!(
-        count(
-            &server,
-            "SELECT countMerge(calls) FROM acm_test.calls_daily"
-        ),
+        count(server, "SELECT countMerge(calls) FROM acm_test.calls_daily"),
         1000
     );
 
@@ -183,34 +190,85 @@ fn write_and_read_back(compression: InsertCompression) {
 
 #[test]
 fn schema_apply_twice_is_a_no_op() {
-    let server = ClickHouseServer::start();
+    schema_twice(&ClickHouseServer::start());
+}
+
+#[test]
+fn schema_apply_twice_is_a_no_op_on_the_current_engine() {
+    schema_twice(&ChdbServer::start());
+}
+
+const ALL: [&str; 3] = ["001_base", "002_rollups", "004_operator_ranges"];
+
+fn schema_twice(server: &dyn TestClickHouse) {
     let spool = tempfile::tempdir().unwrap();
-    let cfg = config(&server, spool.path());
+    let cfg = PipelineConfig {
+        retention_days: 90,
+        ..config(server, spool.path())
+    };
     let first = apply_schema(&cfg).unwrap();
-    assert_eq!(first.applied, vec!["001_base", "002_rollups"]);
+    assert_eq!(first.applied, ALL);
     assert!(first.server_version.starts_with(char::is_numeric));
     let tables = server.query(
         "SELECT name FROM system.tables WHERE database = 'acm_test' ORDER BY name FORMAT TSV",
     );
     let second = apply_schema(&cfg).unwrap();
     assert!(second.applied.is_empty(), "{second}");
-    assert_eq!(second.already_applied, vec!["001_base", "002_rollups"]);
+    assert_eq!(second.already_applied, ALL);
     assert_eq!(
-        count(&server, "SELECT count() FROM acm_test.schema_migrations"),
-        2
+        count(server, "SELECT count() FROM acm_test.schema_migrations"),
+        3
     );
     let again = server.query(
         "SELECT name FROM system.tables WHERE database = 'acm_test' ORDER BY name FORMAT TSV",
     );
     assert_eq!(tables, again);
     assert!(tables.contains("calls_by_source_hourly_mv"), "{tables}");
+
+    // Retention: TTL where the server has it (19.6+), said to be skipped where not.
+    let calls = server.query(
+        "SELECT create_table_query FROM system.tables WHERE database = 'acm_test' AND name = 'calls'",
+    );
+    let modern = !first.server_version.starts_with("18.");
+    assert_eq!(
+        modern,
+        server.engine() != "18.16",
+        "{}",
+        first.server_version
+    );
+    if modern {
+        assert!(
+            first.ttl.iter().all(|l| l.contains("set to 90 days")),
+            "{first}"
+        );
+        assert!(
+            second.ttl.iter().all(|l| l.contains("(unchanged)")),
+            "{second}"
+        );
+        assert!(
+            calls.contains("TTL event_date + toIntervalDay(90)"),
+            "{calls}"
+        );
+    } else {
+        assert!(first.ttl.iter().all(|l| l.contains("skipped")), "{first}");
+        assert!(!calls.contains("TTL"), "{calls}");
+    }
+    assert_eq!(first.ttl.len(), 4);
 }
 
 #[test]
 fn an_outage_loses_nothing_and_duplicates_nothing() {
-    let mut server = ClickHouseServer::start();
+    outage(&mut ClickHouseServer::start());
+}
+
+#[test]
+fn an_outage_of_the_current_engine_loses_nothing_and_duplicates_nothing() {
+    outage(&mut ChdbServer::start());
+}
+
+fn outage(server: &mut dyn TestClickHouse) {
     let spool = tempfile::tempdir().unwrap();
-    let cfg = config(&server, spool.path());
+    let cfg = config(server, spool.path());
     apply_schema(&cfg).unwrap();
     let mut pipeline = Pipeline::start(cfg).unwrap();
     let sink = pipeline.sink();
@@ -255,12 +313,12 @@ fn an_outage_loses_nothing_and_duplicates_nothing() {
         stats.dropped_spool_full + stats.dropped_corrupt + stats.dropped_queue_full,
         0
     );
-    assert_eq!(count(&server, "SELECT count() FROM acm_test.calls"), 1500);
+    assert_eq!(count(server, "SELECT count() FROM acm_test.calls"), 1500);
     assert_eq!(
-        count(&server, "SELECT uniqExact(call_id) FROM acm_test.calls"),
+        count(server, "SELECT uniqExact(call_id) FROM acm_test.calls"),
         1500
     );
-    assert_eq!(count(&server, "SELECT count() FROM acm_test.alerts"), 10);
+    assert_eq!(count(server, "SELECT count() FROM acm_test.alerts"), 10);
     assert!(std::fs::read_dir(spool.path()).unwrap().all(|e| !e
         .unwrap()
         .file_name()
@@ -471,4 +529,106 @@ fn judged_calls_survive_an_outage_through_the_spool() {
         ),
         500
     );
+}
+
+/// Rows of both tables and of a rollup, in a fixed order, as the server prints them.
+fn table_dump(server: &dyn TestClickHouse) -> String {
+    [
+        "SELECT * FROM acm_test.calls ORDER BY call_id FORMAT TSV",
+        "SELECT * FROM acm_test.alerts ORDER BY alert_id FORMAT TSV",
+        "SELECT hour, b_number, countMerge(calls), sumMerge(flags), sumMerge(blocks), \
+         uniqMerge(callers) FROM acm_test.calls_by_target_hourly GROUP BY hour, b_number \
+         ORDER BY hour, b_number FORMAT TSV",
+    ]
+    .iter()
+    .map(|q| server.query(q))
+    .collect::<Vec<_>>()
+    .join("---\n")
+}
+
+/// The RowBinary bodies acm sent to the current engine (captured there, LZ4 undone), sent
+/// byte for byte to 18.16: both hold the same rows, and so do their rollups.
+#[test]
+fn a_captured_insert_body_reads_back_the_same_on_18_16_and_the_current_engine() {
+    let new = ChdbServer::start_capturing();
+    let old = ClickHouseServer::start();
+    let spool = tempfile::tempdir().unwrap();
+    let new_cfg = config(&new, spool.path());
+    apply_schema(&new_cfg).unwrap();
+    apply_schema(&config(&old, spool.path())).unwrap();
+    let mut pipeline = Pipeline::start(new_cfg).unwrap();
+    let sink = pipeline.sink();
+    for i in 0..1000 {
+        sink.submit(Event::Call(Box::new(call(i))));
+    }
+    for i in 0..40 {
+        sink.submit(Event::Alert(Box::new(alert(i))));
+    }
+    let stats = pipeline.shutdown(Duration::from_secs(20));
+    assert_eq!((stats.inserted_calls, stats.inserted_alerts), (1000, 40));
+
+    let captured = new.captured_inserts();
+    assert!(captured.len() >= 2, "{}", captured.len());
+    for (sql, body) in &captured {
+        assert!(sql.ends_with("FORMAT RowBinary"), "{sql}");
+        old.insert_data("acm_test", sql, body)
+            .unwrap_or_else(|e| panic!("18.16 refused the captured body of {sql}: {e}"));
+    }
+    assert_eq!(count(&old, "SELECT count() FROM acm_test.calls"), 1000);
+    let dump = table_dump(&old);
+    assert_eq!(dump, table_dump(&new));
+    assert!(
+        dump.contains("call-7\t+2348000000007\t+2348031000000\t10.0.0.2"),
+        "{dump}"
+    );
+}
+
+/// A spool file written while ClickHouse was unreachable is delivered by a later process to
+/// either engine, with the same rows on both.
+#[test]
+fn a_spool_file_is_delivered_the_same_to_18_16_and_the_current_engine() {
+    let spool = tempfile::tempdir().unwrap();
+    let dead = PipelineConfig {
+        url: "http://127.0.0.1:9".into(),
+        database: "acm_test".into(),
+        batch_size: 100,
+        flush_interval_ms: 50,
+        spool_dir: spool.path().to_path_buf(),
+        insert_timeout_ms: 500,
+        ..PipelineConfig::default()
+    };
+    {
+        let mut pipeline = Pipeline::start(dead).unwrap();
+        let sink = pipeline.sink();
+        for i in 0..600 {
+            sink.submit(Event::Call(Box::new(call(i))));
+        }
+        for i in 0..25 {
+            sink.submit(Event::Alert(Box::new(alert(i))));
+        }
+        let stats = pipeline.shutdown(Duration::from_millis(500));
+        assert_eq!(stats.spooled, 625, "{stats:?}");
+    }
+    let old = ClickHouseServer::start();
+    let new = ChdbServer::start();
+    let mut dumps = Vec::new();
+    for server in [&old as &dyn TestClickHouse, &new] {
+        // Each engine gets its own copy of the spool directory.
+        let copy = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(spool.path()).unwrap() {
+            let path = entry.unwrap().path();
+            std::fs::copy(&path, copy.path().join(path.file_name().unwrap())).unwrap();
+        }
+        let cfg = config(server, copy.path());
+        apply_schema(&cfg).unwrap();
+        let mut pipeline = Pipeline::start(cfg).unwrap();
+        wait_for("the adopted spool", Duration::from_secs(30), || {
+            pipeline.stats().replayed_from_spool == 625
+        });
+        pipeline.shutdown(Duration::from_secs(5));
+        assert_eq!(count(server, "SELECT count() FROM acm_test.calls"), 600);
+        assert_eq!(count(server, "SELECT count() FROM acm_test.alerts"), 25);
+        dumps.push(table_dump(server));
+    }
+    assert_eq!(dumps[0], dumps[1]);
 }

@@ -1,5 +1,5 @@
 -- alerts-by-rule: how many alerts each rule raised, on how many distinct keys, and when.
--- {since}: Unix seconds.
+-- {since}, {until}: Unix seconds, the period [since, until).
 SELECT
     rule,
     action,
@@ -10,6 +10,6 @@ SELECT
     min(raised_at) AS first_raised,
     max(raised_at) AS last_raised
 FROM alerts
-WHERE event_date >= toDate(toDateTime({since})) AND raised_at >= toDateTime({since})
+WHERE event_date >= toDate(toDateTime({since})) AND raised_at >= toDateTime({since}) AND raised_at < toDateTime({until})
 GROUP BY rule, action, mode
 ORDER BY alerts DESC, rule, action, mode

@@ -1,5 +1,6 @@
 -- daily-summary: one line per day and mode, fit for a regulator's summary export (--format csv).
--- {since}: Unix seconds (whole days, server time zone).
+-- {since}, {until}: Unix seconds (whole days, server time zone: the days containing them).
+-- Both subqueries carry an alias: current servers refuse `JOIN ... USING` on one without.
 SELECT
     day,
     mode,
@@ -28,14 +29,14 @@ FROM
         check_quantiles[1] AS check_us_p50,
         check_quantiles[2] AS check_us_p99
     FROM calls_daily
-    WHERE day >= toDate(toDateTime({since}))
+    WHERE day >= toDate(toDateTime({since})) AND day <= toDate(toDateTime({until}))
     GROUP BY day, mode
-)
+) AS calls_part
 ANY LEFT JOIN
 (
     SELECT event_date AS day, mode, count() AS alerts
     FROM alerts
-    WHERE event_date >= toDate(toDateTime({since}))
+    WHERE event_date >= toDate(toDateTime({since})) AND event_date <= toDate(toDateTime({until}))
     GROUP BY day, mode
-) USING (day, mode)
+) AS alerts_part USING (day, mode)
 ORDER BY day, mode

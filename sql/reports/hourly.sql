@@ -1,5 +1,5 @@
 -- hourly: calls and verdict mix per hour.
--- {since}: Unix seconds (whole hours).
+-- {since}, {until}: Unix seconds, the period [since, until) (whole hours).
 SELECT
     hour,
     countMerge(calls) AS calls_total,
@@ -10,6 +10,6 @@ SELECT
     uniqMerge(clis) AS distinct_callers,
     uniqMerge(targets) AS distinct_targets
 FROM calls_by_source_hourly
-WHERE hour >= toStartOfHour(toDateTime({since}))
+WHERE hour >= toStartOfHour(toDateTime({since})) AND hour < toDateTime({until})
 GROUP BY hour
 ORDER BY hour

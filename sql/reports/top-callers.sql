@@ -1,5 +1,5 @@
 -- top-callers: A-numbers (CLIs) with the most flagged or blocked calls: candidates for barring.
--- {since}: Unix seconds. Reads the calls table (only non-allowed rows).
+-- {since}, {until}: Unix seconds, the period [since, until). Reads the calls table (only non-allowed rows).
 SELECT
     a_number,
     count() AS suspicious_calls,
@@ -10,7 +10,7 @@ SELECT
     min(event_time) AS first_seen,
     max(event_time) AS last_seen
 FROM calls
-WHERE event_date >= toDate(toDateTime({since})) AND event_time >= toDateTime({since}) AND action != 'allow'
+WHERE event_date >= toDate(toDateTime({since})) AND event_date <= toDate(toDateTime({until})) AND event_time >= toDateTime({since}) AND event_time < toDateTime({until}) AND action != 'allow'
 GROUP BY a_number
 ORDER BY suspicious_calls DESC, distinct_targets DESC, a_number
 LIMIT 50

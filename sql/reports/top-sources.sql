@@ -1,5 +1,5 @@
 -- top-sources: source IPs / trunks sending the most suspicious traffic and rotating the most CLIs.
--- {since}: Unix seconds (whole hours).
+-- {since}, {until}: Unix seconds, the period [since, until) (whole hours).
 SELECT
     source_ip,
     trunk,
@@ -10,7 +10,7 @@ SELECT
     uniqMerge(targets) AS distinct_targets,
     sumMerge(degraded) AS degraded_calls
 FROM calls_by_source_hourly
-WHERE hour >= toStartOfHour(toDateTime({since}))
+WHERE hour >= toStartOfHour(toDateTime({since})) AND hour < toDateTime({until})
 GROUP BY source_ip, trunk
 ORDER BY flagged + blocked DESC, distinct_clis DESC, source_ip, trunk
 LIMIT 50

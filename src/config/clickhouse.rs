@@ -31,6 +31,17 @@ pub struct PipelineConfig {
     pub retention_days: u32,
     /// How INSERT bodies travel to ClickHouse.
     pub compression: InsertCompression,
+    /// A cluster (a `remote_servers` name; ON CLUSTER DDL needs ZooKeeper or Keeper):
+    /// `acm schema apply` creates shard tables in `<database>_local` on every node and
+    /// `Distributed` tables in `database`, which reports read. Empty: one server.
+    pub cluster: String,
+    /// On a cluster, shard tables are `Replicated*MergeTree` (the nodes need the `{shard}`
+    /// and `{replica}` macros); false: plain `*MergeTree`, one replica per shard.
+    pub replicated: bool,
+    /// On a cluster, the HTTP URL of one node per shard: each batch is INSERTed whole into
+    /// the shard tables of one of them, round robin, passing over a node that fails to the
+    /// next. Empty: batches go through the Distributed tables at `url`.
+    pub shard_urls: Vec<String>,
 }
 
 /// INSERT bodies compressed with LZ4 in ClickHouse's own block format (`decompress=1`, which
@@ -59,6 +70,9 @@ impl Default for PipelineConfig {
             insert_timeout_ms: 10_000,
             retention_days: 180,
             compression: InsertCompression::Lz4,
+            cluster: String::new(),
+            replicated: true,
+            shard_urls: Vec::new(),
         }
     }
 }
@@ -109,6 +123,29 @@ impl PipelineConfig {
         if self.retention_days == 0 {
             return bad("retention_days", "must be at least 1".into());
         }
+        if !self.cluster.is_empty() && !is_identifier(&self.cluster) {
+            return bad(
+                "cluster",
+                format!(
+                    "{:?} must be letters, digits and '_' (a remote_servers name)",
+                    self.cluster
+                ),
+            );
+        }
+        if !self.shard_urls.is_empty() && self.cluster.is_empty() {
+            return bad(
+                "shard_urls",
+                "only with a cluster (set clickhouse.cluster to its remote_servers name)".into(),
+            );
+        }
+        for url in &self.shard_urls {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return bad(
+                    "shard_urls",
+                    format!("{url:?} must be an http:// URL of a node's HTTP interface"),
+                );
+            }
+        }
         Ok(())
     }
 }
@@ -137,5 +174,19 @@ mod tests {
             ..cfg
         };
         assert!(bad.validate().is_err());
+        let no_cluster = PipelineConfig {
+            shard_urls: vec!["http://a:8123".into()],
+            ..PipelineConfig::default()
+        };
+        assert!(no_cluster
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("clickhouse.shard_urls"));
+        let shards = PipelineConfig {
+            cluster: "acm2".into(),
+            ..no_cluster
+        };
+        shards.validate().unwrap();
     }
 }

@@ -122,7 +122,7 @@ impl Config {
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Config, ConfigError> {
         let user: toml::Table = toml::from_str(text)
-            .map_err(|e| ConfigError::new(toml_error_key(&e), e.message().to_string()))?;
+            .map_err(|e| ConfigError::new(toml_error_key(text, &e), e.message().to_string()))?;
         // Defaults first, the file over them, the environment over both: a
         // section that sets one key keeps the defaults of the others.
         let mut tree = toml::Table::try_from(Config::default())
@@ -136,16 +136,28 @@ impl Config {
             apply_env_override(&mut tree, &name, &value)?;
             applied.push(name);
         }
-        let cfg: Config = Config::deserialize(toml::Value::Table(tree)).map_err(|e| {
-            let mut reason = e.message().to_string();
-            if !applied.is_empty() {
-                reason.push_str(&format!(
-                    " (environment overrides applied: {})",
-                    applied.join(", ")
-                ));
-            }
-            ConfigError::new(toml_error_key(&e), reason)
-        })?;
+        // The path of the value that did not fit names the key.
+        let cfg: Config = serde_path_to_error::deserialize(toml::Value::Table(tree)).map_err(
+            |e: serde_path_to_error::Error<toml::de::Error>| {
+                let key = e.path().to_string();
+                let mut reason = e.inner().message().to_string();
+                let var = format!("ACM_{}", key.to_ascii_uppercase().replace('.', "__"));
+                if applied.contains(&var) {
+                    reason.push_str(&format!(" (set by the environment variable {var})"));
+                } else if !applied.is_empty() {
+                    reason.push_str(&format!(
+                        " (environment overrides applied: {})",
+                        applied.join(", ")
+                    ));
+                }
+                let key = if key == "." {
+                    "(file)".to_string()
+                } else {
+                    key
+                };
+                ConfigError::new(key, reason)
+            },
+        )?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -280,9 +292,15 @@ fn env_value(v: &str) -> toml::Value {
     toml::Value::String(v.to_string())
 }
 
-fn toml_error_key(e: &toml::de::Error) -> String {
+/// Where a syntax error is, as a person finds it: line and column.
+fn toml_error_key(text: &str, e: &toml::de::Error) -> String {
     match e.span() {
-        Some(span) => format!("(file, bytes {}..{})", span.start, span.end),
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("(file, line {line}, column {col})")
+        }
         None => "(file)".into(),
     }
 }
@@ -375,6 +393,43 @@ mod tests {
     }
 
     #[test]
+    fn type_and_range_errors_name_the_key() {
+        for (toml, key) in [
+            (
+                "[rules.distinct_callers]\nthreshold = \"five\"\n",
+                "rules.distinct_callers.threshold",
+            ),
+            (
+                "[rules.distinct_callers]\nthreshold = -1\n",
+                "rules.distinct_callers.threshold",
+            ),
+            (
+                "[rules.distinct_callers]\nthreshold = 5.5\n",
+                "rules.distinct_callers.threshold",
+            ),
+            (
+                "[store]\nmax_keys = 99999999999999999999\n",
+                "(file, line 2, column 12)",
+            ),
+            ("[serve]\nmax_body_bytes = true\n", "serve.max_body_bytes"),
+        ] {
+            let e = Config::from_toml(toml).unwrap_err();
+            assert_eq!(e.key, key, "{toml}: {e}");
+        }
+        let env = vec![(
+            "ACM_RULES__DISTINCT_CALLERS__THRESHOLD".to_string(),
+            "abc".to_string(),
+        )];
+        let e = Config::from_toml_with_env("", env).unwrap_err();
+        assert_eq!(e.key, "rules.distinct_callers.threshold");
+        assert!(
+            e.reason
+                .contains("set by the environment variable ACM_RULES__DISTINCT_CALLERS__THRESHOLD"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn wrong_type_is_named() {
         let e = Config::from_toml("mode = \"loud\"\n").unwrap_err();
         assert!(
@@ -398,6 +453,10 @@ mod tests {
         assert_eq!(e.key, "serve.listen");
         let e = Config::from_toml("[lists]\ndeny_a_numbers = [\"abc\"]\n").unwrap_err();
         assert_eq!(e.key, "lists.deny_a_numbers");
+        let e = Config::from_toml("[rules.distinct_callers_slow]\nwindow_ms = 1000\n").unwrap_err();
+        assert_eq!(e.key, "rules.distinct_callers_slow.window_ms");
+        let e = Config::from_toml("[clickhouse]\nurl = \"ftp://x\"\n").unwrap_err();
+        assert_eq!(e.key, "clickhouse.url");
     }
 
     #[test]

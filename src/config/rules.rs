@@ -68,6 +68,11 @@ pub struct WindowRuleConfig {
     /// Learn each key's normal level; the threshold becomes a floor.
     #[serde(default)]
     pub learn: LearnConfig,
+    /// Rules on the CLI (cli_fanout, cli_velocity): count only home CLIs of
+    /// these types in the national numbering plan ("mobile", "fixed_line",
+    /// ...; see `rules.invalid_cli.numbering_plan`). Empty: every valid CLI.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cli_types: Vec<crate::number::plan::NumberType>,
 }
 
 /// A rule's learned baseline (`contract::Learn`): each key (B-number,
@@ -245,6 +250,7 @@ impl Default for RulesConfig {
                 cooldown_ms: None,
                 trunk_thresholds: BTreeMap::new(),
                 learn: LearnConfig::default(),
+                cli_types: Vec::new(),
             },
             distinct_callers_slow: SlowCallersConfig::default(),
             // Off by default: cli_fanout sees the same SIMs (a call a minute
@@ -257,6 +263,7 @@ impl Default for RulesConfig {
                 cooldown_ms: None,
                 trunk_thresholds: BTreeMap::new(),
                 learn: LearnConfig::on(),
+                cli_types: Vec::new(),
             },
             cli_rotation: WindowRuleConfig {
                 action: RuleAction::FLAG,
@@ -265,7 +272,10 @@ impl Default for RulesConfig {
                 cooldown_ms: None,
                 trunk_thresholds: BTreeMap::new(),
                 learn: LearnConfig::on(),
+                cli_types: Vec::new(),
             },
+            // A SIM box is made of SIMs: its CLIs are mobile numbers, while a
+            // PBX presents its fixed main number and DDI block.
             cli_fanout: WindowRuleConfig {
                 action: RuleAction::FLAG,
                 threshold: 10,
@@ -273,6 +283,7 @@ impl Default for RulesConfig {
                 cooldown_ms: None,
                 trunk_thresholds: BTreeMap::new(),
                 learn: LearnConfig::on(),
+                cli_types: vec![crate::number::plan::NumberType::Mobile],
             },
             intl_ingress_local_cli: IntlIngressConfig::default(),
             invalid_cli: InvalidCliConfig::default(),
@@ -314,6 +325,19 @@ impl RulesConfig {
         }
         check_window("rules.distinct_callers_slow.window_ms", ds.window_ms)?;
         ds.learn.validate("distinct_callers_slow")?;
+        if !ds.action.is_off()
+            && !self.distinct_callers.action.is_off()
+            && ds.window_ms < self.distinct_callers.window_ms
+        {
+            return Err(ConfigError::new(
+                "rules.distinct_callers_slow.window_ms",
+                format!(
+                    "{} is shorter than rules.distinct_callers.window_ms = {}: the slow tier \
+                     must look further back than the burst tier",
+                    ds.window_ms, self.distinct_callers.window_ms
+                ),
+            ));
+        }
         if let Some(c) = ds.cooldown_ms {
             check_window("rules.distinct_callers_slow.cooldown_ms", c)?;
         }

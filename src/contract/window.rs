@@ -24,9 +24,10 @@ pub struct Evidence {
 /// how the level raises the key's threshold. Integer arithmetic only, the same
 /// in every store (reference: `store::memory`; `store/redis/check.lua`):
 ///
-/// - Only updates whose count reaches the *learning floor*
-///   `ceil(threshold × 1000 / k_milli)` are observed; below it a count could
-///   never matter. The first such update creates the key's state:
+/// - Only updates whose count reaches the rule's own threshold (the floor)
+///   are observed: a key that never comes near alerting needs no level, and a
+///   store pays for learning only where it would have looked at the key's
+///   cooldown anyway. The first such update creates the key's state:
 ///   level 0, the open interval `t.div_euclid(interval_ms)`, peak 0.
 /// - At an observed update in a later interval `i`, the open interval is
 ///   closed: its peak, clipped to at most `max(threshold, GROWTH × level)`
@@ -62,9 +63,9 @@ pub const LEARN_GROWTH: u64 = 2;
 pub const LEARN_GAP_MAX: i64 = 64;
 
 impl Learn {
-    /// The lowest count that is observed at all.
+    /// The lowest count that is observed at all: the rule's threshold.
     pub fn floor(&self, threshold: u32) -> u32 {
-        (threshold as u64 * 1000).div_ceil(self.k_milli.max(1) as u64) as u32
+        threshold.max(1)
     }
 
     /// The threshold a key with this level is judged against.
@@ -287,7 +288,7 @@ mod tests {
     #[test]
     fn floor_threshold_and_lifetime() {
         let l = learn(2_000);
-        assert_eq!(l.floor(5), 3);
+        assert_eq!(l.floor(5), 5);
         assert_eq!(
             l.threshold(5, 2_400),
             5,

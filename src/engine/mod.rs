@@ -26,6 +26,7 @@ use crate::config::{Config, ConfigError, Mode};
 use crate::contract::{
     ascii, stable_hash, AlertState, BlockEntry, StoreAnswer, StoreError, StoreRequest,
 };
+use crate::number::plan::NsnPlan;
 use crate::number::NumberingPlan;
 pub use call::{Attestation, Call, InputError};
 use lists::Lists;
@@ -43,6 +44,8 @@ pub struct EngineConfig {
     pub auto_block_ms: Option<i64>,
     /// After the first call, learned rules that block only flag this long.
     pub warmup_ms: i64,
+    /// The home country's numbering plan (libphonenumber), when a rule needs it.
+    pub nsn: Option<Arc<NsnPlan>>,
 }
 
 impl EngineConfig {
@@ -61,6 +64,24 @@ impl EngineConfig {
             international_prefixes: intl,
             national_number_lengths: n.national_number_lengths.clone(),
         };
+        let rc = &cfg.rules;
+        let needs_plan = rc.invalid_cli.numbering_plan
+            || [&rc.cli_fanout, &rc.cli_velocity]
+                .iter()
+                .any(|r| !r.cli_types.is_empty());
+        // A country libphonenumber does not know keeps the length checks:
+        // said once at start, never fatal.
+        let nsn = if needs_plan {
+            match NsnPlan::for_country_code(&n.country_code) {
+                Ok(p) => Some(Arc::new(p)),
+                Err(e) => {
+                    tracing::warn!("numbering plan: {e}; CLIs are checked by length only");
+                    None
+                }
+            }
+        } else {
+            None
+        };
         let compiler = rules::Compiler {
             numbering: plan.clone(),
             default_cooldown_ms: cfg.alerts.cooldown_ms,
@@ -76,6 +97,7 @@ impl EngineConfig {
                 .enabled
                 .then_some(cfg.auto_block.duration_ms as i64),
             warmup_ms: cfg.learning.warmup_ms as i64,
+            nsn,
             plan,
         })
     }
@@ -278,6 +300,13 @@ impl Engine {
             Err(_) => cfg.plan.key_of(cli_raw),
         };
         hint(&a_key);
+        // A home CLI's place in the national plan: Some(None) when it has none.
+        let cli_plan = match (&cli, &cfg.nsn) {
+            (Ok(n), Some(plan)) if n.starts_with(&cfg.plan.country_code) => {
+                Some(plan.number_type(&n.digits().as_bytes()[cfg.plan.country_code.len()..]))
+            }
+            _ => None,
+        };
         let call_id: CompactString = if call.call_id.is_empty() {
             let mut seed = Vec::with_capacity(64);
             seed.extend_from_slice(a_key.as_bytes());
@@ -318,6 +347,7 @@ impl Engine {
             call,
             time_ms: t,
             cli: &cli,
+            cli_plan,
             a_key: &a_key,
             b_key: &b_key,
             call_id: &call_id,
@@ -474,6 +504,12 @@ impl Engine {
             .first_ms
             .load(Ordering::Relaxed)
             .saturating_add(cfg.warmup_ms)
+    }
+
+    /// Counts calls seen elsewhere (a warm-up replay of history) as the start
+    /// of this engine's history: the learning warm-up runs from there.
+    pub fn note_history(&self, first_ms: i64) {
+        self.note_first(first_ms);
     }
 
     /// Remembers the earliest event time judged (a load on the common path).

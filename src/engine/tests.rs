@@ -1089,3 +1089,44 @@ fn clis_the_numbering_plan_does_not_have_are_invalid() {
     let v = f.call("q", "+2347023123456", b, T0);
     assert!(!v.reasons.contains(Reason::InvalidCli));
 }
+
+#[test]
+fn fanout_counts_distinct_callees_of_mobile_clis() {
+    let f = fixture("[learning]\nwarmup_ms = 0\n");
+    // A SIM pacing itself at one call a minute to fresh callees: the tenth
+    // callee within ten minutes is flagged.
+    let sim = "+2348061234567";
+    let mut last = None;
+    for i in 0..10 {
+        last = Some(f.call(
+            &format!("s{i}"),
+            sim,
+            &format!("+23480900000{i:02}"),
+            T0 + i * 60_000,
+        ));
+    }
+    let v = last.unwrap();
+    assert_eq!(v.count(Reason::CliFanout), 10);
+    assert!(v.reasons.contains(Reason::CliFanout));
+    assert_eq!(v.action, Action::Flag);
+    // Calling the same few people often is not fan-out.
+    for i in 0..20 {
+        let v = f.call(
+            &format!("r{i}"),
+            "+2348061234568",
+            &format!("+23480900000{:02}", i % 3),
+            T0 + i * 20_000,
+        );
+        assert!(!v.reasons.contains(Reason::CliFanout));
+    }
+    // A PBX's fixed-line main number is not a SIM (cli_types = ["mobile"]).
+    for i in 0..15 {
+        let v = f.call(
+            &format!("p{i}"),
+            "+2342012345678",
+            &format!("+23480910000{i:02}"),
+            T0 + i * 30_000,
+        );
+        assert_eq!(v.count(Reason::CliFanout), 0);
+    }
+}

@@ -102,6 +102,34 @@ impl Node {
         Ok(())
     }
 
+    /// Rebuilds windows and learned levels from call records before serving
+    /// (a restart of a store that keeps them in the process): `files` are
+    /// replayed, in event-time order, through the config's rules on this
+    /// node's store, by an engine of their own — nothing reaches the sinks or
+    /// the node's counters — and the learning warm-up counts from their first
+    /// call. Answers the replay's summary.
+    pub fn warm_from(
+        &self,
+        cfg: &Config,
+        files: &[std::path::PathBuf],
+    ) -> Result<crate::replay::Summary, String> {
+        let engine = Engine::from_config(cfg, Arc::new(crate::clock::SystemClock))
+            .map_err(|e| e.to_string())?;
+        let warm = Detector::new(Arc::new(engine), self.detector.store().clone());
+        let opts = crate::replay::ReplayOptions::default();
+        let summary = crate::replay::replay(&warm, files, &opts, &mut crate::replay::NoSink);
+        if let Some(first) = summary.first_ms {
+            self.engine().note_history(first);
+        }
+        if summary.checked == 0 {
+            return Err(format!(
+                "--warm-from: no call could be replayed ({} rows, {} bad)",
+                summary.rows, summary.bad_rows
+            ));
+        }
+        Ok(summary)
+    }
+
     /// Whether events go to ClickHouse.
     pub fn has_pipeline(&self) -> bool {
         self.events.sink().is_enabled()

@@ -1,8 +1,9 @@
 //! Which national significant numbers (NSNs) exist in a country's numbering
-//! plan, from Google libphonenumber's metadata (bundled by the `phonenumber`
-//! crate, version in Cargo.lock): every number type's national-number pattern
-//! of the regions behind a country code, compiled once at start into one
-//! anchored DFA over ASCII digits. Checking a number then walks at most 17
+//! plan, and of what type (mobile, fixed line, ...), from Google
+//! libphonenumber's metadata (bundled by the `phonenumber` crate, version in
+//! Cargo.lock): every number type's national-number pattern of the regions
+//! behind a country code, compiled once at start into one anchored
+//! multi-pattern DFA over ASCII digits. Checking a number then walks at most 17
 //! transitions: no regex engine, lock or cache on the call path (the crate's
 //! own matching goes through a process-wide regex cache, slow and serialised).
 
@@ -10,6 +11,38 @@ use regex_automata::dfa::{dense, Automaton, StartKind};
 use regex_automata::util::start::Config as StartConfig;
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, MatchKind};
+
+/// The types of number a plan has (libphonenumber's, minus the ones a caller
+/// cannot be: emergency, short codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NumberType {
+    FixedLine,
+    Mobile,
+    TollFree,
+    PremiumRate,
+    SharedCost,
+    PersonalNumber,
+    Voip,
+    Pager,
+    Uan,
+    Voicemail,
+}
+
+impl NumberType {
+    pub const ALL: [NumberType; 10] = [
+        NumberType::FixedLine,
+        NumberType::Mobile,
+        NumberType::TollFree,
+        NumberType::PremiumRate,
+        NumberType::SharedCost,
+        NumberType::PersonalNumber,
+        NumberType::Voip,
+        NumberType::Pager,
+        NumberType::Uan,
+        NumberType::Voicemail,
+    ];
+}
 
 /// The valid NSNs of one country code.
 #[derive(Clone)]
@@ -22,6 +55,8 @@ pub struct NsnPlan {
     pub source: &'static str,
     /// The union of the number types' patterns the DFA was built from.
     pub pattern: String,
+    /// The type of each of the DFA's patterns, by pattern id.
+    types: Vec<NumberType>,
 }
 
 impl std::fmt::Debug for NsnPlan {
@@ -48,25 +83,24 @@ impl NsnPlan {
             .filter(|m| !m.is_empty())
             .ok_or_else(|| format!("libphonenumber has no numbering plan for +{code}"))?;
         let mut patterns = Vec::new();
+        let mut types = Vec::new();
         let mut regions = Vec::new();
         for m in &metas {
             regions.push(m.id().to_string());
             let d = m.descriptors();
-            for desc in [
-                d.fixed_line(),
-                d.mobile(),
-                d.toll_free(),
-                d.premium_rate(),
-                d.shared_cost(),
-                d.personal_number(),
-                d.voip(),
-                d.pager(),
-                d.uan(),
-                d.voicemail(),
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for (kind, desc) in [
+                (NumberType::FixedLine, d.fixed_line()),
+                (NumberType::Mobile, d.mobile()),
+                (NumberType::TollFree, d.toll_free()),
+                (NumberType::PremiumRate, d.premium_rate()),
+                (NumberType::SharedCost, d.shared_cost()),
+                (NumberType::PersonalNumber, d.personal_number()),
+                (NumberType::Voip, d.voip()),
+                (NumberType::Pager, d.pager()),
+                (NumberType::Uan, d.uan()),
+                (NumberType::Voicemail, d.voicemail()),
+            ] {
+                let Some(desc) = desc else { continue };
                 // The metadata's patterns are laid out over several lines.
                 let p: String = desc
                     .national_number()
@@ -74,22 +108,27 @@ impl NsnPlan {
                     .chars()
                     .filter(|c| !c.is_whitespace())
                     .collect();
-                patterns.push(format!("(?:{p})"));
+                patterns.push(p);
+                types.push(kind);
             }
         }
         if patterns.is_empty() {
             return Err(format!("libphonenumber has no number types for +{code}"));
         }
-        let pattern = patterns.join("|");
+        let pattern = patterns
+            .iter()
+            .map(|p| format!("(?:{p})"))
+            .collect::<Vec<_>>()
+            .join("|");
         let dfa = dense::Builder::new()
-            // Every alternative to its end: is the whole NSN in the plan?
+            // Every pattern to its end: is the whole NSN in the plan, as what?
             .configure(
                 dense::Config::new()
                     .start_kind(StartKind::Anchored)
                     .match_kind(MatchKind::All),
             )
             .syntax(syntax::Config::new().unicode(false).utf8(false))
-            .build(&pattern)
+            .build_many(&patterns)
             .map_err(|e| format!("numbering plan of +{code}: {e}"))?;
         let start = dfa
             .start_state(&StartConfig::new().anchored(Anchored::Yes))
@@ -100,20 +139,35 @@ impl NsnPlan {
             regions,
             source: METADATA,
             pattern,
+            types,
         })
     }
 
     /// Whether `nsn` (digits after the country code) is a number of the plan.
     #[inline]
     pub fn is_valid(&self, nsn: &[u8]) -> bool {
+        self.number_type(nsn).is_some()
+    }
+
+    /// The type of `nsn` in the plan (the first the metadata lists when
+    /// types overlap), or None when the plan has no such number.
+    #[inline]
+    pub fn number_type(&self, nsn: &[u8]) -> Option<NumberType> {
         let mut s = self.start;
         for &b in nsn {
             s = self.dfa.next_state(s, b);
             if self.dfa.is_dead_state(s) {
-                return false;
+                return None;
             }
         }
-        self.dfa.is_match_state(self.dfa.next_eoi_state(s))
+        let end = self.dfa.next_eoi_state(s);
+        if !self.dfa.is_match_state(end) {
+            return None;
+        }
+        (0..self.dfa.match_len(end))
+            .map(|i| self.dfa.match_pattern(end, i).as_usize())
+            .min()
+            .and_then(|p| self.types.get(p).copied())
     }
 }
 

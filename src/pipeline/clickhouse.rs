@@ -1,14 +1,19 @@
 //! The ClickHouse destination of the drainer: a client set up to work with every server from
 //! 18.16 on (no RowBinaryWithNamesAndTypes validation; compressed INSERT bodies only, never
-//! compressed responses) and a timed INSERT of one batch.
+//! compressed responses) and a timed INSERT of one batch. On a cluster with `shard_urls`, each
+//! batch goes whole to the shard tables of one node, round robin; a node that fails is passed
+//! over (for a while) to the next, so one shard down loses nothing and spools nothing; only
+//! when every node fails is the batch spooled. Without `shard_urls`, batches go to the tables
+//! of `database` at `url` (on a cluster: its Distributed tables).
 
 use crate::config::{InsertCompression, PipelineConfig};
+use crate::pipeline::cluster::local_database;
 use crate::pipeline::rows::{AlertRow, CallRow};
 use crate::pipeline::spool::SpoolBatch;
 use crate::pipeline::Destination;
 use anyhow::{anyhow, Context, Result};
 use clickhouse::{Client, Compression};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A client for `cfg`; `with_database` selects `cfg.database` for unqualified names.
 pub fn client(cfg: &PipelineConfig, with_database: bool) -> Client {
@@ -32,8 +37,18 @@ pub struct BatchWriter {
 
 impl BatchWriter {
     pub fn new(cfg: &PipelineConfig) -> BatchWriter {
+        BatchWriter::to(cfg, &cfg.url, &cfg.database)
+    }
+
+    /// A writer into `database` at `url`, with `cfg`'s user and compression.
+    pub fn to(cfg: &PipelineConfig, url: &str, database: &str) -> BatchWriter {
+        let node = PipelineConfig {
+            url: url.to_string(),
+            database: database.to_string(),
+            ..cfg.clone()
+        };
         BatchWriter {
-            client: client(cfg, true).with_compression(match cfg.compression {
+            client: client(&node, true).with_compression(match cfg.compression {
                 InsertCompression::Lz4 => Compression::Lz4,
                 InsertCompression::None => Compression::None,
             }),
@@ -74,10 +89,21 @@ impl BatchWriter {
     }
 }
 
-/// ClickHouse as the drainer's destination: the writer and the small runtime
-/// its client needs, both owned by the drainer thread.
-pub struct ClickHouse {
+/// How long a node that failed an INSERT is passed over while another one works.
+const NODE_PAUSE: Duration = Duration::from_secs(5);
+
+struct Node {
+    url: String,
     writer: BatchWriter,
+    down_until: Option<Instant>,
+}
+
+/// ClickHouse as the drainer's destination: one writer per node (one node on a single
+/// server) and the small runtime their clients need, all owned by the drainer thread.
+pub struct ClickHouse {
+    nodes: Vec<Node>,
+    /// The node the next batch tries first.
+    next: usize,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -87,8 +113,28 @@ impl ClickHouse {
             .enable_all()
             .build()
             .context("cannot build the pipeline's runtime")?;
+        let nodes: Vec<Node> = if cfg.shard_urls.is_empty() {
+            vec![Node {
+                url: cfg.url.clone(),
+                writer: BatchWriter::new(cfg),
+                down_until: None,
+            }]
+        } else {
+            let local = local_database(&cfg.database);
+            cfg.shard_urls
+                .iter()
+                .map(|url| Node {
+                    url: url.clone(),
+                    writer: BatchWriter::to(cfg, url, &local),
+                    down_until: None,
+                })
+                .collect()
+        };
+        // Processes start on different nodes, so a small load spreads from the start.
+        let next = std::process::id() as usize % nodes.len();
         Ok(ClickHouse {
-            writer: BatchWriter::new(cfg),
+            nodes,
+            next,
             runtime,
         })
     }
@@ -99,7 +145,38 @@ impl Destination for ClickHouse {
         "ClickHouse"
     }
 
+    /// Tries the nodes in turn from `next` (those that failed lately last), each within
+    /// `timeout`; the first that takes the batch has it. A node that is down refuses at once;
+    /// one that hangs costs `timeout` once, then is passed over for `NODE_PAUSE`. (Not a
+    /// share of `timeout` per node: an INSERT that times out here may still complete there,
+    /// and the batch sent to the next node would then be there twice.)
     fn deliver(&mut self, batch: &SpoolBatch, timeout: Duration) -> Result<()> {
-        self.runtime.block_on(self.writer.insert(batch, timeout))
+        let n = self.nodes.len();
+        let now = Instant::now();
+        let mut order: Vec<usize> = (0..n).map(|k| (self.next + k) % n).collect();
+        order.sort_by_key(|&i| self.nodes[i].down_until.is_some_and(|t| t > now));
+        let mut errors = Vec::new();
+        for i in order {
+            let node = &mut self.nodes[i];
+            match self.runtime.block_on(node.writer.insert(batch, timeout)) {
+                Ok(()) => {
+                    node.down_until = None;
+                    self.next = (i + 1) % n;
+                    if !errors.is_empty() {
+                        tracing::warn!(
+                            "acm pipeline: batch delivered to {} after: {}",
+                            node.url,
+                            errors.join("; ")
+                        );
+                    }
+                    return Ok(());
+                }
+                Err(e) => {
+                    node.down_until = Some(Instant::now() + NODE_PAUSE);
+                    errors.push(format!("{}: {e:#}", node.url));
+                }
+            }
+        }
+        Err(anyhow!("{}", errors.join("; ")))
     }
 }

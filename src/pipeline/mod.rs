@@ -7,6 +7,7 @@
 //! (Kamailio calls it from each worker's child_init).
 
 mod clickhouse;
+pub mod cluster;
 mod drainer;
 pub mod outbox;
 pub mod record;
@@ -19,7 +20,7 @@ pub mod stats;
 pub use crate::config::{InsertCompression, PipelineConfig};
 pub use outbox::EventOut;
 pub use record::{AlertRecord, CallRecord, Event};
-pub use schema::{apply_schema, SchemaReport};
+pub use schema::{apply_schema, apply_schema_with, SchemaReport};
 pub use sink::EventSink;
 pub use stats::{PipelineStats, StatsSnapshot};
 

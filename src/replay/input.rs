@@ -85,6 +85,7 @@ impl Field {
                 "timestamp",
                 "time",
                 "timems",
+                "timestampms",
                 "starttime",
                 "start",
                 "setuptime",

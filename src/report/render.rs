@@ -1,8 +1,10 @@
 //! Renders a ClickHouse `FORMAT JSON` answer (meta + data) as an aligned text table, CSV
-//! (RFC 4180) or a JSON array of objects, keeping the report's column order.
+//! (RFC 4180) or a JSON array of objects, keeping the report's column order; and streams a
+//! `TabSeparatedWithNames` answer as the same CSV, row by row.
 
 use anyhow::{Context, Result};
 use serde_json::Value;
+use std::io::Write;
 use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +47,11 @@ impl Table {
             .map(|row| columns.iter().map(|c| row[c.as_str()].clone()).collect())
             .collect();
         Ok(Table { columns, rows })
+    }
+
+    /// Rows (the header not counted).
+    pub fn len(&self) -> usize {
+        self.rows.len()
     }
 
     pub fn render(&self, format: ReportFormat) -> String {
@@ -161,6 +168,79 @@ fn csv_field(text: &str) -> String {
     }
 }
 
+/// TabSeparatedWithNames in, CSV out (the same CSV `Table` renders), a chunk at a time.
+#[derive(Default)]
+pub struct CsvStream {
+    /// The start of a line whose end has not arrived yet.
+    partial: Vec<u8>,
+    lines: u64,
+}
+
+impl CsvStream {
+    pub fn feed(&mut self, chunk: &[u8], out: &mut dyn Write) -> Result<()> {
+        let mut rest = chunk;
+        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+            if self.partial.is_empty() {
+                self.line(&rest[..end], out)?;
+            } else {
+                self.partial.extend_from_slice(&rest[..end]);
+                let line = std::mem::take(&mut self.partial);
+                self.line(&line, out)?;
+            }
+            rest = &rest[end + 1..];
+        }
+        self.partial.extend_from_slice(rest);
+        Ok(())
+    }
+
+    /// Flushes a last line without its newline; returns the data rows written.
+    pub fn finish(mut self, out: &mut dyn Write) -> Result<u64> {
+        if !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.line(&line, out)?;
+        }
+        Ok(self.lines.saturating_sub(1))
+    }
+
+    fn line(&mut self, line: &[u8], out: &mut dyn Write) -> Result<()> {
+        let text = std::str::from_utf8(line).context("ClickHouse answer is not UTF-8")?;
+        let fields: Vec<String> = text
+            .split('\t')
+            .map(|f| csv_field(&tsv_unescape(f)))
+            .collect();
+        out.write_all(fields.join(",").as_bytes())?;
+        out.write_all(b"\r\n")?;
+        self.lines += 1;
+        Ok(())
+    }
+}
+
+/// A TabSeparated field's text (`\\t`, `\\n`, `\\\\`, ... undone).
+fn tsv_unescape(field: &str) -> String {
+    if !field.contains('\\') {
+        return field.to_string();
+    }
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('0') => out.push('\0'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +265,24 @@ mod tests {
         );
         assert_eq!("csv".parse::<ReportFormat>().unwrap(), ReportFormat::Csv);
         assert!("xml".parse::<ReportFormat>().is_err());
+    }
+
+    #[test]
+    fn tab_separated_streams_as_the_same_csv() {
+        let t = Table::from_clickhouse_json(BODY.as_bytes()).unwrap();
+        let tsv = b"b\tn\n+234,1\t12\nx\"y\t3\n";
+        for split in 0..tsv.len() {
+            let mut out = Vec::new();
+            let mut csv = CsvStream::default();
+            csv.feed(&tsv[..split], &mut out).unwrap();
+            csv.feed(&tsv[split..], &mut out).unwrap();
+            assert_eq!(csv.finish(&mut out).unwrap(), 2);
+            assert_eq!(String::from_utf8(out).unwrap(), t.render(ReportFormat::Csv));
+        }
+        let mut out = Vec::new();
+        let mut csv = CsvStream::default();
+        csv.feed(b"a\ttab\\there\\nline\\\\x", &mut out).unwrap();
+        assert_eq!(csv.finish(&mut out).unwrap(), 0);
+        assert_eq!(out, b"a,\"tab\there\nline\\x\"\r\n");
     }
 }

@@ -280,8 +280,19 @@ pub fn router(state: Shared, max_body_bytes: usize) -> Router {
 }
 
 /// Runs the service until SIGTERM or SIGINT, then drains in-flight requests.
-pub async fn run(cfg: Config) -> anyhow_like::Result<()> {
+pub async fn run(cfg: Config, warm_from: Vec<std::path::PathBuf>) -> anyhow_like::Result<()> {
     let state = Arc::new(AppState::new(&cfg)?);
+    if !warm_from.is_empty() {
+        let (st, c) = (state.clone(), cfg.clone());
+        let summary = tokio::task::spawn_blocking(move || st.node.warm_from(&c, &warm_from))
+            .await
+            .map_err(|e| format!("--warm-from: {e}"))??;
+        tracing::info!(
+            calls = summary.checked,
+            bad_rows = summary.bad_rows,
+            "windows and learned levels rebuilt from history"
+        );
+    }
     let addr: SocketAddr = cfg
         .serve
         .listen

@@ -1,46 +1,123 @@
-//! Call-masking attacks, each generated as numbered instances (one campaign,
-//! one SIM box, one burst) so detection can be scored per instance.
+//! Call-masking attacks, as numbered instances (one burst, one campaign, one
+//! SIM box) whose intensity is drawn log-uniform from the family's range and
+//! written on every call's label. The intensity is exact: the rate between
+//! an instance's first and last call (per SIM for SIM boxes), or its number
+//! of calls.
 //!
-//! - `masking_burst`: 6–30 calls with distinct invented home CLIs to one
-//!   subscriber within 1–6 s, through a wholesale partner.
-//! - `slow_masking`: the same fan-in kept under the burst rule: 6–30 distinct
-//!   CLIs to one subscriber, 1.3–10 s apart (never 5 within 5 s).
-//! - `simbox`: a SIM box on the operator's own network: 1–8 SIMs, each
-//!   placing 10–60 calls a minute to many subscribers for 3–20 minutes.
-//! - `cli_rotation`: one source (a wholesale trunk, or a bare IP) presenting
-//!   2–20 new CLIs a second (sequential ranges or random) for 20–180 s.
-//! - `intl_local_cli`: 1–40 calls with home CLIs (From, or only in PAI) on an
-//!   international gateway over up to 10 minutes.
-//! - `invalid_cli`: 1–20 calls with impossible CLIs (wrong length, letters,
-//!   too short) or CLIs in barred or unallocated ranges.
+//! - `masking_burst` (calls/s into one callee): 6–30 distinct invented or
+//!   harvested home CLIs to one subscriber, via a wholesale trunk, a national
+//!   interconnect or a bare IP.
+//! - `refiled_masking` (fresh CLIs/min into one callee): 3–6 fresh home CLIs
+//!   to one subscriber through a national interconnect, as a refiler's
+//!   retries arrive (research 2.2, 3).
+//! - `simbox` (calls/min per SIM): 1–16 SIMs, valid home mobile numbers,
+//!   each paced like a person to distinct callees for 10–60 minutes; through
+//!   the own core (`core`), a partner's interconnect with its SIMs (`offnet`),
+//!   or a dedicated gateway address (`gateway`).
+//! - `cli_rotation` (new CLIs/s from one source): 60–300 s from a compromised
+//!   PBX's trunk, a wholesale trunk or a bare IP; sequential, random or
+//!   harvested CLIs.
+//! - `intl_local_cli` (calls): home CLIs on an international gateway over up
+//!   to 10 minutes.
+//! - `invalid_cli` (calls): CLIs that cannot exist ([`plan::Invalid`]).
 
+use std::net::IpAddr;
+
+use compact_str::CompactString;
 use rand::RngExt;
 use rand_pcg::Pcg64;
 
-use super::network as net;
-use super::{component_rng, Kind, SimCall, SimOptions};
+use super::legit::{partner_by_rate, presented};
+use super::network::{self as net, PARTNERS};
+use super::plan::Invalid;
+use super::rhythm::{log_uniform, paced, sig4};
+use super::{component_rng, Kind, Range, SimCall, SimOptions};
 
-/// A target subscriber (attacks aim at ordinary numbers of the operator).
-fn target(rng: &mut Pcg64, own: usize) -> String {
-    net::own_subscriber(rng.random_range(0..own) as u64)
+/// A target: an ordinary subscriber of the operator, written as the
+/// switches write called numbers (E.164 or national).
+fn target(rng: &mut Pcg64) -> CompactString {
+    let b = net::own_subscriber(rng.random_range(0..net::OWN_POPULATION));
+    presented(rng, &b, 0.3, 0.0)
 }
 
-fn ws(rng: &mut Pcg64) -> (Option<String>, Option<std::net::IpAddr>) {
+fn wholesale(rng: &mut Pcg64) -> (Option<CompactString>, Option<IpAddr>) {
     let w = rng.random_range(0..net::WS_TRUNKS.len());
     (Some(net::WS_TRUNKS[w].into()), Some(net::ws_ip(w)))
+}
+
+fn interconnect(rng: &mut Pcg64) -> (Option<CompactString>, Option<IpAddr>) {
+    let p = partner_by_rate(rng);
+    (Some(PARTNERS[p].trunk.into()), Some(net::ic_ip(p)))
+}
+
+/// A bare source address unique to this family's instance.
+fn bare(kind: Kind, id: u32) -> (Option<CompactString>, Option<IpAddr>) {
+    let fam = Kind::ATTACKS.iter().position(|k| *k == kind).unwrap_or(0) as u32;
+    (None, Some(net::rogue_ip(fam * 10_000 + id)))
+}
+
+/// Draws a variant by weight.
+fn variant(rng: &mut Pcg64, list: &[(&'static str, f64)]) -> &'static str {
+    let total: f64 = list.iter().map(|v| v.1).sum();
+    let mut u = rng.random::<f64>() * total;
+    for (name, w) in list {
+        if u < *w {
+            return name;
+        }
+        u -= w;
+    }
+    list.iter().rev().find(|v| v.1 > 0.0).map_or("", |v| v.0)
+}
+
+/// An integer from a range, uniform.
+fn int_in(rng: &mut Pcg64, r: Range) -> u32 {
+    let (lo, hi) = (r.lo.round() as u32, r.hi.round() as u32);
+    rng.random_range(lo..=hi.max(lo))
+}
+
+/// A real from a range, uniform.
+fn real_in(rng: &mut Pcg64, r: Range) -> f64 {
+    if r.hi <= r.lo {
+        r.lo
+    } else {
+        rng.random_range(r.lo..r.hi)
+    }
+}
+
+/// A fresh home CLI: invented in an allocated range, or a real subscriber's.
+fn fresh_cli(rng: &mut Pcg64, harvested: bool) -> CompactString {
+    if harvested {
+        net::harvested_number(rng).into()
+    } else {
+        net::random_home_mobile(rng).into()
+    }
+}
+
+/// `n` CLIs, pairwise distinct.
+fn distinct_clis(rng: &mut Pcg64, n: usize, harvested: bool) -> Vec<CompactString> {
+    let mut v: Vec<CompactString> = Vec::with_capacity(n);
+    while v.len() < n {
+        let c = fresh_cli(rng, harvested);
+        if !v.contains(&c) {
+            v.push(c);
+        }
+    }
+    v
 }
 
 struct Instance<'a> {
     out: &'a mut Vec<SimCall>,
     kind: Kind,
     id: u32,
-    trunk: Option<String>,
-    ip: Option<std::net::IpAddr>,
+    intensity: f64,
+    variant: &'static str,
+    trunk: Option<CompactString>,
+    ip: Option<IpAddr>,
     attestation: &'static str,
 }
 
 impl Instance<'_> {
-    fn push(&mut self, t: i64, a: String, b: String) {
+    fn push(&mut self, t: i64, a: CompactString, b: CompactString) -> &mut SimCall {
         self.out.push(SimCall {
             time_ms: t,
             a,
@@ -51,117 +128,167 @@ impl Instance<'_> {
             attestation: self.attestation,
             kind: self.kind,
             instance: self.id,
+            intensity: self.intensity,
+            variant: self.variant,
         });
+        self.out.last_mut().expect("just pushed")
     }
 }
 
-/// An invalid CLI of one of the kinds a grey route presents.
-fn invalid_cli(rng: &mut Pcg64) -> String {
-    let digits = |rng: &mut Pcg64, n: u32| -> String {
-        (0..n)
-            .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
-            .collect()
-    };
-    match rng.random_range(0..6u32) {
-        // A home mobile number one digit short or long.
-        0 => format!("+234803{}", digits(rng, 6)),
-        1 => format!("+234803{}", digits(rng, 8)),
-        2 => format!("{}", rng.random_range(1000..100_000u32)),
-        3 => ["UNKNOWN", "unavailable", "12ab34567", "+"][rng.random_range(0..4)].into(),
-        4 => {
-            let p = net::BARRED_PREFIXES[rng.random_range(0..net::BARRED_PREFIXES.len())];
-            let p = p.trim_end_matches('*');
-            format!("{p}{}", digits(rng, 13 - (p.len() as u32 - 1)))
+/// A start time leaving room for `len_ms` before the end.
+fn start_at(rng: &mut Pcg64, opts: &SimOptions, len_ms: i64) -> i64 {
+    let room = opts.end_ms() - opts.start_ms() - len_ms - 1_000;
+    opts.start_ms()
+        + if room > 0 {
+            rng.random_range(0..room)
+        } else {
+            0
         }
-        _ => {
-            let p = net::UNALLOCATED_PREFIXES[rng.random_range(0..net::UNALLOCATED_PREFIXES.len())];
-            let p = p.trim_end_matches('*');
-            format!("{p}{}", digits(rng, 13 - (p.len() as u32 - 1)))
-        }
-    }
 }
 
 /// All attack traffic, unsorted.
 pub fn generate(opts: &SimOptions) -> Vec<SimCall> {
-    let own = (opts.calls / 4).clamp(10_000, 4_000_000) as usize;
-    let dur = opts.duration_ms();
     let mut out = Vec::new();
     for &(kind, weight) in &opts.mix {
-        let n = (opts.attack_intensity * opts.hours as f64 * weight).round() as u32;
+        let n = (opts.attacks_per_hour * opts.hours as f64 * weight).round() as u32;
         let mut rng = component_rng(opts.seed, kind.name());
+        let range = opts.intensity_of(kind);
+        let variants = opts.variants_of(kind).to_vec();
+        let shape = &opts.shape;
         for id in 1..=n {
-            // Leave room for the longest instance before the end.
-            let t0 = opts.start_ms + rng.random_range(0..(dur - 1_300_000).max(1));
+            let var = variant(&mut rng, &variants);
+            let raw = log_uniform(&mut rng, range.lo, range.hi);
+            let intensity = if kind.integer_intensity() {
+                raw.round().max(1.0)
+            } else {
+                sig4(raw)
+            };
             let mut inst = Instance {
                 out: &mut out,
                 kind,
                 id,
+                intensity,
+                variant: var,
                 trunk: None,
                 ip: None,
                 attestation: "",
             };
             match kind {
                 Kind::MaskingBurst => {
-                    (inst.trunk, inst.ip) = ws(&mut rng);
-                    let b = target(&mut rng, own);
-                    let n = rng.random_range(6..=30);
-                    let span = rng.random_range(1_000..=6_000i64);
-                    let mut ts: Vec<i64> = (0..n).map(|_| t0 + rng.random_range(0..span)).collect();
-                    ts.sort_unstable();
-                    for t in ts {
-                        let a = net::random_home_mobile(&mut rng);
+                    (inst.trunk, inst.ip) = match var {
+                        "wholesale" => wholesale(&mut rng),
+                        "interconnect" => interconnect(&mut rng),
+                        _ => bare(kind, id),
+                    };
+                    let calls = int_in(&mut rng, shape.burst_calls).max(2) as usize;
+                    let span = ((calls - 1) as f64 / intensity * 1000.0).round() as i64;
+                    let t0 = start_at(&mut rng, opts, span);
+                    let b = target(&mut rng);
+                    let harvested = rng.random_bool(0.3);
+                    let clis = distinct_clis(&mut rng, calls, harvested);
+                    let times = paced(&mut rng, t0, calls, span, 0.6);
+                    for (t, a) in times.into_iter().zip(clis) {
                         inst.push(t, a, b.clone());
                     }
                 }
-                Kind::SlowMasking => {
-                    (inst.trunk, inst.ip) = ws(&mut rng);
-                    let b = target(&mut rng, own);
-                    let mut t = t0;
-                    for _ in 0..rng.random_range(6..=30) {
-                        let a = net::random_home_mobile(&mut rng);
+                Kind::RefiledMasking => {
+                    (inst.trunk, inst.ip) = interconnect(&mut rng);
+                    inst.attestation = "B";
+                    let calls = int_in(&mut rng, shape.refiled_clis).max(2) as usize;
+                    let span = ((calls - 1) as f64 * 60_000.0 / intensity).round() as i64;
+                    let t0 = start_at(&mut rng, opts, span);
+                    let b = target(&mut rng);
+                    let clis = distinct_clis(&mut rng, calls, var == "harvested");
+                    let times = paced(&mut rng, t0, calls, span, 0.8);
+                    for (t, a) in times.into_iter().zip(clis) {
+                        // Written as the interconnect writes its callers' numbers.
+                        let a = presented(&mut rng, &a, 0.0, 0.1);
                         inst.push(t, a, b.clone());
-                        t += rng.random_range(1_300..=10_000i64);
                     }
                 }
                 Kind::SimBox => {
-                    let m = rng.random_range(0..net::MSC_TRUNKS.len());
-                    inst.trunk = Some(net::MSC_TRUNKS[m].into());
-                    inst.ip = Some(net::msc_ip(m));
-                    inst.attestation = "A";
-                    let sims = rng.random_range(1..=8u64);
-                    let minutes = rng.random_range(3..=20i64);
+                    let partner = partner_by_rate(&mut rng);
+                    match var {
+                        "core" => {
+                            let m = rng.random_range(0..net::MSC_TRUNKS.len());
+                            inst.trunk = Some(net::MSC_TRUNKS[m].into());
+                            inst.ip = Some(net::msc_ip(m));
+                            inst.attestation = "A";
+                        }
+                        "offnet" => {
+                            inst.trunk = Some(PARTNERS[partner].trunk.into());
+                            inst.ip = Some(net::ic_ip(partner));
+                            inst.attestation = "B";
+                        }
+                        _ => (inst.trunk, inst.ip) = bare(kind, id),
+                    }
+                    let sims = int_in(&mut rng, shape.simbox_sims).max(1) as u64;
+                    let minutes = real_in(&mut rng, shape.simbox_minutes);
+                    let t0 = start_at(&mut rng, opts, (minutes * 60_000.0) as i64 + 60_000);
                     for s in 0..sims {
-                        let cli = net::simbox_sim(id as u64 * 8 + s);
-                        let per_min = rng.random_range(10..=60u32) as f64;
-                        let mut t = t0 + rng.random_range(0..30_000i64);
-                        while t < t0 + minutes * 60_000 {
-                            let b = target(&mut rng, own);
-                            inst.push(t, cli.clone(), b);
-                            let gap = -(1.0 - rng.random::<f64>()).ln() * 60_000.0 / per_min;
-                            t += gap.max(200.0) as i64;
+                        // Fresh SIMs, or aged ones with a history of their own.
+                        let aged = var != "gateway" && rng.random_bool(0.5);
+                        let cli: CompactString = match (var, aged) {
+                            ("offnet", true) => net::partner_subscriber(
+                                partner,
+                                rng.random_range(0..PARTNERS[partner].population),
+                            ),
+                            ("offnet", false) => {
+                                net::fresh_partner_sim(partner, id as u64 * 64 + s)
+                            }
+                            (_, true) => {
+                                net::own_subscriber(rng.random_range(0..net::OWN_POPULATION))
+                            }
+                            ("core", false) => net::fresh_own_sim(id as u64 * 64 + s),
+                            _ => net::fresh_own_sim(1_000_000 + id as u64 * 64 + s),
+                        }
+                        .into();
+                        let calls = ((intensity * minutes).round() as usize).max(2);
+                        let span = ((calls - 1) as f64 * 60_000.0 / intensity).round() as i64;
+                        let start = t0 + rng.random_range(0..60_000i64);
+                        // Written as the route writes its callers' numbers.
+                        let (national, bare) = match var {
+                            "core" => (0.25, 0.05),
+                            "offnet" => (0.0, 0.1),
+                            _ => (0.0, 0.0),
+                        };
+                        for t in paced(&mut rng, start, calls, span, 0.7) {
+                            let a = presented(&mut rng, &cli, national, bare);
+                            let b = target(&mut rng);
+                            inst.push(t, a, b);
                         }
                     }
                 }
                 Kind::CliRotation => {
-                    if rng.random_bool(0.5) {
-                        (inst.trunk, inst.ip) = ws(&mut rng);
-                    } else {
-                        inst.ip = Some(net::rogue_ip(id));
-                    }
-                    let per_sec = rng.random_range(2..=20u32);
-                    let secs = rng.random_range(20..=180i64);
-                    let sequential = rng.random_bool(0.5);
-                    let base = net::random_home_mobile(&mut rng);
-                    let base_digits: u64 = base[4..].parse().unwrap_or(8_031_000_000);
-                    let n = per_sec as i64 * secs;
-                    for k in 0..n {
-                        let t = t0 + k * 1000 / per_sec as i64 + rng.random_range(0..200i64);
-                        let a = if sequential {
-                            format!("+234{}", base_digits + k as u64)
-                        } else {
-                            net::random_home_mobile(&mut rng)
-                        };
-                        let b = target(&mut rng, own);
+                    (inst.trunk, inst.ip) = match var {
+                        "pbx" => {
+                            let i = rng.random_range(0..net::PBXS);
+                            inst.attestation = "A";
+                            (net::pbx_trunk(i).map(Into::into), Some(net::pbx_ip(i)))
+                        }
+                        "wholesale" => wholesale(&mut rng),
+                        _ => bare(kind, id),
+                    };
+                    let secs = real_in(&mut rng, shape.rotation_seconds);
+                    let calls = ((intensity * secs).round() as usize).max(2);
+                    let span = ((calls - 1) as f64 * 1000.0 / intensity).round() as i64;
+                    let t0 = start_at(&mut rng, opts, span);
+                    let clis: Vec<CompactString> = match rng.random_range(0..5u32) {
+                        // A sequential block (a small licensee's range).
+                        0 | 1 => {
+                            let p =
+                                ["803", "805", "802", "809", "804", "708"][rng.random_range(0..6)];
+                            let base = rng.random_range(1_000_000..(9_999_999 - calls as u64));
+                            (0..calls as u64)
+                                .map(|k| compact_str::format_compact!("+234{p}{}", base + k))
+                                .collect()
+                        }
+                        2 | 3 => distinct_clis(&mut rng, calls, false),
+                        _ => distinct_clis(&mut rng, calls, true),
+                    };
+                    let times = paced(&mut rng, t0, calls, span, 0.5);
+                    for (t, a) in times.into_iter().zip(clis) {
+                        let b = target(&mut rng);
                         inst.push(t, a, b);
                     }
                 }
@@ -169,37 +296,57 @@ pub fn generate(opts: &SimOptions) -> Vec<SimCall> {
                     let g = rng.random_range(0..net::INTL_TRUNKS.len());
                     inst.trunk = Some(net::INTL_TRUNKS[g].into());
                     inst.ip = Some(net::intl_ip(g));
-                    let n = rng.random_range(1..=40);
-                    let span = rng.random_range(10_000..=600_000i64);
-                    let pai_only = rng.random_bool(0.2);
-                    for _ in 0..n {
-                        let t = t0 + rng.random_range(0..span);
-                        let home = net::random_home_mobile(&mut rng);
-                        let b = target(&mut rng, own);
-                        if pai_only {
-                            // A foreign-looking From, the home number in PAI.
-                            let from = net::foreign(&mut rng);
-                            inst.push(t, from, b);
-                            if let Some(last) = inst.out.last_mut() {
-                                last.pai = Some(home);
+                    let calls = intensity as usize;
+                    let span = (real_in(&mut rng, shape.intl_span_s) * 1000.0) as i64;
+                    let t0 = start_at(&mut rng, opts, span);
+                    let mut times: Vec<i64> = (0..calls)
+                        .map(|k| {
+                            if k == 0 {
+                                t0
+                            } else {
+                                t0 + rng.random_range(0..=span)
                             }
+                        })
+                        .collect();
+                    times.sort_unstable();
+                    for t in times {
+                        let home = fresh_cli(&mut rng, var == "harvested");
+                        let b = target(&mut rng);
+                        if var == "pai" {
+                            // A foreign From, the home number only in PAI.
+                            let from = net::foreign(&mut rng).into();
+                            inst.push(t, from, b).pai = Some(home);
                         } else {
                             inst.push(t, home, b);
                         }
                     }
                 }
                 Kind::InvalidCli => {
-                    if rng.random_bool(0.5) {
-                        (inst.trunk, inst.ip) = ws(&mut rng);
-                    } else {
-                        inst.ip = Some(net::rogue_ip(1000 + id));
-                    }
-                    let n = rng.random_range(1..=20);
-                    let span = rng.random_range(5_000..=300_000i64);
-                    for _ in 0..n {
-                        let t = t0 + rng.random_range(0..span);
-                        let a = invalid_cli(&mut rng);
-                        let b = target(&mut rng, own);
+                    (inst.trunk, inst.ip) = match rng.random_range(0..10u32) {
+                        0..=4 => wholesale(&mut rng),
+                        5..=7 => interconnect(&mut rng),
+                        _ => bare(kind, id),
+                    };
+                    let what = Invalid::ALL
+                        .into_iter()
+                        .find(|k| k.name() == var)
+                        .unwrap_or(Invalid::Unassigned);
+                    let calls = intensity as usize;
+                    let span = (real_in(&mut rng, shape.invalid_span_s) * 1000.0) as i64;
+                    let t0 = start_at(&mut rng, opts, span);
+                    let mut times: Vec<i64> = (0..calls)
+                        .map(|k| {
+                            if k == 0 {
+                                t0
+                            } else {
+                                t0 + rng.random_range(0..=span)
+                            }
+                        })
+                        .collect();
+                    times.sort_unstable();
+                    for t in times {
+                        let a = what.draw(&mut rng).into();
+                        let b = target(&mut rng);
                         inst.push(t, a, b);
                     }
                 }
@@ -207,5 +354,7 @@ pub fn generate(opts: &SimOptions) -> Vec<SimCall> {
             }
         }
     }
+    let end = opts.end_ms();
+    out.retain(|c| c.time_ms < end);
     out
 }

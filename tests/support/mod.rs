@@ -8,6 +8,10 @@
 //! * [`RedisCluster`] — an n-node Redis Cluster (`redis-cli --cluster create`).
 //! * [`ClickHouseServer`] — a ClickHouse server with a generated config; `query()` over HTTP;
 //!   `stop()` / `start_again()` on the same ports and data for outage tests.
+//! * [`ChdbServer`] — a current ClickHouse engine (chdb, PyPI) behind the HTTP interface
+//!   (`chdb_http.py`); [`TestClickHouse`] is what the tests use of either.
+//! * [`ClickHouseCluster`] — two (or more) ClickHouse servers as shards of one cluster with
+//!   replicated tables, coordinated by a [`ZooKeeperServer`] (Debian's zookeeper).
 //! * [`free_port`], [`wait_until`], [`TempDir`], [`acm_bin`], a tiny RESP client
 //!   ([`redis_command`]) and a tiny HTTP client ([`http_request`]).
 //!
@@ -867,7 +871,7 @@ impl ClickHouseServer {
                 child: None,
                 dir: TempDir::new("clickhouse"),
             };
-            server.write_config();
+            server.write_config("");
             match server.launch() {
                 Ok(()) => return server,
                 Err(e) => last_err = e,
@@ -876,7 +880,23 @@ impl ClickHouseServer {
         panic!("clickhouse-server did not start: {last_err}");
     }
 
-    fn write_config(&self) {
+    /// A server on the given ports with `extra` XML in its config (cluster members).
+    pub fn start_with(http_port: u16, tcp_port: u16, extra: &str) -> ClickHouseServer {
+        clickhouse_command();
+        let mut server = ClickHouseServer {
+            http_port,
+            tcp_port,
+            child: None,
+            dir: TempDir::new("clickhouse"),
+        };
+        server.write_config(extra);
+        if let Err(e) = server.launch() {
+            panic!("clickhouse-server did not start: {e}");
+        }
+        server
+    }
+
+    fn write_config(&self, extra: &str) {
         let d = |rel: &str| xml_escape(&self.dir.join(rel).to_string_lossy());
         for sub in ["data", "tmp", "user_files", "format_schemas", "log"] {
             fs::create_dir_all(self.dir.join(sub)).expect("create clickhouse dirs");
@@ -913,6 +933,7 @@ impl ClickHouseServer {
     <builtin_dictionaries_reload_interval>3600</builtin_dictionaries_reload_interval>
     <max_session_timeout>3600</max_session_timeout>
     <default_session_timeout>60</default_session_timeout>
+{extra}
 </yandex>
 "#,
             log = d("log/clickhouse-server.log"),
@@ -924,6 +945,7 @@ impl ClickHouseServer {
             user_files = d("user_files"),
             format_schemas = d("format_schemas"),
             users = d("users.xml"),
+            extra = extra,
         );
         let users = r#"<?xml version="1.0"?>
 <yandex>
@@ -1091,5 +1113,385 @@ impl Drop for ClickHouseServer {
     /// SIGKILL: a graceful 18.16 shutdown takes ~1 s and the data is deleted next anyway.
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A current ClickHouse engine (chdb) behind the HTTP interface
+// ---------------------------------------------------------------------------------------------
+
+/// The Python with `chdb` installed: `$ACM_CHDB_PYTHON`, else the venv that
+/// `scripts/setup-test-env.sh` creates.
+pub fn chdb_python() -> PathBuf {
+    let p = std::env::var_os("ACM_CHDB_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/opt/acm-test/venv/bin/python3"));
+    if !is_executable(&p) {
+        panic!(
+            "{} is missing (the Python with chdb, a current ClickHouse engine): {SETUP_HINT}",
+            p.display()
+        );
+    }
+    p
+}
+
+/// A current ClickHouse engine: `chdb` (ClickHouse 25.x/26.x in-process, from PyPI) behind
+/// the part of ClickHouse's HTTP interface acm uses (`tests/support/chdb_http.py`). acm's own
+/// code (schema apply, RowBinary INSERTs, LZ4 bodies, reports) runs against it unchanged.
+/// The data directory survives `stop()`/`start_again()`, so outage tests run on it too.
+#[derive(Debug)]
+pub struct ChdbServer {
+    http_port: u16,
+    child: Option<Child>,
+    capture: bool,
+    dir: TempDir,
+}
+
+impl ChdbServer {
+    pub fn start() -> ChdbServer {
+        Self::start_inner(false)
+    }
+
+    /// Also keeps every INSERT's SQL and decompressed body (see [`captured_inserts`]).
+    ///
+    /// [`captured_inserts`]: ChdbServer::captured_inserts
+    pub fn start_capturing() -> ChdbServer {
+        Self::start_inner(true)
+    }
+
+    fn start_inner(capture: bool) -> ChdbServer {
+        let mut server = ChdbServer {
+            http_port: free_port(),
+            child: None,
+            capture,
+            dir: TempDir::new("chdb"),
+        };
+        fs::create_dir_all(server.dir.join("capture")).unwrap();
+        if let Err(e) = server.launch() {
+            panic!("{e}");
+        }
+        server
+    }
+
+    fn launch(&mut self) -> Result<(), String> {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/chdb_http.py");
+        let stderr_path = self.dir.join("stderr.log");
+        let stderr = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&stderr_path)
+            .expect("chdb stderr log");
+        let mut cmd = Command::new(chdb_python());
+        // The 18.16 servers of the tests run in UTC; so does this engine.
+        cmd.env("TZ", "UTC")
+            .arg(&script)
+            .arg("--port")
+            .arg(self.http_port.to_string())
+            .arg("--path")
+            .arg(self.dir.join("data"));
+        if self.capture {
+            cmd.arg("--capture").arg(self.dir.join("capture"));
+        }
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .map_err(|e| format!("cannot spawn {}: {e}", script.display()))?;
+        let mut exited = None;
+        let up = wait_until(Duration::from_secs(60), || {
+            if let Ok(Some(status)) = child.try_wait() {
+                exited = Some(status);
+                return true;
+            }
+            self.ping()
+        });
+        if up && exited.is_none() {
+            self.child = Some(child);
+            return Ok(());
+        }
+        kill_now(&mut child);
+        Err(format!(
+            "chdb_http.py (port {}) did not start ({exited:?}); {SETUP_HINT}\n--- stderr:\n{}",
+            self.http_port,
+            tail_of(&stderr_path, 20)
+        ))
+    }
+
+    /// The engine's stderr (errors it answered with).
+    pub fn log(&self) -> String {
+        fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default()
+    }
+
+    /// (SQL, body) of every INSERT so far, in order (only with [`start_capturing`]).
+    ///
+    /// [`start_capturing`]: ChdbServer::start_capturing
+    pub fn captured_inserts(&self) -> Vec<(String, Vec<u8>)> {
+        let mut stems: Vec<PathBuf> = fs::read_dir(self.dir.join("capture"))
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+            .collect();
+        stems.sort();
+        stems
+            .iter()
+            .map(|p| {
+                (
+                    fs::read_to_string(p).unwrap(),
+                    fs::read(p.with_extension("bin")).unwrap(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// What the ClickHouse tests need of a server, whichever engine it is.
+pub trait TestClickHouse {
+    /// "18.16" or "current (chdb)", for messages.
+    fn engine(&self) -> &'static str;
+    fn http_port(&self) -> u16;
+    fn http_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.http_port())
+    }
+    fn ping(&self) -> bool {
+        matches!(
+            http_request(self.http_port(), "GET", "/ping", b"", Duration::from_secs(1)),
+            Ok(r) if r.status == 200 && r.body == b"Ok.\n"
+        )
+    }
+    /// Runs `sql` (POST body); Err with the HTTP status and ClickHouse's exception text.
+    fn try_query(&self, sql: &str) -> Result<String, String> {
+        match http_request(
+            self.http_port(),
+            "POST",
+            "/",
+            sql.as_bytes(),
+            CLICKHOUSE_QUERY_TIMEOUT,
+        ) {
+            Ok(r) if r.status == 200 => Ok(r.text()),
+            Ok(r) => Err(format!("HTTP {}: {}", r.status, r.text().trim_end())),
+            Err(e) => Err(format!("request failed: {e}")),
+        }
+    }
+    fn query(&self, sql: &str) -> String {
+        self.try_query(sql).unwrap_or_else(|e| {
+            panic!(
+                "ClickHouse ({}) query failed: {e}\nSQL: {sql}",
+                self.engine()
+            )
+        })
+    }
+    /// Sends `body` as the data of `insert_sql` (e.g. `INSERT INTO t(a,b) FORMAT RowBinary`)
+    /// in `database`.
+    fn insert_data(&self, database: &str, insert_sql: &str, body: &[u8]) -> Result<String, String> {
+        let mut path = format!("/?database={database}&query=");
+        for b in insert_sql.bytes() {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                path.push(b as char);
+            } else {
+                let _ = write!(path, "%{b:02X}");
+            }
+        }
+        match http_request(
+            self.http_port(),
+            "POST",
+            &path,
+            body,
+            CLICKHOUSE_QUERY_TIMEOUT,
+        ) {
+            Ok(r) if r.status == 200 => Ok(r.text()),
+            Ok(r) => Err(format!("HTTP {}: {}", r.status, r.text().trim_end())),
+            Err(e) => Err(format!("request failed: {e}")),
+        }
+    }
+    /// Graceful stop; the data stays for `start_again`.
+    fn stop(&mut self);
+    /// Same port, same data.
+    fn start_again(&mut self);
+}
+
+impl TestClickHouse for ClickHouseServer {
+    fn engine(&self) -> &'static str {
+        "18.16"
+    }
+    fn http_port(&self) -> u16 {
+        self.http_port
+    }
+    fn stop(&mut self) {
+        ClickHouseServer::stop(self)
+    }
+    fn start_again(&mut self) {
+        ClickHouseServer::start_again(self)
+    }
+}
+
+impl TestClickHouse for ChdbServer {
+    fn engine(&self) -> &'static str {
+        "current (chdb)"
+    }
+    fn http_port(&self) -> u16 {
+        self.http_port
+    }
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            terminate(&mut child, Duration::from_secs(10));
+        }
+    }
+    fn start_again(&mut self) {
+        TestClickHouse::stop(self);
+        if let Err(e) = self.launch() {
+            panic!("chdb start_again failed: {e}");
+        }
+    }
+}
+
+impl Drop for ChdbServer {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "--- chdb_http.py stderr (last lines):\n{}",
+                tail_of(&self.dir.join("stderr.log"), 20)
+            );
+        }
+        if let Some(mut child) = self.child.take() {
+            kill_now(&mut child);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ZooKeeper and a ClickHouse cluster
+// ---------------------------------------------------------------------------------------------
+
+/// Debian's ZooKeeper (standalone, `ZooKeeperServerMain`) on a free port: what ClickHouse's
+/// ON CLUSTER DDL and replicated tables coordinate through.
+#[derive(Debug)]
+pub struct ZooKeeperServer {
+    port: u16,
+    child: Option<Child>,
+    dir: TempDir,
+}
+
+const ZOOKEEPER_JAR: &str = "/usr/share/java/zookeeper.jar";
+
+impl ZooKeeperServer {
+    pub fn start() -> ZooKeeperServer {
+        if !Path::new(ZOOKEEPER_JAR).exists() {
+            panic!("{ZOOKEEPER_JAR} is missing (Debian's zookeeper): {SETUP_HINT}");
+        }
+        let java = require_program("java");
+        let dir = TempDir::new("zookeeper");
+        let port = free_port();
+        let log = fs::File::create(dir.join("zookeeper.log")).unwrap();
+        let mut child = Command::new(java)
+            .args(["-Xmx256m", "-Dzookeeper.admin.enableServer=false", "-cp"])
+            .arg(ZOOKEEPER_JAR)
+            .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
+            .arg(port.to_string())
+            .arg(dir.join("data"))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("cannot start zookeeper");
+        let up = wait_until(Duration::from_secs(30), || {
+            matches!(child.try_wait(), Ok(Some(_))) || zookeeper_ready(port)
+        });
+        if !up || matches!(child.try_wait(), Ok(Some(_))) {
+            kill_now(&mut child);
+            panic!(
+                "zookeeper did not start on port {port}:\n{}",
+                tail_of(&dir.join("zookeeper.log"), 20)
+            );
+        }
+        ZooKeeperServer {
+            port,
+            child: Some(child),
+            dir,
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+/// ZooKeeper's `srvr` four-letter word answers once it serves.
+fn zookeeper_ready(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect_timeout(
+        &SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        Duration::from_millis(500),
+    ) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut out = String::new();
+    s.write_all(b"srvr").is_ok() && s.read_to_string(&mut out).is_ok() && out.contains("Mode:")
+}
+
+impl Drop for ZooKeeperServer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            kill_now(&mut child);
+        }
+    }
+}
+
+/// A local ClickHouse cluster named [`ClickHouseCluster::NAME`]: `shards` clickhouse-server
+/// processes, one replica per shard (`internal_replication`, as replicated tables want), the
+/// `{shard}`/`{replica}` macros, distributed DDL and replication through one ZooKeeper.
+#[derive(Debug)]
+pub struct ClickHouseCluster {
+    pub nodes: Vec<ClickHouseServer>,
+    pub zookeeper: ZooKeeperServer,
+}
+
+impl ClickHouseCluster {
+    pub const NAME: &'static str = "acm_cluster";
+
+    pub fn start(shards: usize) -> ClickHouseCluster {
+        let zookeeper = ZooKeeperServer::start();
+        let ports: Vec<(u16, u16, u16)> = (0..shards)
+            .map(|_| (free_port(), free_port(), free_port()))
+            .collect();
+        let mut remote = String::new();
+        for (_, tcp, _) in &ports {
+            let _ = write!(
+                remote,
+                "<shard><internal_replication>true</internal_replication><replica>\
+                 <host>127.0.0.1</host><port>{tcp}</port></replica></shard>"
+            );
+        }
+        let nodes = ports
+            .iter()
+            .enumerate()
+            .map(|(i, &(http, tcp, interserver))| {
+                let extra = format!(
+                    "    <interserver_http_port>{interserver}</interserver_http_port>\n\
+                     <interserver_http_host>127.0.0.1</interserver_http_host>\n\
+                     <remote_servers><{name}>{remote}</{name}></remote_servers>\n\
+                     <zookeeper><node><host>127.0.0.1</host><port>{zk}</port></node></zookeeper>\n\
+                     <macros><shard>s{n}</shard><replica>r{n}</replica></macros>\n\
+                     <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>",
+                    name = Self::NAME,
+                    zk = zookeeper.port(),
+                    n = i + 1,
+                );
+                ClickHouseServer::start_with(http, tcp, &extra)
+            })
+            .collect::<Vec<_>>();
+        // Ready when every node talks to ZooKeeper (its session starts after /ping answers).
+        for node in &nodes {
+            let ready = wait_until(Duration::from_secs(30), || {
+                node.try_query("SELECT count() FROM system.zookeeper WHERE path = '/'")
+                    .is_ok()
+            });
+            assert!(ready, "node {} never reached ZooKeeper", node.http_url());
+        }
+        ClickHouseCluster { nodes, zookeeper }
+    }
+
+    pub fn urls(&self) -> Vec<String> {
+        self.nodes.iter().map(|n| n.http_url()).collect()
     }
 }

@@ -9,9 +9,10 @@
 
 use std::sync::Arc;
 
-use super::{Compiler, Facts, Plan, Rule, RuleDef, Window};
+use super::{cli_counts, Compiler, Facts, Plan, Rule, RuleDef, Window};
 use crate::config::Config;
 use crate::contract::Reason;
+use crate::number::plan::NumberType;
 
 pub const DEF: RuleDef = RuleDef {
     reason: Reason::CliFanout,
@@ -22,6 +23,8 @@ pub const DEF: RuleDef = RuleDef {
 #[derive(Debug)]
 struct CliFanout {
     window: Window,
+    /// Only CLIs of these types count (empty: every valid CLI).
+    cli_types: Vec<NumberType>,
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -36,7 +39,10 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     )
     .with_trunk_thresholds(&r.trunk_thresholds, c)
     .learning(&r.learn, c);
-    Some(Arc::new(CliFanout { window }))
+    Some(Arc::new(CliFanout {
+        window,
+        cli_types: r.cli_types.clone(),
+    }))
 }
 
 impl Rule for CliFanout {
@@ -50,7 +56,7 @@ impl Rule for CliFanout {
 
     fn plan(&self, f: &Facts, p: &mut Plan) {
         // Only a real CLI can be a SIM: invalid or withheld ones are other rules' business.
-        if !f.a_allowed && f.cli.is_ok() {
+        if !f.a_allowed && cli_counts(f, &self.cli_types) {
             p.count(f, &self.window, f.a_key.clone(), f.b_key.clone());
         }
     }

@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 
-use super::{Compiler, Facts, Plan, Rule, RuleDef, Window};
+use super::{cli_counts, Compiler, Facts, Plan, Rule, RuleDef, Window};
 use crate::config::Config;
 use crate::contract::{hex16, stable_hash, Reason};
+use crate::number::plan::NumberType;
 
 pub const DEF: RuleDef = RuleDef {
     reason: Reason::CliVelocity,
@@ -17,6 +18,8 @@ pub const DEF: RuleDef = RuleDef {
 #[derive(Debug)]
 struct CliVelocity {
     window: Window,
+    /// Only CLIs of these types count (empty: every valid CLI).
+    cli_types: Vec<NumberType>,
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -31,7 +34,10 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     )
     .with_trunk_thresholds(&r.trunk_thresholds, c)
     .learning(&r.learn, c);
-    Some(Arc::new(CliVelocity { window }))
+    Some(Arc::new(CliVelocity {
+        window,
+        cli_types: r.cli_types.clone(),
+    }))
 }
 
 impl Rule for CliVelocity {
@@ -44,7 +50,7 @@ impl Rule for CliVelocity {
     }
 
     fn plan(&self, f: &Facts, p: &mut Plan) {
-        if !f.a_allowed && f.cli.is_ok() {
+        if !f.a_allowed && cli_counts(f, &self.cli_types) {
             let member = hex16(stable_hash(f.call_id.as_bytes()));
             p.count(f, &self.window, f.a_key.clone(), member);
         }

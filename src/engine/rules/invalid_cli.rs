@@ -10,8 +10,6 @@ use super::{Compiler, Facts, Plan, Rule, RuleDef};
 use crate::config::Config;
 use crate::contract::{Action, Reason};
 use crate::engine::lists::NumberSet;
-use crate::number::plan::NsnPlan;
-use compact_str::CompactString;
 
 pub const DEF: RuleDef = RuleDef {
     reason: Reason::InvalidCli,
@@ -24,9 +22,8 @@ struct InvalidCli {
     action: Action,
     /// Barred and unallocated ranges.
     invalid_prefixes: NumberSet,
-    /// The home country's valid national numbers, when checked.
-    plan: Option<Arc<NsnPlan>>,
-    country_code: CompactString,
+    /// Home CLIs must be numbers of the national plan.
+    numbering_plan: bool,
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -44,24 +41,10 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
         })
         .collect();
     let action = ic.action.action()?;
-    // A country libphonenumber does not know keeps the length checks: said
-    // once at start, never fatal.
-    let plan = if ic.numbering_plan {
-        match NsnPlan::for_country_code(&c.numbering.country_code) {
-            Ok(p) => Some(Arc::new(p)),
-            Err(e) => {
-                tracing::warn!("rules.invalid_cli.numbering_plan: {e}; checking lengths only");
-                None
-            }
-        }
-    } else {
-        None
-    };
     Some(Arc::new(InvalidCli {
         action,
         invalid_prefixes: NumberSet::new(&c.numbering, &prefixes),
-        plan,
-        country_code: c.numbering.country_code.clone(),
+        numbering_plan: ic.numbering_plan,
     }))
 }
 
@@ -76,12 +59,9 @@ impl Rule for InvalidCli {
         }
         let invalid = match f.cli {
             Err(_) => true,
-            Ok(n) => {
-                let not_in_plan = self.plan.as_ref().is_some_and(|p| {
-                    n.starts_with(&self.country_code)
-                        && !p.is_valid(&n.digits().as_bytes()[self.country_code.len()..])
-                });
-                not_in_plan || self.invalid_prefixes.contains(f.a_key)
+            Ok(_) => {
+                (self.numbering_plan && f.cli_plan == Some(None))
+                    || self.invalid_prefixes.contains(f.a_key)
             }
         };
         if invalid {

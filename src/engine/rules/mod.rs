@@ -28,6 +28,7 @@ use smallvec::SmallVec;
 
 use crate::config::Config;
 use crate::contract::{Action, Learn, Reason, Reasons, WindowOp};
+use crate::number::plan::NumberType;
 use crate::number::{NumberProblem, NumberingPlan, E164};
 
 use super::call::Call;
@@ -66,6 +67,9 @@ pub struct Facts<'a> {
     pub time_ms: i64,
     /// The CLI (From, or PAI when From is withheld) in E.164, or why not.
     pub cli: &'a Result<E164, NumberProblem>,
+    /// A home CLI's type in the national numbering plan, `Some(None)` when the
+    /// plan has no such number; None for foreign CLIs, or without a plan.
+    pub cli_plan: Option<Option<NumberType>>,
     /// The CLI's key: E.164 with `+`, or as presented when invalid.
     pub a_key: &'a CompactString,
     pub b_key: &'a CompactString,
@@ -87,6 +91,12 @@ pub struct Plan {
     pub reasons: Reasons,
     pub static_action: Option<Action>,
     pub windows: SmallVec<[WindowOp; 4]>,
+}
+
+/// Whether a rule limited to `types` counts this CLI: every valid CLI when
+/// `types` is empty, else a home CLI of one of the types.
+pub fn cli_counts(f: &Facts, types: &[NumberType]) -> bool {
+    f.cli.is_ok() && (types.is_empty() || matches!(f.cli_plan, Some(Some(t)) if types.contains(&t)))
 }
 
 impl Plan {

@@ -24,8 +24,8 @@
 --   then 6 per window from 6i: member, cutoff (t - window), cap, threshold,
 --   ttl (window + slack + bucket, ms), rare ('<window> <until> <cooldown ttl>
 --   <alert id>': read only for late events and alerts). A window that learns
---   its key's level (contract::Learn) passes minus its learning floor as the
---   threshold, and its rare string goes on with '<threshold> <interval>
+--   its key's level (contract::Learn) passes minus its threshold (the floor
+--   of learning) as the threshold, and its rare string goes on with '<threshold> <interval>
 --   <k milli> <keep ttl> <most members> <keep ms> <window ms>'; its learned
 --   state (l level in thousandths, b open interval, p peak, k event time it is
 --   gone from) shares the cooldown HASH, read and written only when the count
