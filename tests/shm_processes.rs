@@ -421,9 +421,11 @@ fn forked_workers_at_once_leave_what_the_model_says() {
 #[test]
 fn a_worker_killed_holding_a_lock_never_leaves_a_wrong_verdict() {
     let _serial = SERIAL.lock();
-    // Velocity off: every window of these calls is keyed on the B-number.
+    // The rules keyed on the caller off: every window of these calls is keyed
+    // on the B-number, so which shard a call needs is known.
     let cfg = Config::from_toml(
-        "[rules.cli_velocity]\naction = \"off\"\n[store]\nmax_keys = 8192\nbudget_ms = 200\n",
+        "[rules.cli_velocity]\naction = \"off\"\n[rules.cli_fanout]\naction = \"off\"\n\
+         [store]\nmax_keys = 8192\nbudget_ms = 200\n",
     )
     .unwrap();
     let store = shm_store(&cfg);
