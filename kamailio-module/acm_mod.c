@@ -60,7 +60,7 @@
 MODULE_VERSION
 
 #define ACM_ERR_LEN 512
-#define ACM_STATS_SLOT_LEN 8192
+#define ACM_STATS_SLOT_LEN 16384 /* a worker's acm_stats_json, check_us histogram included */
 
 /* ---- module parameters ------------------------------------------------- */
 
