@@ -276,12 +276,14 @@ fn apply_env_override(tree: &mut toml::Table, name: &str, value: &str) -> Result
 /// anything else, including numbers with a leading zero ("00"), is a string.
 fn env_value(v: &str) -> toml::Value {
     let t = v.trim();
-    let typed = t == "true"
-        || t == "false"
-        || t.starts_with('[')
-        || (!t.is_empty()
-            && t.bytes().all(|b| b.is_ascii_digit())
-            && (t == "0" || !t.starts_with('0')));
+    let int = |s: &str| {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'))
+    };
+    // 1.5, 0.25: a decimal fraction (factors); "00" or "0803" stay strings.
+    let decimal = t
+        .split_once('.')
+        .is_some_and(|(i, f)| int(i) && !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
+    let typed = t == "true" || t == "false" || t.starts_with('[') || int(t) || decimal;
     if typed {
         if let Ok(tbl) = toml::from_str::<toml::Table>(&format!("v = {t}")) {
             if let Some(val) = tbl.get("v") {
@@ -488,6 +490,12 @@ mod tests {
         assert_eq!(c.numbering.national_prefix, "0");
         assert_eq!(c.numbering.international_prefixes, vec!["00"]);
         assert_eq!(c.serve.listen, "127.0.0.1:9999");
+        let env = vec![(
+            "ACM_RULES__CLI_ROTATION__LEARN__FACTOR".to_string(),
+            "1.5".to_string(),
+        )];
+        let c = Config::from_toml_with_env("", env).unwrap();
+        assert_eq!(c.rules.cli_rotation.learn.factor, 1.5);
     }
 
     #[test]
@@ -544,7 +552,12 @@ mod tests {
         .unwrap();
         let ds = &c.rules.distinct_callers_slow;
         assert_eq!(ds.threshold, 7);
-        assert_eq!(ds.window_ms, 60_000, "the other keys keep their defaults");
+        let defaults = super::rules::SlowCallersConfig::default();
+        assert_eq!(
+            ds.window_ms, defaults.window_ms,
+            "the other keys keep their defaults"
+        );
+        assert_eq!(ds.per_ingress, defaults.per_ingress);
         assert_eq!(ds.action, RuleAction::FLAG);
         assert!(ds.untrusted_ingress_only);
         assert_eq!(c.rules.cli_velocity.trunk_thresholds["MSC-1"], 10);

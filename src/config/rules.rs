@@ -73,6 +73,11 @@ pub struct WindowRuleConfig {
     /// ...; see `rules.invalid_cli.numbering_plan`). Empty: every valid CLI.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cli_types: Vec<crate::number::plan::NumberType>,
+    /// distinct_callers: count callers per ingress and B-number (a masking
+    /// burst arrives through one route; a radio phone-in's callers through
+    /// every network). false: per B-number.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub per_ingress: bool,
 }
 
 /// A rule's learned baseline (`contract::Learn`): each key (B-number,
@@ -87,6 +92,18 @@ pub struct LearnConfig {
     pub factor: f64,
     /// One observation per interval (its peak count); default: the rule's window.
     pub interval_ms: Option<u64>,
+    /// How much one interval moves the level: 0.5, 0.25 (default) or 0.125.
+    /// Heavier learns a busy key sooner, and an attack sooner too.
+    pub weight: f64,
+    /// On a key busy by nature (its learned level at or above the threshold:
+    /// a shared trunk), flag only the call that raises the alert: the key's
+    /// other calls cannot be told from the attack's, and the alert is what the
+    /// SOC acts on. false: flag every call while the key is over.
+    pub busy_alert_only: bool,
+    /// Counts from this share of the threshold up are observed (0.5: from half
+    /// of it). Lower learns keys that hover just under the threshold, at the
+    /// cost of a state read (Redis: one command) for each of their checks.
+    pub observe_from: f64,
 }
 
 impl Default for LearnConfig {
@@ -95,6 +112,9 @@ impl Default for LearnConfig {
             enabled: false,
             factor: 2.0,
             interval_ms: None,
+            weight: 0.25,
+            busy_alert_only: false,
+            observe_from: 1.0,
         }
     }
 }
@@ -113,6 +133,18 @@ impl LearnConfig {
             return Err(ConfigError::new(
                 format!("rules.{rule}.learn.factor"),
                 "must be between 1 and 100",
+            ));
+        }
+        if ![0.5, 0.25, 0.125].contains(&self.weight) {
+            return Err(ConfigError::new(
+                format!("rules.{rule}.learn.weight"),
+                "must be 0.5, 0.25 or 0.125",
+            ));
+        }
+        if !(self.observe_from > 0.0 && self.observe_from <= 1.0) {
+            return Err(ConfigError::new(
+                format!("rules.{rule}.learn.observe_from"),
+                "must be above 0 and at most 1",
             ));
         }
         if let Some(i) = self.interval_ms {
@@ -140,7 +172,15 @@ pub struct SlowCallersConfig {
     /// international gateways, unknown addresses — where masked calls arrive.
     /// False: count every call.
     pub untrusted_ingress_only: bool,
-    /// Learn each B-number's normal fan-in.
+    /// Count callers per ingress and B-number: masking refiled through one
+    /// interconnect arrives on one trunk, while a busy number's real callers
+    /// come through many. false: per B-number, whatever the ingress.
+    pub per_ingress: bool,
+    /// Count only B-numbers of these types in the national numbering plan
+    /// (masking is terminated on subscribers; bridges and hotlines are fixed
+    /// or non-geographic numbers). Empty: every B-number.
+    pub b_types: Vec<crate::number::plan::NumberType>,
+    /// Learn each key's normal fan-in.
     pub learn: LearnConfig,
 }
 
@@ -148,10 +188,15 @@ impl Default for SlowCallersConfig {
     fn default() -> Self {
         SlowCallersConfig {
             action: RuleAction::FLAG,
-            threshold: 5,
-            window_ms: 60_000,
+            // 3 fresh CLIs through one route into one subscriber within two
+            // minutes: masking refiled through a national interconnect
+            // (docs/QUALITY.md).
+            threshold: 3,
+            window_ms: 120_000,
             cooldown_ms: None,
             untrusted_ingress_only: true,
+            per_ingress: true,
+            b_types: vec![crate::number::plan::NumberType::Mobile],
             learn: LearnConfig::on(),
         }
     }
@@ -251,6 +296,7 @@ impl Default for RulesConfig {
                 trunk_thresholds: BTreeMap::new(),
                 learn: LearnConfig::default(),
                 cli_types: Vec::new(),
+                per_ingress: false,
             },
             distinct_callers_slow: SlowCallersConfig::default(),
             // Off by default: cli_fanout sees the same SIMs (a call a minute
@@ -264,6 +310,7 @@ impl Default for RulesConfig {
                 trunk_thresholds: BTreeMap::new(),
                 learn: LearnConfig::on(),
                 cli_types: Vec::new(),
+                per_ingress: false,
             },
             cli_rotation: WindowRuleConfig {
                 action: RuleAction::FLAG,
@@ -271,8 +318,13 @@ impl Default for RulesConfig {
                 window_ms: 60_000,
                 cooldown_ms: None,
                 trunk_thresholds: BTreeMap::new(),
-                learn: LearnConfig::on(),
+                learn: LearnConfig {
+                    factor: 1.5,
+                    busy_alert_only: true,
+                    ..LearnConfig::on()
+                },
                 cli_types: Vec::new(),
+                per_ingress: false,
             },
             // A SIM box is made of SIMs: its CLIs are mobile numbers, while a
             // PBX presents its fixed main number and DDI block.
@@ -282,8 +334,12 @@ impl Default for RulesConfig {
                 window_ms: 600_000,
                 cooldown_ms: None,
                 trunk_thresholds: BTreeMap::new(),
-                learn: LearnConfig::on(),
+                learn: LearnConfig {
+                    observe_from: 0.5,
+                    ..LearnConfig::on()
+                },
                 cli_types: vec![crate::number::plan::NumberType::Mobile],
+                per_ingress: false,
             },
             intl_ingress_local_cli: IntlIngressConfig::default(),
             invalid_cli: InvalidCliConfig::default(),

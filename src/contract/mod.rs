@@ -17,6 +17,6 @@ pub use action::Action;
 pub use hash::{ascii, hex16, stable_hash};
 pub use reason::{Reason, Reasons};
 pub use window::{
-    AlertState, BlockEntry, Evidence, Learn, StoreAnswer, StoreError, StoreRequest, WindowOp,
-    WindowOutcome, EVIDENCE_MAX, LEARN_GAP_MAX, LEARN_GROWTH, LEARN_SHIFT,
+    alert_raised_ms, AlertState, BlockEntry, Evidence, Learn, StoreAnswer, StoreError,
+    StoreRequest, WindowOp, WindowOutcome, EVIDENCE_MAX, LEARN_GAP_MAX, LEARN_GROWTH,
 };

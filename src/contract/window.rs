@@ -24,16 +24,17 @@ pub struct Evidence {
 /// how the level raises the key's threshold. Integer arithmetic only, the same
 /// in every store (reference: `store::memory`; `store/redis/check.lua`):
 ///
-/// - Only updates whose count reaches the rule's own threshold (the floor)
-///   are observed: a key that never comes near alerting needs no level, and a
-///   store pays for learning only where it would have looked at the key's
-///   cooldown anyway. The first such update creates the key's state:
+/// - Only updates whose count reaches the learning floor,
+///   `ceil(threshold × floor_milli / 1000)`, are observed (a count below it
+///   is an interval with nothing observed): a key that never comes near
+///   alerting needs no level, and at `floor_milli = 1000` a store pays for
+///   learning only where it would have looked at the key's cooldown anyway. The first such update creates the key's state:
 ///   level 0, the open interval `t.div_euclid(interval_ms)`, peak 0.
 /// - At an observed update in a later interval `i`, the open interval is
 ///   closed: its peak, clipped to at most `max(threshold, GROWTH × level)`
-///   (a level cannot jump), moves the level by a quarter of the difference
-///   (`level += (obs − level) >> SHIFT`, truncated towards the old level);
-///   each interval between with no observed update moves it a quarter towards
+///   (a level cannot jump), moves the level by 1/2^shift of the difference
+///   (`level += (obs − level) >> shift`, truncated towards the old level);
+///   each interval between with no observed update moves it as far towards
 ///   0, and [`LEARN_GAP_MAX`] of them or more forget it; `i` is opened with
 ///   peak 0.
 /// - An observed update raises the open interval's peak to its count.
@@ -50,22 +51,26 @@ pub struct Evidence {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Learn {
     pub interval_ms: u32,
+    /// An interval weighs 1/2^shift in the level (1: a half, 2: a quarter).
+    pub shift: u8,
+    /// The learning floor as thousandths of the threshold (1000: the threshold).
+    pub floor_milli: u32,
     /// The factor on the level, in thousandths (2000: twice the level).
     pub k_milli: u32,
     pub keep_ms: u32,
 }
 
-/// The weight of one interval in the level: 1/2^SHIFT.
-pub const LEARN_SHIFT: u32 = 2;
 /// An interval's peak counts for at most GROWTH times the level.
 pub const LEARN_GROWTH: u64 = 2;
 /// This many empty intervals in a row forget a level.
 pub const LEARN_GAP_MAX: i64 = 64;
 
 impl Learn {
-    /// The lowest count that is observed at all: the rule's threshold.
+    /// The lowest count that is observed at all.
     pub fn floor(&self, threshold: u32) -> u32 {
-        threshold.max(1)
+        (threshold as u64 * self.floor_milli.clamp(1, 1000) as u64)
+            .div_ceil(1000)
+            .max(1) as u32
     }
 
     /// The threshold a key with this level is judged against.
@@ -76,19 +81,20 @@ impl Learn {
 
     /// The level after closing the open interval with `peak` and `gap` empty
     /// intervals after it.
-    pub fn fold(threshold: u32, level_m: u64, peak: u32, gap: i64) -> u64 {
+    pub fn fold(&self, threshold: u32, level_m: u64, peak: u32, gap: i64) -> u64 {
+        let shift = self.shift.clamp(1, 6) as u32;
         let cap = (threshold as u64 * 1000).max(LEARN_GROWTH.saturating_mul(level_m));
         let obs = (peak as u64 * 1000).min(cap);
         let mut level = if obs >= level_m {
-            level_m + ((obs - level_m) >> LEARN_SHIFT)
+            level_m + ((obs - level_m) >> shift)
         } else {
-            level_m - ((level_m - obs) >> LEARN_SHIFT)
+            level_m - ((level_m - obs) >> shift)
         };
         if gap >= LEARN_GAP_MAX {
             return 0;
         }
         for _ in 0..gap.max(0) {
-            level -= level >> LEARN_SHIFT;
+            level -= level >> shift;
         }
         level
     }
@@ -181,6 +187,15 @@ impl WindowOp {
     }
 }
 
+/// The event time an alert id was raised at (the inverse of
+/// [`WindowOp::alert_id`]); `None` for an id of another form.
+pub fn alert_raised_ms(id: &str) -> Option<i64> {
+    let mut parts = id.split('-');
+    let (_tag, t) = (parts.next()?, parts.next()?);
+    parts.next()?;
+    i64::from_str_radix(t, 16).ok()
+}
+
 /// An auto-block entry: calls from `number` are blocked until `until_ms`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockEntry {
@@ -266,6 +281,8 @@ mod tests {
     fn learn(k: u32) -> Learn {
         Learn {
             interval_ms: 10_000,
+            shift: 2,
+            floor_milli: 1000,
             k_milli: k,
             keep_ms: 3_600_000,
         }
@@ -273,22 +290,34 @@ mod tests {
 
     #[test]
     fn the_level_moves_a_quarter_and_cannot_jump() {
+        let l = learn(2_000);
         // From nothing, a peak of 8 over a floor of 5: clipped to the floor.
-        assert_eq!(Learn::fold(5, 0, 8, 0), 1_250);
+        assert_eq!(l.fold(5, 0, 8, 0), 1_250);
         // Clipped to twice the level once that is above the floor.
-        assert_eq!(Learn::fold(5, 4_000, 100, 0), 5_000);
+        assert_eq!(l.fold(5, 4_000, 100, 0), 5_000);
         // Down a quarter of the way, truncated towards the old level.
-        assert_eq!(Learn::fold(5, 8_000, 2, 0), 6_500);
-        assert_eq!(Learn::fold(5, 3, 0, 0), 3);
+        assert_eq!(l.fold(5, 8_000, 2, 0), 6_500);
+        assert_eq!(l.fold(5, 3, 0, 0), 3);
         // Empty intervals: a quarter off each.
-        assert_eq!(Learn::fold(5, 8_000, 8, 2), 4_500);
-        assert_eq!(Learn::fold(5, 8_000, 8, 10_000), 0, "long silence forgets");
+        assert_eq!(l.fold(5, 8_000, 8, 2), 4_500);
+        assert_eq!(l.fold(5, 8_000, 8, 10_000), 0, "long silence forgets");
+        // Weight a half.
+        let half = Learn { shift: 1, ..l };
+        assert_eq!(half.fold(5, 0, 8, 0), 2_500);
     }
 
     #[test]
     fn floor_threshold_and_lifetime() {
         let l = learn(2_000);
         assert_eq!(l.floor(5), 5);
+        assert_eq!(
+            Learn {
+                floor_milli: 500,
+                ..l
+            }
+            .floor(5),
+            3
+        );
         assert_eq!(
             l.threshold(5, 2_400),
             5,

@@ -24,7 +24,8 @@ use smallvec::SmallVec;
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError, Mode};
 use crate::contract::{
-    ascii, stable_hash, AlertState, BlockEntry, StoreAnswer, StoreError, StoreRequest,
+    alert_raised_ms, ascii, stable_hash, AlertState, BlockEntry, StoreAnswer, StoreError,
+    StoreRequest,
 };
 use crate::number::plan::NsnPlan;
 use crate::number::NumberingPlan;
@@ -66,6 +67,7 @@ impl EngineConfig {
         };
         let rc = &cfg.rules;
         let needs_plan = rc.invalid_cli.numbering_plan
+            || !rc.distinct_callers_slow.b_types.is_empty()
             || [&rc.cli_fanout, &rc.cli_velocity]
                 .iter()
                 .any(|r| !r.cli_types.is_empty());
@@ -348,6 +350,7 @@ impl Engine {
             time_ms: t,
             cli: &cli,
             cli_plan,
+            nsn: cfg.nsn.as_deref(),
             a_key: &a_key,
             b_key: &b_key,
             call_id: &call_id,
@@ -401,7 +404,8 @@ impl Engine {
             }
             Ok(ans) => {
                 // Per rule that fired: its alert on this call, raised or still active.
-                let mut fired: SmallVec<[(Reason, CompactString); 2]> = SmallVec::new();
+                // (rule, alert id, whether the alert was raised by this call)
+                let mut fired: SmallVec<[(Reason, CompactString, bool); 2]> = SmallVec::new();
                 for (out, op) in ans.windows.into_iter().zip(&request.windows) {
                     let Some(w) = cfg.rules.window(op.rule) else {
                         continue;
@@ -411,6 +415,14 @@ impl Engine {
                         verdict.reasons.insert(Reason::StoreCapacity);
                     }
                     if out.count < out.threshold {
+                        continue;
+                    }
+                    // A busy key's calls cannot be told from an attack's: only
+                    // the one raising the alert carries the rule.
+                    if w.busy_alert_only
+                        && out.level_m >= op.threshold as u64 * 1000
+                        && !matches!(out.alert, AlertState::Raised(_))
+                    {
                         continue;
                     }
                     // A learned rule blocks only once its levels had time to form.
@@ -429,11 +441,11 @@ impl Engine {
                         AlertState::None => {}
                         AlertState::Active(id) => {
                             verdict.alert_id.get_or_insert(id.clone());
-                            fired.push((op.rule, id));
+                            fired.push((op.rule, id, false));
                         }
                         AlertState::Raised(id) => {
                             verdict.alert_id.get_or_insert(id.clone());
-                            fired.push((op.rule, id.clone()));
+                            fired.push((op.rule, id.clone(), true));
                             verdict.new_alerts.push(Alert {
                                 id,
                                 rule: op.rule,
@@ -451,8 +463,10 @@ impl Engine {
                 }
                 // One attack, one alert: a new alert of a window that folds
                 // into a rule which fired on this call with its own alert is
-                // dropped in favour of that one (its cooldown still started).
-                if !verdict.new_alerts.is_empty() && fired.len() > 1 {
+                // dropped in favour of that one (its cooldown still started),
+                // and so is a new alert of that rule while an alert of a
+                // window folding into it is already running.
+                if fired.len() > 1 {
                     fold_alerts(&cfg, &mut verdict, &fired);
                 }
                 if let Some(b) = ans.blocked {
@@ -529,25 +543,36 @@ impl Engine {
 }
 
 /// Drops the new alerts of windows that fold into a rule that fired on the
-/// same call with an alert of its own, pointing the verdict at that alert.
-fn fold_alerts(cfg: &EngineConfig, verdict: &mut Verdict, fired: &[(Reason, CompactString)]) {
-    let mut i = 0;
-    while i < verdict.new_alerts.len() {
-        let rule = verdict.new_alerts[i].rule;
-        let into = cfg
-            .rules
-            .window(rule)
-            .and_then(|w| w.folds_into)
-            .and_then(|target| fired.iter().find(|(r, _)| *r == target));
-        match into {
-            Some((_, id)) => {
-                let folded = verdict.new_alerts.remove(i);
-                if verdict.alert_id.as_ref() == Some(&folded.id) {
-                    verdict.alert_id = Some(id.clone());
-                }
-            }
-            None => i += 1,
+/// same call with an alert of its own; and a new alert of such a rule when a
+/// window folding into it fired with an alert raised earlier (the older alert
+/// already tells of the attack). The verdict then points at the alert that
+/// was published: of two related alerts the older, and on a tie the target.
+fn fold_alerts(cfg: &EngineConfig, verdict: &mut Verdict, fired: &[(Reason, CompactString, bool)]) {
+    let folds_into = |r: Reason| cfg.rules.window(r).and_then(|w| w.folds_into);
+    let related = |a: Reason, b: Reason| folds_into(a) == Some(b) || folds_into(b) == Some(a);
+    verdict.new_alerts.retain(|alert| {
+        let rule = alert.rule;
+        let into_target = folds_into(rule).is_some_and(|t| fired.iter().any(|(r, _, _)| *r == t));
+        let older_source = fired
+            .iter()
+            .any(|(r, _, raised)| !raised && folds_into(*r) == Some(rule));
+        !(into_target || older_source)
+    });
+    // The lead alert: the first fired, unless a related one was published instead.
+    let Some(mut lead) = fired.first() else {
+        return;
+    };
+    for e in &fired[1..] {
+        if !related(lead.0, e.0) {
+            continue;
         }
+        let (t_lead, t_e) = (alert_raised_ms(&lead.1), alert_raised_ms(&e.1));
+        if t_e < t_lead || (t_e == t_lead && folds_into(lead.0) == Some(e.0)) {
+            lead = e;
+        }
+    }
+    if verdict.alert_id.as_ref() == Some(&fired[0].1) {
+        verdict.alert_id = Some(lead.1.clone());
     }
 }
 

@@ -633,6 +633,11 @@ fn alert_ids_are_deterministic() {
     };
     assert_eq!(run(), run());
     assert_eq!(run().len(), 1);
+    // The id carries its raise time, which folding reads back.
+    let id = &run()[0];
+    assert_eq!(crate::contract::alert_raised_ms(id), Some(T0 + 4), "{id}");
+    assert_eq!(crate::contract::alert_raised_ms("dc-zz-1"), None);
+    assert_eq!(crate::contract::alert_raised_ms("dc-10"), None);
 }
 
 #[test]
@@ -659,7 +664,10 @@ fn on(mut c: Call, trunk: &str) -> Call {
 
 #[test]
 fn slow_tier_flags_fan_in_spread_wider_than_the_burst_window() {
-    let f = fixture("[lists]\nallow_trunks = [\"MSC-1\"]\n");
+    let f = fixture(
+        "[lists]\nallow_trunks = [\"MSC-1\"]\n\
+         [rules.distinct_callers_slow]\nper_ingress = false\nthreshold = 5\nwindow_ms = 60000\n",
+    );
     let b = "+2348099999999";
     for i in 0..4 {
         let v = f.check(on(
@@ -691,7 +699,9 @@ fn slow_tier_flags_fan_in_spread_wider_than_the_burst_window() {
 fn slow_tier_window_edge() {
     let b = "+2348099999999";
     let run = |last: i64| {
-        let f = fixture("");
+        let f = fixture(
+            "[rules.distinct_callers_slow]\nthreshold = 5\nwindow_ms = 60000\nper_ingress = false\nb_types = []\n",
+        );
         f.check(on(Call::new("e0", &caller(0), b).at(T0), "WS-1"));
         for i in 1..4 {
             f.check(on(
@@ -849,7 +859,8 @@ fn listed_roamers_calling_home_pass_the_international_ingress_check() {
     let f = fixture(
         "[rules.intl_ingress_local_cli]\ntrunks = [\"INTL-GW\"]\n\
          roaming_a_numbers = [\"08031234567\", \"+234806555*\"]\n\
-         [rules.cli_velocity]\naction = \"flag\"\n",
+         [rules.cli_velocity]\naction = \"flag\"\n\
+         [rules.distinct_callers_slow]\naction = \"off\"\n",
     );
     let intl = |id: &str, a: &str, pai: Option<&str>| {
         let mut c = on(Call::new(id, a, "+2348099999999").at(T0), "INTL-GW");
@@ -899,27 +910,36 @@ fn listed_roamers_calling_home_pass_the_international_ingress_check() {
 
 #[test]
 fn a_fast_burst_on_an_untrusted_trunk_raises_one_alert_not_two() {
-    let f = fixture("");
     let b = "+2348099999999";
-    let mut alerts = Vec::new();
-    let mut last = None;
-    for i in 0..7 {
-        let v = f.check(on(
-            Call::new(&format!("b{i}"), &caller(i), b).at(T0 + i as i64 * 100),
-            "WS-1",
-        ));
-        alerts.extend(v.new_alerts.iter().map(|a| (a.rule, a.id.clone())));
-        last = Some(v);
-    }
-    let v = last.unwrap();
-    assert!(
-        v.reasons.contains(Reason::DistinctCallers)
-            && v.reasons.contains(Reason::DistinctCallersSlow)
-    );
-    assert_eq!(alerts.len(), 1, "{alerts:?}");
-    assert_eq!(alerts[0].0, Reason::DistinctCallers);
-    assert_eq!(v.alert_id.as_ref(), Some(&alerts[0].1));
+    let burst = |f: &Fixture| {
+        let mut alerts = Vec::new();
+        let mut last = None;
+        for i in 0..7 {
+            let v = f.check(on(
+                Call::new(&format!("b{i}"), &caller(i), b).at(T0 + i as i64 * 100),
+                "WS-1",
+            ));
+            alerts.extend(v.new_alerts.iter().map(|a| (a.rule, a.id.clone())));
+            last = Some(v);
+        }
+        let v = last.unwrap();
+        assert!(
+            v.reasons.contains(Reason::DistinctCallers)
+                && v.reasons.contains(Reason::DistinctCallersSlow)
+        );
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(v.alert_id.as_ref(), Some(&alerts[0].1));
+        alerts[0].0
+    };
+    // Both tiers reach their thresholds on the same call: the burst tier's alert.
+    let f = fixture("[rules.distinct_callers_slow]\nthreshold = 5\n");
+    assert_eq!(burst(&f), Reason::DistinctCallers);
     assert_eq!(f.engine.stats().alert_count(Reason::DistinctCallersSlow), 0);
+    // The defaults: the slow tier alerts first (3 callers); the burst tier
+    // reaching 5 later is folded into that alert.
+    let f = fixture("");
+    assert_eq!(burst(&f), Reason::DistinctCallersSlow);
+    assert_eq!(f.engine.stats().alert_count(Reason::DistinctCallers), 0);
 }
 
 #[test]
@@ -1128,5 +1148,48 @@ fn fanout_counts_distinct_callees_of_mobile_clis() {
             T0 + i * 30_000,
         );
         assert_eq!(v.count(Reason::CliFanout), 0);
+    }
+}
+
+#[test]
+fn slow_tier_counts_per_ingress_and_subscriber_numbers_only() {
+    let f = fixture(
+        "[rules.distinct_callers_slow]\nthreshold = 3\nwindow_ms = 120000\n\
+         [rules.distinct_callers]\nthreshold = 50\n",
+    );
+    let b = "+2348099999999";
+    // Three callers through three interconnects: a busy number, not refiling.
+    for (i, t) in ["IC-A", "IC-B", "IC-C"].iter().enumerate() {
+        let v = f.check(on(
+            Call::new(&format!("x{i}"), &caller(i), b).at(T0 + i as i64 * 20_000),
+            t,
+        ));
+        assert!(!v.reasons.contains(Reason::DistinctCallersSlow));
+    }
+    // Three fresh CLIs through one interconnect within two minutes: refiling.
+    let b2 = "+2348099999998";
+    let v: Vec<Verdict> = (0..3)
+        .map(|i| {
+            f.check(on(
+                Call::new(&format!("y{i}"), &caller(10 + i), b2).at(T0 + i as i64 * 30_000),
+                "IC-A",
+            ))
+        })
+        .collect();
+    assert!(!v[1].reasons.contains(Reason::DistinctCallersSlow));
+    assert!(
+        v[2].reasons.contains(Reason::DistinctCallersSlow),
+        "{:?}",
+        v[2].reasons
+    );
+    assert_eq!(v[2].new_alerts[0].key, format!("trunk:IC-A|{b2}"));
+    // A fixed-line number (a bridge, a hotline) is not counted at all.
+    for i in 0..5 {
+        let v = f.check(on(
+            Call::new(&format!("z{i}"), &caller(20 + i), "+2342012345678")
+                .at(T0 + i as i64 * 1_000),
+            "IC-A",
+        ));
+        assert!(!v.reasons.contains(Reason::DistinctCallersSlow));
     }
 }

@@ -17,6 +17,7 @@ pub const DEF: RuleDef = RuleDef {
 #[derive(Debug)]
 struct DistinctCallers {
     window: Window,
+    per_ingress: bool,
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -31,7 +32,10 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     )
     .with_trunk_thresholds(&r.trunk_thresholds, c)
     .learning(&r.learn, c);
-    Some(Arc::new(DistinctCallers { window }))
+    Some(Arc::new(DistinctCallers {
+        window,
+        per_ingress: r.per_ingress,
+    }))
 }
 
 impl Rule for DistinctCallers {
@@ -45,8 +49,13 @@ impl Rule for DistinctCallers {
 
     fn plan(&self, f: &Facts, p: &mut Plan) {
         // An allowlisted B-number (hotline, bank, radio phone-in) is never counted.
-        if !f.b_allowed {
-            p.count(f, &self.window, f.b_key.clone(), f.a_key.clone());
+        if f.b_allowed {
+            return;
         }
+        let key = match (self.per_ingress, f.source_key) {
+            (true, Some(src)) => compact_str::format_compact!("{src}|{}", f.b_key),
+            _ => f.b_key.clone(),
+        };
+        p.count(f, &self.window, key, f.a_key.clone());
     }
 }

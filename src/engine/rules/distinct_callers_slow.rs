@@ -1,13 +1,18 @@
 //! `distinct_callers_slow`: the slow tier of `distinct_callers` — the same
 //! fan-in spread over a longer window (default 5 in 60 s, flag), counted only
-//! for calls from a known, untrusted ingress unless configured otherwise.
-//! When the fast tier fires on the same call, its alert absorbs this one.
+//! for calls from a known, untrusted ingress unless configured otherwise, per
+//! ingress and B-number (masking refiled through one interconnect arrives on
+//! one trunk; a busy number's real callers come through many), and for
+//! subscribers' numbers only (mobile B-numbers by default: bridges and hotlines
+//! are fixed or non-geographic). When the fast tier fires on the same call,
+//! its alert absorbs this one.
 
 use std::sync::Arc;
 
 use super::{Compiler, Facts, Plan, Rule, RuleDef, Window};
 use crate::config::Config;
 use crate::contract::Reason;
+use crate::number::plan::NumberType;
 
 pub const DEF: RuleDef = RuleDef {
     reason: Reason::DistinctCallersSlow,
@@ -20,6 +25,8 @@ struct DistinctCallersSlow {
     window: Window,
     /// Count only calls with a known ingress that is not trusted.
     untrusted_only: bool,
+    per_ingress: bool,
+    b_types: Vec<NumberType>,
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -37,6 +44,8 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     Some(Arc::new(DistinctCallersSlow {
         window,
         untrusted_only: r.untrusted_ingress_only,
+        per_ingress: r.per_ingress,
+        b_types: r.b_types.clone(),
     }))
 }
 
@@ -51,8 +60,18 @@ impl Rule for DistinctCallersSlow {
 
     fn plan(&self, f: &Facts, p: &mut Plan) {
         let counted = !self.untrusted_only || (f.source_key.is_some() && !f.source_allowed);
-        if !f.b_allowed && counted {
-            p.count(f, &self.window, f.b_key.clone(), f.a_key.clone());
+        if f.b_allowed || !counted {
+            return;
         }
+        if !self.b_types.is_empty()
+            && !matches!(f.b_plan(), Some(Some(t)) if self.b_types.contains(&t))
+        {
+            return;
+        }
+        let key = match (self.per_ingress, f.source_key) {
+            (true, Some(src)) => compact_str::format_compact!("{src}|{}", f.b_key),
+            _ => f.b_key.clone(),
+        };
+        p.count(f, &self.window, key, f.a_key.clone());
     }
 }

@@ -70,6 +70,8 @@ pub struct Facts<'a> {
     /// A home CLI's type in the national numbering plan, `Some(None)` when the
     /// plan has no such number; None for foreign CLIs, or without a plan.
     pub cli_plan: Option<Option<NumberType>>,
+    /// The home country's numbering plan, when a rule needs it.
+    pub nsn: Option<&'a crate::number::plan::NsnPlan>,
     /// The CLI's key: E.164 with `+`, or as presented when invalid.
     pub a_key: &'a CompactString,
     pub b_key: &'a CompactString,
@@ -82,6 +84,19 @@ pub struct Facts<'a> {
     pub b_allowed: bool,
     pub source_allowed: bool,
     pub numbering: &'a NumberingPlan,
+}
+
+impl Facts<'_> {
+    /// The B-number's type in the national plan: `Some(None)` when the plan
+    /// has no such home number; None for foreign numbers, or without a plan.
+    pub fn b_plan(&self) -> Option<Option<NumberType>> {
+        let plan = self.nsn?;
+        let nsn = self
+            .b_key
+            .strip_prefix('+')?
+            .strip_prefix(self.numbering.country_code.as_str())?;
+        Some(plan.number_type(nsn.as_bytes()))
+    }
 }
 
 /// What the rules add to one call: reasons fired on the call alone (with the
@@ -140,11 +155,16 @@ pub struct Window {
     pub trunk_thresholds: TrunkThresholds,
     /// When the rule named here fired on the same call with an alert of its
     /// own (raised or still active), a new alert of this window is folded into
-    /// that one: one attack, one alert. Its cooldown still starts.
+    /// that one: one attack, one alert. Its cooldown still starts. The other
+    /// way too: while this window's alert runs, a new alert of the rule named
+    /// here is folded into it.
     pub folds_into: Option<Reason>,
     /// The window learns each key's normal level, which raises that key's
     /// threshold above `threshold` (a floor then): see `contract::Learn`.
     pub learn: Option<Learn>,
+    /// On a key busy by nature (learned level at least `threshold`), only the
+    /// call that raises the alert carries the rule's action.
+    pub busy_alert_only: bool,
 }
 
 impl Window {
@@ -167,6 +187,7 @@ impl Window {
             trunk_thresholds: TrunkThresholds::default(),
             folds_into: None,
             learn: None,
+            busy_alert_only: false,
         }
     }
 
@@ -175,9 +196,12 @@ impl Window {
         if l.enabled {
             self.learn = Some(Learn {
                 interval_ms: l.interval_ms.unwrap_or(self.window_ms.max(1000) as u64) as u32,
+                shift: (1.0 / l.weight).log2().round() as u8,
+                floor_milli: (l.observe_from * 1000.0).round() as u32,
                 k_milli: (l.factor * 1000.0).round() as u32,
                 keep_ms: c.learn_keep_ms as u32,
             });
+            self.busy_alert_only = l.busy_alert_only;
         }
         self
     }

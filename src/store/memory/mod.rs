@@ -388,7 +388,7 @@ impl Window {
             **l = fresh;
         }
         if i > l.interval {
-            l.level_m = Learn::fold(threshold, l.level_m, l.peak, i - l.interval - 1);
+            l.level_m = learn.fold(threshold, l.level_m, l.peak, i - l.interval - 1);
             l.interval = i;
             l.peak = 0;
             l.until = learn.gone_at(threshold, l.level_m, i, window_ms);

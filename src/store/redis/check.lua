@@ -26,7 +26,7 @@
 --   <alert id>': read only for late events and alerts). A window that learns
 --   its key's level (contract::Learn) passes minus its threshold (the floor
 --   of learning) as the threshold, and its rare string goes on with '<threshold> <interval>
---   <k milli> <keep ttl> <most members> <keep ms> <window ms>'; its learned
+--   <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor>'; its learned
 --   state (l level in thousandths, b open interval, p peak, k event time it is
 --   gone from) shares the cooldown HASH, read and written only when the count
 --   reaches the learning floor.
@@ -117,7 +117,8 @@ for i = 1, n do
     -- A learning window: below its floor the count can never matter.
     if count >= -thr then
       rare = rare or ARGV[a + 5]
-      local th, iv, km, keep, most, kms, wms = string.match(rare, '^%d+ %-?%d+ %d+ %S+ (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)$')
+      local th, iv, km, keep, most, kms, wms, wd = string.match(rare, '^%d+ %-?%d+ %d+ %S+ (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)$')
+      wd = tonumber(wd)
       th = tonumber(th)
       iv = tonumber(iv)
       km = tonumber(km)
@@ -141,7 +142,7 @@ for i = 1, n do
         changed = true
         folded = true
       elseif iw > ivl then
-        -- Close the open interval: its peak, clipped, moves the level a quarter.
+        -- Close the open interval: its peak, clipped, moves the level 1/wd of the way.
         local top = th * 1000
         if 2 * lvl > top then
           top = 2 * lvl
@@ -151,16 +152,16 @@ for i = 1, n do
           obs = top
         end
         if obs >= lvl then
-          lvl = lvl + math.floor((obs - lvl) / 4)
+          lvl = lvl + math.floor((obs - lvl) / wd)
         else
-          lvl = lvl - math.floor((lvl - obs) / 4)
+          lvl = lvl - math.floor((lvl - obs) / wd)
         end
         local gap = iw - ivl - 1
         if gap >= 64 then
           lvl = 0
         else
           for _ = 1, gap do
-            lvl = lvl - math.floor(lvl / 4)
+            lvl = lvl - math.floor(lvl / wd)
           end
         end
         ivl = iw

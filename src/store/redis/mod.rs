@@ -564,7 +564,7 @@ impl Codec {
             b.push(b' ');
             b.extend_from_slice(op.alert_id().as_bytes());
             if let Some(l) = &op.learn {
-                // '<threshold> <interval> <k milli> <keep ttl> <most members> <keep ms> <window ms>'
+                // '<threshold> <interval> <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor>'
                 for v in [
                     op.threshold as i64,
                     l.interval_ms.max(1) as i64,
@@ -573,6 +573,7 @@ impl Codec {
                     self.max_members as i64,
                     l.keep_ms as i64,
                     op.window_ms.max(0),
+                    1i64 << l.shift.clamp(1, 6),
                 ] {
                     b.push(b' ');
                     codec::put_int(b, v);
