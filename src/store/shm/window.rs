@@ -680,7 +680,7 @@ impl Rec {
             self.learn_until = fresh_until;
         }
         if i > self.learn_interval {
-            self.learn_level = Learn::fold(
+            self.learn_level = learn.fold(
                 threshold,
                 self.learn_level,
                 self.learn_peak,
