@@ -1,4 +1,5 @@
-//! Benchmark of `Engine::check` on the embedded store: one thread, a realistic
+//! Benchmark of `Engine::check` on the embedded store (or, with
+//! `ACM_BENCH_STORE=shm`, the shared-memory store): one thread, a realistic
 //! mix (many cold B-numbers, a few hot ones, Zipf-skewed callers, 60 trunks,
 //! event time advancing at 10,000 calls/s so windows trim and keys expire).
 //!
@@ -13,18 +14,30 @@ use acm::clock::SystemClock;
 use acm::config::Config;
 use acm::detector::Detector;
 use acm::engine::{Action, Call, Engine};
-use acm::store::{MemoryStore, MemoryStoreConfig};
+use acm::store::{MemoryStore, MemoryStoreConfig, ShmStore, Store};
 use hdrhistogram::Histogram;
 
 #[path = "common/workload.rs"]
 mod workload;
 use workload::workload;
 
-/// A fresh engine and embedded store behind a Detector, as every face runs them.
-fn detector(cfg: &Config) -> (Detector, Arc<MemoryStore>) {
+/// A fresh engine and store behind a Detector, as every face runs them.
+fn detector(cfg: &Config) -> (Detector, Arc<dyn Store>) {
     let engine = Engine::from_config(cfg, Arc::new(SystemClock)).unwrap();
-    let store = Arc::new(MemoryStore::new(MemoryStoreConfig::default()));
+    let store: Arc<dyn Store> = match std::env::var("ACM_BENCH_STORE").as_deref() {
+        Ok("shm") => Arc::new(ShmStore::new(acm::store::shm_config(cfg)).unwrap()),
+        _ => Arc::new(MemoryStore::new(MemoryStoreConfig::default())),
+    };
     (Detector::new(Arc::new(engine), store.clone()), store)
+}
+
+/// A store counter by name (0 when the store has none).
+fn metric(store: &dyn Store, name: &str) -> u64 {
+    store
+        .metrics()
+        .iter()
+        .find(|m| m.name == name)
+        .map_or(0, |m| m.value)
 }
 
 /// `warm`: calls run on each fresh store before the timed ones, so that the
@@ -73,18 +86,15 @@ fn run(name: &str, cfg: &Config, warm: &[Call], calls: &[Call], passes: usize) {
         }
         std::hint::black_box(v);
     }
-    let keys = store
-        .stats()
-        .keys
-        .load(std::sync::atomic::Ordering::Relaxed);
-    let st = store.stats();
+    let keys = metric(&*store, "keys");
     println!(
         "[{name}] {n} calls after {} warm-up calls, {keys} live keys at the end, {:.2}% blocked; \
-         store: {} full-shard sweeps, {} untracked updates",
+         {} store: {} full-shard sweeps, {} untracked updates",
         warm.len(),
         100.0 * blocked as f64 / n as f64,
-        st.full_sweeps.load(std::sync::atomic::Ordering::Relaxed),
-        st.untracked.load(std::sync::atomic::Ordering::Relaxed),
+        store.name(),
+        metric(&*store, "full_sweeps"),
+        metric(&*store, "untracked"),
     );
     println!(
         "[{name}] throughput: median {:.0} checks/s (min {:.0}, max {:.0}) over {passes} passes",

@@ -16,6 +16,15 @@
 #           answered 200)
 #   hook1   as alert1, plus a webhook receiver (a small HTTP server started here): every
 #           alert is POSTed, signed, by the worker's drainer thread (docs/alerts.md)
+#   base8   as base1, children=8 (Kamailio's stock number of workers)
+#   mem8    acm module, [store] kind="memory", children=8 (one window set per worker)
+#   shm8    acm module, the default store (no kind: one shared-memory region), children=8
+#   redis8  as redis2, children=8
+#
+# For the acm variants the check's own latency inside Kamailio is reported too: every
+# worker keeps a histogram of its acm_check calls (acm.stats, "check_us"); after each run
+# a trickle of calls makes every worker publish (ACM_STATS_INTERVAL_MS=200 here), and the
+# workers' histograms, less their state before the run, are merged (buckets ~3% wide).
 #
 # Every variant uses WITH_LOCAL_ANSWER: Kamailio answers the INVITE 200 itself (stateless),
 # SIPp ACKs. The scenario is kamailio-module/tests/sipp/invite_expect_200.xml: a call is
@@ -120,8 +129,9 @@ wait_listen() {
 
 # --- acm config -------------------------------------------------------------------------
 # cfg-examples/acm.toml with the cli_rotation threshold raised (see the header) and the
-# store kind set by $1 ("memory" or a redis URL); $2: [serve] listen address, if any;
-# $3: mode (monitor), if not the file's; $4: the port of a webhook receiver, if any.
+# store kind set by $1 ("memory", "default" for no kind at all, or a redis URL); $2:
+# [serve] listen address, if any; $3: mode (monitor), if not the file's; $4: the port of
+# a webhook receiver, if any.
 acm_toml() {
   local store=$1 listen=${2:-} mode=${3:-} hook=${4:-}
   awk -v store="$store" -v listen="$listen" -v mode="$mode" -v hook="$hook" -v work="$WORK" '
@@ -132,8 +142,11 @@ acm_toml() {
     section == "[webhooks]" && /^receivers *=/ && hook != "" { next }
     section == "[rules.cli_rotation]" && /^threshold *=/ { print "threshold = 1000000"; next }
     section == "[store]" && /^max_members_per_key *=/ { print "max_members_per_key = 1000000"; next }
-    section == "[store]" && /^kind *=/ { print (store == "memory" ? "kind = \"memory\"" : "kind = \"redis\""); next }
-    section == "[store]" && /^url *=/ && store != "memory" { print "url = \"" store "\""; next }
+    section == "[store]" && /^kind *=/ {
+      if (store == "memory") print "kind = \"memory\""
+      else if (store != "default") print "kind = \"redis\""
+      next }
+    section == "[store]" && /^url *=/ && store != "memory" && store != "default" { print "url = \"" store "\""; next }
     section == "[serve]" && /^listen *=/ && listen != "" { print "listen = \"" listen "\""; next }
     { print }
     END {
@@ -160,6 +173,7 @@ start_kamailio() {
     echo "#!define LISTEN udp:127.0.0.1:$port"
     echo "#!define RPC_SOCKET \"$dir/rpc.sock\""
     echo "#!define ACM_CHILDREN $children"
+    echo "#!define ACM_STATS_INTERVAL_MS 200"
     echo "#!define WITH_LOCAL_ANSWER"
     [[ $example == kamailio.cfg ]] && echo "#!define ACM_MODULE \"$ACM_SO\""
     [[ -n $toml ]] && echo "#!define ACM_CONFIG \"$toml\""
@@ -177,6 +191,7 @@ start_kamailio() {
 }
 
 start_redis() {
+  [[ -n ${REDIS_PID:-} ]] && return 0
   free_port
   REDIS_PORT=$REPLY
   redis-server --save '' --appendonly no --port "$REDIS_PORT" --bind 127.0.0.1 \
@@ -266,8 +281,77 @@ for v in $VARIANTS; do
       start_kamailio http2 kamailio-http.cfg 2 "" "ACM_URL \"http://127.0.0.1:$SERVE_PORT\""
       EXTRAPID[http2]=$SERVE_PID
       ;;
+    base8) start_kamailio base8 kamailio.cfg 8 "" WITHOUT_ACM ;;
+    mem8) start_kamailio mem8 kamailio.cfg 8 "$WORK/acm-memory.toml" ;;
+    shm8)
+      acm_toml default >"$WORK/acm-default.toml"
+      start_kamailio shm8 kamailio.cfg 8 "$WORK/acm-default.toml"
+      ;;
+    redis8)
+      start_redis
+      # keys of their own: redis2 may share the server
+      acm_toml "redis://127.0.0.1:$REDIS_PORT" | sed 's/^key_prefix = .*/key_prefix = "acm8"/' >"$WORK/acm-redis8.toml"
+      start_kamailio redis8 kamailio.cfg 8 "$WORK/acm-redis8.toml"
+      EXTRAPID[redis8]=$REDIS_PID
+      ;;
     *) die "unknown variant $v" ;;
   esac
+done
+
+# --- the check's latency inside Kamailio -------------------------------------------------
+# check_hist.py snapshot RPC_SOCKET OUT: the workers' check_us histograms from acm.stats,
+#   merged, as JSON {lowest µs: count};
+# check_hist.py delta BEFORE AFTER: "p50 p99 checks" of the checks between two snapshots.
+cat >"$WORK/check_hist.py" <<'PY'
+import json, os, socket, sys
+def snapshot(sock_path, out):
+    me = "%s.client.%d" % (sock_path, os.getpid())
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(me)
+    s.settimeout(5)
+    try:
+        s.sendto(b'{"jsonrpc":"2.0","method":"acm.stats","id":1}', sock_path)
+        answer = json.loads(s.recv(1 << 20))
+    finally:
+        s.close()
+        os.unlink(me)
+    json.dump(answer, open(out + ".stats", "w"))  # every worker's acm.stats, as answered
+    merged = {}
+    for p in answer["result"]["processes"]:
+        stats = json.loads(p["stats"])
+        for lo, n in stats.get("check_us", {}).get("buckets", []):
+            merged[lo] = merged.get(lo, 0) + n
+    json.dump(merged, open(out, "w"))
+def delta(before, after):
+    b = {int(k): v for k, v in json.load(open(before)).items()}
+    a = {int(k): v for k, v in json.load(open(after)).items()}
+    d = sorted((k, a[k] - b.get(k, 0)) for k in a if a[k] > b.get(k, 0))
+    n = sum(c for _, c in d)
+    if n == 0:
+        print("nan nan 0"); return
+    def q(f):
+        seen = 0
+        for k, c in d:
+            seen += c
+            if seen >= f * n:
+                return k
+    print(q(0.50), q(0.99), n)
+{"snapshot": snapshot, "delta": delta}[sys.argv[1]](*sys.argv[2:])
+PY
+# hist_snapshot VARIANT OUT: makes every worker publish (a trickle of calls, each worker
+# publishing at most every 200 ms), then merges their histograms into OUT.
+hist_snapshot() {
+  local v=$1 out=$2 dir=$WORK/$1/trickle
+  mkdir -p "$dir"
+  sleep 0.3
+  free_port
+  (cd "$dir" && sipp "127.0.0.1:${PORT[$v]}" -sf "$SCENARIO" -inf "$WORK/trickle.csv" -m 32 -r 40 \
+    -i 127.0.0.1 -p "$REPLY" -nostdin -timeout 20s >/dev/null 2>&1) || true
+  python3 "$WORK/check_hist.py" snapshot "$WORK/$v/rpc.sock" "$out"
+}
+awk 'BEGIN { print "SEQUENTIAL"; for (i = 0; i < 32; i++) printf "+234807%07d;+234808%07d\n", i, i }' >"$WORK/trickle.csv"
+for v in $VARIANTS; do
+  [[ $v == base* ]] || hist_snapshot "$v" "$WORK/$v/hist-0.json"
 done
 
 # --- runs ---------------------------------------------------------------------------------
@@ -314,10 +398,16 @@ run_sipp() {
   cps=$(awk -v n="$ok" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
   cpu_us=$(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v n=$((ok + failed)) \
     'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0) }')
-  printf '%s %s %s %s %s %s %s %s %s\n' "$v" "$rep" "$cps" "$ok" "$failed" "$p50" "$p99" "$cpu_us" "$rc" \
+  # the check inside Kamailio (acm variants): merged worker histograms, this run only
+  local c50=- c99=- cn=0
+  if [[ $v != base* && $v != http* ]]; then
+    hist_snapshot "$v" "$WORK/$v/hist-$rep.json"
+    read -r c50 c99 cn < <(python3 "$WORK/check_hist.py" delta "$WORK/$v/hist-$((rep - 1)).json" "$WORK/$v/hist-$rep.json")
+  fi
+  printf '%s %s %s %s %s %s %s %s %s %s %s\n' "$v" "$rep" "$cps" "$ok" "$failed" "$p50" "$p99" "$cpu_us" "$rc" "$c50" "$c99" \
     >>"$WORK/results"
-  printf '  %-7s rep %d: %6s calls/s  ok %6s  failed %5s  resp p50 %s µs  p99 %s µs  cpu %s µs/call  (sipp exit %s, %ss)\n' \
-    "$v" "$rep" "$cps" "$ok" "$failed" "$p50" "$p99" "$cpu_us" "$rc" "$secs" >&2
+  printf '  %-7s rep %d: %6s calls/s  ok %6s  failed %5s  resp p50 %s µs  p99 %s µs  cpu %s µs/call  check p50 %s µs  p99 %s µs (%s checks)  (sipp exit %s, %ss)\n' \
+    "$v" "$rep" "$cps" "$ok" "$failed" "$p50" "$p99" "$cpu_us" "$c50" "$c99" "$cn" "$rc" "$secs" >&2
 }
 
 echo "sipp_bench: RATE=$RATE CALLS=$CALLS REPS=$REPS KAMAILIO_MEM=$KAMAILIO_MEM VARIANTS=\"$VARIANTS\"; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
@@ -348,14 +438,16 @@ col() { awk -v v="$1" -v c="$2" '$1 == v { print $c }' "$WORK/results" | median;
 declare -A CPS P50 P99
 echo
 echo "Kamailio $("$KAMAILIO" -v 2>/dev/null | awk '/^version:/ { print $3; exit }') (-x $KAMAILIO_MEM) + SIPp $(sipp -v 2>/dev/null | awk '/SIPp v/ { sub(/-.*/, "", $2); print $2; exit }'), offered $RATE calls/s, $CALLS calls per run, medians of $REPS runs"
-printf '| %-7s | %9s | %10s | %9s | %12s | %12s | %16s |\n' variant "calls/s" successful failed "resp p50 µs" "resp p99 µs" "CPU µs/call"
-printf '| %-7s | %9s | %10s | %9s | %12s | %12s | %16s |\n' --- --- --- --- --- --- ---
+printf '| %-7s | %9s | %10s | %9s | %12s | %12s | %16s | %13s | %13s |\n' variant "calls/s" successful failed "resp p50 µs" "resp p99 µs" "CPU µs/call" "check p50 µs" "check p99 µs"
+printf '| %-7s | %9s | %10s | %9s | %12s | %12s | %16s | %13s | %13s |\n' --- --- --- --- --- --- --- --- ---
 for v in $VARIANTS; do
   CPS[$v]=$(col "$v" 3)
   P50[$v]=$(col "$v" 6)
   P99[$v]=$(col "$v" 7)
-  printf '| %-7s | %9s | %10s | %9s | %12s | %12s | %16s |\n' "$v" "${CPS[$v]}" "$(col "$v" 4)" "$(col "$v" 5)" \
-    "${P50[$v]}" "${P99[$v]}" "$(col "$v" 8)"
+  c50=-; c99=-
+  if [[ $v != base* && $v != http* ]]; then c50=$(col "$v" 10); c99=$(col "$v" 11); fi
+  printf '| %-7s | %9s | %10s | %9s | %12s | %12s | %16s | %13s | %13s |\n' "$v" "${CPS[$v]}" "$(col "$v" 4)" "$(col "$v" 5)" \
+    "${P50[$v]}" "${P99[$v]}" "$(col "$v" 8)" "$c50" "$c99"
 done
 echo
 ratio() { # name variant baseline
@@ -371,3 +463,6 @@ ratio "acm2 vs base2" acm2 base2
 ratio "redis2 vs base2" redis2 base2
 ratio "http2 vs base2" http2 base2
 ratio "hook1 vs alert1" hook1 alert1
+ratio "mem8 vs base8" mem8 base8
+ratio "shm8 vs base8" shm8 base8
+ratio "redis8 vs base8" redis8 base8

@@ -14,7 +14,10 @@
  *
  * Process model (Kamailio forks its workers after mod_init):
  *   acm_init        once, in the parent, before fork: parses and validates the
- *                   config; starts no thread and opens no socket;
+ *                   config and, for the shared-memory store (the default),
+ *                   maps the region every worker will share; starts no thread
+ *                   and opens no socket;
+ *   acm_start_notes after acm_init, in the parent: what to log at start;
  *   acm_child_init  in each worker after fork: opens the store connection and
  *                   starts the event drainer of that process;
  *   acm_check       on every INVITE, in a worker;
@@ -99,9 +102,19 @@ typedef struct acm_verdict {
 } acm_verdict;
 
 /* Parse and validate the TOML config at config_path (NULL or "" for the
- * built-in defaults, which use the embedded store). Call once before fork.
+ * built-in defaults, whose store is one shared-memory region for every
+ * process forked after this call). Call once before fork.
  * On failure returns ACM_ERR and writes a message naming the key into err. */
 int32_t acm_init(const char *config_path, char *err, size_t err_len);
+
+/* Start-up notes for the switch's log, in the process that called acm_init,
+ * after it: the store the workers will use and its memory bound, and
+ * warnings (e.g. a per-process store while several workers check calls).
+ * workers: how many processes will call acm_check (0 if unknown). Writes the
+ * notes into buf, one per line, each starting "info: " or "warning: ",
+ * NUL-terminated and truncated to fit. Returns how many are warnings, or
+ * ACM_ERR (acm_init not called; the reason is written into buf). */
+int32_t acm_start_notes(int32_t workers, char *buf, size_t buf_len);
 
 /* Start this process's store connection and event drainer. Call after fork,
  * in each process that will call acm_check. rank is informational. */

@@ -13,7 +13,9 @@
  *   allow = 1, flag = 2, block = -1.
  *
  * Processes: acm_init() runs in mod_init (main process, before fork: the
- * engine starts no thread and opens no socket there); acm_child_init() runs
+ * engine starts no thread and opens no socket there; with the default store
+ * it maps the shared-memory region every worker then uses, so one attack is
+ * counted once whichever workers its calls reach); acm_child_init() runs
  * in every SIP worker (rank > 0) after fork, and lazily in any other process
  * that calls acm_check (timer routes, async workers). acm_shutdown() runs in
  * mod_destroy; the other processes, which Kamailio ends from their signal
@@ -43,6 +45,7 @@
 #include "core/mod_fix.h"
 #include "core/pvar.h"
 #include "core/pt.h"
+#include "core/globals.h"
 #include "core/rpc.h"
 #include "core/rpc_lookup.h"
 #include "core/kemi.h"
@@ -57,7 +60,7 @@
 MODULE_VERSION
 
 #define ACM_ERR_LEN 512
-#define ACM_STATS_SLOT_LEN 8192
+#define ACM_STATS_SLOT_LEN 16384 /* a worker's acm_stats_json, check_us histogram included */
 
 /* ---- module parameters ------------------------------------------------- */
 
@@ -315,6 +318,35 @@ static void acm_publish_stats(int force)
 
 /* ---- init / child_init / destroy -------------------------------------- */
 
+/* Log what acm says about its start: the store the workers share (and its
+ * memory bound), and warnings such as a per-process store while several SIP
+ * workers (children) check calls. */
+static void acm_log_start_notes(void)
+{
+	char notes[2048];
+	char *line, *next;
+	int32_t rc;
+
+	notes[0] = '\0';
+	rc = acm_start_notes((int32_t)children_no, notes, sizeof(notes));
+	notes[sizeof(notes) - 1] = '\0';
+	if(rc < 0) {
+		LM_WARN("acm_start_notes failed: %s\n", notes);
+		return;
+	}
+	for(line = notes; line != NULL && *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if(next != NULL)
+			*next++ = '\0';
+		if(strncmp(line, "warning: ", 9) == 0)
+			LM_WARN("acm: %s\n", line + 9);
+		else if(strncmp(line, "info: ", 6) == 0)
+			LM_INFO("acm: %s\n", line + 6);
+		else
+			LM_INFO("acm: %s\n", line);
+	}
+}
+
 static int mod_init(void)
 {
 	char err[ACM_ERR_LEN];
@@ -331,6 +363,7 @@ static int mod_init(void)
 		LM_ERR("acm_init(%s) failed: %s\n", path ? path : "(defaults)", err);
 		return -1;
 	}
+	acm_log_start_notes();
 
 	_acm_shm = (acm_shared_t *)shm_malloc(sizeof(acm_shared_t));
 	if(_acm_shm == NULL) {

@@ -1562,3 +1562,231 @@ fn alert_delay_invite_to_stream_and_webhook() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The default store: one set of windows in shared memory for every worker
+// ---------------------------------------------------------------------------------------------
+
+/// acm's defaults: no [store] section, so the module takes the shared-memory store.
+const DEFAULT_TOML: &str = "# acm's defaults\n";
+
+/// Kamailio's stock number of SIP workers, each publishing its counters on every call.
+fn eight_workers() -> Vec<(&'static str, String)> {
+    vec![
+        ("ACM_CHILDREN", "8".to_string()),
+        ("ACM_STATS_INTERVAL_MS", "0".to_string()),
+    ]
+}
+
+/// (pid, checks, store name) of every SIP worker that published its counters.
+fn worker_checks(k: &Kamailio) -> Vec<(i64, u64, String)> {
+    let answer = k.rpc("acm.stats");
+    let v: serde_json::Value =
+        serde_json::from_str(&answer).unwrap_or_else(|e| panic!("acm.stats: {e}: {answer}"));
+    let procs = v["result"]["processes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("acm.stats has no processes: {answer}"));
+    procs
+        .iter()
+        .filter(|p| p["rank"].as_i64().unwrap_or(0) > 0)
+        .map(|p| {
+            let stats: serde_json::Value =
+                serde_json::from_str(p["stats"].as_str().unwrap_or("{}")).unwrap();
+            (
+                p["pid"].as_i64().unwrap_or(0),
+                stats["checks"].as_u64().unwrap_or(0),
+                stats["store"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Sends `calls` one SIPp run each (so any idle worker may take each) and
+/// answers the pid of the worker that checked each one.
+#[track_caller]
+fn one_by_one(k: &mut Kamailio, scenario_file: &str, calls: &[(&[u8], &[u8])]) -> Vec<i64> {
+    let mut by = Vec::new();
+    for c in calls {
+        let before = worker_checks(k);
+        k.expect(scenario_file, &[*c]);
+        let after = worker_checks(k);
+        let moved: Vec<i64> = after
+            .iter()
+            .filter(|(pid, n, _)| {
+                *n > before
+                    .iter()
+                    .find(|(p, _, _)| p == pid)
+                    .map_or(0, |(_, m, _)| *m)
+            })
+            .map(|(pid, _, _)| *pid)
+            .collect();
+        assert_eq!(
+            moved.len(),
+            1,
+            "one worker checked the call: {before:?} -> {after:?}"
+        );
+        by.push(moved[0]);
+    }
+    by
+}
+
+/// The seed attack spread over Kamailio's eight workers, on acm's defaults: the fifth
+/// distinct caller is refused whichever worker it reaches (with a per-process store it
+/// was allowed), ordinary calls pass, and the start-up log states the shared region.
+#[test]
+fn default_store_is_one_window_for_eight_workers() {
+    let mut k = Kamailio::start("kamailio.cfg", &eight_workers(), Some(DEFAULT_TOML));
+    let victim = b"+2348031237777".as_slice();
+    let callers = distinct_callers("+234821", 1, 6);
+    let calls = pairs(&callers, victim);
+    let mut by = one_by_one(&mut k, "invite_expect_200.xml", &calls[..4]);
+    by.extend(one_by_one(&mut k, "invite_expect_403.xml", &calls[4..]));
+    let fifth = by[4];
+    let seen_by_fifth = by[..4].iter().filter(|&&p| p == fifth).count();
+    assert!(
+        seen_by_fifth < 4,
+        "the calls did not spread over workers ({by:?}): the test proves nothing"
+    );
+    eprintln!("attack calls checked by workers {by:?}");
+    // Ordinary calls: one caller each, to callees of their own.
+    let ordinary = distinct_callers("+234822", 1, 4);
+    let callees = distinct_callers("+234823", 1, 4);
+    let ordinary: Vec<(&[u8], &[u8])> = ordinary
+        .iter()
+        .zip(&callees)
+        .map(|(a, b)| (a.as_slice(), b.as_slice()))
+        .collect();
+    one_by_one(&mut k, "invite_expect_200.xml", &ordinary);
+
+    let workers = worker_checks(&k);
+    assert!(workers.len() >= 2, "{workers:?}");
+    assert!(
+        workers.iter().all(|(_, _, store)| store == "shm"),
+        "{workers:?}"
+    );
+    assert_eq!(workers.iter().map(|w| w.1).sum::<u64>(), 10, "{workers:?}");
+    let log = k.log_text();
+    assert!(
+        log.contains("acm: shm store: one region of") && log.contains("MiB"),
+        "the start-up log does not state the region:\n{}",
+        tail_of(&k.log, 40)
+    );
+    assert!(!log.contains("keeps one set of windows per process"));
+    k.stop().expect("kamailio exit status");
+    assert!(
+        serious_lines(&k.log_text()).is_empty(),
+        "kamailio logged CRITICAL:\n{}",
+        tail_of(&k.log, 40)
+    );
+}
+
+/// `acm.reload` swaps the rules in every worker and keeps the shared windows: three
+/// callers before the reload and two after make five.
+#[test]
+fn acm_reload_keeps_the_shared_windows() {
+    let mut k = Kamailio::start("kamailio.cfg", &eight_workers(), Some(DEFAULT_TOML));
+    let victim = b"+2348031238888".as_slice();
+    let callers = distinct_callers("+234824", 1, 5);
+    let calls = pairs(&callers, victim);
+    one_by_one(&mut k, "invite_expect_200.xml", &calls[..3]);
+    let reload = k.rpc("acm.reload");
+    assert!(reload.contains("ok generation 1"), "acm.reload: {reload}");
+    one_by_one(&mut k, "invite_expect_200.xml", &calls[3..4]);
+    one_by_one(&mut k, "invite_expect_403.xml", &calls[4..5]);
+    assert!(
+        wait_until(Duration::from_secs(3), || k
+            .log_text()
+            .contains("reloaded (generation 1)")),
+        "no worker reloaded:\n{}",
+        tail_of(&k.log, 20)
+    );
+}
+
+/// A worker killed (as by the OOM killer): Kamailio's main process stops the whole
+/// server, and the region goes with it. The next start judges the same victim from a
+/// clean slate: four new callers pass, the fifth is refused — nothing of the dead
+/// server's windows (possibly half updated) is ever read again.
+#[test]
+fn a_killed_worker_stops_kamailio_and_the_next_start_judges_right() {
+    let mut k = Kamailio::start("kamailio.cfg", &eight_workers(), Some(DEFAULT_TOML));
+    let victim = b"+2348031239999".as_slice();
+    let callers = distinct_callers("+234825", 1, 8);
+    let calls = pairs(&callers, victim);
+    let by = one_by_one(&mut k, "invite_expect_200.xml", &calls[..3]);
+    // SAFETY: kill(2) on a worker of our own Kamailio.
+    unsafe {
+        libc::kill(by[2] as libc::pid_t, libc::SIGKILL);
+    }
+    assert!(
+        wait_until(Duration::from_secs(20), || !k.is_alive()),
+        "kamailio kept running without its worker:\n{}",
+        tail_of(&k.log, 20)
+    );
+    assert!(
+        k.log_text().contains("exited by a signal"),
+        "{}",
+        tail_of(&k.log, 20)
+    );
+    drop(k);
+    let mut k = Kamailio::start("kamailio.cfg", &eight_workers(), Some(DEFAULT_TOML));
+    one_by_one(&mut k, "invite_expect_200.xml", &calls[3..7]);
+    one_by_one(&mut k, "invite_expect_403.xml", &calls[7..8]);
+}
+
+/// `store.kind = "memory"` with several workers: each keeps its own windows, and the
+/// start-up log warns about it, naming the number of workers. One worker: no warning.
+#[test]
+fn a_per_process_store_with_several_workers_is_warned_about() {
+    let k = Kamailio::start(
+        "kamailio.cfg",
+        &[("ACM_CHILDREN", "4".to_string())],
+        Some(&acm_toml("")),
+    );
+    let log = k.log_text();
+    let warning = log
+        .lines()
+        .find(|l| l.contains("keeps one set of windows per process"))
+        .unwrap_or_else(|| panic!("no warning:\n{}", tail_of(&k.log, 30)));
+    assert!(
+        warning.contains("WARNING") && warning.contains("4 worker processes"),
+        "{warning}"
+    );
+    drop(k);
+    let k = Kamailio::start("kamailio.cfg", &[], Some(&acm_toml("")));
+    assert!(!k
+        .log_text()
+        .contains("keeps one set of windows per process"));
+}
+
+/// Allow/deny lists shared through `store.lists_file` (no Redis): a deny entry added
+/// through the file (as `acm serve`'s admin API adds it) reaches all eight workers of
+/// the default store without a reload.
+#[test]
+fn a_shared_lists_file_reaches_every_worker() {
+    use acm::store::{FileLists, SharedList, SharedLists};
+    let dir = TempDir::new("acm-lists");
+    let file = dir.join("lists.json");
+    let toml = format!(
+        "[store]\nlists_file = \"{}\"\nlists_poll_ms = 100\n",
+        file.display()
+    );
+    let mut k = Kamailio::start("kamailio.cfg", &eight_workers(), Some(&toml));
+    let spoofer = b"+2348190000011".as_slice();
+    k.expect("invite_expect_200.xml", &[(spoofer, b"+2348037770011")]);
+    FileLists::new(&file)
+        .change(
+            SharedList::DenyANumbers,
+            true,
+            &["+2348190000011".to_string()],
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let callees = distinct_callers("+234826", 1, 5);
+    let calls: Vec<(&[u8], &[u8])> = callees.iter().map(|b| (spoofer, b.as_slice())).collect();
+    let by = one_by_one(&mut k, "invite_expect_403.xml", &calls);
+    eprintln!("denied by workers {by:?}");
+    k.expect(
+        "invite_expect_200.xml",
+        &[(b"+2348190000012", b"+2348037770012")],
+    );
+}

@@ -1,6 +1,6 @@
-//! One rule suite, every store: the embedded store, the Redis store (sync and
-//! async) on one real `redis-server`, and both clients on a real 3-node Redis
-//! Cluster. Each scenario is a list of calls with explicit event times; every
+//! One rule suite, every store: the embedded store, the shared-memory store,
+//! the Redis store (sync and async) on one real `redis-server`, and both
+//! clients on a real 3-node Redis Cluster. Each scenario is a list of calls with explicit event times; every
 //! store must give the very same verdicts (counts, alert ids, evidence), and
 //! the embedded store's verdicts are also held to hand-written expectations.
 //! A missing `redis-server` fails these tests (the harness panics).
@@ -15,8 +15,8 @@ use acm::config::Config;
 use acm::detector::Detector;
 use acm::engine::{Action, Call, Engine, Reason, Verdict};
 use acm::store::{
-    AsyncRedisStore, BlockEntry, MemoryStore, MemoryStoreConfig, RedisSettings, RedisStore, Store,
-    StoreAnswer, StoreError, StoreRequest, WindowStore,
+    AsyncRedisStore, BlockEntry, MemoryStore, MemoryStoreConfig, RedisSettings, RedisStore,
+    ShmStore, Store, StoreAnswer, StoreError, StoreRequest, WindowStore,
 };
 use support::{RedisCluster, RedisServer};
 
@@ -443,6 +443,8 @@ impl WindowStore for BlockOn {
 #[derive(Clone, Copy, Debug)]
 enum Backend {
     Memory,
+    /// The shared-memory store (one region, as Kamailio's workers share it).
+    Shm,
     Sync,
     /// The sync client told the server lacks `ZADD GT` (Redis < 6.2).
     SyncNoZaddGt,
@@ -474,6 +476,7 @@ fn run(
             max_keys: cfg.store.max_keys,
             max_members_per_key: cfg.store.max_members_per_key,
         })),
+        Backend::Shm => Arc::new(ShmStore::new(acm::store::shm_config(&cfg)).unwrap()),
         Backend::Sync => {
             Arc::new(RedisStore::new(settings_for(&cfg, urls, cluster, prefix)).unwrap())
         }
@@ -516,6 +519,23 @@ fn memory_store_meets_the_hand_written_expectations() {
     for s in scenarios() {
         let v = run(&s, Backend::Memory, &[], false, "");
         (s.expect)(&v);
+    }
+}
+
+#[test]
+fn shm_store_gives_the_memory_verdicts() {
+    for s in scenarios() {
+        let want = run(&s, Backend::Memory, &[], false, "");
+        let got = run(&s, Backend::Shm, &[], false, "");
+        (s.expect)(&got);
+        assert_same(&s, "shm", &got, &want);
+    }
+    for (n, (toml, unique)) in random_runs().into_iter().enumerate() {
+        let s = random_scenario(toml, 0x5eed_0000 + n as u64, unique);
+        let want = run(&s, Backend::Memory, &[], false, "");
+        (s.expect)(&want);
+        let got = run(&s, Backend::Shm, &[], false, "");
+        assert_same(&s, "shm", &got, &want);
     }
 }
 
@@ -609,11 +629,9 @@ const RANDOM_TOML: &str = "[alerts]\ncooldown_ms = 20000\n\
     [rules.cli_fanout]\nthreshold = 4\nwindow_ms = 30000\n\
     [rules.cli_fanout.learn]\ninterval_ms = 5000\n";
 
-#[test]
-fn random_traffic_gives_the_memory_verdicts() {
-    let server = RedisServer::start();
-    let urls = vec![server.url()];
-    let runs = [
+/// The random runs: the configs and whether event times are unique.
+fn random_runs() -> Vec<(String, bool)> {
+    vec![
         (String::from(RANDOM_TOML), false),
         // A member cap of 5 (below the thresholds' 4x): windows evict on
         // almost every call.
@@ -621,21 +639,31 @@ fn random_traffic_gives_the_memory_verdicts() {
             format!("{RANDOM_TOML}[store]\nmax_members_per_key = 5\n"),
             true,
         ),
-    ];
-    for (n, (toml, unique)) in runs.iter().enumerate() {
-        let toml: &'static str = Box::leak(toml.clone().into_boxed_str());
-        let s = Scenario {
-            name: "random traffic",
-            toml,
-            calls: random_calls(0x5eed_0000 + n as u64, 1_500, *unique),
-            expect: |v| {
-                assert!(
-                    v.iter().any(|x| !x.new_alerts.is_empty()),
-                    "no alert raised"
-                );
-                assert!(v.iter().any(|x| x.reasons.contains(Reason::AutoBlock)));
-            },
-        };
+    ]
+}
+
+fn random_scenario(toml: String, seed: u64, unique: bool) -> Scenario {
+    let toml: &'static str = Box::leak(toml.into_boxed_str());
+    Scenario {
+        name: "random traffic",
+        toml,
+        calls: random_calls(seed, 1_500, unique),
+        expect: |v| {
+            assert!(
+                v.iter().any(|x| !x.new_alerts.is_empty()),
+                "no alert raised"
+            );
+            assert!(v.iter().any(|x| x.reasons.contains(Reason::AutoBlock)));
+        },
+    }
+}
+
+#[test]
+fn random_traffic_gives_the_memory_verdicts() {
+    let server = RedisServer::start();
+    let urls = vec![server.url()];
+    for (n, (toml, unique)) in random_runs().into_iter().enumerate() {
+        let s = random_scenario(toml, 0x5eed_0000 + n as u64, unique);
         let want = run(&s, Backend::Memory, &[], false, "");
         (s.expect)(&want);
         for (backend, label) in [

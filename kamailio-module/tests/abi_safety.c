@@ -131,6 +131,13 @@ int main(void)
 	r = acm_check(NULL, NULL);
 	CHECK(r == ACM_ACTION_ALLOW, "check(NULL, NULL) before init: %d", (int)r);
 
+	/* start-up notes before acm_init: ACM_ERR, the reason within buf_len */
+	err = guarded(16);
+	r = acm_start_notes(8, err, 16);
+	CHECK(r == ACM_ERR, "acm_start_notes before init returned %d", (int)r);
+	CHECK(guard_intact(err, 16), "acm_start_notes wrote past buf_len 16");
+	free(err);
+
 	/* acm_init with a missing file: ACM_ERR and a message, within err_len */
 	err = guarded(16);
 	r = acm_init("/nonexistent/acm-abi-test.toml", err, 16);
@@ -153,6 +160,24 @@ int main(void)
 	CHECK(r == ACM_OK, "acm_init(NULL) failed: %.*s", 256, err);
 	CHECK(guard_intact(err, 256), "acm_init wrote past err_len 256");
 	free(err);
+
+	/* start-up notes: the default store (shared memory) and its bound; no
+	 * warning with 8 workers; truncated within buf_len; NULL buf is fine */
+	err = guarded(1024);
+	r = acm_start_notes(8, err, 1024);
+	CHECK(r == 0, "acm_start_notes(8) on the defaults: %d warnings", (int)r);
+	CHECK(guard_intact(err, 1024), "acm_start_notes wrote past buf_len 1024");
+	CHECK(strncmp(err, "info: shm store", 15) == 0, "start notes: '%.*s'", 1024,
+			err);
+	CHECK(strstr(err, "MiB") != NULL, "start notes state no size: '%s'", err);
+	free(err);
+	err = guarded(16);
+	r = acm_start_notes(8, err, 16);
+	CHECK(r == 0 && guard_intact(err, 16) && memchr(err, '\0', 16) != NULL,
+			"acm_start_notes with buf_len 16: %d", (int)r);
+	free(err);
+	r = acm_start_notes(-3, NULL, 0);
+	CHECK(r == 0, "acm_start_notes(-3, NULL, 0) returned %d", (int)r);
 	r = acm_child_init(1, NULL, 0);
 	CHECK(r == ACM_OK, "acm_child_init(1, NULL, 0) returned %d", (int)r);
 

@@ -37,7 +37,7 @@ pub use rules::{
     WindowRuleConfig,
 };
 pub use serve::ServeConfig;
-pub use store::{StoreConfig, StoreKind};
+pub use store::{Face, StoreConfig, StoreKind};
 
 /// Environment variables that are not key overrides.
 const ENV_NOT_KEYS: &[&str] = &["ACM_CONFIG", "ACM_LOG", "ACM_TEST_KEEP", "ACM_BIN"];

@@ -5,19 +5,58 @@ use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
 
+/// Where windows live. `Auto` (the default) is decided by the face that
+/// runs: the Kamailio module takes `Shm` (one region for all its workers),
+/// `acm serve` and the offline tools `Memory` ([`StoreKind::resolve`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StoreKind {
     #[default]
+    Auto,
+    /// In this process only.
     Memory,
+    /// In shared memory made before the fork: every process forked after
+    /// (Kamailio's workers) shares one set of windows.
+    Shm,
+    /// A Redis-protocol server shared by every worker and node.
     Redis,
+}
+
+/// Which face runs, for the default store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Face {
+    /// A switch module over the C ABI (Kamailio): many forked workers.
+    Module,
+    /// One process: `acm serve`, replay and the other tools.
+    Process,
+}
+
+impl StoreKind {
+    /// The store `Auto` stands for on `face`; other kinds stay as they are.
+    pub fn resolve(self, face: Face) -> StoreKind {
+        match (self, face) {
+            (StoreKind::Auto, Face::Module) => StoreKind::Shm,
+            (StoreKind::Auto, Face::Process) => StoreKind::Memory,
+            (k, _) => k,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreKind::Auto => "auto",
+            StoreKind::Memory => "memory",
+            StoreKind::Shm => "shm",
+            StoreKind::Redis => "redis",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
     pub kind: StoreKind,
-    /// Embedded store: most keys tracked; new keys beyond it are not tracked (`store_capacity`).
+    /// Embedded and shm stores: most keys tracked; new keys beyond it are not tracked
+    /// (`store_capacity`). Sizes the shm store's region.
     pub max_keys: usize,
     /// Most members one window keeps (oldest dropped first).
     pub max_members_per_key: usize,
@@ -27,7 +66,8 @@ pub struct StoreConfig {
     pub urls: Vec<String>,
     /// Redis store: talk Redis Cluster protocol (slot routing, MOVED/ASK).
     pub cluster: bool,
-    /// Redis store: longest a check waits for the store before failing open (`store_unavailable`).
+    /// Redis and shm stores: longest a check waits for the store (a connection, a lock)
+    /// before failing open (`store_unavailable`).
     pub budget_ms: u64,
     /// Redis store: longest an explicit (re)connect waits; inside a check also capped by `budget_ms`.
     pub connect_timeout_ms: u64,
@@ -52,7 +92,7 @@ pub struct StoreConfig {
 impl Default for StoreConfig {
     fn default() -> Self {
         StoreConfig {
-            kind: StoreKind::Memory,
+            kind: StoreKind::Auto,
             max_keys: 1_000_000,
             max_members_per_key: 10_000,
             url: "redis://127.0.0.1:6379".into(),

@@ -143,11 +143,47 @@ impl WindowOp {
     /// attack gets the id the live one got, and two nodes racing agree.
     /// Formatted only when needed.
     pub fn alert_id(&self) -> CompactString {
-        use std::fmt::Write;
-        let mut s = CompactString::default();
-        let hash = stable_hash(self.key.as_bytes()) as u32;
-        let _ = write!(s, "{}-{:x}-{:08x}", self.rule.tag(), self.time_ms, hash);
-        s
+        self.alert_id_at(self.time_ms)
+    }
+
+    /// The id of the alert this window raised at event time `raised_ms`
+    /// (a store that keeps the raising time rather than the id).
+    /// Written digit by digit (it is answered for every call an alert in
+    /// its cooldown covers): the same text as
+    /// `format!("{tag}-{raised_ms:x}-{hash:08x}")`.
+    pub fn alert_id_at(&self, raised_ms: i64) -> CompactString {
+        Self::format_alert_id(self.rule, raised_ms, self.key_hash())
+    }
+
+    /// The key's hash as alert ids carry it.
+    pub fn key_hash(&self) -> u32 {
+        stable_hash(self.key.as_bytes()) as u32
+    }
+
+    /// An alert id from its parts (`alert_id_at` with the key already hashed).
+    pub fn format_alert_id(rule: Reason, raised_ms: i64, hash: u32) -> CompactString {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let tag = rule.tag().as_bytes();
+        let mut buf = [0u8; 64];
+        let mut n = tag.len().min(32);
+        buf[..n].copy_from_slice(&tag[..n]);
+        buf[n] = b'-';
+        n += 1;
+        // `{:x}` of an i64 writes its two's complement bits, no leading zeros.
+        let t = raised_ms as u64;
+        let digits = ((64 - t.leading_zeros()) as usize).div_ceil(4).max(1);
+        for i in (0..digits).rev() {
+            buf[n] = HEX[((t >> (4 * i)) & 15) as usize];
+            n += 1;
+        }
+        buf[n] = b'-';
+        n += 1;
+        for i in (0..8).rev() {
+            buf[n] = HEX[((hash >> (4 * i)) & 15) as usize];
+            n += 1;
+        }
+        // Every byte written is ASCII (tags are).
+        CompactString::from(std::str::from_utf8(&buf[..n]).unwrap_or_default())
     }
 }
 

@@ -139,6 +139,8 @@ fn functions_have_the_same_signatures() {
     let _: unsafe extern "C" fn(*mut std::ffi::c_char, usize) -> i32 = acm_reload;
     let _: unsafe extern "C" fn(*mut std::ffi::c_char, usize) -> i64 = c::acm_stats_json;
     let _: unsafe extern "C" fn(*mut std::ffi::c_char, usize) -> i64 = acm_stats_json;
+    let _: unsafe extern "C" fn(i32, *mut std::ffi::c_char, usize) -> i32 = c::acm_start_notes;
+    let _: unsafe extern "C" fn(i32, *mut std::ffi::c_char, usize) -> i32 = acm_start_notes;
     let _: unsafe extern "C" fn() -> i32 = c::acm_flush_on_exit_signal;
     let _: extern "C" fn() -> i32 = acm_flush_on_exit_signal;
     let _: unsafe extern "C" fn() = c::acm_shutdown;

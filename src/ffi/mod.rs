@@ -5,8 +5,9 @@
 //! byte strings that may be NULL, not NUL-terminated, not UTF-8 or huge; each
 //! is converted defensively before the engine sees it.
 //!
-//! Process model: `acm_init` (before fork) only reads and validates the
-//! config. Each worker builds its own [`crate::node::Node`] — detector, store
+//! Process model: `acm_init` (before fork) reads and validates the config
+//! and, for the shared-memory store, maps its region (every worker forked
+//! after shares it). Each worker builds its own [`crate::node::Node`] — detector, store
 //! connection, event drainer, lists follower — in `acm_child_init`, or lazily
 //! on its first check, and judges every call through its Detector. A runtime
 //! remembers the pid that built it, so state inherited through fork is never
@@ -15,6 +16,7 @@
 mod exit_flush;
 #[cfg(all(test, feature = "header-check"))]
 mod header_check;
+mod latency;
 mod runtime;
 
 use std::ffi::{c_char, CStr};
@@ -270,6 +272,7 @@ pub unsafe extern "C" fn acm_check(call: *const AcmCall, out: *mut AcmVerdict) -
     })
     .unwrap_or_else(|| Verdict::fail_open(Reason::InternalError, 0));
     let us = started.elapsed().as_micros().min(u32::MAX as u128) as u32;
+    latency::record(us);
     if let Some(out) = out.as_mut() {
         guard((), || fill_verdict(out, &verdict, us));
     }
@@ -300,6 +303,31 @@ pub unsafe extern "C" fn acm_stats_json(buf: *mut c_char, buf_len: usize) -> i64
             write_cstr(dst, &text);
         }
         text.len() as i64
+    })
+}
+
+/// # Safety
+/// `buf` is NULL or has `buf_len` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn acm_start_notes(workers: i32, buf: *mut c_char, buf_len: usize) -> i32 {
+    guard(ACM_ERR, || match runtime::start_notes(workers) {
+        Ok(notes) => {
+            let text: Vec<String> = notes
+                .iter()
+                .map(|(warn, t)| format!("{}: {t}", if *warn { "warning" } else { "info" }))
+                .collect();
+            if !buf.is_null() && buf_len > 0 {
+                write_cstr(
+                    std::slice::from_raw_parts_mut(buf, buf_len),
+                    &text.join("\n"),
+                );
+            }
+            notes.iter().filter(|(warn, _)| *warn).count() as i32
+        }
+        Err(e) => {
+            write_err(buf, buf_len, &e);
+            ACM_ERR
+        }
     })
 }
 

@@ -13,14 +13,17 @@ use arc_swap::ArcSwapOption;
 use parking_lot::Mutex;
 
 use crate::clock::SystemClock;
-use crate::config::Config;
+use crate::config::{Config, Face, StoreKind};
 use crate::engine::{Call, EngineConfig, Reason, Verdict};
 use crate::node::Node;
-use crate::store::Client;
+use crate::store::{self, Client, ShmStore};
 
 struct Loaded {
     path: Option<PathBuf>,
     config: Config,
+    /// The shared-memory store, made here before the fork and used by every
+    /// process forked after (the store kind `auto` resolves to it).
+    shared: Option<Arc<ShmStore>>,
 }
 
 static LOADED: Mutex<Option<Loaded>> = Mutex::new(None);
@@ -50,14 +53,34 @@ fn read(path: &Option<PathBuf>) -> Result<Config, String> {
     })
 }
 
-/// Reads and validates the config; starts nothing.
+/// Reads the config with the store kind resolved for this face (`auto` is
+/// the shared-memory store in a switch's workers).
+fn read_resolved(path: &Option<PathBuf>) -> Result<Config, String> {
+    let mut config = read(path)?;
+    config.store.kind = config.store.kind.resolve(Face::Module);
+    Ok(config)
+}
+
+/// Reads and validates the config and, for the shared-memory store, makes
+/// its region (before the fork, so every worker shares it); starts no thread.
 pub fn load_config(path: Option<PathBuf>) -> Result<(), String> {
-    let config = read(&path)?;
+    let config = read_resolved(&path)?;
     EngineConfig::from_config(&config).map_err(|e| e.to_string())?;
+    let shared = match config.store.kind {
+        StoreKind::Shm => Some(Arc::new(
+            ShmStore::new(store::shm_config(&config))
+                .map_err(|e| format!("store.max_keys = {}: {e}", config.store.max_keys))?,
+        )),
+        _ => None,
+    };
     FORK_HANDLER.call_once(|| unsafe {
         libc::pthread_atfork(None, None, Some(forget_runtime_in_child));
     });
-    *LOADED.lock() = Some(Loaded { path, config });
+    *LOADED.lock() = Some(Loaded {
+        path,
+        config,
+        shared,
+    });
     LOADED_BY_PID.store(std::process::id(), Ordering::Relaxed);
     Ok(())
 }
@@ -72,14 +95,15 @@ pub fn start_process(rank: i32) -> Result<(), String> {
     if RUNTIME.load().is_some() {
         return Ok(());
     }
-    let config = match LOADED.lock().as_ref() {
-        Some(l) => l.config.clone(),
+    let (config, shared) = match LOADED.lock().as_ref() {
+        Some(l) => (l.config.clone(), l.shared.clone()),
         None => return Err("acm_init was not called (or failed)".into()),
     };
     // Threads started here block the exit signals: the switch's own thread receives them
     // (see `exit_flush`).
-    let node = super::exit_flush::with_exit_signals_blocked(|| {
-        Node::start(&config, Arc::new(SystemClock), Client::Blocking, Vec::new())
+    let node = super::exit_flush::with_exit_signals_blocked(|| match shared {
+        Some(store) => Node::start_on(&config, store, Arc::new(SystemClock), Vec::new()),
+        None => Node::start(&config, Arc::new(SystemClock), Client::Blocking, Vec::new()),
     })?;
     RUNTIME.store(Some(Arc::new(ProcessRuntime {
         pid: std::process::id(),
@@ -125,16 +149,21 @@ pub fn check(call: &Call, started: std::time::Instant) -> Verdict {
 /// Re-reads the config file; on success swaps the rules of this process.
 /// Store settings take effect at the next start.
 pub fn reload() -> Result<(), String> {
-    let path = match LOADED.lock().as_ref() {
-        Some(l) => l.path.clone(),
+    let (path, shared) = match LOADED.lock().as_ref() {
+        Some(l) => (l.path.clone(), l.shared.clone()),
         None => return Err("acm_init was not called (or failed)".into()),
     };
-    let config = read(&path)?;
+    let config = read_resolved(&path)?;
     EngineConfig::from_config(&config).map_err(|e| e.to_string())?;
     if let Some(rt) = RUNTIME.load_full() {
         rt.node.reload(&config)?;
     }
-    *LOADED.lock() = Some(Loaded { path, config });
+    // The store (and its windows) stays: store settings take effect at the next start.
+    *LOADED.lock() = Some(Loaded {
+        path,
+        config,
+        shared,
+    });
     Ok(())
 }
 
@@ -169,6 +198,46 @@ pub fn flush_for_exit(budget: std::time::Duration) {
             s.dropped_closed + s.dropped_spool_full + s.dropped_spool_error + s.dropped_queue_full
         );
     }
+}
+
+/// What the switch should log at start, after `load_config`: which store
+/// the workers use and its bound, and warnings. `workers` is how many
+/// processes will check calls (0: unknown). Each line is (warning?, text).
+pub fn start_notes(workers: i32) -> Result<Vec<(bool, String)>, String> {
+    let loaded = LOADED.lock();
+    let Some(l) = loaded.as_ref() else {
+        return Err("acm_init was not called (or failed)".into());
+    };
+    let mut notes = Vec::new();
+    match (&l.shared, l.config.store.kind) {
+        (Some(shm), _) => notes.push((false, shm.describe())),
+        (None, StoreKind::Memory) if workers > 1 => notes.push((
+            true,
+            format!(
+                "store.kind = \"memory\" keeps one set of windows per process, and {workers} \
+                 worker processes check calls: an attack whose calls land on different workers \
+                 is counted apart, up to {workers} times thinner (the fifth distinct caller may \
+                 pass). Remove store.kind (the default shares one set in shared memory) or use \
+                 kind = \"redis\"."
+            ),
+        )),
+        (None, StoreKind::Memory) => notes.push((
+            false,
+            format!(
+                "memory store: windows kept per process (max_keys {})",
+                l.config.store.max_keys
+            ),
+        )),
+        (None, kind) => notes.push((
+            false,
+            format!(
+                "{} store at {}: windows shared by every worker and node",
+                kind.as_str(),
+                l.config.store.seed_urls().join(", ")
+            ),
+        )),
+    }
+    Ok(notes)
 }
 
 /// This process's counters as JSON.
@@ -235,6 +304,7 @@ pub fn stats_json() -> String {
             })
             .collect();
         v["webhooks"] = lanes.into();
+        v["check_us"] = super::latency::json();
     }
     v.to_string()
 }

@@ -16,7 +16,7 @@ use crate::config::{Config, StoreKind};
 use crate::detector::{Detector, VerdictSink};
 use crate::engine::Engine;
 use crate::pipeline::{EventOut, Pipeline, StatsSnapshot};
-use crate::store::{self, Client, FileLists, RedisStore, SharedLists};
+use crate::store::{self, Client, FileLists, RedisStore, SharedLists, Store};
 use lists::ListsFollower;
 
 /// A running process's detection.
@@ -43,8 +43,19 @@ impl Node {
         client: Client,
         sinks: Vec<Arc<dyn VerdictSink>>,
     ) -> Result<Node, String> {
-        let engine = Arc::new(Engine::from_config(cfg, clock).map_err(|e| e.to_string())?);
         let store = store::from_config(cfg, client).map_err(|e| format!("store: {e}"))?;
+        Node::start_on(cfg, store, clock, sinks)
+    }
+
+    /// [`Node::start`] on a store made beforehand (the C ABI's shared-memory
+    /// store, made before the fork).
+    pub fn start_on(
+        cfg: &Config,
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        sinks: Vec<Arc<dyn VerdictSink>>,
+    ) -> Result<Node, String> {
+        let engine = Arc::new(Engine::from_config(cfg, clock).map_err(|e| e.to_string())?);
         let pipeline = EventOut::start_pipeline(cfg)?;
         let events = EventOut::new(pipeline.sink(), cfg);
         let lanes = pipeline.lane_stats();

@@ -65,6 +65,10 @@ impl AppState {
     /// Builds the node (inside the tokio runtime: the async store needs it).
     pub fn new(cfg: &Config) -> anyhow_like::Result<AppState> {
         let metrics = Arc::new(Metrics::new());
+        // One process: `auto` is the embedded store.
+        let mut cfg = cfg.clone();
+        cfg.store.kind = cfg.store.kind.resolve(crate::config::Face::Process);
+        let cfg = &cfg;
         let (alerts, feed_sink, feed) = alerts::Alerts::new(cfg).map_err(|e| format!("{e:#}"))?;
         let node = Node::start(
             cfg,

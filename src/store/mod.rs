@@ -30,6 +30,7 @@
 pub mod memory;
 pub mod redis;
 pub mod shared_lists;
+pub mod shm;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -44,6 +45,7 @@ pub use crate::contract::{
 pub use self::redis::{AsyncRedisStore, RedisSettings, RedisStore};
 pub use memory::{MemoryStore, MemoryStoreConfig};
 pub use shared_lists::{FileLists, SharedList, SharedLists};
+pub use shm::{ShmStore, ShmStoreConfig};
 
 /// A store that answers at once (the embedded store, and the Redis client used
 /// inside Kamailio workers).
@@ -167,13 +169,30 @@ pub enum Client {
     Tokio,
 }
 
-/// Builds the store the config asks for: the one place a store is made.
+/// The shm store's limits from the config.
+pub fn shm_config(cfg: &Config) -> ShmStoreConfig {
+    ShmStoreConfig {
+        max_keys: cfg.store.max_keys,
+        max_members_per_key: cfg.store.max_members_per_key,
+        budget: std::time::Duration::from_millis(cfg.store.budget_ms),
+    }
+}
+
+/// Builds the store the config asks for: the one place a store is made. An
+/// unresolved `auto` is the in-process store (faces resolve it first, see
+/// `StoreKind::resolve`); `shm` here makes a region for this process and
+/// those it forks later (the C ABI makes its region in `acm_init` instead).
 pub fn from_config(cfg: &Config, client: Client) -> Result<std::sync::Arc<dyn Store>, StoreError> {
     match (cfg.store.kind, client) {
-        (StoreKind::Memory, _) => Ok(std::sync::Arc::new(MemoryStore::new(MemoryStoreConfig {
-            max_keys: cfg.store.max_keys,
-            max_members_per_key: cfg.store.max_members_per_key,
-        }))),
+        (StoreKind::Memory | StoreKind::Auto, _) => {
+            Ok(std::sync::Arc::new(MemoryStore::new(MemoryStoreConfig {
+                max_keys: cfg.store.max_keys,
+                max_members_per_key: cfg.store.max_members_per_key,
+            })))
+        }
+        (StoreKind::Shm, _) => Ok(std::sync::Arc::new(
+            ShmStore::new(shm_config(cfg)).map_err(StoreError::Unavailable)?,
+        )),
         (StoreKind::Redis, Client::Blocking) => {
             let store = RedisStore::from_config(&cfg.store)?;
             // Fail open: a store that is down at start is retried with backoff

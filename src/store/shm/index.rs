@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+//! One shard: its lock, its slab of records and the key index over it.
+//!
+//! The index is an open-addressing table of 8-byte entries with linear
+//! probing (the top 32 bits of a record's key, which also pick the home
+//! position, and the record number + 1), as in the embedded store: eight
+//! entries a cache line, removal by shifting later entries back (no
+//! tombstones). A tag match is only a candidate; the record's full key
+//! confirms it. The table is sized for the shard's records at a load of at
+//! most 5/8 when the region is made, and never grows.
+//!
+//! Records are handed out from a free list, else from the never-used rest of
+//! the slab (so pages are touched only as the shard fills). A sweeping hand
+//! looks at two records whenever a window is created (sixteen once the shard
+//! is 7/8 full) and reclaims those whose window and cooldown (or block) have
+//! passed in event time; a full shard is swept whole at most once a second
+//! of event time, and if still full a new key is not tracked.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use super::lock::ShmMutex;
+use super::region::Counters;
+use super::window::{Ctx, Rec, KIND_BLOCK, KIND_WINDOW};
+
+const EMPTY: u64 = 0;
+const NIL: u32 = u32::MAX;
+const SWEEP_STEP: usize = 2;
+const SWEEP_STEP_NEAR_FULL: usize = 16;
+const FULL_SWEEP_EVERY_MS: i64 = 1000;
+
+/// A shard's state, in the region.
+#[repr(C, align(64))]
+pub struct ShardHead {
+    pub lock: ShmMutex,
+    /// Set once a process died holding the lock.
+    pub lost: AtomicU32,
+    state: ShardState,
+}
+
+#[repr(C)]
+struct ShardState {
+    /// Records handed out at least once: `[0, used)`.
+    used: u32,
+    /// First free record (linked through `Rec::key`).
+    free: u32,
+    /// Records in use (windows and blocks): the unit of `max_keys`.
+    live: u32,
+    hand: u32,
+    full_sweep_ms: i64,
+}
+
+impl ShardHead {
+    /// # Safety
+    /// Once, before the region is shared.
+    pub unsafe fn init(p: *mut ShardHead) -> Result<(), String> {
+        ShmMutex::init(&raw mut (*p).lock)?;
+        (*p).state = ShardState {
+            used: 0,
+            free: NIL,
+            live: 0,
+            hand: 0,
+            full_sweep_ms: i64::MIN,
+        };
+        Ok(())
+    }
+}
+
+fn tag(k: u64) -> u64 {
+    k >> 32
+}
+
+/// A shard while its lock is held.
+pub struct Shard<'a> {
+    st: &'a mut ShardState,
+    index: &'a mut [u64],
+    recs: &'a mut [Rec],
+}
+
+impl<'a> Shard<'a> {
+    /// # Safety
+    /// The caller holds `head`'s lock for as long as the answer lives;
+    /// `index` and `recs` are that shard's.
+    pub unsafe fn held(
+        head: *mut ShardHead,
+        index: &'a mut [u64],
+        recs: &'a mut [Rec],
+    ) -> Shard<'a> {
+        Shard {
+            st: &mut (*head).state,
+            index,
+            recs,
+        }
+    }
+
+    pub fn rec(&mut self, i: u32) -> &mut Rec {
+        &mut self.recs[i as usize]
+    }
+
+    fn mask(&self) -> usize {
+        self.index.len() - 1
+    }
+
+    /// The record whose key is `k` and that `holds` confirms.
+    pub fn find(&self, k: u64, holds: impl Fn(&Rec) -> bool) -> Option<u32> {
+        let mask = self.mask();
+        let mut i = tag(k) as usize & mask;
+        loop {
+            let e = self.index[i];
+            if e == EMPTY {
+                return None;
+            }
+            if e >> 32 == tag(k) {
+                let r = (e as u32).wrapping_sub(1);
+                let rec = &self.recs[r as usize];
+                if rec.key == k && holds(rec) {
+                    return Some(r);
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn index_insert(&mut self, k: u64, r: u32) {
+        let mask = self.mask();
+        let mut i = tag(k) as usize & mask;
+        while self.index[i] != EMPTY {
+            i = (i + 1) & mask;
+        }
+        self.index[i] = (tag(k) << 32) | (r as u64 + 1);
+    }
+
+    fn index_remove(&mut self, k: u64, r: u32) {
+        let mask = self.mask();
+        let target = (tag(k) << 32) | (r as u64 + 1);
+        let mut i = tag(k) as usize & mask;
+        while self.index[i] != target {
+            if self.index[i] == EMPTY {
+                debug_assert!(false, "removing a record that is not indexed");
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+        let mut hole = i;
+        let mut j = (i + 1) & mask;
+        while self.index[j] != EMPTY {
+            let e = self.index[j];
+            let home = (e >> 32) as usize & mask;
+            if (j.wrapping_sub(home) & mask) >= (j.wrapping_sub(hole) & mask) {
+                self.index[hole] = e;
+                hole = j;
+            }
+            j = (j + 1) & mask;
+        }
+        self.index[hole] = EMPTY;
+    }
+
+    /// Takes a record for key `k` and indexes it; the caller fills it.
+    fn take(&mut self, k: u64, counters: &Counters) -> Option<u32> {
+        let r = if self.st.free != NIL {
+            let r = self.st.free;
+            self.st.free = self.recs[r as usize].key as u32;
+            r
+        } else if (self.st.used as usize) < self.recs.len() {
+            self.st.used += 1;
+            self.st.used - 1
+        } else {
+            return None;
+        };
+        self.recs[r as usize].key = k;
+        self.index_insert(k, r);
+        self.st.live += 1;
+        counters.keys.fetch_add(1, Ordering::Relaxed);
+        Some(r)
+    }
+
+    /// Frees record `r`: out of the index, its extent back, onto the free list.
+    fn reclaim(&mut self, r: u32, ctx: &Ctx) {
+        let k = self.recs[r as usize].key;
+        self.index_remove(k, r);
+        let rec = &mut self.recs[r as usize];
+        rec.release(ctx);
+        rec.key = self.st.free as u64;
+        self.st.free = r;
+        self.st.live -= 1;
+        ctx.counters.reclaimed.fetch_add(1, Ordering::Relaxed);
+        ctx.counters.keys.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    fn expired(&self, r: u32, now: i64) -> bool {
+        let rec = &self.recs[r as usize];
+        matches!(rec.kind, KIND_WINDOW | KIND_BLOCK) && rec.expires_at() <= now
+    }
+
+    /// One step of the sweeping hand, made whenever a record is about to be taken.
+    fn sweep_step(&mut self, now: i64, max: usize, ctx: &Ctx) {
+        let step = if self.st.live as usize * 8 > max * 7 {
+            SWEEP_STEP_NEAR_FULL
+        } else {
+            SWEEP_STEP
+        };
+        for _ in 0..step {
+            if self.st.hand >= self.st.used {
+                if self.st.used == 0 {
+                    return;
+                }
+                self.st.hand = 0;
+            }
+            let r = self.st.hand;
+            self.st.hand += 1;
+            if self.expired(r, now) {
+                self.reclaim(r, ctx);
+            }
+        }
+    }
+
+    /// Reclaims every expired record (when the shard is full).
+    fn sweep(&mut self, now: i64, ctx: &Ctx) {
+        for r in 0..self.st.used {
+            if self.expired(r, now) {
+                self.reclaim(r, ctx);
+            }
+        }
+    }
+
+    /// A record for a new key `k` at event time `now`, if there is room
+    /// (after the hand's step, and a sweep of the whole shard when full).
+    pub fn create(&mut self, k: u64, now: i64, max: usize, ctx: &Ctx) -> Option<u32> {
+        self.sweep_step(now, max, ctx);
+        if self.st.live as usize >= max
+            && now.saturating_sub(self.st.full_sweep_ms) >= FULL_SWEEP_EVERY_MS
+        {
+            self.st.full_sweep_ms = now;
+            ctx.counters.full_sweeps.fetch_add(1, Ordering::Relaxed);
+            self.sweep(now, ctx);
+        }
+        if self.st.live as usize >= max {
+            return None;
+        }
+        self.take(k, ctx.counters)
+    }
+
+    /// A record for key `k` if the shard is below `max`, without sweeping
+    /// (auto-blocks: they carry no event time to sweep by).
+    pub fn take_if_room(&mut self, k: u64, max: usize, counters: &Counters) -> Option<u32> {
+        if self.st.live as usize >= max {
+            return None;
+        }
+        self.take(k, counters)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The index against a plain map through a long random run of records
+    /// taken and reclaimed, with keys that share tags and home positions.
+    #[test]
+    fn records_are_found_while_keys_come_and_go() {
+        use crate::store::shm::arena::{Arena, ArenaHead};
+        use crate::store::shm::region::{Layout, Region};
+        let layout = Layout::new(64 * 4_000, 100);
+        let r = Region::map(layout.total).unwrap();
+        let arena = unsafe { Arena::new(r.base(), r.base() as *mut ArenaHead, &layout) };
+        unsafe { arena.init().unwrap() };
+        let counters = Counters::default();
+        let ctx = Ctx {
+            arena: &arena,
+            budget: std::time::Duration::from_secs(1),
+            counters: &counters,
+        };
+        let head = unsafe { r.base().add(layout.shard_heads) } as *mut ShardHead;
+        unsafe { ShardHead::init(head).unwrap() };
+        let index = unsafe {
+            std::slice::from_raw_parts_mut(
+                r.base().add(layout.indexes) as *mut u64,
+                layout.index_cap as usize,
+            )
+        };
+        let recs = unsafe {
+            std::slice::from_raw_parts_mut(
+                r.base().add(layout.records) as *mut Rec,
+                layout.records_per_shard as usize,
+            )
+        };
+        let mut shard = unsafe { Shard::held(head, index, recs) };
+        let max = layout.records_per_shard as usize;
+        let mut by_key: std::collections::HashMap<u64, u32> = Default::default();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..60_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let k = seed % 3_000;
+            let key = ((k % 512) << 32) | (k + 1);
+            match by_key.get(&key).copied() {
+                Some(r) if !seed.is_multiple_of(3) => {
+                    shard.reclaim(r, &ctx);
+                    by_key.remove(&key);
+                }
+                Some(_) => {}
+                None => {
+                    let r = shard.create(key, 0, max, &ctx).unwrap();
+                    shard.rec(r).init_window(key, 1, 1_000, 10);
+                    by_key.insert(key, r);
+                }
+            }
+            let k2 = (seed >> 20) % 3_000;
+            let probe = ((k2 % 512) << 32) | (k2 + 1);
+            assert_eq!(shard.find(probe, |_| true), by_key.get(&probe).copied());
+        }
+        for (&key, &r) in &by_key {
+            assert_eq!(shard.find(key, |_| true), Some(r));
+        }
+        assert_eq!(shard.st.live as usize, by_key.len());
+    }
+}
