@@ -142,8 +142,9 @@ fn v1_check_by_post_and_get_and_batch() {
     assert_eq!(v["a_number"], "+2348031234567");
     assert_eq!(v["distinct_callers"], 1);
     let (status, v, _) =
-        s.get("/v1/check?call_id=b&a_number=%2B2348031234568&b_number=%2B2348099999999&timestamp=1700000000001").unwrap();
+        s.get("/v1/check?call_id=b&a_number=%2B2348031234568&b_number=%2B2348099999999&timestamp=1700000000001&trunk=LOCAL").unwrap();
     assert_eq!(status, 200, "{v}");
+    // Counted per ingress (the default): the same trunk, the same window.
     assert_eq!(v["distinct_callers"], 2);
 
     let events: Vec<Value> = (0..6)
