@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use acm::serve::grpc::proto::acm_client::AcmClient;
 use acm::serve::grpc::proto::{
-    self, alert_event, check_stream_response, AlertEvent, CheckRequest, CheckStreamResponse,
-    SetAlertStatusRequest, StreamAlertsRequest,
+    self, alert_event, check_stream_response, AddAlertNoteRequest, AlertEvent, AssignAlertRequest,
+    CheckRequest, CheckStreamResponse, SetAlertStatusRequest, StreamAlertsRequest,
 };
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -454,6 +454,21 @@ async fn alert_rpcs_take_the_http_tokens_and_roles() {
         .contains("vera has role viewer; this needs analyst"));
     let (status, _) = s.req("POST", "/v1/alerts/nope/status", Some(VIEWER), "{}");
     assert_eq!(status, 403, "HTTP refuses the same token");
+    let note = AddAlertNoteRequest {
+        id: "nope".into(),
+        note: "x".into(),
+    };
+    let e = c
+        .add_alert_note(with_token(note, VIEWER))
+        .await
+        .expect_err("viewer");
+    assert_eq!(e.code(), Code::PermissionDenied, "{e:?}");
+    let assign = AssignAlertRequest {
+        id: "nope".into(),
+        ..Default::default()
+    };
+    let e = c.assign_alert(assign).await.expect_err("no token");
+    assert_eq!(e.code(), Code::Unauthenticated, "{e:?}");
     // An analyst gets through to the alert check.
     let missing = c
         .set_alert_status(with_token(set, ANALYST))
@@ -765,6 +780,70 @@ async fn the_alert_stream_sees_a_raised_alert_and_an_http_status_change() {
         (r1.id.as_str(), r2.id.as_str()),
         (changed.id.as_str(), resolved.id.as_str())
     );
+    // Assignment and a note through gRPC, on the stream as HTTP's are.
+    let assigned = c
+        .assign_alert(with_token(
+            AssignAlertRequest {
+                id: id.clone(),
+                assignee: "anna".into(),
+                note: String::new(),
+            },
+            ANALYST,
+        ))
+        .await
+        .expect("assign")
+        .into_inner();
+    assert_eq!(assigned.assignee, "anna");
+    let assign_ev = next_event(&mut stream, "assign").await;
+    let Some(alert_event::Item::Change(ch)) = &assign_ev.item else {
+        panic!("{assign_ev:?}")
+    };
+    assert_eq!(
+        (ch.kind.as_str(), ch.from.as_str(), ch.assignee.as_str()),
+        ("assign", "", "anna")
+    );
+    let noted = c
+        .add_alert_note(with_token(
+            AddAlertNoteRequest {
+                id: id.clone(),
+                note: "CLI list sent to the carrier".into(),
+            },
+            ANALYST,
+        ))
+        .await
+        .expect("note")
+        .into_inner();
+    assert_eq!(noted.id, id);
+    let ev = next_event(&mut stream, "note").await;
+    let Some(alert_event::Item::Change(ch)) = &ev.item else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(
+        (ch.kind.as_str(), ch.note.as_str(), ch.actor.as_str()),
+        ("note", "CLI list sent to the carrier", "anna")
+    );
+    let (_, detail) = s.req("GET", &format!("/v1/alerts/{id}"), Some(VIEWER), "");
+    assert_eq!(detail["assignee"], "anna", "{detail}");
+    let empty = c
+        .add_alert_note(with_token(
+            AddAlertNoteRequest {
+                id: id.clone(),
+                note: String::new(),
+            },
+            ANALYST,
+        ))
+        .await
+        .expect_err("an empty note");
+    assert_eq!(empty.code(), Code::InvalidArgument);
+    assert_eq!(empty.message(), "note: required, not empty");
+    // The resumed stream, past its replay, carries them live.
+    let l1 = next_event(&mut again, "assign, live").await;
+    let l2 = next_event(&mut again, "note, live").await;
+    assert_eq!(
+        (l1.id.as_str(), l2.id.as_str()),
+        (assign_ev.id.as_str(), ev.id.as_str())
+    );
+
     // The stream ends when acm serve stops (SIGTERM), like the SSE stream.
     let child = s.child.as_mut().unwrap();
     unsafe {

@@ -347,16 +347,27 @@ async fn add_note(
     let result = async {
         s.alerts.book.status_of(&id).ok_or_else(|| unknown(&id))?;
         let m = object(&body)?;
-        only(&m, &["note"])?;
-        let note = text(&m, "note", 4000)?
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| bad("note", "required, not empty"))?;
-        let mut e = s.alerts.entry(&id, "note", &caller.name);
-        e.note = note;
-        write(&s, e).await
+        note_by(&s, &caller, &id, &m).await
     }
     .await;
     answer(&s, &id, result)
+}
+
+/// A note added by `caller` (`{"note": …}`): both faces' way (gRPC's `AddAlertNote`).
+pub(crate) async fn note_by(
+    s: &Shared,
+    caller: &Caller,
+    id: &str,
+    m: &Map<String, Value>,
+) -> Result<(), Refusal> {
+    s.alerts.book.status_of(id).ok_or_else(|| unknown(id))?;
+    only(m, &["note"])?;
+    let note = text(m, "note", 4000)?
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| bad("note", "required, not empty"))?;
+    let mut e = s.alerts.entry(id, "note", &caller.name);
+    e.note = note;
+    write(s, e).await
 }
 
 async fn assign(
@@ -370,19 +381,31 @@ async fn assign(
         Err(r) => return *r,
     };
     let result = async {
-        let state = s.alerts.book.get(&id).ok_or_else(|| unknown(&id))?;
+        s.alerts.book.get(&id).ok_or_else(|| unknown(&id))?;
         let m = object(&body)?;
-        only(&m, &["assignee", "note"])?;
-        let who = text(&m, "assignee", 64)?
-            .ok_or_else(|| bad("assignee", "required (\"\" unassigns)"))?;
-        let mut e = s.alerts.entry(&id, "assign", &caller.name);
-        e.from_status = state.assignee;
-        e.to_status = who;
-        e.note = text(&m, "note", 4000)?.unwrap_or_default();
-        write(&s, e).await
+        assign_by(&s, &caller, &id, &m).await
     }
     .await;
     answer(&s, &id, result)
+}
+
+/// An assignment made by `caller` (`{"assignee": …, "note": …}`): both faces'
+/// way (gRPC's `AssignAlert`).
+pub(crate) async fn assign_by(
+    s: &Shared,
+    caller: &Caller,
+    id: &str,
+    m: &Map<String, Value>,
+) -> Result<(), Refusal> {
+    let state = s.alerts.book.get(id).ok_or_else(|| unknown(id))?;
+    only(m, &["assignee", "note"])?;
+    let who =
+        text(m, "assignee", 64)?.ok_or_else(|| bad("assignee", "required (\"\" unassigns)"))?;
+    let mut e = s.alerts.entry(id, "assign", &caller.name);
+    e.from_status = state.assignee;
+    e.to_status = who;
+    e.note = text(m, "note", 4000)?.unwrap_or_default();
+    write(s, e).await
 }
 
 async fn block(

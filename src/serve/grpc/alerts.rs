@@ -1,6 +1,7 @@
-//! `StreamAlerts` and `SetAlertStatus`: the HTTP alerts API's stream and
-//! status change, through the same code (its filter parser, its book, its
-//! status change), answered as gRPC messages.
+//! `StreamAlerts`, `SetAlertStatus`, `AddAlertNote` and `AssignAlert`: the
+//! HTTP alerts API's stream and triage, through the same code (its filter
+//! parser, its book, its status change, note and assignment), answered as
+//! gRPC messages.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -122,23 +123,57 @@ pub fn stream(s: &Shared, r: &proto::StreamAlertsRequest) -> Result<Events, Stat
     })))
 }
 
+/// The fields of a request as the HTTP body's object (an empty optional
+/// string left out, as HTTP's clients leave it out).
+fn body(required: &[(&str, &str)], optional: &[(&str, &str)]) -> Map<String, Value> {
+    let mut m = Map::new();
+    for (k, v) in required {
+        m.insert(k.to_string(), Value::String(v.to_string()));
+    }
+    for (k, v) in optional.iter().filter(|(_, v)| !v.is_empty()) {
+        m.insert(k.to_string(), Value::String(v.to_string()));
+    }
+    m
+}
+
+/// The alert after a change, as GET /v1/alerts lists it.
+fn after(s: &Shared, id: &str) -> Result<proto::AlertSummary, Status> {
+    let state = s
+        .alerts
+        .book
+        .get(id)
+        .ok_or_else(|| Status::not_found(format!("id: no alert {id:?}")))?;
+    Ok(convert::summary(&state.summary()))
+}
+
 pub async fn set_status(
     s: &Shared,
     caller: &Caller,
     r: &proto::SetAlertStatusRequest,
 ) -> Result<proto::AlertSummary, Status> {
-    let mut m = Map::new();
-    m.insert("status".into(), Value::String(r.status.clone()));
-    if !r.note.is_empty() {
-        m.insert("note".into(), Value::String(r.note.clone()));
-    }
+    let m = body(&[("status", &r.status)], &[("note", &r.note)]);
     api::change_status(s, caller, &r.id, &m)
         .await
         .map_err(status)?;
-    let state = s
-        .alerts
-        .book
-        .get(&r.id)
-        .ok_or_else(|| Status::not_found(format!("id: no alert {:?}", r.id)))?;
-    Ok(convert::summary(&state.summary()))
+    after(s, &r.id)
+}
+
+pub async fn add_note(
+    s: &Shared,
+    caller: &Caller,
+    r: &proto::AddAlertNoteRequest,
+) -> Result<proto::AlertSummary, Status> {
+    let m = body(&[("note", &r.note)], &[]);
+    api::note_by(s, caller, &r.id, &m).await.map_err(status)?;
+    after(s, &r.id)
+}
+
+pub async fn assign(
+    s: &Shared,
+    caller: &Caller,
+    r: &proto::AssignAlertRequest,
+) -> Result<proto::AlertSummary, Status> {
+    let m = body(&[("assignee", &r.assignee)], &[("note", &r.note)]);
+    api::assign_by(s, caller, &r.id, &m).await.map_err(status)?;
+    after(s, &r.id)
 }

@@ -1,5 +1,6 @@
 //! The gRPC face of `acm serve` (proto/acm/v1/acm.proto; docs/grpc.md):
-//! `Check`, `CheckStream`, `StreamAlerts`, `SetAlertStatus` and the standard
+//! `Check`, `CheckStream`, `StreamAlerts`, the triage calls (`SetAlertStatus`,
+//! `AddAlertNote`, `AssignAlert`) and the standard
 //! `grpc.health.v1.Health`, on `[grpc] listen` (off by default), TLS through
 //! rustls when `tls_cert`/`tls_key` are set. It runs in `acm serve`'s runtime
 //! over the HTTP face's state: the same Node and Detector (calls are judged by
@@ -7,7 +8,7 @@
 //!
 //! Files: `convert` (messages ↔ the crate's types, through HTTP's parser),
 //! `stream` (CheckStream's ordered, bounded pump), `alerts` (StreamAlerts,
-//! SetAlertStatus).
+//! the triage calls).
 
 mod alerts;
 pub mod convert;
@@ -142,6 +143,30 @@ impl Acm for Service {
         const ROUTE: &str = "/acm.v1.Acm/SetAlertStatus";
         let caller = self.authorise(request.metadata(), Role::Analyst, ROUTE)?;
         alerts::set_status(&self.state, &caller, request.get_ref())
+            .await
+            .map(Response::new)
+            .map_err(|s| self.refused(ROUTE, s))
+    }
+
+    async fn add_alert_note(
+        &self,
+        request: Request<proto::AddAlertNoteRequest>,
+    ) -> Result<Response<proto::AlertSummary>, Status> {
+        const ROUTE: &str = "/acm.v1.Acm/AddAlertNote";
+        let caller = self.authorise(request.metadata(), Role::Analyst, ROUTE)?;
+        alerts::add_note(&self.state, &caller, request.get_ref())
+            .await
+            .map(Response::new)
+            .map_err(|s| self.refused(ROUTE, s))
+    }
+
+    async fn assign_alert(
+        &self,
+        request: Request<proto::AssignAlertRequest>,
+    ) -> Result<Response<proto::AlertSummary>, Status> {
+        const ROUTE: &str = "/acm.v1.Acm/AssignAlert";
+        let caller = self.authorise(request.metadata(), Role::Analyst, ROUTE)?;
+        alerts::assign(&self.state, &caller, request.get_ref())
             .await
             .map(Response::new)
             .map_err(|s| self.refused(ROUTE, s))
