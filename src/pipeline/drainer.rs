@@ -282,10 +282,12 @@ impl Drainer {
             while self.ring.as_ref().is_some_and(|r| r.pending()) {
                 self.take_ring(RING_BUDGET);
             }
+            // Counted as soon as read back (before the INSERT makes them visible).
+            let recovered = self.ring.as_ref().map_or(0, |r| r.recovered);
+            PipelineStats::add(&self.shared.stats.handoff_recovered, recovered);
             self.flush_all();
             let reader = self.ring.take().expect("adopted ring");
             reader.store_acks();
-            PipelineStats::add(&self.shared.stats.handoff_recovered, reader.recovered);
             if reader.done() {
                 tracing::info!(
                     "hand-off: recovered {} events left by process {pid} in {}",
