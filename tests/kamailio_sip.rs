@@ -816,7 +816,14 @@ flush_interval_ms = 200
             3,
             "trunk:127.0.0.1|+2348038889999",
         ),
-        (&alerts[1], "distinct_callers", "block", 5, "+2348038889999"),
+        // Both tiers count per ingress (the defaults): `<ingress>|<callee>`.
+        (
+            &alerts[1],
+            "distinct_callers",
+            "block",
+            5,
+            "trunk:127.0.0.1|+2348038889999",
+        ),
     ] {
         assert!(!alert[0].is_empty(), "alert without id: {alert:?}");
         assert_eq!(alert[1], rule, "alert rule: {alert:?}");
