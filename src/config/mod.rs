@@ -15,6 +15,7 @@ mod learning;
 mod lists;
 mod notify;
 mod numbering;
+mod redact;
 mod rules;
 mod serve;
 mod store;
@@ -32,6 +33,7 @@ pub use notify::{
     WebhooksConfig,
 };
 pub use numbering::NumberingConfig;
+pub use redact::REDACTED;
 pub use rules::{
     IntlIngressConfig, InvalidCliConfig, LearnConfig, RuleAction, RulesConfig, SlowCallersConfig,
     WindowRuleConfig,

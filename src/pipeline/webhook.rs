@@ -40,10 +40,13 @@ pub fn alert_view(a: &AlertRecord) -> Value {
     })
 }
 
-/// The B-numbers an alert is about: its key for the rules keyed on the callee.
+/// The B-numbers an alert is about: its key for the rules keyed on the callee
+/// (the slow tier's key is `{ingress}|{B-number}`: the number is after the bar).
 pub fn b_numbers(a: &AlertRecord) -> Vec<String> {
     match a.rule.as_str() {
-        "distinct_callers" | "distinct_callers_slow" => vec![a.key.clone()],
+        "distinct_callers" | "distinct_callers_slow" => {
+            vec![a.key.rsplit('|').next().unwrap_or(&a.key).to_string()]
+        }
         _ => Vec::new(),
     }
 }
