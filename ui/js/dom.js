@@ -9,7 +9,8 @@ export function h(tag, attrs, ...children) {
     if (k === 'class') el.className = v;
     else if (k === 'dataset') Object.assign(el.dataset, v);
     else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'style') el.setAttribute('style', v);
+    // Through the CSSOM: the page's CSP (no 'unsafe-inline') refuses style attributes.
+    else if (k === 'style') el.style.cssText = v;
     else if (v === true) el.setAttribute(k, '');
     else el.setAttribute(k, String(v));
   }
