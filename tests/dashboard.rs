@@ -872,3 +872,141 @@ async fn dashboard_in_chromium_login_live_triage_block_reports_roles_csrf_phone(
     assert_eq!(sw, json!(true));
     p.close().await.unwrap();
 }
+
+/// 10,000 alerts held: the list draws only the rows in view (the page never holds more
+/// than a screenful of row elements, however far it is scrolled), pages through all of
+/// them, filters and searches on the server, and a live alert still lands on top.
+/// Prints how long the first screen and the scroll through all 10,000 took (BENCHMARKS.md).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_alerts_stay_a_window_of_rows() {
+    const N: i64 = 10_000;
+    let dir = TempDir::new("acm-ui-10k");
+    let events = dir.join("alert-events.jsonl");
+    let now = chrono::Utc::now().timestamp_millis();
+    let sev = ["critical", "high", "medium", "low"];
+    let mut lines = String::new();
+    for i in 0..N {
+        let a = json!({"alert": {
+            "alert_id": format!("dc-{:x}-{:08x}", now - (N - i) * 1000, i),
+            "raised_at_ms": now - (N - i) * 1000, "rule": "distinct_callers",
+            "key": format!("+23480990{i:05}"), "action": "block", "window_ms": 5000,
+            "threshold": 5, "count": 5,
+            "a_numbers": (1..=5).map(|k| format!("+2348031{i:05}{k}")).collect::<Vec<_>>(),
+            "call_ids": (1..=5).map(|k| format!("h{i}-{k}")).collect::<Vec<_>>(),
+            "sources": [], "mode": "enforce", "node": "soc-1", "severity": sev[i as usize % 4]}});
+        lines.push_str(&a.to_string());
+        lines.push('\n');
+    }
+    std::fs::write(&events, lines).unwrap();
+    let cfg = dir.join("acm.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[rules.distinct_callers]\nthreshold = 5\nwindow_ms = 5000\naction = \"block\"\n\n\
+             [[access.tokens]]\nname = \"vera\"\nrole = \"viewer\"\nsha256 = \"{}\"\n\n\
+             [alerts]\nevents_file = \"{}\"\n\n[webhooks]\nspool_dir = \"{}\"\n",
+            hash(VIEWER),
+            events.display(),
+            dir.join("hooks").display()
+        ),
+    )
+    .unwrap();
+    let s = Serve::start(&cfg, dir.path());
+    let (st, v) = s.req(
+        "GET",
+        "/v1/alerts?limit=1",
+        &[("Authorization", &format!("Bearer {VIEWER}"))],
+        b"",
+    );
+    assert_eq!(st, 200, "{v}");
+    let driver = Driver::start();
+    let c = driver.browser(false).await;
+
+    let t0 = Instant::now();
+    login(&c, &s, VIEWER).await;
+    wait_js(
+        &c,
+        "return document.querySelectorAll('#rows a.row').length > 5",
+        T,
+        "the first rows",
+    )
+    .await;
+    let first_screen = t0.elapsed();
+    let newest = format!("dc-{:x}-{:08x}", now - 1000, N - 1);
+    assert_eq!(
+        js(
+            &c,
+            "return document.querySelector('#rows a.row').dataset.id"
+        )
+        .await,
+        json!(newest),
+        "newest first"
+    );
+
+    // Scroll to the end, page after page: never more than a window of row elements.
+    let t1 = Instant::now();
+    let mut most = 0;
+    loop {
+        let v = js(&c, "const v = document.getElementById('alert-list'); v.scrollTop = v.scrollHeight;
+                        return [document.querySelectorAll('#rows a.row').length, document.getElementById('count').innerText]").await;
+        most = most.max(v[0].as_u64().unwrap());
+        if v[1] == "10,000 shown" {
+            break;
+        }
+        assert!(t1.elapsed() < Duration::from_secs(120), "stuck at {v}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let scroll_all = t1.elapsed();
+    assert!(most > 5 && most < 120, "{most} row elements in the page");
+    let oldest = format!("dc-{:x}-{:08x}", now - N * 1000, 0);
+    wait_js(
+        &c,
+        &format!("return !!document.querySelector('[data-id=\"{oldest}\"]')"),
+        T,
+        "the oldest alert at the bottom",
+    )
+    .await;
+
+    // A live alert lands on top of the 10,000.
+    c.execute(
+        "document.getElementById('alert-list').scrollTop = 0; return true",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let (id, _) = s.seed_attack("+2348099998888", "live10k");
+    wait_js(
+        &c,
+        &format!("return document.querySelector('#rows a.row').dataset.id === '{id}'"),
+        Duration::from_secs(5),
+        "the live alert on top",
+    )
+    .await;
+    assert_eq!(
+        js(&c, "return document.getElementById('count').innerText").await,
+        json!("10,002 shown"),
+        "the seed burst on a trunk raises two alerts (the slow tier's flag, the burst's block)"
+    );
+
+    // Filters and search ask the server.
+    c.find(Locator::Css("#f-severity"))
+        .await
+        .unwrap()
+        .select_by_value("critical")
+        .await
+        .unwrap();
+    wait_js(&c, "const r = [...document.querySelectorAll('#rows a.row')]; return r.length > 5 && r.every((x) => x.classList.contains('sev-critical'))", T, "only critical alerts").await;
+    c.find(Locator::Css("#f-severity"))
+        .await
+        .unwrap()
+        .select_by_value("")
+        .await
+        .unwrap();
+    let q = c.find(Locator::Css("#f-q")).await.unwrap();
+    q.send_keys("+2348099000123\u{E007}").await.unwrap();
+    wait_js(&c, "const r = document.querySelectorAll('#rows a.row'); return r.length === 1 && r[0].innerText.includes('+2348099000123')", T, "the one alert for the number").await;
+    eprintln!(
+        "10,000 alerts: login to first rows {first_screen:?}; scrolled through all in {scroll_all:?}; at most {most} row elements"
+    );
+    c.close().await.unwrap();
+}
