@@ -12,11 +12,16 @@ function el(tag, attrs, text) {
   return e;
 }
 
+/** A top for the axis of counts: four equal whole steps (2 → 4, 37 → 40, 1234 → 1600). */
 function niceMax(v) {
-  if (v <= 0) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+  if (v <= 0) return 4;
+  const want = v / 4;
+  const p = 10 ** Math.floor(Math.log10(want));
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) {
+    const step = m * p;
+    if (step >= want && Number.isInteger(step)) return step * 4;
+  }
+  return 40 * p;
 }
 
 const fmt = (n) => (n >= 10000 ? `${Math.round(n / 1000)}k` : n.toLocaleString('en-US'));
