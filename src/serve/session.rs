@@ -36,7 +36,9 @@ pub struct Session {
 
 /// The server-side session table.
 pub struct Sessions {
-    inner: Mutex<HashMap<[u8; 32], Session>>,
+    /// By the id's hash: (the order of creation, the session).
+    inner: Mutex<HashMap<[u8; 32], (u64, Session)>>,
+    created: std::sync::atomic::AtomicU64,
     max: usize,
     ttl_ms: i64,
 }
@@ -80,6 +82,7 @@ impl Sessions {
     pub fn new(max: usize, ttl: Duration) -> Sessions {
         Sessions {
             inner: Mutex::new(HashMap::new()),
+            created: Default::default(),
             max: max.max(1),
             ttl_ms: ttl.as_millis() as i64,
         }
@@ -94,21 +97,25 @@ impl Sessions {
             csrf: random_hex(32)?,
             expires_ms: now_ms() + self.ttl_ms,
         };
+        let order = self
+            .created
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut inner = self.inner.lock();
         if inner.len() >= self.max {
             let now = now_ms();
-            inner.retain(|_, s| s.expires_ms > now);
+            inner.retain(|_, (_, s)| s.expires_ms > now);
         }
         if inner.len() >= self.max {
+            // The nearest to expiry; of equals (one millisecond), the first created.
             let soonest = inner
                 .iter()
-                .min_by_key(|(_, s)| s.expires_ms)
+                .min_by_key(|(_, (n, s))| (s.expires_ms, *n))
                 .map(|(k, _)| *k);
             if let Some(k) = soonest {
                 inner.remove(&k);
             }
         }
-        inner.insert(key(&id), session.clone());
+        inner.insert(key(&id), (order, session.clone()));
         Ok((id, session))
     }
 
@@ -117,7 +124,7 @@ impl Sessions {
         let k = key(id);
         let mut inner = self.inner.lock();
         match inner.get(&k) {
-            Some(s) if s.expires_ms > now_ms() => Some(s.clone()),
+            Some((_, s)) if s.expires_ms > now_ms() => Some(s.clone()),
             Some(_) => {
                 inner.remove(&k);
                 None
