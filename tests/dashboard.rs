@@ -685,6 +685,35 @@ async fn dashboard_in_chromium_login_live_triage_block_reports_roles_csrf_phone(
         csv.text()
     );
     shot(&c, "reports").await;
+    // The period picker: a day in 2020 has no rows; the last 24 hours has them again.
+    c.find(Locator::Css("#range"))
+        .await
+        .unwrap()
+        .select_by_value("custom")
+        .await
+        .unwrap();
+    js(
+        &c,
+        "document.getElementById('range-from').value = '2020-01-01T00:00';
+         document.getElementById('range-to').value = '2020-01-02T00:00'; return true",
+    )
+    .await;
+    click(&c, ".reports-page form button[type=submit]").await;
+    let empty = "const t = document.querySelector('table[data-report=top-targets]');
+                 return !!t && t.innerText.includes('no rows in this period');";
+    wait_js(&c, empty, T, "an empty period").await;
+    c.find(Locator::Css("#range"))
+        .await
+        .unwrap()
+        .select_by_value("86400")
+        .await
+        .unwrap();
+    let full = format!(
+        "const t = document.querySelector('table[data-report=top-targets]');
+         return !!t && t.innerText.includes({});",
+        json!(CALLEE)
+    );
+    wait_js(&c, &full, T, "the last 24 hours again").await;
 
     // -- Lists, rules (secrets redacted) and health.
     click(&c, "#nav a[data-page=lists]").await;
@@ -864,12 +893,18 @@ async fn dashboard_in_chromium_login_live_triage_block_reports_roles_csrf_phone(
     let manifest = page_fetch(&p, "/manifest.webmanifest", "GET", json!({}), Value::Null).await;
     assert_eq!(manifest.0, 200);
     assert_eq!(manifest.1["display"], "standalone");
-    let sw = js(
-        &p,
-        "return navigator.serviceWorker && navigator.serviceWorker.controller !== undefined",
-    )
-    .await;
-    assert_eq!(sw, json!(true));
+    // The service worker that keeps the shell is installed and active for the whole app.
+    let sw = p
+        .execute_async(
+            "const done = arguments[0];
+             navigator.serviceWorker.ready.then((r) => done([r.active && r.active.state, r.scope]));
+             setTimeout(() => done(['timeout', '']), 8000);",
+            vec![],
+        )
+        .await
+        .expect("the service worker");
+    assert_eq!(sw[0], "activated", "{sw}");
+    assert_eq!(sw[1], json!(s.url("/")), "{sw}");
     p.close().await.unwrap();
 }
 
