@@ -1,9 +1,13 @@
-//! Two jobs:
+//! Build steps:
 //! - the dashboard's files (`ui/`, served by `acm serve` at `/`) become a table of
 //!   `include_bytes!` entries in `$OUT_DIR/ui_assets.rs`, so the binary carries them and
 //!   `cargo run --release -- serve` needs nothing else (see src/serve/ui/assets.rs);
-//! - with feature `header-check`, Rust bindings are generated from include/acm.h so
-//!   tests can hold the C header and src/ffi to one contract (src/ffi/header_check.rs).
+//! - the gRPC face's code from `proto/acm/v1/acm.proto`: `protox` (a .proto
+//!   compiler in Rust, so no `protoc` is needed) reads it into descriptors and
+//!   `tonic-prost-build` writes the messages, the server and a client to
+//!   OUT_DIR (src/serve/grpc/proto.rs includes them);
+//! - with feature `header-check`, Rust bindings from include/acm.h so tests can
+//!   hold the C header and src/ffi to one contract (see src/ffi/header_check.rs).
 
 use std::path::{Path, PathBuf};
 
@@ -49,6 +53,16 @@ fn main() {
     table.push_str("];\n");
     std::fs::write(out.join("ui_assets.rs"), table).expect("write ui_assets.rs");
 
+    println!("cargo:rerun-if-changed=proto");
+    let fds = protox::compile(["acm/v1/acm.proto"], ["proto"])
+        .unwrap_or_else(|e| panic!("proto/acm/v1/acm.proto: {e}"));
+    tonic_prost_build::configure()
+        // The client is generic over any channel: the tests and benchmark bring
+        // tonic's own (a dev-dependency), the library never dials out.
+        .build_transport(false)
+        .emit_rerun_if_changed(false)
+        .compile_fds(fds)
+        .expect("generate gRPC code");
     #[cfg(feature = "header-check")]
     {
         bindgen::Builder::default()

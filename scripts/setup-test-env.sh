@@ -3,7 +3,9 @@
 # redis-server/redis-cli, ClickHouse 18.16, ZooKeeper (the two-shard ClickHouse cluster test),
 # Kamailio 5.6 + SIPp, Debian's chromium + chromedriver (the dashboard's browser test), the
 # native build tools, a current ClickHouse engine (chdb from PyPI in a virtualenv at
-# $ACM_TEST_VENV, default /opt/acm-test/venv), and cargo-deny for the dependency licence check.
+# $ACM_TEST_VENV, default /opt/acm-test/venv, which also holds grpcio and grpcio-tools for the
+# gRPC interop test), openssl (the gRPC TLS test's certificate), and cargo-deny for the
+# dependency licence check.
 #
 # Idempotent: when everything is installed it only runs dpkg-query and exits in well under
 # a second.  `apt-get update` runs only when a package is missing.
@@ -26,6 +28,7 @@ PACKAGES=(
   curl ca-certificates build-essential
   zookeeper             # distributed DDL (ON CLUSTER) and replication for the cluster test
   python3-venv python3-pip   # the virtualenv that holds chdb
+  openssl               # a self-signed certificate for the gRPC TLS test
   chromium chromium-driver   # the dashboard's browser test (tests/dashboard.rs, WebDriver)
 )
 # PyPI packages of the current-engine tests (tests/support/chdb_http.py): chdb is ClickHouse
@@ -143,6 +146,16 @@ if ! "$VENV/bin/python3" -c 'import chdb, lz4.block, clickhouse_cityhash.cityhas
   $SUDO "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PIP_PACKAGES[@]}"
   "$VENV/bin/python3" -c 'import chdb, lz4.block, clickhouse_cityhash.cityhash' || { log "ERROR: chdb venv unusable"; exit 1; }
   venv_msg="chdb venv: created"
+fi
+
+# The gRPC interop test (tests/grpc.rs): a Python client generated from proto/acm/v1/acm.proto
+# in the test by grpcio-tools, run on grpcio. Same venv; a no-op when both import.
+GRPC_PIP_PACKAGES=(grpcio==1.85.1 grpcio-tools==1.85.1)
+if ! "$VENV/bin/python3" -c 'import grpc, grpc_tools.protoc' 2>/dev/null; then
+  log "installing ${GRPC_PIP_PACKAGES[*]} into $VENV"
+  $SUDO "$VENV/bin/pip" install --quiet --disable-pip-version-check "${GRPC_PIP_PACKAGES[@]}"
+  "$VENV/bin/python3" -c 'import grpc, grpc_tools.protoc' || { log "ERROR: grpcio unusable in $VENV"; exit 1; }
+  venv_msg="$venv_msg; grpcio: installed"
 fi
 
 fetch="$REPO_ROOT/kamailio-module/fetch-kamailio-src.sh"

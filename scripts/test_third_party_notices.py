@@ -83,6 +83,8 @@ class IdentifyTest(unittest.TestCase):
         self.assertEqual(tpn.identify(BSD3), {"BSD-3-Clause"})
         self.assertEqual(tpn.identify(BSD2), {"BSD-2-Clause"})
         self.assertEqual(tpn.identify(ISC), {"ISC"})
+        as_comments = "\n".join("// " + line if line else "//" for line in ISC.split("\n"))
+        self.assertEqual(tpn.identify(as_comments), {"ISC"})  # untrusted's LICENSE.txt
         self.assertEqual(tpn.identify(ZERO_BSD), {"0BSD"})
         self.assertEqual(tpn.identify(UNICODE), {"Unicode-3.0"})
         self.assertEqual(tpn.identify("This project is dual-licensed; see LICENSE-MIT."), set())

@@ -193,6 +193,9 @@ def read_text(path: Path) -> str:
 
 
 def identify(text: str) -> set[str]:
+    # A text written as comments (untrusted's LICENSE.txt: "// Permission to use, ...") reads
+    # without the markers.
+    text = re.sub(r"(?m)^[ \t]*(?://+|#+|\*+)[ \t]?", "", text)
     text = re.sub(r"\s+", " ", text)
     ids = {lic for lic, pats in MARKERS.items() if all(re.search(p, text, re.I) for p in pats)}
     if "BSD-3-Clause" in ids:

@@ -142,8 +142,9 @@ fn v1_check_by_post_and_get_and_batch() {
     assert_eq!(v["a_number"], "+2348031234567");
     assert_eq!(v["distinct_callers"], 1);
     let (status, v, _) =
-        s.get("/v1/check?call_id=b&a_number=%2B2348031234568&b_number=%2B2348099999999&timestamp=1700000000001").unwrap();
+        s.get("/v1/check?call_id=b&a_number=%2B2348031234568&b_number=%2B2348099999999&timestamp=1700000000001&trunk=LOCAL").unwrap();
     assert_eq!(status, 200, "{v}");
+    // Counted per ingress (the default): the same trunk, the same window.
     assert_eq!(v["distinct_callers"], 2);
 
     let events: Vec<Value> = (0..6)
@@ -242,8 +243,10 @@ fn bad_input_is_refused_with_the_field_and_changes_nothing() {
     let (status, v, _) = s.get("/v2/nothing").unwrap();
     assert_eq!(status, 404);
     assert_eq!(v["error"], "not_found");
-    assert_eq!(s.metric("acm_checks_total"), 1.0);
-    assert!(s.metric("acm_bad_requests_total{route=\"/event\",status=\"400\"}") >= 8.0);
+    assert_eq!(s.metric("acm_checks_total{face=\"http\"}"), 1.0);
+    assert!(
+        s.metric("acm_bad_requests_total{face=\"http\",route=\"/event\",status=\"400\"}") >= 8.0
+    );
 }
 
 #[test]
@@ -263,11 +266,23 @@ fn metrics_and_health() {
         text.contains("# TYPE acm_check_duration_seconds histogram"),
         "{text}"
     );
-    assert_eq!(s.metric("acm_checks_total"), 5.0);
-    assert_eq!(s.metric("acm_verdicts_total{action=\"flag\"}"), 1.0);
-    assert_eq!(s.metric("acm_verdicts_total{action=\"block\"}"), 0.0);
-    assert_eq!(s.metric("acm_reasons_total{reason=\"monitor_only\"}"), 1.0);
-    assert_eq!(s.metric("acm_check_duration_seconds_count"), 5.0);
+    assert_eq!(s.metric("acm_checks_total{face=\"http\"}"), 5.0);
+    assert_eq!(
+        s.metric("acm_verdicts_total{face=\"http\",action=\"flag\"}"),
+        1.0
+    );
+    assert_eq!(
+        s.metric("acm_verdicts_total{face=\"http\",action=\"block\"}"),
+        0.0
+    );
+    assert_eq!(
+        s.metric("acm_reasons_total{face=\"http\",reason=\"monitor_only\"}"),
+        1.0
+    );
+    assert_eq!(
+        s.metric("acm_check_duration_seconds_count{face=\"http\"}"),
+        5.0
+    );
     assert!(s.metric("acm_store_keys") >= 5.0);
 }
 

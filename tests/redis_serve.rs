@@ -191,7 +191,12 @@ fn two_serve_processes_share_the_windows() {
     assert!(failed >= 1.0, "failures not counted");
     assert!(metric(&n1, "acm_store_requests_total{outcome=\"breaker_open\"}") >= 1.0);
     assert_eq!(metric(&n1, "acm_store_breaker_open"), 1.0);
-    assert!(metric(&n1, "acm_reasons_total{reason=\"store_unavailable\"}") >= 8.0);
+    assert!(
+        metric(
+            &n1,
+            "acm_reasons_total{face=\"http\",reason=\"store_unavailable\"}"
+        ) >= 8.0
+    );
 }
 
 #[test]

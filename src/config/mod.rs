@@ -11,6 +11,7 @@
 
 mod alerts;
 mod clickhouse;
+mod grpc;
 mod learning;
 mod lists;
 mod notify;
@@ -26,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 pub use alerts::{default_severity, AlertsConfig, AutoBlockConfig, Severity, DEFAULT_SEVERITY};
 pub use clickhouse::{is_identifier, InsertCompression, PipelineConfig};
+pub use grpc::GrpcConfig;
 pub use learning::LearningConfig;
 pub use lists::ListsConfig;
 pub use notify::{
@@ -94,6 +96,8 @@ pub struct Config {
     pub lists: ListsConfig,
     pub store: StoreConfig,
     pub serve: ServeConfig,
+    /// The gRPC face of `acm serve` (off unless `listen` is set).
+    pub grpc: GrpcConfig,
     /// Bearer tokens of the alerts and admin APIs, with their roles.
     pub access: AccessConfig,
     /// Where alerts are sent.
@@ -208,6 +212,7 @@ impl Config {
         self.store.validate()?;
         self.check_member_cap()?;
         self.serve.validate()?;
+        self.grpc.validate()?;
         self.access.validate()?;
         let codes: Vec<&str> = DEFAULT_SEVERITY.iter().map(|(r, _)| *r).collect();
         self.webhooks.validate(&codes)?;

@@ -296,7 +296,11 @@ impl Default for RulesConfig {
                 trunk_thresholds: BTreeMap::new(),
                 learn: LearnConfig::default(),
                 cli_types: Vec::new(),
-                per_ingress: false,
+                // A burst of masking arrives through one route; a radio
+                // phone-in's or a bridge's callers through every network
+                // (docs/QUALITY.md: bare-network FP 2.4% -> 0.3%, bursts
+                // still blocked by the 5th caller).
+                per_ingress: true,
             },
             distinct_callers_slow: SlowCallersConfig::default(),
             // Off by default: cli_fanout sees the same SIMs (a call a minute

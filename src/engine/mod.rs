@@ -320,7 +320,12 @@ impl Engine {
         };
         let trunk = call.trunk.as_deref().filter(|t| !t.is_empty());
         let source_key: Option<CompactString> = match (trunk, call.source_ip) {
-            (Some(t), _) => Some(compact_str::format_compact!("trunk:{t}")),
+            (Some(t), _) => {
+                let mut k = CompactString::with_capacity(6 + t.len());
+                k.push_str("trunk:");
+                k.push_str(t);
+                Some(k)
+            }
             (None, Some(ip)) => Some(source_ip_key(ip)),
             (None, None) => None,
         };
@@ -569,12 +574,13 @@ fn fold_alerts(cfg: &EngineConfig, verdict: &mut Verdict, fired: &[(Reason, Comp
         return;
     };
     for e in &fired[1..] {
-        let (t_lead, t_e) = (alert_raised_ms(&lead.1), alert_raised_ms(&e.1));
+        // Only related alerts are compared, and only they need their times.
+        let first = |a: &CompactString, b: &CompactString| alert_raised_ms(a) < alert_raised_ms(b);
         let e_published = if folds_into(lead.0) == Some(e.0) {
             // lead folds into e: e's alert stands unless lead's came first and absorbs it
-            !(t_lead < t_e && absorbs(lead.0, e.0))
+            !(absorbs(lead.0, e.0) && first(&lead.1, &e.1))
         } else if folds_into(e.0) == Some(lead.0) {
-            t_e < t_lead && absorbs(e.0, lead.0)
+            absorbs(e.0, lead.0) && first(&e.1, &lead.1)
         } else {
             false
         };

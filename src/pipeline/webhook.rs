@@ -41,7 +41,7 @@ pub fn alert_view(a: &AlertRecord) -> Value {
 }
 
 /// The B-numbers an alert is about: its key for the rules keyed on the callee
-/// (the slow tier's key is `{ingress}|{B-number}`: the number is after the bar).
+/// (without the ingress, `<source>|<B-number>`, when counted per ingress).
 pub fn b_numbers(a: &AlertRecord) -> Vec<String> {
     match a.rule.as_str() {
         "distinct_callers" | "distinct_callers_slow" => {

@@ -1,11 +1,15 @@
 //! Prometheus metrics of `acm serve`, in the text format at `GET /metrics`.
 //!
-//! Nothing is counted twice: verdicts, reasons and alerts are the engine's own
-//! counters, and the store's and the pipeline's are theirs, all read at scrape
-//! time. What only the HTTP face knows is kept here: refused requests by route
-//! and status, and the check-time histogram, fed as a [`VerdictSink`].
+//! Nothing is counted twice: alerts are the engine's own counters, and the
+//! store's and the pipeline's are theirs, all read at scrape time. What only a
+//! face knows is counted here, labelled `face="http"` or `face="grpc"`: calls
+//! checked, verdicts by action, reasons, the check-time histogram (counted by
+//! the face when the detector answers, see [`Metrics::judged`]) and refused
+//! requests by route and status. The gRPC face adds its streams' gauges.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::text::encode;
@@ -17,8 +21,7 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
-use crate::detector::VerdictSink;
-use crate::engine::{rules::RULES, Action, Call, Engine, Reason, Verdict};
+use crate::engine::{rules::RULES, Action, Engine, Reason, Verdict};
 use crate::store::{MetricKind, Store};
 
 type Labels = Vec<(String, String)>;
@@ -64,22 +67,6 @@ impl Collector for Live {
             return Ok(());
         };
         let s = src.engine.stats().snapshot();
-        counter(&mut enc, "checks", "Calls checked", &[(None, s.checks)])?;
-        let actions: Vec<_> = Action::ALL
-            .iter()
-            .map(|a| (Some(("action", a.as_str())), s.action(*a)))
-            .collect();
-        counter(&mut enc, "verdicts", "Verdicts by action", &actions)?;
-        let reasons: Vec<_> = Reason::ALL
-            .iter()
-            .map(|r| (Some(("reason", r.code())), s.reason(*r)))
-            .collect();
-        counter(
-            &mut enc,
-            "reasons",
-            "Verdict reasons (a verdict can carry several)",
-            &reasons,
-        )?;
         let alerts: Vec<_> = RULES
             .iter()
             .filter(|d| !d.reason.tag().is_empty())
@@ -115,11 +102,80 @@ impl Collector for Live {
     }
 }
 
+/// The faces of `acm serve`, as the `face` label names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Face {
+    Http = 0,
+    Grpc = 1,
+}
+
+impl Face {
+    pub const ALL: [Face; 2] = [Face::Http, Face::Grpc];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Face::Http => "http",
+            Face::Grpc => "grpc",
+        }
+    }
+}
+
+/// One face's counters, made at start so that counting takes no lookup.
+struct FaceCounters {
+    checks: Counter,
+    verdicts: [Counter; Action::ALL.len()],
+    reasons: [Counter; Reason::COUNT],
+    check_seconds: Histogram,
+}
+
+/// The gRPC face's streams: open streams, and calls received on them but not
+/// yet handed to the transport (bounded by `[grpc] max_in_flight` per stream).
+#[derive(Debug, Default)]
+pub struct StreamGauges {
+    pub open: AtomicI64,
+    pub in_flight: AtomicI64,
+    pub received: prometheus_client::metrics::counter::Counter,
+}
+
+/// Reads [`StreamGauges`] on each scrape.
+#[derive(Debug)]
+struct StreamCollector(Arc<StreamGauges>);
+
+impl Collector for StreamCollector {
+    fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let g = &self.0;
+        for (name, help, v) in [
+            (
+                "grpc_streams",
+                "CheckStream streams open",
+                g.open.load(Ordering::Relaxed),
+            ),
+            (
+                "grpc_stream_in_flight",
+                "CheckStream calls received and not yet handed to the transport",
+                g.in_flight.load(Ordering::Relaxed),
+            ),
+        ] {
+            let m = enc.encode_descriptor(name, help, None, MetricType::Gauge)?;
+            ConstGauge::new(v).encode(m)?;
+        }
+        let m = enc.encode_descriptor(
+            "grpc_stream_calls",
+            "Calls received on CheckStream streams",
+            None,
+            MetricType::Counter,
+        )?;
+        ConstCounter::new(g.received.get()).encode(m)?;
+        Ok(())
+    }
+}
+
 pub struct Metrics {
     registry: Registry,
     live: Live,
     bad_requests: Family<Labels, Counter>,
-    check_seconds: Histogram,
+    faces: [FaceCounters; 2],
+    /// The gRPC face's streams.
+    pub streams: Arc<StreamGauges>,
 }
 
 /// Latency buckets from 1 µs to 100 ms: the embedded store answers in
@@ -135,23 +191,66 @@ impl Metrics {
         let bad_requests = Family::<Labels, Counter>::default();
         registry.register(
             "bad_requests",
-            "Requests refused (4xx) by route and status",
+            "Requests refused by face, route and status (HTTP 4xx, gRPC code)",
             bad_requests.clone(),
         );
-        let check_seconds = Histogram::new(BUCKETS);
+        let checks = Family::<Labels, Counter>::default();
+        registry.register("checks", "Calls checked, by face", checks.clone());
+        let verdicts = Family::<Labels, Counter>::default();
+        registry.register("verdicts", "Verdicts by face and action", verdicts.clone());
+        let reasons = Family::<Labels, Counter>::default();
+        registry.register(
+            "reasons",
+            "Verdict reasons by face (a verdict can carry several)",
+            reasons.clone(),
+        );
+        let seconds = Family::<Labels, Histogram>::new_with_constructor(|| Histogram::new(BUCKETS));
         registry.register(
             "check_duration_seconds",
-            "Time to judge one call, store included",
-            check_seconds.clone(),
+            "Time to judge one call, store included, by face",
+            seconds.clone(),
         );
+        let label = |face: Face, extra: Option<(&str, &str)>| -> Labels {
+            let mut l = vec![("face".to_string(), face.as_str().to_string())];
+            l.extend(extra.map(|(k, v)| (k.to_string(), v.to_string())));
+            l
+        };
+        let faces = Face::ALL.map(|face| FaceCounters {
+            checks: checks.get_or_create(&label(face, None)).clone(),
+            verdicts: Action::ALL.map(|a| {
+                verdicts
+                    .get_or_create(&label(face, Some(("action", a.as_str()))))
+                    .clone()
+            }),
+            reasons: Reason::ALL.map(|r| {
+                reasons
+                    .get_or_create(&label(face, Some(("reason", r.code()))))
+                    .clone()
+            }),
+            check_seconds: seconds.get_or_create(&label(face, None)).clone(),
+        });
+        let streams = Arc::new(StreamGauges::default());
+        registry.register_collector(Box::new(StreamCollector(streams.clone())));
         let live = Live::default();
         registry.register_collector(Box::new(live.clone()));
         Metrics {
             registry,
             live,
             bad_requests,
-            check_seconds,
+            faces,
+            streams,
         }
+    }
+
+    /// Counts a verdict a face got from the detector, and the time it took.
+    pub fn judged(&self, face: Face, v: &Verdict, took: Duration) {
+        let c = &self.faces[face as usize];
+        c.checks.inc();
+        c.verdicts[v.action as usize].inc();
+        for r in v.reasons.iter() {
+            c.reasons[r.index()].inc();
+        }
+        c.check_seconds.observe(took.as_secs_f64());
     }
 
     /// Where the scrape reads verdict and store counters from.
@@ -163,11 +262,13 @@ impl Metrics {
         &mut self.registry
     }
 
-    pub fn bad_request(&self, route: &str, status: u16) {
+    /// A refused request: HTTP's status code, or gRPC's code name.
+    pub fn bad_request(&self, face: Face, route: &str, status: &str) {
         self.bad_requests
             .get_or_create(&vec![
+                ("face".into(), face.as_str().into()),
                 ("route".into(), route.into()),
-                ("status".into(), status.to_string()),
+                ("status".into(), status.into()),
             ])
             .inc();
     }
@@ -255,11 +356,5 @@ impl Metrics {
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-impl VerdictSink for Metrics {
-    fn record(&self, _call: &Call, _v: &Verdict, check_us: u32) {
-        self.check_seconds.observe(check_us as f64 * 1e-6);
     }
 }

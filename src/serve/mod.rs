@@ -13,10 +13,14 @@
 //!
 //! Refused requests answer 400/413 with `{"error":…, "field":…, "reason":…}`
 //! and change no state.
+//!
+//! With `[grpc] listen` set, the gRPC face ([`grpc`]) serves the same state on
+//! its own port.
 
 pub mod admin;
 pub mod alerts;
 pub mod auth;
+pub mod grpc;
 pub mod input;
 pub mod metrics;
 pub mod session;
@@ -41,7 +45,7 @@ use crate::engine::call::InputError;
 use crate::engine::{Alert, Call, Verdict};
 use crate::node::Node;
 use crate::store::Client;
-pub use metrics::Metrics;
+pub use metrics::{Face, Metrics};
 
 /// Small string error for start-up failures.
 pub mod anyhow_like {
@@ -79,7 +83,7 @@ impl AppState {
             cfg,
             Arc::new(SystemClock),
             Client::Tokio,
-            vec![Arc::new(AlertLog), metrics.clone(), feed_sink],
+            vec![Arc::new(AlertLog), feed_sink],
         )?;
         metrics.watch(node.engine().clone(), node.detector.store().clone());
         Ok(AppState {
@@ -109,8 +113,25 @@ impl AppState {
         }
     }
 
-    async fn check(&self, call: &Call) -> Result<Verdict, InputError> {
-        self.node.detector.check(call).await
+    /// Judges a call for a face (the detector's one check sequence) and
+    /// counts the verdict under the face's label.
+    pub async fn check(&self, face: Face, call: &Call) -> Result<Verdict, InputError> {
+        self.check_since(face, call, std::time::Instant::now())
+            .await
+    }
+
+    /// [`AppState::check`], timed from when the face started on the call.
+    pub async fn check_since(
+        &self,
+        face: Face,
+        call: &Call,
+        started: std::time::Instant,
+    ) -> Result<Verdict, InputError> {
+        let r = self.node.detector.check_since(call, started).await;
+        if let Ok(v) = &r {
+            self.metrics.judged(face, v, started.elapsed());
+        }
+        r
     }
 }
 
@@ -175,11 +196,17 @@ pub fn verdict_json(v: &Verdict) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
+/// An alert's `raised_at` as the APIs show it (RFC 3339).
+pub fn raised_at_text(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.to_rfc3339())
+        .unwrap_or_default()
+}
+
 fn alert_json(a: &Alert) -> Value {
     let mut v = serde_json::to_value(a).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
-        let t = chrono::DateTime::from_timestamp_millis(a.raised_at_ms).map(|d| d.to_rfc3339());
-        m.insert("raised_at".into(), json!(t));
+        m.insert("raised_at".into(), json!(raised_at_text(a.raised_at_ms)));
     }
     v
 }
@@ -193,7 +220,7 @@ async fn judge_body(
 ) -> Result<Verdict, ApiError> {
     let v = parse_body(body)?;
     let call = input::call_from_json(&v).map_err(ApiError::input)?;
-    s.check(&call).await.map_err(ApiError::input)
+    s.check(Face::Http, &call).await.map_err(ApiError::input)
 }
 
 async fn seed_event(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> Response {
@@ -211,7 +238,7 @@ async fn seed_event(State(s): State<Shared>, body: Result<Bytes, BytesRejection>
 }
 
 fn fail(s: &AppState, route: &str, e: ApiError) -> Response {
-    s.metrics.bad_request(route, e.status.as_u16());
+    s.metrics.bad_request(Face::Http, route, e.status.as_str());
     e.into_response()
 }
 
@@ -236,7 +263,7 @@ async fn check_get(
 ) -> Response {
     let result = async {
         let call = input::call_from_query(&params).map_err(ApiError::input)?;
-        s.check(&call).await.map_err(ApiError::input)
+        s.check(Face::Http, &call).await.map_err(ApiError::input)
     }
     .await;
     match result {
@@ -255,7 +282,7 @@ async fn events_batch(State(s): State<Shared>, body: Result<Bytes, BytesRejectio
     let mut results = Vec::with_capacity(calls.len());
     let mut alerts = Vec::new();
     for call in &calls {
-        match s.check(call).await {
+        match s.check(Face::Http, call).await {
             Ok(v) => {
                 alerts.extend(v.new_alerts.iter().map(alert_json));
                 results.push(verdict_json(&v));
@@ -354,6 +381,10 @@ pub async fn run_with_path(
         .await
         .map_err(|e| format!("serve.listen: cannot bind {addr}: {e}"))?;
     tracing::info!(%addr, mode = state.mode, store = state.node.detector.store().name(), "acm serve listening");
+    let grpc = match cfg.grpc.enabled() {
+        true => Some(grpc::start(state.clone(), &cfg.grpc).await?),
+        false => None,
+    };
     let app = router(state.clone(), cfg.serve.max_body_bytes);
     axum::serve(listener, app)
         .with_graceful_shutdown({
@@ -365,6 +396,10 @@ pub async fn run_with_path(
         })
         .await
         .map_err(|e| format!("http server: {e}"))?;
+    if let Some(grpc) = grpc {
+        // Its streams end on the same flag; a call still being answered gets a moment.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), grpc).await;
+    }
     // Flush queued events to ClickHouse (or the spool) before exiting.
     let st = state.clone();
     let stats =

@@ -53,7 +53,7 @@ impl Rule for DistinctCallers {
             return;
         }
         let key = match (self.per_ingress, f.source_key) {
-            (true, Some(src)) => compact_str::format_compact!("{src}|{}", f.b_key),
+            (true, Some(src)) => super::ingress_key(src, f.b_key),
             _ => f.b_key.clone(),
         };
         p.count(f, &self.window, key, f.a_key.clone());

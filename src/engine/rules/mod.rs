@@ -114,6 +114,16 @@ pub fn cli_counts(f: &Facts, types: &[NumberType]) -> bool {
     f.cli.is_ok() && (types.is_empty() || matches!(f.cli_plan, Some(Some(t)) if types.contains(&t)))
 }
 
+/// The key of a per-ingress fan-in window: `<source key>|<B-number>`, built
+/// without the formatting machinery (it runs on every call).
+pub fn ingress_key(source: &str, b_key: &str) -> CompactString {
+    let mut key = CompactString::with_capacity(source.len() + 1 + b_key.len());
+    key.push_str(source);
+    key.push('|');
+    key.push_str(b_key);
+    key
+}
+
 impl Plan {
     /// The rule fired on this call alone.
     #[inline]

@@ -43,7 +43,8 @@ pub fn routes() -> Router<Shared> {
 }
 
 /// A refusal: status and a JSON body naming the field.
-pub struct Refusal(StatusCode, &'static str, String, String);
+/// (status, error, field, reason)
+pub struct Refusal(pub StatusCode, pub &'static str, pub String, pub String);
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
@@ -93,7 +94,8 @@ fn time_param(field: &str, v: &str) -> Result<i64, Refusal> {
         })
 }
 
-fn filter_of(params: &[(String, String)]) -> Result<Filter, Refusal> {
+/// The filters of `GET /v1/alerts` (also the gRPC face's `StreamAlerts`).
+pub(crate) fn filter_of(params: &[(String, String)]) -> Result<Filter, Refusal> {
     let mut f = Filter {
         limit: 50,
         ..Default::default()
@@ -263,40 +265,52 @@ async fn set_status(
         Err(r) => return *r,
     };
     let result = async {
-        let current = s.alerts.book.status_of(&id).ok_or_else(|| unknown(&id))?;
+        s.alerts.book.status_of(&id).ok_or_else(|| unknown(&id))?;
         let m = object(&body)?;
-        only(&m, &["status", "note"])?;
-        let wanted = text(&m, "status", 32)?.ok_or_else(|| bad("status", "required"))?;
-        let to = Status::parse(&wanted).ok_or_else(|| {
-            bad(
-                "status",
-                format!("{wanted:?}: one of new, investigating, resolved, false_positive"),
-            )
-        })?;
-        let note = text(&m, "note", 4000)?.unwrap_or_default();
-        if !current.next().contains(&to) {
-            let allowed: Vec<&str> = current.next().iter().map(|s| s.as_str()).collect();
-            return Err(Refusal(
-                StatusCode::CONFLICT,
-                "invalid_transition",
-                "status".into(),
-                format!(
-                    "{} → {} is not allowed; from {} only: {}",
-                    current.as_str(),
-                    to.as_str(),
-                    current.as_str(),
-                    allowed.join(", ")
-                ),
-            ));
-        }
-        let mut e = s.alerts.entry(&id, "status", &caller.name);
-        e.from_status = current.as_str().into();
-        e.to_status = to.as_str().into();
-        e.note = note;
-        write(&s, e).await
+        change_status(&s, &caller, &id, &m).await
     }
     .await;
     answer(&s, &id, result)
+}
+
+/// A status change asked for by `caller` (`{"status": …, "note": …}`), checked
+/// and written: the one way both faces (HTTP, gRPC's `SetAlertStatus`) take.
+pub(crate) async fn change_status(
+    s: &Shared,
+    caller: &Caller,
+    id: &str,
+    m: &Map<String, Value>,
+) -> Result<(), Refusal> {
+    let current = s.alerts.book.status_of(id).ok_or_else(|| unknown(id))?;
+    only(m, &["status", "note"])?;
+    let wanted = text(m, "status", 32)?.ok_or_else(|| bad("status", "required"))?;
+    let to = Status::parse(&wanted).ok_or_else(|| {
+        bad(
+            "status",
+            format!("{wanted:?}: one of new, investigating, resolved, false_positive"),
+        )
+    })?;
+    let note = text(m, "note", 4000)?.unwrap_or_default();
+    if !current.next().contains(&to) {
+        let allowed: Vec<&str> = current.next().iter().map(|s| s.as_str()).collect();
+        return Err(Refusal(
+            StatusCode::CONFLICT,
+            "invalid_transition",
+            "status".into(),
+            format!(
+                "{} → {} is not allowed; from {} only: {}",
+                current.as_str(),
+                to.as_str(),
+                current.as_str(),
+                allowed.join(", ")
+            ),
+        ));
+    }
+    let mut e = s.alerts.entry(id, "status", &caller.name);
+    e.from_status = current.as_str().into();
+    e.to_status = to.as_str().into();
+    e.note = note;
+    write(s, e).await
 }
 
 async fn write(s: &Shared, e: crate::pipeline::AlertEventRecord) -> Result<(), Refusal> {
@@ -333,16 +347,27 @@ async fn add_note(
     let result = async {
         s.alerts.book.status_of(&id).ok_or_else(|| unknown(&id))?;
         let m = object(&body)?;
-        only(&m, &["note"])?;
-        let note = text(&m, "note", 4000)?
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| bad("note", "required, not empty"))?;
-        let mut e = s.alerts.entry(&id, "note", &caller.name);
-        e.note = note;
-        write(&s, e).await
+        note_by(&s, &caller, &id, &m).await
     }
     .await;
     answer(&s, &id, result)
+}
+
+/// A note added by `caller` (`{"note": …}`): both faces' way (gRPC's `AddAlertNote`).
+pub(crate) async fn note_by(
+    s: &Shared,
+    caller: &Caller,
+    id: &str,
+    m: &Map<String, Value>,
+) -> Result<(), Refusal> {
+    s.alerts.book.status_of(id).ok_or_else(|| unknown(id))?;
+    only(m, &["note"])?;
+    let note = text(m, "note", 4000)?
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| bad("note", "required, not empty"))?;
+    let mut e = s.alerts.entry(id, "note", &caller.name);
+    e.note = note;
+    write(s, e).await
 }
 
 async fn assign(
@@ -356,19 +381,31 @@ async fn assign(
         Err(r) => return *r,
     };
     let result = async {
-        let state = s.alerts.book.get(&id).ok_or_else(|| unknown(&id))?;
+        s.alerts.book.get(&id).ok_or_else(|| unknown(&id))?;
         let m = object(&body)?;
-        only(&m, &["assignee", "note"])?;
-        let who = text(&m, "assignee", 64)?
-            .ok_or_else(|| bad("assignee", "required (\"\" unassigns)"))?;
-        let mut e = s.alerts.entry(&id, "assign", &caller.name);
-        e.from_status = state.assignee;
-        e.to_status = who;
-        e.note = text(&m, "note", 4000)?.unwrap_or_default();
-        write(&s, e).await
+        assign_by(&s, &caller, &id, &m).await
     }
     .await;
     answer(&s, &id, result)
+}
+
+/// An assignment made by `caller` (`{"assignee": …, "note": …}`): both faces'
+/// way (gRPC's `AssignAlert`).
+pub(crate) async fn assign_by(
+    s: &Shared,
+    caller: &Caller,
+    id: &str,
+    m: &Map<String, Value>,
+) -> Result<(), Refusal> {
+    let state = s.alerts.book.get(id).ok_or_else(|| unknown(id))?;
+    only(m, &["assignee", "note"])?;
+    let who =
+        text(m, "assignee", 64)?.ok_or_else(|| bad("assignee", "required (\"\" unassigns)"))?;
+    let mut e = s.alerts.entry(id, "assign", &caller.name);
+    e.from_status = state.assignee;
+    e.to_status = who;
+    e.note = text(m, "note", 4000)?.unwrap_or_default();
+    write(s, e).await
 }
 
 async fn block(

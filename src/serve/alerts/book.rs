@@ -195,7 +195,8 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn passes(&self, s: &AlertState) -> bool {
+    /// Whether the alert, in its current state, passes.
+    pub fn passes(&self, s: &AlertState) -> bool {
         let r = &s.record;
         (self.status.is_empty() || self.status.contains(&s.status))
             && (self.severity.is_empty() || self.severity.contains(&r.severity))
