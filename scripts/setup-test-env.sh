@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Prepare a Debian 12 machine (as root) to run the acm test suite against real servers:
 # redis-server/redis-cli, ClickHouse 18.16, ZooKeeper (the two-shard ClickHouse cluster test),
-# Kamailio 5.6 + SIPp, the native build tools, a current ClickHouse engine (chdb from PyPI in a
-# virtualenv at $ACM_TEST_VENV, default /opt/acm-test/venv, which also holds grpcio and
-# grpcio-tools for the gRPC interop test), openssl (the gRPC TLS test's certificate), and
-# cargo-deny for the dependency licence check.
+# Kamailio 5.6 + SIPp, Debian's chromium + chromedriver (the dashboard's browser test), the
+# native build tools, a current ClickHouse engine (chdb from PyPI in a virtualenv at
+# $ACM_TEST_VENV, default /opt/acm-test/venv, which also holds grpcio and grpcio-tools for the
+# gRPC interop test), openssl (the gRPC TLS test's certificate), and cargo-deny for the
+# dependency licence check.
 #
 # Idempotent: when everything is installed it only runs dpkg-query and exits in well under
 # a second.  `apt-get update` runs only when a package is missing.
@@ -28,6 +29,7 @@ PACKAGES=(
   zookeeper             # distributed DDL (ON CLUSTER) and replication for the cluster test
   python3-venv python3-pip   # the virtualenv that holds chdb
   openssl               # a self-signed certificate for the gRPC TLS test
+  chromium chromium-driver   # the dashboard's browser test (tests/dashboard.rs, WebDriver)
 )
 # PyPI packages of the current-engine tests (tests/support/chdb_http.py): chdb is ClickHouse
 # 26.x in-process; lz4 and clickhouse-cityhash read ClickHouse's compressed INSERT bodies.

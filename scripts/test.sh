@@ -2,7 +2,8 @@
 # The one test command of acm (README: "Tests"). On a fresh Debian 12 machine,
 # as root, it installs what the tests need (idempotently: a no-op when present)
 # and runs every test against real servers:
-#   - apt packages: redis-server, clickhouse-server, zookeeper, kamailio, sip-tester, clang...
+#   - apt packages: redis-server, clickhouse-server, zookeeper, kamailio, sip-tester, clang,
+#     chromium + chromium-driver (the dashboard in a real browser)...
 #   - a virtualenv with chdb (a current ClickHouse engine) from PyPI
 #   - the Kamailio source headers matching the installed binary
 #   - licences: cargo deny check licenses (deny.toml), THIRD-PARTY-NOTICES up to date,

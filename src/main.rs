@@ -36,7 +36,7 @@ enum Command {
         #[arg(long, value_name = "FILE", num_args = 1..)]
         warm_from: Vec<PathBuf>,
     },
-    /// Validate the configuration and print it with every default filled in.
+    /// Validate the configuration and print it with every default filled in (secrets redacted).
     CheckConfig,
     /// ClickHouse schema: `acm schema apply` creates or upgrades it (idempotent).
     Schema {
@@ -290,7 +290,8 @@ fn main() -> ExitCode {
         Command::CheckConfig => load(cli.config.as_deref())
             .and_then(|cfg| acm::node::Node::check(&cfg).map(|()| cfg))
             .map(|cfg| {
-                print!("{}", toml::to_string_pretty(&cfg).unwrap_or_default());
+                // Secrets (webhook secrets, passwords, the old admin token) are not printed.
+                print!("{}", cfg.redacted_toml());
             }),
         Command::Schema {
             action: SchemaAction::Apply { cluster },

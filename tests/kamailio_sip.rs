@@ -1452,6 +1452,31 @@ secret = "{HOOK_SECRET}"
         ))
         .trim()
         == "1"));
+    // The dashboard's health page shows the workers' counters, read from this Kamailio.
+    let r = support::http_request_with(
+        serve.port,
+        "GET",
+        "/ui/api/health",
+        &[("Authorization", "Bearer viewer-token")],
+        b"",
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let health: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    let procs = health["kamailio"]["stats"]["processes"]
+        .as_array()
+        .unwrap_or_else(|| {
+            panic!(
+                "no workers' stats on the health page: {}",
+                health["kamailio"]
+            )
+        });
+    assert!(
+        procs.iter().any(|p| p["rank"].as_i64().unwrap_or(0) > 0),
+        "{}",
+        health["kamailio"]
+    );
 }
 
 fn percentile(sorted: &[i64], q: f64) -> i64 {

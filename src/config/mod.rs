@@ -16,6 +16,7 @@ mod learning;
 mod lists;
 mod notify;
 mod numbering;
+mod redact;
 mod rules;
 mod serve;
 mod store;
@@ -34,6 +35,7 @@ pub use notify::{
     WebhooksConfig,
 };
 pub use numbering::NumberingConfig;
+pub use redact::REDACTED;
 pub use rules::{
     IntlIngressConfig, InvalidCliConfig, LearnConfig, RuleAction, RulesConfig, SlowCallersConfig,
     WindowRuleConfig,

@@ -31,6 +31,11 @@ pub const REPORTS: &[(&str, &str, &str)] = &[
         include_str!("../../sql/reports/alerts-by-rule.sql"),
     ),
     (
+        "alerts-hourly",
+        "alerts raised per hour, by severity",
+        include_str!("../../sql/reports/alerts-hourly.sql"),
+    ),
+    (
         "top-callers",
         "A-numbers with the most flagged or blocked calls",
         include_str!("../../sql/reports/top-callers.sql"),
@@ -144,6 +149,44 @@ pub fn write_report(
             }
         }
     })
+}
+
+/// Report `name` over `[since_unix, until_unix)` as `{"columns": [...], "rows": [[...]]}`
+/// (the report's column order; the dashboard's JSON). Async: the caller's runtime.
+pub async fn table_json(
+    cfg: &PipelineConfig,
+    name: &str,
+    since_unix: u64,
+    until_unix: u64,
+) -> Result<serde_json::Value> {
+    cfg.validate()?;
+    let sql = report_sql(name, since_unix, until_unix)?;
+    let body = fetch_json(cfg, &sql).await?;
+    Ok(Table::from_clickhouse_json(&body)?.columns_and_rows())
+}
+
+/// Report `name` as CSV (what `acm report --format csv` writes). Async.
+pub async fn csv_bytes(
+    cfg: &PipelineConfig,
+    name: &str,
+    since_unix: u64,
+    until_unix: u64,
+) -> Result<Vec<u8>> {
+    cfg.validate()?;
+    let sql = report_sql(name, since_unix, until_unix)?;
+    // Whole, then converted: a page's report is small, and no writer is held across an await.
+    let tsv = client(cfg)
+        .query_raw(&sql)
+        .fetch_bytes("TabSeparatedWithNames")
+        .map_err(|e| explain(cfg, e))?
+        .collect()
+        .await
+        .map_err(|e| explain(cfg, e))?;
+    let mut out = Vec::new();
+    let mut csv = CsvStream::default();
+    csv.feed(&tsv, &mut out)?;
+    csv.finish(&mut out)?;
+    Ok(out)
 }
 
 fn client(cfg: &PipelineConfig) -> clickhouse::Client {

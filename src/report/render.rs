@@ -49,6 +49,11 @@ impl Table {
         Ok(Table { columns, rows })
     }
 
+    /// `{"columns": [...], "rows": [[...]]}`, in the report's column order.
+    pub fn columns_and_rows(&self) -> Value {
+        serde_json::json!({"columns": self.columns, "rows": self.rows})
+    }
+
     /// Rows (the header not counted).
     pub fn len(&self) -> usize {
         self.rows.len()

@@ -6,6 +6,9 @@
 //! still works as an admin named "admin_token"; start-up warns to move it.
 //! Refusals are JSON: 401 for a missing or unknown token, 403 for a role too
 //! low; with no token configured at all, the protected APIs answer 404.
+//! A dashboard session (`serve::session`: a cookie got at `POST /ui/login` by
+//! showing a token) stands for that token's name and role when a request has no
+//! `Authorization` header.
 
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -32,6 +35,8 @@ struct Entry {
 /// The configured tokens.
 pub struct Access {
     entries: Vec<Entry>,
+    /// The dashboard's browser sessions.
+    pub sessions: super::session::Sessions,
 }
 
 /// A refused request.
@@ -104,7 +109,10 @@ impl Access {
                 hash: Sha256::digest(cfg.serve.admin_token.as_bytes()).into(),
             });
         }
-        Access { entries }
+        Access {
+            entries,
+            sessions: Default::default(),
+        }
     }
 
     pub fn is_enabled(&self) -> bool {
@@ -126,6 +134,40 @@ impl Access {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .unwrap_or("");
+        let caller = if given.is_empty() && !headers.contains_key(header::AUTHORIZATION) {
+            match self.sessions.of_request(headers) {
+                Some(s) => Caller {
+                    name: s.name,
+                    role: s.role,
+                },
+                None => {
+                    return Err(Denied {
+                        status: StatusCode::UNAUTHORIZED,
+                        error: "unauthorized",
+                        reason: "missing bearer token (Authorization: Bearer <token>)".into(),
+                    })
+                }
+            }
+        } else {
+            self.token(given)?
+        };
+        if caller.role < need {
+            return Err(Denied {
+                status: StatusCode::FORBIDDEN,
+                error: "forbidden",
+                reason: format!(
+                    "{} has role {}; this needs {}",
+                    caller.name,
+                    caller.role.as_str(),
+                    need.as_str()
+                ),
+            });
+        }
+        Ok(caller)
+    }
+
+    /// Who holds `given` (a token as issued), if anyone.
+    pub fn token(&self, given: &str) -> Result<Caller, Denied> {
         if given.is_empty() {
             return Err(Denied {
                 status: StatusCode::UNAUTHORIZED,
@@ -148,18 +190,6 @@ impl Access {
                 reason: "unknown bearer token".into(),
             });
         };
-        if e.role < need {
-            return Err(Denied {
-                status: StatusCode::FORBIDDEN,
-                error: "forbidden",
-                reason: format!(
-                    "{} has role {}; this needs {}",
-                    e.name,
-                    e.role.as_str(),
-                    need.as_str()
-                ),
-            });
-        }
         Ok(Caller {
             name: e.name.clone(),
             role: e.role,

@@ -9,6 +9,7 @@
 //! - `/v1/admin/lists/...` the shared allow/deny lists (admin token; see [`admin`])
 //! - `/v1/alerts/...`     alerts: list, detail, status, notes, live stream, block,
 //!   disconnect (bearer tokens with roles; see [`alerts::api`] and [`auth`])
+//! - `/`, `/ui/...`       the SOC dashboard (see [`ui`]; sessions in [`session`])
 //!
 //! Refused requests answer 400/413 with `{"error":…, "field":…, "reason":…}`
 //! and change no state.
@@ -22,6 +23,8 @@ pub mod auth;
 pub mod grpc;
 pub mod input;
 pub mod metrics;
+pub mod session;
+pub mod ui;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -63,6 +66,8 @@ pub struct AppState {
     feed: parking_lot::Mutex<Option<crossbeam_channel::Receiver<crate::engine::Alert>>>,
     /// The config file `POST /v1/admin/reload` reads again (None: defaults and environment).
     pub config_path: Option<std::path::PathBuf>,
+    /// The dashboard: its files and the config it shows.
+    pub ui: ui::UiState,
 }
 
 impl AppState {
@@ -90,6 +95,7 @@ impl AppState {
             alerts: Arc::new(alerts),
             feed: parking_lot::Mutex::new(Some(feed)),
             config_path: None,
+            ui: ui::UiState::new(cfg),
         })
     }
 
@@ -375,7 +381,12 @@ pub fn router(state: Shared, max_body_bytes: usize) -> Router {
         .route("/metrics", get(metrics))
         .merge(admin::routes())
         .merge(alerts::api::routes())
-        .fallback(not_found)
+        .merge(ui::routes())
+        .fallback(ui::fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ui::csrf_guard,
+        ))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(axum::middleware::from_fn(json_errors))
         .with_state(state)
