@@ -51,4 +51,7 @@ step "cargo test (all test targets)"
 cargo build --bins
 cargo test --features header-check --lib --bins --tests -- --test-threads="${ACM_TEST_THREADS:-2}"
 
+step "manuals: every command in docs/manuals/*.md, run against real servers"
+scripts/manuals.py --acm target/debug/acm
+
 step "done"
