@@ -5,7 +5,8 @@
 A manual marks what the test runs and checks, in the fence's info string:
 
   ```sh manual-test                run by bash (one bash per manual, blocks in order, `set -euo
-                                   pipefail`, variables and files carry over between blocks)
+                                   pipefail`; variables and files carry over between blocks,
+                                   each block starts in the manual's work directory)
   ```text expected                 right after a `sh manual-test` block: its stdout must be
                                    this (alert ids normalised; a line `...` matches any lines)
   ```toml manual-test file=NAME    written to NAME in the manual's work directory when reached,
@@ -24,7 +25,11 @@ alert log, shared lists in a file, three bearer tokens and a webhook receiver:
   VIEWER_TOKEN, TOKEN (analyst "alice"), ADMIN_TOKEN
   WEBHOOK_DIR    where the receiver stores each request: N.json {path, headers, body}
   WEBHOOK_SECRET the standard receiver's signing secret (whsec_...)
+  CLICKHOUSE_URL a real clickhouse-server's HTTP URL (only for manuals that use it)
+  DESTDIR        an empty staging root for install commands (/ on a real host)
   REDIS_URL      a real redis-server on a free port (the Redis/Dragonfly examples)
+  PYTHON         the test venv's Python ($ACM_TEST_VENV, default /opt/acm-test/venv): grpcio
+  LIBACM_DIR     where libacm.so/libacm.a are (--lib-dir, default target/release)
   REPO           the repository root (cfg-examples/, sql/, proto/)
   free_port      a shell function printing a free loopback port
 
@@ -197,6 +202,65 @@ def need(program):
     return found
 
 
+CH_CONFIG = """<?xml version="1.0"?>
+<yandex>
+    <logger><level>warning</level><log>{d}/log/server.log</log>
+        <errorlog>{d}/log/error.log</errorlog><size>10M</size><count>1</count></logger>
+    <listen_host>127.0.0.1</listen_host>
+    <http_port>{http}</http_port>
+    <tcp_port>{tcp}</tcp_port>
+    <max_connections>64</max_connections>
+    <mark_cache_size>67108864</mark_cache_size>
+    <path>{d}/data/</path>
+    <tmp_path>{d}/tmp/</tmp_path>
+    <user_files_path>{d}/user_files/</user_files_path>
+    <format_schema_path>{d}/format_schemas/</format_schema_path>
+    <users_config>{d}/users.xml</users_config>
+    <default_profile>default</default_profile>
+    <default_database>default</default_database>
+    <timezone>UTC</timezone>
+</yandex>
+"""
+CH_USERS = """<?xml version="1.0"?>
+<yandex>
+    <profiles><default><max_memory_usage>2000000000</max_memory_usage>
+        <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>
+    </default></profiles>
+    <users><default><password></password><networks><ip>::/0</ip></networks>
+        <profile>default</profile><quota>default</quota></default></users>
+    <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors>
+        <result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time>
+    </interval></default></quotas>
+</yandex>
+"""
+
+
+def start_clickhouse(work):
+    """clickhouse-server (Debian's 18.16 in the test environment) on free ports; its HTTP URL."""
+    d = os.path.join(work, ".clickhouse")
+    for sub in ("data", "tmp", "user_files", "format_schemas", "log"):
+        os.makedirs(os.path.join(d, sub))
+    http, tcp = free_port(), free_port()
+    with open(os.path.join(d, "config.xml"), "w") as f:
+        f.write(CH_CONFIG.format(d=d, http=http, tcp=tcp))
+    with open(os.path.join(d, "users.xml"), "w") as f:
+        f.write(CH_USERS)
+    proc = subprocess.Popen([need("clickhouse-server"), f"--config-file={d}/config.xml"],
+                            cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{http}/ping", timeout=1) as r:
+                if r.read() == b"Ok.\n":
+                    return proc, f"http://127.0.0.1:{http}"
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.2)
+    proc.kill()
+    raise ManualError(f"clickhouse-server did not start (see {d}/log/error.log)")
+
+
 def clean_env():
     """The environment without ACM_* variables (they would override the configs)."""
     return {k: v for k, v in os.environ.items() if not k.startswith("ACM_")}
@@ -212,7 +276,7 @@ def token(acm, name, role):
     return secret, entry
 
 
-def run_manual(path, acm):
+def run_manual(path, acm, lib_dir, python):
     steps = plan(path)
     name = os.path.relpath(path, REPO)
     work = tempfile.mkdtemp(prefix="acm-manual-")
@@ -232,6 +296,12 @@ def run_manual(path, acm):
              "--save", "", "--appendonly", "no", "--dir", work],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         ))
+
+        clickhouse = {}
+        if "$CLICKHOUSE_URL" in open(path, encoding="utf-8").read():
+            proc, url = start_clickhouse(work)
+            procs.append(proc)
+            clickhouse["CLICKHOUSE_URL"] = url
 
         tokens = {}
         entries = []
@@ -269,12 +339,12 @@ def run_manual(path, acm):
         ]
         for k, step in enumerate(steps):
             if step[0] == "sh":
-                script += [f"echo {k} > {outdir}/started", "{", step[2],
+                script += [f"echo {k} > {outdir}/started", f"cd '{work}'", "{", step[2],
                            f"}} > {outdir}/{k}.out 2> {outdir}/{k}.err"]
             elif step[0] == "file":
                 _, line, fname, text, is_toml = step
                 delim = "__ACM_MANUAL_EOF__"
-                script += [f"echo {k} > {outdir}/started",
+                script += [f"echo {k} > {outdir}/started", f"cd '{work}'",
                            f"mkdir -p \"$(dirname '{fname}')\"",
                            f"cat > '{fname}' <<'{delim}'", text.rstrip("\n"), delim]
                 if is_toml:
@@ -289,12 +359,16 @@ def run_manual(path, acm):
             "WEBHOOK_SECRET": secret,
             "REDIS_URL": f"redis://127.0.0.1:{redis_port}",
             "REPO": REPO,
+            "PYTHON": python,
+            "LIBACM_DIR": lib_dir,
+            "DESTDIR": os.path.join(work, ".destdir"),
             **tokens,
+            **clickhouse,
         })
         bash = subprocess.Popen(["bash", "-c", "\n".join(script)], cwd=work, env=env,
                                 start_new_session=True)
         try:
-            rc = bash.wait(timeout=BLOCK_TIMEOUT_S * 3)
+            rc = bash.wait(timeout=BLOCK_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             rc = "timeout"
         finally:
@@ -354,11 +428,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--acm", default=os.environ.get("ACM_BIN") or
                     os.path.join(REPO, "target", "debug", "acm"))
+    ap.add_argument("--lib-dir", default=os.path.join(REPO, "target", "release"))
     ap.add_argument("manuals", nargs="*")
     args = ap.parse_args()
     acm = os.path.abspath(args.acm)
     if not os.access(acm, os.X_OK):
         sys.exit(f"manuals: acm binary {acm} not found (cargo build --bins, or --acm)")
+    lib_dir = os.path.abspath(args.lib_dir)
+    if not os.path.isfile(os.path.join(lib_dir, "libacm.so")):
+        sys.exit(f"manuals: {lib_dir}/libacm.so not found (cargo build --release --lib)")
+    python = os.path.join(os.environ.get("ACM_TEST_VENV", "/opt/acm-test/venv"), "bin", "python")
+    if subprocess.run([python, "-c", "import grpc, grpc_tools"]).returncode != 0:
+        sys.exit(f"manuals: {python} cannot import grpc/grpc_tools: run scripts/setup-test-env.sh")
     manuals = args.manuals or sorted(
         os.path.join(REPO, "docs", "manuals", f)
         for f in os.listdir(os.path.join(REPO, "docs", "manuals")) if f.endswith(".md")
@@ -368,7 +449,7 @@ def main():
     failed = 0
     for m in manuals:
         try:
-            run_manual(os.path.abspath(m), acm)
+            run_manual(os.path.abspath(m), acm, lib_dir, python)
         except ManualError as e:
             failed += 1
             print(f"manuals: FAILED {e}", file=sys.stderr)
