@@ -14,6 +14,8 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+#[path = "common/mode.rs"]
+mod mode;
 #[path = "common/workload.rs"]
 mod workload;
 
@@ -26,13 +28,6 @@ use acm::detector::{Detector, VerdictSink};
 use acm::engine::Engine;
 use acm::pipeline::EventOut;
 use acm::store::{MemoryStore, MemoryStoreConfig, Store};
-
-fn env(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn pin_this_thread(cpu: i32) {
     unsafe {
@@ -53,9 +48,9 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 fn main() {
-    let n = env("ACM_BENCH_CALLS", 200_000);
-    let warmup = env("ACM_BENCH_WARMUP", 500_000);
-    let runs = env("ACM_BENCH_RUNS", 5);
+    let n = mode::size("ACM_BENCH_CALLS", 200_000, 1_000);
+    let warmup = mode::size("ACM_BENCH_WARMUP", 500_000, 1_000);
+    let runs = mode::size("ACM_BENCH_RUNS", 5, 1);
     let dir = support::TempDir::new("acm-bench-alerts");
     let receiver = std::thread::spawn(|| {
         pin_this_thread(1);

@@ -17,6 +17,8 @@ use acm::engine::{Action, Call, Engine};
 use acm::store::{MemoryStore, MemoryStoreConfig, ShmStore, Store};
 use hdrhistogram::Histogram;
 
+#[path = "common/mode.rs"]
+mod mode;
 #[path = "common/workload.rs"]
 mod workload;
 use workload::workload;
@@ -138,19 +140,13 @@ fn run(name: &str, cfg: &Config, warm: &[Call], calls: &[Call], passes: usize) {
 }
 
 fn main() {
-    let env = |name: &str, default: usize| -> usize {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let n = env("ACM_BENCH_CALLS", 2_000_000);
+    let n = mode::size("ACM_BENCH_CALLS", 2_000_000, 2_000);
     // ACM_BENCH_WARMUP: calls before the timed ones (0: a cold store, as a
     // switch has in its first minute). The default covers 100 s of event
     // time, past the longest default window (60 s).
-    let warmup = env("ACM_BENCH_WARMUP", 1_000_000);
+    let warmup = mode::size("ACM_BENCH_WARMUP", 1_000_000, 1_000);
     // ACM_BENCH_PASSES: untimed throughput passes (the median is reported).
-    let passes = env("ACM_BENCH_PASSES", 5).max(1);
+    let passes = mode::size("ACM_BENCH_PASSES", 5, 1).max(1);
     // ACM_BENCH_CONFIG: TOML for ablations (e.g. turn rules off).
     let cfg = Config::from_toml(&std::env::var("ACM_BENCH_CONFIG").unwrap_or_default()).unwrap();
     println!("mix: 5% of calls to 20 hot B-numbers, the rest to cold ones; Zipf-skewed callers; 60 sources;");
@@ -167,7 +163,7 @@ fn main() {
         }
     }
     let mut timer = Histogram::<u64>::new(3).unwrap();
-    for _ in 0..100_000 {
+    for _ in 0..mode::size("ACM_BENCH_TIMER", 100_000, 100) {
         let t = Instant::now();
         timer.record(t.elapsed().as_nanos() as u64).unwrap();
     }

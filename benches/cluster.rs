@@ -12,6 +12,8 @@
 //! All servers share this machine's cores: the figures compare the write paths, not what two
 //! machines would add. `ACM_BENCH_RUNS=N` (default 5), `ACM_BENCH_EVENTS=N` (default 200,000).
 
+#[path = "common/mode.rs"]
+mod mode;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -62,9 +64,8 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 fn main() {
-    let env = |k: &str, d: u32| std::env::var(k).map_or(d, |v| v.parse().unwrap());
-    let runs = env("ACM_BENCH_RUNS", 5) as usize;
-    let events = env("ACM_BENCH_EVENTS", 200_000);
+    let runs = mode::size("ACM_BENCH_RUNS", 5, 1);
+    let events = mode::size("ACM_BENCH_EVENTS", 200_000, 1_000) as u32;
     let single = ClickHouseServer::start();
     let cluster = ClickHouseCluster::start(2);
     let spool = std::env::temp_dir().join(format!("acm-bench-cluster-{}", std::process::id()));

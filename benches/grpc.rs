@@ -10,11 +10,14 @@
 //!
 //! `acm serve` runs on CPU 1, this client on CPU 0 (the machine has two cores).
 //! `cargo bench --bench grpc`. Env: ACM_BENCH_CALLS (calls per pass and way, 60,000),
-//! ACM_BENCH_CONNS (C, 4), ACM_BENCH_BATCH (B, 100), ACM_BENCH_RUNS (5).
+//! ACM_BENCH_CONNS (C, 4), ACM_BENCH_BATCH (B, 100), ACM_BENCH_RUNS (5). Without
+//! `--bench` (scripts/test.sh) one pass of 400 calls a way: it proves the benchmark runs.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+#[path = "common/mode.rs"]
+mod mode;
 #[path = "common/workload.rs"]
 mod workload;
 
@@ -213,10 +216,11 @@ async fn pass(way: &str, calls: &[Call], conns: usize, batch: usize, http: u16, 
 }
 
 fn main() {
-    let n = env("ACM_BENCH_CALLS", 60_000);
+    // Without `--bench` (CI's run of every benchmark): one small pass.
+    let n = mode::size("ACM_BENCH_CALLS", 60_000, 400);
     let conns = env("ACM_BENCH_CONNS", 4);
     let batch = env("ACM_BENCH_BATCH", 100);
-    let runs = env("ACM_BENCH_RUNS", 5);
+    let runs = mode::size("ACM_BENCH_RUNS", 5, 1);
     let dir = support::TempDir::new("acm-bench-grpc");
     let (http, grpc) = (support::free_port(), support::free_port());
     let mut cmd = match support::find_program("taskset") {

@@ -14,18 +14,11 @@ use acm::pipeline::{
 use acm::store::{MemoryStore, MemoryStoreConfig, Store};
 use std::sync::Arc;
 
+#[path = "common/mode.rs"]
+mod mode;
 #[path = "common/workload.rs"]
 mod workload;
 use std::time::{Duration, Instant};
-
-const RUNS: usize = 5;
-const DRAIN_EVENTS: u32 = 200_000;
-const ENQUEUE_EVENTS: u32 = 200_000;
-/// Checks per pass of the on/off comparison: below the queue capacity, so a
-/// pass measures the call path at a rate the drainer sustains (a producer that
-/// outruns the drainer for long spills into the overflow list, then the spool:
-/// a capacity question, answered by the drain rate).
-const CHECK_CALLS: usize = 200_000;
 
 fn call(i: u32) -> Event {
     Event::Call(Box::new(CallRecord {
@@ -64,6 +57,15 @@ fn percentile(sorted: &[u64], p: f64) -> u64 {
 }
 
 fn main() {
+    // Sizes (quick mode under `cargo test --benches`: tiny, see common/mode.rs).
+    let runs = mode::size("ACM_BENCH_runs", 5, 1);
+    let drain_events = mode::size("ACM_BENCH_drain_events", 200_000, 1_000) as u32;
+    let enqueue_events = mode::size("ACM_BENCH_enqueue_events", 200_000, 1_000) as u32;
+    // Checks per pass of the on/off comparison: below the queue capacity, so a
+    // pass measures the call path at a rate the drainer sustains (a producer that
+    // outruns the drainer for long spills into the overflow list, then the spool:
+    // a capacity question, answered by the drain rate).
+    let check_calls = mode::size("ACM_BENCH_CALLS", 200_000, 1_000);
     let server = support::ClickHouseServer::start();
     let spool = std::env::temp_dir().join(format!("acm-bench-spool-{}", std::process::id()));
     let cfg = PipelineConfig {
@@ -92,10 +94,10 @@ fn main() {
     const COMPRESSIONS: [InsertCompression; 2] = [InsertCompression::Lz4, InsertCompression::None];
     let mut rates: [Vec<f64>; 2] = Default::default();
     let mut batch = 0u32;
-    for run in 0..RUNS {
+    for run in 0..runs {
         for (c, compression) in COMPRESSIONS.iter().enumerate() {
-            let events: Vec<Event> = (0..DRAIN_EVENTS)
-                .map(|i| call(batch * DRAIN_EVENTS + i))
+            let events: Vec<Event> = (0..drain_events)
+                .map(|i| call(batch * drain_events + i))
                 .collect();
             batch += 1;
             let mut pipeline = Pipeline::start(PipelineConfig {
@@ -108,7 +110,7 @@ fn main() {
             for event in events {
                 sink.submit(event);
             }
-            while pipeline.stats().inserted_calls < DRAIN_EVENTS as u64 {
+            while pipeline.stats().inserted_calls < drain_events as u64 {
                 assert_eq!(
                     pipeline.stats().spooled,
                     0,
@@ -119,9 +121,9 @@ fn main() {
             }
             let elapsed = started.elapsed();
             let stats = pipeline.shutdown(Duration::from_secs(10));
-            let rate = DRAIN_EVENTS as f64 / elapsed.as_secs_f64();
+            let rate = drain_events as f64 / elapsed.as_secs_f64();
             println!(
-                "drain run {run}, {compression:?}: {DRAIN_EVENTS} events in {elapsed:?} = {rate:.0} events/s ({} batches)",
+                "drain run {run}, {compression:?}: {drain_events} events in {elapsed:?} = {rate:.0} events/s ({} batches)",
                 stats.batches
             );
             rates[c].push(rate);
@@ -134,7 +136,7 @@ fn main() {
         .unwrap();
     assert_eq!(
         rows,
-        DRAIN_EVENTS as u64 * batch as u64,
+        drain_events as u64 * batch as u64,
         "every row arrived"
     );
     let [lz4, plain] = &mut rates;
@@ -157,11 +159,11 @@ fn main() {
     };
     let mut medians = Vec::new();
     let mut p99s = Vec::new();
-    for run in 0..RUNS {
-        let events: Vec<Event> = (0..ENQUEUE_EVENTS).map(|i| call(i + run as u32)).collect();
+    for run in 0..runs {
+        let events: Vec<Event> = (0..enqueue_events).map(|i| call(i + run as u32)).collect();
         let mut pipeline = Pipeline::start(cfg.clone()).unwrap();
         let sink = pipeline.sink();
-        let mut samples = Vec::with_capacity(ENQUEUE_EVENTS as usize);
+        let mut samples = Vec::with_capacity(enqueue_events as usize);
         for event in events {
             let t = Instant::now();
             sink.submit(event);
@@ -206,14 +208,11 @@ fn main() {
     // past the longest window) on its fresh store, untimed and not submitted, so that both
     // modes measure a store in its steady state, as a switch that has run for a while has,
     // rather than one still faulting in its first pages.
-    let warmup: usize = std::env::var("ACM_BENCH_WARMUP")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let calls = workload::workload(warmup + CHECK_CALLS, 0x5eed, 20_000_000, 2_000_000);
+    let warmup = mode::size("ACM_BENCH_WARMUP", 1_000_000, 1_000);
+    let calls = workload::workload(warmup + check_calls, 0x5eed, 20_000_000, 2_000_000);
     let (warm, calls) = calls.split_at(warmup);
     assert!(
-        CHECK_CALLS < cfg.queue_capacity,
+        check_calls < cfg.queue_capacity,
         "a pass must fit the queue"
     );
     let engine_cfg = acm::config::Config::default();
@@ -228,7 +227,7 @@ fn main() {
     //           (a control: what any memory-heavy neighbour costs this memory-bound check).
     const MODES: [&str; 4] = ["off", "on", "built", "neighbour"];
     let mut rates: [Vec<f64>; 4] = Default::default();
-    for run in 0..RUNS {
+    for run in 0..runs {
         for (mode, name) in MODES.iter().enumerate() {
             let c = if matches!(*name, "on" | "built") {
                 &on_cfg

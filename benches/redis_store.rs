@@ -6,6 +6,8 @@
 //!
 //! `cargo bench --bench redis_store` (env `ACM_BENCH_SECS` per throughput run, default 2).
 
+#[path = "common/mode.rs"]
+mod mode;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -57,10 +59,12 @@ fn us(h: &Histogram<u64>, q: f64) -> f64 {
 fn main() {
     let server = support::RedisServer::start();
     let url = server.url();
-    let secs: u64 = std::env::var("ACM_BENCH_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2);
+    // Seconds per throughput run (quick mode: a tenth of a second).
+    let millis = match std::env::var("ACM_BENCH_SECS") {
+        Ok(s) => s.parse::<u64>().expect("ACM_BENCH_SECS") * 1000,
+        Err(_) if mode::quick() => 100,
+        Err(_) => 2000,
+    };
     let info = server.cmd(&["INFO", "server"]).text();
     let redis_version = info
         .lines()
@@ -78,7 +82,7 @@ fn main() {
     let det = Detector::new(e.clone(), store.clone());
     let mut check_h = Histogram::<u64>::new_with_bounds(1, 1_000_000_000, 3).unwrap();
     let mut ping_h = check_h.clone();
-    let n = 50_000u64;
+    let n = mode::size("ACM_BENCH_CALLS", 50_000, 500) as u64;
     for i in 0..2_000 {
         det.check_now(&call(i)).unwrap();
         store.ping().unwrap();
@@ -144,7 +148,7 @@ fn main() {
     }
 
     // --- throughput: N sync callers, own connection each -------------------
-    println!("\nthroughput, {secs} s per run:");
+    println!("\nthroughput, {millis} ms per run:");
     for threads in [1usize, 2, 4, 8] {
         let stop = Arc::new(AtomicBool::new(false));
         let done = Arc::new(AtomicU64::new(0));
@@ -168,7 +172,7 @@ fn main() {
             })
             .collect();
         let start = Instant::now();
-        std::thread::sleep(Duration::from_secs(secs));
+        std::thread::sleep(Duration::from_millis(millis));
         stop.store(true, Ordering::Relaxed);
         for h in handles {
             h.join().unwrap();
@@ -206,7 +210,7 @@ fn main() {
                     }
                 }));
             }
-            tokio::time::sleep(Duration::from_secs(secs)).await;
+            tokio::time::sleep(Duration::from_millis(millis)).await;
             stop.store(true, Ordering::Relaxed);
             for j in joins {
                 j.await.unwrap();

@@ -47,7 +47,8 @@
 #   RATE [5000]        calls/s offered by SIPp
 #   CALLS [50000]      calls per run
 #   REPS [5]           repetitions of every variant (medians are printed)
-#   VARIANTS ["base1 acm1 base2 acm2 redis2 http2"] (alert1 hook1 on request)
+#   VARIANTS ["base1 acm1 base2 acm2 redis2 http2"] (alert1 hook1 base8 mem8 shm8 redis8 on
+#                      request; "all": every variant)
 #   ALERT_EVERY [5]    alert1/hook1: one alert per this many calls (5: every fifth call)
 #   ACM_SO [kamailio-module/build/acm.so]   (build: make -C kamailio-module)
 #   ACM_BIN [$CARGO_TARGET_DIR/release/acm] (build: cargo build --release --bin acm)
@@ -56,6 +57,9 @@
 #                      (perf: ~70% of the worker's time; ~110 µs of CPU per call instead of
 #                      ~20, so "without acm" measured slower than "with"): see BENCHMARKS.md
 #   KEEP=1             keep the work directory (logs, SIPp CSVs) and print its path
+#   CHECK=1            exit 1 unless every call of every run succeeded (SIPp exit 0, no
+#                      failed call): scripts/test.sh runs every variant once at a small
+#                      size this way, so that the benchmark cannot rot unnoticed
 #
 # Needs kamailio, kamailio-utils-modules, sip-tester (sipp), redis-server
 # (scripts/setup-test-env.sh), bash, awk, ss.
@@ -67,6 +71,7 @@ KAMAILIO_MEM=${KAMAILIO_MEM:-tlsf}
 CALLS=${CALLS:-50000}
 REPS=${REPS:-5}
 VARIANTS=${VARIANTS:-"base1 acm1 base2 acm2 redis2 http2"}
+[[ $VARIANTS == all ]] && VARIANTS="base1 acm1 base2 acm2 redis2 http2 alert1 hook1 base8 mem8 shm8 redis8"
 ALERT_EVERY=${ALERT_EVERY:-5}
 ACM_SO=${ACM_SO:-$REPO/kamailio-module/build/acm.so}
 ACM_BIN=${ACM_BIN:-${CARGO_TARGET_DIR:-$REPO/target}/release/acm}
@@ -351,7 +356,7 @@ hist_snapshot() {
 }
 awk 'BEGIN { print "SEQUENTIAL"; for (i = 0; i < 32; i++) printf "+234807%07d;+234808%07d\n", i, i }' >"$WORK/trickle.csv"
 for v in $VARIANTS; do
-  [[ $v == base* ]] || hist_snapshot "$v" "$WORK/$v/hist-0.json"
+  [[ $v == base* || $v == http* ]] || hist_snapshot "$v" "$WORK/$v/hist-0.json"
 done
 
 # --- runs ---------------------------------------------------------------------------------
@@ -466,3 +471,9 @@ ratio "hook1 vs alert1" hook1 alert1
 ratio "mem8 vs base8" mem8 base8
 ratio "shm8 vs base8" shm8 base8
 ratio "redis8 vs base8" redis8 base8
+
+if [[ ${CHECK:-0} == 1 ]]; then
+  bad=$(awk -v calls="$CALLS" '$9 != 0 || $5 != 0 || $4 != calls { printf "%s rep %s: %s ok, %s failed, sipp exit %s; ", $1, $2, $4, $5, $9 }' "$WORK/results")
+  [[ -z $bad ]] || die "CHECK: not every call succeeded: $bad"
+  echo "CHECK: every call of every run succeeded" >&2
+fi

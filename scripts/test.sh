@@ -11,6 +11,7 @@
 #   - the Kamailio module (release staticlib linked into acm.so) and its C-side tests
 #   - cargo test: unit tests, the header/ABI check (bindgen), HTTP, Redis,
 #     ClickHouse (18.16 and a current engine through chdb; a two-shard cluster), Kamailio+SIPp tests
+#   - every benchmark (benches/) once at a tiny size, so that none stops running unnoticed
 # Tests start their own servers on free loopback ports and stop them after;
 # a missing server fails a test loudly, it never skips.
 set -euo pipefail
@@ -51,7 +52,15 @@ step "cargo test (all test targets)"
 cargo build --bins
 cargo test --features header-check --lib --bins --tests -- --test-threads="${ACM_TEST_THREADS:-2}"
 
+step "benchmarks: every one runs once at a tiny size (quick mode: it proves they run, not their figures)"
+# A benchmark binary started without --bench (cargo test, not cargo bench) runs at a tiny
+# size (benches/common/mode.rs); the SIPp benchmark runs every variant for 200 calls and
+# fails unless every call succeeded.
+cargo test --features header-check --bench '*'
+CHECK=1 RATE=200 CALLS=200 REPS=1 VARIANTS=all ACM_BIN="${CARGO_TARGET_DIR:-target}/debug/acm" \
+  benches/sipp_bench.sh
+
 step "manuals: every command in docs/manuals/*.md, run against real servers"
-scripts/manuals.py --acm target/debug/acm
+scripts/manuals.py --acm "${CARGO_TARGET_DIR:-target}/debug/acm" --lib-dir "${CARGO_TARGET_DIR:-target}/release"
 
 step "done"

@@ -287,9 +287,11 @@ fn main() -> ExitCode {
                 }),
             _ => Err(format!("--role {role:?}: one of viewer, analyst, admin")),
         },
-        Command::CheckConfig => load(cli.config.as_deref()).map(|cfg| {
-            print!("{}", toml::to_string_pretty(&cfg).unwrap_or_default());
-        }),
+        Command::CheckConfig => load(cli.config.as_deref())
+            .and_then(|cfg| acm::node::Node::check(&cfg).map(|()| cfg))
+            .map(|cfg| {
+                print!("{}", toml::to_string_pretty(&cfg).unwrap_or_default());
+            }),
         Command::Schema {
             action: SchemaAction::Apply { cluster },
         } => load(cli.config.as_deref())

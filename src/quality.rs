@@ -261,6 +261,8 @@ pub fn evaluate(
         bad: BadRowReport::new(input)?,
     };
     let summary = replay(&detector, cdrs, &ropts, &mut scorer);
+    // A score over part of the input would mislead: stop here unless --keep-going.
+    input.check_read(&summary.unreadable)?;
     let mut report = std::mem::take(&mut scorer.report);
     report.bad_rows = summary.bad_rows;
     if let Some((from, until)) = scorer.span {

@@ -371,3 +371,55 @@ fn warm_from_history_rebuilds_learned_levels() {
     let warm = Serve::start_with_args("", &["--warm-from".as_ref(), history.as_os_str()]);
     assert_eq!(live(&warm), 0, "with it, 30 a minute is the trunk's normal");
 }
+
+/// Every error answer is JSON with an `error` code and a `reason` (issue 20): a method a
+/// path does not take (405), no such path (404), a body over `max_body_bytes` (413); a
+/// valid RFC 3339 time before 1970 is refused for what it is. An over-long request line is
+/// refused by hyper itself (414, empty body: documented).
+#[test]
+fn every_error_answer_is_json() {
+    let s = Serve::start("[serve]\nmax_body_bytes = 4096\n");
+    for (method, path, body, status, code) in [
+        ("PUT", "/event", &b"{}"[..], 405, "method_not_allowed"),
+        ("GET", "/v1/events", b"", 405, "method_not_allowed"),
+        ("DELETE", "/v1/check", b"", 405, "method_not_allowed"),
+        ("GET", "/no/such/path", b"", 404, "not_found"),
+    ] {
+        let (st, v, text) = s.req(method, path, body).unwrap();
+        assert_eq!(st, status, "{method} {path}: {text}");
+        assert_eq!(v["error"], code, "{method} {path}: {text}");
+        assert!(
+            v["reason"].as_str().is_some_and(|r| !r.is_empty()),
+            "{text}"
+        );
+    }
+    let (st, v, text) = s.req("PUT", "/event", b"{}").unwrap();
+    assert_eq!(st, 405);
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("/event does not take PUT"),
+        "{text}"
+    );
+    let big = format!("{{\"events\": [\"{}\"]}}", "x".repeat(8192));
+    let (st, v, text) = s.req("POST", "/v1/events", big.as_bytes()).unwrap();
+    assert_eq!(st, 413, "{text}");
+    assert!(v["error"].is_string(), "{text}");
+    let (st, v, text) = s
+        .req(
+            "POST",
+            "/v1/check",
+            br#"{"b_number":"+2348031234567","timestamp":"1969-12-31T23:59:59Z"}"#,
+        )
+        .unwrap();
+    assert_eq!(st, 400, "{text}");
+    assert_eq!(v["field"], "timestamp");
+    assert!(
+        v["reason"].as_str().unwrap().contains("before 1970"),
+        "{text}"
+    );
+    let long = format!("/v1/check?b_number={}", "9".repeat(100_000));
+    let r = http_request(s.port, "GET", &long, b"", T).unwrap();
+    assert!(matches!(r.status, 414 | 431), "{}", r.status);
+}

@@ -54,6 +54,7 @@ fn input_args() -> InputArgs {
         no_progress: true,
         show_bad: 0,
         bad_rows: None,
+        keep_going: false,
     }
 }
 
@@ -606,6 +607,7 @@ fn column_mapping_overrides() {
         no_progress: true,
         show_bad: 0,
         bad_rows: None,
+        keep_going: false,
     };
     input.map.push("a_number=CallingNumber".into());
     input.map.push("trunk=#4".into());

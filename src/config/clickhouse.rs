@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::ConfigError;
+
+/// The smallest hand-off ring (`handoff_bytes`) other than 0.
+pub const MIN_HANDOFF_BYTES: u64 = 64 * 1024;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PipelineConfig {
@@ -27,6 +30,15 @@ pub struct PipelineConfig {
     pub spool_dir: PathBuf,
     /// Cap on this process's spool; past it new batches are dropped (and counted).
     pub spool_max_bytes: u64,
+    /// Size of this process's hand-off ring, a memory-mapped file in `spool_dir` that holds
+    /// what the call path handed over until it is inserted or spooled, so a killed process
+    /// loses nothing (the next start delivers it). 0: an in-memory queue only (a crash loses
+    /// up to a flush interval of events). See docs/pipeline.md.
+    pub handoff_bytes: u64,
+    /// How often the drainer writes the ring to disk (`msync`): what a power loss can lose.
+    /// 0: never forced (the kernel writes dirty pages back within ~30 s); a process crash
+    /// loses nothing either way.
+    pub handoff_sync_ms: u64,
     /// An INSERT slower than this counts as failed and its batch is spooled.
     pub insert_timeout_ms: u64,
     /// Rows older than this are deleted by ClickHouse (TTL, on servers that support it).
@@ -70,6 +82,8 @@ impl Default for PipelineConfig {
             queue_capacity: 65_536,
             spool_dir: PathBuf::from("/var/spool/acm"),
             spool_max_bytes: 1 << 30,
+            handoff_bytes: 8 << 20,
+            handoff_sync_ms: 0,
             insert_timeout_ms: 10_000,
             retention_days: 180,
             compression: InsertCompression::Lz4,
@@ -124,6 +138,15 @@ impl PipelineConfig {
                 format!(
                     "{:?} must be an http:// URL of ClickHouse's HTTP interface (port 8123 by default)",
                     self.url
+                ),
+            );
+        }
+        if self.handoff_bytes != 0 && self.handoff_bytes < MIN_HANDOFF_BYTES {
+            return bad(
+                "handoff_bytes",
+                format!(
+                    "{} is too small: 0 (no ring) or at least {MIN_HANDOFF_BYTES}",
+                    self.handoff_bytes
                 ),
             );
         }

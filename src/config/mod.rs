@@ -25,7 +25,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use alerts::{default_severity, AlertsConfig, AutoBlockConfig, Severity, DEFAULT_SEVERITY};
-pub use clickhouse::{is_identifier, InsertCompression, PipelineConfig};
+pub use clickhouse::{is_identifier, InsertCompression, PipelineConfig, MIN_HANDOFF_BYTES};
 pub use grpc::GrpcConfig;
 pub use learning::LearningConfig;
 pub use lists::ListsConfig;

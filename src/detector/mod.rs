@@ -30,7 +30,7 @@ macro_rules! check_sequence {
         let (det, call): (&Detector, &Call) = ($det, $call);
         let store = &*det.store;
         // 1. Validate, normalise, lists and per-call rules, the window plan.
-        let p = det.engine.prepare_hinting(call, |key| store.prefetch(key))?;
+        let mut p = det.engine.prepare_hinting(call, |key| store.prefetch(key))?;
         // 2. Every window update of the call in one step.
         let answer = if p.store_free() {
             Ok(StoreAnswer::default())
@@ -38,7 +38,7 @@ macro_rules! check_sequence {
             $answer!(store.update(&p.request))
         };
         // 3. Thresholds, alerts, actions.
-        let v = det.engine.conclude(p, answer);
+        let v = det.engine.conclude_in(&mut p, answer);
         // 4. Auto-blocks a new blocking alert asks for. A failed write leaves
         //    detection as it was: said, not fatal.
         if !v.new_alerts.is_empty() {

@@ -31,7 +31,7 @@ use crate::number::plan::NsnPlan;
 use crate::number::NumberingPlan;
 pub use call::{Attestation, Call, InputError};
 use lists::Lists;
-pub use rules::{member_cap, Facts, Plan, Rule, RuleSet, Window};
+pub use rules::{member_cap, CallNumber, Facts, Plan, Rule, RuleSet, Window};
 pub use verdict::{Action, Alert, Counts, Evidence, Reason, Reasons, Verdict};
 
 /// A configuration compiled for the hot path.
@@ -271,9 +271,10 @@ impl Engine {
         self.prepare_hinting(call, |_| {})
     }
 
-    /// [`Engine::prepare`], telling `hint` each window key as soon as it is
-    /// known, so that a store can start fetching it while the rest of the
-    /// call is worked out.
+    /// [`Engine::prepare`], telling `hint` the call's numbers that key a
+    /// window (none for rules that are off) as soon as they are known, so
+    /// that a store can start fetching them while the rest of the call is
+    /// worked out.
     #[inline]
     pub fn prepare_hinting(
         &self,
@@ -287,7 +288,9 @@ impl Engine {
         let cfg = self.cfg.load_full();
         let t = call.time_ms.unwrap_or_else(|| self.clock.now_ms());
         let b_key = cfg.plan.key_of(&call.b_number);
-        hint(&b_key);
+        if cfg.rules.keyed_by(CallNumber::B) {
+            hint(&b_key);
+        }
 
         // The CLI: the From user, or the PAI when From is withheld.
         let withheld =
@@ -301,7 +304,9 @@ impl Engine {
             Ok(n) => n.to_plus(),
             Err(_) => cfg.plan.key_of(cli_raw),
         };
-        hint(&a_key);
+        if cfg.rules.keyed_by(CallNumber::A) {
+            hint(&a_key);
+        }
         // A home CLI's place in the national plan: Some(None) when it has none.
         let cli_plan = match (&cli, &cfg.nsn) {
             (Ok(n), Some(plan)) if n.starts_with(&cfg.plan.country_code) => {
@@ -309,15 +314,15 @@ impl Engine {
             }
             _ => None,
         };
-        let call_id: CompactString = if call.call_id.is_empty() {
+        // The call's own Call-ID is borrowed; copied only into a window's evidence.
+        let generated_call_id: Option<CompactString> = call.call_id.is_empty().then(|| {
             let mut seed = Vec::with_capacity(64);
             seed.extend_from_slice(a_key.as_bytes());
             seed.extend_from_slice(b_key.as_bytes());
             seed.extend_from_slice(&t.to_le_bytes());
-            format!("gen-{:016x}", stable_hash(&seed)).into()
-        } else {
-            call.call_id.clone()
-        };
+            compact_str::format_compact!("gen-{:016x}", stable_hash(&seed))
+        });
+        let call_id = generated_call_id.as_ref().unwrap_or(&call.call_id);
         let trunk = call.trunk.as_deref().filter(|t| !t.is_empty());
         let source_key: Option<CompactString> = match (trunk, call.source_ip) {
             (Some(t), _) => {
@@ -358,7 +363,7 @@ impl Engine {
             nsn: cfg.nsn.as_deref(),
             a_key: &a_key,
             b_key: &b_key,
-            call_id: &call_id,
+            call_id,
             trunk,
             source_key: source_key.as_ref(),
             a_allowed,
@@ -372,15 +377,24 @@ impl Engine {
         }
         verdict.reasons.0 |= plan.reasons.0;
         let block_lookup = (cfg.auto_block_ms.is_some() && !a_allowed).then(|| (a_key.clone(), t));
-        let request = StoreRequest {
-            windows: plan.windows,
-            evidence: Evidence {
+        // The evidence record goes into windows only: none, none built.
+        let evidence = if plan.windows.is_empty() {
+            Evidence {
                 time_ms: t,
-                call_id,
+                ..Evidence::default()
+            }
+        } else {
+            Evidence {
+                time_ms: t,
+                call_id: generated_call_id.unwrap_or_else(|| call.call_id.clone()),
                 a_number: a_key,
                 b_number: b_key,
                 source: source_key.unwrap_or_default(),
-            },
+            }
+        };
+        let request = StoreRequest {
+            windows: plan.windows,
+            evidence,
             block_lookup,
         };
         Ok(Prepared {
@@ -392,14 +406,25 @@ impl Engine {
     }
 
     /// Turns the store's answer (or its failure) into the verdict.
+    pub fn conclude(&self, mut p: Prepared, answer: Result<StoreAnswer, StoreError>) -> Verdict {
+        self.conclude_in(&mut p, answer)
+    }
+
+    /// [`Engine::conclude`] on a prepared call left where it is (the verdict
+    /// is completed in place and moved out once; `p` is spent after).
     #[inline]
-    pub fn conclude(&self, p: Prepared, answer: Result<StoreAnswer, StoreError>) -> Verdict {
+    pub fn conclude_in(
+        &self,
+        p: &mut Prepared,
+        answer: Result<StoreAnswer, StoreError>,
+    ) -> Verdict {
         let Prepared {
             cfg,
             request,
-            mut verdict,
+            verdict,
             static_action,
         } = p;
+        let cfg: &EngineConfig = cfg;
         let mut action = static_action.unwrap_or(Action::Allow);
         self.note_first(verdict.time_ms);
         match answer {
@@ -433,7 +458,7 @@ impl Engine {
                     // A learned rule blocks only once its levels had time to form.
                     let rule_action = if w.action == Action::Block
                         && w.learn.is_some()
-                        && self.warming(&cfg, verdict.time_ms)
+                        && self.warming(cfg, verdict.time_ms)
                     {
                         verdict.reasons.insert(Reason::LearningWarmup);
                         Action::Flag
@@ -472,7 +497,7 @@ impl Engine {
                 // and so is a new alert of that rule while an alert as strong
                 // of a window folding into it is already running.
                 if fired.len() > 1 {
-                    fold_alerts(&cfg, &mut verdict, &fired);
+                    fold_alerts(cfg, verdict, &fired);
                 }
                 if let Some(b) = ans.blocked {
                     action = Action::Block;
@@ -486,8 +511,11 @@ impl Engine {
             verdict.reasons.insert(Reason::MonitorOnly);
         }
         verdict.action = action;
-        self.stats.record(&verdict);
-        verdict
+        self.stats.record(verdict);
+        std::mem::replace(
+            verdict,
+            Verdict::new(0, CompactString::default(), CompactString::default()),
+        )
     }
 
     /// The auto-blocks a verdict asks for: the A-numbers of each new blocking alert.

@@ -91,6 +91,26 @@ impl Node {
         })
     }
 
+    /// What [`Node::start`] checks before it starts anything, without starting anything or
+    /// touching the network: the config's own checks, the rules and lists compiled, every
+    /// webhook receiver and the teardown target built. `acm check-config` runs it.
+    pub fn check(cfg: &Config) -> Result<(), String> {
+        cfg.validate().map_err(|e| e.to_string())?;
+        Engine::from_config(cfg, Arc::new(crate::clock::SystemClock)).map_err(|e| e.to_string())?;
+        if let Some(ch) = &cfg.clickhouse {
+            ch.validate().map_err(|e| e.to_string())?;
+        }
+        for r in &cfg.webhooks.receivers {
+            crate::pipeline::webhook::Webhook::new(r)
+                .map_err(|e| format!("webhooks.receivers {}: {e:#}", r.name))?;
+        }
+        if cfg.teardown.on_blocking_alert {
+            crate::pipeline::teardown::Teardown::new(&cfg.teardown)
+                .map_err(|e| format!("teardown: {e:#}"))?;
+        }
+        Ok(())
+    }
+
     pub fn engine(&self) -> &Arc<Engine> {
         self.detector.engine()
     }

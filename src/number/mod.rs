@@ -182,6 +182,14 @@ fn gather(raw: &str) -> Result<(bool, Digits), NumberProblem> {
     }
 }
 
+/// Whether every byte is an ASCII digit: a fold without an early exit, so the
+/// compiler checks many bytes per instruction.
+fn all_digits(s: &[u8]) -> bool {
+    s.iter()
+        .fold(0u8, |acc, &c| acc | (c.wrapping_sub(b'0') > 9) as u8)
+        == 0
+}
+
 fn has_len(lengths: &[u8], len: usize) -> bool {
     lengths.iter().any(|&l| l as usize == len)
 }
@@ -189,6 +197,16 @@ fn has_len(lengths: &[u8], len: usize) -> bool {
 impl NumberingPlan {
     /// Normalises `raw` to E.164 or says why it cannot.
     pub fn normalise(&self, raw: &str) -> Result<E164, NumberProblem> {
+        // The form nearly every switch sends, `+` and digits only, is checked in
+        // one pass over its bytes and copied once, as it is.
+        if let [b'+', digits @ ..] = raw.as_bytes() {
+            if (1..=DIGITS_MAX).contains(&digits.len()) && all_digits(digits) {
+                self.check_international(digits)?;
+                return Ok(E164 {
+                    plus: CompactString::from(raw),
+                });
+            }
+        }
         let (plus, digits) = gather(raw)?;
         let digits = digits.bytes();
         let cc = self.country_code.as_bytes();
@@ -214,19 +232,26 @@ impl NumberingPlan {
             // Digits alone, no prefix: read as international without the `+`.
             digits
         };
+        self.check_international(international)?;
+        Ok(E164::from_parts(&[international]))
+    }
+
+    /// Whether the digits of an international number (country code first)
+    /// can be a number.
+    fn check_international(&self, international: &[u8]) -> Result<(), NumberProblem> {
         Self::check_length(international.len())?;
         if international.first() == Some(&b'0') {
             return Err(NumberProblem::NotDigits);
         }
         // A home-country number must also have a national length that exists.
-        if let Some(nsn) = international.strip_prefix(cc) {
+        if let Some(nsn) = international.strip_prefix(self.country_code.as_bytes()) {
             if !self.national_number_lengths.is_empty()
                 && !has_len(&self.national_number_lengths, nsn.len())
             {
                 return Err(NumberProblem::BadNationalLength);
             }
         }
-        Ok(E164::from_parts(&[international]))
+        Ok(())
     }
 
     fn national(&self, nsn: &[u8]) -> Result<E164, NumberProblem> {

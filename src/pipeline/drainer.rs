@@ -5,13 +5,23 @@
 //! its own, so a receiver that is down delays neither ClickHouse nor the other receivers
 //! (beyond its request timeout).
 
+use crate::pipeline::handoff::HandOff;
 use crate::pipeline::lane::Lane;
 use crate::pipeline::record::{AlertRecord, CallRecord, Event};
+use crate::pipeline::ring::Ring;
+use crate::pipeline::ring_reader::{Item, RingReader};
 use crate::pipeline::sink::Shared;
 use crate::pipeline::spool::{CheckedBatch, SpoolBatch};
+use crate::pipeline::stats::PipelineStats;
 use crossbeam_channel::{select, Receiver};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// How often the drainer looks at its hand-off ring (the call path writes there without
+/// waking it).
+const RING_POLL: Duration = Duration::from_millis(20);
+/// Records taken from the ring per look before the drainer turns to its other work.
+const RING_BUDGET: usize = 16_384;
 
 /// Time the drainer spends replaying one lane's spool before it looks at the queue again.
 const REPLAY_SLICE: Duration = Duration::from_millis(200);
@@ -45,6 +55,15 @@ pub(crate) struct Drainer {
     oldest_alert: Option<Instant>,
     /// During shutdown: nothing may take longer than this.
     deadline: Option<Instant>,
+    /// This process's hand-off ring (the call path's records), when there is one.
+    ring: Option<RingReader>,
+    /// The producer's side of it, sealed at shutdown.
+    handoff: Option<Arc<HandOff>>,
+    /// Rings of processes that died, delivered when the drainer starts.
+    orphans: Vec<Arc<Ring>>,
+    /// `handoff_sync_ms`: how often the ring is forced to disk.
+    sync_every: Option<Duration>,
+    last_sync: Instant,
 }
 
 impl Drainer {
@@ -69,10 +88,31 @@ impl Drainer {
             oldest: None,
             oldest_alert: None,
             deadline: None,
+            ring: None,
+            handoff: None,
+            orphans: Vec::new(),
+            sync_every: None,
+            last_sync: Instant::now(),
         }
     }
 
+    /// Reads the call path's records from `handoff`'s ring, and first those of `orphans`.
+    pub fn with_handoff(
+        mut self,
+        handoff: Arc<HandOff>,
+        reader: RingReader,
+        orphans: Vec<Arc<Ring>>,
+        sync_every: Option<Duration>,
+    ) -> Drainer {
+        self.handoff = Some(handoff);
+        self.ring = Some(reader);
+        self.orphans = orphans;
+        self.sync_every = sync_every;
+        self
+    }
+
     pub fn run(mut self) {
+        self.recover_orphans();
         loop {
             let wait = self.next_wakeup();
             select! {
@@ -87,6 +127,8 @@ impl Drainer {
             }
             self.take_ready();
             self.take_pending(false);
+            self.take_ring(RING_BUDGET);
+            self.sync_ring(false);
             if self
                 .oldest
                 .is_some_and(|t| t.elapsed() >= self.batching.flush_interval)
@@ -109,6 +151,9 @@ impl Drainer {
 
     fn next_wakeup(&mut self) -> Duration {
         let mut wait = Duration::from_millis(500);
+        if self.ring.is_some() {
+            wait = wait.min(RING_POLL);
+        }
         if let Some(oldest) = self.oldest {
             wait = wait.min(
                 self.batching
@@ -159,6 +204,102 @@ impl Drainer {
         }
     }
 
+    /// Records the call path wrote into the ring, at most `budget` of them; the ring's
+    /// acknowledgements follow each one (a batch that filled was inserted or spooled).
+    fn take_ring(&mut self, budget: usize) {
+        for _ in 0..budget {
+            let Some(reader) = self.ring.as_mut() else {
+                return;
+            };
+            let pos = reader.read;
+            let Some((item, next)) = reader.next() else {
+                break;
+            };
+            let meta = reader.meta.clone();
+            if matches!(item, Item::Call(_) | Item::Alert { .. }) {
+                reader.recovered += u64::from(reader.is_adopted());
+            }
+            match item {
+                Item::Call(call) => {
+                    if self.primary.is_some() {
+                        if reader.calls_from.is_none() {
+                            reader.calls_from = Some(pos);
+                        }
+                        self.oldest.get_or_insert_with(Instant::now);
+                        self.checked.push_one(meta, call);
+                        if self.checked.len >= self.batching.batch_size {
+                            let batch = SpoolBatch::Checked(std::mem::take(&mut self.checked));
+                            self.deliver(batch);
+                        }
+                    }
+                }
+                Item::Alert {
+                    record,
+                    to_clickhouse,
+                    to_lanes,
+                } => {
+                    if to_clickhouse && self.primary.is_some() && reader.alerts_from.is_none() {
+                        reader.alerts_from = Some(pos);
+                    }
+                    self.push_alert(record, to_lanes, to_clickhouse);
+                }
+                Item::Skip { corrupt } => {
+                    if corrupt {
+                        PipelineStats::add(&self.shared.stats.handoff_corrupt, 1);
+                    }
+                }
+            }
+            if let Some(reader) = self.ring.as_mut() {
+                reader.read = next;
+                reader.store_acks();
+            }
+        }
+        if let Some(reader) = &self.ring {
+            reader.store_acks();
+        }
+    }
+
+    /// `handoff_sync_ms`: forces the ring to disk when due (or now, with `force`).
+    fn sync_ring(&mut self, force: bool) {
+        let (Some(every), Some(reader)) = (self.sync_every, &self.ring) else {
+            return;
+        };
+        if force || self.last_sync.elapsed() >= every {
+            if let Err(e) = reader.ring.sync() {
+                tracing::warn!("hand-off: msync {}: {e}", reader.ring.path().display());
+            }
+            self.last_sync = Instant::now();
+        }
+    }
+
+    /// Delivers (or spools) what dead processes left in their rings, one ring at a time, and
+    /// deletes each ring once everything in it is handled.
+    fn recover_orphans(&mut self) {
+        let live = self.ring.take();
+        for ring in std::mem::take(&mut self.orphans) {
+            let (pid, _, _) = ring.owner();
+            self.ring = Some(RingReader::adopted(ring.clone()));
+            while self.ring.as_ref().is_some_and(|r| r.pending()) {
+                self.take_ring(RING_BUDGET);
+            }
+            // Counted as soon as read back (before the INSERT makes them visible).
+            let recovered = self.ring.as_ref().map_or(0, |r| r.recovered);
+            PipelineStats::add(&self.shared.stats.handoff_recovered, recovered);
+            self.flush_all();
+            let reader = self.ring.take().expect("adopted ring");
+            reader.store_acks();
+            if reader.done() {
+                tracing::info!(
+                    "hand-off: recovered {} events left by process {pid} in {}",
+                    reader.recovered,
+                    ring.path().display()
+                );
+                ring.remove();
+            }
+        }
+        self.ring = live;
+    }
+
     /// Producers' partial batches, taken on every wake-up.
     fn take_pending(&mut self, seal: bool) {
         for (meta, batch) in self.shared.take_pending(seal) {
@@ -182,27 +323,32 @@ impl Drainer {
             Event::Raised(meta, alert) => {
                 self.push(Event::Alert(Box::new(meta.alert_record(&alert))))
             }
-            Event::Alert(alert) => {
-                // Alert lanes first: a person waits for these.
-                let timeout = self.timeout_now();
-                for lane in &mut self.alert_lanes {
-                    if lane.destination.accepts(&alert) {
-                        lane.deliver(SpoolBatch::Alerts(vec![(*alert).clone()]), timeout);
-                    }
-                }
-                if self.primary.is_some() {
-                    self.oldest.get_or_insert_with(Instant::now);
-                    self.oldest_alert.get_or_insert_with(Instant::now);
-                    self.alerts.push(*alert);
-                    if self.alerts.len() >= self.batching.batch_size {
-                        let batch = SpoolBatch::Alerts(std::mem::take(&mut self.alerts));
-                        self.deliver(batch);
-                    }
-                }
-            }
+            Event::Alert(alert) => self.push_alert(*alert, true, true),
         }
         if self.calls.is_empty() && self.checked.len == 0 && self.alerts.is_empty() {
             self.oldest = None;
+        }
+    }
+
+    /// An alert to the alert lanes (at once) and to ClickHouse's alerts batch.
+    fn push_alert(&mut self, alert: AlertRecord, to_lanes: bool, to_clickhouse: bool) {
+        // Alert lanes first: a person waits for these.
+        if to_lanes {
+            let timeout = self.timeout_now();
+            for lane in &mut self.alert_lanes {
+                if lane.destination.accepts(&alert) {
+                    lane.deliver(SpoolBatch::Alerts(vec![alert.clone()]), timeout);
+                }
+            }
+        }
+        if to_clickhouse && self.primary.is_some() {
+            self.oldest.get_or_insert_with(Instant::now);
+            self.oldest_alert.get_or_insert_with(Instant::now);
+            self.alerts.push(alert);
+            if self.alerts.len() >= self.batching.batch_size {
+                let batch = SpoolBatch::Alerts(std::mem::take(&mut self.alerts));
+                self.deliver(batch);
+            }
         }
     }
 
@@ -234,8 +380,22 @@ impl Drainer {
     /// Sends a batch to ClickHouse, or to its spool when that is not possible right now.
     fn deliver(&mut self, batch: SpoolBatch) {
         let timeout = self.timeout_now();
+        let kind = (
+            matches!(batch, SpoolBatch::Checked(_)),
+            matches!(batch, SpoolBatch::Alerts(_)),
+        );
         if let Some(primary) = &mut self.primary {
             primary.deliver(batch, timeout);
+        }
+        // Inserted or spooled: the ring's records of that batch are handled.
+        if let Some(reader) = &mut self.ring {
+            if kind.0 {
+                reader.calls_from = None;
+            }
+            if kind.1 {
+                reader.alerts_from = None;
+            }
+            reader.store_acks();
         }
     }
 
@@ -253,7 +413,13 @@ impl Drainer {
         self.shared
             .closed
             .store(true, std::sync::atomic::Ordering::Release);
+        if let Some(h) = &self.handoff {
+            h.seal();
+        }
         self.take_pending(true);
+        while self.ring.as_ref().is_some_and(|r| r.pending()) {
+            self.take_ring(RING_BUDGET);
+        }
         loop {
             let before = self.calls.len() + self.checked.len + self.alerts.len();
             self.take_ready();
@@ -265,6 +431,14 @@ impl Drainer {
             }
         }
         self.flush_all();
+        if let Some(reader) = self.ring.take() {
+            reader.store_acks();
+            if reader.done() {
+                reader.ring.remove(); // everything in it was inserted or spooled
+            } else if let Err(e) = reader.ring.sync() {
+                tracing::warn!("hand-off: msync {}: {e}", reader.ring.path().display());
+            }
+        }
         // Give the spools their chance while time remains (destinations may be back).
         for lane in self.lanes() {
             lane.retry_now();

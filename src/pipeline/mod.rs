@@ -10,10 +10,13 @@
 mod clickhouse;
 pub mod cluster;
 mod drainer;
+pub mod handoff;
 pub mod http;
 mod lane;
 pub mod outbox;
 pub mod record;
+pub mod ring;
+mod ring_reader;
 mod rows;
 pub mod schema;
 pub mod sink;
@@ -101,6 +104,18 @@ impl Pipeline {
     /// A drainer for ClickHouse (when given) and the alert lanes. With neither, a
     /// counting-only pipeline ([`Pipeline::disabled`]).
     pub fn start_with(ch: Option<PipelineConfig>, alert_lanes: Vec<AlertLane>) -> Result<Pipeline> {
+        Pipeline::start_full(ch, alert_lanes, None)
+    }
+
+    /// As [`Pipeline::start_with`]; with `ring` (this process's node and mode) and ClickHouse
+    /// configured with `handoff_bytes`, the call path hands over through a memory-mapped ring
+    /// in `spool_dir` that survives the process, and rings left by dead processes are
+    /// delivered first (see `ring`).
+    pub fn start_full(
+        ch: Option<PipelineConfig>,
+        alert_lanes: Vec<AlertLane>,
+        ring: Option<handoff::RingMeta>,
+    ) -> Result<Pipeline> {
         if ch.is_none() && alert_lanes.is_empty() {
             return Ok(Pipeline::disabled());
         }
@@ -153,7 +168,33 @@ impl Pipeline {
             alerts_flush: cfg.alerts_flush(),
             insert_timeout: cfg.insert_timeout(),
         };
-        let drainer = Drainer::new(batching, rx, stop_rx, Arc::clone(&shared), primary, lanes);
+        let mut drainer = Drainer::new(batching, rx, stop_rx, Arc::clone(&shared), primary, lanes);
+        let mut handoff = None;
+        if let (Some(cfg), Some(meta)) = (&ch, ring) {
+            if cfg.handoff_bytes > 0 {
+                let text = serde_json::to_string(&meta)?;
+                let own = Arc::new(
+                    ring::Ring::create(&cfg.spool_dir, cfg.handoff_bytes, &text)
+                        .context("clickhouse.handoff_bytes")?,
+                );
+                // Adopted after ours exists, so two processes starting together never take
+                // each other's live ring.
+                let orphans = ring::Ring::adopt_orphans(&cfg.spool_dir)
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect();
+                let h = Arc::new(handoff::HandOff::new(own.clone()));
+                let sync =
+                    (cfg.handoff_sync_ms > 0).then(|| Duration::from_millis(cfg.handoff_sync_ms));
+                drainer = drainer.with_handoff(
+                    h.clone(),
+                    ring_reader::RingReader::live(own, &meta),
+                    orphans,
+                    sync,
+                );
+                handoff = Some(h);
+            }
+        }
         let thread = std::thread::Builder::new()
             .name("acm-pipeline".into())
             .spawn(move || drainer.run())
@@ -163,6 +204,7 @@ impl Pipeline {
                 tx: Some(tx),
                 shared,
                 calls: ch.is_some(),
+                handoff,
             },
             stop: Some(stop_tx),
             thread: Some(thread),
@@ -177,6 +219,7 @@ impl Pipeline {
                 tx: None,
                 shared: Arc::new(Shared::default()),
                 calls: false,
+                handoff: None,
             },
             stop: None,
             thread: None,

@@ -12,7 +12,9 @@ use compact_str::CompactString;
 use crate::config::Config;
 use crate::detector::VerdictSink;
 use crate::engine::{Action, Alert, Call, Reason, Reasons, Verdict};
+use crate::pipeline::handoff::{HandOff, Refused};
 use crate::pipeline::sink::PendingRef;
+use crate::pipeline::stats::PipelineStats;
 use crate::pipeline::{AlertLane, AlertRecord, CallRecord, Event, EventSink, Pipeline};
 
 /// Checked calls handed to the drainer together (see [`crate::pipeline::sink::PendingBatch`]).
@@ -27,7 +29,7 @@ pub enum CallId {
 }
 
 impl CallId {
-    fn new(s: &str) -> CallId {
+    pub(crate) fn new(s: &str) -> CallId {
         if s.len() <= 63 {
             let mut bytes = [0u8; 63];
             bytes[..s.len()].copy_from_slice(s.as_bytes());
@@ -55,10 +57,10 @@ impl CallId {
 /// call (a per-call reference count would bounce between cores).
 #[derive(Debug, PartialEq)]
 pub struct RecordMeta {
-    node: String,
-    mode: &'static str,
+    pub(crate) node: String,
+    pub(crate) mode: &'static str,
     /// Each rule's severity (`[alerts] severity`).
-    alerts: crate::config::AlertsConfig,
+    pub(crate) alerts: crate::config::AlertsConfig,
 }
 
 impl RecordMeta {
@@ -104,22 +106,22 @@ impl RecordMeta {
 /// needs, as few cache lines as possible on the call path.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckedCall {
-    call_id: CallId,
-    a_number: CompactString,
-    b_number: CompactString,
-    trunk: Option<CompactString>,
-    pai: Option<CompactString>,
-    alert_id: Option<CompactString>,
-    source_ip: Option<std::net::IpAddr>,
-    time_ms: i64,
-    reasons: Reasons,
-    distinct_callers: u32,
-    cli_calls: u32,
-    rotation_clis: u32,
-    check_us: u32,
-    action: Action,
-    attestation: crate::engine::Attestation,
-    degraded: bool,
+    pub(crate) call_id: CallId,
+    pub(crate) a_number: CompactString,
+    pub(crate) b_number: CompactString,
+    pub(crate) trunk: Option<CompactString>,
+    pub(crate) pai: Option<CompactString>,
+    pub(crate) alert_id: Option<CompactString>,
+    pub(crate) source_ip: Option<std::net::IpAddr>,
+    pub(crate) time_ms: i64,
+    pub(crate) reasons: Reasons,
+    pub(crate) distinct_callers: u32,
+    pub(crate) cli_calls: u32,
+    pub(crate) rotation_clis: u32,
+    pub(crate) check_us: u32,
+    pub(crate) action: Action,
+    pub(crate) attestation: crate::engine::Attestation,
+    pub(crate) degraded: bool,
 }
 
 impl CheckedCall {
@@ -201,17 +203,26 @@ impl EventOut {
                 backoff_max: std::time::Duration::from_secs(5),
             });
         }
-        Pipeline::start_with(cfg.clickhouse.clone(), lanes).map_err(|e| format!("pipeline: {e:#}"))
+        let ring = crate::pipeline::handoff::RingMeta {
+            node: cfg.node(),
+            mode: cfg.mode.as_str().to_string(),
+        };
+        Pipeline::start_full(cfg.clickhouse.clone(), lanes, Some(ring))
+            .map_err(|e| format!("pipeline: {e:#}"))
     }
 
     pub fn sink(&self) -> &EventSink {
         &self.sink
     }
 
-    /// Queues the call and any alerts it raised. Never blocks: the call joins
-    /// the batch being gathered (an uncontended lock), and a full batch goes to
+    /// Queues the call and any alerts it raised. Never blocks: into the hand-off ring when
+    /// the pipeline has one (no allocation, no syscall), else (or when the ring is full) the
+    /// call joins the batch being gathered (an uncontended lock), and a full batch goes to
     /// the queue as one slot.
     pub fn submit(&self, call: &Call, v: &Verdict, check_us: u32) {
+        if let Some(h) = self.sink.handoff() {
+            return self.submit_ring(h, call, v, check_us);
+        }
         let Some(pending) = &self.pending else {
             // Calls go nowhere: counted, nothing built. Alerts may still have receivers.
             self.sink.discard();
@@ -224,6 +235,14 @@ impl EventOut {
             }
             return;
         };
+        self.submit_memory(pending, call, v, check_us);
+        for a in &v.new_alerts {
+            self.sink
+                .submit(Event::Raised(self.meta.clone(), Box::new(a.clone())));
+        }
+    }
+
+    fn submit_memory(&self, pending: &PendingRef, call: &Call, v: &Verdict, check_us: u32) {
         let checked = self.checked(call, v, check_us);
         let full = {
             let mut p = pending.lock();
@@ -240,9 +259,30 @@ impl EventOut {
         if let Some(calls) = full {
             self.sink.submit(Event::Batch(self.meta.clone(), calls));
         }
+    }
+
+    /// Through the ring; what it cannot take (full) goes through memory, counted.
+    fn submit_ring(&self, h: &HandOff, call: &Call, v: &Verdict, check_us: u32) {
+        let stats = self.sink.stats_ref();
+        match (h.put_call(call, v, check_us), &self.pending) {
+            (Ok(()), _) => PipelineStats::add(&stats.enqueued, 1),
+            (Err(Refused::Sealed), _) => self.sink.dropped_closed(1),
+            (Err(Refused::Full), Some(pending)) => {
+                PipelineStats::add(&stats.handoff_full, 1);
+                self.submit_memory(pending, call, v, check_us);
+            }
+            (Err(Refused::Full), None) => self.sink.discard(),
+        }
         for a in &v.new_alerts {
-            self.sink
-                .submit(Event::Raised(self.meta.clone(), Box::new(a.clone())));
+            match h.put_alert(a, self.meta.alerts.severity_of(a.rule.code())) {
+                Ok(()) => PipelineStats::add(&stats.enqueued, 1),
+                Err(Refused::Sealed) => self.sink.dropped_closed(1),
+                Err(Refused::Full) => {
+                    PipelineStats::add(&stats.handoff_full, 1);
+                    self.sink
+                        .submit(Event::Raised(self.meta.clone(), Box::new(a.clone())));
+                }
+            }
         }
     }
 

@@ -82,6 +82,8 @@ pub struct EventSink {
     pub(crate) shared: Arc<Shared>,
     /// Calls are wanted (ClickHouse is configured); else only alerts travel.
     pub(crate) calls: bool,
+    /// The hand-off ring (`handoff_bytes`), tried before the in-memory queue.
+    pub(crate) handoff: Option<Arc<crate::pipeline::handoff::HandOff>>,
 }
 
 impl EventSink {
@@ -142,6 +144,15 @@ impl EventSink {
         }
     }
 
+    /// The hand-off ring, when the pipeline has one.
+    pub(crate) fn handoff(&self) -> Option<&crate::pipeline::handoff::HandOff> {
+        self.handoff.as_deref()
+    }
+
+    pub(crate) fn stats_ref(&self) -> &PipelineStats {
+        &self.shared.stats
+    }
+
     /// Whether a drainer runs (ClickHouse or alert lanes).
     pub fn has_drainer(&self) -> bool {
         self.tx.is_some()
@@ -172,6 +183,7 @@ mod tests {
             tx: None,
             shared: Arc::new(Shared::default()),
             calls: false,
+            handoff: None,
         };
         let shared = &sink.shared;
         let stuck = sink.new_pending(Arc::new(RecordMeta::for_tests()));

@@ -95,6 +95,15 @@ impl CheckedBatch {
         self.parts.push((meta, calls));
     }
 
+    /// One call; joins the last part when it has the same meta.
+    pub fn push_one(&mut self, meta: Arc<RecordMeta>, call: CheckedCall) {
+        self.len += 1;
+        match self.parts.last_mut() {
+            Some((m, calls)) if Arc::ptr_eq(m, &meta) => calls.push(call),
+            _ => self.parts.push((meta, vec![call])),
+        }
+    }
+
     /// The rows, built one at a time.
     pub fn records(&self) -> impl Iterator<Item = CallRecord> + '_ {
         self.parts

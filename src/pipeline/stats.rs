@@ -29,6 +29,12 @@ pub struct PipelineStats {
     pub dropped_closed: AtomicU64,
     /// No ClickHouse configured: events are counted and discarded.
     pub discarded_disabled: AtomicU64,
+    /// Events the hand-off ring could not take (full): they went through memory instead.
+    pub handoff_full: AtomicU64,
+    /// Events recovered from the hand-off ring of a process that died.
+    pub handoff_recovered: AtomicU64,
+    /// Hand-off ring records that failed their checksum or decoding (torn by a power loss).
+    pub handoff_corrupt: AtomicU64,
     pub(crate) overflow_len: AtomicU64,
 }
 
@@ -50,6 +56,9 @@ pub struct StatsSnapshot {
     pub dropped_queue_full: u64,
     pub dropped_closed: u64,
     pub discarded_disabled: u64,
+    pub handoff_full: u64,
+    pub handoff_recovered: u64,
+    pub handoff_corrupt: u64,
     pub queue_depth: u64,
 }
 
@@ -75,6 +84,9 @@ impl PipelineStats {
             dropped_queue_full: self.dropped_queue_full.load(Relaxed),
             dropped_closed: self.dropped_closed.load(Relaxed),
             discarded_disabled: self.discarded_disabled.load(Relaxed),
+            handoff_full: self.handoff_full.load(Relaxed),
+            handoff_recovered: self.handoff_recovered.load(Relaxed),
+            handoff_corrupt: self.handoff_corrupt.load(Relaxed),
             queue_depth: queue_len as u64 + self.overflow_len.load(Relaxed),
         }
     }
@@ -82,7 +94,7 @@ impl PipelineStats {
 
 impl StatsSnapshot {
     /// (name, help, value) for each counter, for a Prometheus exposition with an `acm_pipeline_` prefix.
-    pub fn fields(&self) -> [(&'static str, &'static str, u64); 16] {
+    pub fn fields(&self) -> [(&'static str, &'static str, u64); 19] {
         [
             (
                 "enqueued_total",
@@ -150,6 +162,21 @@ impl StatsSnapshot {
                 "discarded_disabled_total",
                 "events discarded: no ClickHouse configured",
                 self.discarded_disabled,
+            ),
+            (
+                "handoff_full_total",
+                "events the hand-off ring could not take (went through memory)",
+                self.handoff_full,
+            ),
+            (
+                "handoff_recovered_total",
+                "events recovered from the hand-off ring of a process that died",
+                self.handoff_recovered,
+            ),
+            (
+                "handoff_corrupt_total",
+                "hand-off ring records that failed their checksum or decoding",
+                self.handoff_corrupt,
             ),
             (
                 "queue_depth",

@@ -47,9 +47,35 @@ pub struct InputArgs {
     /// Write every bad row (file:line: reason) to this file.
     #[arg(long, value_name = "FILE")]
     pub bad_rows: Option<PathBuf>,
+    /// Exit 0 even when an input file cannot be read or is cut short (missing, a
+    /// directory, not gzip, truncated, no usable header): what could be read is used.
+    /// Without it such a file makes the command exit 1 after the summary.
+    #[arg(long)]
+    pub keep_going: bool,
 }
 
 impl InputArgs {
+    /// The end of a run over these inputs: an error when a file was not read whole, unless
+    /// `--keep-going` (then a warning).
+    pub fn check_read(&self, unreadable: &[String]) -> Result<(), String> {
+        if unreadable.is_empty() {
+            return Ok(());
+        }
+        let what = format!(
+            "{} input file(s) could not be read or were cut short: {}",
+            unreadable.len(),
+            unreadable.join("; ")
+        );
+        if self.keep_going {
+            eprintln!("acm: warning: {what} (--keep-going: exit 0)");
+            Ok(())
+        } else {
+            Err(format!(
+                "{what} (--keep-going uses what could be read and exits 0)"
+            ))
+        }
+    }
+
     pub fn options(&self) -> Result<ReplayOptions, String> {
         let mut map = ColumnMap::default();
         for m in &self.map {
@@ -122,7 +148,12 @@ impl BadRowReport {
 
     pub fn report(&mut self, bad: &BadRow) {
         if self.shown < self.show_max {
-            eprintln!("acm: bad row: {bad}");
+            let what = if bad.whole_file {
+                "input not read whole"
+            } else {
+                "bad row"
+            };
+            eprintln!("acm: {what}: {bad}");
             self.shown += 1;
             if self.shown == self.show_max {
                 eprintln!("acm: further bad rows are counted, not shown (--show-bad, --bad-rows)");
@@ -214,6 +245,7 @@ pub fn run(cfg: &Config, args: &ReplayArgs) -> Result<(), String> {
     if let Some(e) = sink.error {
         return Err(e);
     }
+    args.input.check_read(&summary.unreadable)?;
     if summary.checked == 0 && summary.rows > 0 {
         return Err("no row could be replayed".into());
     }

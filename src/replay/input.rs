@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use compact_str::CompactString;
 use serde_json::Value;
 
+use super::csvline::Fields;
 use crate::engine::call::{Attestation, Call};
 
 /// The fields of a call that a CDR column can fill.
@@ -238,6 +239,9 @@ pub struct BadRow {
     pub file: PathBuf,
     pub line: u64,
     pub reason: String,
+    /// The file could not be read (missing, a directory, not gzip, no usable header) or was
+    /// cut short (truncated gzip, a read error): the replay did not see all of it.
+    pub whole_file: bool,
 }
 
 impl std::fmt::Display for BadRow {
@@ -461,9 +465,13 @@ pub struct ReadOptions {
 
 enum Inner {
     Csv {
-        reader: csv::Reader<Box<dyn BufRead>>,
+        reader: Box<dyn BufRead>,
         cols: [Option<usize>; 8],
-        record: csv::ByteRecord,
+        /// The header's names (empty without a header), to name a field in an error.
+        names: Vec<String>,
+        line: u64,
+        buf: Vec<u8>,
+        fields: Fields,
     },
     Jsonl {
         reader: Box<dyn BufRead>,
@@ -494,6 +502,7 @@ impl CdrReader {
             file: path.to_path_buf(),
             line,
             reason,
+            whole_file: true,
         };
         let mut reader = open(path, on_read).map_err(|e| whole(0, format!("cannot open: {e}")))?;
         let format = match opts.format {
@@ -502,19 +511,40 @@ impl CdrReader {
         };
         let inner = match format {
             Format::Csv => {
-                let mut r = csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .buffer_capacity(1 << 16)
-                    .from_reader(reader);
+                let mut line = 0u64;
+                let mut buf = Vec::new();
+                let mut fields = Fields::default();
                 let header = if opts.no_header {
                     None
                 } else {
-                    let mut h = csv::StringRecord::new();
-                    match r.read_record(&mut h) {
-                        Ok(true) => Some(h.iter().map(str::to_string).collect::<Vec<_>>()),
-                        Ok(false) => Some(Vec::new()),
-                        Err(e) => return Err(whole(1, format!("header: {e}"))),
+                    // The first line that is not empty.
+                    loop {
+                        buf.clear();
+                        match reader.read_until(b'\n', &mut buf) {
+                            Ok(0) => break Some(Vec::new()),
+                            Ok(_) => {}
+                            Err(e) => return Err(whole(line + 1, format!("header: {e}"))),
+                        }
+                        line += 1;
+                        let text = buf.strip_suffix(b"\n").unwrap_or(&buf);
+                        let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
+                        if text.iter().all(u8::is_ascii_whitespace) {
+                            continue;
+                        }
+                        if let Err(k) = fields.split(text) {
+                            return Err(whole(
+                                line,
+                                format!("header: column {}: a quote is not closed", k + 1),
+                            ));
+                        }
+                        let names = fields
+                            .iter()
+                            .map(|f| String::from_utf8(f.to_vec()))
+                            .collect::<Result<Vec<_>, _>>()
+                            .map_err(|_| {
+                                whole(line, "header: not UTF-8 text (not a CDR file?)".into())
+                            })?;
+                        break Some(names);
                     }
                 };
                 if header.as_ref().is_some_and(|h| h.is_empty()) {
@@ -533,11 +563,14 @@ impl CdrReader {
                 let cols = opts
                     .map
                     .resolve_csv(header.as_deref())
-                    .map_err(|e| whole(1, e))?;
+                    .map_err(|e| whole(line.max(1), e))?;
                 Inner::Csv {
-                    reader: r,
+                    reader,
                     cols,
-                    record: csv::ByteRecord::new(),
+                    names: header.unwrap_or_default(),
+                    line,
+                    buf,
+                    fields,
                 }
             }
             Format::Jsonl => Inner::Jsonl {
@@ -560,6 +593,7 @@ impl CdrReader {
             file: self.path.clone(),
             line,
             reason: reason.into(),
+            whole_file: self.done,
         }
     }
 
@@ -573,29 +607,46 @@ impl CdrReader {
             Inner::Csv {
                 reader,
                 cols,
-                record,
-            } => match reader.read_byte_record(record) {
-                Ok(false) => {
-                    self.done = true;
-                    return None;
-                }
-                Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
-                    if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                names,
+                line,
+                buf,
+                fields,
+            } => loop {
+                buf.clear();
+                match reader.read_until(b'\n', buf) {
+                    Ok(0) => {
                         self.done = true;
+                        return None;
                     }
-                    Err((line, e.to_string()))
+                    Err(e) => {
+                        self.done = true;
+                        break Err((*line + 1, format!("read error: {e}")));
+                    }
+                    Ok(_) => {}
                 }
-                Ok(true) => {
-                    let line = record.position().map(|p| p.line()).unwrap_or(0);
-                    csv_row(record, cols)
-                        .map(|call| Row {
-                            call,
-                            file: file_index,
-                            line,
-                        })
-                        .map_err(|e| (line, e))
+                *line += 1;
+                let text = buf.strip_suffix(b"\n").unwrap_or(buf);
+                if text.iter().all(u8::is_ascii_whitespace) {
+                    continue;
                 }
+                if let Err(k) = fields.split(text) {
+                    let name = names.get(k).map(|n| format!(" ({n})")).unwrap_or_default();
+                    break Err((
+                        *line,
+                        format!(
+                            "field {}{name}: a quote opened there is not closed on this line \
+                             (row skipped, reading goes on with the next line)",
+                            k + 1
+                        ),
+                    ));
+                }
+                break csv_row(fields, cols)
+                    .map(|call| Row {
+                        call,
+                        file: file_index,
+                        line: *line,
+                    })
+                    .map_err(|e| (*line, e));
             },
             Inner::Jsonl {
                 reader,
@@ -632,7 +683,7 @@ impl CdrReader {
     }
 }
 
-fn csv_row(record: &csv::ByteRecord, cols: &[Option<usize>; 8]) -> Result<Call, String> {
+fn csv_row(record: &Fields, cols: &[Option<usize>; 8]) -> Result<Call, String> {
     let need = cols.iter().flatten().max().copied().unwrap_or(0);
     if record.len() <= cols[Field::BNumber as usize].unwrap_or(0)
         || record.len() <= cols[Field::Timestamp as usize].unwrap_or(0)

@@ -17,6 +17,7 @@
 //! file and line, skipped, and counted in the summary.
 
 pub mod cli;
+mod csvline;
 pub mod input;
 pub mod summary;
 
@@ -101,7 +102,7 @@ pub fn replay(
         match input::CdrReader::new(f, i as u32, &opts.read, on_read(&read_bar)) {
             Ok(r) => readers.push(r),
             Err(bad) => {
-                summary.bad_rows += 1;
+                summary.bad(&bad);
                 sink.bad_row(&bad);
             }
         }
@@ -120,6 +121,7 @@ pub fn replay(
                 file: files[row.file as usize].clone(),
                 line: row.line,
                 reason: format!("refused by the engine: {e}"),
+                whole_file: false,
             });
         }
     };
@@ -143,7 +145,7 @@ pub fn replay(
                     }
                     Err(bad) => {
                         summary.rows += 1;
-                        summary.bad_rows += 1;
+                        summary.bad(&bad);
                         sink.bad_row(&bad);
                     }
                 }
@@ -183,7 +185,7 @@ pub fn replay(
             match item {
                 Ok(row) => rows.push(row),
                 Err(bad) => {
-                    summary.bad_rows += 1;
+                    summary.bad(&bad);
                     sink.bad_row(&bad);
                 }
             }

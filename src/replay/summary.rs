@@ -27,6 +27,8 @@ pub struct Summary {
     pub rows: u64,
     /// Rows that could not be parsed, plus rows the engine refused.
     pub bad_rows: u64,
+    /// Files that could not be read, or were cut short: `file:line: reason`.
+    pub unreadable: Vec<String>,
     /// Rows the engine refused (`InputError`), a subset of `bad_rows`.
     pub refused: u64,
     /// Rows checked by the engine.
@@ -63,6 +65,14 @@ fn top(map: &HashMap<CompactString, u64>) -> Vec<(CompactString, u64)> {
 }
 
 impl Summary {
+    /// Counts one bad row (and notes a file that could not be read whole).
+    pub fn bad(&mut self, bad: &crate::replay::BadRow) {
+        self.bad_rows += 1;
+        if bad.whole_file {
+            self.unreadable.push(bad.to_string());
+        }
+    }
+
     /// Counts one verdict.
     pub fn record(&mut self, call: &Call, v: &Verdict) {
         self.checked += 1;
@@ -117,6 +127,13 @@ impl Summary {
             "  files {}  rows {}  checked {}  bad rows {} (refused by the engine: {})",
             self.files, self.rows, self.checked, self.bad_rows, self.refused
         );
+        if !self.unreadable.is_empty() {
+            let _ = writeln!(
+                s,
+                "  files not read whole: {} (see the errors above)",
+                self.unreadable.len()
+            );
+        }
         if self.out_of_order > 0 {
             let _ = writeln!(
                 s,

@@ -28,7 +28,9 @@ fn text_of(field: &'static str, v: &Value) -> Result<Option<String>, InputError>
     }
 }
 
-/// Parses a timestamp: RFC 3339 text, or epoch milliseconds as a number or digits.
+/// Parses a timestamp: RFC 3339 text, or epoch milliseconds as a number or digits. A time
+/// before 1970 is refused with its own reason (event times are epoch milliseconds, never
+/// negative).
 pub fn parse_time(v: &Value) -> Result<Option<i64>, InputError> {
     let bad = || {
         InputError::new(
@@ -36,12 +38,25 @@ pub fn parse_time(v: &Value) -> Result<Option<i64>, InputError> {
             "must be RFC 3339 (2023-01-01T00:00:00Z) or epoch milliseconds",
         )
     };
-    match v {
-        Value::Null => Ok(None),
-        Value::Number(n) => n.as_i64().filter(|t| *t >= 0).map(Some).ok_or_else(bad),
-        Value::String(s) => parse_time_text(s).map(Some).ok_or_else(bad),
-        _ => Err(bad()),
+    let t = match v {
+        Value::Null => return Ok(None),
+        Value::Number(n) => n.as_i64().ok_or_else(bad)?,
+        Value::String(s) => parse_time_text(s).ok_or_else(bad)?,
+        _ => return Err(bad()),
+    };
+    if t < 0 {
+        return Err(InputError {
+            field: "timestamp",
+            reason: format!(
+                "{} is before 1970-01-01T00:00:00Z: event times must be 1970 or later",
+                match v {
+                    Value::String(s) => format!("{s:?}"),
+                    other => other.to_string(),
+                }
+            ),
+        });
     }
+    Ok(Some(t))
 }
 
 fn parse_time_text(s: &str) -> Option<i64> {
@@ -52,7 +67,6 @@ fn parse_time_text(s: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|d| d.timestamp_millis())
-        .filter(|t| *t >= 0)
 }
 
 /// A call from a JSON object.
@@ -189,6 +203,15 @@ mod tests {
             "timestamp"
         );
         assert_eq!(parse_time(&json!(-1)).unwrap_err().field, "timestamp");
+        // A valid RFC 3339 time before 1970 says so, not "must be RFC 3339".
+        let e = parse_time(&json!("1969-12-31T23:59:59Z")).unwrap_err();
+        assert_eq!(e.field, "timestamp");
+        assert!(e.reason.contains("before 1970"), "{}", e.reason);
+        assert!(parse_time(&json!(-5))
+            .unwrap_err()
+            .reason
+            .contains("before 1970"));
+        assert_eq!(parse_time(&json!("1970-01-01T00:00:00Z")).unwrap(), Some(0));
     }
 
     #[test]

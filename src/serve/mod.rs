@@ -320,6 +320,51 @@ async fn not_found() -> Response {
         .into_response()
 }
 
+/// Every error answer is JSON: axum's own (405 on a known path, 413, body rejections) come
+/// as plain text or empty, and are rewritten as `{"error": code, "reason": text}`. (A 414 or
+/// 431 for an over-long request line or header is answered by hyper before any of this runs:
+/// its body stays empty.)
+async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let code = status
+        .canonical_reason()
+        .unwrap_or("error")
+        .to_ascii_lowercase()
+        .replace([' ', '-'], "_");
+    let reason = if !text.is_empty() {
+        text
+    } else if status == StatusCode::METHOD_NOT_ALLOWED {
+        format!("{path} does not take {method} (the Allow header lists the methods it takes)")
+    } else {
+        status.canonical_reason().unwrap_or("error").to_string()
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    let body = json!({ "error": code, "reason": reason }).to_string();
+    Response::from_parts(parts, axum::body::Body::from(body))
+}
+
 /// The HTTP routes over a shared state.
 pub fn router(state: Shared, max_body_bytes: usize) -> Router {
     Router::new()
@@ -332,6 +377,7 @@ pub fn router(state: Shared, max_body_bytes: usize) -> Router {
         .merge(alerts::api::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(axum::middleware::from_fn(json_errors))
         .with_state(state)
 }
 

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use super::{cli_counts, Compiler, Facts, Plan, Rule, RuleDef, Window};
+use super::{cli_counts, CallNumber, Compiler, Facts, Plan, Rule, RuleDef, Window};
 use crate::config::Config;
 use crate::contract::Reason;
 use crate::number::plan::NumberType;
@@ -52,6 +52,10 @@ impl Rule for CliFanout {
 
     fn window(&self) -> Option<&Window> {
         Some(&self.window)
+    }
+
+    fn keyed_by(&self) -> Option<CallNumber> {
+        Some(CallNumber::A)
     }
 
     fn plan(&self, f: &Facts, p: &mut Plan) {

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{cli_counts, Compiler, Facts, Plan, Rule, RuleDef, Window};
+use super::{cli_counts, CallNumber, Compiler, Facts, Plan, Rule, RuleDef, Window};
 use crate::config::Config;
 use crate::contract::{hex16, stable_hash, Reason};
 use crate::number::plan::NumberType;
@@ -47,6 +47,10 @@ impl Rule for CliVelocity {
 
     fn window(&self) -> Option<&Window> {
         Some(&self.window)
+    }
+
+    fn keyed_by(&self) -> Option<CallNumber> {
+        Some(CallNumber::A)
     }
 
     fn plan(&self, f: &Facts, p: &mut Plan) {

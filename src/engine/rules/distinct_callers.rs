@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{Compiler, Facts, Plan, Rule, RuleDef, Window};
+use super::{CallNumber, Compiler, Facts, Plan, Rule, RuleDef, Window};
 use crate::config::Config;
 use crate::contract::Reason;
 
@@ -45,6 +45,10 @@ impl Rule for DistinctCallers {
 
     fn window(&self) -> Option<&Window> {
         Some(&self.window)
+    }
+
+    fn keyed_by(&self) -> Option<CallNumber> {
+        (!self.per_ingress).then_some(CallNumber::B)
     }
 
     fn plan(&self, f: &Facts, p: &mut Plan) {

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use super::{Compiler, Facts, Plan, Rule, RuleDef, Window};
+use super::{CallNumber, Compiler, Facts, Plan, Rule, RuleDef, Window};
 use crate::config::Config;
 use crate::contract::Reason;
 use crate::number::plan::NumberType;
@@ -56,6 +56,10 @@ impl Rule for DistinctCallersSlow {
 
     fn window(&self) -> Option<&Window> {
         Some(&self.window)
+    }
+
+    fn keyed_by(&self) -> Option<CallNumber> {
+        (!self.per_ingress).then_some(CallNumber::B)
     }
 
     fn plan(&self, f: &Facts, p: &mut Plan) {

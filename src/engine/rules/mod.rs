@@ -287,6 +287,21 @@ pub trait Rule: Send + Sync + std::fmt::Debug {
     }
     /// Adds what this rule makes of the call to the plan.
     fn plan(&self, f: &Facts, p: &mut Plan);
+    /// The call's own number that keys this rule's window, when one does: the
+    /// engine tells the store such keys as soon as it knows them (a prefetch),
+    /// and only the keys some window will update.
+    fn keyed_by(&self) -> Option<CallNumber> {
+        None
+    }
+}
+
+/// One of the call's numbers, as a window key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallNumber {
+    /// The CLI's key.
+    A,
+    /// The B-number's key.
+    B,
 }
 
 /// The rules of one configuration, and their windows indexed by reason.
@@ -294,6 +309,9 @@ pub trait Rule: Send + Sync + std::fmt::Debug {
 pub struct RuleSet {
     rules: Vec<Arc<dyn Rule>>,
     windows: Vec<Option<Window>>,
+    /// Some window is keyed by the CLI's key / by the B-number's key.
+    keyed_by_a: bool,
+    keyed_by_b: bool,
 }
 
 impl RuleSet {
@@ -305,7 +323,23 @@ impl RuleSet {
                 windows[w.rule.index()] = Some(w.clone());
             }
         }
-        RuleSet { rules, windows }
+        let keyed_by = |n| rules.iter().any(|r| r.keyed_by() == Some(n));
+        let (keyed_by_a, keyed_by_b) = (keyed_by(CallNumber::A), keyed_by(CallNumber::B));
+        RuleSet {
+            rules,
+            windows,
+            keyed_by_a,
+            keyed_by_b,
+        }
+    }
+
+    /// Whether some window of these rules is keyed by the call's number `n`.
+    #[inline]
+    pub fn keyed_by(&self, n: CallNumber) -> bool {
+        match n {
+            CallNumber::A => self.keyed_by_a,
+            CallNumber::B => self.keyed_by_b,
+        }
     }
 
     /// The rules that are on, in planning order.

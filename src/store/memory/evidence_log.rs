@@ -24,6 +24,8 @@ const CHUNK_BYTES: usize = 16 * 1024;
 const CHUNK_SPAN: u64 = 1 << 20;
 /// Most bytes one log keeps (16 logs: 256 MiB at most).
 const MAX_BYTES: usize = 16 << 20;
+/// Most bytes one log holds at once: its cap plus the chunk being filled and a spare.
+pub(super) const MAX_HELD_BYTES: usize = MAX_BYTES + 2 * CHUNK_BYTES;
 /// Records are kept this long past the longest window, for late events.
 const RETAIN_SLACK_MS: i64 = 1_000;
 

@@ -48,12 +48,21 @@ impl KeyIndex {
 
     /// An index that holds `keys` keys without growing.
     pub fn with_capacity(keys: usize) -> KeyIndex {
-        let entries = (keys * 8).div_ceil(MAX_LOAD_EIGHTHS) + 1;
         KeyIndex {
             // Zeroed by the allocator: pages become resident as they are used.
-            table: vec![EMPTY; entries.next_power_of_two().max(MIN_CAPACITY)].into_boxed_slice(),
+            table: vec![EMPTY; Self::entries_for(keys)].into_boxed_slice(),
             len: 0,
         }
+    }
+
+    fn entries_for(keys: usize) -> usize {
+        let entries = (keys * 8).div_ceil(MAX_LOAD_EIGHTHS) + 1;
+        entries.next_power_of_two().max(MIN_CAPACITY)
+    }
+
+    /// Bytes of the table [`KeyIndex::with_capacity`] makes for `keys` keys.
+    pub fn with_capacity_bytes(keys: usize) -> usize {
+        Self::entries_for(keys) * std::mem::size_of::<u64>()
     }
 
     /// Starts loading the line where the probe for `h` starts (a key about to

@@ -711,6 +711,20 @@ impl MemoryStore {
         &self.stats
     }
 
+    /// The most memory a store of this config holds under a flood of distinct keys (each
+    /// window one or a few members): per shard the key index sized for its share of
+    /// `max_keys`, a slab of at most twice that many slots (the sweeping hand keeps it
+    /// within about twice the live windows) with its free list, and the evidence logs at
+    /// their byte cap. docs/memory.md gives the figures and what windows with many members
+    /// add (each member 16 bytes, up to its rule's cap).
+    pub fn memory_bound_bytes(cfg: &MemoryStoreConfig) -> u64 {
+        let per_shard = cfg.max_keys.div_ceil(SHARDS).max(1);
+        let index = KeyIndex::with_capacity_bytes(per_shard);
+        let slab = 2 * per_shard * (std::mem::size_of::<Slot>() + std::mem::size_of::<u32>());
+        let evidence = EVIDENCE_LOGS * evidence_log::MAX_HELD_BYTES;
+        (SHARDS * (index + slab) + evidence) as u64
+    }
+
     fn hash<T: Hash + ?Sized>(&self, v: &T) -> u64 {
         self.hasher.hash_one(v)
     }
