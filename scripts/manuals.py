@@ -39,6 +39,7 @@ ACM binary: --acm, else $ACM_BIN, else target/debug/acm. Missing servers fail; n
 
 import argparse
 import base64
+import difflib
 import hashlib
 import http.server
 import json
@@ -397,9 +398,11 @@ def run_manual(path, acm, lib_dir, python):
                 if step[3] is not None:
                     actual = open(os.path.join(outdir, f"{k}.out"), errors="replace").read()
                     if not matches(normalise(step[3]), normalise(actual)):
+                        diff = "".join(difflib.unified_diff(
+                            step[3].splitlines(True), actual.splitlines(True),
+                            "manual", "actual"))
                         raise ManualError(
-                            f"{name}:{step[1]}: output differs from the manual\n--- expected "
-                            f"---\n{step[3]}--- actual ---\n{actual}"
+                            f"{name}:{step[1]}: output differs from the manual\n{diff}"
                         )
         files = sum(1 for s in steps if s[0] == "file")
         shown = sum(1 for s in steps if s[0] == "shown")
