@@ -65,10 +65,15 @@ class ManualError(Exception):
     pass
 
 
+def read_text(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
 def parse(path):
     """Fenced blocks of a manual: (line, info, text)."""
     blocks = []
-    lines = open(path, encoding="utf-8").read().split("\n")
+    lines = read_text(path).split("\n")
     i = 0
     while i < len(lines):
         m = FENCE.match(lines[i])
@@ -99,7 +104,7 @@ def plan(path):
             shipped = os.path.join(REPO, opts["manual-file"])
             if not os.path.isfile(shipped):
                 raise ManualError(f"{where}: manual-file {opts['manual-file']} does not exist")
-            if open(shipped, encoding="utf-8").read() != text:
+            if read_text(shipped) != text:
                 raise ManualError(
                     f"{where}: the block differs from {opts['manual-file']} (copy the file in)"
                 )
@@ -281,7 +286,7 @@ def run_manual(path, acm, lib_dir, python):
     steps = plan(path)
     name = os.path.relpath(path, REPO)
     work = tempfile.mkdtemp(prefix="acm-manual-")
-    procs, receiver = [], None
+    procs, receiver, groups = [], None, []
     try:
         bindir = os.path.join(work, ".bin")
         os.mkdir(bindir)
@@ -299,7 +304,7 @@ def run_manual(path, acm, lib_dir, python):
         ))
 
         clickhouse = {}
-        if "$CLICKHOUSE_URL" in open(path, encoding="utf-8").read():
+        if "$CLICKHOUSE_URL" in read_text(path):
             proc, url = start_clickhouse(work)
             procs.append(proc)
             clickhouse["CLICKHOUSE_URL"] = url
@@ -368,35 +373,31 @@ def run_manual(path, acm, lib_dir, python):
         })
         bash = subprocess.Popen(["bash", "-c", "\n".join(script)], cwd=work, env=env,
                                 start_new_session=True)
+        groups.append(bash.pid)
         try:
             rc = bash.wait(timeout=BLOCK_TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            rc = "timeout"
-        finally:
-            try:
-                os.killpg(bash.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        started = open(os.path.join(outdir, "started")).read().strip() if os.path.exists(
+            rc = f"timeout after {BLOCK_TIMEOUT_S}s"
+        started = read_text(os.path.join(outdir, "started")).strip() if os.path.exists(
             os.path.join(outdir, "started")) else "0"
         if rc != 0 or started != "done":
             k = int(started) if started.isdigit() else 0
             step = steps[k]
             out = os.path.join(outdir, f"{k}.out")
             err = os.path.join(outdir, f"{k}.err")
-            read = lambda p: open(p, errors="replace").read() if os.path.exists(p) else ""
+            read = lambda p: read_text(p) if os.path.exists(p) else ""
             raise ManualError(
                 f"{name}:{step[1]}: block failed (exit {rc})\n--- block ---\n"
                 f"{step[2] if step[0] == 'sh' else step[3]}--- stdout ---\n{read(out)}"
                 f"--- stderr ---\n{read(err)}--- acm serve log (tail) ---\n"
-                + "".join(open(os.path.join(state, "serve.log")).readlines()[-20:])
+                + "\n".join(read_text(os.path.join(state, "serve.log")).splitlines()[-20:])
             )
         ran = 0
         for k, step in enumerate(steps):
             if step[0] == "sh":
                 ran += 1
                 if step[3] is not None:
-                    actual = open(os.path.join(outdir, f"{k}.out"), errors="replace").read()
+                    actual = read_text(os.path.join(outdir, f"{k}.out"))
                     if not matches(normalise(step[3]), normalise(actual)):
                         diff = "".join(difflib.unified_diff(
                             step[3].splitlines(True), actual.splitlines(True),
@@ -412,6 +413,11 @@ def run_manual(path, acm, lib_dir, python):
         if ran == 0:
             raise ManualError(f"{name}: no runnable block")
     finally:
+        for pgid in groups:  # the manual's shell and whatever it left running
+            try:
+                os.killpg(pgid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         for p in procs:
             p.terminate()
         for p in procs:
@@ -428,6 +434,8 @@ def run_manual(path, acm, lib_dir, python):
 
 
 def main():
+    # A SIGTERM (CI's timeout) unwinds like Ctrl-C, so every server is stopped.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--acm", default=os.environ.get("ACM_BIN") or
                     os.path.join(REPO, "target", "debug", "acm"))
