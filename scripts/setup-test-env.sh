@@ -30,13 +30,16 @@ PACKAGES=(
   python3-venv python3-pip   # the virtualenv that holds chdb
   openssl               # a self-signed certificate for the gRPC TLS test
   chromium chromium-driver   # the dashboard's browser test (tests/dashboard.rs, WebDriver)
+  jq                    # the manuals' examples (scripts/manuals.py runs them)
+  systemd               # systemd-analyze verify: the shipped unit cfg-examples/acm.service
+  prometheus            # promtool: checks cfg-examples/prometheus-rules.yml (docs/manuals/ADMIN.md)
 )
 # PyPI packages of the current-engine tests (tests/support/chdb_http.py): chdb is ClickHouse
 # 26.x in-process; lz4 and clickhouse-cityhash read ClickHouse's compressed INSERT bodies.
 PIP_PACKAGES=(chdb==4.4.0 lz4==4.4.5 clickhouse-cityhash==1.0.2.6)
 VENV="${ACM_TEST_VENV:-/opt/acm-test/venv}"
 # Services that the packages above may register; stopped/disabled after a fresh install.
-SERVICES=(redis-server clickhouse-server kamailio zookeeper)
+SERVICES=(redis-server clickhouse-server kamailio zookeeper prometheus)
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 start_ts=$(date +%s.%N)
@@ -122,7 +125,7 @@ if ((${#missing[@]})); then
 fi
 
 # Sanity: every binary the test harness runs must now be on PATH.
-for bin in redis-server redis-cli clickhouse-server clickhouse-client kamailio sipp clang pkg-config curl cc; do
+for bin in redis-server redis-cli clickhouse-server clickhouse-client kamailio sipp clang pkg-config curl cc jq promtool systemd-analyze; do
   PATH="$PATH:/usr/sbin:/sbin" command -v "$bin" >/dev/null || { log "ERROR: '$bin' not found after install"; exit 1; }
 done
 

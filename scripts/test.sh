@@ -61,4 +61,7 @@ cargo test --features header-check --bench '*'
 CHECK=1 RATE=200 CALLS=200 REPS=1 VARIANTS=all ACM_BIN="${CARGO_TARGET_DIR:-target}/debug/acm" \
   benches/sipp_bench.sh
 
+step "manuals: every command in docs/manuals/*.md, run against real servers"
+scripts/manuals.py --acm "${CARGO_TARGET_DIR:-target}/debug/acm" --lib-dir "${CARGO_TARGET_DIR:-target}/release"
+
 step "done"

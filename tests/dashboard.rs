@@ -12,6 +12,7 @@
 
 mod support;
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -205,6 +206,8 @@ impl Driver {
         let port = free_port();
         let child = Command::new(bin)
             .arg(format!("--port={port}"))
+            // Its own process group, with the browsers it starts: see Drop.
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -255,6 +258,11 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // chromedriver and every chromium it started: a test that fails before
+        // closing its sessions leaves no browser behind (they held GBs of
+        // deleted profile files on the shared machine).
+        // SAFETY: killpg takes plain integers; the group is the child's own.
+        unsafe { libc::killpg(self.child.id() as libc::pid_t, libc::SIGKILL) };
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
