@@ -862,3 +862,49 @@ fn admin_reload_takes_new_rules_and_refuses_a_bad_file() {
         "a bad file changes nothing"
     );
 }
+
+/// An alert raised just before a graceful stop (inside the feed's last tick) still
+/// reaches the lifecycle file: the stop takes the feed once more after the last request.
+#[test]
+fn an_alert_raised_just_before_a_stop_reaches_the_file_log() {
+    let dir = TempDir::new("acm-alerts-stop");
+    let cfg = dir.join("acm.toml");
+    let events = dir.join("ev.jsonl");
+    std::fs::write(
+        &cfg,
+        config(
+            None,
+            &dir.join("hooks"),
+            &format!("[alerts]\nevents_file = \"{}\"\n", events.display()),
+        ),
+    )
+    .unwrap();
+    // Several rounds: the window between the feed's ticks is tens of milliseconds.
+    for round in 0..5 {
+        let mut s = Serve::start(&cfg, "node-stop", dir.path());
+        let now = chrono::Utc::now().timestamp_millis();
+        let callee = format!("+23480999{round:05}");
+        let mut id = None;
+        for i in 1..=5u64 {
+            let body = json!({
+                "call_id": format!("stop-{round}-{i}"),
+                "a_number": format!("+23480313{i:05}"),
+                "b_number": callee,
+                "timestamp": now + i as i64,
+            });
+            let (status, v) = s.post("/v1/check", None, &body.to_string());
+            assert_eq!(status, 200, "{v}");
+            if let Some(a) = v["new_alerts"].get(0) {
+                id = Some(a["id"].as_str().unwrap().to_string());
+            }
+        }
+        let id = id.expect("the fifth call raises an alert");
+        s.stop();
+        let text = std::fs::read_to_string(&events).unwrap_or_default();
+        assert!(
+            text.contains(&id),
+            "round {round}: alert {id} raised before the stop is not in the file log:\n{}",
+            tail_of(&s.log, 20)
+        );
+    }
+}

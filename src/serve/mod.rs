@@ -446,6 +446,8 @@ pub async fn run_with_path(
         // Its streams end on the same flag; a call still being answered gets a moment.
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), grpc).await;
     }
+    // Alerts raised since the feed's last tick reach the lifecycle log.
+    state.alerts.flush_feed().await;
     // Flush queued events to ClickHouse (or the spool) before exiting.
     let st = state.clone();
     let stats =

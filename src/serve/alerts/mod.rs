@@ -65,6 +65,11 @@ pub struct Alerts {
     /// True once the service is stopping: live streams end (else a graceful stop
     /// would wait for every connected client).
     pub closing: tokio::sync::watch::Sender<bool>,
+    /// The feed's queue and records, kept for the last take at a graceful stop
+    /// (`flush_feed`): alerts raised after the feed task's last tick.
+    feed: parking_lot::Mutex<Option<(Receiver<Alert>, EventOut)>>,
+    /// One take of the feed at a time, so that raised alerts reach the log in order.
+    feed_turn: tokio::sync::Mutex<()>,
 }
 
 impl Alerts {
@@ -90,6 +95,8 @@ impl Alerts {
                 clickhouse: cfg.clickhouse.clone(),
                 closing: tokio::sync::watch::channel(false).0,
                 poll_warned: parking_lot::Mutex::new(None),
+                feed: parking_lot::Mutex::new(None),
+                feed_turn: tokio::sync::Mutex::new(()),
             },
             feed,
             rx,
@@ -104,21 +111,13 @@ impl Alerts {
         lists: Option<Arc<dyn SharedLists>>,
     ) {
         self.poll_once().await;
+        *self.feed.lock() = Some((feed, events));
         let me = self.clone();
         tokio::spawn(async move {
             let tick = me.log.gather().max(FEED_TICK);
             loop {
                 tokio::time::sleep(tick).await;
-                let records: Vec<_> = feed.try_iter().map(|a| events.alert_record(&a)).collect();
-                if records.is_empty() {
-                    continue;
-                }
-                if let Err(e) = me.log.raised(records.clone()).await {
-                    tracing::error!("alerts log: could not record raised alerts: {e:#}");
-                }
-                for r in records {
-                    me.book.add_alert(r);
-                }
+                me.take_feed().await;
             }
         });
         let me = self.clone();
@@ -137,6 +136,31 @@ impl Alerts {
                 }
             });
         }
+    }
+
+    /// Takes the alerts this process raised since the last take into the log (durable
+    /// first), then the book.
+    async fn take_feed(&self) {
+        let _turn = self.feed_turn.lock().await;
+        let records: Vec<_> = match &*self.feed.lock() {
+            Some((feed, events)) => feed.try_iter().map(|a| events.alert_record(&a)).collect(),
+            None => return,
+        };
+        if records.is_empty() {
+            return;
+        }
+        if let Err(e) = self.log.raised(records.clone()).await {
+            tracing::error!("alerts log: could not record raised alerts: {e:#}");
+        }
+        for r in records {
+            self.book.add_alert(r);
+        }
+    }
+
+    /// The last take at a graceful stop, once no request is being answered any more:
+    /// an alert raised after the feed task's last tick still reaches the log.
+    pub async fn flush_feed(&self) {
+        self.take_feed().await;
     }
 
     async fn poll_once(&self) {
