@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Build steps:
 //! - the dashboard's files (`ui/`, served by `acm serve` at `/`) become a table of
 //!   `include_bytes!` entries in `$OUT_DIR/ui_assets.rs`, so the binary carries them and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Alerts off the call path: the same checks with webhooks and the lifecycle on
 //! and off, side by side (interleaved passes, medians). `cargo bench --bench alerts`.
 //!

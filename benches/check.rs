@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Benchmark of `Engine::check` on the embedded store (or, with
 //! `ACM_BENCH_STORE=shm`, the shared-memory store): one thread, a realistic
 //! mix (many cold B-numbers, a few hot ones, Zipf-skewed callers, 60 trunks,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Drain rate into a two-shard ClickHouse cluster against one server, side by side:
 //! `cargo bench --bench cluster`. Starts one clickhouse-server 18.16 and a two-shard cluster
 //! (two more servers, replicated tables, one ZooKeeper) on this machine, applies the schema to

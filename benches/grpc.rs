@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The gRPC face against the HTTP face, in one run: `acm serve` (release) with
 //! both faces on, and the same call mix sent at the same concurrency (C
 //! connections) four ways, interleaved, medians of several passes:

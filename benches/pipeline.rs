@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! ClickHouse pipeline benchmark (plain timing, medians of several runs) against a local
 //! clickhouse-server started here: sustained drain rate into `calls` (with its rollup views),
 //! and the call path's enqueue cost per event. `cargo bench --bench pipeline`.

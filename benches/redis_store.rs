@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The Redis store's cost, measured against the floor: a bare `PING` on the
 //! same connection, in the same run, interleaved one for one so both see the
 //! same machine noise. Then throughput with 1, 2, 4 and 8 callers, each with

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # benches/sipp_bench.sh — SIPp load through a real Kamailio, with and without the acm check.
 #
 # Starts its own processes on free loopback ports, runs SIPp at a fixed call rate against

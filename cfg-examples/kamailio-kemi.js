@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 // kamailio-kemi.js — acm from a KEMI JavaScript routing script (app_jsdt).
 //
 // KSR.acm.check(caller, callee)                                   -> 1 allow, 2 flag, -1 block

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * acm.h — the C ABI of the acm call-masking detector.
  *

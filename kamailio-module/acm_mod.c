@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * acm_mod.c — Kamailio module "acm": call-masking (CLI spoofing) detection.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # fetch-kamailio-src.sh — get the Kamailio source tree that matches the
 # installed `kamailio` package and configure it the way Debian built it, so
 # that kamailio-module/ can be compiled against the right headers.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # module.mk — Kamailio-style makefile of the acm module.
 #
 # Not run directly: kamailio-module/Makefile links it as build/Makefile and

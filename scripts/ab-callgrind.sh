@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # Instructions per check of two builds of acm, side by side (deterministic: callgrind counts
 # instructions, not time). Usage: scripts/ab-callgrind.sh OLD_TREE NEW_TREE
 # Each tree must have `cargo bench --bench check --no-run` built. The total at two call counts

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # Instructions per check inside Detector::check_now_since (callgrind --toggle-collect: the
 # benchmark's own work, building the workload, is not counted), for each check-benchmark
 # binary given, on the realistic mix: with the default rules, and with every window rule

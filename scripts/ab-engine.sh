@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # Engine benchmark of two builds of acm, alternating, pinned to CPU 1.
 # Usage: scripts/ab-engine.sh OLD_TREE NEW_TREE [ROUNDS]  (each tree: cargo bench --bench check --no-run)
 set -euo pipefail

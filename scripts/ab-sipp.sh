@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # The SIPp benchmark of two builds of acm (acm.so and acm), alternating, each with this tree's
 # benches/sipp_bench.sh. Usage: scripts/ab-sipp.sh OLD_TREE NEW_TREE [ROUNDS]
 # Each tree: cargo build --release --bin acm && make -C kamailio-module.

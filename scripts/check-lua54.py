@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """check.lua under Lua 5.4 (Dragonfly's Lua) against Redis's own Lua 5.1.
 
 Runs src/store/redis/check.lua twice for every one of a few thousand random

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """A throwaway redis-server on a free loopback port, for the scripts beside this file.
 
     with local_redis("acm-lua54-") as r:   # r: a redis.Redis client, server answering PING

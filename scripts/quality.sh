@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # Detection quality with a tuning / holdout discipline (docs/QUALITY.md).
 #
 # Generates, in the hidden evaluation set's format (two hours, six columns):

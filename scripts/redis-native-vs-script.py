@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """Redis's own CPU per check: check.lua against a plain pipeline of native commands.
 
 The experiment behind "Plain pipeline of native commands" in BENCHMARKS.md

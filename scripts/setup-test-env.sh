@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT OR Apache-2.0
 # Prepare a Debian 12 machine (as root) to run the acm test suite against real servers:
 # redis-server/redis-cli, ClickHouse 18.16, ZooKeeper (the two-shard ClickHouse cluster test),
 # Kamailio 5.6 + SIPp, Debian's chromium + chromedriver (the dashboard's browser test), the

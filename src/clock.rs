@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Time source for the engine.
 //!
 //! Windows and cooldowns run on event time; when a call carries no time the

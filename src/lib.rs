@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! acm — real-time call-masking detection for carrier voice networks.
 //!
 //! One detection engine, three faces:

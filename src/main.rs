@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The `acm` command: `acm serve`, `acm replay`, `acm simulate`, `acm quality`,
 //! `acm schema apply`, `acm report`, `acm check-config`.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `acm quality`: replay labelled CDRs from a cold start and score the
 //! verdicts against the truth.
 //!

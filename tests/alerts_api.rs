@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Alerts that reach people: `acm serve`'s alerts API, live stream, webhooks
 //! and lifecycle, against real servers (ClickHouse 18.16, a real HTTP receiver
 //! in the test, the SSE stream over a socket).

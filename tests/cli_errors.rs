@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! What a newcomer meets when an input is wrong (issue 20): `acm replay` and `acm quality`
 //! exit 1 when an input file cannot be read or is cut short (0 with `--keep-going`), with the
 //! file and the reason on stderr; a quote left open in a CSV row names its line and field

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! A two-shard ClickHouse cluster (two clickhouse-server 18.16 processes, replicated tables,
 //! ON CLUSTER DDL through Debian's ZooKeeper; all started here): `acm schema apply --cluster`
 //! makes shard tables and Distributed tables (for every migration, a test-only one included);

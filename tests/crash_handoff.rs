@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Nothing answered is lost when `acm serve` is killed (issue 20): a real clickhouse-server
 //! 18.16, `acm serve` answering 200 for every `/v1/events` request while its flush interval
 //! keeps everything in the hand-off, `kill -9`, a restart on the same spool directory: every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The SOC dashboard in a real browser: Debian's `chromium` driven through
 //! `chromedriver` (WebDriver, the `fantoccini` client) against `acm serve` with
 //! ClickHouse 18.16 behind it. A seed attack sent to `POST /event` appears in

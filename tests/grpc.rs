@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `acm serve`'s gRPC face over a real TCP socket, against a real `acm serve`
 //! process: the seed attack by `Check` and by `CheckStream` (the same answers
 //! as HTTP), bad input naming the field, tokens and roles, a stream's order

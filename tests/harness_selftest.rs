@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Tests of the test harness itself, against real servers.
 //! Needs `scripts/setup-test-env.sh` to have run; missing servers make these tests fail.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `acm serve` over a real socket: the seed's quick start, the v1 API, bad
 //! input, metrics and graceful shutdown.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! SIP-level tests: real SIPp calls through a real Kamailio running the acm module
 //! (`kamailio-module/build/acm.so`) or the HTTP fallback cfg against `acm serve`.
 //!

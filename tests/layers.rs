@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The layering of `src/` (docs/ARCHITECTURE.md), checked on the source: every
 //! `crate::<module>` path in a top-level module must name a module of a lower
 //! layer. A module that reaches one of its own layer or above fails here, so no

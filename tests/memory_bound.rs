@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The embedded store's memory under a flood (issue 20): 5,000,000 calls, each from a new
 //! A-number to a new B-number, within 5 s of event time (so no window expires and the
 //! store fills up), through the default config's rules on the embedded store. The process's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The pipeline against a real clickhouse-server 18.16 and a current ClickHouse engine (chdb
 //! behind the HTTP interface; both started here, a missing one fails the test): exact
 //! read-back, schema idempotence and the version-dependent TTL, an outage with no loss and no

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The README's commands, run as a newcomer would (issue 20): the quick start's `acm serve
 //! --listen` and its curl loop, whose output must be the README's "Real output" block byte
 //! for byte; the `GET /v1/check` example; `cp cfg-examples/acm.toml acm.toml` then

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The Redis store when the store misbehaves: killed, hung (SIGSTOP),
 //! restarted, its script cache flushed. Every check must answer within the
 //! budget (plus a generous safety margin — the point is "never hangs") with

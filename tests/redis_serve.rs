@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `acm serve` on the Redis store: two service processes share one
 //! `redis-server`, so an attack spread over both nodes is still caught; and
 //! the admin API for the shared lists (token, validation, propagation).

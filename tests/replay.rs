@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Replay, simulation and quality scoring, end to end through files.
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Reports on a known data set, on Debian's clickhouse-server 18.16 and on a current
 //! ClickHouse engine (chdb), with identical results; the regulator export through the CLI as
 //! gzipped CSV; and the reports' helpful errors.

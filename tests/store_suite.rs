@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! One rule suite, every store: the embedded store, the shared-memory store,
 //! the Redis store (sync and async) on one real `redis-server`, and both
 //! clients on a real 3-node Redis Cluster. Each scenario is a list of calls with explicit event times; every

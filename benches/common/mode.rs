@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! How big a benchmark run is. `cargo bench` passes `--bench` to every benchmark
 //! binary: then the full sizes are used. Without it (`cargo test --benches`, as
 //! scripts/test.sh runs them) a benchmark runs once at a tiny size, so that CI proves

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The call mix shared by the benchmarks: many cold B-numbers, a few hot ones,
 //! Zipf-skewed callers, 60 sources, event time advancing at 10,000 calls/s.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * abi_safety.c — the C side of the acm ABI contract (include/acm.h), tested
  * from C against the real Rust staticlib, the way a switch module calls it.

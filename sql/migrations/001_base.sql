@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- 001_base: one row per checked call, one row per raised alert.
 -- Runs on ClickHouse 18.16 and later: no DateTime64 (time = DateTime + ms column), no
 -- LowCardinality (experimental on 18.16), no TTL here (added by `acm schema apply` on >= 19.6).

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- 002_rollups: pre-aggregated views that keep the reports cheap at any traffic volume.
 -- AggregatingMergeTree + -State/-Merge functions (countState, sumState, uniqState) work on
 -- 18.16 and every later server. Materialized views only see rows inserted after they exist.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- 003_alert_lifecycle: each alert's severity, and the append-only log of what happened to it
 -- (raised, status changes, notes, assignments, actions) with who did it. The latest entry of
 -- kind 'status' (or 'raised') is the alert's status. Runs on ClickHouse 18.16 and later.

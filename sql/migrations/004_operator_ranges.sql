@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- 004_operator_ranges: which operator a number range belongs to, for the top-ranges report.
 -- Filled by the operator from the regulator's number allocation list, e.g.
 --   clickhouse-client -q "INSERT INTO acm.operator_ranges (prefix, operator) FORMAT CSV" < ranges.csv

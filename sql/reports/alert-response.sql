@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- alert-response: how fast the SOC answers, per severity, from the alert lifecycle log
 -- (`alert_events`). Triage = the first status change away from 'new' (to investigating,
 -- resolved or false_positive); resolution = the first change to resolved or false_positive.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- alerts-by-rule: how many alerts each rule raised, on how many distinct keys, and when.
 -- {since}, {until}: Unix seconds, the period [since, until).
 SELECT

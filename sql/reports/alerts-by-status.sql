@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- alerts-by-status: alerts by severity and current status. The status is the latest status
 -- change in the alert lifecycle log (`alert_events`, kind 'status'); an alert without one is
 -- 'new'. {since}, {until}: Unix seconds, the period [since, until) of the alerts' raise time.

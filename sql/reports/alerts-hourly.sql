@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- alerts-hourly: alerts raised per hour, by severity (the dashboard's "alerts per hour").
 -- {since}, {until}: Unix seconds, the period [since, until).
 SELECT

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- daily-summary: one line per day and mode, fit for a regulator's summary export (--format csv).
 -- {since}, {until}: Unix seconds (whole days, server time zone: the days containing them).
 -- Both subqueries carry an alias: current servers refuse `JOIN ... USING` on one without.

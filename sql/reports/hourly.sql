@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- hourly: calls and verdict mix per hour.
 -- {since}, {until}: Unix seconds, the period [since, until) (whole hours).
 SELECT

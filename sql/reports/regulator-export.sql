@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- regulator-export: every flagged or blocked call of the period, one line each, for the daily
 -- upload to the regulator (the NCC's): `acm report regulator-export --day 2026-12-01
 -- --out ncc-2026-12-01.csv.gz` writes it as gzipped CSV. Times in UTC. A call delivered twice

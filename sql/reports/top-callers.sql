@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- top-callers: A-numbers (CLIs) with the most flagged or blocked calls: candidates for barring.
 -- {since}, {until}: Unix seconds, the period [since, until). Reads the calls table (only non-allowed rows).
 SELECT

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- top-ranges: the most attacked B-numbers of each operator's number range. Ranges are the
 -- rows of `operator_ranges` (prefix, operator: fill it from the regulator's allocation list);
 -- a number belongs to the longest matching prefix, 'unknown' without one. Ten numbers per

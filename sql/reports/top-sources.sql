@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- top-sources: source IPs / trunks sending the most suspicious traffic and rotating the most CLIs.
 -- {since}, {until}: Unix seconds, the period [since, until) (whole hours).
 SELECT

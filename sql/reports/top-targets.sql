@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- top-targets: B-numbers hit by the most suspicious traffic (fan-in targets), from the hourly rollup.
 -- {since}, {until}: Unix seconds, the period [since, until) (whole hours are counted from the hour containing it).
 -- By hand: sed -e "s/{since}/$(date -d "-24 hours" +%s)/" -e "s/{until}/$(date +%s)/" top-targets.sql | clickhouse-client -d acm

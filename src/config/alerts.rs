@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `[alerts]` and `[auto_block]`: how often a rule may alert on one key, how
 //! severe each rule's alerts are, where their lifecycle is kept without
 //! ClickHouse, and whether a blocking alert denies its A-numbers for a while.

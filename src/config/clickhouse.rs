@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `[clickhouse]`: where verdicts and alerts go, how they are batched, and where
 //! they wait (the spool) while ClickHouse is unreachable. Without this section,
 //! no pipeline.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `[grpc]`: the gRPC face of `acm serve` (docs/grpc.md). Off unless `listen`
 //! names an address: a second listening port on a carrier host should be a
 //! deliberate choice, and the HTTP face serves the quick start.

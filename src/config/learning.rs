@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `[learning]`: what all learned baselines share (each rule turns learning on
 //! in its own `[rules.<rule>.learn]`): how long a learned level outlives its
 //! window, and the warm-up after a cold start.

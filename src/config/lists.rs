@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `[lists]`: allow and deny lists of numbers, prefixes, sources and trunks.
 
 use serde::{Deserialize, Serialize};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The one TOML configuration shared by `acm serve`, the Kamailio module and
 //! the offline tools, plus `ACM_*` environment overrides.
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `[access]`, `[webhooks]` and `[teardown]`: who may read and change alerts
 //! (bearer tokens kept as SHA-256 hashes, each with a role), where alerts are
 //! sent (webhook receivers, each with a filter and a body format), and how the

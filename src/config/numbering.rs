@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `[numbering]`: the home country's dialling plan, used to normalise every
 //! number to E.164.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The config as `acm check-config` and the dashboard show it: every default
 //! filled in, secrets replaced by `"<redacted>"` (webhook secrets, passwords,
 //! the old admin token, a password in a URL's user info). Token hashes stay:

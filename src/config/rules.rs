@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `[rules.*]`: each detection rule's action and parameters. A rule's section
 //! is read here and compiled by the rule's own file under `engine/rules/`.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `[serve]`: the HTTP service (`acm serve`).
 
 use serde::{Deserialize, Serialize};

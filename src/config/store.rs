@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `[store]`: where sliding windows live (embedded, or a Redis-protocol
 //! server shared by every worker and node) and the limits that bound them.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! What the switch should do with a call: the one action type of the crate,
 //! used by verdicts, rule configuration, stored records and the C ABI.
 

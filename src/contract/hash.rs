@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! A hash that is the same in every process, build and version, for values two
 //! nodes must derive alike (alert ids, Call-ID members, generated Call-IDs),
 //! and the cheap text helpers those values are written with.

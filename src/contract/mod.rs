@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The vocabulary every layer shares, and nothing else: what a switch is told
 //! ([`Action`]), why ([`Reason`], stable codes that are also bits of the C ABI),
 //! and the contract between the engine and the stores — the window updates one

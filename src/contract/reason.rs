@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Reason codes: why a verdict is what it is. Each code has a fixed bit (its
 //! discriminant) in `acm_verdict.reason_bits` of the C ABI and a fixed text in
 //! stored events and the API: a code's meaning never changes. A rule that keeps

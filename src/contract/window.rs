@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The engine–store contract: the window updates one call needs and the
 //! store's answer. Semantics every store keeps are in `crate::store`.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The Detector: one engine, one store, the outputs — and the one place the
 //! check sequence is written.
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Outputs: everything that wants to know about verdicts is a [`VerdictSink`]
 //! fed by the Detector on the call path. A sink must not do I/O or wait there:
 //! it counts, or queues for a thread of its own (the ClickHouse outbox in

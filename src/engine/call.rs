@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The facts of one call, as a switch or a CDR presents them.
 
 use compact_str::CompactString;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Allow and deny lists, compiled for fast lookup on every call.
 //!
 //! Number lists hold exact numbers and prefixes (`+234700*`) in hash sets:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The detection engine: one call in, one verdict out.
 //!
 //! The engine never does I/O itself. [`Engine::prepare`] validates and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Rule tests on the embedded store with explicit event times.
 
 use std::sync::Arc;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! What the engine answers: an action, stable reason codes, window counts,
 //! alerts. Actions and reason codes are the crate's shared vocabulary
 //! (`crate::contract`); their meaning never changes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Flush on the exit signal. Kamailio's workers leave with `_exit(0)` straight from their
 //! SIGTERM/SIGINT handler, which would lose the events still queued in the process (up to one
 //! `flush_interval_ms` of calls). A worker that opts in (`acm_flush_on_exit_signal`) gets a

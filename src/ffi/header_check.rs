@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Holds `include/acm.h` and `src/ffi` to one contract: bindgen reads the
 //! header at build time (feature `header-check`), and these tests compare
 //! every struct layout, constant and function signature with the Rust side.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The C ABI: the functions and structs of `include/acm.h`.
 //!
 //! Every entry point runs behind [`guard`], a panic boundary: a panic becomes

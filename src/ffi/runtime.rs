@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Per-process state behind the C ABI.
 //!
 //! `LOADED` holds the validated config (set before fork, inherited by the

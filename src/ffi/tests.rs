@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The C ABI called as C would call it, including hostile inputs.
 
 use std::ffi::{c_char, CStr, CString};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The lists follower: keeps this process's allow/deny lists in step with the
 //! lists shared through the store (edited with `acm serve`'s admin API), so
 //! every node and Kamailio worker agrees without a restart.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! What one process runs, built from the config in one place: a
 //! [`Detector`] over the engine and the configured store, its outputs (the
 //! ClickHouse outbox plus the sinks the caller adds), the pipeline's drainer

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Phone-number normalisation to E.164 for one home country.
 //!
 //! Runs on every call, so it is a few byte loops rather than a full numbering

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Which national significant numbers (NSNs) exist in a country's numbering
 //! plan, and of what type (mobile, fixed line, ...), from Google
 //! libphonenumber's metadata (bundled by the `phonenumber` crate, version in

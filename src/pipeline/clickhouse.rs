@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The ClickHouse destination of the drainer: a client set up to work with every server from
 //! 18.16 on (no RowBinaryWithNamesAndTypes validation; compressed INSERT bodies only, never
 //! compressed responses) and a timed INSERT of one batch. On a cluster with `shard_urls`, each

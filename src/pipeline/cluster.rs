@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The schema on a ClickHouse cluster (`[clickhouse] cluster`, `acm schema apply --cluster`).
 //! Every migration file, present or future, runs unchanged in meaning:
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The background thread: drains the queue into per-table batches and hands them to its
 //! lanes (see `lane`): ClickHouse gets calls and alerts batched, sent when a batch is full or
 //! `flush_interval_ms` old; each alert lane (webhook receiver, teardown) gets every alert its

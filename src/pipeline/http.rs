@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! A small HTTP/1.1 client for the alert lanes (webhook receivers, Kamailio's
 //! JSON-RPC): hyper's pooled client, already in the tree through the
 //! ClickHouse client, over plain TCP. Async for `acm serve`'s handlers; the

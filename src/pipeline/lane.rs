@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! One destination of the drainer with what keeps its deliveries safe: its own
 //! on-disk spool, its own exponential backoff (with jitter on alert lanes),
 //! its own counters. The drainer has one lane per destination: ClickHouse

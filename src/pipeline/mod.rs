@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! "After the call": every verdict and alert leaves the call path through the [`EventOut`]
 //! sink (non-blocking) and is drained by a background thread into its [`Destination`]s:
 //! ClickHouse (`calls`, `alerts`, `alert_events`), each webhook receiver, Kamailio's dialog

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The outbox: the pipeline's [`VerdictSink`]. It turns verdicts and alerts
 //! into the records the ClickHouse pipeline stores, and hands them to the
 //! drainer without blocking the call.

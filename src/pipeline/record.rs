@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The records that leave the call path: one `CallRecord` per checked call, one `AlertRecord`
 //! per raised alert. The outbox converts verdicts into these; the pipeline stores them.
 //! They are plain data (serde) so the spool can keep them across restarts and schema changes.

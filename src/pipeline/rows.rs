@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The ClickHouse row shapes of `calls` and `alerts` (RowBinary, field order = column order in
 //! `sql/migrations`), borrowed from the records so a batch is serialised without copies.
 

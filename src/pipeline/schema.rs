@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Versioned schema migrations (`sql/migrations/NNN_name.sql`, embedded) recorded in
 //! `schema_migrations`; `apply` is idempotent. Retention TTL is set only on servers that know
 //! the TTL clause (19.6 and later); on older ones (Debian's 18.16) it is reported as skipped.

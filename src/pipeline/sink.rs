@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The call path's side of the hand-off: `EventSink::submit` never blocks. It tries the bounded
 //! queue; when that is full the event is parked in a lock-free overflow list the drainer also
 //! empties; only when both are full (the drainer is hopelessly behind) is the event dropped.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The on-disk spool: batches that could not reach ClickHouse wait here, in order, until it is
 //! back. Append-only segment files of length-prefixed, CRC32-checksummed records; a `.ack` file
 //! beside each segment holds the offset of the first undelivered record. One owner per process

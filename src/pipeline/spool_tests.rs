@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Spool unit tests: order, ack persistence, corrupt tails, the size cap, orphan adoption.
 
 use super::*;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Pipeline counters: relaxed atomics bumped by the call path and the drainer, read as a plain
 //! `StatsSnapshot` of u64s for `/metrics` (Prometheus) and the Kamailio RPC JSON.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Ending the calls of an alert through Kamailio's dialog module, over its
 //! JSON-RPC (jsonrpcs + xhttp): each call is found by its Call-ID
 //! (`dlg.dlg_list <callid>` gives the dialog's `h_entry`/`h_id`) and ended with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Webhook receivers as destinations of the drainer: one POST per alert, in
 //! the receiver's format — a generic JSON body signed as the Standard Webhooks
 //! spec says, a Slack incoming-webhook body, or Alertmanager's webhook body

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The labels file: `call_id,class,type,instance[,intensity[,variant]]`, with
 //! a header. Columns are found by their header names (any order); a file
 //! whose header lacks them is read by position. `class` is `legit` or

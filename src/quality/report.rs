@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The quality report: per-instance and per-class results as scored (the
 //! raw data, saved as JSON and pooled across runs with `--merge`), the
 //! summaries computed from them — detection per family and per intensity bin,

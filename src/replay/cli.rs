@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The `acm replay` command line: arguments, output files, bad-row report.
 //!
 //! Verdicts and alerts are written as JSON lines (one object per line) so they

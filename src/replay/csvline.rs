@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! One CSV row per line: CDR exports never put a line break inside a field, so a row is
 //! read line by line and split here. A quote left open therefore spoils its own line only:
 //! the row is reported (line and field) and reading goes on with the next line (a streaming

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Reading call detail records: CSV or JSON lines, plain or gzip, with a
 //! column mapping from the file's own names to the fields of a [`Call`].
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `acm replay`: run call detail records through the engine in event-time
 //! order and report what it would have done.
 //!

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The replay summary: what was read, what the engine answered, and which
 //! numbers and sources were involved in flagged or blocked calls.
 //!

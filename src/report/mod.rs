@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Ops and regulator reports over the ClickHouse tables: named SQL files (`sql/reports/*.sql`,
 //! embedded) with two placeholders, `{since}` and `{until}` (the period `[since, until)`),
 //! replaced by Unix timestamps the code computes (integers, so nothing from the user reaches

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Renders a ClickHouse `FORMAT JSON` answer (meta + data) as an aligned text table, CSV
 //! (RFC 4180) or a JSON array of objects, keeping the report's column order; and streams a
 //! `TabSeparatedWithNames` answer as the same CSV, row by row.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The admin API of `acm serve`: the allow/deny lists shared through the store.
 //!
 //! Routes (all under `/v1/admin`, JSON in and out):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Who may do what on `acm serve`: bearer tokens, each with a role (viewer <
 //! analyst < admin), kept in the config as the SHA-256 of the token (never the
 //! token). A request's token is hashed and compared in constant time with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Turns request JSON or query parameters into calls, or into an error that
 //! names the field and the reason. Nothing is judged until the whole request
 //! has parsed, so a refused request changes no state.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Prometheus metrics of `acm serve`, in the text format at `GET /metrics`.
 //!
 //! Nothing is counted twice: alerts are the engine's own counters, and the

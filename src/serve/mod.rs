@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `acm serve`: the detection engine over HTTP, for switches that cannot load
 //! the module, for CDR feeds and for the seed's quick start.
 //!

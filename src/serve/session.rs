@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Browser sessions of the dashboard: `POST /ui/login` exchanges an API token
 //! (`[[access.tokens]]`) for a random session id in an HttpOnly, SameSite=Strict
 //! cookie; the server keeps a bounded table of sessions (by the SHA-256 of the

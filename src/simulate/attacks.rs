@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Call-masking attacks, as numbered instances (one burst, one campaign, one
 //! SIM box) whose intensity is drawn log-uniform from the family's range and
 //! written on every call's label. The intensity is exact: the rate between

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The `acm simulate` command line: options, output files, the deployment
 //! configurations, and a summary on stderr.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Legitimate traffic, including everything that looks like fraud, as rates
 //! at the busy hour (calls a second at a profile's peak, times `--scale` and
 //! the class's `--volume`):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `acm simulate`: a seeded generator of labelled carrier traffic — ordinary
 //! calls, the legitimate traffic that looks like fraud at realistic volumes,
 //! and call-masking attacks as numbered instances whose intensity is swept

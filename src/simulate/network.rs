@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The simulated network: the terminating operator's number ranges and
 //! trunks, the partner operators behind its national interconnects, and the
 //! named parties (hotlines, radio lines, bridges, call centres, PBXs) —

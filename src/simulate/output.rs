@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Writing simulated traffic: the CDR CSV in the full form or in the hidden
 //! evaluation set's six columns, and the labels CSV; gzip when a file name
 //! ends in `.gz`.

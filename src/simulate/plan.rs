@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Nigeria's numbering plan as the simulator draws from it: the allocated
 //! mobile ranges, the 10-digit national significant numbers (NSNs) that no
 //! range allows, and the malformed CLIs grey routes present.

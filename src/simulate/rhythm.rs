@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Time and popularity: hourly traffic profiles (interpolated per minute, so
 //! no step at the top of an hour), the draws of event times that follow them,
 //! paced sequences for attacks, and skewed choices of callers and callees.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Where sliding-window state lives.
 //!
 //! The engine turns a call into a [`StoreRequest`]: a few window operations

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The known data set of the report tests and what every report must say about it, shared by
 //! the single-server tests (18.16 and the current engine) and the cluster test.
 //!

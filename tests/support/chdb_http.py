@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT OR Apache-2.0
 """A current ClickHouse engine behind ClickHouse's HTTP interface, for tests.
 
 No current clickhouse-server package is installable on the test machines, but `chdb` (PyPI)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Test harness: real servers as plain child processes on free loopback ports.
 //!
 //! Include from an integration test with `mod support;`. Dependencies: std and `libc`

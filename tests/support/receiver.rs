@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! A real HTTP receiver for webhooks (records every request, answers 200) and a
 //! Server-Sent Events client. std only.
 

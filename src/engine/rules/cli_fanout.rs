@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `cli_fanout`: one CLI reaching many distinct callees over a long window
 //! (default 10 in 10 minutes, flag). A SIM box paces each SIM like a person —
 //! a call or a few a minute — but no person calls ten different numbers every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `cli_rotation`: one source or trunk presenting many distinct CLIs within a
 //! window (default 20 in 10 s, flag): a platform cycling through invented or
 //! harvested numbers. Trusted sources and trunks are not counted.

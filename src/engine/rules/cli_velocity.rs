@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `cli_velocity`: one A-number placing many calls within a window (default
 //! 15 in 60 s, flag): a SIM box or a burst from one line. Calls are counted by
 //! Call-ID, so retransmissions and forked INVITEs count once.

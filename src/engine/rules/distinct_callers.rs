@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `distinct_callers`: many distinct A-numbers reaching one B-number within a
 //! short sliding window (default 5 in 5 s, block): the fan-in of a masking
 //! burst, where a platform presents a fresh CLI on every call to one victim.

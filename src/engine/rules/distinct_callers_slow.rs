@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `distinct_callers_slow`: the slow tier of `distinct_callers` — the same
 //! fan-in spread over a longer window (default 5 in 60 s, flag), counted only
 //! for calls from a known, untrusted ingress unless configured otherwise, per

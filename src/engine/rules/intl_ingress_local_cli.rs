@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `intl_ingress_local_cli`: a home-country CLI (From or P-Asserted-Identity)
 //! arriving on an international trunk or source — the classic masking
 //! signature. Fires on the call; its window groups the offending CLIs of one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `invalid_cli`: a CLI that is not a plausible E.164 number, a home number
 //! the national numbering plan does not have (a range never allocated, the
 //! trunk prefix inside the number: `number::plan`, from libphonenumber's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The detection rules, one per file.
 //!
 //! A rule reads the facts of a call that the engine has already worked out

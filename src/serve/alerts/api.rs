@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The alerts API of `acm serve` (JSON; refusals name the field):
 //! - `GET  /v1/alerts`                  list: status, severity, rule, since, until,
 //!   a_number, b_number, limit, cursor (viewer)

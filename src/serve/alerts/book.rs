@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The alerts `acm serve` knows and the state of each: the newest
 //! `alerts.keep`, built from the lifecycle log (file or ClickHouse) and kept
 //! current by following it. An alert's status, assignee and notes are a replay

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Where the alerts' lifecycle is kept: one seam, [`LifecycleLog`], two
 //! homes. Without ClickHouse, an append-only JSON-lines file on this host
 //! ([`FileLog`]: alerts this node raised and every log entry; other processes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Alerts that reach people and act: the lifecycle of every alert (from this
 //! node and, with ClickHouse, from every node and Kamailio worker), the API
 //! and live stream over it, and the response actions (block through the

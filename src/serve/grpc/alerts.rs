@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `StreamAlerts`, `SetAlertStatus`, `AddAlertNote` and `AssignAlert`: the
 //! HTTP alerts API's stream and triage, through the same code (its filter
 //! parser, its book, its status change, note and assignment), answered as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Between the gRPC messages and the crate's types, the HTTP face's way: a
 //! request becomes the JSON object HTTP would have read and goes through the
 //! same parser (so both faces accept and refuse the same calls); answers carry

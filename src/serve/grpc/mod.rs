@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The gRPC face of `acm serve` (proto/acm/v1/acm.proto; docs/grpc.md):
 //! `Check`, `CheckStream`, `StreamAlerts`, the triage calls (`SetAlertStatus`,
 //! `AddAlertNote`, `AssignAlert`) and the standard

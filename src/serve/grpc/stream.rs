@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! `CheckStream`: calls in, verdicts out, in order, with bounded memory.
 //!
 //! One task per stream reads a call, judges it (`AppState::check`, one call

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The JSON the dashboard reads beyond the alerts (`/v1/alerts`) and lists
 //! (`/v1/admin/lists`) APIs; every route needs a viewer (session or bearer):
 //! - `GET /ui/api/overview`   who you are, version, mode, what is configured

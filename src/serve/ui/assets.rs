@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The dashboard's files, compiled into the binary: `build.rs` writes a table of
 //! `include_bytes!` entries for everything under `ui/` (no crate needed for 30
 //! lines, and the files are plain: no bundler, no Node). At start each file is

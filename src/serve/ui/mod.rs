@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The SOC dashboard that `acm serve` serves at `/`: hand-written HTML, CSS and
 //! JavaScript modules from `ui/`, compiled into the binary ([`assets`]), a
 //! login that turns an API token into a browser session (`serve::session`),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Alert evidence kept by the embedded store: append-only byte logs.
 //!
 //! Every call the windows count leaves one short record (time, Call-ID,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The key index of one shard: a key hash → the slot that holds its windows.
 //!
 //! An open-addressing table of 8-byte entries with linear probing: the top 32

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The embedded window store: in-process, concurrent, memory-bounded.
 //!
 //! State is split over 64 shards, each behind its own mutex, so concurrent

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- acm: record an auto-block unless a longer one is already there.
 -- Lua 5.1 and 5.4; the one key it touches is KEYS[1].
 -- KEYS[1] HASH u = until (event ms), id = alert id

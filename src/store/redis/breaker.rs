@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The circuit breaker, counters and rate-limited logging of the Redis store.
 //!
 //! A check must never wait for a sick store longer than its budget, and once

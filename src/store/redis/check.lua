@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- acm: the sliding-window updates of one check, and its auto-block lookup, in
 -- one script call (semantics: src/store/mod.rs; reference implementation:
 -- src/store/memory/mod.rs; layout and reasoning: docs/redis-store.md).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! How the Redis store names its keys and packs alert evidence.
 //!
 //! Every key of one window update shares one hash tag — `acm:{dc:+234...}:m`

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT OR Apache-2.0
 -- acm: change one shared allow/deny list and bump the lists version, atomically.
 -- Lua 5.1 and 5.4; both keys share the {lists} hash tag.
 -- KEYS[1] SET the list's entries, KEYS[2] STRING version counter

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Allow and deny lists shared through the store, so every node agrees.
 //!
 //! Each list is a SET `acm:{lists}:<name>` (names as in `[lists]`), and every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The shared window store on a Redis-protocol server (DragonflyDB in
 //! production, Redis or Valkey elsewhere), for many Kamailio workers and many
 //! nodes at once.

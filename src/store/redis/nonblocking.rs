@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The async Redis client for `acm serve` (tokio).
 //!
 //! A single node is reached through a `ConnectionManager` (one multiplexed

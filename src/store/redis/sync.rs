@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! The synchronous Redis client: one long-lived connection per process.
 //!
 //! Kamailio workers are forked processes with no async runtime, so this

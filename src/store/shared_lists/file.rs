@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Shared lists in a file: for the processes of one host that share no
 //! Redis — `acm serve` on the embedded store, the Kamailio workers of one
 //! switch — and durable across restarts.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
 //! Allow and deny lists shared by every node and worker through a store, so
 //! that a block or an exemption made once holds everywhere. The lists are the
 //! `[lists]` section's; the shared entries come on top of the file's
