@@ -438,6 +438,10 @@ mod tests {
                 "(file, line 2, column 12)",
             ),
             ("[serve]\nmax_body_bytes = true\n", "serve.max_body_bytes"),
+            (
+                "[rules.distinct_callers]\nmin_ingress_share = 1.5\n",
+                "rules.distinct_callers.min_ingress_share",
+            ),
         ] {
             let e = Config::from_toml(toml).unwrap_err();
             assert_eq!(e.key, key, "{toml}: {e}");

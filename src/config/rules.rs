@@ -79,6 +79,17 @@ pub struct WindowRuleConfig {
     /// every network). false: per B-number.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub per_ingress: bool,
+    /// distinct_callers with `per_ingress`: fire only when this ingress brought
+    /// at least this share of the B-number's distinct callers in the window
+    /// (all ingresses together). A masking burst arrives through one route, a
+    /// phone-in's or a hotline's crowd through every network, a few of them
+    /// through any one. 0: off; no effect without `per_ingress`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub min_ingress_share: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// A rule's learned baseline (`contract::Learn`): each key (B-number,
@@ -302,6 +313,10 @@ impl Default for RulesConfig {
                 // (docs/QUALITY.md: bare-network FP 2.4% -> 0.3%, bursts
                 // still blocked by the 5th caller).
                 per_ingress: true,
+                // Most of a B-number's callers through this one route: a
+                // radio phone-in's crowd comes through every network
+                // (docs/QUALITY.md: bare-network FP 0.30% -> 0.07%).
+                min_ingress_share: 0.5,
             },
             distinct_callers_slow: SlowCallersConfig::default(),
             // Off by default: cli_fanout sees the same SIMs (a call a minute
@@ -316,6 +331,7 @@ impl Default for RulesConfig {
                 learn: LearnConfig::on(),
                 cli_types: Vec::new(),
                 per_ingress: false,
+                min_ingress_share: 0.0,
             },
             cli_rotation: WindowRuleConfig {
                 action: RuleAction::FLAG,
@@ -330,6 +346,7 @@ impl Default for RulesConfig {
                 },
                 cli_types: Vec::new(),
                 per_ingress: false,
+                min_ingress_share: 0.0,
             },
             // A SIM box is made of SIMs: its CLIs are mobile numbers, while a
             // PBX presents its fixed main number and DDI block.
@@ -345,6 +362,7 @@ impl Default for RulesConfig {
                 },
                 cli_types: vec![crate::number::plan::NumberType::Mobile],
                 per_ingress: false,
+                min_ingress_share: 0.0,
             },
             intl_ingress_local_cli: IntlIngressConfig::default(),
             invalid_cli: InvalidCliConfig::default(),
@@ -366,6 +384,12 @@ impl RulesConfig {
                 check_window(&format!("rules.{name}.cooldown_ms"), c)?;
             }
             r.learn.validate(name)?;
+            if !(0.0..=1.0).contains(&r.min_ingress_share) {
+                return Err(ConfigError::new(
+                    format!("rules.{name}.min_ingress_share"),
+                    "must be between 0 and 1",
+                ));
+            }
             for (trunk, t) in &r.trunk_thresholds {
                 if trunk.trim().is_empty() || *t == 0 {
                     return Err(ConfigError::new(

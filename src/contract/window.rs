@@ -208,7 +208,7 @@ pub struct BlockEntry {
 /// Everything one call needs from the store.
 #[derive(Debug, Clone, Default)]
 pub struct StoreRequest {
-    pub windows: SmallVec<[WindowOp; 4]>,
+    pub windows: SmallVec<[WindowOp; 5]>,
     /// What the windows remember about this call for alert evidence.
     pub evidence: Evidence,
     /// Look up an auto-block of this A-number at `time_ms`.
@@ -246,7 +246,7 @@ pub struct WindowOutcome {
 /// The answer to one [`StoreRequest`], window outcomes in request order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StoreAnswer {
-    pub windows: SmallVec<[WindowOutcome; 4]>,
+    pub windows: SmallVec<[WindowOutcome; 5]>,
     pub blocked: Option<BlockEntry>,
 }
 

@@ -437,16 +437,28 @@ impl Engine {
                 // Per rule that fired: its alert on this call, raised or still active.
                 // (rule, alert id, whether the alert was raised by this call)
                 let mut fired: SmallVec<[(Reason, CompactString, bool); 2]> = SmallVec::new();
+                // The count over every ingress that precedes a share-gated window's.
+                let mut all_ingresses: Option<u32> = None;
                 for (out, op) in ans.windows.into_iter().zip(&request.windows) {
                     let Some(w) = cfg.rules.window(op.rule) else {
                         continue;
                     };
+                    if w.min_share_milli.is_some() && rules::is_all_ingresses(&op.key) {
+                        all_ingresses = Some(out.count);
+                        continue;
+                    }
                     verdict.counts.set(op.rule, out.count);
                     if !out.tracked {
                         verdict.reasons.insert(Reason::StoreCapacity);
                     }
                     if out.count < out.threshold {
                         continue;
+                    }
+                    // Most of the number's callers must have come this way.
+                    if let (Some(share), Some(all)) = (w.min_share_milli, all_ingresses.take()) {
+                        if (out.count as u64) * 1000 < share as u64 * all as u64 {
+                            continue;
+                        }
                     }
                     // A busy key's calls cannot be told from an attack's: only
                     // the one raising the alert carries the rule.

@@ -1210,3 +1210,70 @@ fn slow_tier_counts_per_ingress_and_subscriber_numbers_only() {
         assert!(!v.reasons.contains(Reason::DistinctCallersSlow));
     }
 }
+
+#[test]
+fn burst_tier_fires_only_when_most_callers_came_through_the_ingress() {
+    // The slow tier off, so only the burst tier speaks.
+    let f = fixture("[rules.distinct_callers_slow]\naction = \"off\"\n");
+    // A phone-in: 24 callers within 4 s, a quarter of them through IC-A and
+    // the rest through three other routes. IC-A reaches 5 (and 6) callers,
+    // but never most of the number's callers: nothing fires.
+    let b = "+2348099999999";
+    let routes = ["IC-B", "IC-A", "IC-C", "IC-D"];
+    for i in 0..24 {
+        let v = f.check(on(
+            Call::new(&format!("p{i}"), &caller(i), b).at(T0 + i as i64 * 150),
+            routes[i % 4],
+        ));
+        assert_eq!(
+            v.action,
+            Action::Allow,
+            "phone-in call {i}: {:?}",
+            v.reasons
+        );
+        assert!(v.new_alerts.is_empty());
+        if routes[i % 4] == "IC-A" {
+            // The count shown is this ingress's, not every ingress's.
+            assert_eq!(v.count(Reason::DistinctCallers), (i / 4 + 1) as u32);
+        }
+    }
+    // A burst through one route, to a number two other people also called:
+    // 5 of its 7 callers came through IC-A, so the 5th is blocked.
+    let b2 = "+2348099999998";
+    for (i, r) in ["IC-B", "IC-C"].iter().enumerate() {
+        let v = f.check(on(
+            Call::new(&format!("o{i}"), &caller(40 + i), b2).at(T0),
+            r,
+        ));
+        assert_eq!(v.action, Action::Allow);
+    }
+    for i in 0..5 {
+        let v = f.check(on(
+            Call::new(&format!("m{i}"), &caller(50 + i), b2).at(T0 + 500 + i as i64 * 500),
+            "IC-A",
+        ));
+        if i < 4 {
+            assert_eq!(v.action, Action::Allow, "burst call {i}");
+        } else {
+            assert_eq!(v.action, Action::Block, "{:?}", v.reasons);
+            assert_eq!(v.count(Reason::DistinctCallers), 5);
+            assert_eq!(v.new_alerts.len(), 1);
+            assert_eq!(v.new_alerts[0].key, format!("trunk:IC-A|{b2}"));
+        }
+    }
+    // With the share off, the phone-in's route is blocked at its 5th caller.
+    let f = fixture(
+        "[rules.distinct_callers_slow]\naction = \"off\"\n\
+         [rules.distinct_callers]\nmin_ingress_share = 0\n",
+    );
+    let blocked = (0..24)
+        .map(|i| {
+            f.check(on(
+                Call::new(&format!("p{i}"), &caller(i), b).at(T0 + i as i64 * 150),
+                routes[i % 4],
+            ))
+        })
+        .filter(|v| v.action == Action::Block)
+        .count();
+    assert!(blocked > 0);
+}

@@ -2,6 +2,9 @@
 //! `distinct_callers`: many distinct A-numbers reaching one B-number within a
 //! short sliding window (default 5 in 5 s, block): the fan-in of a masking
 //! burst, where a platform presents a fresh CLI on every call to one victim.
+//! Counted per ingress by default, and only when that ingress brought most of
+//! the number's callers (`min_ingress_share`): a burst comes through one
+//! route, a radio phone-in's crowd through every network.
 
 use std::sync::Arc;
 
@@ -23,7 +26,7 @@ struct DistinctCallers {
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     let r = &cfg.rules.distinct_callers;
-    let window = Window::new(
+    let mut window = Window::new(
         Reason::DistinctCallers,
         r.action.action()?,
         r.threshold,
@@ -33,6 +36,9 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     )
     .with_trunk_thresholds(&r.trunk_thresholds, c)
     .learning(&r.learn, c);
+    if r.per_ingress && r.min_ingress_share > 0.0 {
+        window.min_share_milli = Some((r.min_ingress_share * 1000.0).round() as u32);
+    }
     Some(Arc::new(DistinctCallers {
         window,
         per_ingress: r.per_ingress,
@@ -58,7 +64,14 @@ impl Rule for DistinctCallers {
             return;
         }
         let key = match (self.per_ingress, f.source_key) {
-            (true, Some(src)) => super::ingress_key(src, f.b_key),
+            (true, Some(src)) => {
+                // Every ingress together first, for the share of this one.
+                if self.window.min_share_milli.is_some() {
+                    let all = super::ingress_key(super::ALL_INGRESSES, f.b_key);
+                    p.count_beside(f, &self.window, all, f.a_key.clone());
+                }
+                super::ingress_key(src, f.b_key)
+            }
             _ => f.b_key.clone(),
         };
         p.count(f, &self.window, key, f.a_key.clone());

@@ -106,7 +106,7 @@ impl Facts<'_> {
 pub struct Plan {
     pub reasons: Reasons,
     pub static_action: Option<Action>,
-    pub windows: SmallVec<[WindowOp; 4]>,
+    pub windows: SmallVec<[WindowOp; 5]>,
 }
 
 /// Whether a rule limited to `types` counts this CLI: every valid CLI when
@@ -149,6 +149,31 @@ impl Plan {
             learn: w.learn,
         });
     }
+
+    /// Counts `member` under `key` for the engine to read beside the window
+    /// of `w` (a companion count). Its threshold is the member cap, so the
+    /// store keeps no more members than for `w` and reaches it only at the
+    /// cap; the engine never acts on it.
+    #[inline]
+    pub fn count_beside(
+        &mut self,
+        f: &Facts,
+        w: &Window,
+        key: CompactString,
+        member: CompactString,
+    ) {
+        self.windows.push(WindowOp {
+            rule: w.rule,
+            key,
+            member,
+            time_ms: f.time_ms,
+            window_ms: w.window_ms,
+            threshold: w.member_cap,
+            cooldown_ms: w.cooldown_ms,
+            member_cap: w.member_cap,
+            learn: None,
+        });
+    }
 }
 
 /// A window rule's parameters, as data the engine concludes with.
@@ -177,6 +202,21 @@ pub struct Window {
     /// On a key busy by nature (learned level at least `threshold`), only the
     /// call that raises the alert carries the rule's action.
     pub busy_alert_only: bool,
+    /// A per-ingress window that fires only when its ingress brought at least
+    /// this share (in thousandths) of the B-number's distinct callers: its op
+    /// is preceded by one counting the same call under [`ALL_INGRESSES`].
+    pub min_share_milli: Option<u32>,
+}
+
+/// The source part of a per-ingress key that counts every ingress together
+/// (`*|<B-number>`); no source key is `*`.
+pub const ALL_INGRESSES: &str = "*";
+
+/// Whether a window op counts every ingress together (the companion of a
+/// share-gated per-ingress window, read by the engine, never alerting).
+#[inline]
+pub fn is_all_ingresses(key: &str) -> bool {
+    key.as_bytes().starts_with(b"*|")
 }
 
 impl Window {
@@ -200,6 +240,7 @@ impl Window {
             folds_into: None,
             learn: None,
             busy_alert_only: false,
+            min_share_milli: None,
         }
     }
 

@@ -1062,7 +1062,7 @@ mod tests {
             t += next(3) as i64;
             let key = next(3_000);
             let member = next(12);
-            let mut ops = smallvec::SmallVec::<[WindowOp; 4]>::new();
+            let mut ops = smallvec::SmallVec::<[WindowOp; 5]>::new();
             for (rule, window_ms) in [
                 (Reason::DistinctCallers, 40),
                 (Reason::DistinctCallersSlow, 400),
