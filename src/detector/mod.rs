@@ -19,31 +19,40 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Instant;
 
 use crate::contract::StoreAnswer;
-use crate::engine::{Call, Engine, InputError, Reason, Verdict};
+use crate::engine::{Call, Engine, InputError, Prepared, Reason, Verdict};
 use crate::store::{Answer, Store};
 pub use sink::{AlertLog, VerdictSink};
 
 /// The check sequence, written once. `$answer` turns a store's [`Answer`]
 /// into its result: `awaited` for [`Detector::check`], `at_once` for
-/// [`Detector::check_now`] (no future, no executor on the call path).
+/// [`Detector::check_now`] (no future, no executor on the call path). `$p`
+/// is the slot the call is prepared and concluded in (`&mut Prepared`): the
+/// request and verdict are built there and never moved until the verdict is
+/// returned.
 macro_rules! check_sequence {
-    ($det:expr, $call:expr, $started:expr, $answer:ident) => {{
-        let (det, call): (&Detector, &Call) = ($det, $call);
+    ($det:expr, $call:expr, $started:expr, $answer:ident, $p:expr) => {{
+        let (det, call, p): (&Detector, &Call, &mut Prepared) = ($det, $call, $p);
         let store = &*det.store;
         // 1. Validate, normalise, lists and per-call rules, the window plan.
-        let mut p = det.engine.prepare_hinting(call, |key| store.prefetch(key))?;
+        det.engine
+            .prepare_in(call, |key| store.prefetch(key), p)?;
         // 2. Every window update of the call in one step.
+        let mut ans: Option<StoreAnswer> = None;
         let answer = if p.store_free() {
-            Ok(StoreAnswer::default())
+            Ok(None)
         } else {
-            $answer!(store.update(&p.request))
+            match $answer!(store.update(&p.request)) {
+                Ok(a) => Ok(Some(ans.insert(a))),
+                Err(e) => Err(e),
+            }
         };
         // 3. Thresholds, alerts, actions.
-        let v = det.engine.conclude_in(&mut p, answer);
+        det.engine.conclude_in(p, answer);
+        let v = p.verdict();
         // 4. Auto-blocks a new blocking alert asks for. A failed write leaves
         //    detection as it was: said, not fatal.
         if !v.new_alerts.is_empty() {
-            let blocks = det.engine.blocks_for(&v);
+            let blocks = det.engine.blocks_for(v);
             if !blocks.is_empty() {
                 if let Err(e) = $answer!(store.record_blocks(&blocks)) {
                     tracing::warn!(error = %e, "could not record auto-blocks");
@@ -51,8 +60,8 @@ macro_rules! check_sequence {
             }
         }
         // 5. Every sink sees the verdict.
-        det.emit(call, &v, $started);
-        Ok(v)
+        det.emit(call, v, $started);
+        Ok(p.take_verdict())
     }};
 }
 
@@ -109,7 +118,7 @@ impl Detector {
     /// [`Detector::check`], with the time the caller started on the call, so
     /// that the recorded check time covers the caller's own work.
     pub async fn check_since(&self, call: &Call, started: Instant) -> Result<Verdict, InputError> {
-        check_sequence!(self, call, started, awaited)
+        check_sequence!(self, call, started, awaited, &mut Prepared::default())
     }
 
     /// [`Detector::check`] without an executor: with a store that answers at
@@ -120,9 +129,18 @@ impl Detector {
         self.check_now_since(call, Instant::now())
     }
 
-    /// [`Detector::check_now`] with the caller's start time.
+    /// [`Detector::check_now`] with the caller's start time. (Never inlined:
+    /// `scripts/ab-check-insns.sh` counts the instructions under this symbol.)
+    #[inline(never)]
     pub fn check_now_since(&self, call: &Call, started: Instant) -> Result<Verdict, InputError> {
-        check_sequence!(self, call, started, at_once)
+        // The thread's slot, reused call after call: nothing of the ~750-byte
+        // request and verdict is built, moved or dropped whole per call. A
+        // check made from inside a check on this thread (a sink, a store)
+        // finds it taken and uses a fresh one.
+        SLOT.with(|slot| match slot.try_borrow_mut() {
+            Ok(mut p) => check_sequence!(self, call, started, at_once, &mut p),
+            Err(_) => check_sequence!(self, call, started, at_once, &mut Prepared::default()),
+        })
     }
 
     /// The answer for a call that cannot be judged (bad input at the C ABI, an
@@ -145,6 +163,11 @@ impl Detector {
             s.record(call, v, us);
         }
     }
+}
+
+thread_local! {
+    /// The slot [`Detector::check_now`] prepares calls in, one per thread.
+    static SLOT: std::cell::RefCell<Prepared> = std::cell::RefCell::new(Prepared::default());
 }
 
 /// Wakes a parked thread.

@@ -78,6 +78,7 @@ impl InputError {
 
 /// Whether `s` holds a control character (C0, DEL or C1), reading bytes:
 /// C1 controls are U+0080..U+009F, encoded 0xC2 0x80..0x9F.
+#[inline]
 fn has_control(s: &str) -> bool {
     let b = s.as_bytes();
     // Fast path (every INVITE): printable ASCII only.
@@ -102,16 +103,21 @@ fn printable_ascii(b: &[u8]) -> bool {
         let del = x ^ (0x7f * LO);
         x | (x.wrapping_sub(0x20 * LO) & !x) | (del.wrapping_sub(LO) & !del)
     };
+    // Shorter than a word: byte by byte.
+    let Some(last) = b.last_chunk::<8>() else {
+        return b.iter().all(|c| (0x20..0x7f).contains(c));
+    };
     let mut acc = 0u64;
     let mut rest = b;
     while let Some((word, tail)) = rest.split_first_chunk::<8>() {
         acc |= bad(u64::from_le_bytes(*word));
         rest = tail;
     }
-    // The last 0-7 bytes, padded with a printable byte.
-    let mut last = [b' '; 8];
-    last[..rest.len()].copy_from_slice(rest);
-    acc |= bad(u64::from_le_bytes(last));
+    // The last 1-7 bytes: the last eight bytes read again (overlapping the
+    // word before; no copy into a padded buffer).
+    if !rest.is_empty() {
+        acc |= bad(u64::from_le_bytes(*last));
+    }
     acc & HI == 0
 }
 
@@ -125,13 +131,23 @@ pub(crate) fn is_blank(s: &str) -> bool {
     }
 }
 
+#[inline]
 fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), InputError> {
-    if value.len() > max {
-        Err(InputError::new(field, format!("longer than {max} bytes")))
-    } else if has_control(value) {
-        Err(InputError::new(field, "contains control characters"))
+    if value.len() > max || has_control(value) {
+        Err(refused(field, value, max))
     } else {
         Ok(())
+    }
+}
+
+/// Why `check_len` refused `value` (off the common path).
+#[cold]
+#[inline(never)]
+fn refused(field: &'static str, value: &str, max: usize) -> InputError {
+    if value.len() > max {
+        InputError::new(field, format!("longer than {max} bytes"))
+    } else {
+        InputError::new(field, "contains control characters")
     }
 }
 
@@ -205,14 +221,22 @@ mod tests {
         for c in '\0'..='\u{2FF}' {
             assert_eq!(super::has_control(&c.to_string()), c.is_control(), "{c:?}");
         }
-        // Every byte at every place of an 8-byte word and of the tail after it.
-        for at in 0..11 {
-            for byte in 0..=255u8 {
-                let mut b = vec![b'7'; 11];
-                b[at] = byte;
-                let printable = (0x20..0x7f).contains(&byte);
-                assert_eq!(super::printable_ascii(&b), printable, "{byte:#x} at {at}");
+        // Every byte at every place of an 8-byte word and of the tail after
+        // it, in strings shorter than a word, of whole words, and between.
+        for len in [1, 5, 7, 8, 11, 16, 23] {
+            for at in 0..len {
+                for byte in 0..=255u8 {
+                    let mut b = vec![b'7'; len];
+                    b[at] = byte;
+                    let printable = (0x20..0x7f).contains(&byte);
+                    assert_eq!(
+                        super::printable_ascii(&b),
+                        printable,
+                        "{byte:#x} at {at} of {len}"
+                    );
+                }
             }
         }
+        assert!(super::printable_ascii(b""));
     }
 }

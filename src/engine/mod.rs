@@ -161,8 +161,13 @@ impl EngineStats {
     pub fn record(&self, v: &Verdict) {
         self.checks.fetch_add(1, Ordering::Relaxed);
         self.actions[v.action as usize].fetch_add(1, Ordering::Relaxed);
-        for r in v.reasons.iter() {
-            self.reasons[r.index()].fetch_add(1, Ordering::Relaxed);
+        // The reasons' bits, set ones only (most verdicts have none).
+        let mut bits = v.reasons.0;
+        while bits != 0 {
+            if let Some(c) = self.reasons.get(bits.trailing_zeros() as usize) {
+                c.fetch_add(1, Ordering::Relaxed);
+            }
+            bits &= bits - 1;
         }
         for a in &v.new_alerts {
             self.alerts[a.rule.index()].fetch_add(1, Ordering::Relaxed);
@@ -182,9 +187,17 @@ impl EngineStats {
 }
 
 /// A call after the per-call rules, waiting for its window answers.
-#[derive(Debug, Clone)]
+///
+/// The check sequence keeps one in a slot of its own (`Detector::check_now`:
+/// one per thread, reused call after call): [`Engine::prepare_in`] fills it
+/// where it is (the rules' [`Plan`] writes the window updates straight into
+/// its request) and [`Engine::conclude_in`] completes its verdict in place,
+/// so the ~800 bytes of request and verdict are neither moved through
+/// `Result`s nor built and dropped whole on the call path (issue 19).
+#[derive(Debug, Clone, Default)]
 pub struct Prepared {
-    cfg: Arc<EngineConfig>,
+    /// The configuration the call was prepared with (None: not prepared yet).
+    cfg: Option<Arc<EngineConfig>>,
     /// What the store must do for this call; empty when nothing is windowed.
     pub request: StoreRequest,
     verdict: Verdict,
@@ -194,8 +207,23 @@ pub struct Prepared {
 
 impl Prepared {
     /// True when the call needs no store at all (denied, or no window rule applies).
+    #[inline]
     pub fn store_free(&self) -> bool {
         self.request.windows.is_empty() && self.request.block_lookup.is_none()
+    }
+
+    /// The verdict as it stands (final after [`Engine::conclude_in`]).
+    #[inline]
+    pub fn verdict(&self) -> &Verdict {
+        &self.verdict
+    }
+
+    /// The verdict, moved out once at the end of the check (the slot keeps
+    /// an empty one and lets go of its configuration; it may be prepared again).
+    #[inline]
+    pub fn take_verdict(&mut self) -> Verdict {
+        self.cfg = None;
+        std::mem::take(&mut self.verdict)
     }
 }
 
@@ -209,31 +237,45 @@ pub struct Engine {
 }
 
 /// The window key of a source address: its usual text form. IPv4 (nearly every
-/// SIP peer) is written by hand; the formatter costs more than the rest of it.
+/// SIP peer) is written by hand from a table of the octets' digits; the
+/// formatter costs more than the rest of the call.
 fn source_ip_key(ip: std::net::IpAddr) -> CompactString {
     let std::net::IpAddr::V4(v4) = ip else {
         return ip.to_compact_string();
     };
-    let mut buf = [0u8; 15];
+    // Four octets of at most three digits and three dots: 15 bytes, and the
+    // last octet's three bytes are written whole.
+    let mut buf = [0u8; 16];
     let mut n = 0;
     for (i, octet) in v4.octets().into_iter().enumerate() {
-        if i > 0 {
+        let [d0, d1, d2, len] = OCTET_TEXT[octet as usize];
+        buf[n..n + 3].copy_from_slice(&[d0, d1, d2]);
+        n += len as usize;
+        if i < 3 {
             buf[n] = b'.';
             n += 1;
         }
-        if octet >= 100 {
-            buf[n] = b'0' + octet / 100;
-            n += 1;
-        }
-        if octet >= 10 {
-            buf[n] = b'0' + octet / 10 % 10;
-            n += 1;
-        }
-        buf[n] = b'0' + octet % 10;
-        n += 1;
     }
     CompactString::from(ascii(&buf[..n]))
 }
+
+/// Each octet's decimal digits (three bytes, unused ones zero) and how many.
+static OCTET_TEXT: [[u8; 4]; 256] = {
+    let mut t = [[0u8; 4]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let o = i as u8;
+        t[i] = if o >= 100 {
+            [b'0' + o / 100, b'0' + o / 10 % 10, b'0' + o % 10, 3]
+        } else if o >= 10 {
+            [b'0' + o / 10, b'0' + o % 10, 0, 2]
+        } else {
+            [b'0' + o, 0, 0, 1]
+        };
+        i += 1;
+    }
+    t
+};
 
 impl Engine {
     pub fn new(cfg: EngineConfig, clock: Arc<dyn Clock>) -> Engine {
@@ -269,19 +311,23 @@ impl Engine {
     /// Validates the call, applies lists and per-call rules, and plans the
     /// window updates. A refused call changes no state and counts as bad input.
     pub fn prepare(&self, call: &Call) -> Result<Prepared, InputError> {
-        self.prepare_hinting(call, |_| {})
+        let mut p = Prepared::default();
+        self.prepare_in(call, |_| {}, &mut p)?;
+        Ok(p)
     }
 
-    /// [`Engine::prepare`], telling `hint` the call's numbers that key a
-    /// window (none for rules that are off) as soon as they are known, so
-    /// that a store can start fetching them while the rest of the call is
-    /// worked out.
+    /// [`Engine::prepare`] into the caller's slot `p` (a fresh
+    /// `Prepared::default()`, or one concluded before: every field is
+    /// rewritten), telling `hint` the call's numbers that key a window (none
+    /// for rules that are off) as soon as they are known, so that a store can
+    /// start fetching them while the rest of the call is worked out.
     #[inline]
-    pub fn prepare_hinting(
+    pub fn prepare_in(
         &self,
         call: &Call,
         mut hint: impl FnMut(&str),
-    ) -> Result<Prepared, InputError> {
+        p: &mut Prepared,
+    ) -> Result<(), InputError> {
         if let Err(e) = call.validate() {
             self.stats.bad_input.fetch_add(1, Ordering::Relaxed);
             return Err(e);
@@ -336,18 +382,28 @@ impl Engine {
             (None, None) => None,
         };
 
-        let mut verdict = Verdict::new(t, a_key.clone(), b_key.clone());
+        // The verdict is started where it stays until the check returns.
+        let verdict = &mut p.verdict;
+        verdict.action = Action::Allow;
+        verdict.reasons = Reasons::default();
+        verdict.alert_id = None;
+        verdict.new_alerts.clear();
+        verdict.counts = Counts::default();
+        verdict.time_ms = t;
+        verdict.a_number = a_key.clone();
+        verdict.b_number = b_key.clone();
+        let request = &mut p.request;
+        request.windows.clear();
+        request.block_lookup = None;
         let lists = &cfg.lists;
 
         // Deny lists end the check: no window is touched.
         if lists.deny_a.contains(&a_key) || lists.source_denied(call.source_ip, trunk) {
             verdict.reasons.insert(Reason::Denylist);
-            return Ok(Prepared {
-                cfg,
-                request: StoreRequest::default(),
-                verdict,
-                static_action: Some(Action::Block),
-            });
+            request.evidence = Evidence::default();
+            p.static_action = Some(Action::Block);
+            p.cfg = Some(cfg);
+            return Ok(());
         }
         let a_allowed = lists.allow_a.contains(&a_key);
         let b_allowed = lists.allow_b.contains(&b_key);
@@ -372,60 +428,67 @@ impl Engine {
             source_allowed,
             numbering: &cfg.plan,
         };
-        let mut plan = Plan::default();
+        let mut plan = Plan::new(&mut request.windows);
         for rule in cfg.rules.iter() {
             rule.plan(&facts, &mut plan);
         }
         verdict.reasons.0 |= plan.reasons.0;
-        let block_lookup = (cfg.auto_block_ms.is_some() && !a_allowed).then(|| (a_key.clone(), t));
+        p.static_action = plan.static_action;
+        if cfg.auto_block_ms.is_some() && !a_allowed {
+            request.block_lookup = Some((a_key.clone(), t));
+        }
         // The evidence record goes into windows only: none, none built.
-        let evidence = if plan.windows.is_empty() {
-            Evidence {
-                time_ms: t,
-                ..Evidence::default()
-            }
+        let evidence = &mut request.evidence;
+        evidence.time_ms = t;
+        if request.windows.is_empty() {
+            evidence.call_id = CompactString::default();
+            evidence.a_number = CompactString::default();
+            evidence.b_number = CompactString::default();
+            evidence.source = CompactString::default();
         } else {
-            Evidence {
-                time_ms: t,
-                call_id: generated_call_id.unwrap_or_else(|| call.call_id.clone()),
-                a_number: a_key,
-                b_number: b_key,
-                source: source_key.unwrap_or_default(),
-            }
-        };
-        let request = StoreRequest {
-            windows: plan.windows,
-            evidence,
-            block_lookup,
-        };
-        Ok(Prepared {
-            cfg,
-            request,
-            verdict,
-            static_action: plan.static_action,
-        })
+            evidence.call_id = generated_call_id.unwrap_or_else(|| call.call_id.clone());
+            evidence.a_number = a_key;
+            evidence.b_number = b_key;
+            evidence.source = source_key.unwrap_or_default();
+        }
+        p.cfg = Some(cfg);
+        Ok(())
     }
 
     /// Turns the store's answer (or its failure) into the verdict.
     pub fn conclude(&self, mut p: Prepared, answer: Result<StoreAnswer, StoreError>) -> Verdict {
-        self.conclude_in(&mut p, answer)
+        match answer {
+            Ok(mut ans) => self.conclude_in(&mut p, Ok(Some(&mut ans))),
+            Err(e) => self.conclude_in(&mut p, Err(e)),
+        }
+        p.take_verdict()
     }
 
-    /// [`Engine::conclude`] on a prepared call left where it is (the verdict
-    /// is completed in place and moved out once; `p` is spent after).
+    /// [`Engine::conclude`] on a prepared call left where it is: the verdict
+    /// is completed in place (read it with [`Prepared::verdict`], take it with
+    /// [`Prepared::take_verdict`]); the answer's alerts and evidence are taken
+    /// out of `answer`, `Ok(None)` when the call needed no store. Conclude a
+    /// prepared call once.
     #[inline]
     pub fn conclude_in(
         &self,
         p: &mut Prepared,
-        answer: Result<StoreAnswer, StoreError>,
-    ) -> Verdict {
+        answer: Result<Option<&mut StoreAnswer>, StoreError>,
+    ) {
         let Prepared {
             cfg,
             request,
             verdict,
             static_action,
         } = p;
-        let cfg: &EngineConfig = cfg;
+        let loaded;
+        let cfg: &EngineConfig = match cfg {
+            Some(c) => c,
+            None => {
+                loaded = self.cfg.load_full();
+                &loaded
+            }
+        };
         let mut action = static_action.unwrap_or(Action::Allow);
         self.note_first(verdict.time_ms);
         match answer {
@@ -433,13 +496,14 @@ impl Engine {
                 self.stats.store_errors.fetch_add(1, Ordering::Relaxed);
                 verdict.reasons.insert(Reason::StoreUnavailable);
             }
-            Ok(ans) => {
+            Ok(None) => {}
+            Ok(Some(ans)) => {
                 // Per rule that fired: its alert on this call, raised or still active.
                 // (rule, alert id, whether the alert was raised by this call)
                 let mut fired: SmallVec<[(Reason, CompactString, bool); 2]> = SmallVec::new();
                 // The count over every ingress that precedes a share-gated window's.
                 let mut all_ingresses: Option<u32> = None;
-                for (out, op) in ans.windows.into_iter().zip(&request.windows) {
+                for (out, op) in ans.windows.iter_mut().zip(&request.windows) {
                     let Some(w) = cfg.rules.window(op.rule) else {
                         continue;
                     };
@@ -480,7 +544,7 @@ impl Engine {
                     };
                     action = action.max(rule_action);
                     verdict.reasons.insert(op.rule);
-                    match out.alert {
+                    match std::mem::take(&mut out.alert) {
                         AlertState::None => {}
                         AlertState::Active(id) => {
                             verdict.alert_id.get_or_insert(id.clone());
@@ -499,7 +563,7 @@ impl Engine {
                                 threshold: out.threshold,
                                 baseline: (out.level_m > 0).then(|| out.level_m as f64 / 1000.0),
                                 count: out.count,
-                                evidence: out.evidence,
+                                evidence: std::mem::take(&mut out.evidence),
                             });
                         }
                     }
@@ -512,7 +576,7 @@ impl Engine {
                 if fired.len() > 1 {
                     fold_alerts(cfg, verdict, &fired);
                 }
-                if let Some(b) = ans.blocked {
+                if let Some(b) = ans.blocked.take() {
                     action = Action::Block;
                     verdict.reasons.insert(Reason::AutoBlock);
                     verdict.alert_id.get_or_insert(b.alert_id);
@@ -525,10 +589,6 @@ impl Engine {
         }
         verdict.action = action;
         self.stats.record(verdict);
-        std::mem::replace(
-            verdict,
-            Verdict::new(0, CompactString::default(), CompactString::default()),
-        )
     }
 
     /// The auto-blocks a verdict asks for: the A-numbers of each new blocking alert.

@@ -971,6 +971,15 @@ fn hand_written_keys_match_the_formatter() {
     ] {
         assert_eq!(super::source_ip_key(IpAddr::V4(ip)), ip.to_string());
     }
+    // Every octet value in every place.
+    for o in 0..=255u8 {
+        for place in 0..4 {
+            let mut octets = [7u8, 70, 170, 255];
+            octets[place] = o;
+            let ip = Ipv4Addr::from(octets);
+            assert_eq!(super::source_ip_key(IpAddr::V4(ip)), ip.to_string());
+        }
+    }
     let v6: IpAddr = "2001:db8::1".parse().unwrap();
     assert_eq!(super::source_ip_key(v6), "2001:db8::1");
     for v in [0u64, 1, 0xdead_beef, u64::MAX, 0x0123_4567_89ab_cdef] {

@@ -65,6 +65,13 @@ pub struct Verdict {
     pub b_number: CompactString,
 }
 
+/// An allow verdict with no reason, no numbers, at time 0 (a slot to fill).
+impl Default for Verdict {
+    fn default() -> Verdict {
+        Verdict::new(0, CompactString::default(), CompactString::default())
+    }
+}
+
 impl Verdict {
     /// An allow verdict with no reason yet.
     pub fn new(time_ms: i64, a_number: CompactString, b_number: CompactString) -> Verdict {

@@ -58,7 +58,17 @@ pub struct NsnPlan {
     pub pattern: String,
     /// The type of each of the DFA's patterns, by pattern id.
     types: Vec<NumberType>,
+    /// The DFA's walk over digits, flattened: the states reachable from the
+    /// start by digits, numbered from 0 (the start), ten next states each
+    /// (`DEAD` for the dead state); the call path reads one `u32` per digit
+    /// instead of going through the DFA's byte classes and state checks.
+    digit_next: Vec<u32>,
+    /// For each numbered state: the type of a number ending there.
+    digit_end: Vec<Option<NumberType>>,
 }
+
+/// The dead state in `NsnPlan::digit_next`.
+const DEAD: u32 = u32::MAX;
 
 impl std::fmt::Debug for NsnPlan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -134,14 +144,57 @@ impl NsnPlan {
         let start = dfa
             .start_state(&StartConfig::new().anchored(Anchored::Yes))
             .map_err(|e| format!("numbering plan of +{code}: {e}"))?;
-        Ok(NsnPlan {
+        let mut plan = NsnPlan {
             dfa,
             start,
             regions,
             source: METADATA,
             pattern,
             types,
-        })
+            digit_next: Vec::new(),
+            digit_end: Vec::new(),
+        };
+        (plan.digit_next, plan.digit_end) = plan.digit_walk();
+        Ok(plan)
+    }
+
+    /// Every state the DFA reaches from its start by digits, numbered in the
+    /// order they are found, with its ten next states and its end type.
+    fn digit_walk(&self) -> (Vec<u32>, Vec<Option<NumberType>>) {
+        let mut number = std::collections::HashMap::new();
+        number.insert(self.start, 0u32);
+        let mut states = vec![self.start];
+        let (mut next, mut end) = (Vec::new(), Vec::new());
+        let mut i = 0;
+        while i < states.len() {
+            let s = states[i];
+            for d in b'0'..=b'9' {
+                let n = self.dfa.next_state(s, d);
+                next.push(if self.dfa.is_dead_state(n) {
+                    DEAD
+                } else {
+                    *number.entry(n).or_insert_with(|| {
+                        states.push(n);
+                        (states.len() - 1) as u32
+                    })
+                });
+            }
+            end.push(self.end_type(s));
+            i += 1;
+        }
+        (next, end)
+    }
+
+    /// The type of a number whose walk ends in state `s`.
+    fn end_type(&self, s: regex_automata::util::primitives::StateID) -> Option<NumberType> {
+        let end = self.dfa.next_eoi_state(s);
+        if !self.dfa.is_match_state(end) {
+            return None;
+        }
+        (0..self.dfa.match_len(end))
+            .map(|i| self.dfa.match_pattern(end, i).as_usize())
+            .min()
+            .and_then(|p| self.types.get(p).copied())
     }
 
     /// Whether `nsn` (digits after the country code) is a number of the plan.
@@ -154,6 +207,23 @@ impl NsnPlan {
     /// types overlap), or None when the plan has no such number.
     #[inline]
     pub fn number_type(&self, nsn: &[u8]) -> Option<NumberType> {
+        let mut s = 0usize;
+        for &b in nsn {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return self.number_type_dfa(nsn);
+            }
+            let n = *self.digit_next.get(s * 10 + d as usize)?;
+            if n == DEAD {
+                return None;
+            }
+            s = n as usize;
+        }
+        self.digit_end.get(s).copied().flatten()
+    }
+
+    /// [`NsnPlan::number_type`] walking the DFA itself (any bytes).
+    fn number_type_dfa(&self, nsn: &[u8]) -> Option<NumberType> {
         let mut s = self.start;
         for &b in nsn {
             s = self.dfa.next_state(s, b);
@@ -161,14 +231,7 @@ impl NsnPlan {
                 return None;
             }
         }
-        let end = self.dfa.next_eoi_state(s);
-        if !self.dfa.is_match_state(end) {
-            return None;
-        }
-        (0..self.dfa.match_len(end))
-            .map(|i| self.dfa.match_pattern(end, i).as_usize())
-            .min()
-            .and_then(|p| self.types.get(p).copied())
+        self.end_type(s)
     }
 }
 
@@ -222,6 +285,42 @@ mod tests {
                 "{digits}"
             );
         }
+    }
+
+    #[test]
+    fn the_digit_table_walks_as_the_dfa() {
+        let p = NsnPlan::for_country_code("234").unwrap();
+        assert!(p.digit_end.len() > 1 && p.digit_next.len() == 10 * p.digit_end.len());
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut found = std::collections::HashSet::new();
+        for _ in 0..50_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 16) as usize;
+            // Mostly digits, sometimes another byte.
+            let nsn: Vec<u8> = (0..len)
+                .map(|i| match (x >> (i * 4)) % 23 {
+                    22 => b'a' + (i as u8),
+                    d => b'0' + (d % 10) as u8,
+                })
+                .collect();
+            let t = p.number_type(&nsn);
+            assert_eq!(
+                t,
+                p.number_type_dfa(&nsn),
+                "{:?}",
+                String::from_utf8_lossy(&nsn)
+            );
+            found.insert(t);
+        }
+        for nsn in ["8031234567", "2011234567", "7020123456", "803123456", ""] {
+            assert_eq!(
+                p.number_type(nsn.as_bytes()),
+                p.number_type_dfa(nsn.as_bytes())
+            );
+        }
+        assert!(found.len() >= 2, "the sample reached a type: {found:?}");
     }
 
     #[test]

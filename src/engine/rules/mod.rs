@@ -101,12 +101,13 @@ impl Facts<'_> {
 }
 
 /// What the rules add to one call: reasons fired on the call alone (with the
-/// strongest such action) and the window updates for the store.
-#[derive(Debug, Default)]
-pub struct Plan {
+/// strongest such action) and the window updates for the store, written
+/// straight into the call's store request (no plan to move into it after).
+#[derive(Debug)]
+pub struct Plan<'a> {
     pub reasons: Reasons,
     pub static_action: Option<Action>,
-    pub windows: SmallVec<[WindowOp; 5]>,
+    pub windows: &'a mut SmallVec<[WindowOp; 5]>,
 }
 
 /// Whether a rule limited to `types` counts this CLI: every valid CLI when
@@ -125,7 +126,16 @@ pub fn ingress_key(source: &str, b_key: &str) -> CompactString {
     key
 }
 
-impl Plan {
+impl<'a> Plan<'a> {
+    /// A plan writing its window updates into `windows` (left as they are).
+    pub fn new(windows: &'a mut SmallVec<[WindowOp; 5]>) -> Plan<'a> {
+        Plan {
+            reasons: Reasons::default(),
+            static_action: None,
+            windows,
+        }
+    }
+
     /// The rule fired on this call alone.
     #[inline]
     pub fn fire(&mut self, reason: Reason, action: Action) {
