@@ -4,6 +4,7 @@
 
 mod support;
 
+use std::io::{Read as _, Write as _};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -375,8 +376,9 @@ fn warm_from_history_rebuilds_learned_levels() {
 
 /// Every error answer is JSON with an `error` code and a `reason` (issue 20): a method a
 /// path does not take (405), no such path (404), a body over `max_body_bytes` (413); a
-/// valid RFC 3339 time before 1970 is refused for what it is. An over-long request line is
-/// refused by hyper itself (414, empty body: documented).
+/// valid RFC 3339 time before 1970 is refused for what it is; and what hyper refuses before
+/// the router sees it (414, 431, a malformed request: 400), on a fresh connection and after
+/// an ordinary request on a kept-alive one.
 #[test]
 fn every_error_answer_is_json() {
     let s = Serve::start("[serve]\nmax_body_bytes = 4096\n");
@@ -420,7 +422,92 @@ fn every_error_answer_is_json() {
         v["reason"].as_str().unwrap().contains("before 1970"),
         "{text}"
     );
-    let long = format!("/v1/check?b_number={}", "9".repeat(100_000));
-    let r = http_request(s.port, "GET", &long, b"", T).unwrap();
-    assert!(matches!(r.status, 414 | 431), "{}", r.status);
+    // Answered by hyper before the router (over-long target, head or header count,
+    // unparsable request line): JSON all the same.
+    let huge_header = format!("X-Big: {}\r\n", "h".repeat(500_000));
+    let many_headers: String = (0..150).map(|i| format!("X-H{i}: v\r\n")).collect();
+    for (what, request, status, code) in [
+        (
+            "request target over 65534 bytes",
+            format!(
+                "GET /v1/check?b_number={} HTTP/1.1\r\nHost: x\r\n\r\n",
+                "9".repeat(70_000)
+            ),
+            414,
+            "uri_too_long",
+        ),
+        (
+            "a 500 KB header",
+            format!("GET /health HTTP/1.1\r\nHost: x\r\n{huge_header}\r\n"),
+            431,
+            "request_header_fields_too_large",
+        ),
+        (
+            "150 headers",
+            format!("GET /health HTTP/1.1\r\nHost: x\r\n{many_headers}\r\n"),
+            431,
+            "request_header_fields_too_large",
+        ),
+        (
+            "a malformed request line",
+            "GET /health HTTP/1.1 extra\r\nHost: x\r\n\r\n".to_string(),
+            400,
+            "bad_request",
+        ),
+    ] {
+        let (st, head, body) = raw_exchange(s.port, request.as_bytes());
+        assert_eq!(st, status, "{what}: {head}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: application/json"),
+            "{what}: {head}"
+        );
+        let v: Value = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("{what}: body {body:?} is not JSON: {e}"));
+        assert_eq!(v["error"], code, "{what}: {body}");
+        assert!(
+            v["reason"].as_str().is_some_and(|r| !r.is_empty()),
+            "{body}"
+        );
+    }
+    // Keep-alive: an ordinary request, then one hyper refuses, on one connection.
+    let two = format!(
+        "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /{} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "9".repeat(70_000)
+    );
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    c.set_read_timeout(Some(T)).unwrap();
+    c.write_all(&two.as_bytes()[..40]).unwrap();
+    let mut first = vec![0u8; 4096];
+    let n = c.read(&mut first).unwrap();
+    assert!(
+        first[..n].starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&first[..n])
+    );
+    c.write_all(&two.as_bytes()[40..]).unwrap();
+    let mut rest = Vec::new();
+    let _ = c.read_to_end(&mut rest);
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(rest.contains("HTTP/1.1 414"), "{rest}");
+    assert!(rest.contains("\"error\":\"uri_too_long\""), "{rest}");
+}
+
+/// Writes `request` on a fresh connection and reads until the server closes it (or stops
+/// sending): (status, head, body).
+fn raw_exchange(port: u16, request: &[u8]) -> (u16, String, String) {
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    c.set_read_timeout(Some(T)).unwrap();
+    // The server may answer and close before it has read everything.
+    let _ = c.write_all(request);
+    let mut got = Vec::new();
+    let _ = c.read_to_end(&mut got);
+    let text = String::from_utf8_lossy(&got).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head:?}"));
+    (status, head.to_string(), body.to_string())
 }

@@ -27,10 +27,8 @@ fn a_flood_of_5m_distinct_numbers_stays_under_the_stated_bound() {
     const CALLS: u64 = 5_000_000;
     let cfg = Config::default();
     let max_keys = cfg.store.max_keys;
-    let store = Arc::new(MemoryStore::new(MemoryStoreConfig {
-        max_keys,
-        max_members_per_key: cfg.store.max_members_per_key,
-    }));
+    let store_cfg = MemoryStoreConfig::from(&cfg.store);
+    let store = Arc::new(MemoryStore::new(store_cfg));
     let engine = Engine::from_config(&cfg, Arc::new(acm::clock::SystemClock)).unwrap();
     let det = Detector::new(Arc::new(engine), store.clone());
     let before_kib = status_kib("VmRSS:");
@@ -56,10 +54,7 @@ fn a_flood_of_5m_distinct_numbers_stays_under_the_stated_bound() {
     let keys = st.keys.load(std::sync::atomic::Ordering::Relaxed);
     let untracked = st.untracked.load(std::sync::atomic::Ordering::Relaxed);
     let peak_kib = status_kib("VmHWM:");
-    let bound = MemoryStore::memory_bound_bytes(&MemoryStoreConfig {
-        max_keys,
-        max_members_per_key: cfg.store.max_members_per_key,
-    });
+    let bound = MemoryStore::memory_bound_bytes(&store_cfg);
     eprintln!(
         "flood: {CALLS} calls, keys {keys} (max seen {max_seen_keys}) of {max_keys}, untracked {untracked}, \
          RSS before {} MiB, peak {} MiB, bound {} MiB",

@@ -260,10 +260,7 @@ fn forked_workers_in_turn_give_the_single_process_verdicts() {
     // The single-process model: the same calls in the same order.
     let model = detector(
         &cfg,
-        Arc::new(MemoryStore::new(MemoryStoreConfig {
-            max_keys: cfg.store.max_keys,
-            max_members_per_key: cfg.store.max_members_per_key,
-        })),
+        Arc::new(MemoryStore::new(MemoryStoreConfig::from(&cfg.store))),
     );
     let (mut alerts, mut blocks, mut learned) = (0, 0, 0);
     for (seq, i, got) in &seen {

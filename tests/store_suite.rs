@@ -473,10 +473,7 @@ fn run(
     let cfg = Config::from_toml(s.toml).expect(s.name);
     let engine = Engine::from_config(&cfg, Arc::new(ManualClock::new(T0))).unwrap();
     let store: Arc<dyn Store> = match backend {
-        Backend::Memory => Arc::new(MemoryStore::new(MemoryStoreConfig {
-            max_keys: cfg.store.max_keys,
-            max_members_per_key: cfg.store.max_members_per_key,
-        })),
+        Backend::Memory => Arc::new(MemoryStore::new(MemoryStoreConfig::from(&cfg.store))),
         Backend::Shm => Arc::new(ShmStore::new(acm::store::shm_config(&cfg)).unwrap()),
         Backend::Sync => {
             Arc::new(RedisStore::new(settings_for(&cfg, urls, cluster, prefix)).unwrap())

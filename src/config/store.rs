@@ -61,6 +61,10 @@ pub struct StoreConfig {
     pub max_keys: usize,
     /// Most members one window keeps (oldest dropped first).
     pub max_members_per_key: usize,
+    /// Embedded store: most bytes of alert evidence (the calls an alert quotes) kept in
+    /// memory; past it the oldest go and alerts quote fewer calls (`evidence_evicted`).
+    /// Verdicts do not depend on it. docs/memory.md.
+    pub evidence_max_bytes: usize,
     /// Redis store: the server (`redis://host:6379`, `rediss://`, `unix:///path`).
     pub url: String,
     /// Redis store: several seed nodes; implies `cluster = true` when more than one.
@@ -96,6 +100,7 @@ impl Default for StoreConfig {
             kind: StoreKind::Auto,
             max_keys: 1_000_000,
             max_members_per_key: 10_000,
+            evidence_max_bytes: 64 << 20,
             url: "redis://127.0.0.1:6379".into(),
             urls: Vec::new(),
             cluster: false,
@@ -129,6 +134,12 @@ impl StoreConfig {
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
         if self.max_keys < 1024 {
             return Err(ConfigError::new("store.max_keys", "must be at least 1024"));
+        }
+        if self.evidence_max_bytes < 1 << 20 {
+            return Err(ConfigError::new(
+                "store.evidence_max_bytes",
+                "must be at least 1048576 (1 MiB)",
+            ));
         }
         if self.max_members_per_key == 0 {
             return Err(ConfigError::new(

@@ -534,6 +534,7 @@ fn a_full_store_stops_tracking_new_keys_and_says_so() {
     let store = Arc::new(MemoryStore::new(MemoryStoreConfig {
         max_keys: 1024,
         max_members_per_key: 100,
+        ..MemoryStoreConfig::default()
     }));
     let mut untracked = 0;
     for i in 0..5000 {

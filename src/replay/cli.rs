@@ -114,10 +114,7 @@ pub struct ReplayArgs {
 /// replayed state with live state) and no outputs but its own.
 pub fn detector_for(cfg: &Config) -> Result<Detector, String> {
     let engine = Engine::from_config(cfg, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
-    let store = MemoryStore::new(MemoryStoreConfig {
-        max_keys: cfg.store.max_keys,
-        max_members_per_key: cfg.store.max_members_per_key,
-    });
+    let store = MemoryStore::new(MemoryStoreConfig::from(&cfg.store));
     Ok(Detector::new(Arc::new(engine), Arc::new(store)))
 }
 

@@ -22,6 +22,7 @@ pub mod admin;
 pub mod alerts;
 pub mod auth;
 pub mod grpc;
+mod hyper_errors;
 pub mod input;
 pub mod metrics;
 pub mod session;
@@ -328,9 +329,9 @@ async fn not_found() -> Response {
 }
 
 /// Every error answer is JSON: axum's own (405 on a known path, 413, body rejections) come
-/// as plain text or empty, and are rewritten as `{"error": code, "reason": text}`. (A 414 or
-/// 431 for an over-long request line or header is answered by hyper before any of this runs:
-/// its body stays empty.)
+/// as plain text or empty, and are rewritten as `{"error": code, "reason": text}`. (A 400, 414
+/// or 431 for a request hyper cannot parse is answered before any of this runs: the
+/// connection wrapper in `hyper_errors` gives it its JSON body.)
 async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let (method, path) = (req.method().clone(), req.uri().path().to_string());
     let resp = next.run(req).await;
@@ -433,7 +434,8 @@ pub async fn run_with_path(
         false => None,
     };
     let app = router(state.clone(), cfg.serve.max_body_bytes);
-    axum::serve(listener, app)
+    // hyper's own 400/414/431 answers get JSON bodies too (hyper_errors.rs)
+    axum::serve(hyper_errors::JsonErrors(listener), app)
         .with_graceful_shutdown({
             let state = state.clone();
             async move {

@@ -44,7 +44,7 @@ pub use crate::contract::{
 };
 
 pub use self::redis::{AsyncRedisStore, RedisSettings, RedisStore};
-pub use memory::{MemoryStore, MemoryStoreConfig};
+pub use memory::{Footprint, MemoryStore, MemoryStoreConfig};
 pub use shared_lists::{FileLists, SharedList, SharedLists};
 pub use shm::{ShmStore, ShmStoreConfig};
 
@@ -185,12 +185,9 @@ pub fn shm_config(cfg: &Config) -> ShmStoreConfig {
 /// those it forks later (the C ABI makes its region in `acm_init` instead).
 pub fn from_config(cfg: &Config, client: Client) -> Result<std::sync::Arc<dyn Store>, StoreError> {
     match (cfg.store.kind, client) {
-        (StoreKind::Memory | StoreKind::Auto, _) => {
-            Ok(std::sync::Arc::new(MemoryStore::new(MemoryStoreConfig {
-                max_keys: cfg.store.max_keys,
-                max_members_per_key: cfg.store.max_members_per_key,
-            })))
-        }
+        (StoreKind::Memory | StoreKind::Auto, _) => Ok(std::sync::Arc::new(MemoryStore::new(
+            MemoryStoreConfig::from(&cfg.store),
+        ))),
         (StoreKind::Shm, _) => Ok(std::sync::Arc::new(
             ShmStore::new(shm_config(cfg)).map_err(StoreError::Unavailable)?,
         )),

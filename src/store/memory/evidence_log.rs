@@ -23,10 +23,17 @@ const CHUNK_BYTES: usize = 16 * 1024;
 /// offset is found by arithmetic (no search). Larger than any record (four strings of at
 /// most 64 KiB each); unused offsets cost nothing, 2^56 of them last for centuries.
 const CHUNK_SPAN: u64 = 1 << 20;
-/// Most bytes one log keeps (16 logs: 256 MiB at most).
-const MAX_BYTES: usize = 16 << 20;
-/// Most bytes one log holds at once: its cap plus the chunk being filled and a spare.
-pub(super) const MAX_HELD_BYTES: usize = MAX_BYTES + 2 * CHUNK_BYTES;
+/// Most bytes one log keeps unless told otherwise (the store's logs share
+/// `store.evidence_max_bytes`).
+const DEFAULT_MAX_BYTES: usize = 16 << 20;
+/// Smallest cap of one log: a few chunks.
+pub(super) const MIN_MAX_BYTES: usize = 4 * CHUNK_BYTES;
+
+/// Most bytes a log with cap `max_bytes` holds at once: its cap plus the chunk being
+/// filled and a spare.
+pub(super) fn max_held_bytes(max_bytes: usize) -> usize {
+    max_bytes.max(MIN_MAX_BYTES) + 2 * CHUNK_BYTES
+}
 /// Records are kept this long past the longest window, for late events.
 const RETAIN_SLACK_MS: i64 = 1_000;
 
@@ -49,18 +56,13 @@ pub(super) struct EvidenceLog {
     held: usize,
     newest_ms: i64,
     longest_window_ms: i64,
+    /// Most bytes kept: past it the oldest chunks go, quotable or not.
+    max_bytes: usize,
 }
 
 impl Default for EvidenceLog {
     fn default() -> Self {
-        EvidenceLog {
-            chunks: VecDeque::new(),
-            spare: None,
-            next: 0,
-            held: 0,
-            newest_ms: i64::MIN,
-            longest_window_ms: 0,
-        }
+        EvidenceLog::new(DEFAULT_MAX_BYTES)
     }
 }
 
@@ -78,6 +80,19 @@ fn take_str<'a>(data: &'a [u8], at: &mut usize) -> Option<&'a str> {
 }
 
 impl EvidenceLog {
+    /// An empty log keeping at most `max_bytes` (at least [`MIN_MAX_BYTES`]).
+    pub fn new(max_bytes: usize) -> EvidenceLog {
+        EvidenceLog {
+            chunks: VecDeque::new(),
+            spare: None,
+            next: 0,
+            held: 0,
+            newest_ms: i64::MIN,
+            longest_window_ms: 0,
+            max_bytes: max_bytes.max(MIN_MAX_BYTES),
+        }
+    }
+
     /// Notes that a window of `window_ms` quotes this log: records are kept
     /// at least that long.
     pub fn serves_window(&mut self, window_ms: i64) {
@@ -130,7 +145,7 @@ impl EvidenceLog {
         while self.chunks.len() > 1 {
             let front = &self.chunks[0];
             let expired = front.newest_ms <= horizon;
-            if !expired && self.bytes() <= MAX_BYTES {
+            if !expired && self.bytes() <= self.max_bytes {
                 break;
             }
             if !expired {
@@ -144,7 +159,7 @@ impl EvidenceLog {
     }
 
     /// Bytes the log holds: its chunks' buffers.
-    fn bytes(&self) -> usize {
+    pub fn bytes(&self) -> usize {
         self.held
     }
 
@@ -274,12 +289,12 @@ mod tests {
         log.serves_window(60_000);
         let first = log.append(&ev(0, &id)).0;
         let mut early = 0;
-        for i in 0..(2 * MAX_BYTES / 250) {
+        for i in 0..(2 * DEFAULT_MAX_BYTES / 250) {
             // All within the window: only the cap retires them.
             early += log.append(&ev((i / 100) as i64, &id)).1;
         }
         assert!(early > 0);
-        assert!(log.bytes() <= MAX_BYTES + CHUNK_BYTES);
+        assert!(log.bytes() <= DEFAULT_MAX_BYTES + CHUNK_BYTES);
         assert_eq!(log.get(first), None);
     }
 }

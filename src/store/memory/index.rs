@@ -61,6 +61,11 @@ impl KeyIndex {
         entries.next_power_of_two().max(MIN_CAPACITY)
     }
 
+    /// Bytes of this index's table.
+    pub fn bytes(&self) -> usize {
+        self.table.len() * std::mem::size_of::<u64>()
+    }
+
     /// Bytes of the table [`KeyIndex::with_capacity`] makes for `keys` keys.
     pub fn with_capacity_bytes(keys: usize) -> usize {
         Self::entries_for(keys) * std::mem::size_of::<u64>()

@@ -75,15 +75,60 @@ pub struct MemoryStoreConfig {
     /// Most members one window keeps, whatever its rule's cap
     /// (`WindowOp::member_cap`); the oldest go first.
     pub max_members_per_key: usize,
+    /// Most bytes of alert evidence kept, over all evidence logs; past it the
+    /// oldest records go (counted in `evidence_evicted`), so an alert quotes
+    /// fewer calls. Verdicts do not depend on it.
+    pub evidence_max_bytes: usize,
 }
 
 impl Default for MemoryStoreConfig {
     fn default() -> Self {
+        MemoryStoreConfig::from(&crate::config::StoreConfig::default())
+    }
+}
+
+impl From<&crate::config::StoreConfig> for MemoryStoreConfig {
+    fn from(c: &crate::config::StoreConfig) -> Self {
         MemoryStoreConfig {
-            max_keys: 1_000_000,
-            max_members_per_key: 10_000,
+            max_keys: c.max_keys,
+            max_members_per_key: c.max_members_per_key,
+            evidence_max_bytes: c.evidence_max_bytes,
         }
     }
+}
+
+/// Where the embedded store's bytes are ([`MemoryStore::footprint`]); heap sizes are
+/// capacities (the allocator adds its own few bytes per block).
+#[derive(Debug, Default, Clone)]
+pub struct Footprint {
+    /// Slots holding a key, and slots the slabs hold (used or free: resident once touched).
+    pub slots: usize,
+    pub slab_slots: usize,
+    pub windows: usize,
+    /// `size_of` a slot (its windows inline) and of one window.
+    pub slot_bytes: usize,
+    pub window_bytes: usize,
+    /// Windows of slots with more than the inline ones.
+    pub heap_bytes: usize,
+    /// Members past the one kept inline.
+    pub member_bytes: usize,
+    /// Evidence offsets past the two kept inline.
+    pub recent_bytes: usize,
+    /// Cooldowns and learned levels (boxed).
+    pub extra_bytes: usize,
+    /// The key index tables.
+    pub index_bytes: usize,
+    /// The evidence logs' chunks.
+    pub evidence_bytes: usize,
+}
+
+/// Where a call's evidence record lies: written up front, or (while the store
+/// is nearly full) on the first window that keeps it, so that a call no window
+/// could track leaves no record.
+#[derive(Clone, Copy)]
+enum EvidenceAt {
+    Written(u64),
+    Pending { pick: u64, longest_window_ms: i64 },
 }
 
 /// Counters of the embedded store.
@@ -430,10 +475,15 @@ impl Window {
 /// The windows of one key string, one per rule. Rules that share a key (the
 /// fan-in tiers on a B-number; rotation and international ingress on a
 /// source) share one slot: one lookup for both. An empty slot is free.
+///
+/// One window is inline: on the realistic mix 96% of keys have one (measured
+/// with [`MemoryStore::footprint`]: 965,131 slots for 1,001,159 windows), and a
+/// second inline one cost every slot 96 bytes; a key with more keeps them on
+/// the heap.
 #[derive(Default)]
 struct Slot {
     key: u64,
-    windows: SmallVec<[Window; 2]>,
+    windows: SmallVec<[Window; 1]>,
 }
 
 struct Shard {
@@ -491,6 +541,8 @@ impl Shard {
         let slot = &mut self.slab[i];
         let gone = slot.windows.len() as u64;
         slot.windows.clear();
+        // A key that had several windows gives their heap array back.
+        slot.windows.shrink_to_fit();
         self.windows -= gone as usize;
         self.index.remove(slot.key, i as u32);
         self.free.push(i as u32);
@@ -546,6 +598,10 @@ impl Shard {
         let slot = &mut self.slab[i];
         let before = slot.windows.len();
         slot.windows.retain(|w| w.expires_at() > now);
+        if slot.windows.spilled() && slot.windows.len() <= 1 {
+            // Back inline (the fan-in's burst window goes seconds before its slow one).
+            slot.windows.shrink_to_fit();
+        }
         let gone = (before - slot.windows.len()) as u64;
         self.windows -= gone as usize;
         stats.reclaimed.fetch_add(gone, Ordering::Relaxed);
@@ -699,7 +755,7 @@ impl MemoryStore {
                 })
                 .collect(),
             evidence: (0..EVIDENCE_LOGS)
-                .map(|_| Mutex::new(EvidenceLog::default()))
+                .map(|_| Mutex::new(EvidenceLog::new(cfg.evidence_max_bytes / EVIDENCE_LOGS)))
                 .collect(),
             hasher: foldhash::fast::RandomState::default(),
             max_keys_per_shard,
@@ -712,18 +768,67 @@ impl MemoryStore {
         &self.stats
     }
 
+    /// Where the store's bytes are, counted slot by slot (locks every shard in turn: for
+    /// tests and diagnostics, not the call path).
+    pub fn footprint(&self) -> Footprint {
+        let mut f = Footprint {
+            slot_bytes: std::mem::size_of::<Slot>(),
+            window_bytes: std::mem::size_of::<Window>(),
+            ..Footprint::default()
+        };
+        for cell in self.shards.iter() {
+            let shard = cell.shard.lock();
+            f.slab_slots += shard.slab.len();
+            f.index_bytes += shard.index.bytes();
+            for slot in &shard.slab {
+                if slot.windows.is_empty() {
+                    continue;
+                }
+                f.slots += 1;
+                f.windows += slot.windows.len();
+                if slot.windows.spilled() {
+                    f.heap_bytes += slot.windows.capacity() * std::mem::size_of::<Window>();
+                }
+                for w in &slot.windows {
+                    match &w.members {
+                        Members::Small(m) if m.v.spilled() => {
+                            f.member_bytes += m.v.capacity() * 16;
+                        }
+                        Members::Small(_) => {}
+                        Members::Large(l) => {
+                            f.member_bytes += l.log.capacity() * 16 + l.latest.capacity() * 24;
+                        }
+                    }
+                    if w.recent.spilled() {
+                        f.recent_bytes += w.recent.capacity() * 8;
+                    }
+                    f.extra_bytes += w.cooldown.as_ref().map_or(0, |_| 40)
+                        + w.learned.as_ref().map_or(0, |_| 32);
+                }
+            }
+        }
+        f.evidence_bytes = self.evidence.iter().map(|l| l.lock().bytes()).sum();
+        f
+    }
+
     /// The most memory a store of this config holds under a flood of distinct keys (each
     /// window one or a few members): per shard the key index sized for its share of
     /// `max_keys`, a slab of at most twice that many slots (the sweeping hand keeps it
-    /// within about twice the live windows) with its free list, and the evidence logs at
-    /// their byte cap. docs/memory.md gives the figures and what windows with many members
-    /// add (each member 16 bytes, up to its rule's cap).
+    /// within about twice the live windows) with its free list, the windows of keys that
+    /// have more than one (on the heap, in an array of at most 4/3 as many: a key is shared
+    /// by at most four rules, two today) and the evidence logs at their byte cap.
+    /// docs/memory.md gives the figures and what windows with many members add (each
+    /// member 16 bytes, up to its rule's cap).
     pub fn memory_bound_bytes(cfg: &MemoryStoreConfig) -> u64 {
         let per_shard = cfg.max_keys.div_ceil(SHARDS).max(1);
         let index = KeyIndex::with_capacity_bytes(per_shard);
         let slab = 2 * per_shard * (std::mem::size_of::<Slot>() + std::mem::size_of::<u32>());
-        let evidence = EVIDENCE_LOGS * evidence_log::MAX_HELD_BYTES;
-        (SHARDS * (index + slab) + evidence) as u64
+        // Every key in a shared slot, its window in a heap array (plus the allocator's
+        // header, 16 bytes per array of at least two).
+        let shared = per_shard * (std::mem::size_of::<Window>() * 4 / 3 + 8);
+        let evidence =
+            EVIDENCE_LOGS * evidence_log::max_held_bytes(cfg.evidence_max_bytes / EVIDENCE_LOGS);
+        (SHARDS * (index + slab + shared) + evidence) as u64
     }
 
     fn hash<T: Hash + ?Sized>(&self, v: &T) -> u64 {
@@ -791,15 +896,33 @@ impl MemoryStore {
         quoted.into_iter().map(|(_, e)| e).collect()
     }
 
+    /// Where this call's record lies, written now if it was left for the first
+    /// window that keeps it (the shard lock is held: evidence logs are locked
+    /// after shard locks, never before).
+    fn evidence_at(&self, at: &mut EvidenceAt, record: &Evidence) -> u64 {
+        match *at {
+            EvidenceAt::Written(offset) => offset,
+            EvidenceAt::Pending {
+                pick,
+                longest_window_ms,
+            } => {
+                let offset = self.record_evidence(record, pick, longest_window_ms);
+                *at = EvidenceAt::Written(offset);
+                offset
+            }
+        }
+    }
+
     /// Applies one update to its window in a locked shard; `evidence` is
-    /// where this call's record lies (see `record_evidence`).
+    /// where this call's record (`record`) lies or is to be written.
     fn update(
         &self,
         shard: &mut Shard,
         hint: &IndexHint,
         key: u64,
         op: &WindowOp,
-        evidence: u64,
+        record: &Evidence,
+        evidence: &mut EvidenceAt,
     ) -> WindowOutcome {
         let member = self.hash(op.member.as_str());
         let Some((slot, pos)) = shard.window(key, op, self.max_keys_per_shard, &self.stats, hint)
@@ -846,7 +969,7 @@ impl MemoryStore {
             if w.recent.len() == EVIDENCE_MAX {
                 w.recent.remove(0);
             }
-            w.recent.push(evidence);
+            w.recent.push(self.evidence_at(evidence, record));
         }
         let mut out = WindowOutcome {
             count,
@@ -952,21 +1075,42 @@ impl WindowStore for MemoryStore {
                     .prefetch_slot(key);
             }
         }
-        // One evidence record per call, written before any shard is locked.
-        let evidence = match runs.first() {
+        // One evidence record per call, written before any shard is locked;
+        // while the store is nearly full, by the first window that keeps it
+        // (a call that no window can track then leaves none: under a flood of
+        // new numbers, most calls).
+        let near_full = self.stats.keys.load(Ordering::Relaxed) as usize * 8
+            > self.max_keys_per_shard * SHARDS * 7;
+        let mut evidence = match runs.first() {
             Some(&(_, _, pick)) => {
-                let longest = ops.iter().map(|o| o.window_ms).max().unwrap_or(0);
-                self.record_evidence(&req.evidence, pick, longest)
+                let longest_window_ms = ops.iter().map(|o| o.window_ms).max().unwrap_or(0);
+                if near_full {
+                    EvidenceAt::Pending {
+                        pick,
+                        longest_window_ms,
+                    }
+                } else {
+                    EvidenceAt::Written(self.record_evidence(
+                        &req.evidence,
+                        pick,
+                        longest_window_ms,
+                    ))
+                }
             }
-            None => 0,
+            None => EvidenceAt::Written(0),
         };
         for &(first, len, key) in &runs {
             let cell = &self.shards[shard_index(key)];
             let mut shard = cell.shard.lock();
             for op in &ops[first..first + len] {
-                answer
-                    .windows
-                    .push(self.update(&mut shard, &cell.hint, key, op, evidence));
+                answer.windows.push(self.update(
+                    &mut shard,
+                    &cell.hint,
+                    key,
+                    op,
+                    &req.evidence,
+                    &mut evidence,
+                ));
             }
         }
         if let Some((number, t)) = &req.block_lookup {
