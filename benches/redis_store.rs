@@ -5,6 +5,16 @@
 //! its own synchronous connection (like Kamailio workers), and with the async
 //! client. Starts its own `redis-server` on a free port.
 //!
+//! Every throughput run also reports the server's CPU time per check
+//! (`INFO cpu`, user + system, over the run) and so the checks one Redis core
+//! serves: the cost a shared store is sized by.
+//!
+//! The rules are the defaults (`Config::from_toml("")`): each call updates
+//! five windows — distinct_callers on its (ingress, B-number) and beside it on
+//! (every ingress, B-number) for the ingress's share, distinct_callers_slow on
+//! its (ingress, B-number), cli_fanout on its A-number, cli_rotation on its
+//! source — with learned levels where the defaults learn (cli_velocity is off).
+//!
 //! `cargo bench --bench redis_store` (env `ACM_BENCH_SECS` per throughput run, default 2).
 
 #[path = "common/mode.rs"]
@@ -23,13 +33,16 @@ use acm::engine::{Call, Engine};
 use acm::store::{AsyncRedisStore, RedisSettings, RedisStore};
 use hdrhistogram::Histogram;
 
-/// A realistic call: four windows (distinct_callers and its slow tier on the
-/// B-number, cli_velocity on the A-number, cli_rotation on the source) and,
-/// but for rotation, no alert most of the time.
+/// A realistic call: five windows with the default rules (the two fan-in
+/// tiers on its (source, B-number), the burst tier's all-ingress companion,
+/// cli_fanout on its mobile A-number, cli_rotation on its source): 100,000
+/// mobile A-numbers (0803…; the 0800… numbers used before are toll-free, so
+/// cli_fanout never counted them), 20,000 B-numbers (each reached from one
+/// source, by five callers), 200 sources.
 fn call(i: u64) -> Call {
     let mut c = Call::new(
         &format!("bench-{i}"),
-        &format!("+23480{:08}", (i * 7919) % 100_000),
+        &format!("+234803{:07}", (i * 7919) % 100_000),
         &format!("+23481{:08}", (i * 104_729) % 20_000),
     );
     c.source_ip = Some(std::net::IpAddr::from([
@@ -42,7 +55,7 @@ fn call(i: u64) -> Call {
 }
 
 fn engine() -> Arc<Engine> {
-    let cfg = Config::from_toml("[rules.cli_rotation]\naction = \"flag\"\n").unwrap();
+    let cfg = Config::from_toml("").unwrap();
     Arc::new(Engine::from_config(&cfg, Arc::new(SystemClock)).unwrap())
 }
 
@@ -51,6 +64,32 @@ fn settings(url: &str) -> RedisSettings {
     s.budget = Duration::from_millis(1000);
     s.key_prefix = "bench".into();
     s
+}
+
+/// The server's CPU seconds so far: (user, system), all its threads.
+fn server_cpu(server: &support::RedisServer) -> (f64, f64) {
+    let info = server.cmd(&["INFO", "cpu"]).text();
+    let field = |k: &str| -> f64 {
+        info.lines()
+            .find_map(|l| l.strip_prefix(k))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0.0)
+    };
+    (field("used_cpu_user:"), field("used_cpu_sys:"))
+}
+
+/// One throughput line: checks/s, and the server's CPU per check (user +
+/// system, the system part in brackets) and so the checks per Redis core.
+fn report(what: &str, checks: u64, secs: f64, before: (f64, f64), after: (f64, f64)) {
+    let n = checks.max(1) as f64;
+    let (user, sys) = (after.0 - before.0, after.1 - before.1);
+    let per = (user + sys) * 1e6 / n;
+    println!(
+        "  {what:<46} {:>8.0} checks/s   Redis {per:>6.1} µs CPU/check ({:>5.1} sys) = {:>7.0} checks per Redis core",
+        n / secs,
+        sys * 1e6 / n,
+        1e6 / per
+    );
 }
 
 fn us(h: &Histogram<u64>, q: f64) -> f64 {
@@ -77,7 +116,12 @@ fn main() {
 
     // --- latency: check vs PING, interleaved on one connection -------------
     let e = engine();
-    let windows = e.prepare(&call(0)).unwrap().request.windows.len();
+    let ops = e.prepare(&call(0)).unwrap().request.windows;
+    let windows = ops.len();
+    for op in &ops {
+        println!("  window {:?} on {:?}", op.rule, op.key.as_str());
+    }
+    assert_eq!(windows, 5, "the default rules update five windows per call");
     let store = Arc::new(RedisStore::new(settings(&url)).unwrap());
     store.connect().unwrap();
     let det = Detector::new(e.clone(), store.clone());
@@ -151,6 +195,7 @@ fn main() {
     // --- throughput: N sync callers, own connection each -------------------
     println!("\nthroughput, {millis} ms per run:");
     for threads in [1usize, 2, 4, 8] {
+        let cpu0 = server_cpu(&server);
         let stop = Arc::new(AtomicBool::new(false));
         let done = Arc::new(AtomicU64::new(0));
         let handles: Vec<_> = (0..threads)
@@ -178,8 +223,14 @@ fn main() {
         for h in handles {
             h.join().unwrap();
         }
-        let rate = done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64();
-        println!("  sync, {threads} caller(s), own connections   {rate:>9.0} checks/s");
+        let secs = start.elapsed().as_secs_f64();
+        report(
+            &format!("sync, {threads} caller(s), own connections"),
+            done.load(Ordering::Relaxed),
+            secs,
+            cpu0,
+            server_cpu(&server),
+        );
     }
 
     // --- throughput: async client, one multiplexed connection --------------
@@ -195,6 +246,7 @@ fn main() {
     for tasks in [1usize, 8, 64] {
         let done = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
+        let cpu0 = server_cpu(&server);
         let start = Instant::now();
         rt.block_on(async {
             let mut joins = Vec::new();
@@ -217,8 +269,14 @@ fn main() {
                 j.await.unwrap();
             }
         });
-        let rate = done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64();
-        println!("  async, {tasks} task(s), one multiplexed connection   {rate:>9.0} checks/s");
+        let secs = start.elapsed().as_secs_f64();
+        report(
+            &format!("async, {tasks} task(s), one multiplexed connection"),
+            done.load(Ordering::Relaxed),
+            secs,
+            cpu0,
+            server_cpu(&server),
+        );
     }
     let s = store.stats();
     println!(

@@ -317,6 +317,26 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            // The burst tier's all-ingress companion (threshold = its member
+            // cap) keeps twice its threshold, as every window does: 70
+            // callers in 3.5 s, 36 through one ingress, then 34 through
+            // another. The second brought 34 of 70 (under half): no block.
+            // A store capping the companion at 64 would see 34 of 64.
+            name: "the burst tier's ingress share counts every caller past 64",
+            toml: "",
+            calls: (0..70)
+                .map(|i| {
+                    let src = if i < 36 { "198.51.100.2" } else { "198.51.100.1" };
+                    from_source(call(&format!("s{i}"), &caller(i), B, T0 + i as i64 * 50), src)
+                })
+                .collect(),
+            expect: |v| {
+                assert!(v[4].reasons.contains(Reason::DistinctCallers));
+                assert!(!v[69].reasons.contains(Reason::DistinctCallers));
+                assert!(v[69].reasons.contains(Reason::DistinctCallersSlow));
+            },
+        },
+        Scenario {
             name: "members per key are capped, oldest dropped",
             // Thresholds at the cap (a cap below one is refused at start-up).
             toml: "[store]\nmax_members_per_key = 3\n\
@@ -684,6 +704,12 @@ fn every_key_expires_and_stays_small(server: &RedisServer) {
         panic!("KEYS failed");
     };
     assert!(keys.len() > 50, "only {} keys", keys.len());
+    // The burst tier counted in the slow tier's members set on per-ingress
+    // keys (its own evidence and cooldown under the slow tier's hash tag).
+    assert!(
+        keys.iter().any(|k| k.text().contains("}:dc:e")),
+        "the fan-in tiers never shared a members set"
+    );
     for k in keys {
         let k = k.text();
         let ttl: i64 = server.cmd(&["PTTL", &k]).text().parse().unwrap();

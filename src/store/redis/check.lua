@@ -10,19 +10,23 @@
 -- numbers reach redis.call as the client's strings, the common path runs four
 -- commands per window, and the reply is one flat array of integers.
 --
--- KEYS, per window i: KEYS[3i-2] ZSET members (member -> latest event ms) plus
+-- KEYS, per window in order: a ZSET members (member -> latest event ms) plus
 --   three markers below every member: NEW (constant score; only a new key
 --   lacks it), BKT (start of the 30 s bucket of the key's latest time, as a
---   score) and HW (the key's latest time, as a score); KEYS[3i-1] LIST
---   evidence payloads, newest first; KEYS[3i] HASH cooldown: u = until (event
---   ms), id = alert id. A last key beyond 3n is an auto-block HASH to read.
+--   score) and HW (the key's latest time, as a score); a LIST evidence
+--   payloads, newest first; a HASH cooldown: u = until (event ms), id = alert
+--   id. A window whose cap is negative counts in the previous window's ZSET
+--   (the burst tier in the slow tier's set) and has only its LIST and HASH.
+--   A last key after the windows' is an auto-block HASH to read.
 -- ARGV: 1 mode ('0' ZADD GT, '1' ZADD GT and retry, '2' no ZADD GT, '3' no
 --   ZADD GT and retry; retry: these updates may already have been applied, a
 --   cluster pipeline re-sent after NOSCRIPT, so each is applied once),
 --   2 t (event ms, 0 to 2.6e14), 3 HW score (t - 1e15), 4 BKT score (bucket
 --   start - 2e15; NEW scores -3e15: all exact integers, all below members),
 --   5 evidence payload (shared by the windows),
---   then 6 per window from 6i: member, cutoff (t - window), cap, threshold,
+--   then 6 per window from 6i: member, cutoff (t - window; '(t - window' for a
+--   window sharing the previous one's set), cap (minus it when sharing),
+--   threshold,
 --   ttl (window + slack + bucket, ms), rare ('<window> <until> <cooldown ttl>
 --   <alert id>': read only for late events and alerts). A window that learns
 --   its key's level (contract::Learn) passes minus its threshold (the floor
@@ -35,7 +39,7 @@
 --   + state (0 none, 1 raised, 2 active); extras in window order: a learning
 --   window at or over its floor: its threshold and level; then active: the
 --   alert id; raised: hw, k, then the newest k <= 16 evidence payloads.
-local n = math.floor(#KEYS / 3)
+local n = math.floor((#ARGV - 5) / 6)
 local mode = ARGV[1]
 local retry = mode == '1' or mode == '3'
 local gt = mode == '0' or mode == '1'
@@ -50,25 +54,53 @@ local NEW = '\255\255\255'
 local NEW_SCORE = '-3000000000000000'
 local out = {}
 local extra
+-- The next unread key; the previous window's ZADD answer and latest time
+-- (read by a window that shares its members set).
+local kp = 1
+local r
+local hw
 for i = 1, n do
-  local z = KEYS[3 * i - 2]
-  local e = KEYS[3 * i - 1]
   local a = 6 * i
+  local cap = tonumber(ARGV[a + 2])
+  -- A negative cap: this window counts in the previous window's members set
+  -- (the burst tier in the slow tier's set, same key, member and time): no
+  -- ZADD, no trim, its count is the members after its own cutoff, at most
+  -- its cap. Its keys are its evidence list and cooldown only.
+  local shared = cap < 0
+  local z
+  if shared then
+    z = KEYS[kp - 3]
+    cap = -cap
+  else
+    z = KEYS[kp]
+    kp = kp + 1
+    hw = nil
+  end
+  local e = KEYS[kp]
+  local ck = KEYS[kp + 1]
+  kp = kp + 2
+  -- The most members the set keeps: also the sharing window's cap.
+  local keep = cap
+  local nc = ARGV[a + 8]
+  if nc and string.byte(nc) == 45 then
+    keep = math.max(keep, -tonumber(nc))
+  end
   local m = ARGV[a]
   -- What changed, counted as ZADD GT CH counts it: 4 a new key (the member
   -- and every marker were added), 3 the latest time moved into a new bucket,
   -- 2 it moved within its bucket, 0 or 1 it did not move (a late or
   -- same-millisecond event). Each marker moves only when the one above it in
   -- that list does, so the count says which case this is.
-  local r
-  if gt then
+  if shared then
+    -- r and hw as the sharing window found them.
+  elseif gt then
     r = redis.pcall('ZADD', z, 'GT', 'CH', ts, m, hs, HW, bs, BKT, NEW_SCORE, NEW)
     if type(r) ~= 'number' then
       r = nil
       gt = false
     end
   end
-  if not r then
+  if not shared and (not gt or type(r) ~= 'number') then
     -- Without ZADD GT (Redis < 6.2): the same answer from ZSCOREs.
     t = t or tonumber(ts)
     local old = redis.call('ZSCORE', z, HW)
@@ -94,7 +126,6 @@ for i = 1, n do
   -- A new key holds this member only: count 1, nothing to trim.
   local count = 1
   local push = true
-  local hw
   local rare
   if r < 4 then
     local cutoff = ARGV[a + 1]
@@ -102,28 +133,35 @@ for i = 1, n do
       -- The window ends at the key's latest time, not at this event's.
       t = t or tonumber(ts)
       rare = ARGV[a + 5]
-      hw = tonumber(redis.call('ZSCORE', z, HW)) + 1000000000000000
+      hw = hw or tonumber(redis.call('ZSCORE', z, HW)) + 1000000000000000
       local c = hw - tonumber(string.match(rare, '^%d+'))
-      cutoff = string.format('%d', c)
+      cutoff = string.format(shared and '(%d' or '%d', c)
       push = t > c
     end
-    -- The window is (hw - window, hw]; the markers sit below -5e14.
-    redis.call('ZREMRANGEBYSCORE', z, '-500000000000000', cutoff)
-    count = redis.call('ZCARD', z) - 3
+    if shared then
+      -- The client sent the cutoff as '(<t - window>' (exclusive).
+      count = redis.call('ZCOUNT', z, cutoff, '+inf')
+      if count > cap then
+        count = cap
+      end
+    else
+      -- The window is (hw - window, hw]; the markers sit below -5e14.
+      redis.call('ZREMRANGEBYSCORE', z, '-500000000000000', cutoff)
+      count = redis.call('ZCARD', z) - 3
+    end
   end
   local thr = tonumber(ARGV[a + 3])
-  local cap = tonumber(ARGV[a + 2])
   local lc
   if thr < 0 then
     -- A learning window: below its floor the count can never matter.
     if count >= -thr then
       rare = rare or ARGV[a + 5]
-      local th, iv, km, keep, most, kms, wms, wd = string.match(rare, '^%d+ %-?%d+ %d+ %S+ (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)$')
+      local th, iv, km, kttl, most, kms, wms, wd = string.match(rare, '^%d+ %-?%d+ %d+ %S+ (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)$')
       wd = tonumber(wd)
       th = tonumber(th)
       iv = tonumber(iv)
       km = tonumber(km)
-      lc = redis.call('HMGET', KEYS[3 * i], 'u', 'id', 'l', 'b', 'p', 'k')
+      lc = redis.call('HMGET', ck, 'u', 'id', 'l', 'b', 'p', 'k')
       t = t or tonumber(ts)
       local iw = math.floor(t / iv)
       local lvl = tonumber(lc[3])
@@ -180,8 +218,13 @@ for i = 1, n do
           cap = tonumber(most)
         end
       end
+      if keep < cap then
+        keep = cap
+      end
+      if count > keep then
+        redis.call('ZREMRANGEBYRANK', z, '3', count == keep + 1 and '3' or string.format('%d', count - keep + 2))
+      end
       if count > cap then
-        redis.call('ZREMRANGEBYRANK', z, '3', count == cap + 1 and '3' or string.format('%d', count - cap + 2))
         count = cap
       end
       if count > peak then
@@ -198,11 +241,11 @@ for i = 1, n do
         elseif iv > life then
           life = iv
         end
-        redis.call('HSET', KEYS[3 * i], 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', (ivl + 1) * iv + life))
+        redis.call('HSET', ck, 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', (ivl + 1) * iv + life))
         if folded and raises then
-          redis.call('PEXPIRE', KEYS[3 * i], keep)
+          redis.call('PEXPIRE', ck, kttl)
         elseif fresh then
-          redis.call('PEXPIRE', KEYS[3 * i], ARGV[a + 4])
+          redis.call('PEXPIRE', ck, ARGV[a + 4])
         end
       end
       thr = eff
@@ -210,9 +253,12 @@ for i = 1, n do
       extra[#extra + 1] = eff
       extra[#extra + 1] = lvl
     end
-  elseif count > cap then
-    -- The oldest go first (ranks 0-2 are the markers).
-    redis.call('ZREMRANGEBYRANK', z, '3', count == cap + 1 and '3' or string.format('%d', count - cap + 2))
+  elseif count > cap and not shared then
+    -- The oldest go first (ranks 0-2 are the markers); a set shared with
+    -- the next window keeps as many as either window's cap.
+    if count > keep then
+      redis.call('ZREMRANGEBYRANK', z, '3', count == keep + 1 and '3' or string.format('%d', count - keep + 2))
+    end
     count = cap
   end
   if push and retry then
@@ -236,12 +282,13 @@ for i = 1, n do
   -- bucket: the keys then outlive their last update by window + slack at
   -- least, window + slack + bucket at most.
   if r > 2 then
-    redis.call('PEXPIRE', z, ARGV[a + 4])
+    if not shared then
+      redis.call('PEXPIRE', z, ARGV[a + 4])
+    end
     redis.call('PEXPIRE', e, ARGV[a + 4])
   end
   local state = 0
   if thr > 0 and count >= thr then
-    local ck = KEYS[3 * i]
     local c = lc or redis.call('HMGET', ck, 'u', 'id')
     t = t or tonumber(ts)
     rare = rare or ARGV[a + 5]
@@ -272,8 +319,8 @@ if extra then
     out[n + j] = extra[j]
   end
 end
-if #KEYS > 3 * n then
-  local b = redis.call('HMGET', KEYS[3 * n + 1], 'u', 'id')
+if #KEYS >= kp then
+  local b = redis.call('HMGET', KEYS[kp], 'u', 'id')
   out[#out + 1] = b[1] or ''
   out[#out + 1] = b[2] or ''
 end

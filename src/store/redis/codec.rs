@@ -50,6 +50,29 @@ impl KeyNames {
         out.push(suffix);
     }
 
+    /// Appends the name of a window's own key (`suffix`: `e` or `c`) when
+    /// the window counts in another window's members set (see
+    /// [`crate::store::redis`]'s pairing): under that window's hash tag,
+    /// `acm:{ds:<key>}:dc:e`, so one script call on one node serves both.
+    pub fn write_paired(
+        &self,
+        owner: Reason,
+        rule: Reason,
+        key: &str,
+        suffix: u8,
+        out: &mut Vec<u8>,
+    ) {
+        out.extend_from_slice(self.prefix.as_bytes());
+        out.extend_from_slice(b":{");
+        out.extend_from_slice(owner.tag().as_bytes());
+        out.push(b':');
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"}:");
+        out.extend_from_slice(rule.tag().as_bytes());
+        out.push(b':');
+        out.push(suffix);
+    }
+
     /// The auto-block of an A-number.
     pub fn block(&self, number: &str) -> String {
         format!("{}:{{blk:{}}}", self.prefix, number)

@@ -39,7 +39,7 @@ use super::{
     WindowOutcome,
 };
 use crate::config::StoreConfig;
-use crate::contract::Evidence;
+use crate::contract::{Evidence, Reason, WindowOp};
 pub use crate::store::shared_lists::SharedList;
 pub use breaker::{BreakerState, RedisStats};
 pub use codec::KeyNames;
@@ -480,7 +480,12 @@ impl Codec {
         // (hash slot on a cluster, event time) → windows.
         let mut groups: SmallVec<[(u16, i64, Windows); 4]> = SmallVec::new();
         let mut name = Vec::new();
+        let partners = paired(req);
         for (i, op) in req.windows.iter().enumerate() {
+            if partners.iter().any(|&(_, p)| p as usize == i) {
+                // Placed right after the window whose set it counts in.
+                continue;
+            }
             let slot = if self.cluster {
                 name.clear();
                 self.keys.write_window(op.rule, &op.key, b'm', &mut name);
@@ -488,9 +493,13 @@ impl Codec {
             } else {
                 0
             };
+            let mut ids: Windows = SmallVec::from_slice(&[i as u8]);
+            if let Some(&(_, p)) = partners.iter().find(|&&(o, _)| o as usize == i) {
+                ids.push(p);
+            }
             match groups.iter_mut().find(|g| g.0 == slot && g.1 == op.time_ms) {
-                Some(g) => g.2.push(i as u8),
-                None => groups.push((slot, op.time_ms, SmallVec::from_slice(&[i as u8]))),
+                Some(g) => g.2.extend_from_slice(&ids),
+                None => groups.push((slot, op.time_ms, ids)),
             }
         }
         let number = req.block_lookup.as_ref().map(|(n, _)| n.as_str());
@@ -522,12 +531,30 @@ impl Codec {
         block: Option<&str>,
     ) -> Planned {
         let mut call = ScriptCall::new(ScriptId::Check, 256 + 160 * windows.len());
-        for &i in windows {
+        // Whether each window counts in the previous one's members set.
+        let mut shares: SmallVec<[bool; 4]> = SmallVec::new();
+        for (n, &i) in windows.iter().enumerate() {
             let op = &req.windows[i as usize];
-            for suffix in codec::WINDOW_SUFFIXES {
-                self.keys
-                    .write_window(op.rule, &op.key, suffix, &mut call.buf);
-                call.end_item();
+            let owner = n
+                .checked_sub(1)
+                .map(|p| &req.windows[windows[p] as usize])
+                .filter(|o| pairs(o, op));
+            shares.push(owner.is_some());
+            match owner {
+                Some(o) => {
+                    for suffix in [b'e', b'c'] {
+                        self.keys
+                            .write_paired(o.rule, op.rule, &op.key, suffix, &mut call.buf);
+                        call.end_item();
+                    }
+                }
+                None => {
+                    for suffix in codec::WINDOW_SUFFIXES {
+                        self.keys
+                            .write_window(op.rule, &op.key, suffix, &mut call.buf);
+                        call.end_item();
+                    }
+                }
             }
         }
         if let Some(number) = block {
@@ -539,12 +566,24 @@ impl Codec {
         call.push_int(t - t.rem_euclid(EXPIRY_BUCKET_MS) - BUCKET_OFFSET);
         codec::write_evidence(&req.evidence, &mut call.buf);
         call.end_item();
-        for &i in windows {
+        for (&i, &shared) in windows.iter().zip(&shares) {
             let op = &req.windows[i as usize];
-            let cap = (op.member_cap as usize).clamp(1, self.max_members);
+            // As the embedded store: at least twice the threshold (a learning
+            // window's learned one, in the script).
+            let cap = (op.member_cap as usize)
+                .max((op.threshold as usize).saturating_mul(2))
+                .clamp(1, self.max_members) as i64;
             call.push(op.member.as_bytes());
-            call.push_int(op.time_ms - op.window_ms);
-            call.push_int(cap as i64);
+            if shared {
+                // Counted in the previous window's set: its cutoff
+                // exclusive, as ZCOUNT takes it, and minus its cap.
+                call.buf.push(b'(');
+                call.push_int(op.time_ms - op.window_ms);
+                call.push_int(-cap);
+            } else {
+                call.push_int(op.time_ms - op.window_ms);
+                call.push_int(cap);
+            }
             match &op.learn {
                 // A learning window: minus its learning floor (see check.lua).
                 Some(l) => call.push_int(-(l.floor(op.threshold).max(1) as i64)),
@@ -727,6 +766,37 @@ impl Codec {
     }
 }
 
+/// Whether `partner` can count in `owner`'s members set instead of a set of
+/// its own: the burst tier of the fan-in rule beside its slow tier, on the
+/// same per-ingress key (`<source>|<B-number>`, `rules::ingress_key`), with
+/// the same member and time, a window no longer than the slow tier's, and no
+/// learned level (its member cap is fixed). On a per-ingress key the two tiers
+/// see the same calls (both skip an allowlisted B-number; the slow tier's
+/// other conditions — untrusted source, mobile B-number — are properties of
+/// the key), so one set holding the slow tier's window answers both: the
+/// burst tier counts the members inside its own window, at most its cap.
+fn pairs(owner: &WindowOp, partner: &WindowOp) -> bool {
+    owner.rule == Reason::DistinctCallersSlow
+        && partner.rule == Reason::DistinctCallers
+        && partner.learn.is_none()
+        && owner.key == partner.key
+        && owner.key.contains('|')
+        && owner.member == partner.member
+        && owner.time_ms == partner.time_ms
+        && partner.window_ms <= owner.window_ms
+}
+
+/// The (owner, partner) window pairs of a request (see [`pairs`]).
+fn paired(req: &StoreRequest) -> SmallVec<[(u8, u8); 1]> {
+    let mut out = SmallVec::new();
+    for (o, owner) in req.windows.iter().enumerate() {
+        if let Some(p) = req.windows.iter().position(|w| pairs(owner, w)) {
+            out.push((o as u8, p as u8));
+        }
+    }
+    out
+}
+
 /// True when a reply says the server does not know the script.
 pub(crate) fn is_noscript(v: &Value) -> bool {
     matches!(v, Value::ServerError(e) if e.code() == "NOSCRIPT")
@@ -861,6 +931,106 @@ mod tests {
                 .map(|a| matches!(a, redis::Arg::Simple(b) if b == b"1")),
             Some(true)
         );
+    }
+
+    /// The two fan-in tiers on one per-ingress key share the slow tier's
+    /// members set: one script call, the slow tier first, the burst tier with
+    /// its evidence list and cooldown only (under the slow tier's hash tag),
+    /// its cutoff exclusive and its cap negative. Not on a plain B-number key,
+    /// nor when the members differ.
+    #[test]
+    fn the_fan_in_tiers_share_one_members_set_on_an_ingress_key() {
+        let t = 1_796_128_230_997i64;
+        let op = |rule, key: &str, window_ms, member: &str| WindowOp {
+            rule,
+            key: key.into(),
+            member: member.into(),
+            time_ms: t,
+            window_ms,
+            threshold: 5,
+            cooldown_ms: 60_000,
+            member_cap: 64,
+            learn: None,
+        };
+        let k = "198.51.100.7|+2348099999999";
+        let mut req = request();
+        req.windows = [
+            op(Reason::DistinctCallers, k, 5_000, "+2348030000001"),
+            op(Reason::DistinctCallersSlow, k, 120_000, "+2348030000001"),
+            op(
+                Reason::CliRotation,
+                "198.51.100.7",
+                60_000,
+                "+2348030000001",
+            ),
+        ]
+        .into_iter()
+        .collect();
+        req.block_lookup = None;
+        for cluster in [false, true] {
+            let mut s = RedisSettings::single("redis://127.0.0.1/");
+            s.cluster = cluster;
+            let codec = Codec::new(&s);
+            let (planned, layout) = codec.plan_request(&req);
+            let args: Vec<Vec<String>> = planned
+                .iter()
+                .map(|p| {
+                    codec
+                        .command(p, Send::Sha)
+                        .args_iter()
+                        .map(|a| match a {
+                            redis::Arg::Simple(b) => String::from_utf8_lossy(b).into_owned(),
+                            _ => String::new(),
+                        })
+                        .collect()
+                })
+                .collect();
+            // The fan-in pair is one call, the slow tier first.
+            let (n, fan) = args
+                .iter()
+                .enumerate()
+                .find(|(_, a)| a.iter().any(|x| x.contains("{ds:")))
+                .unwrap();
+            let windows: Vec<u8> = layout.parts[n].0.to_vec();
+            assert_eq!(&windows[..2], &[1, 0], "cluster {cluster}");
+            assert_eq!(fan[3], format!("acm:{{ds:{k}}}:m"));
+            assert_eq!(fan[4], format!("acm:{{ds:{k}}}:e"));
+            assert_eq!(fan[5], format!("acm:{{ds:{k}}}:c"));
+            assert_eq!(fan[6], format!("acm:{{ds:{k}}}:dc:e"));
+            assert_eq!(fan[7], format!("acm:{{ds:{k}}}:dc:c"));
+            let keys: usize = fan[2].parse().unwrap();
+            let argv = &fan[3 + keys..];
+            assert_eq!(argv[0], "0");
+            assert_eq!(argv[5 + 1], (t - 120_000).to_string());
+            assert_eq!(argv[5 + 2], "64");
+            assert_eq!(argv[11], "+2348030000001");
+            assert_eq!(argv[11 + 1], format!("({}", t - 5_000));
+            assert_eq!(argv[11 + 2], "-64");
+            // Every key of the pair's call in one slot.
+            let slots: std::collections::HashSet<u16> = fan[3..3 + keys]
+                .iter()
+                .map(|key| codec::hash_slot(key.as_bytes()))
+                .collect();
+            if cluster {
+                assert_eq!(slots.len(), 1);
+                assert_eq!(keys, 5);
+            } else {
+                assert_eq!(keys, 8);
+            }
+        }
+        // A plain B-number key, or another member: each tier its own set.
+        let codec = Codec::new(&RedisSettings::single("redis://127.0.0.1/"));
+        for (key, member) in [("+2348099999999", "+2348030000001"), (k, "+2348030000002")] {
+            req.windows[1].key = key.into();
+            req.windows[1].member = member.into();
+            let (planned, _) = codec.plan_request(&req);
+            let cmd = codec.command(&planned[0], Send::Sha);
+            let keys = cmd.args_iter().nth(2).map(|a| match a {
+                redis::Arg::Simple(b) => String::from_utf8_lossy(b).into_owned(),
+                _ => String::new(),
+            });
+            assert_eq!(keys.as_deref(), Some("9"), "{key} {member}");
+        }
     }
 
     /// `check.lua` reads and keeps as much evidence as the embedded store
