@@ -29,7 +29,7 @@ pub mod session;
 pub mod ui;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -38,13 +38,15 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::detector::AlertLog;
 use crate::engine::call::InputError;
-use crate::engine::{Alert, Call, Verdict};
+use crate::engine::{Alert, Call, Reason, Verdict};
 use crate::node::Node;
 use crate::store::Client;
 pub use metrics::{Face, Metrics};
@@ -188,14 +190,106 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn parse_body(body: Result<Bytes, BytesRejection>) -> Result<Value, ApiError> {
-    let bytes = body.map_err(ApiError::body)?;
-    serde_json::from_slice(&bytes).map_err(ApiError::json)
+/// A JSON answer, written once into a buffer sized for a verdict.
+fn json_response(body: &impl Serialize) -> Response {
+    let mut out = Vec::with_capacity(512);
+    match serde_json::to_writer(&mut out, body) {
+        Ok(()) => (
+            [(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("application/json"),
+            )],
+            out,
+        )
+            .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
 }
 
-/// The verdict as the API shows it.
+/// The verdict as the API shows it: its fields in name order (the order a JSON
+/// tree printed them in, which answers have kept), and the call's new alerts
+/// when `new_alerts` is set and there are any.
+pub struct VerdictJson<'a> {
+    pub verdict: &'a Verdict,
+    pub new_alerts: bool,
+}
+
+#[derive(Clone, Copy)]
+enum VerdictField {
+    Action,
+    Reasons,
+    AlertId,
+    Count(Reason),
+    ANumber,
+    BNumber,
+    TimeMs,
+    NewAlerts,
+}
+
+/// The fields of [`VerdictJson`], in name order, worked out once.
+fn verdict_fields() -> &'static [(&'static str, VerdictField)] {
+    static FIELDS: OnceLock<Vec<(&'static str, VerdictField)>> = OnceLock::new();
+    FIELDS.get_or_init(|| {
+        use VerdictField::*;
+        let mut f = vec![
+            ("action", Action),
+            ("reasons", Reasons),
+            ("alert_id", AlertId),
+            ("a_number", ANumber),
+            ("b_number", BNumber),
+            ("time_ms", TimeMs),
+            ("new_alerts", NewAlerts),
+        ];
+        f.extend(crate::engine::rules::count_fields().map(|(name, r)| (name, Count(r))));
+        f.sort_by_key(|(name, _)| *name);
+        f
+    })
+}
+
+impl Serialize for VerdictJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.verdict;
+        let mut m = s.serialize_map(None)?;
+        for (name, field) in verdict_fields() {
+            match *field {
+                VerdictField::Action => m.serialize_entry(name, v.action.as_str())?,
+                VerdictField::Reasons => m.serialize_entry(name, &v.reasons)?,
+                VerdictField::AlertId => m.serialize_entry(name, &v.alert_id)?,
+                VerdictField::Count(rule) => m.serialize_entry(name, &v.count(rule))?,
+                VerdictField::ANumber => m.serialize_entry(name, &v.a_number)?,
+                VerdictField::BNumber => m.serialize_entry(name, &v.b_number)?,
+                VerdictField::TimeMs => m.serialize_entry(name, &v.time_ms)?,
+                VerdictField::NewAlerts => {
+                    if self.new_alerts && !v.new_alerts.is_empty() {
+                        m.serialize_entry(name, &AlertsJson(&v.new_alerts))?
+                    }
+                }
+            }
+        }
+        m.end()
+    }
+}
+
+/// Alerts as the API shows them (rare: built as JSON trees).
+struct AlertsJson<'a>(&'a [Alert]);
+
+impl Serialize for AlertsJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for a in self.0 {
+            seq.serialize_element(&alert_json(a))?;
+        }
+        seq.end()
+    }
+}
+
+/// The verdict as the API shows it, as a JSON tree.
 pub fn verdict_json(v: &Verdict) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
+    serde_json::to_value(VerdictJson {
+        verdict: v,
+        new_alerts: false,
+    })
+    .unwrap_or(Value::Null)
 }
 
 /// An alert's `raised_at` as the APIs show it (RFC 3339).
@@ -220,20 +314,39 @@ async fn judge_body(
     s: &AppState,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Verdict, ApiError> {
-    let v = parse_body(body)?;
-    let call = input::call_from_json(&v).map_err(ApiError::input)?;
+    let bytes = body.map_err(ApiError::body)?;
+    let call = input::call_from_body(&bytes)
+        .map_err(ApiError::json)?
+        .map_err(ApiError::input)?;
     s.check(Face::Http, &call).await.map_err(ApiError::input)
+}
+
+/// The seed's answer: `{"alert": …, "status": "alert", "verdict": …}` for a call that
+/// raised an alert, else `{"status": "processed", "verdict": …}`.
+#[derive(Serialize)]
+struct SeedAnswer<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alert: Option<Value>,
+    status: &'static str,
+    verdict: VerdictJson<'a>,
 }
 
 async fn seed_event(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> Response {
     match judge_body(&s, body).await {
         Ok(v) => {
-            let mut out = match v.new_alerts.first() {
-                Some(a) => json!({"status": "alert", "alert": alert_json(a)}),
-                None => json!({"status": "processed"}),
-            };
-            out["verdict"] = verdict_json(&v);
-            Json(out).into_response()
+            let alert = v.new_alerts.first().map(alert_json);
+            json_response(&SeedAnswer {
+                status: if alert.is_some() {
+                    "alert"
+                } else {
+                    "processed"
+                },
+                alert,
+                verdict: VerdictJson {
+                    verdict: &v,
+                    new_alerts: false,
+                },
+            })
         }
         Err(e) => fail(&s, "/event", e),
     }
@@ -244,17 +357,16 @@ fn fail(s: &AppState, route: &str, e: ApiError) -> Response {
     e.into_response()
 }
 
-fn check_answer(v: &Verdict) -> Value {
-    let mut out = verdict_json(v);
-    if !v.new_alerts.is_empty() {
-        out["new_alerts"] = v.new_alerts.iter().map(alert_json).collect();
-    }
-    out
+fn check_answer(v: &Verdict) -> Response {
+    json_response(&VerdictJson {
+        verdict: v,
+        new_alerts: true,
+    })
 }
 
 async fn check_post(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> Response {
     match judge_body(&s, body).await {
-        Ok(v) => Json(check_answer(&v)).into_response(),
+        Ok(v) => check_answer(&v),
         Err(e) => fail(&s, "/v1/check", e),
     }
 }
@@ -269,32 +381,68 @@ async fn check_get(
     }
     .await;
     match result {
-        Ok(v) => Json(check_answer(&v)).into_response(),
+        Ok(v) => check_answer(&v),
         Err(e) => fail(&s, "/v1/check", e),
     }
 }
 
+/// A batch's answer: `{"alerts": […], "processed": n, "verdicts": […]}`.
+struct BatchAnswer(Vec<Result<Verdict, InputError>>);
+
+impl Serialize for BatchAnswer {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Alerts<'a>(&'a [Result<Verdict, InputError>]);
+        impl Serialize for Alerts<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(
+                    self.0
+                        .iter()
+                        .flat_map(|r| r.iter().flat_map(|v| v.new_alerts.iter()))
+                        .map(alert_json),
+                )
+            }
+        }
+        struct Verdicts<'a>(&'a [Result<Verdict, InputError>]);
+        impl Serialize for Verdicts<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(Some(self.0.len()))?;
+                for r in self.0 {
+                    match r {
+                        Ok(v) => seq.serialize_element(&VerdictJson {
+                            verdict: v,
+                            new_alerts: false,
+                        })?,
+                        // Calls were validated before; the engine re-validates the same way.
+                        Err(e) => seq.serialize_element(&json!({
+                            "error": "invalid_request", "field": e.field, "reason": e.reason
+                        }))?,
+                    }
+                }
+                seq.end()
+            }
+        }
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("alerts", &Alerts(&self.0))?;
+        m.serialize_entry("processed", &self.0.len())?;
+        m.serialize_entry("verdicts", &Verdicts(&self.0))?;
+        m.end()
+    }
+}
+
 async fn events_batch(State(s): State<Shared>, body: Result<Bytes, BytesRejection>) -> Response {
-    let calls = match parse_body(body)
-        .and_then(|v| input::calls_from_batch(&v, s.max_batch).map_err(ApiError::input))
-    {
+    let calls = match body.map_err(ApiError::body).and_then(|b| {
+        input::calls_from_body(&b, s.max_batch)
+            .map_err(ApiError::json)?
+            .map_err(ApiError::input)
+    }) {
         Ok(c) => c,
         Err(e) => return fail(&s, "/v1/events", e),
     };
     let mut results = Vec::with_capacity(calls.len());
-    let mut alerts = Vec::new();
     for call in &calls {
-        match s.check(Face::Http, call).await {
-            Ok(v) => {
-                alerts.extend(v.new_alerts.iter().map(alert_json));
-                results.push(verdict_json(&v));
-            }
-            // Calls were validated above; the engine re-validates the same way.
-            Err(e) => results
-                .push(json!({"error": "invalid_request", "field": e.field, "reason": e.reason})),
-        }
+        results.push(s.check(Face::Http, call).await);
     }
-    Json(json!({"processed": results.len(), "verdicts": results, "alerts": alerts})).into_response()
+    json_response(&BatchAnswer(results))
 }
 
 async fn health(State(s): State<Shared>) -> Response {
@@ -328,12 +476,26 @@ async fn not_found() -> Response {
         .into_response()
 }
 
+/// The router's one middleware (one layer costs a boxed future and a service clone per
+/// request): the dashboard's CSRF guard ([`ui::csrf_refusal`]), then [`json_errors`].
+async fn front(
+    State(s): State<Shared>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(refused) = ui::csrf_refusal(&s, &req) {
+        return refused;
+    }
+    json_errors(req, next).await
+}
+
 /// Every error answer is JSON: axum's own (405 on a known path, 413, body rejections) come
 /// as plain text or empty, and are rewritten as `{"error": code, "reason": text}`. (A 400, 414
 /// or 431 for a request hyper cannot parse is answered before any of this runs: the
 /// connection wrapper in `hyper_errors` gives it its JSON body.)
 async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let (method, path) = (req.method().clone(), req.uri().path().to_string());
+    // Kept for a 405's reason: both clone without allocating.
+    let (method, uri) = (req.method().clone(), req.uri().clone());
     let resp = next.run(req).await;
     let status = resp.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -360,7 +522,10 @@ async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) 
     let reason = if !text.is_empty() {
         text
     } else if status == StatusCode::METHOD_NOT_ALLOWED {
-        format!("{path} does not take {method} (the Allow header lists the methods it takes)")
+        format!(
+            "{} does not take {method} (the Allow header lists the methods it takes)",
+            uri.path()
+        )
     } else {
         status.canonical_reason().unwrap_or("error").to_string()
     };
@@ -385,12 +550,8 @@ pub fn router(state: Shared, max_body_bytes: usize) -> Router {
         .merge(alerts::api::routes())
         .merge(ui::routes())
         .fallback(ui::fallback)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            ui::csrf_guard,
-        ))
         .layer(DefaultBodyLimit::max(max_body_bytes))
-        .layer(axum::middleware::from_fn(json_errors))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), front))
         .with_state(state)
 }
 
@@ -482,4 +643,81 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Action;
+
+    /// What answers were built as before (JSON trees, keys in name order).
+    fn as_tree(v: &Verdict, with_alerts: bool) -> String {
+        let mut out = serde_json::to_value(v).unwrap();
+        if with_alerts && !v.new_alerts.is_empty() {
+            out["new_alerts"] = v.new_alerts.iter().map(alert_json).collect();
+        }
+        out.to_string()
+    }
+
+    #[test]
+    fn verdicts_are_written_as_their_json_trees_were() {
+        let mut v = Verdict::new(1_672_531_205_000, "+2348031234567".into(), "+234999".into());
+        assert_eq!(
+            serde_json::to_string(&VerdictJson {
+                verdict: &v,
+                new_alerts: true
+            })
+            .unwrap(),
+            as_tree(&v, true)
+        );
+        v.action = Action::Block;
+        v.reasons.insert(Reason::DistinctCallers);
+        v.reasons.insert(Reason::InvalidCli);
+        v.counts.set(Reason::DistinctCallers, 5);
+        v.counts.set(Reason::CliFanout, 2);
+        v.alert_id = Some("a-1".into());
+        v.new_alerts.push(Alert {
+            id: "a-1".into(),
+            rule: Reason::DistinctCallers,
+            key: "+234999".into(),
+            action: Action::Block,
+            raised_at_ms: 1_672_531_205_000,
+            window_ms: 5_000,
+            threshold: 5,
+            baseline: Some(1.5),
+            count: 5,
+            evidence: vec![Default::default()],
+        });
+        for with_alerts in [false, true] {
+            let new = serde_json::to_string(&VerdictJson {
+                verdict: &v,
+                new_alerts: with_alerts,
+            })
+            .unwrap();
+            assert_eq!(new, as_tree(&v, with_alerts));
+        }
+        let seed = serde_json::to_string(&SeedAnswer {
+            alert: v.new_alerts.first().map(alert_json),
+            status: "alert",
+            verdict: VerdictJson {
+                verdict: &v,
+                new_alerts: false,
+            },
+        })
+        .unwrap();
+        let old = json!({"status": "alert", "alert": alert_json(&v.new_alerts[0]), "verdict": serde_json::to_value(&v).unwrap()});
+        assert_eq!(seed, old.to_string());
+        let batch = serde_json::to_string(&BatchAnswer(vec![
+            Ok(v.clone()),
+            Err(InputError::new("b_number", "is required")),
+        ]))
+        .unwrap();
+        let old = json!({
+            "processed": 2,
+            "verdicts": [serde_json::to_value(&v).unwrap(),
+                {"error": "invalid_request", "field": "b_number", "reason": "is required"}],
+            "alerts": [alert_json(&v.new_alerts[0])],
+        });
+        assert_eq!(batch, old.to_string());
+    }
 }

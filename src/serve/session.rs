@@ -4,7 +4,7 @@
 //! cookie; the server keeps a bounded table of sessions (by the SHA-256 of the
 //! id, never the id), each with the token's name and role, an expiry and a
 //! synchronizer CSRF token that every state-changing request made with the
-//! cookie must echo in `X-CSRF-Token` (checked in [`super::ui::csrf_guard`]).
+//! cookie must echo in `X-CSRF-Token` (checked by [`super::ui::csrf_refusal`]).
 //! Bearer-token clients never touch any of this.
 
 use std::collections::HashMap;

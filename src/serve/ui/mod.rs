@@ -24,14 +24,13 @@ use std::sync::Arc;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::session::{self, Session};
-use super::Shared;
+use super::{AppState, Shared};
 use crate::config::Config;
 
 /// What the dashboard needs beyond the rest of `acm serve`.
@@ -178,7 +177,9 @@ async fn logout(State(s): State<Shared>, headers: HeaderMap) -> Response {
 /// The CSRF guard: a state-changing request that carries a live session cookie
 /// (and no `Authorization` header: bearer clients are not browsers holding our
 /// cookie) must carry that session's token in `X-CSRF-Token`, else 403.
-pub async fn csrf_guard(State(s): State<Shared>, req: Request<Body>, next: Next) -> Response {
+/// The refusal when the guard refuses the request, else None. (It runs in the
+/// router's one middleware, `serve::front`.)
+pub fn csrf_refusal(s: &AppState, req: &Request<Body>) -> Option<Response> {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let headers = req.headers();
     if !safe && !headers.contains_key(header::AUTHORIZATION) && req.uri().path() != "/ui/login" {
@@ -188,16 +189,16 @@ pub async fn csrf_guard(State(s): State<Shared>, req: Request<Body>, next: Next)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
             if !sess.csrf_matches(given) {
-                return refuse(
+                return Some(refuse(
                     StatusCode::FORBIDDEN,
                     "csrf_failed",
                     session::CSRF_HEADER,
                     "a change made with the dashboard's session needs its X-CSRF-Token",
-                );
+                ));
             }
         }
     }
-    next.run(req).await
+    None
 }
 
 /// Unknown routes: the app shell for a browser asking for a page, else the JSON 404.
