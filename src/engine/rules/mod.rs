@@ -161,9 +161,10 @@ impl<'a> Plan<'a> {
     }
 
     /// Counts `member` under `key` for the engine to read beside the window
-    /// of `w` (a companion count). Its threshold is the member cap, so the
-    /// store keeps no more members than for `w` and reaches it only at the
-    /// cap; the engine never acts on it.
+    /// of `w` (a companion count). Its threshold is the member cap, so it
+    /// reaches its threshold only at the cap and the engine never acts on
+    /// it; the store keeps up to twice the cap of members for it (a store
+    /// keeps `max(member_cap, 2 × threshold)`), which bounds its memory.
     #[inline]
     pub fn count_beside(
         &mut self,
