@@ -80,13 +80,21 @@ EOF
     NEED_UPDATE=1
 fi
 
+# Whether the deb-src indexes know the installed version. The output is read
+# whole before grep looks at it: `apt-cache ... | grep -q` under pipefail fails
+# at random when grep exits before apt-cache has written everything (SIGPIPE).
+src_known() {
+    local srcs
+    srcs="$(apt-cache showsrc kamailio 2>/dev/null || true)"
+    grep -q "^Version: $PKG_VERSION\$" <<<"$srcs"
+}
+
 # apt-get update only when the source index for kamailio is not known yet.
-if [ -n "${NEED_UPDATE:-}" ] || ! apt-cache showsrc kamailio 2>/dev/null | grep -q "^Version: $PKG_VERSION\$"; then
+if [ -n "${NEED_UPDATE:-}" ] || ! src_known; then
     log "apt-get update"
     $SUDO apt-get update -qq
 fi
-apt-cache showsrc kamailio 2>/dev/null | grep -q "^Version: $PKG_VERSION\$" \
-    || die "source package kamailio=$PKG_VERSION not found in the deb-src indexes"
+src_known || die "source package kamailio=$PKG_VERSION not found in the deb-src indexes"
 
 # 2. dpkg-dev (dpkg-source) for apt-get source; make and gcc for configuring.
 MISSING=""
