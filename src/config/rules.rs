@@ -356,8 +356,10 @@ impl Default for RulesConfig {
                 window_ms: 600_000,
                 cooldown_ms: None,
                 trunk_thresholds: BTreeMap::new(),
+                // From 3 callees in 10 minutes: a busy mobile's level then
+                // counts its quieter intervals too (docs/QUALITY.md).
                 learn: LearnConfig {
-                    observe_from: 0.5,
+                    observe_from: 0.3,
                     ..LearnConfig::on()
                 },
                 cli_types: vec![crate::number::plan::NumberType::Mobile],
