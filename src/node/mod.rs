@@ -98,6 +98,12 @@ impl Node {
     pub fn check(cfg: &Config) -> Result<(), String> {
         cfg.validate().map_err(|e| e.to_string())?;
         Engine::from_config(cfg, Arc::new(crate::clock::SystemClock)).map_err(|e| e.to_string())?;
+        // The Kamailio module maps its shared-memory region at start: try the
+        // same mapping here, so a region the machine cannot give fails now.
+        if cfg.store.kind.resolve(crate::config::Face::Module) == crate::config::StoreKind::Shm {
+            crate::store::ShmStore::check(crate::store::shm_config(cfg))
+                .map_err(|e| format!("store (the Kamailio module's shared-memory region): {e}"))?;
+        }
         if let Some(ch) = &cfg.clickhouse {
             ch.validate().map_err(|e| e.to_string())?;
         }

@@ -134,6 +134,14 @@ impl ShmStore {
         })
     }
 
+    /// Maps the region `new` would map for `cfg` and unmaps it at once,
+    /// laying nothing out: `acm check-config` runs it for the Kamailio
+    /// module's store. Returns the region's size in bytes.
+    pub fn check(cfg: ShmStoreConfig) -> Result<usize, String> {
+        let layout = Layout::new(cfg.max_keys.max(1), cfg.max_members_per_key.max(1));
+        Region::map(layout.total).map(|r| r.len())
+    }
+
     /// The limits it was made with.
     pub fn config(&self) -> ShmStoreConfig {
         self.cfg
@@ -594,5 +602,22 @@ impl ShmStore {
         if let Ok(g) = unsafe { &(*self.shard_head(s)).lock }.lock(self.budget) {
             std::mem::forget(g);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_maps_what_new_would() {
+        let cfg = ShmStoreConfig {
+            max_keys: 10_000,
+            max_members_per_key: 64,
+            budget: Duration::from_millis(5),
+        };
+        let checked = ShmStore::check(cfg).unwrap();
+        assert!(checked > 0);
+        assert_eq!(checked, ShmStore::new(cfg).unwrap().region_bytes());
     }
 }
