@@ -16,7 +16,9 @@
 --   score) and HW (the key's latest time, as a score); a LIST evidence
 --   payloads, newest first; a HASH cooldown: u = until (event ms), id = alert
 --   id. A window whose cap is negative counts in the previous window's ZSET
---   (the burst tier in the slow tier's set) and has only its LIST and HASH.
+--   and reads its LIST (the burst tier in the slow tier's: the slow tier
+--   pushes for both, marking with '~' a record the burst tier would not
+--   have kept) and has only its HASH.
 --   A count-only window (threshold 0: contract::WindowOp::count_only) has
 --   only its ZSET: no evidence, no cooldown, never an alert.
 --   A last key after the windows' is an auto-block HASH to read.
@@ -61,6 +63,7 @@ local extra
 -- latest time (read by a window that shares its members set).
 local kp = 1
 local lz
+local le
 local r
 local hw
 for i = 1, n do
@@ -88,11 +91,25 @@ for i = 1, n do
   end
   local e
   local ck
-  if not only then
+  if shared then
+    -- The owner's evidence list: its entries this window did not keep
+    -- are marked (below); its own cooldown.
+    e = le
+    ck = KEYS[kp]
+    kp = kp + 1
+  elseif not only then
     e = KEYS[kp]
     ck = KEYS[kp + 1]
     kp = kp + 2
+    le = e
   end
+  -- The next window counts in this one's members set and reads its
+  -- evidence list: this window pushes for both.
+  local owner = not shared and i < n and string.byte(ARGV[a + 8]) == 45
+  -- This call's evidence is pushed marked ('~') when the next window (the
+  -- shorter burst tier) would not have kept it: a late event before its
+  -- cutoff.
+  local mark = false
   -- The most members the set keeps: also the sharing window's cap.
   local keep = cap
   local nc = ARGV[a + 8]
@@ -139,7 +156,7 @@ for i = 1, n do
   end
   -- A new key holds this member only: count 1, nothing to trim.
   local count = 1
-  local push = not only
+  local push = not only and not shared
   local rare
   if r < 4 then
     local cutoff = ARGV[a + 1]
@@ -151,6 +168,9 @@ for i = 1, n do
       local c = hw - tonumber(string.match(rare, '^%d+'))
       cutoff = string.format(shared and '(%d' or '%d', c)
       push = push and t > c
+      if push and owner then
+        mark = t <= hw - tonumber(string.match(ARGV[a + 11], '^%d+'))
+      end
     end
     if shared then
       -- The client sent the cutoff as '(<t - window>' (exclusive).
@@ -279,18 +299,41 @@ for i = 1, n do
     end
     count = cap
   end
+  local pev = ev
+  if mark then
+    pev = '~' .. ev
+  end
   if push and retry then
     local kept = redis.call('LRANGE', e, '0', '15')
     for j = 1, #kept do
-      if kept[j] == ev then
+      if kept[j] == pev then
         push = false
       end
     end
   end
   if push then
     -- Trimmed lazily: only the newest 16 (EVIDENCE_MAX) are ever read.
-    local len = redis.call('LPUSH', e, ev)
-    if len > 32 then
+    local len = redis.call('LPUSH', e, pev)
+    if len > 32 and owner then
+      -- Shared with the next window: keep the newest 16 and the newest 16
+      -- unmarked (what each window reads), at most 64.
+      local all = redis.call('LRANGE', e, '0', '63')
+      local kl = #all
+      local seen = 0
+      for j = 1, #all do
+        if string.byte(all[j]) ~= 126 then
+          seen = seen + 1
+          if seen == 16 then
+            kl = j
+            break
+          end
+        end
+      end
+      if kl < 16 then
+        kl = 16
+      end
+      redis.call('LTRIM', e, '0', string.format('%d', kl - 1))
+    elseif len > 32 then
       redis.call('LTRIM', e, '0', '15')
     elseif len == 1 and r < 3 then
       redis.call('PEXPIRE', e, ARGV[a + 4])
@@ -303,7 +346,7 @@ for i = 1, n do
     if not shared then
       redis.call('PEXPIRE', z, ARGV[a + 4])
     end
-    if not only then
+    if not only and not shared then
       redis.call('PEXPIRE', e, ARGV[a + 4])
     end
   end
@@ -326,7 +369,22 @@ for i = 1, n do
         redis.call('PEXPIRE', ck, cttl)
       end
       state = 1
-      local recent = redis.call('LRANGE', e, '0', '15')
+      local recent
+      if shared then
+        -- The owner's list: its newest 16 unmarked entries.
+        recent = {}
+        local all = redis.call('LRANGE', e, '0', '-1')
+        for j = 1, #all do
+          if string.byte(all[j]) ~= 126 then
+            recent[#recent + 1] = all[j]
+            if #recent == 16 then
+              break
+            end
+          end
+        end
+      else
+        recent = redis.call('LRANGE', e, '0', '15')
+      end
       extra[#extra + 1] = hw or t
       extra[#extra + 1] = #recent
       for j = 1, #recent do

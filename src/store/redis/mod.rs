@@ -541,12 +541,12 @@ impl Codec {
                 .filter(|o| pairs(o, op));
             shares.push(owner.is_some());
             match owner {
+                // Its cooldown only: it counts in the owner's members set
+                // and reads the owner's evidence list.
                 Some(o) => {
-                    for suffix in [b'e', b'c'] {
-                        self.keys
-                            .write_paired(o.rule, op.rule, &op.key, suffix, &mut call.buf);
-                        call.end_item();
-                    }
+                    self.keys
+                        .write_paired(o.rule, op.rule, &op.key, b'c', &mut call.buf);
+                    call.end_item();
                 }
                 // A count-only window: its members set only.
                 None if lean(op) => {
@@ -801,7 +801,9 @@ impl Codec {
 /// see the same calls (both skip an allowlisted B-number; the slow tier's
 /// other conditions — untrusted source, mobile B-number — are properties of
 /// the key), so one set holding the slow tier's window answers both: the
-/// burst tier counts the members inside its own window, at most its cap.
+/// burst tier counts the members inside its own window, at most its cap, and
+/// quotes the slow tier's evidence list (the records it would not have kept,
+/// late calls before its cutoff, are pushed marked: see `check.lua`).
 fn pairs(owner: &WindowOp, partner: &WindowOp) -> bool {
     !owner.count_only
         && !partner.count_only
@@ -1035,8 +1037,7 @@ mod tests {
             assert_eq!(fan[3], format!("acm:{{ds:{k}}}:m"));
             assert_eq!(fan[4], format!("acm:{{ds:{k}}}:e"));
             assert_eq!(fan[5], format!("acm:{{ds:{k}}}:c"));
-            assert_eq!(fan[6], format!("acm:{{ds:{k}}}:dc:e"));
-            assert_eq!(fan[7], format!("acm:{{ds:{k}}}:dc:c"));
+            assert_eq!(fan[6], format!("acm:{{ds:{k}}}:dc:c"));
             let keys: usize = fan[2].parse().unwrap();
             let argv = &fan[3 + keys..];
             assert_eq!(argv[0], "0");
@@ -1052,9 +1053,9 @@ mod tests {
                 .collect();
             if cluster {
                 assert_eq!(slots.len(), 1);
-                assert_eq!(keys, 5);
+                assert_eq!(keys, 4);
             } else {
-                assert_eq!(keys, 8);
+                assert_eq!(keys, 7);
             }
         }
         // A plain B-number key, or another member: each tier its own set.
