@@ -86,6 +86,17 @@ def run(r):
             keys += [base + ":m", base + ":e", base + ":c"]
             args += [f"+23480{rng.randrange(12)}", str(t - w), str(cap), str(thr),
                      str(w + 90000), f"{w} {t + 20000} 80000 {tag}-{t:x}-0"]
+        # A count-only window (threshold 0, its members set its only key).
+        b = rng.randrange(3)
+        keys.append(f"{prefix}:{{dc:*|+23481{b}}}:m")
+        args += [f"+23480{rng.randrange(12)}", str(t - 5000), "8", "0", "95000", "5000"]
+        # The fan-in pair: the slow tier, then the burst tier counting in its
+        # members set and quoting its evidence list (its cooldown its only key).
+        base = f"{prefix}:{{ds:s|+23481{b}}}"
+        keys += [base + ":m", base + ":e", base + ":c", base + ":dc:c"]
+        m = f"+23480{rng.randrange(12)}"
+        args += [m, str(t - 60000), "64", "5", "150000", f"60000 {t + 20000} 80000 ds-{t:x}-0"]
+        args += [m, f"({t - 5000}", "-5", "3", "95000", f"5000 {t + 20000} 80000 dc-{t:x}-0"]
         if rng.random() < 0.3:
             keys.append(f"{prefix}:{{blk:x}}")
         return keys, args
@@ -108,7 +119,7 @@ def run(r):
             b = from_lua(run54(api, lua.table_from([k.encode() for k in kb]),
                                lua.table_from([x.encode() for x in ab]), BODY))
             assert a == b, (i, a, b)
-            alerts += sum(1 for x in a[:2] if x & 3)
+            alerts += sum(1 for x in a[:5] if x & 3)
     ka, kb = sorted(r.keys("A:*")), sorted(r.keys("B:*"))
     assert [k[1:] for k in ka] == [k[1:] for k in kb]
     for x, y in zip(ka, kb):

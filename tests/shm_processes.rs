@@ -317,6 +317,7 @@ fn forked_workers_at_once_leave_what_the_model_says() {
             cooldown_ms: COOLDOWN,
             member_cap: 10_000,
             learn: None,
+            count_only: false,
         }
     };
     let request = |o: WindowOp| StoreRequest {

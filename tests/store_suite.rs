@@ -16,8 +16,8 @@ use acm::config::Config;
 use acm::detector::Detector;
 use acm::engine::{Action, Call, Engine, Reason, Verdict};
 use acm::store::{
-    AsyncRedisStore, BlockEntry, MemoryStore, MemoryStoreConfig, RedisSettings, RedisStore,
-    ShmStore, Store, StoreAnswer, StoreError, StoreRequest, WindowStore,
+    AsyncRedisStore, BlockEntry, Evidence, MemoryStore, MemoryStoreConfig, RedisSettings,
+    RedisStore, ShmStore, Store, StoreAnswer, StoreError, StoreRequest, WindowOp, WindowStore,
 };
 use support::{RedisCluster, RedisServer};
 
@@ -402,7 +402,51 @@ fn scenarios() -> Vec<Scenario> {
                 }
             },
         },
+            Scenario {
+            name: "the burst tier quotes its own evidence from the list it shares with the slow tier",
+            toml: "",
+            calls: shared_evidence_calls(),
+            expect: |v| {
+                let last = v.last().unwrap();
+                assert_eq!(last.new_alerts.len(), 1);
+                let alert = &last.new_alerts[0];
+                assert_eq!(alert.rule, Reason::DistinctCallers);
+                let ids: Vec<&str> = alert.evidence.iter().map(|e| e.call_id.as_str()).collect();
+                let want: Vec<String> = (0..13).map(|k| format!("se{k}")).collect();
+                assert_eq!(ids, want);
+            },
+        },
     ]
+}
+
+/// Twelve calls from four callers within the burst window on one ingress
+/// and B-number, each other one followed by a late call (30 s late: inside
+/// the slow tier's window, before the burst tier's), then a fifth caller:
+/// the burst tier's alert quotes its 13 calls, none of the late ones,
+/// although the late ones lie among the newest 16 the two tiers pushed.
+fn shared_evidence_calls() -> Vec<Call> {
+    let src = "198.51.100.9";
+    let mut out = Vec::new();
+    for k in 0..12usize {
+        let t = T0 + k as i64 * 200;
+        out.push(from_source(
+            call(&format!("se{k}"), &caller(k % 4), B, t),
+            src,
+        ));
+        if k % 2 == 0 {
+            out.push(from_source(
+                call(
+                    &format!("sl{k}"),
+                    &caller(20 + k),
+                    B,
+                    T0 - 30_000 + k as i64,
+                ),
+                src,
+            ));
+        }
+    }
+    out.push(from_source(call("se12", &caller(4), B, T0 + 2_600), src));
+    out
 }
 
 /// Rotation with learned levels (10 s intervals), nothing else on.
@@ -705,11 +749,22 @@ fn every_key_expires_and_stays_small(server: &RedisServer) {
     };
     assert!(keys.len() > 50, "only {} keys", keys.len());
     // The burst tier counted in the slow tier's members set on per-ingress
-    // keys (its own evidence and cooldown under the slow tier's hash tag).
+    // keys and read its evidence list (its own cooldown under the slow
+    // tier's hash tag, no list of its own).
     assert!(
-        keys.iter().any(|k| k.text().contains("}:dc:e")),
+        keys.iter().any(|k| k.text().contains("}:dc:c")),
         "the fan-in tiers never shared a members set"
     );
+    assert!(!keys.iter().any(|k| k.text().contains("}:dc:e")));
+    // The burst tier's all-ingress companion is count-only: its members set
+    // is its only key.
+    assert!(keys.iter().any(|k| k.text().contains("{dc:*|")));
+    for k in keys.iter().map(|k| k.text()) {
+        assert!(
+            !k.contains("{dc:*|") || k.ends_with(":m"),
+            "{k}: a count-only window keeps only its members"
+        );
+    }
     for k in keys {
         let k = k.text();
         let ttl: i64 = server.cmd(&["PTTL", &k]).text().parse().unwrap();
@@ -729,7 +784,10 @@ fn every_key_expires_and_stays_small(server: &RedisServer) {
         }
         if k.ends_with(":e") {
             let n: i64 = server.cmd(&["LLEN", &k]).text().parse().unwrap();
-            assert!(n <= 32, "{k}: {n} evidence entries");
+            // A list the fan-in tiers share keeps the newest 16 of each,
+            // at most 64.
+            let most = if k.contains("{ds:") { 64 } else { 32 };
+            assert!(n <= most, "{k}: {n} evidence entries");
         }
     }
 }
@@ -789,4 +847,122 @@ fn expiry_is_set_on_new_keys_and_refreshed_per_bucket() {
     assert!(!v.degraded());
     let t = pttl("exp:{dc:+2348099999997}:m");
     assert!(t > 90_000 && t <= 95_000, "late event, new key: {t}");
+}
+
+/// A count-only window (`WindowOp::count_only`: the burst tier's all-ingress
+/// companion) counts exactly as any window — members, late events, its cap —
+/// but keeps no evidence and no cooldown and never answers an alert, in every
+/// store; on Redis its members set is its only key.
+#[test]
+fn count_only_windows_count_alike_and_keep_nothing_else() {
+    let server = RedisServer::start();
+    let cfg = Config::from_toml("").unwrap();
+    let urls = vec![server.url()];
+    let mut no_gt = settings_for(&cfg, &urls, false, "cn");
+    no_gt.zadd_gt = Some(false);
+    let stores: Vec<(&str, Arc<dyn Store>)> = vec![
+        (
+            "memory",
+            Arc::new(MemoryStore::new(MemoryStoreConfig::from(&cfg.store))),
+        ),
+        (
+            "shm",
+            Arc::new(ShmStore::new(acm::store::shm_config(&cfg)).unwrap()),
+        ),
+        (
+            "redis sync",
+            Arc::new(RedisStore::new(settings_for(&cfg, &urls, false, "co")).unwrap()),
+        ),
+        (
+            "redis sync without ZADD GT",
+            Arc::new(RedisStore::new(no_gt).unwrap()),
+        ),
+        (
+            "redis async",
+            Arc::new(BlockOn::new(settings_for(&cfg, &urls, false, "ca"))),
+        ),
+    ];
+    let all = format!("*|{B}");
+    let one = format!("198.51.100.7|{B}");
+    // (caller, event time): new callers, a repeat, a same-millisecond
+    // event, a late one inside the window and one before it, past the cap
+    // (6: twice the threshold).
+    let calls: Vec<(usize, i64)> = vec![
+        (0, T0),
+        (1, T0 + 500),
+        (2, T0 + 1_000),
+        (1, T0 + 1_200),
+        (3, T0 + 1_200),
+        (4, T0 + 900),
+        (5, T0 - 9_000),
+        (6, T0 + 2_000),
+        (7, T0 + 2_500),
+        (8, T0 + 9_000),
+    ];
+    let request = |i: usize, a: usize, t: i64| {
+        let op = |key: &str, count_only: bool| WindowOp {
+            rule: Reason::DistinctCallers,
+            key: key.into(),
+            member: caller(a).into(),
+            time_ms: t,
+            window_ms: 5_000,
+            threshold: 3,
+            cooldown_ms: 60_000,
+            member_cap: 4,
+            learn: None,
+            count_only,
+        };
+        StoreRequest {
+            windows: [op(&all, true), op(&one, false)].into_iter().collect(),
+            evidence: Evidence {
+                time_ms: t,
+                call_id: format!("co{i}").into(),
+                a_number: caller(a).into(),
+                b_number: B.into(),
+                source: "198.51.100.7".into(),
+            },
+            block_lookup: None,
+        }
+    };
+    let mut want: Vec<StoreAnswer> = Vec::new();
+    for (name, store) in &stores {
+        let got: Vec<StoreAnswer> = calls
+            .iter()
+            .enumerate()
+            .map(|(i, &(a, t))| store.update_now(&request(i, a, t)).unwrap())
+            .collect();
+        for (i, ans) in got.iter().enumerate() {
+            let (only, full) = (&ans.windows[0], &ans.windows[1]);
+            assert_eq!(only.count, full.count, "{name}, call {i}");
+            assert_eq!(only.alert, acm::store::AlertState::None, "{name}, call {i}");
+            assert!(only.evidence.is_empty(), "{name}, call {i}");
+        }
+        assert!(
+            got.iter()
+                .any(|a| matches!(a.windows[1].alert, acm::store::AlertState::Raised(_))),
+            "{name}: the full window never alerted"
+        );
+        assert!(got.iter().any(|a| a.windows[0].count == 6), "{name}: cap");
+        if want.is_empty() {
+            want = got;
+        } else {
+            assert_eq!(got, want, "{name} differs from the memory store");
+        }
+    }
+    for prefix in ["co", "cn", "ca"] {
+        let support::Resp::Array(Some(keys)) = server.cmd(&["KEYS", &format!("{prefix}:*")]) else {
+            panic!("KEYS failed");
+        };
+        let mut names: Vec<String> = keys.iter().map(|k| k.text()).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            vec![
+                format!("{prefix}:{{dc:*|{B}}}:m"),
+                format!("{prefix}:{{dc:{one}}}:c"),
+                format!("{prefix}:{{dc:{one}}}:e"),
+                format!("{prefix}:{{dc:{one}}}:m"),
+            ]
+        );
+    }
 }

@@ -136,6 +136,11 @@ pub struct WindowOp {
     pub member_cap: u32,
     /// The window learns its key's level, which raises its threshold.
     pub learn: Option<Learn>,
+    /// Only the count is wanted (a companion count the engine reads beside
+    /// another window): the store keeps no alert evidence and no cooldown for
+    /// it, and answers no alert (`AlertState::None`, no evidence) whatever
+    /// the count. Its members, cap and count are those of any window.
+    pub count_only: bool,
 }
 
 impl WindowOp {

@@ -22,6 +22,10 @@
 //! - when `count >= threshold` an alert is raised unless one raised for the
 //!   same rule and key is still in its cooldown (`raised_at + cooldown_ms`, in
 //!   event time), in which case that alert is reported as active.
+//! - a count-only window (`WindowOp::count_only`: a companion count the
+//!   engine reads beside another window) keeps its members and answers its
+//!   count as above, but keeps no evidence and no cooldown and answers no
+//!   alert, whatever the count.
 //!
 //! Two traits: [`WindowStore`] is what a store that answers at once
 //! implements (the embedded store, the blocking Redis client of Kamailio

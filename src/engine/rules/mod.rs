@@ -157,14 +157,16 @@ impl<'a> Plan<'a> {
             cooldown_ms: w.cooldown_ms,
             member_cap: w.member_cap,
             learn: w.learn,
+            count_only: false,
         });
     }
 
     /// Counts `member` under `key` for the engine to read beside the window
-    /// of `w` (a companion count). Its threshold is the member cap, so it
-    /// reaches its threshold only at the cap and the engine never acts on
-    /// it; the store keeps up to twice the cap of members for it (a store
-    /// keeps `max(member_cap, 2 × threshold)`), which bounds its memory.
+    /// of `w` (a companion count): a count-only op, so the store keeps no
+    /// evidence or cooldown for it and never answers an alert. Its threshold
+    /// is the member cap, which only sizes its window: the store keeps up to
+    /// twice the cap of members for it (a store keeps
+    /// `max(member_cap, 2 × threshold)`), which bounds its memory.
     #[inline]
     pub fn count_beside(
         &mut self,
@@ -183,6 +185,7 @@ impl<'a> Plan<'a> {
             cooldown_ms: w.cooldown_ms,
             member_cap: w.member_cap,
             learn: None,
+            count_only: true,
         });
     }
 }

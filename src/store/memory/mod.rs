@@ -965,7 +965,8 @@ impl MemoryStore {
             w.learn_count(count);
         }
         let cutoff = w.hw - w.window_ms as i64;
-        if op.time_ms > cutoff {
+        // A count-only window keeps no evidence and no cooldown.
+        if op.time_ms > cutoff && !op.count_only {
             if w.recent.len() == EVIDENCE_MAX {
                 w.recent.remove(0);
             }
@@ -979,7 +980,7 @@ impl MemoryStore {
             alert: AlertState::None,
             evidence: Vec::new(),
         };
-        if count >= threshold {
+        if count >= threshold && !op.count_only {
             match &w.cooldown {
                 Some(c) if op.time_ms < c.0 => out.alert = AlertState::Active(c.1.clone()),
                 _ => {
@@ -1163,6 +1164,7 @@ mod tests {
                 cooldown_ms: 60_000,
                 member_cap: 64,
                 learn: None,
+                count_only: false,
             };
             let req = StoreRequest {
                 windows: smallvec::smallvec![op],
@@ -1224,6 +1226,7 @@ mod tests {
                     cooldown_ms: 100,
                     member_cap: 64,
                     learn: None,
+                    count_only: false,
                 });
             }
             let req = StoreRequest {

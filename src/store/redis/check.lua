@@ -16,7 +16,11 @@
 --   score) and HW (the key's latest time, as a score); a LIST evidence
 --   payloads, newest first; a HASH cooldown: u = until (event ms), id = alert
 --   id. A window whose cap is negative counts in the previous window's ZSET
---   (the burst tier in the slow tier's set) and has only its LIST and HASH.
+--   and reads its LIST (the burst tier in the slow tier's: the slow tier
+--   pushes for both, marking with '~' a record the burst tier would not
+--   have kept) and has only its HASH.
+--   A count-only window (threshold 0: contract::WindowOp::count_only) has
+--   only its ZSET: no evidence, no cooldown, never an alert.
 --   A last key after the windows' is an auto-block HASH to read.
 -- ARGV: 1 mode ('0' ZADD GT, '1' ZADD GT and retry, '2' no ZADD GT, '3' no
 --   ZADD GT and retry; retry: these updates may already have been applied, a
@@ -26,9 +30,10 @@
 --   5 evidence payload (shared by the windows),
 --   then 6 per window from 6i: member, cutoff (t - window; '(t - window' for a
 --   window sharing the previous one's set), cap (minus it when sharing),
---   threshold,
+--   threshold (0: count only),
 --   ttl (window + slack + bucket, ms), rare ('<window> <until> <cooldown ttl>
---   <alert id>': read only for late events and alerts). A window that learns
+--   <alert id>', '<window>' for a count-only window: read only for late
+--   events and alerts). A window that learns
 --   its key's level (contract::Learn) passes minus its threshold (the floor
 --   of learning) as the threshold, and its rare string goes on with '<threshold> <interval>
 --   <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor>'; its learned
@@ -54,14 +59,21 @@ local NEW = '\255\255\255'
 local NEW_SCORE = '-3000000000000000'
 local out = {}
 local extra
--- The next unread key; the previous window's ZADD answer and latest time
--- (read by a window that shares its members set).
+-- The next unread key; the previous window's members set, ZADD answer and
+-- latest time (read by a window that shares its members set).
 local kp = 1
+local lz
+local le
 local r
 local hw
 for i = 1, n do
   local a = 6 * i
   local cap = tonumber(ARGV[a + 2])
+  local thr = tonumber(ARGV[a + 3])
+  -- Threshold 0: only the count is wanted (the burst tier's all-ingress
+  -- companion): the members set is its only key, nothing is pushed, no
+  -- cooldown is read.
+  local only = thr == 0
   -- A negative cap: this window counts in the previous window's members set
   -- (the burst tier in the slow tier's set, same key, member and time): no
   -- ZADD, no trim, its count is the members after its own cutoff, at most
@@ -69,16 +81,35 @@ for i = 1, n do
   local shared = cap < 0
   local z
   if shared then
-    z = KEYS[kp - 3]
+    z = lz
     cap = -cap
   else
     z = KEYS[kp]
     kp = kp + 1
+    lz = z
     hw = nil
   end
-  local e = KEYS[kp]
-  local ck = KEYS[kp + 1]
-  kp = kp + 2
+  local e
+  local ck
+  if shared then
+    -- The owner's evidence list: its entries this window did not keep
+    -- are marked (below); its own cooldown.
+    e = le
+    ck = KEYS[kp]
+    kp = kp + 1
+  elseif not only then
+    e = KEYS[kp]
+    ck = KEYS[kp + 1]
+    kp = kp + 2
+    le = e
+  end
+  -- The next window counts in this one's members set and reads its
+  -- evidence list: this window pushes for both.
+  local owner = not shared and i < n and string.byte(ARGV[a + 8]) == 45
+  -- This call's evidence is pushed marked ('~') when the next window (the
+  -- shorter burst tier) would not have kept it: a late event before its
+  -- cutoff.
+  local mark = false
   -- The most members the set keeps: also the sharing window's cap.
   local keep = cap
   local nc = ARGV[a + 8]
@@ -125,7 +156,7 @@ for i = 1, n do
   end
   -- A new key holds this member only: count 1, nothing to trim.
   local count = 1
-  local push = true
+  local push = not only and not shared
   local rare
   if r < 4 then
     local cutoff = ARGV[a + 1]
@@ -136,7 +167,10 @@ for i = 1, n do
       hw = hw or tonumber(redis.call('ZSCORE', z, HW)) + 1000000000000000
       local c = hw - tonumber(string.match(rare, '^%d+'))
       cutoff = string.format(shared and '(%d' or '%d', c)
-      push = t > c
+      push = push and t > c
+      if push and owner then
+        mark = t <= hw - tonumber(string.match(ARGV[a + 11], '^%d+'))
+      end
     end
     if shared then
       -- The client sent the cutoff as '(<t - window>' (exclusive).
@@ -150,13 +184,17 @@ for i = 1, n do
       count = redis.call('ZCARD', z) - 3
     end
   end
-  local thr = tonumber(ARGV[a + 3])
   local lc
+  -- The alert's parts of rare (a learning window reads them with its own).
+  local untl
+  local cttl
+  local id
   if thr < 0 then
     -- A learning window: below its floor the count can never matter.
     if count >= -thr then
       rare = rare or ARGV[a + 5]
-      local th, iv, km, kttl, most, kms, wms, wd = string.match(rare, '^%d+ %-?%d+ %d+ %S+ (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)$')
+      local th, iv, km, kttl, most, kms, wms, wd
+      untl, cttl, id, th, iv, km, kttl, most, kms, wms, wd = string.match(rare, '^%d+ (%-?%d+) (%d+) (%S+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)$')
       wd = tonumber(wd)
       th = tonumber(th)
       iv = tonumber(iv)
@@ -261,18 +299,41 @@ for i = 1, n do
     end
     count = cap
   end
+  local pev = ev
+  if mark then
+    pev = '~' .. ev
+  end
   if push and retry then
     local kept = redis.call('LRANGE', e, '0', '15')
     for j = 1, #kept do
-      if kept[j] == ev then
+      if kept[j] == pev then
         push = false
       end
     end
   end
   if push then
     -- Trimmed lazily: only the newest 16 (EVIDENCE_MAX) are ever read.
-    local len = redis.call('LPUSH', e, ev)
-    if len > 32 then
+    local len = redis.call('LPUSH', e, pev)
+    if len > 32 and owner then
+      -- Shared with the next window: keep the newest 16 and the newest 16
+      -- unmarked (what each window reads), at most 64.
+      local all = redis.call('LRANGE', e, '0', '63')
+      local kl = #all
+      local seen = 0
+      for j = 1, #all do
+        if string.byte(all[j]) ~= 126 then
+          seen = seen + 1
+          if seen == 16 then
+            kl = j
+            break
+          end
+        end
+      end
+      if kl < 16 then
+        kl = 16
+      end
+      redis.call('LTRIM', e, '0', string.format('%d', kl - 1))
+    elseif len > 32 then
       redis.call('LTRIM', e, '0', '15')
     elseif len == 1 and r < 3 then
       redis.call('PEXPIRE', e, ARGV[a + 4])
@@ -285,14 +346,18 @@ for i = 1, n do
     if not shared then
       redis.call('PEXPIRE', z, ARGV[a + 4])
     end
-    redis.call('PEXPIRE', e, ARGV[a + 4])
+    if not only and not shared then
+      redis.call('PEXPIRE', e, ARGV[a + 4])
+    end
   end
   local state = 0
   if thr > 0 and count >= thr then
     local c = lc or redis.call('HMGET', ck, 'u', 'id')
     t = t or tonumber(ts)
-    rare = rare or ARGV[a + 5]
-    local _, untl, cttl, id = string.match(rare, '^(%d+) (%-?%d+) (%d+) (%S+)')
+    if not untl then
+      rare = rare or ARGV[a + 5]
+      untl, cttl, id = string.match(rare, '^%d+ (%-?%d+) (%d+) (%S+)')
+    end
     local mine = retry and c[2] == id and c[1] == untl
     extra = extra or {}
     if c[1] and c[2] and t < tonumber(c[1]) and not mine then
@@ -304,7 +369,22 @@ for i = 1, n do
         redis.call('PEXPIRE', ck, cttl)
       end
       state = 1
-      local recent = redis.call('LRANGE', e, '0', '15')
+      local recent
+      if shared then
+        -- The owner's list: its newest 16 unmarked entries.
+        recent = {}
+        local all = redis.call('LRANGE', e, '0', '-1')
+        for j = 1, #all do
+          if string.byte(all[j]) ~= 126 then
+            recent[#recent + 1] = all[j]
+            if #recent == 16 then
+              break
+            end
+          end
+        end
+      else
+        recent = redis.call('LRANGE', e, '0', '15')
+      end
       extra[#extra + 1] = hw or t
       extra[#extra + 1] = #recent
       for j = 1, #recent do

@@ -50,10 +50,11 @@ impl KeyNames {
         out.push(suffix);
     }
 
-    /// Appends the name of a window's own key (`suffix`: `e` or `c`) when
-    /// the window counts in another window's members set (see
-    /// [`crate::store::redis`]'s pairing): under that window's hash tag,
-    /// `acm:{ds:<key>}:dc:e`, so one script call on one node serves both.
+    /// Appends the name of a window's own key (`suffix`: `c`, its cooldown)
+    /// when the window counts in another window's members set and reads its
+    /// evidence list (see [`crate::store::redis`]'s pairing): under that
+    /// window's hash tag, `acm:{ds:<key>}:dc:c`, so one script call on one
+    /// node serves both.
     pub fn write_paired(
         &self,
         owner: Reason,
@@ -161,6 +162,9 @@ pub fn write_evidence(e: &Evidence, out: &mut Vec<u8>) {
 
 /// Unpacks one evidence record; `None` when it is not one.
 pub fn decode_evidence(b: &[u8]) -> Option<Evidence> {
+    // A record the burst tier did not keep, in the slow tier's shared list
+    // (see check.lua): marked with a leading '~'.
+    let b = b.strip_prefix(b"~").unwrap_or(b);
     let semi = b.iter().position(|&c| c == b';')?;
     let time_ms: i64 = std::str::from_utf8(&b[..semi]).ok()?.parse().ok()?;
     let mut rest = &b[semi + 1..];

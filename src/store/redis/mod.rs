@@ -541,12 +541,18 @@ impl Codec {
                 .filter(|o| pairs(o, op));
             shares.push(owner.is_some());
             match owner {
+                // Its cooldown only: it counts in the owner's members set
+                // and reads the owner's evidence list.
                 Some(o) => {
-                    for suffix in [b'e', b'c'] {
-                        self.keys
-                            .write_paired(o.rule, op.rule, &op.key, suffix, &mut call.buf);
-                        call.end_item();
-                    }
+                    self.keys
+                        .write_paired(o.rule, op.rule, &op.key, b'c', &mut call.buf);
+                    call.end_item();
+                }
+                // A count-only window: its members set only.
+                None if lean(op) => {
+                    self.keys
+                        .write_window(op.rule, &op.key, b'm', &mut call.buf);
+                    call.end_item();
                 }
                 None => {
                     for suffix in codec::WINDOW_SUFFIXES {
@@ -587,16 +593,23 @@ impl Codec {
             match &op.learn {
                 // A learning window: minus its learning floor (see check.lua).
                 Some(l) => call.push_int(-(l.floor(op.threshold).max(1) as i64)),
-                None => call.push_int(op.threshold as i64),
+                // 0 says count only (no evidence, no cooldown).
+                None if lean(op) => call.push_int(0),
+                None => call.push_int(op.threshold.max(1) as i64),
             }
             call.push_int(
                 op.window_ms
                     .saturating_add(self.slack_ms)
                     .saturating_add(EXPIRY_BUCKET_MS),
             );
-            // Read only for late events and alerts: '<window> <until> <cooldown ttl> <id>'.
+            // Read only for late events and alerts: '<window> <until> <cooldown ttl> <id>'
+            // ('<window>' for a count-only window).
             let b = &mut call.buf;
             codec::put_int(b, op.window_ms);
+            if lean(op) {
+                call.end_item();
+                continue;
+            }
             b.push(b' ');
             codec::put_int(b, op.time_ms.saturating_add(op.cooldown_ms));
             b.push(b' ');
@@ -713,6 +726,20 @@ impl Codec {
                 }
                 match code & 3 {
                     0 => {}
+                    // A count-only window that learns (sent as any other
+                    // window, its state lives in its cooldown hash): its
+                    // alert is read past and not answered.
+                    1 | 2 if op.count_only => {
+                        if code & 3 == 1 {
+                            rest.next().ok_or_else(short)?;
+                            let k = rest.next().and_then(int_of).ok_or_else(short)?;
+                            for _ in 0..k {
+                                rest.next().ok_or_else(short)?;
+                            }
+                        } else {
+                            rest.next().ok_or_else(short)?;
+                        }
+                    }
                     1 => {
                         out.alert = AlertState::Raised(op.alert_id());
                         let hw = rest.next().and_then(int_of).ok_or_else(short)?;
@@ -774,9 +801,13 @@ impl Codec {
 /// see the same calls (both skip an allowlisted B-number; the slow tier's
 /// other conditions — untrusted source, mobile B-number — are properties of
 /// the key), so one set holding the slow tier's window answers both: the
-/// burst tier counts the members inside its own window, at most its cap.
+/// burst tier counts the members inside its own window, at most its cap, and
+/// quotes the slow tier's evidence list (the records it would not have kept,
+/// late calls before its cutoff, are pushed marked: see `check.lua`).
 fn pairs(owner: &WindowOp, partner: &WindowOp) -> bool {
-    owner.rule == Reason::DistinctCallersSlow
+    !owner.count_only
+        && !partner.count_only
+        && owner.rule == Reason::DistinctCallersSlow
         && partner.rule == Reason::DistinctCallers
         && partner.learn.is_none()
         && owner.key == partner.key
@@ -784,6 +815,14 @@ fn pairs(owner: &WindowOp, partner: &WindowOp) -> bool {
         && owner.member == partner.member
         && owner.time_ms == partner.time_ms
         && partner.window_ms <= owner.window_ms
+}
+
+/// Whether a window is sent as count only (threshold 0, its members set its
+/// only key: no evidence, no cooldown). A count-only window that learns is
+/// sent as any other (its learned state shares the cooldown hash) and its
+/// alert is not answered.
+fn lean(op: &WindowOp) -> bool {
+    op.count_only && op.learn.is_none()
 }
 
 /// The (owner, partner) window pairs of a request (see [`pairs`]).
@@ -840,6 +879,7 @@ mod tests {
             cooldown_ms: 60_000,
             member_cap: 64,
             learn: None,
+            count_only: false,
         };
         StoreRequest {
             windows: [
@@ -951,6 +991,7 @@ mod tests {
             cooldown_ms: 60_000,
             member_cap: 64,
             learn: None,
+            count_only: false,
         };
         let k = "198.51.100.7|+2348099999999";
         let mut req = request();
@@ -996,8 +1037,7 @@ mod tests {
             assert_eq!(fan[3], format!("acm:{{ds:{k}}}:m"));
             assert_eq!(fan[4], format!("acm:{{ds:{k}}}:e"));
             assert_eq!(fan[5], format!("acm:{{ds:{k}}}:c"));
-            assert_eq!(fan[6], format!("acm:{{ds:{k}}}:dc:e"));
-            assert_eq!(fan[7], format!("acm:{{ds:{k}}}:dc:c"));
+            assert_eq!(fan[6], format!("acm:{{ds:{k}}}:dc:c"));
             let keys: usize = fan[2].parse().unwrap();
             let argv = &fan[3 + keys..];
             assert_eq!(argv[0], "0");
@@ -1013,9 +1053,9 @@ mod tests {
                 .collect();
             if cluster {
                 assert_eq!(slots.len(), 1);
-                assert_eq!(keys, 5);
+                assert_eq!(keys, 4);
             } else {
-                assert_eq!(keys, 8);
+                assert_eq!(keys, 7);
             }
         }
         // A plain B-number key, or another member: each tier its own set.
@@ -1031,6 +1071,43 @@ mod tests {
             });
             assert_eq!(keys.as_deref(), Some("9"), "{key} {member}");
         }
+    }
+
+    /// A count-only window is sent with its members set as its only key,
+    /// threshold 0 and its window alone as the rare string; it never shares
+    /// another window's set.
+    #[test]
+    fn a_count_only_window_sends_its_members_set_only() {
+        let t = 1_796_128_230_997i64;
+        let mut req = request();
+        req.windows[0].count_only = true;
+        req.windows[0].key = "*|+2348099999999".into();
+        let codec = Codec::new(&RedisSettings::single("redis://127.0.0.1/"));
+        let (planned, _) = codec.plan_request(&req);
+        let args: Vec<String> = codec
+            .command(&planned[0], Send::Sha)
+            .args_iter()
+            .map(|a| match a {
+                redis::Arg::Simple(b) => String::from_utf8_lossy(b).into_owned(),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(args[2], "5");
+        assert_eq!(args[3], "acm:{dc:*|+2348099999999}:m");
+        assert_eq!(args[4], "acm:{cr:trunk:X Y}:m");
+        let w0 = &args[3 + 5 + 5..3 + 5 + 11];
+        assert_eq!(w0[0], "+2348030000001");
+        assert_eq!(w0[1], (t - 5_000).to_string());
+        assert_eq!(w0[2], "64");
+        assert_eq!(w0[3], "0", "count only");
+        assert_eq!(w0[5], "5000");
+        assert_eq!(args.len(), 3 + 5 + 5 + 12);
+        // Never the partner of a shared set.
+        let mut slow = req.windows[0].clone();
+        slow.rule = Reason::DistinctCallersSlow;
+        slow.count_only = false;
+        slow.window_ms = 120_000;
+        assert!(!pairs(&slow, &req.windows[0]));
     }
 
     /// `check.lua` reads and keeps as much evidence as the embedded store

@@ -360,7 +360,8 @@ impl ShmStore {
             w.learn_count(count);
         }
         let cutoff = w.hw - w.window_ms as i64;
-        if op.time_ms > cutoff && evidence != evidence::NONE {
+        // A count-only window keeps no evidence and no cooldown.
+        if op.time_ms > cutoff && evidence != evidence::NONE && !op.count_only {
             w.push_recent(evidence);
         }
         let mut out = WindowOutcome {
@@ -371,7 +372,7 @@ impl ShmStore {
             alert: AlertState::None,
             evidence: Vec::new(),
         };
-        if count >= threshold {
+        if count >= threshold && !op.count_only {
             if op.time_ms < w.cooldown_until {
                 out.alert = AlertState::Active(WindowOp::format_alert_id(
                     op.rule,
