@@ -453,8 +453,9 @@ impl WindowStore for BlockOn {
     fn name(&self) -> &'static str {
         "redis-async"
     }
-    fn apply(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
-        self.rt.block_on(self.store.apply(req))
+    fn apply_into(&self, req: &StoreRequest, answer: &mut StoreAnswer) -> Result<(), StoreError> {
+        *answer = self.rt.block_on(self.store.apply(req))?;
+        Ok(())
     }
     fn add_blocks(&self, blocks: &[BlockEntry]) -> Result<(), StoreError> {
         self.rt.block_on(self.store.add_blocks(blocks))

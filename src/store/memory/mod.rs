@@ -1143,8 +1143,9 @@ impl WindowStore for MemoryStore {
         ]
     }
 
-    fn apply(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
-        let mut answer = StoreAnswer::default();
+    fn apply_into(&self, req: &StoreRequest, answer: &mut StoreAnswer) -> Result<(), StoreError> {
+        answer.windows.clear();
+        answer.blocked = None;
         let ops = &req.windows[..];
         // Consecutive updates of one key string share a lock and a slot.
         let mut runs: SmallVec<[Run; 4]> = SmallVec::new();
@@ -1232,7 +1233,7 @@ impl WindowStore for MemoryStore {
         if let Some((number, t)) = &req.block_lookup {
             answer.blocked = self.lookup_block(number, *t);
         }
-        Ok(answer)
+        Ok(())
     }
 
     fn prefetch(&self, key: &str) {
