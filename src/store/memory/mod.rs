@@ -1196,9 +1196,6 @@ impl WindowStore for MemoryStore {
             }
             None => EvidenceAt::Written(0),
         };
-        // Most windows of a call count its CLI: a member's hash is reused
-        // by the next update that counts the same member.
-        let mut member: Option<(&str, u64)> = None;
         for &Run {
             first,
             len,
@@ -1209,14 +1206,7 @@ impl WindowStore for MemoryStore {
             let cell = &self.shards[shard_index(key)];
             let mut shard = cell.shard.lock();
             for op in &ops[first..first + len] {
-                let m = match member {
-                    Some((s, h)) if s == op.member.as_str() => h,
-                    _ => {
-                        let h = self.hash(op.member.as_str());
-                        member = Some((op.member.as_str(), h));
-                        h
-                    }
-                };
+                let m = self.hash(op.member.as_str());
                 self.update(
                     &mut shard,
                     &cell.hint,
