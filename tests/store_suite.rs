@@ -497,8 +497,9 @@ impl WindowStore for BlockOn {
     fn name(&self) -> &'static str {
         "redis-async"
     }
-    fn apply(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
-        self.rt.block_on(self.store.apply(req))
+    fn apply_into(&self, req: &StoreRequest, answer: &mut StoreAnswer) -> Result<(), StoreError> {
+        *answer = self.rt.block_on(self.store.apply(req))?;
+        Ok(())
     }
     fn add_blocks(&self, blocks: &[BlockEntry]) -> Result<(), StoreError> {
         self.rt.block_on(self.store.add_blocks(blocks))
@@ -929,7 +930,11 @@ fn count_only_windows_count_alike_and_keep_nothing_else() {
         let got: Vec<StoreAnswer> = calls
             .iter()
             .enumerate()
-            .map(|(i, &(a, t))| store.update_now(&request(i, a, t)).unwrap())
+            .map(|(i, &(a, t))| {
+                let mut ans = StoreAnswer::default();
+                store.update_now(&request(i, a, t), &mut ans).unwrap();
+                ans
+            })
             .collect();
         for (i, ans) in got.iter().enumerate() {
             let (only, full) = (&ans.windows[0], &ans.windows[1]);

@@ -28,21 +28,23 @@ pub use sink::{AlertLog, VerdictSink};
 /// [`Detector::check_now`] (no future, no executor on the call path). `$p`
 /// is the slot the call is prepared and concluded in (`&mut Prepared`): the
 /// request and verdict are built there and never moved until the verdict is
-/// returned.
+/// returned. `$a` is where the store writes its answer (`&mut StoreAnswer`,
+/// whatever it held is replaced).
 macro_rules! check_sequence {
-    ($det:expr, $call:expr, $started:expr, $answer:ident, $p:expr) => {{
+    ($det:expr, $call:expr, $started:expr, $answer:ident, $p:expr, $a:expr) => {{
         let (det, call, p): (&Detector, &Call, &mut Prepared) = ($det, $call, $p);
+        let a: &mut StoreAnswer = $a;
         let store = &*det.store;
         // 1. Validate, normalise, lists and per-call rules, the window plan.
         det.engine
             .prepare_in(call, |key| store.prefetch(key), p)?;
         // 2. Every window update of the call in one step.
-        let mut ans: Option<StoreAnswer> = None;
+        //    The answer is written where it lies, never moved.
         let answer = if p.store_free() {
             Ok(None)
         } else {
-            match $answer!(store.update(&p.request)) {
-                Ok(a) => Ok(Some(ans.insert(a))),
+            match $answer!(store.update(&p.request, a)) {
+                Ok(()) => Ok(Some(a)),
                 Err(e) => Err(e),
             }
         };
@@ -66,14 +68,23 @@ macro_rules! check_sequence {
 }
 
 macro_rules! awaited {
+    ($store:ident . update ( $req:expr, $into:expr )) => {
+        match $store.update($req).await {
+            Ok(a) => {
+                *$into = a;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    };
     ($answer:expr) => {
         $answer.await
     };
 }
 
 macro_rules! at_once {
-    ($store:ident . update ( $req:expr )) => {
-        $store.update_now($req)
+    ($store:ident . update ( $req:expr, $into:expr )) => {
+        $store.update_now($req, $into)
     };
     ($store:ident . record_blocks ( $blocks:expr )) => {
         $store.record_blocks($blocks).now()
@@ -118,7 +129,14 @@ impl Detector {
     /// [`Detector::check`], with the time the caller started on the call, so
     /// that the recorded check time covers the caller's own work.
     pub async fn check_since(&self, call: &Call, started: Instant) -> Result<Verdict, InputError> {
-        check_sequence!(self, call, started, awaited, &mut Prepared::default())
+        check_sequence!(
+            self,
+            call,
+            started,
+            awaited,
+            &mut Prepared::default(),
+            &mut StoreAnswer::default()
+        )
     }
 
     /// [`Detector::check`] without an executor: with a store that answers at
@@ -138,8 +156,18 @@ impl Detector {
         // check made from inside a check on this thread (a sink, a store)
         // finds it taken and uses a fresh one.
         SLOT.with(|slot| match slot.try_borrow_mut() {
-            Ok(mut p) => check_sequence!(self, call, started, at_once, &mut p),
-            Err(_) => check_sequence!(self, call, started, at_once, &mut Prepared::default()),
+            Ok(mut slot) => {
+                let (p, a) = &mut *slot;
+                check_sequence!(self, call, started, at_once, p, a)
+            }
+            Err(_) => check_sequence!(
+                self,
+                call,
+                started,
+                at_once,
+                &mut Prepared::default(),
+                &mut StoreAnswer::default()
+            ),
         })
     }
 
@@ -167,7 +195,11 @@ impl Detector {
 
 thread_local! {
     /// The slot [`Detector::check_now`] prepares calls in, one per thread.
-    static SLOT: std::cell::RefCell<Prepared> = std::cell::RefCell::new(Prepared::default());
+    /// Beside it, the store's answer, also reused: the memory its outcomes
+    /// spill to (a call of six windows has one more than fit inline) is
+    /// allocated once per thread, not once per call.
+    static SLOT: std::cell::RefCell<(Prepared, StoreAnswer)> =
+        std::cell::RefCell::new((Prepared::default(), StoreAnswer::default()));
 }
 
 /// Wakes a parked thread.

@@ -547,11 +547,11 @@ impl Engine {
                     match std::mem::take(&mut out.alert) {
                         AlertState::None => {}
                         AlertState::Active(id) => {
-                            verdict.alert_id.get_or_insert(id.clone());
+                            verdict.alert_id.get_or_insert_with(|| id.clone());
                             fired.push((op.rule, id, false));
                         }
                         AlertState::Raised(id) => {
-                            verdict.alert_id.get_or_insert(id.clone());
+                            verdict.alert_id.get_or_insert_with(|| id.clone());
                             fired.push((op.rule, id.clone(), true));
                             verdict.new_alerts.push(Alert {
                                 id,

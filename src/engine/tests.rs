@@ -501,7 +501,7 @@ fn store_failure_fails_open_but_keeps_per_call_rules() {
         fn name(&self) -> &'static str {
             "down"
         }
-        fn apply(&self, _: &StoreRequest) -> Result<StoreAnswer, StoreError> {
+        fn apply_into(&self, _: &StoreRequest, _: &mut StoreAnswer) -> Result<(), StoreError> {
             Err(StoreError::Timeout)
         }
         fn add_blocks(&self, _: &[BlockEntry]) -> Result<(), StoreError> {

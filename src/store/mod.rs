@@ -56,8 +56,17 @@ pub use shm::{ShmStore, ShmStoreConfig};
 /// inside Kamailio workers).
 pub trait WindowStore: Send + Sync {
     fn name(&self) -> &'static str;
-    /// Applies every operation of one call and answers for each.
-    fn apply(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError>;
+    /// Applies every operation of one call and answers for each, into
+    /// `answer`: the answer is built where the caller keeps it (the check
+    /// path holds one per call), not returned and moved. Whatever `answer`
+    /// held before is replaced; after an error its content means nothing.
+    fn apply_into(&self, req: &StoreRequest, answer: &mut StoreAnswer) -> Result<(), StoreError>;
+    /// [`WindowStore::apply_into`] into a new answer.
+    fn apply(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
+        let mut answer = StoreAnswer::default();
+        self.apply_into(req, &mut answer)?;
+        Ok(answer)
+    }
     /// Records auto-blocks raised by an alert.
     fn add_blocks(&self, blocks: &[BlockEntry]) -> Result<(), StoreError>;
     /// A hint that windows of `key` are about to be updated: a store may start
@@ -100,11 +109,13 @@ pub trait Store: Send + Sync {
     fn prefetch(&self, _key: &str) {}
     /// Applies every operation of one call (see [`WindowStore::apply`]).
     fn update<'a>(&'a self, req: &'a StoreRequest) -> Answer<'a, StoreAnswer>;
-    /// [`Store::update`] on this thread: a store that answers at once answers
-    /// directly (no answer to wrap and unwrap on the call path); an async one
-    /// is waited for.
-    fn update_now(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
-        self.update(req).now()
+    /// [`Store::update`] on this thread, into `answer` (see
+    /// [`WindowStore::apply_into`]): a store that answers at once writes its
+    /// answer there directly (nothing to wrap, unwrap or move on the call
+    /// path); an async one is waited for.
+    fn update_now(&self, req: &StoreRequest, answer: &mut StoreAnswer) -> Result<(), StoreError> {
+        *answer = self.update(req).now()?;
+        Ok(())
     }
     /// Records auto-blocks raised by an alert.
     fn record_blocks<'a>(&'a self, blocks: &'a [BlockEntry]) -> Answer<'a, ()>;
@@ -125,8 +136,8 @@ impl<S: WindowStore + ?Sized> Store for S {
         Answer::Now(Some(self.apply(req)))
     }
     #[inline]
-    fn update_now(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
-        self.apply(req)
+    fn update_now(&self, req: &StoreRequest, answer: &mut StoreAnswer) -> Result<(), StoreError> {
+        self.apply_into(req, answer)
     }
     fn record_blocks<'a>(&'a self, blocks: &'a [BlockEntry]) -> Answer<'a, ()> {
         Answer::Now(Some(self.add_blocks(blocks)))

@@ -119,7 +119,19 @@ pub fn cli_counts(f: &Facts, types: &[NumberType]) -> bool {
 /// The key of a per-ingress fan-in window: `<source key>|<B-number>`, built
 /// without the formatting machinery (it runs on every call).
 pub fn ingress_key(source: &str, b_key: &str) -> CompactString {
-    let mut key = CompactString::with_capacity(source.len() + 1 + b_key.len());
+    let n = source.len() + 1 + b_key.len();
+    if n <= 64 {
+        // Assembled on the stack and copied once: `push_str` and `push`
+        // check capacity and re-read the representation at every step
+        // (~270 instructions a key, three keys a call with the defaults).
+        let mut buf = [0u8; 64];
+        buf[..source.len()].copy_from_slice(source.as_bytes());
+        buf[source.len()] = b'|';
+        buf[source.len() + 1..n].copy_from_slice(b_key.as_bytes());
+        // SAFETY: two UTF-8 strings joined by an ASCII byte are UTF-8.
+        return unsafe { CompactString::from_utf8_unchecked(&buf[..n]) };
+    }
+    let mut key = CompactString::with_capacity(n);
     key.push_str(source);
     key.push('|');
     key.push_str(b_key);
@@ -407,5 +419,22 @@ impl RuleSet {
     #[inline]
     pub fn window(&self, rule: Reason) -> Option<&Window> {
         self.windows.get(rule.index()).and_then(Option::as_ref)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ingress_keys_join_source_and_b_number_at_any_length() {
+        assert_eq!(ingress_key("*", "+2348031234567"), "*|+2348031234567");
+        assert_eq!(ingress_key("", ""), "|");
+        for n in [0, 10, 23, 24, 40, 62, 63, 64, 65, 200] {
+            let src = "s".repeat(n);
+            let key = ingress_key(&src, "+2348099999999");
+            assert_eq!(key, format!("{src}|+2348099999999"), "source of {n} bytes");
+        }
+        assert_eq!(ingress_key("trunk:é", "ü"), "trunk:é|ü");
     }
 }

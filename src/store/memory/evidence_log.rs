@@ -66,8 +66,8 @@ impl Default for EvidenceLog {
     }
 }
 
-fn put_str(buf: &mut Vec<u8>, s: &str) {
-    let b = &s.as_bytes()[..s.len().min(u16::MAX as usize)];
+fn put_bytes(buf: &mut Vec<u8>, b: &[u8]) {
+    let b = &b[..b.len().min(u16::MAX as usize)];
     buf.extend_from_slice(&(b.len() as u16).to_le_bytes());
     buf.extend_from_slice(b);
 }
@@ -103,7 +103,15 @@ impl EvidenceLog {
     /// records the byte cap pushed out.
     pub fn append(&mut self, e: &Evidence) -> (u64, u64) {
         self.newest_ms = self.newest_ms.max(e.time_ms);
-        let need = 8 + 8 + e.call_id.len() + e.a_number.len() + e.b_number.len() + e.source.len();
+        // Each field's bytes found once (a `CompactString` decides where its
+        // bytes are at every look).
+        let fields = [
+            e.call_id.as_bytes(),
+            e.a_number.as_bytes(),
+            e.b_number.as_bytes(),
+            e.source.as_bytes(),
+        ];
+        let need = 8 + 8 + fields.iter().map(|f| f.len()).sum::<usize>();
         let fits = self.chunks.back().is_some_and(|c| {
             c.data.len() + need <= c.data.capacity() && (c.data.len() + need) as u64 <= CHUNK_SPAN
         });
@@ -126,8 +134,8 @@ impl EvidenceLog {
         let at = chunk.base + chunk.data.len() as u64;
         let before = chunk.data.len();
         chunk.data.extend_from_slice(&e.time_ms.to_le_bytes());
-        for s in [&e.call_id, &e.a_number, &e.b_number, &e.source] {
-            put_str(&mut chunk.data, s);
+        for f in fields {
+            put_bytes(&mut chunk.data, f);
         }
         chunk.newest_ms = chunk.newest_ms.max(e.time_ms);
         chunk.records += 1;

@@ -202,16 +202,18 @@ impl SmallMembers {
     /// velocity window's members are nearly always new, so most searches
     /// cover the whole array.
     fn find(&self, m: u64) -> Option<usize> {
-        let live = self.live();
-        let mut end = live.len();
-        while end >= 4 {
-            let c = &live[end - 4..end];
+        // Whole groups of four from the newest end (as arrays: no bounds
+        // checks in the loop), then the oldest few.
+        let (head, quads) = self.live().as_rchunks::<4>();
+        for (k, c) in quads.iter().enumerate().rev() {
             if (c[0].1 == m) | (c[1].1 == m) | (c[2].1 == m) | (c[3].1 == m) {
-                return c.iter().rposition(|e| e.1 == m).map(|p| end - 4 + p);
+                return c
+                    .iter()
+                    .rposition(|e| e.1 == m)
+                    .map(|p| head.len() + 4 * k + p);
             }
-            end -= 4;
         }
-        live[..end].iter().rposition(|e| e.1 == m)
+        head.iter().rposition(|e| e.1 == m)
     }
 
     fn observe(&mut self, t: i64, m: u64) {
@@ -233,14 +235,25 @@ impl SmallMembers {
     }
 
     fn pop_oldest(&mut self) {
-        if (self.start as usize) < self.v.len() {
-            self.start += 1;
-        }
-        let start = self.start as usize;
-        if start >= SMALL_DEAD_MAX || start == self.v.len() {
+        self.drop_oldest(1);
+    }
+
+    /// Drops the `n` oldest live members (at most all of them): what `n`
+    /// calls of `pop_oldest` leave, in one step.
+    fn drop_oldest(&mut self, n: usize) {
+        let len = self.v.len();
+        let start = (self.start as usize + n).min(len);
+        if start >= SMALL_DEAD_MAX || start == len {
             self.v.drain(..start);
             self.start = 0;
+        } else {
+            self.start = start as u32;
         }
+    }
+
+    /// How many of the oldest live members lie at or before `cutoff`.
+    fn count_at_or_before(&self, cutoff: i64) -> usize {
+        self.live().iter().take_while(|e| e.0 <= cutoff).count()
     }
 }
 
@@ -370,8 +383,11 @@ struct Window {
     window_ms: u32,
     members: Members,
     hw: i64,
-    /// The last `EVIDENCE_MAX` calls, oldest first, as evidence log offsets.
+    /// The last `EVIDENCE_MAX` calls, as evidence log offsets: oldest first
+    /// until full, then a ring whose oldest entry is at `recent_head` (a busy
+    /// window replaces one entry per call instead of shifting all 16).
     recent: SmallVec<[u64; 2]>,
+    recent_head: u8,
     /// (until, alert id) of the alert in its cooldown; rare, so boxed.
     cooldown: Option<Box<(i64, CompactString)>>,
     /// What the window learned of its key (see `contract::Learn`); only keys
@@ -399,6 +415,7 @@ impl Window {
             members: Members::Small(SmallMembers::default()),
             hw,
             recent: SmallVec::new(),
+            recent_head: 0,
             cooldown: None,
             learned: None,
         }
@@ -455,14 +472,50 @@ impl Window {
         self.members.observe(t, m);
         self.hw = self.hw.max(t);
         let cutoff = self.hw - self.window_ms as i64;
+        if let Members::Small(s) = &mut self.members {
+            // The members that left, dropped together.
+            let gone = s.count_at_or_before(cutoff);
+            if gone > 0 {
+                s.drop_oldest(gone);
+            }
+            return s.live().len();
+        }
         while matches!(self.members.front_time(), Some(ft) if ft <= cutoff) {
             self.members.pop_oldest();
         }
         self.members.len()
     }
 
+    /// Remembers the evidence record of the call just counted, forgetting
+    /// the oldest past `EVIDENCE_MAX`.
+    fn remember(&mut self, at: u64) {
+        if self.recent.len() < EVIDENCE_MAX {
+            self.recent.push(at);
+        } else {
+            let head = self.recent_head as usize % EVIDENCE_MAX;
+            self.recent[head] = at;
+            self.recent_head = ((head + 1) % EVIDENCE_MAX) as u8;
+        }
+    }
+
+    /// The remembered records, oldest first.
+    fn recent_in_order(&self) -> SmallVec<[u64; EVIDENCE_MAX]> {
+        let head = self.recent_head as usize % self.recent.len().max(1);
+        let mut v = SmallVec::new();
+        v.extend_from_slice(&self.recent[head..]);
+        v.extend_from_slice(&self.recent[..head]);
+        v
+    }
+
     /// Drops the oldest members beyond `max_members`; answers how many.
     fn trim_to(&mut self, max_members: usize) -> u64 {
+        if let Members::Small(s) = &mut self.members {
+            let excess = s.live().len().saturating_sub(max_members);
+            if excess > 0 {
+                s.drop_oldest(excess);
+            }
+            return excess as u64;
+        }
         let mut evicted = 0;
         while self.members.len() > max_members {
             self.members.pop_oldest();
@@ -655,17 +708,38 @@ impl Shard {
             .map(|i| i as usize)
     }
 
+    /// The slot of `key`, trying `known` first: the slot this key had a
+    /// moment ago (when the shard was last locked, or for the previous
+    /// update of the same key), still its slot if it holds windows under
+    /// that key — a slot holds windows exactly while the index points at it
+    /// under its key — which saves the index probe.
+    fn slot_of_known(&self, key: u64, known: Option<usize>) -> Option<usize> {
+        match known {
+            Some(i)
+                if self
+                    .slab
+                    .get(i)
+                    .is_some_and(|s| s.key == key && !s.windows.is_empty()) =>
+            {
+                Some(i)
+            }
+            _ => self.slot_of(key),
+        }
+    }
+
     /// Where the window of `rule` under `key` sits (slot, position in the
-    /// slot), created when there is room.
+    /// slot), created when there is room. `known`: where the key's slot was
+    /// last seen (see [`Shard::slot_of_known`]).
     fn window(
         &mut self,
         key: u64,
+        known: Option<usize>,
         op: &WindowOp,
         max_keys: usize,
         stats: &MemoryStoreStats,
         hint: &IndexHint,
     ) -> Option<(usize, usize)> {
-        if let Some(i) = self.slot_of(key) {
+        if let Some(i) = self.slot_of_known(key, known) {
             if let Some(pos) = self.slab[i].windows.iter().position(|w| w.rule == op.rule) {
                 return Some((i, pos));
             }
@@ -702,9 +776,10 @@ impl Shard {
     }
 
     /// Starts loading what an update of `key` will touch: its slot, or the
-    /// free slot a new key would take.
-    fn prefetch_slot(&self, key: u64) {
-        let target = match self.slot_of(key) {
+    /// free slot a new key would take. Answers the key's slot, if it has one.
+    fn prefetch_slot(&self, key: u64) -> Option<usize> {
+        let found = self.slot_of(key);
+        let target = match found {
             Some(i) => Some(i),
             None => self.free.last().map(|&i| i as usize),
         };
@@ -715,7 +790,21 @@ impl Shard {
                 prefetch_line(w as *const Window as *const u8);
             }
         }
+        found
     }
+}
+
+/// Consecutive window updates of one key string in a request.
+#[derive(Clone, Copy)]
+struct Run {
+    /// The run's first update, and how many there are.
+    first: usize,
+    len: usize,
+    /// The key's hash.
+    key: u64,
+    /// Where the key's slot was seen while the request's slots were
+    /// prefetched (see [`Shard::slot_of_known`]).
+    known: Option<usize>,
 }
 
 /// The shard of a hashed key: its low bits (the index tags by the top half).
@@ -913,29 +1002,36 @@ impl MemoryStore {
         }
     }
 
-    /// Applies one update to its window in a locked shard; `evidence` is
-    /// where this call's record (`record`) lies or is to be written.
+    /// Applies one update to its window in a locked shard and adds its
+    /// outcome to `outs` (built there, not moved); `evidence` is where this
+    /// call's record (`record`) lies or is to be written. `known` is where
+    /// the key's slot was last seen, and is set to where it is.
+    #[allow(clippy::too_many_arguments)]
     fn update(
         &self,
         shard: &mut Shard,
         hint: &IndexHint,
         key: u64,
+        known: &mut Option<usize>,
         op: &WindowOp,
+        member: u64,
         record: &Evidence,
         evidence: &mut EvidenceAt,
-    ) -> WindowOutcome {
-        let member = self.hash(op.member.as_str());
-        let Some((slot, pos)) = shard.window(key, op, self.max_keys_per_shard, &self.stats, hint)
-        else {
+        outs: &mut SmallVec<[WindowOutcome; 5]>,
+    ) {
+        let found = shard.window(key, *known, op, self.max_keys_per_shard, &self.stats, hint);
+        *known = found.map(|(slot, _)| slot);
+        let Some((slot, pos)) = found else {
             self.stats.untracked.fetch_add(1, Ordering::Relaxed);
-            return WindowOutcome {
+            outs.push(WindowOutcome {
                 count: 0,
                 threshold: op.threshold,
                 level_m: 0,
                 tracked: false,
                 alert: AlertState::None,
                 evidence: Vec::new(),
-            };
+            });
+            return;
         };
         let w = &mut shard.slab[slot].windows[pos];
         w.window_ms = op.window_ms.clamp(0, u32::MAX as i64) as u32;
@@ -967,20 +1063,18 @@ impl MemoryStore {
         let cutoff = w.hw - w.window_ms as i64;
         // A count-only window keeps no evidence and no cooldown.
         if op.time_ms > cutoff && !op.count_only {
-            if w.recent.len() == EVIDENCE_MAX {
-                w.recent.remove(0);
-            }
-            w.recent.push(self.evidence_at(evidence, record));
+            w.remember(self.evidence_at(evidence, record));
         }
-        let mut out = WindowOutcome {
+        outs.push(WindowOutcome {
             count,
             threshold,
             level_m,
             tracked: true,
             alert: AlertState::None,
             evidence: Vec::new(),
-        };
+        });
         if count >= threshold && !op.count_only {
+            let out = outs.last_mut().expect("just pushed");
             match &w.cooldown {
                 Some(c) if op.time_ms < c.0 => out.alert = AlertState::Active(c.1.clone()),
                 _ => {
@@ -991,11 +1085,10 @@ impl MemoryStore {
                     )));
                     out.alert = AlertState::Raised(id);
                     // Evidence logs are locked after shard locks, never before.
-                    out.evidence = self.quote(&w.recent, cutoff);
+                    out.evidence = self.quote(&w.recent_in_order(), cutoff);
                 }
             }
         }
-        out
     }
 
     fn lookup_block(&self, number: &CompactString, time_ms: i64) -> Option<BlockEntry> {
@@ -1051,29 +1144,33 @@ impl WindowStore for MemoryStore {
         ]
     }
 
-    fn apply(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
-        let mut answer = StoreAnswer::default();
+    fn apply_into(&self, req: &StoreRequest, answer: &mut StoreAnswer) -> Result<(), StoreError> {
+        answer.windows.clear();
+        answer.blocked = None;
         let ops = &req.windows[..];
-        // Consecutive updates of one key string share a lock and a slot: runs
-        // of (first op, ops in the run, key hash).
-        let mut runs: SmallVec<[(usize, usize, u64); 4]> = SmallVec::new();
+        // Consecutive updates of one key string share a lock and a slot.
+        let mut runs: SmallVec<[Run; 4]> = SmallVec::new();
         let mut i = 0;
         while i < ops.len() {
-            let same = ops[i + 1..]
-                .iter()
-                .take_while(|o| o.key == ops[i].key)
-                .count();
-            runs.push((i, same + 1, self.hash(ops[i].key.as_str())));
+            let key = &ops[i].key;
+            let same = ops[i + 1..].iter().take_while(|o| o.key == *key).count();
+            runs.push(Run {
+                first: i,
+                len: same + 1,
+                key: self.hash(key.as_str()),
+                known: None,
+            });
             i += same + 1;
         }
         // The keys of one call are unrelated, so their cache misses can
-        // overlap: start loading every slot before updating any.
+        // overlap: start loading every slot before updating any (and note
+        // where each was, so that the update need not look it up again).
         if runs.len() > 1 {
-            for &(_, _, key) in &runs {
-                self.shards[shard_index(key)]
+            for run in runs.iter_mut() {
+                run.known = self.shards[shard_index(run.key)]
                     .shard
                     .lock()
-                    .prefetch_slot(key);
+                    .prefetch_slot(run.key);
             }
         }
         // One evidence record per call, written before any shard is locked;
@@ -1083,7 +1180,7 @@ impl WindowStore for MemoryStore {
         let near_full = self.stats.keys.load(Ordering::Relaxed) as usize * 8
             > self.max_keys_per_shard * SHARDS * 7;
         let mut evidence = match runs.first() {
-            Some(&(_, _, pick)) => {
+            Some(&Run { key: pick, .. }) => {
                 let longest_window_ms = ops.iter().map(|o| o.window_ms).max().unwrap_or(0);
                 if near_full {
                     EvidenceAt::Pending {
@@ -1100,24 +1197,34 @@ impl WindowStore for MemoryStore {
             }
             None => EvidenceAt::Written(0),
         };
-        for &(first, len, key) in &runs {
+        for &Run {
+            first,
+            len,
+            key,
+            mut known,
+        } in &runs
+        {
             let cell = &self.shards[shard_index(key)];
             let mut shard = cell.shard.lock();
             for op in &ops[first..first + len] {
-                answer.windows.push(self.update(
+                let m = self.hash(op.member.as_str());
+                self.update(
                     &mut shard,
                     &cell.hint,
                     key,
+                    &mut known,
                     op,
+                    m,
                     &req.evidence,
                     &mut evidence,
-                ));
+                    &mut answer.windows,
+                );
             }
         }
         if let Some((number, t)) = &req.block_lookup {
             answer.blocked = self.lookup_block(number, *t);
         }
-        Ok(answer)
+        Ok(())
     }
 
     fn prefetch(&self, key: &str) {

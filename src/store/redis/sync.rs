@@ -415,15 +415,17 @@ impl WindowStore for RedisStore {
         "redis"
     }
 
-    fn apply(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
+    fn apply_into(&self, req: &StoreRequest, answer: &mut StoreAnswer) -> Result<(), StoreError> {
         let (mut planned, layout) = self.codec.plan_request(req);
         if planned.is_empty() {
-            return Ok(StoreAnswer::default());
+            *answer = StoreAnswer::default();
+            return Ok(());
         }
         let ask = self.codec.caps.ask(&mut planned);
         let mut values = self.run(&planned)?;
         self.codec.caps.hear(ask, &mut values);
-        self.codec.parse_answer(req, &layout, values)
+        *answer = self.codec.parse_answer(req, &layout, values)?;
+        Ok(())
     }
 
     fn add_blocks(&self, blocks: &[BlockEntry]) -> Result<(), StoreError> {

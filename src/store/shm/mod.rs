@@ -442,8 +442,9 @@ impl WindowStore for ShmStore {
         "shm"
     }
 
-    fn apply(&self, req: &StoreRequest) -> Result<StoreAnswer, StoreError> {
-        let mut answer = StoreAnswer::default();
+    fn apply_into(&self, req: &StoreRequest, answer: &mut StoreAnswer) -> Result<(), StoreError> {
+        answer.windows.clear();
+        answer.blocked = None;
         let ops = &req.windows[..];
         // Consecutive updates of one key string share a lock: runs of
         // (first op, ops in the run, key hash).
@@ -481,7 +482,7 @@ impl WindowStore for ShmStore {
         if let Some((number, t)) = &req.block_lookup {
             answer.blocked = self.lookup_block(number, *t)?;
         }
-        Ok(answer)
+        Ok(())
     }
 
     fn prefetch(&self, key: &str) {
