@@ -29,7 +29,7 @@ fn detector(cfg: &Config) -> (Detector, Arc<dyn Store>) {
     let engine = Engine::from_config(cfg, Arc::new(SystemClock)).unwrap();
     let store: Arc<dyn Store> = match std::env::var("ACM_BENCH_STORE").as_deref() {
         Ok("shm") => Arc::new(ShmStore::new(acm::store::shm_config(cfg)).unwrap()),
-        _ => Arc::new(MemoryStore::new(MemoryStoreConfig::default())),
+        _ => Arc::new(MemoryStore::new(MemoryStoreConfig::from(&cfg.store))),
     };
     (Detector::new(Arc::new(engine), store.clone()), store)
 }

@@ -64,8 +64,12 @@ const EVIDENCE_LOG_SHIFT: u32 = 56;
 /// Above this many members a window builds a hash index; below `INDEX_DROP` it drops it.
 const INDEX_BUILD: usize = 128;
 const INDEX_DROP: usize = 64;
-/// A full shard is swept for room at most this often (event time).
+/// A full shard is swept for room at most this often (event time)...
 const FULL_SWEEP_EVERY_MS: i64 = 1000;
+/// ...and, while its sweeps free little (a shard full of live keys, where a
+/// sweep of every slot costs hundreds of µs and finds what the hand already
+/// took), half as often after each such sweep, down to this.
+const FULL_SWEEP_MAX_EVERY_MS: i64 = 8_000;
 
 /// Limits of the embedded store.
 #[derive(Debug, Clone, Copy)]
@@ -556,6 +560,9 @@ struct Shard {
     pending: SmallVec<[u32; 4]>,
     /// Event time of the last sweep made because the shard was full.
     full_sweep_ms: i64,
+    /// How long after it the next may come (`FULL_SWEEP_EVERY_MS` doubled
+    /// after each sweep that freed little).
+    full_sweep_every_ms: i64,
 }
 
 /// Slots the sweeping hand looks at per window created. Two keep the slab at
@@ -581,6 +588,7 @@ impl Shard {
             hand: 0,
             pending: SmallVec::new(),
             full_sweep_ms: i64::MIN,
+            full_sweep_every_ms: FULL_SWEEP_EVERY_MS,
         }
     }
 
@@ -692,10 +700,20 @@ impl Shard {
         if self.len() < max_keys {
             return true;
         }
-        if now.saturating_sub(self.full_sweep_ms) >= FULL_SWEEP_EVERY_MS {
+        if now.saturating_sub(self.full_sweep_ms) >= self.full_sweep_every_ms {
             self.full_sweep_ms = now;
             stats.full_sweeps.fetch_add(1, Ordering::Relaxed);
+            let before = self.len();
             self.sweep(now, stats);
+            // Less than 1/16 of the shard freed: its keys are live, and the
+            // sweeping hand (which moves on every window created) reclaims
+            // what expires among them; sweep everything less often.
+            let freed = before.saturating_sub(self.len());
+            self.full_sweep_every_ms = if freed.saturating_mul(16) < max_keys {
+                (self.full_sweep_every_ms.saturating_mul(2)).min(FULL_SWEEP_MAX_EVERY_MS)
+            } else {
+                FULL_SWEEP_EVERY_MS
+            };
         }
         self.len() < max_keys
     }
@@ -1285,6 +1303,56 @@ mod tests {
         // One new key per ms, each live for 1 s: 1,000 live at any time.
         assert!(peak <= 3_000, "peak {peak}");
         assert!(store.stats().reclaimed.load(Ordering::Relaxed) >= 195_000);
+    }
+
+    /// A store full of live keys does not sweep every slot on every attempt
+    /// to add one (hundreds of µs each): its full sweeps back off while they
+    /// free nothing, and come back as soon as keys expire.
+    #[test]
+    fn a_store_full_of_live_keys_sweeps_it_less_often() {
+        let store = MemoryStore::new(MemoryStoreConfig {
+            max_keys: 64 * 8,
+            ..MemoryStoreConfig::default()
+        });
+        let t0 = 1_700_000_000_000i64;
+        let op = |i: i64, t: i64| StoreRequest {
+            windows: smallvec::smallvec![WindowOp {
+                rule: Reason::DistinctCallers,
+                key: format!("+23480{i:08}").into(),
+                member: "+2348031000000".into(),
+                time_ms: t,
+                window_ms: 3_600_000,
+                threshold: 5,
+                cooldown_ms: 60_000,
+                member_cap: 64,
+                learn: None,
+                count_only: false,
+            }],
+            evidence: Evidence::default(),
+            block_lookup: None,
+        };
+        // Fill it, then try a new key every 10 ms for 60 s of event time.
+        let mut i = 0;
+        while store.stats().untracked.load(Ordering::Relaxed) == 0 {
+            store.apply(&op(i, t0)).unwrap();
+            i += 1;
+        }
+        let sweeps = |s: &MemoryStore| s.stats().full_sweeps.load(Ordering::Relaxed);
+        let before = sweeps(&store);
+        for k in 0..6_000 {
+            store.apply(&op(i + k, t0 + 10 * k)).unwrap();
+        }
+        // Every shard is full: one sweep a second would be 64 × 60; with the
+        // back-off each shard sweeps after 0, 1, 3, 7, 15, 23, ... s.
+        let made = sweeps(&store) - before;
+        assert!(made > 0 && made <= 64 * 12, "{made} full sweeps");
+        assert!(store.stats().keys.load(Ordering::Relaxed) <= 64 * 8);
+        // An hour later everything has expired: new keys are tracked at once.
+        let later = t0 + 3_700_000;
+        for k in 0..64 {
+            let ans = store.apply(&op(1_000_000 + k, later)).unwrap();
+            assert!(ans.windows[0].tracked, "key {k} an hour later");
+        }
     }
 
     /// A deterministic pseudo-random source: `next(n)` is below `n`.
