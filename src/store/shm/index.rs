@@ -14,7 +14,8 @@
 //! looks at two records whenever a window is created (sixteen once the shard
 //! is 7/8 full) and reclaims those whose window and cooldown (or block) have
 //! passed in event time; a full shard is swept whole at most once a second
-//! of event time, and if still full a new key is not tracked.
+//! of event time (less often, up to every 8 s, while its sweeps free little:
+//! a shard full of live keys), and if still full a new key is not tracked.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -27,6 +28,9 @@ const NIL: u32 = u32::MAX;
 const SWEEP_STEP: usize = 2;
 const SWEEP_STEP_NEAR_FULL: usize = 16;
 const FULL_SWEEP_EVERY_MS: i64 = 1000;
+/// A whole-shard sweep that frees under 1/16 of the shard doubles the time
+/// to the next, up to this (as the embedded store does).
+const FULL_SWEEP_MAX_EVERY_MS: i64 = 8_000;
 
 /// A shard's state, in the region.
 #[repr(C, align(64))]
@@ -47,6 +51,7 @@ struct ShardState {
     live: u32,
     hand: u32,
     full_sweep_ms: i64,
+    full_sweep_every_ms: i64,
 }
 
 impl ShardHead {
@@ -60,6 +65,7 @@ impl ShardHead {
             live: 0,
             hand: 0,
             full_sweep_ms: i64::MIN,
+            full_sweep_every_ms: FULL_SWEEP_EVERY_MS,
         };
         Ok(())
     }
@@ -227,11 +233,20 @@ impl<'a> Shard<'a> {
     pub fn create(&mut self, k: u64, now: i64, max: usize, ctx: &Ctx) -> Option<u32> {
         self.sweep_step(now, max, ctx);
         if self.st.live as usize >= max
-            && now.saturating_sub(self.st.full_sweep_ms) >= FULL_SWEEP_EVERY_MS
+            && now.saturating_sub(self.st.full_sweep_ms) >= self.st.full_sweep_every_ms
         {
             self.st.full_sweep_ms = now;
             ctx.counters.full_sweeps.fetch_add(1, Ordering::Relaxed);
+            let before = self.st.live as usize;
             self.sweep(now, ctx);
+            // Under a shared lock, a walk over every record that finds what
+            // the hand already took only stalls the other workers: back off.
+            let freed = before.saturating_sub(self.st.live as usize);
+            self.st.full_sweep_every_ms = if freed.saturating_mul(16) < max {
+                (self.st.full_sweep_every_ms.saturating_mul(2)).min(FULL_SWEEP_MAX_EVERY_MS)
+            } else {
+                FULL_SWEEP_EVERY_MS
+            };
         }
         if self.st.live as usize >= max {
             return None;
@@ -252,6 +267,54 @@ impl<'a> Shard<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A shard full of live windows is not swept whole on every second of
+    /// attempts: the sweeps back off, and come back once windows expire.
+    #[test]
+    fn a_full_shard_of_live_windows_sweeps_less_often() {
+        use crate::store::shm::arena::{Arena, ArenaHead};
+        use crate::store::shm::region::{Layout, Region};
+        let layout = Layout::new(64 * 200, 100);
+        let r = Region::map(layout.total).unwrap();
+        let arena = unsafe { Arena::new(r.base(), r.base() as *mut ArenaHead, &layout) };
+        unsafe { arena.init().unwrap() };
+        let counters = Counters::default();
+        let ctx = Ctx {
+            arena: &arena,
+            budget: std::time::Duration::from_secs(1),
+            counters: &counters,
+        };
+        let head = unsafe { r.base().add(layout.shard_heads) } as *mut ShardHead;
+        unsafe { ShardHead::init(head).unwrap() };
+        let index = unsafe {
+            std::slice::from_raw_parts_mut(
+                r.base().add(layout.indexes) as *mut u64,
+                layout.index_cap as usize,
+            )
+        };
+        let recs = unsafe {
+            std::slice::from_raw_parts_mut(
+                r.base().add(layout.records) as *mut Rec,
+                layout.records_per_shard as usize,
+            )
+        };
+        let mut shard = unsafe { Shard::held(head, index, recs) };
+        let max = 200;
+        // Full of windows live for an hour.
+        for k in 1..=max as u64 {
+            let rec = shard.create(k, 0, max, &ctx).unwrap();
+            shard.rec(rec).init_window(k, 1, 0, 3_600_000);
+        }
+        // A new key every 10 ms for 60 s: every attempt finds it full.
+        for i in 0..6_000i64 {
+            assert!(shard.create(1_000 + i as u64, 10 * i, max, &ctx).is_none());
+        }
+        // Once a second would be 60 sweeps; backed off: 0, 1, 3, 7, 15, 23, ... s.
+        let sweeps = counters.full_sweeps.load(Ordering::Relaxed);
+        assert!((5..=12).contains(&sweeps), "{sweeps} full sweeps");
+        // An hour later they have expired: a new key gets a record.
+        assert!(shard.create(99_999, 3_700_000, max, &ctx).is_some());
+    }
 
     /// The index against a plain map through a long random run of records
     /// taken and reclaimed, with keys that share tags and home positions.
