@@ -268,13 +268,12 @@ impl<'a> Shard<'a> {
 mod tests {
     use super::*;
 
-    /// A shard full of live windows is not swept whole on every second of
-    /// attempts: the sweeps back off, and come back once windows expire.
-    #[test]
-    fn a_full_shard_of_live_windows_sweeps_less_often() {
+    /// Runs `f` on the first shard of a fresh region laid out for
+    /// `max_keys` keys (and the shard's record count), lock not taken.
+    fn with_first_shard(max_keys: usize, f: impl FnOnce(&mut Shard<'_>, &Ctx<'_>, usize)) {
         use crate::store::shm::arena::{Arena, ArenaHead};
         use crate::store::shm::region::{Layout, Region};
-        let layout = Layout::new(64 * 200, 100);
+        let layout = Layout::new(max_keys, 100);
         let r = Region::map(layout.total).unwrap();
         let arena = unsafe { Arena::new(r.base(), r.base() as *mut ArenaHead, &layout) };
         unsafe { arena.init().unwrap() };
@@ -299,82 +298,67 @@ mod tests {
             )
         };
         let mut shard = unsafe { Shard::held(head, index, recs) };
-        let max = 200;
-        // Full of windows live for an hour.
-        for k in 1..=max as u64 {
-            let rec = shard.create(k, 0, max, &ctx).unwrap();
-            shard.rec(rec).init_window(k, 1, 0, 3_600_000);
-        }
-        // A new key every 10 ms for 60 s: every attempt finds it full.
-        for i in 0..6_000i64 {
-            assert!(shard.create(1_000 + i as u64, 10 * i, max, &ctx).is_none());
-        }
-        // Once a second would be 60 sweeps; backed off: 0, 1, 3, 7, 15, 23, ... s.
-        let sweeps = counters.full_sweeps.load(Ordering::Relaxed);
-        assert!((5..=12).contains(&sweeps), "{sweeps} full sweeps");
-        // An hour later they have expired: a new key gets a record.
-        assert!(shard.create(99_999, 3_700_000, max, &ctx).is_some());
+        f(&mut shard, &ctx, layout.records_per_shard as usize);
+    }
+
+    /// A shard full of live windows is not swept whole on every second of
+    /// attempts: the sweeps back off, and come back once windows expire.
+    #[test]
+    fn a_full_shard_of_live_windows_sweeps_less_often() {
+        with_first_shard(64 * 200, |shard, ctx, _| {
+            let counters = ctx.counters;
+            let max = 200;
+            // Full of windows live for an hour.
+            for k in 1..=max as u64 {
+                let rec = shard.create(k, 0, max, ctx).unwrap();
+                shard.rec(rec).init_window(k, 1, 0, 3_600_000);
+            }
+            // A new key every 10 ms for 60 s: every attempt finds it full.
+            for i in 0..6_000i64 {
+                assert!(shard.create(1_000 + i as u64, 10 * i, max, ctx).is_none());
+            }
+            // Once a second would be 60 sweeps; backed off: 0, 1, 3, 7, 15, 23, ... s.
+            let sweeps = counters.full_sweeps.load(Ordering::Relaxed);
+            assert!((5..=12).contains(&sweeps), "{sweeps} full sweeps");
+            // An hour later they have expired: a new key gets a record.
+            assert!(shard.create(99_999, 3_700_000, max, ctx).is_some());
+        });
     }
 
     /// The index against a plain map through a long random run of records
     /// taken and reclaimed, with keys that share tags and home positions.
     #[test]
     fn records_are_found_while_keys_come_and_go() {
-        use crate::store::shm::arena::{Arena, ArenaHead};
-        use crate::store::shm::region::{Layout, Region};
-        let layout = Layout::new(64 * 4_000, 100);
-        let r = Region::map(layout.total).unwrap();
-        let arena = unsafe { Arena::new(r.base(), r.base() as *mut ArenaHead, &layout) };
-        unsafe { arena.init().unwrap() };
-        let counters = Counters::default();
-        let ctx = Ctx {
-            arena: &arena,
-            budget: std::time::Duration::from_secs(1),
-            counters: &counters,
-        };
-        let head = unsafe { r.base().add(layout.shard_heads) } as *mut ShardHead;
-        unsafe { ShardHead::init(head).unwrap() };
-        let index = unsafe {
-            std::slice::from_raw_parts_mut(
-                r.base().add(layout.indexes) as *mut u64,
-                layout.index_cap as usize,
-            )
-        };
-        let recs = unsafe {
-            std::slice::from_raw_parts_mut(
-                r.base().add(layout.records) as *mut Rec,
-                layout.records_per_shard as usize,
-            )
-        };
-        let mut shard = unsafe { Shard::held(head, index, recs) };
-        let max = layout.records_per_shard as usize;
-        let mut by_key: std::collections::HashMap<u64, u32> = Default::default();
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        for _ in 0..60_000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let k = seed % 3_000;
-            let key = ((k % 512) << 32) | (k + 1);
-            match by_key.get(&key).copied() {
-                Some(r) if !seed.is_multiple_of(3) => {
-                    shard.reclaim(r, &ctx);
-                    by_key.remove(&key);
+        with_first_shard(64 * 4_000, |shard, ctx, records| {
+            let max = records;
+            let mut by_key: std::collections::HashMap<u64, u32> = Default::default();
+            let mut seed = 0x2545_f491_4f6c_dd1du64;
+            for _ in 0..60_000 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let k = seed % 3_000;
+                let key = ((k % 512) << 32) | (k + 1);
+                match by_key.get(&key).copied() {
+                    Some(r) if !seed.is_multiple_of(3) => {
+                        shard.reclaim(r, ctx);
+                        by_key.remove(&key);
+                    }
+                    Some(_) => {}
+                    None => {
+                        let r = shard.create(key, 0, max, ctx).unwrap();
+                        shard.rec(r).init_window(key, 1, 1_000, 10);
+                        by_key.insert(key, r);
+                    }
                 }
-                Some(_) => {}
-                None => {
-                    let r = shard.create(key, 0, max, &ctx).unwrap();
-                    shard.rec(r).init_window(key, 1, 1_000, 10);
-                    by_key.insert(key, r);
-                }
+                let k2 = (seed >> 20) % 3_000;
+                let probe = ((k2 % 512) << 32) | (k2 + 1);
+                assert_eq!(shard.find(probe, |_| true), by_key.get(&probe).copied());
             }
-            let k2 = (seed >> 20) % 3_000;
-            let probe = ((k2 % 512) << 32) | (k2 + 1);
-            assert_eq!(shard.find(probe, |_| true), by_key.get(&probe).copied());
-        }
-        for (&key, &r) in &by_key {
-            assert_eq!(shard.find(key, |_| true), Some(r));
-        }
-        assert_eq!(shard.st.live as usize, by_key.len());
+            for (&key, &r) in &by_key {
+                assert_eq!(shard.find(key, |_| true), Some(r));
+            }
+            assert_eq!(shard.st.live as usize, by_key.len());
+        });
     }
 }
