@@ -857,6 +857,55 @@ fn trunk_thresholds_replace_the_rule_threshold_for_that_trunk() {
 }
 
 #[test]
+fn a_call_blocked_for_its_kind_counts_only_in_that_rules_window() {
+    // A gateway's masked calls (home CLIs) are blocked by what they are; they
+    // must not tip the gateway's own legitimate traffic over cli_rotation's
+    // floor, nor count as callers of their victims.
+    let f = fixture(
+        "[rules.intl_ingress_local_cli]\ntrunks = [\"INTL-GW\"]\n\
+         [rules.cli_rotation]\nthreshold = 5\n[rules.cli_rotation.learn]\nenabled = false\n",
+    );
+    for i in 0..8 {
+        let c = on(
+            Call::new(&format!("m{i}"), &caller(i), "+2348099999999").at(T0 + i as i64),
+            "INTL-GW",
+        );
+        let v = f.check(c);
+        assert_eq!(v.action, Action::Block, "masked call {i}");
+        assert!(v.reasons.contains(Reason::IntlIngressLocalCli));
+        assert_eq!(v.count(Reason::CliRotation), 0, "masked call {i}");
+        assert_eq!(v.count(Reason::DistinctCallers), 0, "masked call {i}");
+        // The rule's own window still counts: one alert, then it stays active.
+        assert_eq!(v.new_alerts.len(), usize::from(i == 0), "masked call {i}");
+        assert!(v.alert_id.is_some());
+    }
+    // Foreign CLIs on the gateway: counted from one, none flagged.
+    for i in 0..4 {
+        let c = on(
+            Call::new(
+                &format!("f{i}"),
+                &format!("+4479111234{i:02}"),
+                &format!("+23480999990{i:02}"),
+            )
+            .at(T0 + 100 + i as i64),
+            "INTL-GW",
+        );
+        let v = f.check(c);
+        assert_eq!(v.action, Action::Allow, "foreign call {i}");
+        assert_eq!(v.count(Reason::CliRotation), i as u32 + 1);
+        assert_eq!(v.count(Reason::DistinctCallers), 1);
+    }
+    // The fifth foreign CLI reaches the floor: rotation still counts them.
+    let c = on(
+        Call::new("f4", "+447911123404", "+2348099999998").at(T0 + 200),
+        "INTL-GW",
+    );
+    let v = f.check(c);
+    assert_eq!(v.count(Reason::CliRotation), 5);
+    assert!(v.reasons.contains(Reason::CliRotation));
+}
+
+#[test]
 fn listed_roamers_calling_home_pass_the_international_ingress_check() {
     let f = fixture(
         "[rules.intl_ingress_local_cli]\ntrunks = [\"INTL-GW\"]\n\

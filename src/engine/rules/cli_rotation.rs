@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 //! `cli_rotation`: one source or trunk presenting many distinct CLIs within a
-//! window (default 20 in 10 s, flag): a platform cycling through invented or
+//! window (default 20 in 60 s, learned per source, flag): a platform cycling through invented or
 //! harvested numbers. Trusted sources and trunks are not counted.
 
 use std::sync::Arc;

@@ -155,10 +155,25 @@ impl<'a> Plan<'a> {
         self.static_action = self.static_action.max(Some(action));
     }
 
+    /// Whether the call counts in the windows of `w`'s rule: not when a rule
+    /// that planned before (a rule of kind: `intl_ingress_local_cli`) already
+    /// blocks it, except in that rule's own window. Like a deny-listed call,
+    /// a call refused for what it is never reaches its callee; counting it
+    /// would judge its source's and callee's other calls by it (a gateway's
+    /// handful of masked calls tipping its legitimate traffic over
+    /// `cli_rotation`'s floor).
+    #[inline]
+    fn counts_in(&self, w: &Window) -> bool {
+        self.static_action != Some(Action::Block) || self.reasons.contains(w.rule)
+    }
+
     /// Counts `member` in the window of `w` under `key` at the call's time,
     /// judged against the call's trunk's threshold.
     #[inline]
     pub fn count(&mut self, f: &Facts, w: &Window, key: CompactString, member: CompactString) {
+        if !self.counts_in(w) {
+            return;
+        }
         self.windows.push(WindowOp {
             rule: w.rule,
             key,
@@ -187,6 +202,9 @@ impl<'a> Plan<'a> {
         key: CompactString,
         member: CompactString,
     ) {
+        if !self.counts_in(w) {
+            return;
+        }
         self.windows.push(WindowOp {
             rule: w.rule,
             key,
@@ -279,6 +297,7 @@ impl Window {
                 floor_milli: (l.observe_from * 1000.0).round() as u32,
                 k_milli: (l.factor * 1000.0).round() as u32,
                 keep_ms: c.learn_keep_ms as u32,
+                hold_after: l.hold_after,
             });
             self.busy_alert_only = l.busy_alert_only;
         }
