@@ -376,6 +376,23 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "learning: a key over its threshold interval after interval is not learned past hold_after",
+            toml: LEARN_ROTATION_HOLD,
+            // The first scenario's steady source, which learns its level by
+            // interval 10 without holding: held after one interval, never.
+            calls: steady_source("S5", 0, 14, 8),
+            expect: |v| {
+                for k in 0..14 {
+                    assert!(
+                        v[k * 8..(k + 1) * 8].iter().any(|x| x.reasons.contains(Reason::CliRotation)),
+                        "interval {k}: still judged against the floor"
+                    );
+                }
+                let alert = v.iter().flat_map(|x| &x.new_alerts).last().expect("alerts");
+                assert_eq!(alert.threshold, 5, "{alert:?}");
+            },
+        },
+        Scenario {
             name: "learning: a silent source forgets its level",
             toml: LEARN_ROTATION,
             calls: {
@@ -453,6 +470,13 @@ fn shared_evidence_calls() -> Vec<Call> {
 const LEARN_ROTATION: &str = "[learning]\nwarmup_ms = 0\n\
     [rules.cli_rotation]\nthreshold = 5\nwindow_ms = 10000\n\
     [rules.cli_rotation.learn]\nenabled = true\nfactor = 2.0\ninterval_ms = 10000\n\
+    [rules.distinct_callers]\naction = \"off\"\n[rules.distinct_callers_slow]\naction = \"off\"\n\
+    [rules.cli_velocity]\naction = \"off\"\n[rules.cli_fanout]\naction = \"off\"\n";
+
+/// As [`LEARN_ROTATION`], holding the level after one interval over the threshold.
+const LEARN_ROTATION_HOLD: &str = "[learning]\nwarmup_ms = 0\n\
+    [rules.cli_rotation]\nthreshold = 5\nwindow_ms = 10000\n\
+    [rules.cli_rotation.learn]\nenabled = true\nfactor = 2.0\ninterval_ms = 10000\nhold_after = 1\n\
     [rules.distinct_callers]\naction = \"off\"\n[rules.distinct_callers_slow]\naction = \"off\"\n\
     [rules.cli_velocity]\naction = \"off\"\n[rules.cli_fanout]\naction = \"off\"\n";
 

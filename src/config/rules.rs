@@ -116,6 +116,12 @@ pub struct LearnConfig {
     /// of it). Lower learns keys that hover just under the threshold, at the
     /// cost of a state read (Redis: one command) for each of their checks.
     pub observe_from: f64,
+    /// After this many intervals in a row in which the key reached its
+    /// threshold, the next such intervals teach it nothing, until one does
+    /// not: an attack that keeps a key over its bar for an hour is never
+    /// learned as its normal. 0: off (keys that show a busy nature from their
+    /// first minute, a new interconnect's CLIs, must learn it). At most 60.
+    pub hold_after: u8,
 }
 
 impl Default for LearnConfig {
@@ -127,6 +133,7 @@ impl Default for LearnConfig {
             weight: 0.25,
             busy_alert_only: false,
             observe_from: 1.0,
+            hold_after: 0,
         }
     }
 }
@@ -157,6 +164,12 @@ impl LearnConfig {
             return Err(ConfigError::new(
                 format!("rules.{rule}.learn.observe_from"),
                 "must be above 0 and at most 1",
+            ));
+        }
+        if self.hold_after > 60 {
+            return Err(ConfigError::new(
+                format!("rules.{rule}.learn.hold_after"),
+                "must be between 0 (off) and 60 intervals",
             ));
         }
         if let Some(i) = self.interval_ms {
@@ -339,9 +352,14 @@ impl Default for RulesConfig {
                 window_ms: 60_000,
                 cooldown_ms: None,
                 trunk_thresholds: BTreeMap::new(),
+                // Learning from 6 CLIs a minute: a gateway or wholesale trunk
+                // that carries 10-15 a minute peaks over 20 by chance many
+                // times an hour, and counts only from 20 up would never teach
+                // it that (docs/QUALITY.md, the low-volume set).
                 learn: LearnConfig {
                     factor: 1.5,
                     busy_alert_only: true,
+                    observe_from: 0.3,
                     ..LearnConfig::on()
                 },
                 cli_types: Vec::new(),
@@ -358,8 +376,12 @@ impl Default for RulesConfig {
                 trunk_thresholds: BTreeMap::new(),
                 // From 3 callees in 10 minutes: a busy mobile's level then
                 // counts its quieter intervals too (docs/QUALITY.md).
+                // Three intervals (30 minutes) over its bar in a row are
+                // learned, no more: a SIM paced at a call or two a minute for
+                // an hour is still judged against 10 (docs/QUALITY.md).
                 learn: LearnConfig {
                     observe_from: 0.3,
+                    hold_after: 3,
                     ..LearnConfig::on()
                 },
                 cli_types: vec![crate::number::plan::NumberType::Mobile],

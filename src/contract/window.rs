@@ -59,6 +59,13 @@ pub struct Learn {
     /// The factor on the level, in thousandths (2000: twice the level).
     pub k_milli: u32,
     pub keep_ms: u32,
+    /// After this many intervals in a row whose peak reached the key's
+    /// threshold, the next ones that do teach nothing (the level stays) until
+    /// one does not: a SIM that stays over its bar for an hour is never
+    /// learned as normal, while a busy person's busy spells still are.
+    /// 0: off, for keys that must learn a busy nature they show from their
+    /// first minute on (a new interconnect's CLIs).
+    pub hold_after: u8,
 }
 
 /// An interval's peak counts for at most GROWTH times the level.
@@ -81,16 +88,25 @@ impl Learn {
     }
 
     /// The level after closing the open interval with `peak` and `gap` empty
-    /// intervals after it.
-    pub fn fold(&self, threshold: u32, level_m: u64, peak: u32, gap: i64) -> u64 {
+    /// intervals after it. `over` is the number of intervals in a row, up to
+    /// the one closed, whose peak reached the key's threshold (kept by the
+    /// store with the level; 0 for a fresh key); it is updated here.
+    pub fn fold(&self, threshold: u32, level_m: u64, peak: u32, gap: i64, over: &mut u8) -> u64 {
         let shift = self.shift.clamp(1, 6) as u32;
         let cap = (threshold as u64 * 1000).max(LEARN_GROWTH.saturating_mul(level_m));
         let obs = (peak as u64 * 1000).min(cap);
-        let mut level = if obs >= level_m {
+        let reached = peak >= self.threshold(threshold, level_m);
+        *over = if reached { over.saturating_add(1) } else { 0 };
+        let mut level = if self.hold_after > 0 && *over > self.hold_after {
+            level_m
+        } else if obs >= level_m {
             level_m + ((obs - level_m) >> shift)
         } else {
             level_m - ((level_m - obs) >> shift)
         };
+        if gap > 0 {
+            *over = 0;
+        }
         if gap >= LEARN_GAP_MAX {
             return 0;
         }
@@ -291,25 +307,101 @@ mod tests {
             floor_milli: 1000,
             k_milli: k,
             keep_ms: 3_600_000,
+            hold_after: 0,
         }
+    }
+
+    /// `fold` for a key that had no interval over its threshold before.
+    fn fold(l: &Learn, threshold: u32, level_m: u64, peak: u32, gap: i64) -> u64 {
+        l.fold(threshold, level_m, peak, gap, &mut 0)
     }
 
     #[test]
     fn the_level_moves_a_quarter_and_cannot_jump() {
         let l = learn(2_000);
         // From nothing, a peak of 8 over a floor of 5: clipped to the floor.
-        assert_eq!(l.fold(5, 0, 8, 0), 1_250);
+        assert_eq!(fold(&l, 5, 0, 8, 0), 1_250);
         // Clipped to twice the level once that is above the floor.
-        assert_eq!(l.fold(5, 4_000, 100, 0), 5_000);
+        assert_eq!(fold(&l, 5, 4_000, 100, 0), 5_000);
         // Down a quarter of the way, truncated towards the old level.
-        assert_eq!(l.fold(5, 8_000, 2, 0), 6_500);
-        assert_eq!(l.fold(5, 3, 0, 0), 3);
+        assert_eq!(fold(&l, 5, 8_000, 2, 0), 6_500);
+        assert_eq!(fold(&l, 5, 3, 0, 0), 3);
         // Empty intervals: a quarter off each.
-        assert_eq!(l.fold(5, 8_000, 8, 2), 4_500);
-        assert_eq!(l.fold(5, 8_000, 8, 10_000), 0, "long silence forgets");
+        assert_eq!(fold(&l, 5, 8_000, 8, 2), 4_500);
+        assert_eq!(fold(&l, 5, 8_000, 8, 10_000), 0, "long silence forgets");
         // Weight a half.
         let half = Learn { shift: 1, ..l };
-        assert_eq!(half.fold(5, 0, 8, 0), 2_500);
+        assert_eq!(fold(&half, 5, 0, 8, 0), 2_500);
+    }
+
+    #[test]
+    fn the_intervals_over_the_threshold_in_a_row_are_counted() {
+        let l = learn(2_000);
+        let mut over = 0;
+        // Level 4: threshold 8. Over, over, under, over.
+        for (peak, want) in [(8, 1), (9, 2), (7, 0), (12, 1)] {
+            l.fold(5, 4_000, peak, 0, &mut over);
+            assert_eq!(over, want, "peak {peak}");
+        }
+        // Empty intervals after an interval over it end the run.
+        l.fold(5, 4_000, 12, 1, &mut over);
+        assert_eq!(over, 0);
+    }
+
+    #[test]
+    fn a_holding_level_learns_nothing_from_a_long_run_over_its_threshold() {
+        let hold = Learn {
+            hold_after: 1,
+            ..learn(2_000)
+        };
+        let plain = learn(2_000);
+        // The first interval over the threshold is learned as without holding.
+        let mut over = 0;
+        assert_eq!(hold.fold(5, 0, 8, 0, &mut over), fold(&plain, 5, 0, 8, 0));
+        assert_eq!(over, 1);
+        // The next one over the key's threshold (5 at level 1.25) teaches nothing.
+        assert_eq!(hold.fold(5, 1_250, 8, 0, &mut over), 1_250);
+        assert_eq!(over, 2);
+        // Under it: learned, and the run ends.
+        assert_eq!(hold.fold(5, 1_250, 4, 0, &mut over), 1_937);
+        assert_eq!(over, 0);
+        // The key's own threshold counts: level 4 gives 8; a run of 7s is learned.
+        let mut over = 1;
+        assert_eq!(hold.fold(5, 4_000, 7, 0, &mut over), 4_750);
+        // Empty intervals after a held one still pull the level down.
+        let mut over = 1;
+        assert_eq!(hold.fold(5, 8_000, 100, 2, &mut over), 4_500);
+        // A steady attack over the floor never becomes the key's normal ...
+        let (mut level, mut over) = (0, 0);
+        for _ in 0..100 {
+            level = hold.fold(5, level, 7, 0, &mut over);
+        }
+        assert_eq!(level, 1_250, "only its first interval is learned");
+        assert_eq!(hold.threshold(5, level), 5);
+        // ... as it is without holding.
+        let (mut level, mut over) = (0, 0);
+        for _ in 0..100 {
+            level = plain.fold(5, level, 7, 0, &mut over);
+        }
+        assert!(plain.threshold(5, level) > 7, "learned: {level}");
+        // Holding after three: three intervals of the run are learned.
+        let three = Learn {
+            hold_after: 3,
+            ..learn(2_000)
+        };
+        let (mut level, mut over) = (0, 0);
+        let mut levels = vec![];
+        for _ in 0..6 {
+            level = three.fold(5, level, 7, 0, &mut over);
+            levels.push(level);
+        }
+        assert_eq!(levels, [1_250, 2_187, 2_890, 2_890, 2_890, 2_890]);
+        // A busy person: one busy interval in three is learned every time.
+        let (mut level, mut over) = (0, 0);
+        for i in 0..60 {
+            level = hold.fold(5, level, if i % 3 == 0 { 9 } else { 4 }, 0, &mut over);
+        }
+        assert!(level > 4_000, "{level}");
     }
 
     #[test]

@@ -407,6 +407,8 @@ struct Learned {
     interval: i64,
     /// The largest observed count in the open interval.
     peak: u32,
+    /// Closed intervals in a row whose peak reached the threshold.
+    over: u8,
     /// Event time from which the state is gone (`contract::Learn`).
     until: i64,
 }
@@ -447,6 +449,7 @@ impl Window {
             level_m: 0,
             interval: i,
             peak: 0,
+            over: 0,
             until: learn.gone_at(threshold, 0, i, window_ms),
         };
         let l = self.learned.get_or_insert_with(|| Box::new(fresh));
@@ -455,7 +458,13 @@ impl Window {
             **l = fresh;
         }
         if i > l.interval {
-            l.level_m = learn.fold(threshold, l.level_m, l.peak, i - l.interval - 1);
+            l.level_m = learn.fold(
+                threshold,
+                l.level_m,
+                l.peak,
+                i - l.interval - 1,
+                &mut l.over,
+            );
             l.interval = i;
             l.peak = 0;
             l.until = learn.gone_at(threshold, l.level_m, i, window_ms);

@@ -36,10 +36,11 @@
 --   events and alerts). A window that learns
 --   its key's level (contract::Learn) passes minus its threshold (the floor
 --   of learning) as the threshold, and its rare string goes on with '<threshold> <interval>
---   <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor>'; its learned
+--   <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor> <hold after>'; its learned
 --   state (l level in thousandths, b open interval, p peak, k event time it is
---   gone from) shares the cooldown HASH, read and written only when the count
---   reaches the learning floor.
+--   gone from, o closed intervals in a row at or over the threshold) shares
+--   the cooldown HASH, read and written only when the count reaches the
+--   learning floor.
 -- Returns {code_1 .. code_n, extras..., [block u, block id]}: code = count * 4
 --   + state (0 none, 1 raised, 2 active); extras in window order: a learning
 --   window at or over its floor: its threshold and level; then active: the
@@ -193,18 +194,20 @@ for i = 1, n do
     -- A learning window: below its floor the count can never matter.
     if count >= -thr then
       rare = rare or ARGV[a + 5]
-      local th, iv, km, kttl, most, kms, wms, wd
-      untl, cttl, id, th, iv, km, kttl, most, kms, wms, wd = string.match(rare, '^%d+ (%-?%d+) (%d+) (%S+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)$')
+      local th, iv, km, kttl, most, kms, wms, wd, ha
+      untl, cttl, id, th, iv, km, kttl, most, kms, wms, wd, ha = string.match(rare, '^%d+ (%-?%d+) (%d+) (%S+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)$')
       wd = tonumber(wd)
+      ha = tonumber(ha)
       th = tonumber(th)
       iv = tonumber(iv)
       km = tonumber(km)
-      lc = redis.call('HMGET', ck, 'u', 'id', 'l', 'b', 'p', 'k')
+      lc = redis.call('HMGET', ck, 'u', 'id', 'l', 'b', 'p', 'k', 'o')
       t = t or tonumber(ts)
       local iw = math.floor(t / iv)
       local lvl = tonumber(lc[3])
       local ivl = tonumber(lc[4])
       local peak = tonumber(lc[5])
+      local over = tonumber(lc[7]) or 0
       local fresh = not lc[1] and not lvl
       if lvl and t >= tonumber(lc[6]) then
         -- Gone, whatever the key's TTL says (event time rules).
@@ -216,10 +219,13 @@ for i = 1, n do
         lvl = 0
         ivl = iw
         peak = 0
+        over = 0
         changed = true
         folded = true
       elseif iw > ivl then
-        -- Close the open interval: its peak, clipped, moves the level 1/wd of the way.
+        -- Close the open interval: its peak, clipped, moves the level 1/wd of
+        -- the way, unless it is past the first ha of a run at or over the
+        -- key's threshold.
         local top = th * 1000
         if 2 * lvl > top then
           top = 2 * lvl
@@ -228,12 +234,29 @@ for i = 1, n do
         if obs > top then
           obs = top
         end
-        if obs >= lvl then
+        local bar = math.ceil(lvl * km / 1000000)
+        if bar < th then
+          bar = th
+        end
+        if peak >= bar then
+          over = over + 1
+          if over > 255 then
+            over = 255
+          end
+        else
+          over = 0
+        end
+        if ha > 0 and over > ha then
+          -- Held: the level stays.
+        elseif obs >= lvl then
           lvl = lvl + math.floor((obs - lvl) / wd)
         else
           lvl = lvl - math.floor((lvl - obs) / wd)
         end
         local gap = iw - ivl - 1
+        if gap > 0 then
+          over = 0
+        end
         if gap >= 64 then
           lvl = 0
         else
@@ -279,7 +302,7 @@ for i = 1, n do
         elseif iv > life then
           life = iv
         end
-        redis.call('HSET', ck, 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', (ivl + 1) * iv + life))
+        redis.call('HSET', ck, 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', (ivl + 1) * iv + life), 'o', string.format('%d', over))
         if folded and raises then
           redis.call('PEXPIRE', ck, kttl)
         elseif fresh then

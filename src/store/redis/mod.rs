@@ -617,7 +617,7 @@ impl Codec {
             b.push(b' ');
             b.extend_from_slice(op.alert_id().as_bytes());
             if let Some(l) = &op.learn {
-                // '<threshold> <interval> <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor>'
+                // '<threshold> <interval> <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor> <hold after>'
                 for v in [
                     op.threshold as i64,
                     l.interval_ms.max(1) as i64,
@@ -627,6 +627,7 @@ impl Codec {
                     l.keep_ms as i64,
                     op.window_ms.max(0),
                     1i64 << l.shift.clamp(1, 6),
+                    l.hold_after as i64,
                 ] {
                     b.push(b' ');
                     codec::put_int(b, v);

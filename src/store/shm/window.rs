@@ -104,7 +104,9 @@ pub struct Rec {
     /// The extent (first arena line) and its order, unless inline.
     ext: u32,
     order: u8,
-    _pad: [u8; 3],
+    /// Closed intervals in a row whose peak reached the threshold (learning).
+    learn_over: u8,
+    _pad: [u8; 2],
     /// What the window learned of its key (`contract::Learn`), when
     /// `learn_on`: the level in thousandths of a member, the open interval,
     /// the event time from which the state is gone, the open interval's peak.
@@ -677,6 +679,7 @@ impl Rec {
             self.learn_level = 0;
             self.learn_interval = i;
             self.learn_peak = 0;
+            self.learn_over = 0;
             self.learn_until = fresh_until;
         }
         if i > self.learn_interval {
@@ -685,6 +688,7 @@ impl Rec {
                 self.learn_level,
                 self.learn_peak,
                 i - self.learn_interval - 1,
+                &mut self.learn_over,
             );
             self.learn_interval = i;
             self.learn_peak = 0;
