@@ -6,18 +6,23 @@
 # - a TUNING set: seeds 1-3, the issue's intensities, the default volumes;
 # - a HOLDOUT set: seeds 101-103, intensities and shapes extended to quieter
 #   and louder, other look-alike volumes, another time of day;
+# - the same two on a SMALL network (the hidden set's size: ~50-100k calls an
+#   hour, 23 attacks per family an hour): TUNING-SMALL, seeds 21-23 at 8% of
+#   the default volume; HOLDOUT-SMALL, seeds 121-123 at 5%, with the holdout's
+#   intensities and shapes, SIM boxes running up to 90 minutes;
 # replays each from a cold start with the deployment configuration (what the
 # hidden set's operator names) and with no allow lists, scores the second
 # hour, and prints the pooled report of each set and configuration (also
 # saved as OUT/<set>-<config>.md and .json). Tune on the first; look at the
 # second only to report.
 #
-# Usage: scripts/quality.sh [tuning|holdout|all]   (default: all)
+# Usage: scripts/quality.sh [tuning|holdout|tuning-small|holdout-small|all]   (default: all)
 # Environment:
 #   ACM=path     the acm binary (default: builds target/release/acm)
 #   OUT=dir      where files go (default: target/quality)
 #   CONFIGS="deploy bare"   which configurations to run
 #   KEEP=1       keep the generated CDR files (about 110 MB per seed)
+#   HOLDOUT_SEEDS, HOLDOUT_SMALL_SEEDS   other holdout seeds (a fresh holdout)
 #   CHECK=1      exit 1 when a pooled report of the deployment config misses a floor
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,10 +42,22 @@ FLOORS=(--floor-range "masking_burst=1..10,refiled_masking=1.3..20,simbox=1..6,c
 TUNING_SEEDS="1 2 3"
 TUNING_ARGS=()
 
-HOLDOUT_SEEDS="101 102 103"
+HOLDOUT_SEEDS=${HOLDOUT_SEEDS:-"101 102 103"}
 HOLDOUT_ARGS=(
     --intensity "masking_burst=0.3..30,refiled_masking=0.3..40,simbox=0.2..12,cli_rotation=0.1..40,intl_local_cli=1..80,invalid_cli=1..40"
     --shape "burst_calls=5..40,refiled_clis=2..6,simbox_sims=1..32,simbox_minutes=10..60,rotation_seconds=30..300,intl_span_s=5..900,invalid_span_s=2..600"
+    --volume "interconnect=1.5,pbx=2,heavy_subscriber=2,hotline=0.7,conference=1.5,roaming=2,wholesale=1.5,call_centre=1.5"
+    --start-hour 14 --date 2024-03-06
+)
+
+TUNING_SMALL_SEEDS="21 22 23"
+TUNING_SMALL_ARGS=(--scale 0.08 --attacks-per-hour 23)
+
+HOLDOUT_SMALL_SEEDS=${HOLDOUT_SMALL_SEEDS:-"121 122 123"}
+HOLDOUT_SMALL_ARGS=(
+    --scale 0.05 --attacks-per-hour 23
+    --intensity "masking_burst=0.3..30,refiled_masking=0.3..40,simbox=0.2..12,cli_rotation=0.1..40,intl_local_cli=1..80,invalid_cli=1..40"
+    --shape "burst_calls=5..40,refiled_clis=2..6,simbox_sims=1..32,simbox_minutes=10..90,rotation_seconds=30..300,intl_span_s=5..900,invalid_span_s=2..600"
     --volume "interconnect=1.5,pbx=2,heavy_subscriber=2,hotline=0.7,conference=1.5,roaming=2,wholesale=1.5,call_centre=1.5"
     --start-hour 14 --date 2024-03-06
 )
@@ -85,15 +102,19 @@ report() {
 case "$WHICH" in
 tuning | all) run_set tuning "$TUNING_SEEDS" "${TUNING_ARGS[@]}" ;;&
 holdout | all) run_set holdout "$HOLDOUT_SEEDS" "${HOLDOUT_ARGS[@]}" ;;&
-tuning | holdout | all) ;;
+tuning-small | all) run_set tuning-small "$TUNING_SMALL_SEEDS" "${TUNING_SMALL_ARGS[@]}" ;;&
+holdout-small | all) run_set holdout-small "$HOLDOUT_SMALL_SEEDS" "${HOLDOUT_SMALL_ARGS[@]}" ;;&
+tuning | holdout | tuning-small | holdout-small | all) ;;
 *)
-    echo "usage: $0 [tuning|holdout|all]" >&2
+    echo "usage: $0 [tuning|holdout|tuning-small|holdout-small|all]" >&2
     exit 2
     ;;
 esac
 case "$WHICH" in
 tuning | all) report tuning "$TUNING_SEEDS" ;;&
 holdout | all) report holdout "$HOLDOUT_SEEDS" ;;&
+tuning-small | all) report tuning-small "$TUNING_SMALL_SEEDS" ;;&
+holdout-small | all) report holdout-small "$HOLDOUT_SMALL_SEEDS" ;;&
 *) ;;
 esac
 exit $status

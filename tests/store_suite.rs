@@ -714,7 +714,7 @@ const RANDOM_TOML: &str = "[alerts]\ncooldown_ms = 20000\n\
     [rules.cli_rotation]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 10000\n\
     [rules.cli_rotation.learn]\ninterval_ms = 2000\n\
     [rules.cli_fanout]\nthreshold = 4\nwindow_ms = 30000\n\
-    [rules.cli_fanout.learn]\ninterval_ms = 5000\n";
+    [rules.cli_fanout.learn]\ninterval_ms = 5000\nhold_after = 2\n";
 
 /// The random runs: the configs and whether event times are unique.
 fn random_runs() -> Vec<(String, bool)> {

@@ -376,12 +376,11 @@ impl Default for RulesConfig {
                 trunk_thresholds: BTreeMap::new(),
                 // From 3 callees in 10 minutes: a busy mobile's level then
                 // counts its quieter intervals too (docs/QUALITY.md).
-                // Three intervals (30 minutes) over its bar in a row are
-                // learned, no more: a SIM paced at a call or two a minute for
-                // an hour is still judged against 10 (docs/QUALITY.md).
+                // No holding: it keeps a SIM paced for an hour from being
+                // learned, and a busy mobile that stays over 10 callees
+                // from ever being (docs/QUALITY.md, "hold_after").
                 learn: LearnConfig {
                     observe_from: 0.3,
-                    hold_after: 3,
                     ..LearnConfig::on()
                 },
                 cli_types: vec![crate::number::plan::NumberType::Mobile],
