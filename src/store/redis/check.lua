@@ -38,8 +38,9 @@
 --   of learning) as the threshold, and its rare string goes on with '<threshold> <interval>
 --   <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor>'; its learned
 --   state (l level in thousandths, b open interval, p peak, k event time it is
---   gone from) shares the cooldown HASH, read and written only when the count
---   reaches the learning floor.
+--   gone from) shares the cooldown HASH, read only when the count reaches the
+--   learning floor; l, b and k change only when an interval closes (as the
+--   embedded store's), within one only p is written, when it grows.
 -- Returns {code_1 .. code_n, extras..., [block u, block id]}: code = count * 4
 --   + state (0 none, 1 raised, 2 active); extras in window order: a learning
 --   window at or over its floor: its threshold and level; then active: the
@@ -193,9 +194,9 @@ for i = 1, n do
     -- A learning window: below its floor the count can never matter.
     if count >= -thr then
       rare = rare or ARGV[a + 5]
-      local th, iv, km, kttl, most, kms, wms, wd
-      untl, cttl, id, th, iv, km, kttl, most, kms, wms, wd = string.match(rare, '^%d+ (%-?%d+) (%d+) (%S+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)$')
-      wd = tonumber(wd)
+      -- What every check over the floor needs; the rest of rare only when
+      -- the state changes (below) or an alert is answered.
+      local th, iv, km, most = string.match(rare, '^%d+ %-?%d+ %d+ %S+ (%d+) (%d+) (%d+) %d+ (%d+)')
       th = tonumber(th)
       iv = tonumber(iv)
       km = tonumber(km)
@@ -210,14 +211,17 @@ for i = 1, n do
         -- Gone, whatever the key's TTL says (event time rules).
         lvl = nil
       end
-      local changed = false
+      local kttl, kms, wms, wd
       local folded = false
+      if not lvl or iw > ivl then
+        kttl, kms, wms, wd = string.match(rare, '^%d+ %-?%d+ %d+ %S+ %d+ %d+ %d+ (%d+) %d+ (%d+) (%d+) (%d+)$')
+        wd = tonumber(wd)
+        folded = true
+      end
       if not lvl then
         lvl = 0
         ivl = iw
         peak = 0
-        changed = true
-        folded = true
       elseif iw > ivl then
         -- Close the open interval: its peak, clipped, moves the level 1/wd of the way.
         local top = th * 1000
@@ -243,8 +247,6 @@ for i = 1, n do
         end
         ivl = iw
         peak = 0
-        changed = true
-        folded = true
       end
       local eff = math.ceil(lvl * km / 1000000)
       if eff < th then
@@ -265,11 +267,11 @@ for i = 1, n do
       if count > cap then
         count = cap
       end
-      if count > peak then
+      local grew = count > peak
+      if grew then
         peak = count
-        changed = true
       end
-      if changed then
+      if folded then
         -- Gone from the end of the open interval plus keep ms while the level
         -- raises the threshold, else plus the longer of window and interval.
         local raises = eff > th
@@ -280,11 +282,15 @@ for i = 1, n do
           life = iv
         end
         redis.call('HSET', ck, 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', (ivl + 1) * iv + life))
-        if folded and raises then
+        if raises then
           redis.call('PEXPIRE', ck, kttl)
         elseif fresh then
           redis.call('PEXPIRE', ck, ARGV[a + 4])
         end
+      elseif grew then
+        -- Within the open interval only its peak moves (the level, and so
+        -- the end of its life, are as stored).
+        redis.call('HSET', ck, 'p', string.format('%d', peak))
       end
       thr = eff
       extra = extra or {}
