@@ -3,13 +3,13 @@
 """check.lua under Lua 5.4 (Dragonfly's Lua) against Redis's own Lua 5.1.
 
 Runs src/store/redis/check.lua twice for every one of a few thousand random
-checks (late and same-millisecond events, member caps, alerts, cooldowns, an
-auto-block, every mode: with and without ZADD GT, retries): once by the
-redis-server itself (EVALSHA: Lua 5.1) and once in Lua 5.4 (lupa), whose
-redis.call is forwarded to the same server under another key prefix. Both
-must answer the same and leave the same keys. No Dragonfly is needed: what
-differs between the two is the language (integer/float numbers, string
-formatting), not the commands.
+checks (late and same-millisecond events, member caps, alerts, cooldowns,
+learned levels, an auto-block, every mode: with and without ZADD GT,
+retries): once by the redis-server itself (EVALSHA: Lua 5.1) and once in
+Lua 5.4 (lupa), whose redis.call is forwarded to the same server under
+another key prefix. Both must answer the same and leave the same keys. No
+Dragonfly is needed: what differs between the two is the language
+(integer/float numbers, string formatting), not the commands.
 
 Needs: redis-server on PATH, `pip install lupa redis`.
 Run:   python3 scripts/check-lua54.py
@@ -86,6 +86,13 @@ def run(r):
             keys += [base + ":m", base + ":e", base + ":c"]
             args += [f"+23480{rng.randrange(12)}", str(t - w), str(cap), str(thr),
                      str(w + 90000), f"{w} {t + 20000} 80000 {tag}-{t:x}-0"]
+        # A learning window (minus its learning floor as the threshold; its
+        # learned state in its cooldown hash), intervals of 20 s.
+        base = f"{prefix}:{{cf:+23480{rng.randrange(3)}}}"
+        keys += [base + ":m", base + ":e", base + ":c"]
+        args += [f"+23481{rng.randrange(12)}", str(t - 60000), "8", "-2", "150000",
+                 f"60000 {t + 20000} 80000 cf-{t:x}-0 4 20000 2000 86460000 10000 "
+                 f"86400000 60000 4"]
         # A count-only window (threshold 0, its members set its only key).
         b = rng.randrange(3)
         keys.append(f"{prefix}:{{dc:*|+23481{b}}}:m")
@@ -119,7 +126,7 @@ def run(r):
             b = from_lua(run54(api, lua.table_from([k.encode() for k in kb]),
                                lua.table_from([x.encode() for x in ab]), BODY))
             assert a == b, (i, a, b)
-            alerts += sum(1 for x in a[:5] if x & 3)
+            alerts += sum(1 for x in a[:6] if x & 3)
     ka, kb = sorted(r.keys("A:*")), sorted(r.keys("B:*"))
     assert [k[1:] for k in ka] == [k[1:] for k in kb]
     for x, y in zip(ka, kb):
@@ -130,8 +137,10 @@ def run(r):
             assert r.lrange(x, 0, -1) == r.lrange(y, 0, -1), x
         elif kind == b"hash":
             assert r.hgetall(x) == r.hgetall(y), x
+    learned = sum(1 for k in ka if k.endswith(b":c") and r.hexists(k, "l"))
+    assert learned > 0, "no learned state"
     print(f"ok: 4000 checks, Lua 5.4 answers as Redis's Lua 5.1 ({alerts} alert states, "
-          f"{len(ka)} keys alike)")
+          f"{len(ka)} keys alike, {learned} with a learned level)")
 
 
 if __name__ == "__main__":
