@@ -652,6 +652,25 @@ impl Shard {
                 self.drop_expired_windows(i, now, stats);
             }
         }
+        // The hand's next step in this shard comes several calls later: start
+        // loading the slots it will look at, so that it finds them in cache
+        // (the hand moves a few slots per window created in a shard of
+        // thousands: too slowly for the hardware's stream prefetcher, and each
+        // slot it looked at was a miss).
+        self.prefetch_slots(self.hand, step);
+    }
+
+    /// Starts loading the lines of slots `from..from + n` (those that exist).
+    fn prefetch_slots(&self, from: usize, n: usize) {
+        let end = (from + n).min(self.slab.len());
+        if from >= end {
+            return;
+        }
+        let first = self.slab[from..end].as_ptr() as *const u8;
+        let bytes = (end - from) * std::mem::size_of::<Slot>();
+        for off in (0..bytes).step_by(64).chain([bytes - 1]) {
+            prefetch_line(first.wrapping_add(off));
+        }
     }
 
     /// Drops the expired windows of slot `i`, which keeps at least one live one.
@@ -802,11 +821,8 @@ impl Shard {
             None => self.free.last().map(|&i| i as usize),
         };
         if let Some(i) = target {
-            let slot = &self.slab[i];
-            prefetch_line(slot as *const Slot as *const u8);
-            if let Some(w) = slot.windows.first() {
-                prefetch_line(w as *const Window as *const u8);
-            }
+            // By address only: reading the slot here would wait for it.
+            self.prefetch_slots(i, 1);
         }
         found
     }
@@ -1184,6 +1200,12 @@ impl WindowStore for MemoryStore {
         // overlap: start loading every slot before updating any (and note
         // where each was, so that the update need not look it up again).
         if runs.len() > 1 {
+            // Every key's index line first, without a lock, so that the
+            // probes below (one per shard, each under its lock) do not wait
+            // for them one after another.
+            for run in &runs {
+                self.shards[shard_index(run.key)].hint.prefetch(run.key);
+            }
             for run in runs.iter_mut() {
                 run.known = self.shards[shard_index(run.key)]
                     .shard
