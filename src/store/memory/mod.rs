@@ -666,10 +666,13 @@ impl Shard {
         if from >= end {
             return;
         }
-        let first = self.slab[from..end].as_ptr() as *const u8;
-        let bytes = (end - from) * std::mem::size_of::<Slot>();
-        for off in (0..bytes).step_by(64).chain([bytes - 1]) {
-            prefetch_line(first.wrapping_add(off));
+        // Each line the slots lie on, once.
+        let first = self.slab[from..end].as_ptr() as usize;
+        let last = first + (end - from) * std::mem::size_of::<Slot>() - 1;
+        let mut line = first & !63;
+        while line <= last {
+            prefetch_line(line as *const u8);
+            line += 64;
         }
     }
 
