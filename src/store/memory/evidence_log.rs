@@ -146,7 +146,7 @@ impl EvidenceLog {
         let spare = chunk.data.spare_capacity_mut();
         for ahead in [64, 128] {
             if let Some(b) = spare.get(ahead) {
-                super::index::prefetch_line(b.as_ptr() as *const u8);
+                super::index::prefetch_line(b.as_ptr());
             }
         }
         self.next = at + (end - before) as u64;

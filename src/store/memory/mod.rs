@@ -14,15 +14,17 @@
 //!
 //! The keys of one call are unrelated, so their cache misses are overlapped:
 //! the engine hints each key as soon as it knows it ([`MemoryStore::prefetch`],
-//! lock-free), and `apply` starts loading every slot before updating any.
+//! lock-free), and `apply` starts loading every key's index line, then every
+//! slot, before updating any.
 //!
 //! Memory is bounded three ways:
 //! - members older than the window, or past the rule's cap, are dropped on
 //!   every update;
 //! - keys whose window and cooldown have passed (in event time) are reclaimed
-//!   by a sweeping hand that looks at two slots whenever a window is created:
-//!   an even, bounded cost per call (no pauses for a sweep of a whole shard),
-//!   and the slab stays within about twice the live windows;
+//!   by a sweeping hand that looks at two slots whenever a window is created
+//!   (and prefetches the two of its next step): an even, bounded cost per call
+//!   (no pauses for a sweep of a whole shard), and the slab stays within about
+//!   twice the live windows;
 //! - at most `max_keys` keys are tracked. When a shard is full, it is swept (at
 //!   most once per second of event time) and if still full a new key is **not
 //!   tracked** (existing keys keep working): its update answers
