@@ -14,15 +14,17 @@
 //!
 //! The keys of one call are unrelated, so their cache misses are overlapped:
 //! the engine hints each key as soon as it knows it ([`MemoryStore::prefetch`],
-//! lock-free), and `apply` starts loading every slot before updating any.
+//! lock-free), and `apply` starts loading every key's index line, then every
+//! slot, before updating any.
 //!
 //! Memory is bounded three ways:
 //! - members older than the window, or past the rule's cap, are dropped on
 //!   every update;
 //! - keys whose window and cooldown have passed (in event time) are reclaimed
-//!   by a sweeping hand that looks at two slots whenever a window is created:
-//!   an even, bounded cost per call (no pauses for a sweep of a whole shard),
-//!   and the slab stays within about twice the live windows;
+//!   by a sweeping hand that looks at two slots whenever a window is created
+//!   (and prefetches the two of its next step): an even, bounded cost per call
+//!   (no pauses for a sweep of a whole shard), and the slab stays within about
+//!   twice the live windows;
 //! - at most `max_keys` keys are tracked. When a shard is full, it is swept (at
 //!   most once per second of event time) and if still full a new key is **not
 //!   tracked** (existing keys keep working): its update answers
@@ -661,6 +663,28 @@ impl Shard {
                 self.drop_expired_windows(i, now, stats);
             }
         }
+        // The hand's next step in this shard comes several calls later: start
+        // loading the slots it will look at, so that it finds them in cache
+        // (the hand moves a few slots per window created in a shard of
+        // thousands: too slowly for the hardware's stream prefetcher, and each
+        // slot it looked at was a miss).
+        self.prefetch_slots(self.hand, step);
+    }
+
+    /// Starts loading the lines of slots `from..from + n` (those that exist).
+    fn prefetch_slots(&self, from: usize, n: usize) {
+        let end = (from + n).min(self.slab.len());
+        if from >= end {
+            return;
+        }
+        // Each line the slots lie on, once.
+        let first = self.slab[from..end].as_ptr() as usize;
+        let last = first + (end - from) * std::mem::size_of::<Slot>() - 1;
+        let mut line = first & !63;
+        while line <= last {
+            prefetch_line(line as *const u8);
+            line += 64;
+        }
     }
 
     /// Drops the expired windows of slot `i`, which keeps at least one live one.
@@ -811,11 +835,8 @@ impl Shard {
             None => self.free.last().map(|&i| i as usize),
         };
         if let Some(i) = target {
-            let slot = &self.slab[i];
-            prefetch_line(slot as *const Slot as *const u8);
-            if let Some(w) = slot.windows.first() {
-                prefetch_line(w as *const Window as *const u8);
-            }
+            // By address only: reading the slot here would wait for it.
+            self.prefetch_slots(i, 1);
         }
         found
     }
@@ -1193,6 +1214,12 @@ impl WindowStore for MemoryStore {
         // overlap: start loading every slot before updating any (and note
         // where each was, so that the update need not look it up again).
         if runs.len() > 1 {
+            // Every key's index line first, without a lock, so that the
+            // probes below (one per shard, each under its lock) do not wait
+            // for them one after another.
+            for run in &runs {
+                self.shards[shard_index(run.key)].hint.prefetch(run.key);
+            }
             for run in runs.iter_mut() {
                 run.known = self.shards[shard_index(run.key)]
                     .shard
