@@ -60,11 +60,12 @@ impl EngineConfig {
             .map(|p| p.as_str().into())
             .collect();
         intl.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        let plan = NumberingPlan {
+        let mut plan = NumberingPlan {
             country_code: n.country_code.as_str().into(),
             national_prefix: n.national_prefix.as_str().into(),
             international_prefixes: intl,
             national_number_lengths: n.national_number_lengths.clone(),
+            home: None,
         };
         let rc = &cfg.rules;
         let needs_plan = rc.invalid_cli.numbering_plan
@@ -85,6 +86,7 @@ impl EngineConfig {
         } else {
             None
         };
+        plan.home = nsn.clone();
         let compiler = rules::Compiler {
             numbering: plan.clone(),
             default_cooldown_ms: cfg.alerts.cooldown_ms,

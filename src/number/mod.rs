@@ -5,8 +5,10 @@
 //! plan library: it strips SIP/tel decoration and visual separators, resolves
 //! the international and national prefixes of the home country, and checks the
 //! length. For Nigeria `08031234567`, `2348031234567`, `+2348031234567` and
-//! `002348031234567` all become `+2348031234567`. Whether a home number can
-//! exist at all (its range is allocated) is [`plan`]'s business.
+//! `002348031234567` all become `+2348031234567`; so does `8031234567` (a
+//! CDR that dropped the trunk prefix) when the home plan is known and has
+//! that number. Whether a home number can exist at all (its range is
+//! allocated) is [`plan`]'s business.
 
 pub mod plan;
 
@@ -23,6 +25,10 @@ pub struct NumberingPlan {
     pub international_prefixes: Vec<CompactString>,
     /// Allowed lengths of a national significant number (after the trunk prefix).
     pub national_number_lengths: Vec<u8>,
+    /// The home plan's valid numbers, when known: bare digits of a national
+    /// length that it has (`8031234567`) are read as a national number
+    /// without its trunk prefix rather than as international without `+`.
+    pub home: Option<std::sync::Arc<plan::NsnPlan>>,
 }
 
 impl NumberingPlan {
@@ -32,6 +38,7 @@ impl NumberingPlan {
             national_prefix: "0".into(),
             international_prefixes: vec!["009".into(), "00".into()],
             national_number_lengths: vec![8, 10],
+            home: None,
         }
     }
 }
@@ -256,8 +263,12 @@ impl NumberingPlan {
             && has_len(&self.national_number_lengths, digits.len() - cc.len())
         {
             digits
-        } else if national_prefix.is_empty() && has_len(&self.national_number_lengths, digits.len())
+        } else if has_len(&self.national_number_lengths, digits.len())
+            && (national_prefix.is_empty()
+                || self.home.as_ref().is_some_and(|p| p.is_valid(digits)))
         {
+            // A national number without its trunk prefix: a plan without one
+            // writes them so, and some switches' CDRs drop it.
             return self.national(digits);
         } else {
             // Digits alone, no prefix: read as international without the `+`.
@@ -371,6 +382,39 @@ mod tests {
         assert_eq!(
             plan.normalise("447911123456").unwrap().digits(),
             "447911123456"
+        );
+    }
+
+    #[test]
+    fn bare_digits_of_a_home_number_are_national_when_the_plan_knows_it() {
+        let mut plan = NumberingPlan::nigeria();
+        // Without the home plan: international without the `+` (as before).
+        assert_eq!(plan.normalise("8031234567").unwrap().digits(), "8031234567");
+        plan.home = Some(std::sync::Arc::new(
+            plan::NsnPlan::for_country_code("234").unwrap(),
+        ));
+        for raw in ["8031234567", "7031234567", "9031234567", "803 123 4567"] {
+            assert_eq!(
+                plan.normalise(raw).unwrap().digits(),
+                format!("234{}", raw.replace(' ', "")),
+                "{raw}"
+            );
+        }
+        // Not a home number (no NG range starts with 47), or not of a home
+        // length: international as before.
+        assert_eq!(plan.normalise("4791234567").unwrap().digits(), "4791234567");
+        assert_eq!(
+            plan.normalise("447911123456").unwrap().digits(),
+            "447911123456"
+        );
+        // The other forms are unchanged.
+        assert_eq!(
+            plan.normalise("08031234567").unwrap().digits(),
+            "2348031234567"
+        );
+        assert_eq!(
+            plan.normalise("2348031234567").unwrap().digits(),
+            "2348031234567"
         );
     }
 
