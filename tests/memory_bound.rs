@@ -9,18 +9,13 @@
 
 use std::sync::Arc;
 
+mod support;
+
 use acm::config::Config;
 use acm::detector::Detector;
 use acm::engine::{Call, Engine};
 use acm::store::{MemoryStore, MemoryStoreConfig};
-
-fn status_kib(field: &str) -> u64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap();
-    s.lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
-}
+use support::status_kib;
 
 #[test]
 fn a_flood_of_5m_distinct_numbers_stays_under_the_stated_bound() {

@@ -11,18 +11,13 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+mod support;
+
 use acm::config::Config;
 use acm::detector::Detector;
 use acm::engine::{Call, Engine};
 use acm::store::{MemoryStore, MemoryStoreConfig};
-
-fn status_kib(field: &str) -> u64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap();
-    s.lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
-}
+use support::status_kib;
 
 /// The realistic mix of `benches/common/workload.rs` (same generator, same seed), one call
 /// at a time.

@@ -1512,3 +1512,12 @@ impl ClickHouseCluster {
         self.nodes.iter().map(|n| n.http_url()).collect()
     }
 }
+
+/// A field of this process's `/proc/self/status` in KiB (`"VmRSS:"`, `"VmHWM:"`).
+pub fn status_kib(field: &str) -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap();
+    s.lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/self/status"))
+}
