@@ -428,9 +428,12 @@ fn build_call<'a>(get: impl Fn(Field) -> Option<&'a str>) -> Result<Call, String
     })?;
     let source_ip = match text(Field::SourceIp) {
         None => None,
+        // A CDR may keep the SIP source with its port (`10.0.0.1:5060`,
+        // `[2001:db8::1]:5060`): the address is what is judged.
         Some(s) => Some(
-            s.parse()
-                .map_err(|_| format!("source_ip {s:?} is not an IP address"))?,
+            s.parse::<std::net::IpAddr>()
+                .or_else(|_| s.parse::<std::net::SocketAddr>().map(|a| a.ip()))
+                .map_err(|_| format!("source_ip {s:?} is not an IP address (or address:port)"))?,
         ),
     };
     let attestation = match text(Field::Attestation) {
@@ -769,6 +772,32 @@ mod tests {
                 .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
             assert_eq!(parse_timestamp(&s), Some(t), "{s}");
         }
+    }
+
+    #[test]
+    fn a_source_address_may_carry_its_port() {
+        let call = |ip: &'static str| {
+            build_call(move |f| match f {
+                Field::BNumber => Some("+2348099999999"),
+                Field::Timestamp => Some("1709546400000"),
+                Field::SourceIp => Some(ip),
+                _ => None,
+            })
+        };
+        for (raw, want) in [
+            ("10.0.0.1", "10.0.0.1"),
+            ("10.0.0.1:5060", "10.0.0.1"),
+            (" 2001:db8::1 ", "2001:db8::1"),
+            ("[2001:db8::1]:5060", "2001:db8::1"),
+        ] {
+            let ip = call(raw).unwrap().source_ip.unwrap();
+            assert_eq!(ip, want.parse::<std::net::IpAddr>().unwrap(), "{raw}");
+        }
+        let e = call("gw1.example.net").unwrap_err();
+        assert!(
+            e.contains("source_ip") && e.contains("gw1.example.net"),
+            "{e}"
+        );
     }
 
     #[test]
