@@ -35,7 +35,7 @@ pub use notify::{
     webhook_key, AccessConfig, ReceiverConfig, Role, TeardownConfig, TokenConfig, WebhookFormat,
     WebhooksConfig,
 };
-pub use numbering::NumberingConfig;
+pub use numbering::{Numbering, NumberingConfig};
 pub use redact::REDACTED;
 pub use rules::{
     IntlIngressConfig, InvalidCliConfig, LearnConfig, RuleAction, RulesConfig, SlowCallersConfig,
@@ -515,8 +515,8 @@ mod tests {
         let c = Config::from_toml_with_env("mode = \"enforce\"\n", env).unwrap();
         assert_eq!(c.mode, Mode::Monitor);
         assert_eq!(c.rules.distinct_callers.threshold, 3);
-        assert_eq!(c.numbering.national_prefix, "0");
-        assert_eq!(c.numbering.international_prefixes, vec!["00"]);
+        assert_eq!(c.numbering.national_prefix.as_deref(), Some("0"));
+        assert_eq!(c.numbering.international_prefixes, Some(vec!["00".into()]));
         assert_eq!(c.serve.listen, "127.0.0.1:9999");
         let env = vec![(
             "ACM_RULES__CLI_ROTATION__LEARN__FACTOR".to_string(),

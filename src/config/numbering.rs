@@ -19,26 +19,48 @@ fn string_or_int<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     })
 }
 
+fn opt_string_or_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    string_or_int(d).map(Some)
+}
+
+/// The home country. Only `country_code` is needed: the trunk prefix, the
+/// international prefixes and the national lengths come from libphonenumber's
+/// metadata for it (`number::plan::dialling`) unless set here.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NumberingConfig {
     #[serde(deserialize_with = "string_or_int")]
     pub country_code: String,
-    #[serde(deserialize_with = "string_or_int")]
-    pub national_prefix: String,
-    pub international_prefixes: Vec<String>,
-    pub national_number_lengths: Vec<u8>,
+    #[serde(
+        deserialize_with = "opt_string_or_int",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub national_prefix: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub international_prefixes: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub national_number_lengths: Option<Vec<u8>>,
 }
 
 impl Default for NumberingConfig {
     fn default() -> Self {
         NumberingConfig {
             country_code: "234".into(),
-            national_prefix: "0".into(),
-            international_prefixes: vec!["009".into(), "00".into()],
-            national_number_lengths: vec![8, 10],
+            national_prefix: None,
+            international_prefixes: None,
+            national_number_lengths: None,
         }
     }
+}
+
+/// [`NumberingConfig`] with every field known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Numbering {
+    pub country_code: String,
+    pub national_prefix: String,
+    pub international_prefixes: Vec<String>,
+    /// Empty: any length (a country the metadata does not know).
+    pub national_number_lengths: Vec<u8>,
 }
 
 impl NumberingConfig {
@@ -58,13 +80,13 @@ impl NumberingConfig {
                 "cannot start with 0",
             ));
         }
-        if !all_digits(&self.national_prefix) {
+        if !self.national_prefix.as_deref().is_none_or(all_digits) {
             return Err(ConfigError::new(
                 "numbering.national_prefix",
                 "must be digits (or empty)",
             ));
         }
-        for p in &self.international_prefixes {
+        for p in self.international_prefixes.iter().flatten() {
             if p.is_empty() || !all_digits(p) {
                 return Err(ConfigError::new(
                     "numbering.international_prefixes",
@@ -75,6 +97,7 @@ impl NumberingConfig {
         if self
             .national_number_lengths
             .iter()
+            .flatten()
             .any(|&l| l == 0 || l > 14)
         {
             return Err(ConfigError::new(
@@ -83,5 +106,77 @@ impl NumberingConfig {
             ));
         }
         Ok(())
+    }
+
+    /// Every field, those not set taken from libphonenumber's metadata for
+    /// the country code (a country it does not know: trunk prefix "0",
+    /// international prefix "00", any length).
+    pub fn resolve(&self) -> Numbering {
+        let meta = crate::number::plan::dialling(&self.country_code);
+        Numbering {
+            country_code: self.country_code.clone(),
+            national_prefix: self.national_prefix.clone().unwrap_or_else(|| {
+                meta.as_ref()
+                    .map_or_else(|| "0".into(), |m| m.national_prefix.clone())
+            }),
+            international_prefixes: self.international_prefixes.clone().unwrap_or_else(|| {
+                meta.as_ref()
+                    .map_or_else(|| vec!["00".into()], |m| m.international_prefixes.clone())
+            }),
+            national_number_lengths: self.national_number_lengths.clone().unwrap_or_else(|| {
+                meta.as_ref()
+                    .map_or_else(Vec::new, |m| m.national_number_lengths.clone())
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_country_code_alone_gives_the_countrys_dialling() {
+        // Nigeria: every NSN has 10 to 14 digits (libphonenumber 9.0.33; the
+        // 8-digit fixed lines of old are gone).
+        let ng = NumberingConfig::default().resolve();
+        assert_eq!(ng.national_prefix, "0");
+        assert_eq!(ng.international_prefixes, vec!["009", "00"]);
+        assert_eq!(ng.national_number_lengths, vec![10, 11, 12, 13, 14]);
+        // Another country from its code alone.
+        let resolve = |cc: &str| {
+            NumberingConfig {
+                country_code: cc.into(),
+                ..NumberingConfig::default()
+            }
+            .resolve()
+        };
+        let gb = resolve("44");
+        assert_eq!(gb.national_prefix, "0");
+        assert_eq!(gb.international_prefixes, vec!["00"]);
+        assert_eq!(gb.national_number_lengths, vec![7, 9, 10]);
+        let us = resolve("1");
+        assert_eq!(us.national_prefix, "1");
+        assert_eq!(us.international_prefixes, vec!["011", "00"]);
+        assert_eq!(us.national_number_lengths, vec![10]);
+        // A code libphonenumber does not know: "0", "00", any length.
+        let xx = resolve("999");
+        assert_eq!(
+            (
+                xx.national_prefix.as_str(),
+                xx.national_number_lengths.len()
+            ),
+            ("0", 0)
+        );
+        // What is set wins.
+        let set = NumberingConfig {
+            national_prefix: Some(String::new()),
+            national_number_lengths: Some(vec![9]),
+            ..NumberingConfig::default()
+        }
+        .resolve();
+        assert_eq!(set.national_prefix, "");
+        assert_eq!(set.national_number_lengths, vec![9]);
+        assert_eq!(set.international_prefixes, vec!["009", "00"]);
     }
 }

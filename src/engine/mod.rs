@@ -53,7 +53,7 @@ pub struct EngineConfig {
 impl EngineConfig {
     pub fn from_config(cfg: &Config) -> Result<EngineConfig, ConfigError> {
         cfg.validate()?;
-        let n = &cfg.numbering;
+        let n = &cfg.numbering.resolve();
         let mut intl: Vec<CompactString> = n
             .international_prefixes
             .iter()

@@ -82,6 +82,65 @@ impl std::fmt::Debug for NsnPlan {
 /// The libphonenumber metadata version the `phonenumber` crate bundles.
 const METADATA: &str = "libphonenumber 9.0.33 (phonenumber 0.3.10)";
 
+/// How a country's numbers are dialled, from libphonenumber's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dialling {
+    /// The trunk prefix ("0"), "" when the country has none.
+    pub national_prefix: String,
+    /// Its international prefix when the metadata gives one as digits, then
+    /// "00" (ITU's), longest first.
+    pub international_prefixes: Vec<String>,
+    /// The lengths its numbers (NSN) of every type can have.
+    pub national_number_lengths: Vec<u8>,
+}
+
+/// The dialling of `country_code` (its main region's, for a shared code),
+/// or None when libphonenumber does not know it.
+pub fn dialling(country_code: &str) -> Option<Dialling> {
+    let code: u16 = country_code.parse().ok()?;
+    let metas = phonenumber::metadata::DATABASE.by_code(&code)?;
+    let m = metas
+        .iter()
+        .find(|m| m.is_main_country_for_code())
+        .or_else(|| metas.first())?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mut intl: Vec<String> = m
+        .preferred_international_prefix()
+        .map(str::to_string)
+        .or_else(|| m.international_prefix().map(|r| r.as_str().to_string()))
+        .filter(|p| digits(p))
+        .into_iter()
+        .collect();
+    if !intl.iter().any(|p| p == "00") {
+        intl.push("00".into());
+    }
+    intl.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    let d = m.descriptors();
+    let mut lengths: Vec<u8> = [
+        d.fixed_line(),
+        d.mobile(),
+        d.toll_free(),
+        d.premium_rate(),
+        d.shared_cost(),
+        d.personal_number(),
+        d.voip(),
+        d.pager(),
+        d.uan(),
+        d.voicemail(),
+    ]
+    .into_iter()
+    .flatten()
+    .flat_map(|x| x.possible_length().iter().map(|&l| l as u8))
+    .collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    Some(Dialling {
+        national_prefix: m.national_prefix().unwrap_or("").to_string(),
+        international_prefixes: intl,
+        national_number_lengths: lengths,
+    })
+}
+
 impl NsnPlan {
     /// The plan of `country_code` (digits, e.g. "234"), or why there is none.
     pub fn for_country_code(country_code: &str) -> Result<NsnPlan, String> {
