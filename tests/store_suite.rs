@@ -393,6 +393,41 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "learning: a source that showed its nature is busy: an attack on it flags its alerts' calls and is not learned",
+            toml: LEARN_ROTATION_KNOWN,
+            calls: {
+                // 3 CLIs every interval (under the bar: calm) for 10
+                // intervals, then 12 an interval for 6.
+                let mut c = steady_source("S6", 0, 10, 3);
+                c.extend(steady_source("S6", 10, 6, 12));
+                c
+            },
+            expect: |v| {
+                let calm = &v[..30];
+                assert!(calm.iter().all(|x| !x.reasons.contains(Reason::CliRotation)));
+                for k in 0..6 {
+                    let iv = &v[30 + k * 12..30 + (k + 1) * 12];
+                    let flagged: Vec<_> = iv.iter().filter(|x| x.reasons.contains(Reason::CliRotation)).collect();
+                    assert_eq!(flagged.len(), 1, "interval {k}: only the alert's call");
+                    let alert = flagged[0].new_alerts.iter().find(|a| a.rule == Reason::CliRotation);
+                    let alert = alert.unwrap_or_else(|| panic!("interval {k}: {:?}", flagged[0]));
+                    // Level 3 (bar 6) learns the attack's first interval
+                    // (clipped to 6: level 3.75, bar 8), then holds.
+                    assert!(alert.threshold <= 8, "interval {k}: {alert:?}");
+                }
+            },
+        },
+        Scenario {
+            name: "learning: a new source over its bar flags every call over it",
+            toml: LEARN_ROTATION_KNOWN,
+            // The attack of the scenario above on a source with no history.
+            calls: steady_source("S7", 10, 2, 12),
+            expect: |v| {
+                let flagged = v[..12].iter().filter(|x| x.reasons.contains(Reason::CliRotation)).count();
+                assert_eq!(flagged, 8, "the 5th CLI on");
+            },
+        },
+        Scenario {
             name: "learning: a silent source forgets its level",
             toml: LEARN_ROTATION,
             calls: {
@@ -473,10 +508,20 @@ const LEARN_ROTATION: &str = "[learning]\nwarmup_ms = 0\n\
     [rules.distinct_callers]\naction = \"off\"\n[rules.distinct_callers_slow]\naction = \"off\"\n\
     [rules.cli_velocity]\naction = \"off\"\n[rules.cli_fanout]\naction = \"off\"\n";
 
+/// As [`LEARN_ROTATION`], observed from 2 CLIs (learning floor), a busy key
+/// alerting only, holding a known key after one interval over its bar, an
+/// alert per interval.
+const LEARN_ROTATION_KNOWN: &str = "[learning]\nwarmup_ms = 0\n\
+    [rules.cli_rotation]\nthreshold = 5\nwindow_ms = 10000\ncooldown_ms = 9000\n\
+    [rules.cli_rotation.learn]\nenabled = true\nfactor = 2.0\ninterval_ms = 10000\nobserve_from = 0.4\n\
+    busy_alert_only = true\nhold_after = 1\nhold_known = true\n\
+    [rules.distinct_callers]\naction = \"off\"\n[rules.distinct_callers_slow]\naction = \"off\"\n\
+    [rules.cli_velocity]\naction = \"off\"\n[rules.cli_fanout]\naction = \"off\"\n";
+
 /// As [`LEARN_ROTATION`], holding the level after one interval over the threshold.
 const LEARN_ROTATION_HOLD: &str = "[learning]\nwarmup_ms = 0\n\
     [rules.cli_rotation]\nthreshold = 5\nwindow_ms = 10000\n\
-    [rules.cli_rotation.learn]\nenabled = true\nfactor = 2.0\ninterval_ms = 10000\nhold_after = 1\n\
+    [rules.cli_rotation.learn]\nenabled = true\nfactor = 2.0\ninterval_ms = 10000\nhold_after = 1\nhold_known = false\n\
     [rules.distinct_callers]\naction = \"off\"\n[rules.distinct_callers_slow]\naction = \"off\"\n\
     [rules.cli_velocity]\naction = \"off\"\n[rules.cli_fanout]\naction = \"off\"\n";
 

@@ -108,9 +108,12 @@ pub struct LearnConfig {
     /// Heavier learns a busy key sooner, and an attack sooner too.
     pub weight: f64,
     /// On a key busy by nature (its learned level at or above the threshold:
-    /// a shared trunk), flag only the call that raises the alert: the key's
-    /// other calls cannot be told from the attack's, and the alert is what the
-    /// SOC acts on. false: flag every call while the key is over.
+    /// a shared trunk; or at or above the learning floor after three
+    /// intervals it spent under its bar: a small gateway or wholesale trunk
+    /// that always carries a few CLIs a minute), flag only the call that
+    /// raises the alert: the key's other calls cannot be told from the
+    /// attack's, and the alert is what the SOC acts on. false: flag every
+    /// call while the key is over.
     pub busy_alert_only: bool,
     /// Counts from this share of the threshold up are observed (0.5: from half
     /// of it). Lower learns keys that hover just under the threshold, at the
@@ -122,6 +125,11 @@ pub struct LearnConfig {
     /// learned as its normal. 0: off (keys that show a busy nature from their
     /// first minute, a new interconnect's CLIs, must learn it). At most 60.
     pub hold_after: u8,
+    /// Hold (`hold_after`) only keys whose nature is known: three intervals
+    /// closed under their bar. A source busy from its first minute (a new
+    /// interconnect) learns freely; an established one that an attack keeps
+    /// over its bar does not learn the attack.
+    pub hold_known: bool,
 }
 
 impl Default for LearnConfig {
@@ -134,6 +142,7 @@ impl Default for LearnConfig {
             busy_alert_only: false,
             observe_from: 1.0,
             hold_after: 0,
+            hold_known: false,
         }
     }
 }
@@ -352,14 +361,24 @@ impl Default for RulesConfig {
                 window_ms: 60_000,
                 cooldown_ms: None,
                 trunk_thresholds: BTreeMap::new(),
-                // Learning from 6 CLIs a minute: a gateway or wholesale trunk
-                // that carries 10-15 a minute peaks over 20 by chance many
-                // times an hour, and counts only from 20 up would never teach
-                // it that (docs/QUALITY.md, the low-volume set).
+                // Learning from 2 CLIs a minute: a gateway or wholesale trunk
+                // that carries a few to 15 a minute peaks over 20 by chance
+                // many times an hour, and counts only from 20 up would never
+                // teach it that; once it has shown that nature (three
+                // intervals under its bar) it is busy, and an alert on it
+                // flags only its raising call (docs/QUALITY.md, a small
+                // network). Holding such a source after three intervals
+                // over its bar: a rotation that runs for ten minutes through
+                // a wholesale trunk is not learned as the trunk's normal,
+                // while a new interconnect, over the floor from its first
+                // minute, learns, and a real doubling of a trunk's traffic
+                // is learned within the three.
                 learn: LearnConfig {
                     factor: 1.5,
                     busy_alert_only: true,
-                    observe_from: 0.3,
+                    observe_from: 0.1,
+                    hold_after: 3,
+                    hold_known: true,
                     ..LearnConfig::on()
                 },
                 cli_types: Vec::new(),

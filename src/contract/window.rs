@@ -66,12 +66,21 @@ pub struct Learn {
     /// 0: off, for keys that must learn a busy nature they show from their
     /// first minute on (a new interconnect's CLIs).
     pub hold_after: u8,
+    /// Hold only keys whose nature is known: [`LEARN_CALM_BUSY`] intervals
+    /// closed under their bar. A key busy from its first minute (a new
+    /// interconnect's CLIs) learns freely; an established one that an attack
+    /// keeps over its bar does not learn the attack.
+    pub hold_known: bool,
 }
 
 /// An interval's peak counts for at most GROWTH times the level.
 pub const LEARN_GROWTH: u64 = 2;
 /// This many empty intervals in a row forget a level.
 pub const LEARN_GAP_MAX: i64 = 64;
+/// The longest run of intervals over the threshold a key's history counts.
+pub const LEARN_OVER_MAX: u8 = 63;
+/// Intervals under its bar after which a key with a level is busy by nature.
+pub const LEARN_CALM_BUSY: u8 = 3;
 
 impl Learn {
     /// The lowest count that is observed at all.
@@ -88,16 +97,30 @@ impl Learn {
     }
 
     /// The level after closing the open interval with `peak` and `gap` empty
-    /// intervals after it. `over` is the number of intervals in a row, up to
-    /// the one closed, whose peak reached the key's threshold (kept by the
-    /// store with the level; 0 for a fresh key); it is updated here.
-    pub fn fold(&self, threshold: u32, level_m: u64, peak: u32, gap: i64, over: &mut u8) -> u64 {
+    /// intervals after it. `runs` is the key's history byte, kept by the
+    /// store with the level (0 for a fresh key) and updated here: bits 0–5
+    /// count the intervals in a row, up to the one closed, whose peak
+    /// reached the key's threshold (up to 63, [`Learn::over`]); bits 6–7 the
+    /// intervals closed with a peak under it (up to 3, [`Learn::calm`]).
+    pub fn fold(&self, threshold: u32, level_m: u64, peak: u32, gap: i64, runs: &mut u8) -> u64 {
         let shift = self.shift.clamp(1, 6) as u32;
         let cap = (threshold as u64 * 1000).max(LEARN_GROWTH.saturating_mul(level_m));
         let obs = (peak as u64 * 1000).min(cap);
         let reached = peak >= self.threshold(threshold, level_m);
-        *over = if reached { over.saturating_add(1) } else { 0 };
-        let mut level = if self.hold_after > 0 && *over > self.hold_after {
+        let mut calm = Self::calm(*runs);
+        let over = if reached {
+            (Self::over(*runs) + 1).min(LEARN_OVER_MAX)
+        } else {
+            if peak > 0 {
+                calm = (calm + 1).min(LEARN_CALM_BUSY);
+            }
+            0
+        };
+        *runs = over | calm << 6;
+        let held = self.hold_after > 0
+            && over > self.hold_after
+            && (!self.hold_known || calm >= LEARN_CALM_BUSY);
+        let mut level = if held {
             level_m
         } else if obs >= level_m {
             level_m + ((obs - level_m) >> shift)
@@ -105,7 +128,7 @@ impl Learn {
             level_m - ((level_m - obs) >> shift)
         };
         if gap > 0 {
-            *over = 0;
+            *runs = calm << 6;
         }
         if gap >= LEARN_GAP_MAX {
             return 0;
@@ -114,6 +137,30 @@ impl Learn {
             level -= level >> shift;
         }
         level
+    }
+
+    /// Intervals in a row, up to the last closed, whose peak reached the
+    /// key's threshold (from its history byte, [`Learn::fold`]).
+    pub fn over(runs: u8) -> u8 {
+        runs & 63
+    }
+
+    /// Intervals closed with a peak under the key's threshold, up to
+    /// [`LEARN_CALM_BUSY`] (from its history byte, [`Learn::fold`]).
+    pub fn calm(runs: u8) -> u8 {
+        runs >> 6
+    }
+
+    /// Whether a key is busy by nature: its level at or above the threshold
+    /// (a shared trunk), or at or above the learning floor after at least
+    /// [`LEARN_CALM_BUSY`] intervals it spent under its bar (a small
+    /// gateway or wholesale trunk that always carries a few CLIs a minute).
+    /// A key an attack brought over the floor has no calm intervals of its
+    /// own. On such a key the others' calls cannot be told from an attack's.
+    pub fn busy(&self, threshold: u32, level_m: u64, runs: u8) -> bool {
+        level_m >= threshold as u64 * 1000
+            || (Self::calm(runs) >= LEARN_CALM_BUSY
+                && level_m >= self.floor(threshold) as u64 * 1000)
     }
 
     /// Whether a level raises the key's threshold (its state is then kept).
@@ -257,6 +304,9 @@ pub struct WindowOutcome {
     pub threshold: u32,
     /// The key's learned level, in thousandths of a member (0: none).
     pub level_m: u64,
+    /// The key's history byte as of its last closed interval
+    /// (`Learn::fold`; 0 without learned state).
+    pub runs: u8,
     /// False when the store had no room for a new key (see `max_keys`).
     pub tracked: bool,
     pub alert: AlertState,
@@ -308,6 +358,7 @@ mod tests {
             k_milli: k,
             keep_ms: 3_600_000,
             hold_after: 0,
+            hold_known: false,
         }
     }
 
@@ -337,15 +388,96 @@ mod tests {
     #[test]
     fn the_intervals_over_the_threshold_in_a_row_are_counted() {
         let l = learn(2_000);
-        let mut over = 0;
+        let mut runs = 0;
         // Level 4: threshold 8. Over, over, under, over.
         for (peak, want) in [(8, 1), (9, 2), (7, 0), (12, 1)] {
-            l.fold(5, 4_000, peak, 0, &mut over);
-            assert_eq!(over, want, "peak {peak}");
+            l.fold(5, 4_000, peak, 0, &mut runs);
+            assert_eq!(Learn::over(runs), want, "peak {peak}");
         }
         // Empty intervals after an interval over it end the run.
-        l.fold(5, 4_000, 12, 1, &mut over);
-        assert_eq!(over, 0);
+        l.fold(5, 4_000, 12, 1, &mut runs);
+        assert_eq!(Learn::over(runs), 0);
+        // The run is counted up to 63.
+        let mut runs = 0;
+        for _ in 0..100 {
+            l.fold(5, 4_000, 50, 0, &mut runs);
+        }
+        assert_eq!(Learn::over(runs), LEARN_OVER_MAX);
+        assert_eq!(Learn::calm(runs), 0);
+    }
+
+    #[test]
+    fn the_intervals_under_the_threshold_are_counted_up_to_three_and_stay() {
+        let l = learn(2_000);
+        let mut runs = 0;
+        // Level 4: threshold 8. Under, over, under, under, under.
+        for (peak, calm) in [(7, 1), (8, 1), (3, 2), (6, 3), (2, 3)] {
+            l.fold(5, 4_000, peak, 0, &mut runs);
+            assert_eq!(Learn::calm(runs), calm, "peak {peak}");
+        }
+        // Neither a run over the threshold nor empty intervals take them away.
+        for _ in 0..5 {
+            l.fold(5, 4_000, 40, 0, &mut runs);
+        }
+        l.fold(5, 4_000, 40, 3, &mut runs);
+        assert_eq!((Learn::over(runs), Learn::calm(runs)), (0, 3));
+        // An interval with nothing observed is not calm: it is no interval.
+        let mut runs = 0;
+        l.fold(5, 4_000, 0, 0, &mut runs);
+        assert_eq!(runs, 0);
+    }
+
+    #[test]
+    fn a_key_is_busy_by_its_level_or_by_a_known_nature_over_the_floor() {
+        let l = Learn {
+            floor_milli: 300,
+            ..learn(1_500)
+        };
+        // Threshold 20, floor 6.
+        let known = 3 << 6;
+        assert!(l.busy(20, 20_000, 0), "a level at the threshold");
+        assert!(
+            !l.busy(20, 19_999, 2 << 6),
+            "two calm intervals are not enough"
+        );
+        assert!(l.busy(20, 6_000, known));
+        assert!(l.busy(20, 6_000, known | 5), "over its bar since");
+        assert!(!l.busy(20, 5_999, known), "under the floor");
+        assert!(!l.busy(20, 0, known));
+    }
+
+    #[test]
+    fn holding_known_keys_only_lets_a_new_busy_key_learn() {
+        let hold = Learn {
+            hold_after: 1,
+            hold_known: true,
+            ..learn(2_000)
+        };
+        // A new key over its threshold from its first interval learns as
+        // without holding.
+        let (mut level, mut runs) = (0, 0);
+        for _ in 0..30 {
+            level = hold.fold(5, level, 40, 0, &mut runs);
+        }
+        assert!(hold.threshold(5, level) > 40, "learned: {level}");
+        // A key that spent three intervals under its bar first is held
+        // after one interval over it.
+        let (mut level, mut runs) = (0, 0);
+        for _ in 0..20 {
+            level = hold.fold(5, level, 4, 0, &mut runs);
+        }
+        assert_eq!(Learn::calm(runs), 3);
+        let known = level;
+        level = hold.fold(5, level, 40, 0, &mut runs);
+        let first = level;
+        assert!(first > known, "the first interval over is learned");
+        for _ in 0..30 {
+            level = hold.fold(5, level, 40, 0, &mut runs);
+        }
+        assert_eq!(level, first, "the rest of the run is not");
+        // One interval under the bar ends the hold.
+        level = hold.fold(5, level, 4, 0, &mut runs);
+        assert_ne!(level, first);
     }
 
     #[test]
@@ -364,7 +496,7 @@ mod tests {
         assert_eq!(over, 2);
         // Under it: learned, and the run ends.
         assert_eq!(hold.fold(5, 1_250, 4, 0, &mut over), 1_937);
-        assert_eq!(over, 0);
+        assert_eq!(Learn::over(over), 0);
         // The key's own threshold counts: level 4 gives 8; a run of 7s is learned.
         let mut over = 1;
         assert_eq!(hold.fold(5, 4_000, 7, 0, &mut over), 4_750);

@@ -529,7 +529,9 @@ impl Engine {
                     // A busy key's calls cannot be told from an attack's: only
                     // the one raising the alert carries the rule.
                     if w.busy_alert_only
-                        && out.level_m >= op.threshold as u64 * 1000
+                        && op
+                            .learn
+                            .is_some_and(|l| l.busy(op.threshold, out.level_m, out.runs))
                         && !matches!(out.alert, AlertState::Raised(_))
                     {
                         continue;

@@ -243,8 +243,8 @@ pub struct Window {
     /// The window learns each key's normal level, which raises that key's
     /// threshold above `threshold` (a floor then): see `contract::Learn`.
     pub learn: Option<Learn>,
-    /// On a key busy by nature (learned level at least `threshold`), only the
-    /// call that raises the alert carries the rule's action.
+    /// On a key busy by nature (`contract::Learn::busy`), only the call that
+    /// raises the alert carries the rule's action.
     pub busy_alert_only: bool,
     /// A per-ingress window that fires only when its ingress brought at least
     /// this share (in thousandths) of the B-number's distinct callers: its op
@@ -298,6 +298,7 @@ impl Window {
                 k_milli: (l.factor * 1000.0).round() as u32,
                 keep_ms: c.learn_keep_ms as u32,
                 hold_after: l.hold_after,
+                hold_known: l.hold_known,
             });
             self.busy_alert_only = l.busy_alert_only;
         }

@@ -409,7 +409,8 @@ struct Learned {
     interval: i64,
     /// The largest observed count in the open interval.
     peak: u32,
-    /// Closed intervals in a row whose peak reached the threshold.
+    /// The history byte (`contract::Learn::fold`): intervals in a row
+    /// over the threshold, intervals closed under it.
     over: u8,
     /// Event time from which the state is gone (`contract::Learn`).
     until: i64,
@@ -442,8 +443,9 @@ impl Window {
     }
 
     /// Creates the learned state, or closes its open interval when `t` lies
-    /// in a later one; answers the key's threshold and the level it rests on.
-    fn learned_threshold(&mut self, learn: &Learn, threshold: u32, t: i64) -> (u32, u64) {
+    /// in a later one; answers the key's threshold, the level it rests on
+    /// and the key's history byte.
+    fn learned_threshold(&mut self, learn: &Learn, threshold: u32, t: i64) -> (u32, u64, u8) {
         let iv = learn.interval_ms.max(1) as i64;
         let i = t.div_euclid(iv);
         let window_ms = self.window_ms as i64;
@@ -471,7 +473,7 @@ impl Window {
             l.peak = 0;
             l.until = learn.gone_at(threshold, l.level_m, i, window_ms);
         }
-        (learn.threshold(threshold, l.level_m), l.level_m)
+        (learn.threshold(threshold, l.level_m), l.level_m, l.over)
     }
 
     /// Records an observed update's count in the learned state.
@@ -1075,6 +1077,7 @@ impl MemoryStore {
                 count: 0,
                 threshold: op.threshold,
                 level_m: 0,
+                runs: 0,
                 tracked: false,
                 alert: AlertState::None,
                 evidence: Vec::new(),
@@ -1091,9 +1094,9 @@ impl MemoryStore {
             .learn
             .as_ref()
             .filter(|l| raw as u64 >= l.floor(op.threshold).max(1) as u64);
-        let (threshold, level_m) = match learning {
+        let (threshold, level_m, runs) = match learning {
             Some(learn) => w.learned_threshold(learn, op.threshold, op.time_ms),
-            None => (op.threshold, 0),
+            None => (op.threshold, 0, 0),
         };
         let cap = (op.member_cap as usize)
             .max((threshold as usize).saturating_mul(2))
@@ -1117,6 +1120,7 @@ impl MemoryStore {
             count,
             threshold,
             level_m,
+            runs,
             tracked: true,
             alert: AlertState::None,
             evidence: Vec::new(),

@@ -38,12 +38,14 @@
 --   of learning) as the threshold, and its rare string goes on with '<threshold> <interval>
 --   <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor> <hold after>'; its learned
 --   state (l level in thousandths, b open interval, p peak, k event time it is
---   gone from, o closed intervals in a row at or over the threshold) shares
+--   gone from, o the history: intervals in a row at or over the threshold,
+--   up to 63, plus 64 times the intervals closed under it, up to 3) shares
 --   the cooldown HASH, read and written only when the count reaches the
 --   learning floor.
 -- Returns {code_1 .. code_n, extras..., [block u, block id]}: code = count * 4
 --   + state (0 none, 1 raised, 2 active); extras in window order: a learning
---   window at or over its floor: its threshold and level; then active: the
+--   window at or over its floor: its threshold and level * 256 + its history
+--   (o); then active: the
 --   alert id; raised: hw, k, then the newest k <= 16 evidence payloads.
 local n = math.floor((#ARGV - 5) / 6)
 local mode = ARGV[1]
@@ -198,6 +200,9 @@ for i = 1, n do
       untl, cttl, id, th, iv, km, kttl, most, kms, wms, wd, ha = string.match(rare, '^%d+ (%-?%d+) (%d+) (%S+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)$')
       wd = tonumber(wd)
       ha = tonumber(ha)
+      -- Held only once the key spent 3 intervals under its bar (64 added).
+      local hk = ha >= 64
+      ha = ha % 64
       th = tonumber(th)
       iv = tonumber(iv)
       km = tonumber(km)
@@ -207,7 +212,9 @@ for i = 1, n do
       local lvl = tonumber(lc[3])
       local ivl = tonumber(lc[4])
       local peak = tonumber(lc[5])
-      local over = tonumber(lc[7]) or 0
+      local runs = tonumber(lc[7]) or 0
+      local over = runs % 64
+      local calm = math.floor(runs / 64)
       local fresh = not lc[1] and not lvl
       if lvl and t >= tonumber(lc[6]) then
         -- Gone, whatever the key's TTL says (event time rules).
@@ -220,6 +227,7 @@ for i = 1, n do
         ivl = iw
         peak = 0
         over = 0
+        calm = 0
         changed = true
         folded = true
       elseif iw > ivl then
@@ -240,13 +248,16 @@ for i = 1, n do
         end
         if peak >= bar then
           over = over + 1
-          if over > 255 then
-            over = 255
+          if over > 63 then
+            over = 63
           end
         else
           over = 0
+          if peak > 0 and calm < 3 then
+            calm = calm + 1
+          end
         end
-        if ha > 0 and over > ha then
+        if ha > 0 and over > ha and (not hk or calm >= 3) then
           -- Held: the level stays.
         elseif obs >= lvl then
           lvl = lvl + math.floor((obs - lvl) / wd)
@@ -302,7 +313,7 @@ for i = 1, n do
         elseif iv > life then
           life = iv
         end
-        redis.call('HSET', ck, 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', (ivl + 1) * iv + life), 'o', string.format('%d', over))
+        redis.call('HSET', ck, 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', (ivl + 1) * iv + life), 'o', string.format('%d', over + 64 * calm))
         if folded and raises then
           redis.call('PEXPIRE', ck, kttl)
         elseif fresh then
@@ -312,7 +323,7 @@ for i = 1, n do
       thr = eff
       extra = extra or {}
       extra[#extra + 1] = eff
-      extra[#extra + 1] = lvl
+      extra[#extra + 1] = lvl * 256 + over + 64 * calm
     end
   elseif count > cap and not shared then
     -- The oldest go first (ranks 0-2 are the markers); a set shared with

@@ -617,7 +617,7 @@ impl Codec {
             b.push(b' ');
             b.extend_from_slice(op.alert_id().as_bytes());
             if let Some(l) = &op.learn {
-                // '<threshold> <interval> <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor> <hold after>'
+                // '<threshold> <interval> <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor> <hold after, +64 when known keys only>'
                 for v in [
                     op.threshold as i64,
                     l.interval_ms.max(1) as i64,
@@ -627,7 +627,7 @@ impl Codec {
                     l.keep_ms as i64,
                     op.window_ms.max(0),
                     1i64 << l.shift.clamp(1, 6),
-                    l.hold_after as i64,
+                    l.hold_after.min(63) as i64 + if l.hold_known { 64 } else { 0 },
                 ] {
                     b.push(b' ');
                     codec::put_int(b, v);
@@ -722,7 +722,8 @@ impl Codec {
                         let th = rest.next().and_then(int_of).ok_or_else(short)?;
                         let level = rest.next().and_then(int_of).ok_or_else(short)?;
                         out.threshold = th.clamp(0, u32::MAX as i64) as u32;
-                        out.level_m = level.max(0) as u64;
+                        out.level_m = (level.max(0) >> 8) as u64;
+                        out.runs = (level & 255) as u8;
                     }
                 }
                 match code & 3 {

@@ -309,6 +309,7 @@ impl ShmStore {
             count: 0,
             threshold: op.threshold,
             level_m: 0,
+            runs: 0,
             tracked: false,
             alert: AlertState::None,
             evidence: Vec::new(),
@@ -342,9 +343,9 @@ impl ShmStore {
             .learn
             .as_ref()
             .filter(|l| raw as u64 >= l.floor(op.threshold).max(1) as u64);
-        let (threshold, level_m) = match learning {
+        let (threshold, level_m, runs) = match learning {
             Some(learn) => w.learned_threshold(learn, op.threshold, op.time_ms),
-            None => (op.threshold, 0),
+            None => (op.threshold, 0, 0),
         };
         let cap = (op.member_cap as usize)
             .max((threshold as usize).saturating_mul(2))
@@ -368,6 +369,7 @@ impl ShmStore {
             count,
             threshold,
             level_m,
+            runs,
             tracked: true,
             alert: AlertState::None,
             evidence: Vec::new(),

@@ -104,7 +104,8 @@ pub struct Rec {
     /// The extent (first arena line) and its order, unless inline.
     ext: u32,
     order: u8,
-    /// Closed intervals in a row whose peak reached the threshold (learning).
+    /// The learning history byte (`contract::Learn::fold`): intervals in a
+    /// row over the threshold, intervals closed under it.
     learn_over: u8,
     _pad: [u8; 2],
     /// What the window learned of its key (`contract::Learn`), when
@@ -666,9 +667,10 @@ impl Rec {
     }
 
     /// Creates the learned state, or closes its open interval when `t` lies
-    /// in a later one; answers the key's threshold and the level it rests on
-    /// (the embedded store's `learned_threshold`, step for step).
-    pub fn learned_threshold(&mut self, learn: &Learn, threshold: u32, t: i64) -> (u32, u64) {
+    /// in a later one; answers the key's threshold, the level it rests on
+    /// and the key's history byte (the embedded store's `learned_threshold`,
+    /// step for step).
+    pub fn learned_threshold(&mut self, learn: &Learn, threshold: u32, t: i64) -> (u32, u64, u8) {
         let iv = learn.interval_ms.max(1) as i64;
         let i = t.div_euclid(iv);
         let window_ms = self.window_ms as i64;
@@ -697,6 +699,7 @@ impl Rec {
         (
             learn.threshold(threshold, self.learn_level),
             self.learn_level,
+            self.learn_over,
         )
     }
 
