@@ -32,7 +32,8 @@ pub struct SimulateArgs {
     /// The simulated day, YYYY-MM-DD (local midnight in Lagos, UTC+1).
     #[arg(long, default_value = "2024-03-04")]
     pub date: String,
-    /// Multiplies every legitimate class's rate (1: ~185 calls/s at the busy hour).
+    /// Multiplies every legitimate class's rate (1: ~185 calls/s at the busy
+    /// hour); PBXs and businesses on mobiles are fewer, each as busy.
     #[arg(long, default_value_t = 1.0)]
     pub scale: f64,
     /// Legitimate classes' volumes, CLASS=MULTIPLIER,... (0 turns a class

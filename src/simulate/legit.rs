@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 //! Legitimate traffic, including everything that looks like fraud, as rates
 //! at the busy hour (calls a second at a profile's peak, times `--scale` and
-//! the class's `--volume`):
+//! the class's `--volume`; PBXs and businesses on mobiles each keep their own
+//! rate, and `--scale` under 1 keeps that share of them: a small network has
+//! fewer, not quieter, businesses):
 //!
 //! | class | busy-hour rate | shape |
 //! |---|---|---|
@@ -392,7 +394,7 @@ pub fn generate(opts: &SimOptions) -> Vec<SimCall> {
         Zipf::new(100, 1.0, 2.0),
         Zipf::new(1000, 1.0, 3.0),
     ];
-    for i in 0..net::PBXS {
+    for i in (0..net::PBXS).filter(|&i| opts.keeps(i)) {
         let per_min = log_uniform(&mut rng, 0.1, 10.0);
         // 0: main number only; 1: each extension its DDI; 2: mostly main.
         let style = match rng.random::<f64>() {
@@ -406,7 +408,7 @@ pub fn generate(opts: &SimOptions) -> Vec<SimCall> {
             _ => 2,
         };
         let trunk: Option<CompactString> = net::pbx_trunk(i).map(Into::into);
-        for _ in 0..count(&business, per_min / 60.0 * opts.volume(Kind::Pbx)) {
+        for _ in 0..count(&business, per_min / 60.0 * opts.entity_volume(Kind::Pbx)) {
             let ext = match style {
                 0 => 0,
                 2 if rng.random_bool(0.7) => 0,
@@ -437,7 +439,7 @@ pub fn generate(opts: &SimOptions) -> Vec<SimCall> {
     // Small businesses on mobiles: 6–60 calls an hour in business hours,
     // half to their regulars, half to new callees.
     let mut rng = component_rng(opts.seed, "heavy");
-    for j in 0..(net::HEAVY_OWN + net::HEAVY_OTHER) {
+    for j in (0..(net::HEAVY_OWN + net::HEAVY_OTHER)).filter(|&j| opts.keeps(j)) {
         let who = if j < net::HEAVY_OWN {
             Who::Own(scatter(j as u64, net::OWN_POPULATION, 0x4EA))
         } else {
@@ -448,7 +450,7 @@ pub fn generate(opts: &SimOptions) -> Vec<SimCall> {
         let per_hour = log_uniform(&mut rng, 6.0, 60.0);
         for _ in 0..count(
             &business,
-            per_hour / 3600.0 * opts.volume(Kind::HeavySubscriber),
+            per_hour / 3600.0 * opts.entity_volume(Kind::HeavySubscriber),
         ) {
             let t = business.sample(&mut rng);
             let bi = if rng.random_bool(0.5) {

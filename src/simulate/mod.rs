@@ -311,7 +311,9 @@ pub struct SimOptions {
     pub day_ms: i64,
     /// Local hour the span starts at (default 9: the busy hours).
     pub start_hour: u32,
-    /// Multiplies every legitimate class's rate.
+    /// Multiplies every legitimate class's rate; for the classes made of
+    /// entities with their own rates (PBXs, businesses on mobiles), the
+    /// number of entities (up to all), each as busy.
     pub scale: f64,
     /// Per legitimate class, a multiplier of its rate (0 turns it off).
     pub volumes: Vec<(Kind, f64)>,
@@ -496,7 +498,27 @@ impl SimOptions {
     }
 
     pub fn volume(&self, k: Kind) -> f64 {
-        self.scale * self.volumes.iter().find(|e| e.0 == k).map_or(1.0, |e| e.1)
+        self.scale * self.factor(k)
+    }
+
+    /// A class's `--volume` factor alone.
+    fn factor(&self, k: Kind) -> f64 {
+        self.volumes.iter().find(|e| e.0 == k).map_or(1.0, |e| e.1)
+    }
+
+    /// The rate multiplier of one entity of a class made of a fixed list of
+    /// entities with their own rates (PBXs, businesses on mobiles): a smaller
+    /// network has fewer of them ([`SimOptions::keeps`]), each as busy; a
+    /// scale above 1 makes each busier.
+    pub fn entity_volume(&self, k: Kind) -> f64 {
+        self.scale.max(1.0) * self.factor(k)
+    }
+
+    /// Whether entity `j` of such a list is on the network: a share of
+    /// `--scale` (up to all), spread evenly over the list.
+    pub fn keeps(&self, j: usize) -> bool {
+        let s = self.scale.clamp(0.0, 1.0);
+        ((j + 1) as f64 * s).floor() > (j as f64 * s).floor()
     }
 
     pub fn intensity_of(&self, k: Kind) -> Range {
