@@ -393,6 +393,17 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "learning: a hold ends after a run of 63 intervals: a change that lasts is learned",
+            toml: LEARN_ROTATION_HOLD,
+            // The held source of the scenario above, for 75 intervals.
+            calls: steady_source("S8", 0, 75, 8),
+            expect: |v| {
+                let flagged = |k: usize| v[k * 8..(k + 1) * 8].iter().any(|x| x.reasons.contains(Reason::CliRotation));
+                assert!((0..62).all(flagged), "held");
+                assert!(!flagged(74), "learned after the run of 63");
+            },
+        },
+        Scenario {
             name: "learning: a source that showed its nature is busy: an attack on it flags its alerts' calls and is not learned",
             toml: LEARN_ROTATION_KNOWN,
             calls: {

@@ -64,7 +64,9 @@ pub struct Learn {
     /// one does not: a SIM that stays over its bar for an hour is never
     /// learned as normal, while a busy person's busy spells still are.
     /// 0: off, for keys that must learn a busy nature they show from their
-    /// first minute on (a new interconnect's CLIs).
+    /// first minute on (a new interconnect's CLIs). A run of
+    /// [`LEARN_OVER_MAX`] intervals is learned again (a trunk whose traffic
+    /// really tripled is not held over its bar for ever).
     pub hold_after: u8,
     /// Hold only keys whose nature is known: [`LEARN_CALM_BUSY`] intervals
     /// closed under their bar. A key busy from its first minute (a new
@@ -77,7 +79,8 @@ pub struct Learn {
 pub const LEARN_GROWTH: u64 = 2;
 /// This many empty intervals in a row forget a level.
 pub const LEARN_GAP_MAX: i64 = 64;
-/// The longest run of intervals over the threshold a key's history counts.
+/// The longest run of intervals over the threshold a key's history counts;
+/// a hold (`Learn::hold_after`) ends when the run reaches it.
 pub const LEARN_OVER_MAX: u8 = 63;
 /// Intervals under its bar after which a key with a level is busy by nature.
 pub const LEARN_CALM_BUSY: u8 = 3;
@@ -117,8 +120,11 @@ impl Learn {
             0
         };
         *runs = over | calm << 6;
+        // A run as long as the history counts is learned again: a change
+        // that lasts that long is the key's new normal.
         let held = self.hold_after > 0
             && over > self.hold_after
+            && over < LEARN_OVER_MAX
             && (!self.hold_known || calm >= LEARN_CALM_BUSY);
         let mut level = if held {
             level_m
@@ -478,6 +484,16 @@ mod tests {
         // One interval under the bar ends the hold.
         level = hold.fold(5, level, 4, 0, &mut runs);
         assert_ne!(level, first);
+        // So does a run of 63 intervals: then the level learns it.
+        let (mut level, mut runs) = (4_000, 3 << 6);
+        let mut levels = vec![];
+        for _ in 0..70 {
+            level = hold.fold(5, level, 40, 0, &mut runs);
+            levels.push(level);
+        }
+        assert_eq!(levels[1], levels[61], "held from the 2nd to the 62nd");
+        assert!(levels[62] > levels[61], "learned from the 63rd");
+        assert!(hold.threshold(5, level) > 40, "learned: {level}");
     }
 
     #[test]
@@ -503,9 +519,10 @@ mod tests {
         // Empty intervals after a held one still pull the level down.
         let mut over = 1;
         assert_eq!(hold.fold(5, 8_000, 100, 2, &mut over), 4_500);
-        // A steady attack over the floor never becomes the key's normal ...
+        // A steady attack over the floor does not become the key's normal
+        // for 62 intervals ...
         let (mut level, mut over) = (0, 0);
-        for _ in 0..100 {
+        for _ in 0..62 {
             level = hold.fold(5, level, 7, 0, &mut over);
         }
         assert_eq!(level, 1_250, "only its first interval is learned");

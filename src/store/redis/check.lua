@@ -257,7 +257,7 @@ for i = 1, n do
             calm = calm + 1
           end
         end
-        if ha > 0 and over > ha and (not hk or calm >= 3) then
+        if ha > 0 and over > ha and over < 63 and (not hk or calm >= 3) then
           -- Held: the level stays.
         elseif obs >= lvl then
           lvl = lvl + math.floor((obs - lvl) / wd)
