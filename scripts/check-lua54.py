@@ -89,13 +89,14 @@ def run(r):
         # A learning window (minus its learning floor as the threshold; its
         # learned state in its cooldown hash), intervals of 20 s, holding its
         # level after one interval over its threshold (key 0: only once it
-        # spent three intervals under it, hold_known: 64 added).
+        # spent three intervals under it, hold_known: 64 added; keys 0 and 1
+        # kept long once known, keep_known: 128 added).
         cf = rng.randrange(3)
         base = f"{prefix}:{{cf:+23480{cf}}}"
         keys += [base + ":m", base + ":e", base + ":c"]
         args += [f"+23481{rng.randrange(12)}", str(t - 60000), "8", "-2", "150000",
                  f"60000 {t + 20000} 80000 cf-{t:x}-0 4 20000 2000 86460000 10000 "
-                 f"86400000 60000 4 {65 if cf == 0 else 1}"]
+                 f"86400000 60000 4 {(193, 129, 1)[cf]}"]
         # A count-only window (threshold 0, its members set its only key).
         b = rng.randrange(3)
         keys.append(f"{prefix}:{{dc:*|+23481{b}}}:m")

@@ -408,9 +408,10 @@ fn scenarios() -> Vec<Scenario> {
             toml: LEARN_ROTATION_KNOWN,
             calls: {
                 // 3 CLIs every interval (under the bar: calm) for 10
-                // intervals, then 12 an interval for 6.
+                // intervals, one silent (its nature is kept over it), then
+                // 12 an interval for 6.
                 let mut c = steady_source("S6", 0, 10, 3);
-                c.extend(steady_source("S6", 10, 6, 12));
+                c.extend(steady_source("S6", 11, 6, 12));
                 c
             },
             expect: |v| {
@@ -422,8 +423,9 @@ fn scenarios() -> Vec<Scenario> {
                     assert_eq!(flagged.len(), 1, "interval {k}: only the alert's call");
                     let alert = flagged[0].new_alerts.iter().find(|a| a.rule == Reason::CliRotation);
                     let alert = alert.unwrap_or_else(|| panic!("interval {k}: {:?}", flagged[0]));
-                    // Level 3 (bar 6) learns the attack's first interval
-                    // (clipped to 6: level 3.75, bar 8), then holds.
+                    // Level 2.25 after the silent interval (bar 5) learns
+                    // the attack's first interval (clipped to 5: level 2.9,
+                    // bar 6), then holds.
                     assert!(alert.threshold <= 8, "interval {k}: {alert:?}");
                 }
             },

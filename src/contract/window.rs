@@ -73,6 +73,11 @@ pub struct Learn {
     /// interconnect's CLIs) learns freely; an established one that an attack
     /// keeps over its bar does not learn the attack.
     pub hold_known: bool,
+    /// A known key with a level keeps its state `keep_ms`, as one whose
+    /// level raises its threshold does: its nature (`Learn::busy`,
+    /// `hold_known`) would otherwise be forgotten after a quiet interval
+    /// or two.
+    pub keep_known: bool,
 }
 
 /// An interval's peak counts for at most GROWTH times the level.
@@ -169,15 +174,29 @@ impl Learn {
                 && level_m >= self.floor(threshold) as u64 * 1000)
     }
 
-    /// Whether a level raises the key's threshold (its state is then kept).
+    /// Whether a level raises the key's threshold.
     pub fn raises(&self, threshold: u32, level_m: u64) -> bool {
         self.threshold(threshold, level_m) > threshold
     }
 
-    /// The event time from which learned state with this level, its open
-    /// interval `interval`, is gone.
-    pub fn gone_at(&self, threshold: u32, level_m: u64, interval: i64, window_ms: i64) -> i64 {
-        let life = if self.raises(threshold, level_m) {
+    /// Whether learned state is kept `keep_ms`: its level raises the key's
+    /// threshold, or the key is known and has a level (`keep_known`).
+    pub fn keeps(&self, threshold: u32, level_m: u64, runs: u8) -> bool {
+        self.raises(threshold, level_m)
+            || (self.keep_known && level_m > 0 && Self::calm(runs) >= LEARN_CALM_BUSY)
+    }
+
+    /// The event time from which learned state with this level and history,
+    /// its open interval `interval`, is gone.
+    pub fn gone_at(
+        &self,
+        threshold: u32,
+        level_m: u64,
+        runs: u8,
+        interval: i64,
+        window_ms: i64,
+    ) -> i64 {
+        let life = if self.keeps(threshold, level_m, runs) {
             self.keep_ms as i64
         } else {
             window_ms.max(self.interval_ms as i64)
@@ -365,6 +384,7 @@ mod tests {
             keep_ms: 3_600_000,
             hold_after: 0,
             hold_known: false,
+            keep_known: false,
         }
     }
 
@@ -573,7 +593,17 @@ mod tests {
         assert_eq!(l.threshold(5, 2_600), 6);
         assert!(!l.raises(5, 2_500) && l.raises(5, 2_501));
         // Interval 7 ends at 80 s; then one window/interval more, or keep_ms.
-        assert_eq!(l.gone_at(5, 0, 7, 5_000), 90_000);
-        assert_eq!(l.gone_at(5, 9_000, 7, 5_000), 80_000 + 3_600_000);
+        assert_eq!(l.gone_at(5, 0, 0, 7, 5_000), 90_000);
+        assert_eq!(l.gone_at(5, 9_000, 0, 7, 5_000), 80_000 + 3_600_000);
+        // A known key with a level is kept as long, when it keeps known ones.
+        let known = 3 << 6;
+        assert_eq!(l.gone_at(5, 2_000, known, 7, 5_000), 90_000);
+        let kk = Learn {
+            keep_known: true,
+            ..l
+        };
+        assert_eq!(kk.gone_at(5, 2_000, known, 7, 5_000), 80_000 + 3_600_000);
+        assert_eq!(kk.gone_at(5, 2_000, 2 << 6, 7, 5_000), 90_000);
+        assert_eq!(kk.gone_at(5, 0, known, 7, 5_000), 90_000);
     }
 }

@@ -454,7 +454,7 @@ impl Window {
             interval: i,
             peak: 0,
             over: 0,
-            until: learn.gone_at(threshold, 0, i, window_ms),
+            until: learn.gone_at(threshold, 0, 0, i, window_ms),
         };
         let l = self.learned.get_or_insert_with(|| Box::new(fresh));
         if t >= l.until {
@@ -471,7 +471,7 @@ impl Window {
             );
             l.interval = i;
             l.peak = 0;
-            l.until = learn.gone_at(threshold, l.level_m, i, window_ms);
+            l.until = learn.gone_at(threshold, l.level_m, l.over, i, window_ms);
         }
         (learn.threshold(threshold, l.level_m), l.level_m, l.over)
     }

@@ -200,7 +200,12 @@ for i = 1, n do
       untl, cttl, id, th, iv, km, kttl, most, kms, wms, wd, ha = string.match(rare, '^%d+ (%-?%d+) (%d+) (%S+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)$')
       wd = tonumber(wd)
       ha = tonumber(ha)
-      -- Held only once the key spent 3 intervals under its bar (64 added).
+      -- Known keys (3 intervals under their bar) kept as long as levels that
+      -- raise the threshold (128 added); held only once known (64 added).
+      local kk = ha >= 128
+      if kk then
+        ha = ha - 128
+      end
       local hk = ha >= 64
       ha = ha % 64
       th = tonumber(th)
@@ -305,8 +310,9 @@ for i = 1, n do
       end
       if changed then
         -- Gone from the end of the open interval plus keep ms while the level
-        -- raises the threshold, else plus the longer of window and interval.
-        local raises = eff > th
+        -- raises the threshold (or the key is known, with a level, and kept),
+        -- else plus the longer of window and interval.
+        local raises = eff > th or (kk and lvl > 0 and calm >= 3)
         local life = tonumber(wms)
         if raises then
           life = tonumber(kms)

@@ -617,7 +617,7 @@ impl Codec {
             b.push(b' ');
             b.extend_from_slice(op.alert_id().as_bytes());
             if let Some(l) = &op.learn {
-                // '<threshold> <interval> <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor> <hold after, +64 when known keys only>'
+                // '<threshold> <interval> <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor> <hold after, +64 holding known keys only, +128 keeping known keys>'
                 for v in [
                     op.threshold as i64,
                     l.interval_ms.max(1) as i64,
@@ -627,7 +627,9 @@ impl Codec {
                     l.keep_ms as i64,
                     op.window_ms.max(0),
                     1i64 << l.shift.clamp(1, 6),
-                    l.hold_after.min(63) as i64 + if l.hold_known { 64 } else { 0 },
+                    l.hold_after.min(63) as i64
+                        + if l.hold_known { 64 } else { 0 }
+                        + if l.keep_known { 128 } else { 0 },
                 ] {
                     b.push(b' ');
                     codec::put_int(b, v);

@@ -674,7 +674,7 @@ impl Rec {
         let iv = learn.interval_ms.max(1) as i64;
         let i = t.div_euclid(iv);
         let window_ms = self.window_ms as i64;
-        let fresh_until = learn.gone_at(threshold, 0, i, window_ms);
+        let fresh_until = learn.gone_at(threshold, 0, 0, i, window_ms);
         if self.learn_on == 0 || t >= self.learn_until {
             // None yet, or gone (whether or not the record was reclaimed yet).
             self.learn_on = 1;
@@ -694,7 +694,8 @@ impl Rec {
             );
             self.learn_interval = i;
             self.learn_peak = 0;
-            self.learn_until = learn.gone_at(threshold, self.learn_level, i, window_ms);
+            self.learn_until =
+                learn.gone_at(threshold, self.learn_level, self.learn_over, i, window_ms);
         }
         (
             learn.threshold(threshold, self.learn_level),
