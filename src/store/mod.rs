@@ -15,7 +15,11 @@
 //! - the window is the half-open interval `(hw - window_ms, hw]`: a member seen
 //!   exactly `window_ms` before `hw` has left it;
 //! - a late event is added with its own time and is dropped at once if it
-//!   falls before the window;
+//!   falls before the window; a store may free a key once an event it has
+//!   seen (of any key) lies past the key's expiry (`hw + window_ms`, later
+//!   with a cooldown or learned state), and Redis once its TTL ran out: an
+//!   event later than that relative to the newest one finds the key fresh.
+//!   Events up to the shortest window late are answered alike everywhere;
 //! - a window keeps at most `member_cap` members, the newest (by latest time;
 //!   ties in arrival order): when one more arrives the oldest is dropped;
 //! - `count` is the number of members in the window after the update;
