@@ -153,7 +153,7 @@ impl Learn {
     /// Intervals in a row, up to the last closed, whose peak reached the
     /// key's threshold (from its history byte, [`Learn::fold`]).
     pub fn over(runs: u8) -> u8 {
-        runs & 63
+        runs & LEARN_OVER_MAX
     }
 
     /// Intervals closed with a peak under the key's threshold, up to

@@ -411,7 +411,7 @@ struct Learned {
     peak: u32,
     /// The history byte (`contract::Learn::fold`): intervals in a row
     /// over the threshold, intervals closed under it.
-    over: u8,
+    runs: u8,
     /// Event time from which the state is gone (`contract::Learn`).
     until: i64,
 }
@@ -453,7 +453,7 @@ impl Window {
             level_m: 0,
             interval: i,
             peak: 0,
-            over: 0,
+            runs: 0,
             until: learn.gone_at(threshold, 0, 0, i, window_ms),
         };
         let l = self.learned.get_or_insert_with(|| Box::new(fresh));
@@ -467,13 +467,13 @@ impl Window {
                 l.level_m,
                 l.peak,
                 i - l.interval - 1,
-                &mut l.over,
+                &mut l.runs,
             );
             l.interval = i;
             l.peak = 0;
-            l.until = learn.gone_at(threshold, l.level_m, l.over, i, window_ms);
+            l.until = learn.gone_at(threshold, l.level_m, l.runs, i, window_ms);
         }
-        (learn.threshold(threshold, l.level_m), l.level_m, l.over)
+        (learn.threshold(threshold, l.level_m), l.level_m, l.runs)
     }
 
     /// Records an observed update's count in the learned state.

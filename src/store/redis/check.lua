@@ -36,7 +36,8 @@
 --   events and alerts). A window that learns
 --   its key's level (contract::Learn) passes minus its threshold (the floor
 --   of learning) as the threshold, and its rare string goes on with '<threshold> <interval>
---   <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor> <hold after>'; its learned
+--   <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor> <hold after, +64
+--   holding known keys only, +128 keeping known keys>'; its learned
 --   state (l level in thousandths, b open interval, p peak, k event time it is
 --   gone from, o the history: intervals in a row at or over the threshold,
 --   up to 63, plus 64 times the intervals closed under it, up to 3) shares
@@ -312,15 +313,15 @@ for i = 1, n do
         -- Gone from the end of the open interval plus keep ms while the level
         -- raises the threshold (or the key is known, with a level, and kept),
         -- else plus the longer of window and interval.
-        local raises = eff > th or (kk and lvl > 0 and calm >= 3)
+        local keeps = eff > th or (kk and lvl > 0 and calm >= 3)
         local life = tonumber(wms)
-        if raises then
+        if keeps then
           life = tonumber(kms)
         elseif iv > life then
           life = iv
         end
         redis.call('HSET', ck, 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', (ivl + 1) * iv + life), 'o', string.format('%d', over + 64 * calm))
-        if folded and raises then
+        if folded and keeps then
           redis.call('PEXPIRE', ck, kttl)
         elseif fresh then
           redis.call('PEXPIRE', ck, ARGV[a + 4])

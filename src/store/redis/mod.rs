@@ -627,7 +627,7 @@ impl Codec {
                     l.keep_ms as i64,
                     op.window_ms.max(0),
                     1i64 << l.shift.clamp(1, 6),
-                    l.hold_after.min(63) as i64
+                    l.hold_after.min(crate::contract::LEARN_OVER_MAX) as i64
                         + if l.hold_known { 64 } else { 0 }
                         + if l.keep_known { 128 } else { 0 },
                 ] {

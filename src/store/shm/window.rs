@@ -106,7 +106,7 @@ pub struct Rec {
     order: u8,
     /// The learning history byte (`contract::Learn::fold`): intervals in a
     /// row over the threshold, intervals closed under it.
-    learn_over: u8,
+    learn_runs: u8,
     _pad: [u8; 2],
     /// What the window learned of its key (`contract::Learn`), when
     /// `learn_on`: the level in thousandths of a member, the open interval,
@@ -681,7 +681,7 @@ impl Rec {
             self.learn_level = 0;
             self.learn_interval = i;
             self.learn_peak = 0;
-            self.learn_over = 0;
+            self.learn_runs = 0;
             self.learn_until = fresh_until;
         }
         if i > self.learn_interval {
@@ -690,17 +690,17 @@ impl Rec {
                 self.learn_level,
                 self.learn_peak,
                 i - self.learn_interval - 1,
-                &mut self.learn_over,
+                &mut self.learn_runs,
             );
             self.learn_interval = i;
             self.learn_peak = 0;
             self.learn_until =
-                learn.gone_at(threshold, self.learn_level, self.learn_over, i, window_ms);
+                learn.gone_at(threshold, self.learn_level, self.learn_runs, i, window_ms);
         }
         (
             learn.threshold(threshold, self.learn_level),
             self.learn_level,
-            self.learn_over,
+            self.learn_runs,
         )
     }
 
