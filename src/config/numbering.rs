@@ -40,6 +40,12 @@ pub struct NumberingConfig {
     pub international_prefixes: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub national_number_lengths: Option<Vec<u8>>,
+    /// Digits a renumbering put in front of national numbers: a number that
+    /// is in the plan with one of them in front is that number in its old
+    /// form (valid, of its type). Unset: the renumberings acm knows for the
+    /// country (`number::plan::renumbered`); `[]`: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legacy_prefixes: Option<Vec<String>>,
 }
 
 impl Default for NumberingConfig {
@@ -49,6 +55,7 @@ impl Default for NumberingConfig {
             national_prefix: None,
             international_prefixes: None,
             national_number_lengths: None,
+            legacy_prefixes: None,
         }
     }
 }
@@ -59,8 +66,11 @@ pub struct Numbering {
     pub country_code: String,
     pub national_prefix: String,
     pub international_prefixes: Vec<String>,
-    /// Empty: any length (a country the metadata does not know).
+    /// Empty: any length (a country the metadata does not know). The old
+    /// forms' lengths (`legacy_prefixes`) are added where the plan is built.
     pub national_number_lengths: Vec<u8>,
+    /// See [`NumberingConfig::legacy_prefixes`].
+    pub legacy_prefixes: Vec<String>,
 }
 
 impl NumberingConfig {
@@ -91,6 +101,14 @@ impl NumberingConfig {
                 return Err(ConfigError::new(
                     "numbering.international_prefixes",
                     format!("{p:?} is not digits"),
+                ));
+            }
+        }
+        for p in self.legacy_prefixes.iter().flatten() {
+            if p.is_empty() || p.len() > 4 || !all_digits(p) {
+                return Err(ConfigError::new(
+                    "numbering.legacy_prefixes",
+                    format!("{p:?} is not 1 to 4 digits"),
                 ));
             }
         }
@@ -127,6 +145,12 @@ impl NumberingConfig {
                 meta.as_ref()
                     .map_or_else(Vec::new, |m| m.national_number_lengths.clone())
             }),
+            legacy_prefixes: self.legacy_prefixes.clone().unwrap_or_else(|| {
+                crate::number::plan::renumbered(&self.country_code)
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect()
+            }),
         }
     }
 }
@@ -143,6 +167,8 @@ mod tests {
         assert_eq!(ng.national_prefix, "0");
         assert_eq!(ng.international_prefixes, vec!["009", "00"]);
         assert_eq!(ng.national_number_lengths, vec![10, 11, 12, 13, 14]);
+        // Its fixed lines gained "20" on 1 Jan 2024; the old forms stay valid.
+        assert_eq!(ng.legacy_prefixes, vec!["20"]);
         // Another country from its code alone.
         let resolve = |cc: &str| {
             NumberingConfig {
@@ -155,6 +181,7 @@ mod tests {
         assert_eq!(gb.national_prefix, "0");
         assert_eq!(gb.international_prefixes, vec!["00"]);
         assert_eq!(gb.national_number_lengths, vec![7, 9, 10]);
+        assert!(gb.legacy_prefixes.is_empty());
         let us = resolve("1");
         assert_eq!(us.national_prefix, "1");
         assert_eq!(us.international_prefixes, vec!["011", "00"]);

@@ -74,10 +74,19 @@ impl EngineConfig {
                 .iter()
                 .any(|r| !r.cli_types.is_empty());
         // A country libphonenumber does not know keeps the length checks:
-        // said once at start, never fatal.
-        let nsn = if needs_plan {
+        // said once at start, never fatal. The old forms of renumbered
+        // numbers need the plan to be read at all (their lengths).
+        let nsn = if needs_plan || !n.legacy_prefixes.is_empty() {
             match NsnPlan::for_country_code(&n.country_code) {
-                Ok(p) => Some(Arc::new(p)),
+                Ok(p) => {
+                    let p = p.with_legacy(&n.legacy_prefixes);
+                    if !plan.national_number_lengths.is_empty() {
+                        plan.national_number_lengths.extend(p.legacy_lengths());
+                        plan.national_number_lengths.sort_unstable();
+                        plan.national_number_lengths.dedup();
+                    }
+                    Some(Arc::new(p))
+                }
                 Err(e) => {
                     tracing::warn!("numbering plan: {e}; CLIs are checked by length only");
                     None

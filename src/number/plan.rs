@@ -65,6 +65,9 @@ pub struct NsnPlan {
     digit_next: Vec<u32>,
     /// For each numbered state: the type of a number ending there.
     digit_end: Vec<Option<NumberType>>,
+    /// Where the walk of each legacy prefix ends ([`NsnPlan::with_legacy`]):
+    /// an NSN not in the plan is walked again from these.
+    legacy: Vec<u32>,
 }
 
 /// The dead state in `NsnPlan::digit_next`.
@@ -76,6 +79,19 @@ impl std::fmt::Debug for NsnPlan {
             .field("regions", &self.regions)
             .field("source", &self.source)
             .finish()
+    }
+}
+
+/// Renumberings that put digits in front of a country's national numbers,
+/// whose old forms are still presented (PBXs set up before, other networks'
+/// records, published plans): by country code, the digits added.
+/// Nigeria's fixed lines gained "20" on 1 January 2024 (NCC's notification
+/// to the ITU: 01 234 5678 became 0201 234 5678); libphonenumber has only
+/// the new form.
+pub fn renumbered(country_code: &str) -> &'static [&'static str] {
+    match country_code {
+        "234" => &["20"],
+        _ => &[],
     }
 }
 
@@ -212,9 +228,46 @@ impl NsnPlan {
             types,
             digit_next: Vec::new(),
             digit_end: Vec::new(),
+            legacy: Vec::new(),
         };
         (plan.digit_next, plan.digit_end) = plan.digit_walk();
         Ok(plan)
+    }
+
+    /// The plan that also has each number's old form: an NSN that is in the
+    /// plan with one of `prefixes` in front is valid, of that number's type
+    /// ([`renumbered`]). Prefixes that no number starts with are ignored.
+    pub fn with_legacy<S: AsRef<str>>(mut self, prefixes: &[S]) -> NsnPlan {
+        self.legacy = prefixes
+            .iter()
+            .filter_map(|p| self.walk(0, p.as_ref().as_bytes()).ok())
+            .filter(|&s| s != 0)
+            .collect();
+        self
+    }
+
+    /// The lengths the old forms of [`NsnPlan::with_legacy`] can have (none
+    /// without legacy prefixes), for the normaliser's length checks.
+    pub fn legacy_lengths(&self) -> Vec<u8> {
+        let mut lengths = Vec::new();
+        let mut states: Vec<u32> = self.legacy.clone();
+        // NSNs have at most 17 digits; a walk longer than that ends nowhere.
+        for len in 1..=17u8 {
+            let mut next = Vec::new();
+            for s in states {
+                for d in 0..10 {
+                    let n = self.digit_next[s as usize * 10 + d];
+                    if n != DEAD && !next.contains(&n) {
+                        next.push(n);
+                    }
+                }
+            }
+            if next.iter().any(|&s| self.digit_end[s as usize].is_some()) {
+                lengths.push(len);
+            }
+            states = next;
+        }
+        lengths
     }
 
     /// Every state the DFA reaches from its start by digits, numbered in the
@@ -266,19 +319,42 @@ impl NsnPlan {
     /// types overlap), or None when the plan has no such number.
     #[inline]
     pub fn number_type(&self, nsn: &[u8]) -> Option<NumberType> {
-        let mut s = 0usize;
-        for &b in nsn {
+        match self.walk(0, nsn) {
+            Ok(s) => {
+                if let Some(t) = self.digit_end.get(s as usize).copied().flatten() {
+                    return Some(t);
+                }
+            }
+            Err(true) => return self.number_type_dfa(nsn),
+            Err(false) => {}
+        }
+        self.legacy_type(nsn)
+    }
+
+    /// The type of `nsn` as the old form of a number ([`NsnPlan::with_legacy`]).
+    #[cold]
+    fn legacy_type(&self, nsn: &[u8]) -> Option<NumberType> {
+        self.legacy.iter().find_map(|&start| {
+            let s = self.walk(start, nsn).ok()?;
+            self.digit_end.get(s as usize).copied().flatten()
+        })
+    }
+
+    /// The numbered state `digits` lead to from state `s`: `Err(false)` when
+    /// they lead nowhere, `Err(true)` at a byte that is not a digit.
+    #[inline]
+    fn walk(&self, mut s: u32, digits: &[u8]) -> Result<u32, bool> {
+        for &b in digits {
             let d = b.wrapping_sub(b'0');
             if d > 9 {
-                return self.number_type_dfa(nsn);
+                return Err(true);
             }
-            let n = *self.digit_next.get(s * 10 + d as usize)?;
-            if n == DEAD {
-                return None;
+            match self.digit_next.get(s as usize * 10 + d as usize) {
+                Some(&n) if n != DEAD => s = n,
+                _ => return Err(false),
             }
-            s = n as usize;
         }
-        self.digit_end.get(s).copied().flatten()
+        Ok(s)
     }
 
     /// [`NsnPlan::number_type`] walking the DFA itself (any bytes).
@@ -323,6 +399,44 @@ mod tests {
         ] {
             assert!(!p.is_valid(bad.as_bytes()), "{bad}");
         }
+    }
+
+    #[test]
+    fn old_forms_of_renumbered_numbers_are_valid_with_legacy_prefixes() {
+        let p = NsnPlan::for_country_code("234")
+            .unwrap()
+            .with_legacy(renumbered("234"));
+        // Lagos 01 781 8400 (now 0201 781 8400), Ibadan's 2-digit area code.
+        for (old, t) in [
+            ("17818400", NumberType::FixedLine),
+            ("12345678", NumberType::FixedLine),
+            ("8031234567", NumberType::Mobile),
+            ("2017818400", NumberType::FixedLine),
+        ] {
+            assert_eq!(p.number_type(old.as_bytes()), Some(t), "{old}");
+        }
+        // What is not a number in either form stays invalid.
+        for bad in [
+            "08031234567",
+            "7023123456",
+            "1781840",
+            "178184001",
+            "6012345678",
+            "",
+        ] {
+            assert!(!p.is_valid(bad.as_bytes()), "{bad}");
+        }
+        assert_eq!(p.legacy_lengths(), vec![8]);
+        // No renumbering known: no old forms.
+        let gb = NsnPlan::for_country_code("44")
+            .unwrap()
+            .with_legacy(renumbered("44"));
+        assert!(gb.legacy_lengths().is_empty());
+        // A prefix no number starts with adds nothing.
+        let none = NsnPlan::for_country_code("234")
+            .unwrap()
+            .with_legacy(&["0"]);
+        assert!(!none.is_valid(b"17818400"));
     }
 
     #[test]
