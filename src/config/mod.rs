@@ -596,6 +596,10 @@ mod tests {
                 "rules.distinct_callers_slow.threshold",
             ),
             (
+                "[rules.distinct_callers_slow]\nmin_ingress_share = 2\n",
+                "rules.distinct_callers_slow.min_ingress_share",
+            ),
+            (
                 "[rules.distinct_callers_slow]\nwindow_ms = 0\n",
                 "rules.distinct_callers_slow.window_ms",
             ),

@@ -216,6 +216,12 @@ pub struct SlowCallersConfig {
     pub b_types: Vec<crate::number::plan::NumberType>,
     /// Learn each key's normal fan-in.
     pub learn: LearnConfig,
+    /// With `per_ingress`: fire only when this ingress brought at least this
+    /// share of the B-number's distinct callers in the window (every counted
+    /// ingress together), as `distinct_callers` does: refiled masking reaches
+    /// its victim through one interconnect, a radio phone-in's crowd on a
+    /// mobile number through every network and the core. 0: off.
+    pub min_ingress_share: f64,
 }
 
 impl Default for SlowCallersConfig {
@@ -232,6 +238,7 @@ impl Default for SlowCallersConfig {
             per_ingress: true,
             b_types: vec![crate::number::plan::NumberType::Mobile],
             learn: LearnConfig::on(),
+            min_ingress_share: 0.5,
         }
     }
 }
@@ -452,6 +459,12 @@ impl RulesConfig {
         }
         check_window("rules.distinct_callers_slow.window_ms", ds.window_ms)?;
         ds.learn.validate("distinct_callers_slow")?;
+        if !(0.0..=1.0).contains(&ds.min_ingress_share) {
+            return Err(ConfigError::new(
+                "rules.distinct_callers_slow.min_ingress_share",
+                "must be between 0 and 1",
+            ));
+        }
         if !ds.action.is_off()
             && !self.distinct_callers.action.is_off()
             && ds.window_ms < self.distinct_callers.window_ms

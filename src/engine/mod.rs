@@ -26,7 +26,7 @@ use crate::clock::Clock;
 use crate::config::{Config, ConfigError, Mode};
 use crate::contract::{
     alert_raised_ms, ascii, stable_hash, AlertState, BlockEntry, StoreAnswer, StoreError,
-    StoreRequest,
+    StoreRequest, WindowOp, WindowOutcome,
 };
 use crate::number::plan::NsnPlan;
 use crate::number::NumberingPlan;
@@ -238,6 +238,17 @@ impl Prepared {
     }
 }
 
+/// A rule's share-gated pair in a store answer: its count over every
+/// ingress followed by its per-ingress count, as (the ingress's count, every
+/// ingress's). Read only when a window that borrows it reaches its threshold.
+fn share_pair(outs: &[WindowOutcome], ops: &[WindowOp], rule: Reason) -> Option<(u32, u32)> {
+    let i = ops
+        .iter()
+        .position(|op| op.rule == rule && op.count_only && rules::is_all_ingresses(&op.key))?;
+    ops.get(i + 1).filter(|n| n.rule == rule && !n.count_only)?;
+    Some((outs.get(i + 1)?.count, outs.get(i)?.count))
+}
+
 /// The engine. Cheap to share: `Arc<Engine>` across threads.
 pub struct Engine {
     cfg: ArcSwap<EngineConfig>,
@@ -438,6 +449,7 @@ impl Engine {
             b_allowed,
             source_allowed,
             numbering: &cfg.plan,
+            b_type: std::cell::OnceCell::new(),
         };
         let mut plan = Plan::new(&mut request.windows);
         for rule in cfg.rules.iter() {
@@ -513,28 +525,41 @@ impl Engine {
                 // (rule, alert id, whether the alert was raised by this call)
                 let mut fired: SmallVec<[(Reason, CompactString, bool); 2]> = SmallVec::new();
                 // The count over every ingress that precedes a share-gated window's.
-                let mut all_ingresses: Option<u32> = None;
-                for (out, op) in ans.windows.iter_mut().zip(&request.windows) {
+                let mut all_ingresses: Option<(Reason, u32)> = None;
+                for i in 0..ans.windows.len().min(request.windows.len()) {
+                    let op = &request.windows[i];
                     let Some(w) = cfg.rules.window(op.rule) else {
                         continue;
                     };
+                    let (count, threshold) = (ans.windows[i].count, ans.windows[i].threshold);
                     if w.min_share_milli.is_some() && rules::is_all_ingresses(&op.key) {
-                        all_ingresses = Some(out.count);
+                        all_ingresses = Some((op.rule, count));
                         continue;
                     }
-                    verdict.counts.set(op.rule, out.count);
-                    if !out.tracked {
+                    verdict.counts.set(op.rule, count);
+                    if !ans.windows[i].tracked {
                         verdict.reasons.insert(Reason::StoreCapacity);
                     }
-                    if out.count < out.threshold {
+                    if count < threshold {
                         continue;
                     }
-                    // Most of the number's callers must have come this way.
-                    if let (Some(share), Some(all)) = (w.min_share_milli, all_ingresses.take()) {
-                        if (out.count as u64) * 1000 < share as u64 * all as u64 {
-                            continue;
+                    // Most of the number's callers must have come this way:
+                    // by another rule's windows of the call (`share_from`),
+                    // else by this one's and its companion.
+                    if let Some(share) = w.min_share_milli {
+                        let lent = w
+                            .share_from
+                            .and_then(|from| share_pair(&ans.windows, &request.windows, from));
+                        let own = all_ingresses
+                            .take_if(|(rule, _)| *rule == op.rule)
+                            .map(|(_, all)| (count, all));
+                        if let Some((count, all)) = lent.or(own) {
+                            if (count as u64) * 1000 < share as u64 * all as u64 {
+                                continue;
+                            }
                         }
                     }
+                    let out = &mut ans.windows[i];
                     // A busy key's calls cannot be told from an attack's: only
                     // the one raising the alert carries the rule.
                     if w.busy_alert_only

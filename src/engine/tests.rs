@@ -1271,6 +1271,63 @@ fn slow_tier_counts_per_ingress_and_subscriber_numbers_only() {
 }
 
 #[test]
+fn slow_tier_fires_only_when_most_callers_came_through_the_ingress() {
+    // The burst tier off, so only the slow tier speaks.
+    let f = fixture("[rules.distinct_callers]\naction = \"off\"\n");
+    // A radio phone-in on a mobile number: 40 callers over 80 s through four
+    // routes. Each route passes the slow tier's 3 callers, none brings most.
+    let b = "+2348099999997";
+    let routes = ["IC-B", "IC-A", "IC-C", "MSC-1"];
+    for i in 0..40 {
+        let v = f.check(on(
+            Call::new(&format!("p{i}"), &caller(i), b).at(T0 + i as i64 * 2_000),
+            routes[i % 4],
+        ));
+        assert!(
+            !v.reasons.contains(Reason::DistinctCallersSlow),
+            "phone-in call {i}: {:?}",
+            v.reasons
+        );
+        if routes[i % 4] == "IC-A" {
+            // The count shown is this ingress's, not every ingress's.
+            assert_eq!(v.count(Reason::DistinctCallersSlow), (i / 4 + 1) as u32);
+        }
+    }
+    // Refiled masking: three fresh CLIs through IC-A to a subscriber whom one
+    // other person called through the core: 3 of 4 callers, flagged at the 3rd.
+    let b2 = "+2348099999996";
+    let v = f.check(on(Call::new("o", &caller(60), b2).at(T0), "MSC-1"));
+    assert!(!v.reasons.contains(Reason::DistinctCallersSlow));
+    for i in 0..3 {
+        let v = f.check(on(
+            Call::new(&format!("m{i}"), &caller(70 + i), b2).at(T0 + 20_000 * (i as i64 + 1)),
+            "IC-A",
+        ));
+        assert_eq!(
+            v.reasons.contains(Reason::DistinctCallersSlow),
+            i == 2,
+            "refiled call {i}: {:?}",
+            v.reasons
+        );
+    }
+    // With the share off, the phone-in is flagged on every route.
+    let f = fixture(
+        "[rules.distinct_callers]\naction = \"off\"\n\
+         [rules.distinct_callers_slow]\nmin_ingress_share = 0\n",
+    );
+    let flagged = (0..40)
+        .map(|i| {
+            f.check(on(
+                Call::new(&format!("p{i}"), &caller(i), b).at(T0 + i as i64 * 2_000),
+                routes[i % 4],
+            ))
+        })
+        .filter(|v| v.reasons.contains(Reason::DistinctCallersSlow))
+        .count();
+    assert!(flagged > 20, "{flagged}");
+}
+
+#[test]
 fn burst_tier_fires_only_when_most_callers_came_through_the_ingress() {
     // The slow tier off, so only the burst tier speaks.
     let f = fixture("[rules.distinct_callers_slow]\naction = \"off\"\n");

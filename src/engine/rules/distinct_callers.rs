@@ -4,7 +4,10 @@
 //! burst, where a platform presents a fresh CLI on every call to one victim.
 //! Counted per ingress by default, and only when that ingress brought most of
 //! the number's callers (`min_ingress_share`): a burst comes through one
-//! route, a radio phone-in's crowd through every network.
+//! route, a radio phone-in's crowd through every network. Where the slow tier
+//! counts the call with a share of its own, its windows give the share (the
+//! ingress's part of the number's callers over its longer window): one count
+//! over every ingress a call, not two.
 
 use std::sync::Arc;
 
@@ -22,6 +25,8 @@ pub const DEF: RuleDef = RuleDef {
 struct DistinctCallers {
     window: Window,
     per_ingress: bool,
+    /// The slow tier, when its windows also give this one its share.
+    slow: Option<super::distinct_callers_slow::Counted>,
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -36,12 +41,18 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     )
     .with_trunk_thresholds(&r.trunk_thresholds, c)
     .learning(&r.learn, c);
+    let mut slow = None;
     if r.per_ingress && r.min_ingress_share > 0.0 {
         window.min_share_milli = Some((r.min_ingress_share * 1000.0).round() as u32);
+        slow = super::distinct_callers_slow::Counted::sharing(cfg, r.window_ms);
+        if slow.is_some() {
+            window.share_from = Some(Reason::DistinctCallersSlow);
+        }
     }
     Some(Arc::new(DistinctCallers {
         window,
         per_ingress: r.per_ingress,
+        slow,
     }))
 }
 
@@ -65,8 +76,11 @@ impl Rule for DistinctCallers {
         }
         let key = match (self.per_ingress, f.source_key) {
             (true, Some(src)) => {
-                // Every ingress together first, for the share of this one.
-                if self.window.min_share_milli.is_some() {
+                // Every ingress together first, for the share of this one,
+                // unless the slow tier's windows give it on this call.
+                if self.window.min_share_milli.is_some()
+                    && !self.slow.as_ref().is_some_and(|s| s.counts(f))
+                {
                     let all = super::ingress_key(super::ALL_INGRESSES, f.b_key);
                     p.count_beside(f, &self.window, all, f.a_key.clone());
                 }

@@ -5,8 +5,10 @@
 //! ingress and B-number (masking refiled through one interconnect arrives on
 //! one trunk; a busy number's real callers come through many), and for
 //! subscribers' numbers only (mobile B-numbers by default: bridges and hotlines
-//! are fixed or non-geographic). When the fast tier fires on the same call,
-//! its alert absorbs this one.
+//! are fixed or non-geographic), and only when that ingress brought most of
+//! the number's callers (`min_ingress_share`: a radio phone-in on a mobile
+//! number draws its crowd through every network). When the fast tier fires on
+//! the same call, its alert absorbs this one.
 
 use std::sync::Arc;
 
@@ -24,10 +26,49 @@ pub const DEF: RuleDef = RuleDef {
 #[derive(Debug)]
 struct DistinctCallersSlow {
     window: Window,
+    counts: Counted,
+}
+
+/// Which calls the slow tier counts, per ingress and over every ingress.
+#[derive(Debug, Clone)]
+pub(super) struct Counted {
     /// Count only calls with a known ingress that is not trusted.
     untrusted_only: bool,
     per_ingress: bool,
     b_types: Vec<NumberType>,
+}
+
+impl Counted {
+    /// The slow tier's, when it is on and gates each ingress by its share
+    /// with windows of at least `window_ms`: on a call it counts, its two
+    /// windows (every ingress, this one) then also give the burst tier its
+    /// share, and the burst tier keeps no count over every ingress of its own
+    /// (one window fewer a call).
+    pub(super) fn sharing(cfg: &Config, window_ms: u64) -> Option<Counted> {
+        let r = &cfg.rules.distinct_callers_slow;
+        (r.action.action().is_some()
+            && r.per_ingress
+            && r.min_ingress_share > 0.0
+            && r.window_ms >= window_ms)
+            .then(|| Counted::of(r))
+    }
+
+    fn of(r: &crate::config::SlowCallersConfig) -> Counted {
+        Counted {
+            untrusted_only: r.untrusted_ingress_only,
+            per_ingress: r.per_ingress,
+            b_types: r.b_types.clone(),
+        }
+    }
+
+    /// Whether the slow tier counts this call.
+    pub(super) fn counts(&self, f: &Facts) -> bool {
+        let counted = !self.untrusted_only || (f.source_key.is_some() && !f.source_allowed);
+        counted
+            && !f.b_allowed
+            && (self.b_types.is_empty()
+                || matches!(f.b_plan(), Some(Some(t)) if self.b_types.contains(&t)))
+    }
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -42,11 +83,12 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     )
     .learning(&r.learn, c);
     window.folds_into = Some(Reason::DistinctCallers);
+    if r.per_ingress && r.min_ingress_share > 0.0 {
+        window.min_share_milli = Some((r.min_ingress_share * 1000.0).round() as u32);
+    }
     Some(Arc::new(DistinctCallersSlow {
         window,
-        untrusted_only: r.untrusted_ingress_only,
-        per_ingress: r.per_ingress,
-        b_types: r.b_types.clone(),
+        counts: Counted::of(r),
     }))
 }
 
@@ -60,21 +102,22 @@ impl Rule for DistinctCallersSlow {
     }
 
     fn keyed_by(&self) -> Option<CallNumber> {
-        (!self.per_ingress).then_some(CallNumber::B)
+        (!self.counts.per_ingress).then_some(CallNumber::B)
     }
 
     fn plan(&self, f: &Facts, p: &mut Plan) {
-        let counted = !self.untrusted_only || (f.source_key.is_some() && !f.source_allowed);
-        if f.b_allowed || !counted {
+        if !self.counts.counts(f) {
             return;
         }
-        if !self.b_types.is_empty()
-            && !matches!(f.b_plan(), Some(Some(t)) if self.b_types.contains(&t))
-        {
-            return;
-        }
-        let key = match (self.per_ingress, f.source_key) {
-            (true, Some(src)) => super::ingress_key(src, f.b_key),
+        let key = match (self.counts.per_ingress, f.source_key) {
+            (true, Some(src)) => {
+                // Every counted ingress together first, for the share of this one.
+                if self.window.min_share_milli.is_some() {
+                    let all = super::ingress_key(super::ALL_INGRESSES, f.b_key);
+                    p.count_beside(f, &self.window, all, f.a_key.clone());
+                }
+                super::ingress_key(src, f.b_key)
+            }
             _ => f.b_key.clone(),
         };
         p.count(f, &self.window, key, f.a_key.clone());

@@ -85,12 +85,19 @@ pub struct Facts<'a> {
     pub b_allowed: bool,
     pub source_allowed: bool,
     pub numbering: &'a NumberingPlan,
+    /// [`Facts::b_plan`], once a rule asked (both fan-in tiers do).
+    pub b_type: std::cell::OnceCell<Option<Option<NumberType>>>,
 }
 
 impl Facts<'_> {
     /// The B-number's type in the national plan: `Some(None)` when the plan
     /// has no such home number; None for foreign numbers, or without a plan.
+    #[inline]
     pub fn b_plan(&self) -> Option<Option<NumberType>> {
+        *self.b_type.get_or_init(|| self.b_plan_now())
+    }
+
+    fn b_plan_now(&self) -> Option<Option<NumberType>> {
         let plan = self.nsn?;
         let nsn = self
             .b_key
@@ -250,6 +257,11 @@ pub struct Window {
     /// this share (in thousandths) of the B-number's distinct callers: its op
     /// is preceded by one counting the same call under [`ALL_INGRESSES`].
     pub min_share_milli: Option<u32>,
+    /// With `min_share_milli`: on a call where this rule has a share-gated
+    /// per-ingress window and its count over every ingress, the share is read
+    /// from those two (their window, same B-number and ingress) instead of
+    /// this window's own count and companion.
+    pub share_from: Option<Reason>,
 }
 
 /// The source part of a per-ingress key that counts every ingress together
@@ -285,6 +297,7 @@ impl Window {
             learn: None,
             busy_alert_only: false,
             min_share_milli: None,
+            share_from: None,
         }
     }
 
