@@ -800,16 +800,7 @@ class Gen:
         pacing = rng.choice(["even", "poisson"])
         lab = self.label("attack", "masking_burst", inst, fmt_intensity(rate), "%s_%s" % (src, cli))
         b = self.victim(rng)
-        if src == "ws":
-            ws = self.ws_w.pick(rng)
-            ing_fn = lambda: self.ws_ing(rng, ws)
-        elif src == "ic":
-            op = self.ic_w.pick(rng)
-            tr = self.ic_trunk_w[op].pick(rng)
-            ing_fn = lambda: self.ic_ing(rng, op, tr)
-        else:
-            ing = ("", self.bare_ip(rng, mem))
-            ing_fn = lambda: ing
+        ing_fn = self.attack_ingress(rng, src, mem)
         span = (n - 1) / rate
         t = min(anchor, self.T - span - 1)
         state, used = {}, []
@@ -962,22 +953,26 @@ class Gen:
                 a = single
             self.add(t, a, self.victim(rng), self.gw_ing(rng, gw), lab)
 
+    def attack_ingress(self, rng, src, mem):
+        """The ingress of an attack's calls: one wholesale trunk ("ws"), one
+        interconnect trunk ("ic") or one bare IP; a function giving each call's."""
+        if src == "ws":
+            ws = self.ws_w.pick(rng)
+            return lambda: self.ws_ing(rng, ws)
+        if src == "ic":
+            op = self.ic_w.pick(rng)
+            tr = self.ic_trunk_w[op].pick(rng)
+            return lambda: self.ic_ing(rng, op, tr)
+        ing = ("", self.bare_ip(rng, mem))
+        return lambda: ing
+
     def atk_invalid_cli(self, rng, inst, anchor, mem):
         n = count_draw(rng, 1, 20, 0.55, 3.0)
         D = loguniform(rng, 0.2, 15) * 60 if n > 1 else 0.0
         variant = rng.choice(INVALID_VARIANTS)
         same = rng.random() < 0.3 and n > 1
         src = rng.choices(["ws", "ip", "ic"], [0.4, 0.35, 0.25])[0]
-        if src == "ws":
-            ws = self.ws_w.pick(rng)
-            ing_fn = lambda: self.ws_ing(rng, ws)
-        elif src == "ic":
-            op = self.ic_w.pick(rng)
-            tr = self.ic_trunk_w[op].pick(rng)
-            ing_fn = lambda: self.ic_ing(rng, op, tr)
-        else:
-            ing = ("", self.bare_ip(rng, mem))
-            ing_fn = lambda: ing
+        ing_fn = self.attack_ingress(rng, src, mem)
         lab = self.label("attack", "invalid_cli", inst, str(n),
                          variant + ("_same" if same else ""))
         t0 = min(anchor, self.T - D - 1)

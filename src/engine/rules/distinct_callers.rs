@@ -42,9 +42,11 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     .with_trunk_thresholds(&r.trunk_thresholds, c)
     .learning(&r.learn, c);
     let mut slow = None;
-    if r.per_ingress && r.min_ingress_share > 0.0 {
-        window.min_share_milli = Some((r.min_ingress_share * 1000.0).round() as u32);
-        slow = super::distinct_callers_slow::Counted::sharing(cfg, r.window_ms);
+    if r.per_ingress {
+        window = window.gated_by_share(r.min_ingress_share);
+    }
+    if window.min_share_milli.is_some() {
+        slow = super::distinct_callers_slow::Counted::sharing(cfg);
         if slow.is_some() {
             window.share_from = Some(Reason::DistinctCallersSlow);
         }

@@ -39,17 +39,14 @@ pub(super) struct Counted {
 }
 
 impl Counted {
-    /// The slow tier's, when it is on and gates each ingress by its share
-    /// with windows of at least `window_ms`: on a call it counts, its two
-    /// windows (every ingress, this one) then also give the burst tier its
-    /// share, and the burst tier keeps no count over every ingress of its own
-    /// (one window fewer a call).
-    pub(super) fn sharing(cfg: &Config, window_ms: u64) -> Option<Counted> {
+    /// The slow tier's, when it is on and gates each ingress by its share:
+    /// on a call it counts, its two windows (every ingress, this one) then
+    /// also give the burst tier its share, and the burst tier keeps no count
+    /// over every ingress of its own (one window fewer a call). Its window is
+    /// never the shorter while both tiers are on (config validation).
+    pub(super) fn sharing(cfg: &Config) -> Option<Counted> {
         let r = &cfg.rules.distinct_callers_slow;
-        (r.action.action().is_some()
-            && r.per_ingress
-            && r.min_ingress_share > 0.0
-            && r.window_ms >= window_ms)
+        (r.action.action().is_some() && r.per_ingress && r.min_ingress_share > 0.0)
             .then(|| Counted::of(r))
     }
 
@@ -83,8 +80,8 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     )
     .learning(&r.learn, c);
     window.folds_into = Some(Reason::DistinctCallers);
-    if r.per_ingress && r.min_ingress_share > 0.0 {
-        window.min_share_milli = Some((r.min_ingress_share * 1000.0).round() as u32);
+    if r.per_ingress {
+        window = window.gated_by_share(r.min_ingress_share);
     }
     Some(Arc::new(DistinctCallersSlow {
         window,

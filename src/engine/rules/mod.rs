@@ -301,6 +301,15 @@ impl Window {
         }
     }
 
+    /// Fires only when the call's ingress brought at least `share` (0–1) of
+    /// the B-number's distinct callers (`min_share_milli`); 0 leaves it off.
+    pub fn gated_by_share(mut self, share: f64) -> Window {
+        if share > 0.0 {
+            self.min_share_milli = Some((share * 1000.0).round() as u32);
+        }
+        self
+    }
+
     /// Learns each key's level when the rule's section asks for it.
     pub fn learning(mut self, l: &crate::config::LearnConfig, c: &Compiler) -> Window {
         if l.enabled {
