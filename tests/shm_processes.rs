@@ -318,6 +318,7 @@ fn forked_workers_at_once_leave_what_the_model_says() {
             member_cap: 10_000,
             learn: None,
             count_only: false,
+            called: None,
         }
     };
     let request = |o: WindowOp| StoreRequest {
@@ -329,6 +330,7 @@ fn forked_workers_at_once_leave_what_the_model_says() {
             source: "".into(),
         },
         windows: smallvec::smallvec![o],
+        called: None,
         block_lookup: None,
     };
     let dir = tempfile::tempdir().unwrap();

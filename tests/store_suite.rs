@@ -483,7 +483,71 @@ fn scenarios() -> Vec<Scenario> {
                 assert_eq!(ids, want);
             },
         },
+        Scenario {
+            name: "a CLI that was itself called within the hour is judged against three times cli_fanout's threshold",
+            toml: "",
+            calls: fanout_calls(12),
+            expect: |v| {
+                let flagged = |a: &str| -> Vec<usize> {
+                    v.iter()
+                        .filter(|x| x.a_number == a)
+                        .enumerate()
+                        .filter(|(_, x)| x.reasons.contains(Reason::CliFanout))
+                        .map(|(i, _)| i)
+                        .collect()
+                };
+                // Never called: flagged from its 10th callee.
+                assert_eq!(flagged(SIM), (9..12).collect::<Vec<_>>());
+                // Called 1 s before: 12 callees are under 30.
+                assert_eq!(flagged(BUSINESS), Vec::<usize>::new());
+                let last = v.iter().rev().find(|x| x.a_number == BUSINESS).unwrap();
+                assert_eq!(last.count(Reason::CliFanout), 12);
+                // Called two hours before: as never called.
+                assert_eq!(flagged(STALE), (9..12).collect::<Vec<_>>());
+            },
+        },
+        Scenario {
+            name: "called lately, without learning: the threshold times the factor, exactly",
+            toml: "[rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 600000\ncli_types = [\"mobile\"]\n[rules.cli_fanout.called]\nfactor = 2\nwithin_ms = 3600000\n",
+            calls: fanout_calls(9),
+            expect: |v| {
+                let first = |a: &str| {
+                    v.iter()
+                        .filter(|x| x.a_number == a)
+                        .position(|x| x.reasons.contains(Reason::CliFanout))
+                };
+                assert_eq!(first(SIM), Some(3));
+                assert_eq!(first(BUSINESS), Some(7), "its 8th callee: 2 x 4");
+                assert_eq!(first(STALE), Some(3));
+            },
+        },
     ]
+}
+
+const SIM: &str = "+2348031110001";
+const BUSINESS: &str = "+2348031110002";
+const STALE: &str = "+2348031110003";
+
+/// Three mobile CLIs each calling `n` new mobile callees 20 s apart: one
+/// never called, one called a second before its first call, one called two
+/// hours before; in event-time order.
+fn fanout_calls(n: usize) -> Vec<Call> {
+    let mut c = vec![
+        call("in-stale", "+2348066600002", STALE, T0 - 7_200_000),
+        call("in-business", "+2348066600001", BUSINESS, T0 - 1_000),
+    ];
+    for k in 0..n {
+        for (j, a) in [SIM, BUSINESS, STALE].into_iter().enumerate() {
+            let t = T0 + k as i64 * 20_000 + j as i64;
+            c.push(call(
+                &format!("fo{j}-{k}"),
+                a,
+                &format!("+234805550{j}{k:03}"),
+                t,
+            ));
+        }
+    }
+    c
 }
 
 /// Twelve calls from four callers within the burst window on one ingress
@@ -865,6 +929,15 @@ fn every_key_expires_and_stays_small(server: &RedisServer) {
             assert!(ttl > 0 && ttl <= 86_400_000 + 60_000, "{k}: PTTL {ttl}");
             continue;
         }
+        if k.ends_with(":r") {
+            // A callee's called stamp: cli_fanout's called.within_ms (1 h) plus the slack.
+            assert!(
+                k.contains("{cf:+"),
+                "{k}: a called stamp beside cli_fanout's keys"
+            );
+            assert!(ttl > 0 && ttl <= 3_600_000 + 60_000, "{k}: PTTL {ttl}");
+            continue;
+        }
         // Longest: the 120 s slow tier; slack 60 s; bucket 30 s.
         assert!(ttl > 0 && ttl <= 210_000, "{k}: PTTL {ttl}");
         if k.ends_with(":m") {
@@ -1000,6 +1073,7 @@ fn count_only_windows_count_alike_and_keep_nothing_else() {
             member_cap: 4,
             learn: None,
             count_only,
+            called: None,
         };
         StoreRequest {
             windows: [op(&all, true), op(&one, false)].into_iter().collect(),
@@ -1011,6 +1085,7 @@ fn count_only_windows_count_alike_and_keep_nothing_else() {
                 source: "198.51.100.7".into(),
             },
             block_lookup: None,
+            called: None,
         }
     };
     let mut want: Vec<StoreAnswer> = Vec::new();

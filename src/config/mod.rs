@@ -390,6 +390,20 @@ mod tests {
     }
 
     #[test]
+    fn cli_fanout_called_is_on_by_default_and_checked() {
+        let d = Config::default();
+        let c = d.rules.cli_fanout.called.called().expect("on by default");
+        assert_eq!((c.factor, c.within_ms), (3, 3_600_000));
+        let off = Config::from_toml("[rules.cli_fanout.called]\nfactor = 1\n").unwrap();
+        assert_eq!(off.rules.cli_fanout.called.called(), None);
+        let e = Config::from_toml("[rules.cli_fanout.called]\nfactor = 0\n").unwrap_err();
+        assert_eq!(e.key, "rules.cli_fanout.called.factor");
+        let e = Config::from_toml("[rules.cli_fanout.called]\nwithin_ms = 0\n").unwrap_err();
+        assert_eq!(e.key, "rules.cli_fanout.called.within_ms");
+        assert!(Config::from_toml("[rules.cli_fanout.called]\nfactors = 2\n").is_err());
+    }
+
+    #[test]
     fn a_member_cap_below_a_threshold_is_refused() {
         let e = Config::from_toml(
             "[store]\nmax_members_per_key = 20\n[rules.cli_velocity]\naction = \"flag\"\n\

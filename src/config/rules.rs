@@ -86,10 +86,50 @@ pub struct WindowRuleConfig {
     /// through any one. 0: off; no effect without `per_ingress`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub min_ingress_share: f64,
+    /// cli_fanout: a CLI that was itself called lately is judged against a
+    /// higher threshold (other rules ignore it).
+    #[serde(default, skip_serializing_if = "CalledConfig::is_default")]
+    pub called: CalledConfig,
 }
 
 fn is_zero(x: &f64) -> bool {
     *x == 0.0
+}
+
+/// A number that was itself called lately (`contract::Called`): SIM-box
+/// studies find a box's SIMs only call out, while a person or a business on
+/// a mobile is also called. Such a CLI is judged against `factor` times the
+/// threshold; one never called, against the threshold. `factor = 1`: off.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CalledConfig {
+    pub factor: u32,
+    /// How far back a call to the number counts.
+    pub within_ms: u64,
+}
+
+impl Default for CalledConfig {
+    fn default() -> Self {
+        // docs/QUALITY.md, "Called lately".
+        CalledConfig {
+            factor: 3,
+            within_ms: 3_600_000,
+        }
+    }
+}
+
+impl CalledConfig {
+    fn is_default(&self) -> bool {
+        *self == CalledConfig::default()
+    }
+
+    /// The store's form, `None` when off.
+    pub fn called(&self) -> Option<crate::contract::Called> {
+        (self.factor > 1).then_some(crate::contract::Called {
+            factor: self.factor,
+            within_ms: self.within_ms.min(u32::MAX as u64) as u32,
+        })
+    }
 }
 
 /// A rule's learned baseline (`contract::Learn`): each key (B-number,
@@ -346,6 +386,7 @@ impl Default for RulesConfig {
                 // radio phone-in's crowd comes through every network
                 // (docs/QUALITY.md: bare-network FP 0.30% -> 0.07%).
                 min_ingress_share: 0.5,
+                called: CalledConfig::default(),
             },
             distinct_callers_slow: SlowCallersConfig::default(),
             // Off by default: cli_fanout sees the same SIMs (a call a minute
@@ -361,6 +402,7 @@ impl Default for RulesConfig {
                 cli_types: Vec::new(),
                 per_ingress: false,
                 min_ingress_share: 0.0,
+                called: CalledConfig::default(),
             },
             cli_rotation: WindowRuleConfig {
                 action: RuleAction::FLAG,
@@ -391,6 +433,7 @@ impl Default for RulesConfig {
                 cli_types: Vec::new(),
                 per_ingress: false,
                 min_ingress_share: 0.0,
+                called: CalledConfig::default(),
             },
             // A SIM box is made of SIMs: its CLIs are mobile numbers, while a
             // PBX presents its fixed main number and DDI block.
@@ -412,6 +455,7 @@ impl Default for RulesConfig {
                 cli_types: vec![crate::number::plan::NumberType::Mobile],
                 per_ingress: false,
                 min_ingress_share: 0.0,
+                called: CalledConfig::default(),
             },
             intl_ingress_local_cli: IntlIngressConfig::default(),
             invalid_cli: InvalidCliConfig::default(),
@@ -433,6 +477,16 @@ impl RulesConfig {
                 check_window(&format!("rules.{name}.cooldown_ms"), c)?;
             }
             r.learn.validate(name)?;
+            if r.called.factor == 0 || r.called.factor > 1000 {
+                return Err(ConfigError::new(
+                    format!("rules.{name}.called.factor"),
+                    "must be between 1 (off) and 1000",
+                ));
+            }
+            check_window(
+                &format!("rules.{name}.called.within_ms"),
+                r.called.within_ms,
+            )?;
             if !(0.0..=1.0).contains(&r.min_ingress_share) {
                 return Err(ConfigError::new(
                     format!("rules.{name}.min_ingress_share"),

@@ -229,6 +229,41 @@ pub struct WindowOp {
     /// it, and answers no alert (`AlertState::None`, no evidence) whatever
     /// the count. Its members, cap and count are those of any window.
     pub count_only: bool,
+    /// Raise the threshold when the key (a number) was itself called lately:
+    /// see [`Called`]. Only for windows keyed by a number.
+    pub called: Option<Called>,
+}
+
+/// A window that judges a number more leniently when that number was itself
+/// called lately ([`StoreRequest::called`] stamps callees): a SIM in a SIM
+/// box only calls out, a person or a business on a mobile is also called.
+/// When the window's count reaches its threshold (after learning), the store
+/// asks whether the key was stamped as called in a minute within
+/// `within_ms` before the event (`stamp_ms / 60000 >= (time_ms - within_ms)
+/// / 60000`, minutes rounded down; a stamp up to a day after the event
+/// counts too); if so the threshold is `factor` times as high (saturating),
+/// and the outcome reports that threshold. The embedded stores may forget a
+/// stamp early and, rarely, find one for a number never called
+/// (`store::called`): the store suite's traffic is far from either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Called {
+    pub factor: u32,
+    /// At most 30 days (config validation).
+    pub within_ms: u32,
+}
+
+/// A callee to remember as called (see [`Called`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalledStamp {
+    /// The rule whose windows ask (a shared store keeps the stamp beside
+    /// that rule's windows of the number: one hash slot on a cluster).
+    pub rule: Reason,
+    /// The callee's key (E.164 with `+`), as windows keyed by numbers use it.
+    pub number: CompactString,
+    pub time_ms: i64,
+    /// How long the longest [`Called::within_ms`] asking for it looks back:
+    /// a store may forget the stamp after that (Redis: its TTL).
+    pub keep_ms: i64,
 }
 
 impl WindowOp {
@@ -306,6 +341,8 @@ pub struct StoreRequest {
     pub evidence: Evidence,
     /// Look up an auto-block of this A-number at `time_ms`.
     pub block_lookup: Option<(CompactString, i64)>,
+    /// Stamp this callee as called, after every window of the request.
+    pub called: Option<CalledStamp>,
 }
 
 /// Whether a window update raised an alert.

@@ -217,10 +217,13 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// True when the call needs no store at all (denied, or no window rule applies).
+    /// True when the call needs no store at all (denied, or no window rule
+    /// applies and no callee is stamped).
     #[inline]
     pub fn store_free(&self) -> bool {
-        self.request.windows.is_empty() && self.request.block_lookup.is_none()
+        self.request.windows.is_empty()
+            && self.request.block_lookup.is_none()
+            && self.request.called.is_none()
     }
 
     /// The verdict as it stands (final after [`Engine::conclude_in`]).
@@ -417,6 +420,7 @@ impl Engine {
         let request = &mut p.request;
         request.windows.clear();
         request.block_lookup = None;
+        request.called = None;
         let lists = &cfg.lists;
 
         // Deny lists end the check: no window is touched.
@@ -451,7 +455,7 @@ impl Engine {
             numbering: &cfg.plan,
             b_type: std::cell::OnceCell::new(),
         };
-        let mut plan = Plan::new(&mut request.windows);
+        let mut plan = Plan::new(&mut request.windows, &mut request.called);
         for rule in cfg.rules.iter() {
             rule.plan(&facts, &mut plan);
         }

@@ -36,6 +36,7 @@
 //! workers); [`Store`] is what the `Detector` holds — any store, answering at
 //! once or later (the async Redis client of `acm serve`).
 
+pub mod called;
 pub mod memory;
 pub mod redis;
 pub mod shared_lists;

@@ -6,7 +6,10 @@
 //! callee (docs/QUALITY.md). Each CLI learns its own level, so a PBX main
 //! number or a busy shop that always calls this way is normal for itself.
 //! Members are callees; the window keeps at most its member cap (exact below
-//! it, the cap above it).
+//! it, the cap above it). A CLI that was itself called lately (`called`,
+//! default within the hour) is judged against three times the threshold:
+//! SIM-box studies find a box's SIMs only call out, while a business on a
+//! mobile is also called; every call to a mobile number stamps it.
 
 use std::sync::Arc;
 
@@ -30,7 +33,7 @@ struct CliFanout {
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     let r = &cfg.rules.cli_fanout;
-    let window = Window::new(
+    let mut window = Window::new(
         Reason::CliFanout,
         r.action.action()?,
         r.threshold,
@@ -40,10 +43,19 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     )
     .with_trunk_thresholds(&r.trunk_thresholds, c)
     .learning(&r.learn, c);
+    window.called = r.called.called();
     Some(Arc::new(CliFanout {
         window,
         cli_types: r.cli_types.clone(),
     }))
+}
+
+impl CliFanout {
+    /// Whether the call's B-number is of a type this rule counts as a CLI.
+    fn counts_as_cli(&self, f: &Facts) -> bool {
+        self.cli_types.is_empty()
+            || matches!(f.b_plan(), Some(Some(t)) if self.cli_types.contains(&t))
+    }
 }
 
 impl Rule for CliFanout {
@@ -63,6 +75,10 @@ impl Rule for CliFanout {
         // Only a real CLI can be a SIM: invalid or withheld ones are other rules' business.
         if !f.a_allowed && cli_counts(f, &self.cli_types) {
             p.count(f, &self.window, f.a_key.clone(), f.b_key.clone());
+        }
+        // A callee that could be a counted CLI is remembered as called.
+        if self.window.called.is_some() && self.counts_as_cli(f) {
+            p.stamp_called(f, &self.window);
         }
     }
 }

@@ -28,7 +28,7 @@ use compact_str::CompactString;
 use smallvec::SmallVec;
 
 use crate::config::Config;
-use crate::contract::{Action, Learn, Reason, Reasons, WindowOp};
+use crate::contract::{Action, CalledStamp, Learn, Reason, Reasons, WindowOp};
 use crate::number::plan::NumberType;
 use crate::number::{NumberProblem, NumberingPlan, E164};
 
@@ -115,6 +115,8 @@ pub struct Plan<'a> {
     pub reasons: Reasons,
     pub static_action: Option<Action>,
     pub windows: &'a mut SmallVec<[WindowOp; 5]>,
+    /// The callee the store is to stamp as called (`contract::Called`).
+    pub called: &'a mut Option<CalledStamp>,
 }
 
 /// Whether a rule limited to `types` counts this CLI: every valid CLI when
@@ -146,12 +148,32 @@ pub fn ingress_key(source: &str, b_key: &str) -> CompactString {
 }
 
 impl<'a> Plan<'a> {
-    /// A plan writing its window updates into `windows` (left as they are).
-    pub fn new(windows: &'a mut SmallVec<[WindowOp; 5]>) -> Plan<'a> {
+    /// A plan writing its window updates into `windows` and its called
+    /// stamp into `called` (both left as they are).
+    pub fn new(
+        windows: &'a mut SmallVec<[WindowOp; 5]>,
+        called: &'a mut Option<CalledStamp>,
+    ) -> Plan<'a> {
         Plan {
             reasons: Reasons::default(),
             static_action: None,
             windows,
+            called,
+        }
+    }
+
+    /// Asks the store to remember the call's B-number as called, for the
+    /// windows of `w` that ask (`Window::called`).
+    #[inline]
+    pub fn stamp_called(&mut self, f: &Facts, w: &Window) {
+        if let Some(c) = w.called {
+            let keep_ms = self.called.as_ref().map_or(0, |s| s.keep_ms);
+            *self.called = Some(CalledStamp {
+                rule: w.rule,
+                number: f.b_key.clone(),
+                time_ms: f.time_ms,
+                keep_ms: keep_ms.max(c.within_ms as i64),
+            });
         }
     }
 
@@ -192,6 +214,7 @@ impl<'a> Plan<'a> {
             member_cap: w.member_cap,
             learn: w.learn,
             count_only: false,
+            called: w.called,
         });
     }
 
@@ -223,6 +246,7 @@ impl<'a> Plan<'a> {
             member_cap: w.member_cap,
             learn: None,
             count_only: true,
+            called: None,
         });
     }
 }
@@ -262,6 +286,9 @@ pub struct Window {
     /// from those two (their window, same B-number and ingress) instead of
     /// this window's own count and companion.
     pub share_from: Option<Reason>,
+    /// Keyed by a number: that number judged against a higher threshold
+    /// when it was itself called lately (`contract::Called`).
+    pub called: Option<crate::contract::Called>,
 }
 
 /// The source part of a per-ingress key that counts every ingress together
@@ -298,6 +325,7 @@ impl Window {
             busy_alert_only: false,
             min_share_milli: None,
             share_from: None,
+            called: None,
         }
     }
 

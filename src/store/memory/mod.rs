@@ -877,6 +877,8 @@ pub struct MemoryStore {
     max_keys_per_shard: usize,
     max_members: usize,
     stats: MemoryStoreStats,
+    /// Callees lately called (`contract::Called`).
+    called: super::called::OwnedStamps,
 }
 
 impl MemoryStore {
@@ -900,6 +902,10 @@ impl MemoryStore {
             max_keys_per_shard,
             max_members: cfg.max_members_per_key.max(1),
             stats: MemoryStoreStats::default(),
+            called: super::called::OwnedStamps::new(cfg.max_keys, {
+                use std::hash::BuildHasher;
+                std::collections::hash_map::RandomState::new().hash_one(0x6361_6c6cu64)
+            }),
         }
     }
 
@@ -967,7 +973,8 @@ impl MemoryStore {
         let shared = per_shard * (std::mem::size_of::<Window>() * 4 / 3 + 8);
         let evidence =
             EVIDENCE_LOGS * evidence_log::max_held_bytes(cfg.evidence_max_bytes / EVIDENCE_LOGS);
-        (SHARDS * (index + slab + shared) + evidence) as u64
+        let called = super::called::slots_for(cfg.max_keys) * 4;
+        (SHARDS * (index + slab + shared) + evidence + called) as u64
     }
 
     fn hash<T: Hash + ?Sized>(&self, v: &T) -> u64 {
@@ -1094,7 +1101,7 @@ impl MemoryStore {
             .learn
             .as_ref()
             .filter(|l| raw as u64 >= l.floor(op.threshold).max(1) as u64);
-        let (threshold, level_m, runs) = match learning {
+        let (mut threshold, level_m, runs) = match learning {
             Some(learn) => w.learned_threshold(learn, op.threshold, op.time_ms),
             None => (op.threshold, 0, 0),
         };
@@ -1110,6 +1117,9 @@ impl MemoryStore {
         let count = raw.min(cap) as u32;
         if learning.is_some() {
             w.learn_count(count);
+        }
+        if count >= threshold && op.called.is_some() {
+            threshold = self.called.stamps().judged(op, threshold);
         }
         let cutoff = w.hw - w.window_ms as i64;
         // A count-only window keeps no evidence and no cooldown.
@@ -1199,6 +1209,10 @@ impl WindowStore for MemoryStore {
     fn apply_into(&self, req: &StoreRequest, answer: &mut StoreAnswer) -> Result<(), StoreError> {
         answer.windows.clear();
         answer.blocked = None;
+        if let Some(c) = &req.called {
+            // Stamped after the windows: its miss overlaps with theirs.
+            self.called.stamps().prefetch(c.number.as_bytes());
+        }
         let ops = &req.windows[..];
         // Consecutive updates of one key string share a lock and a slot.
         let mut runs: SmallVec<[Run; 4]> = SmallVec::new();
@@ -1279,6 +1293,9 @@ impl WindowStore for MemoryStore {
                 );
             }
         }
+        if let Some(c) = &req.called {
+            self.called.stamps().stamp(c.number.as_bytes(), c.time_ms);
+        }
         if let Some((number, t)) = &req.block_lookup {
             answer.blocked = self.lookup_block(number, *t);
         }
@@ -1330,11 +1347,13 @@ mod tests {
                 member_cap: 64,
                 learn: None,
                 count_only: false,
+                called: None,
             };
             let req = StoreRequest {
                 windows: smallvec::smallvec![op],
                 evidence: Evidence::default(),
                 block_lookup: None,
+                called: None,
             };
             let ans = store.apply(&req).unwrap();
             assert_eq!(ans.windows[0].count, 1);
@@ -1367,9 +1386,11 @@ mod tests {
                 member_cap: 64,
                 learn: None,
                 count_only: false,
+                called: None,
             }],
             evidence: Evidence::default(),
             block_lookup: None,
+            called: None,
         };
         // Fill it, then try a new key every 10 ms for 60 s of event time.
         let mut i = 0;
@@ -1442,12 +1463,14 @@ mod tests {
                     member_cap: 64,
                     learn: None,
                     count_only: false,
+                    called: None,
                 });
             }
             let req = StoreRequest {
                 windows: ops.clone(),
                 evidence: Evidence::default(),
                 block_lookup: None,
+                called: None,
             };
             let ans = store.apply(&req).unwrap();
             for (op, out) in ops.iter().zip(&ans.windows) {

@@ -21,6 +21,8 @@
 --   have kept) and has only its HASH.
 --   A count-only window (threshold 0: contract::WindowOp::count_only) has
 --   only its ZSET: no evidence, no cooldown, never an alert.
+--   A window whose rare string ends in 'r' has a fourth key: a STRING, the
+--   event ms its key (a number) was last called at (contract::Called).
 --   A last key after the windows' is an auto-block HASH to read.
 -- ARGV: 1 mode ('0' ZADD GT, '1' ZADD GT and retry, '2' no ZADD GT, '3' no
 --   ZADD GT and retry; retry: these updates may already have been applied, a
@@ -37,7 +39,8 @@
 --   its key's level (contract::Learn) passes minus its threshold (the floor
 --   of learning) as the threshold, and its rare string goes on with '<threshold> <interval>
 --   <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor> <hold after, +64
---   holding known keys only, +128 keeping known keys>'; its learned
+--   holding known keys only, +128 keeping known keys>'; either may end
+--   ' <factor> <within ms>r' (a called stamp key follows); its learned
 --   state (l level in thousandths, b open interval, p peak, k event time it is
 --   gone from, o the history: intervals in a row at or over the threshold,
 --   up to 63, plus 64 times the intervals closed under it, up to 3) shares
@@ -46,7 +49,8 @@
 -- Returns {code_1 .. code_n, extras..., [block u, block id]}: code = count * 4
 --   + state (0 none, 1 raised, 2 active); extras in window order: a learning
 --   window at or over its floor: its threshold and level * 256 + its history
---   (o); then active: the
+--   (o); a window with a called stamp at or over its threshold: the
+--   threshold it was judged against; then active: the
 --   alert id; raised: hw, k, then the newest k <= 16 evidence payloads.
 local n = math.floor((#ARGV - 5) / 6)
 local mode = ARGV[1]
@@ -106,6 +110,13 @@ for i = 1, n do
     ck = KEYS[kp + 1]
     kp = kp + 2
     le = e
+  end
+  -- A window judged more leniently when its key was called lately: its rare
+  -- string ends '<factor> <within ms>r' and its stamp key follows its own.
+  local rk
+  if not shared and not only and string.byte(ARGV[a + 5], -1) == 114 then
+    rk = KEYS[kp]
+    kp = kp + 1
   end
   -- The next window counts in this one's members set and reads its
   -- evidence list: this window pushes for both.
@@ -198,7 +209,7 @@ for i = 1, n do
     if count >= -thr then
       rare = rare or ARGV[a + 5]
       local th, iv, km, kttl, most, kms, wms, wd, ha
-      untl, cttl, id, th, iv, km, kttl, most, kms, wms, wd, ha = string.match(rare, '^%d+ (%-?%d+) (%d+) (%S+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)$')
+      untl, cttl, id, th, iv, km, kttl, most, kms, wms, wd, ha = string.match(rare, '^%d+ (%-?%d+) (%d+) (%S+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)')
       wd = tonumber(wd)
       ha = tonumber(ha)
       -- Known keys (3 intervals under their bar) kept as long as levels that
@@ -390,6 +401,18 @@ for i = 1, n do
     if not only and not shared then
       redis.call('PEXPIRE', e, ARGV[a + 4])
     end
+  end
+  if rk and thr > 0 and count >= thr then
+    -- Its key was called in a minute within <within> ms: the threshold is
+    -- <factor> times as high. Answered as an extra: the judged threshold.
+    local f, wi = string.match(ARGV[a + 5], '(%d+) (%d+)r$')
+    local st = redis.call('GET', rk)
+    t = t or tonumber(ts)
+    if st and math.floor(tonumber(st) / 60000) >= math.floor((t - tonumber(wi)) / 60000) then
+      thr = thr * tonumber(f)
+    end
+    extra = extra or {}
+    extra[#extra + 1] = thr
   end
   local state = 0
   if thr > 0 and count >= thr then

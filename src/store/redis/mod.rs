@@ -518,6 +518,21 @@ impl Codec {
             planned.push(Planned::Plain(c));
             layout.parts.push((SmallVec::new(), true));
         }
+        if let Some(stamp) = &req.called {
+            // The callee's called stamp, beside the asking rule's windows of
+            // that number (its hash slot). A plain SET: a late call may set
+            // an older stamp (the embedded stores keep the newest).
+            let mut name = Vec::with_capacity(48);
+            self.keys
+                .write_window(stamp.rule, &stamp.number, b'r', &mut name);
+            let mut c = redis::cmd("SET");
+            c.arg(name)
+                .arg(stamp.time_ms)
+                .arg("PX")
+                .arg(stamp.keep_ms.saturating_add(self.slack_ms).max(1));
+            planned.push(Planned::Plain(c));
+            layout.parts.push((SmallVec::new(), false));
+        }
         (planned, layout)
     }
 
@@ -558,6 +573,13 @@ impl Codec {
                     for suffix in codec::WINDOW_SUFFIXES {
                         self.keys
                             .write_window(op.rule, &op.key, suffix, &mut call.buf);
+                        call.end_item();
+                    }
+                    // Its key's called stamp, read once its count reaches
+                    // its threshold (flagged at the end of its rare string).
+                    if op.called.is_some() {
+                        self.keys
+                            .write_window(op.rule, &op.key, b'r', &mut call.buf);
                         call.end_item();
                     }
                 }
@@ -635,6 +657,14 @@ impl Codec {
                     codec::put_int(b, v);
                 }
             }
+            if let Some(c) = &op.called {
+                // ' <factor> <within ms>r': the 'r' says a stamp key follows the window's.
+                b.push(b' ');
+                codec::put_int(b, c.factor.max(1) as i64);
+                b.push(b' ');
+                codec::put_int(b, c.within_ms as i64);
+                b.push(b'r');
+            }
             call.end_item();
         }
         Planned::Script(call)
@@ -696,6 +726,13 @@ impl Codec {
         // The auto-block's (until, alert id), when there is one.
         let mut block: Option<(Option<i64>, Option<CompactString>)> = None;
         for ((windows, has_block), v) in layout.parts.iter().zip(values) {
+            if windows.is_empty() && !*has_block {
+                // The called stamp's SET.
+                match v {
+                    Value::Okay => continue,
+                    v => return Err(protocol("called stamp", &v)),
+                }
+            }
             let items = match v {
                 Value::Array(items) => items,
                 v => return Err(protocol("check", &v)),
@@ -727,6 +764,11 @@ impl Codec {
                         out.level_m = (level.max(0) >> 8) as u64;
                         out.runs = (level & 255) as u8;
                     }
+                }
+                if op.called.is_some() && out.count >= out.threshold.max(1) {
+                    // The threshold it was judged against (raised if its key was called).
+                    let th = rest.next().and_then(int_of).ok_or_else(short)?;
+                    out.threshold = th.clamp(0, u32::MAX as i64) as u32;
                 }
                 match code & 3 {
                     0 => {}
@@ -884,6 +926,7 @@ mod tests {
             member_cap: 64,
             learn: None,
             count_only: false,
+            called: None,
         };
         StoreRequest {
             windows: [
@@ -900,6 +943,7 @@ mod tests {
                 source: "trunk:X Y".into(),
             },
             block_lookup: Some(("+2348030000001".into(), 1_796_128_230_997)),
+            called: None,
         }
     }
 
@@ -996,6 +1040,7 @@ mod tests {
             member_cap: 64,
             learn: None,
             count_only: false,
+            called: None,
         };
         let k = "198.51.100.7|+2348099999999";
         let mut req = request();

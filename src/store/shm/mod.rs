@@ -85,6 +85,8 @@ pub struct ShmStore {
     region: Region,
     layout: Layout,
     hasher: foldhash::fast::FixedState,
+    /// The region's hash seed (also the called stamps').
+    seed: u64,
     arena: Arena,
     logs: Logs,
     max_keys_per_shard: usize,
@@ -125,6 +127,7 @@ impl ShmStore {
             region,
             layout,
             hasher: foldhash::fast::FixedState::with_seed(seed),
+            seed,
             arena,
             logs,
             max_keys_per_shard: cfg.max_keys.div_ceil(SHARDS).max(1),
@@ -184,6 +187,20 @@ impl ShmStore {
     #[inline]
     fn hash(&self, s: &str) -> u64 {
         self.hasher.hash_one(s)
+    }
+
+    /// The called stamps, at the end of the region.
+    fn called(&self) -> crate::store::called::Stamps<'_> {
+        // SAFETY: the stamps lie in the mapped region at `layout.called`,
+        // `called_slots` of them, page-aligned; they are only ever accessed
+        // as atomics, by every process sharing the region.
+        let slots = unsafe {
+            std::slice::from_raw_parts(
+                self.region.base().add(self.layout.called) as *const std::sync::atomic::AtomicU32,
+                self.layout.called_slots,
+            )
+        };
+        crate::store::called::Stamps::new(slots, self.seed)
     }
 
     fn shard_head(&self, s: usize) -> *mut ShardHead {
@@ -343,7 +360,7 @@ impl ShmStore {
             .learn
             .as_ref()
             .filter(|l| raw as u64 >= l.floor(op.threshold).max(1) as u64);
-        let (threshold, level_m, runs) = match learning {
+        let (mut threshold, level_m, runs) = match learning {
             Some(learn) => w.learned_threshold(learn, op.threshold, op.time_ms),
             None => (op.threshold, 0, 0),
         };
@@ -357,6 +374,9 @@ impl ShmStore {
                 .fetch_add(evicted, Ordering::Relaxed);
         }
         let count = raw.min(cap) as u32;
+        if count >= threshold && op.called.is_some() {
+            threshold = self.called().judged(op, threshold);
+        }
         if learning.is_some() {
             w.learn_count(count);
         }
@@ -447,6 +467,10 @@ impl WindowStore for ShmStore {
     fn apply_into(&self, req: &StoreRequest, answer: &mut StoreAnswer) -> Result<(), StoreError> {
         answer.windows.clear();
         answer.blocked = None;
+        if let Some(c) = &req.called {
+            // Stamped after the windows: its miss overlaps with theirs.
+            self.called().prefetch(c.number.as_bytes());
+        }
         let ops = &req.windows[..];
         // Consecutive updates of one key string share a lock: runs of
         // (first op, ops in the run, key hash).
@@ -480,6 +504,9 @@ impl WindowStore for ShmStore {
                     .windows
                     .push(self.update(&mut held.shard, h, op, evidence));
             }
+        }
+        if let Some(c) = &req.called {
+            self.called().stamp(c.number.as_bytes(), c.time_ms);
         }
         if let Some((number, t)) = &req.block_lookup {
             answer.blocked = self.lookup_block(number, *t)?;

@@ -14,7 +14,7 @@
 //! The order, each part aligned to a page:
 //! header (magic, seed, counters, the arena's lock) · shard heads · evidence
 //! log heads · key indexes (one per shard) · window records (one array per
-//! shard) · the member arena and its order map · evidence rings.
+//! shard) · the member arena and its order map · evidence rings · called stamps.
 
 use std::sync::atomic::AtomicU64;
 
@@ -85,6 +85,9 @@ pub struct Layout {
     pub arena: usize,
     pub arena_map: usize,
     pub rings: usize,
+    /// The called stamps (`store::called`): `called_slots` of 4 bytes.
+    pub called: usize,
+    pub called_slots: usize,
     pub total: usize,
 }
 
@@ -124,7 +127,9 @@ impl Layout {
             records + page_up(SHARDS * records_per_shard as usize * std::mem::size_of::<Rec>());
         let arena_map = arena + arena_lines as usize * LINE;
         let rings = page_up(arena_map + arena_lines as usize);
-        let total = rings + EVIDENCE_LOGS * ring_bytes as usize;
+        let called = page_up(rings + EVIDENCE_LOGS * ring_bytes as usize);
+        let called_slots = crate::store::called::slots_for(max_keys);
+        let total = called + called_slots * 4;
         Layout {
             records_per_shard,
             index_cap,
@@ -138,6 +143,8 @@ impl Layout {
             arena,
             arena_map,
             rings,
+            called,
+            called_slots,
             total,
         }
     }
