@@ -521,6 +521,21 @@ fn scenarios() -> Vec<Scenario> {
                 assert_eq!(first(STALE), Some(3));
             },
         },
+        Scenario {
+            name: "a call blocked on its own does not stamp its callee as called",
+            toml: "[rules.intl_ingress_local_cli]\ntrunks = [\"IGW\"]\n[rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 600000\ncli_types = [\"mobile\"]\n",
+            calls: {
+                // A home CLI through the gateway to the SIM: blocked, never reaches it.
+                let mut c = vec![on_trunk(call("in-gw", "+2348066600003", SIM, T0 - 1_000), "IGW")];
+                c.extend((0..5).map(|k| call(&format!("gw{k}"), SIM, &format!("+2348055510{k:03}"), T0 + k as i64 * 20_000)));
+                c
+            },
+            expect: |v| {
+                assert_eq!(v[0].action, Action::Block);
+                assert!(!v[3].reasons.contains(Reason::CliFanout));
+                assert!(v[4].reasons.contains(Reason::CliFanout), "the 4th callee, as never called");
+            },
+        },
     ]
 }
 

@@ -163,9 +163,15 @@ impl<'a> Plan<'a> {
     }
 
     /// Asks the store to remember the call's B-number as called, for the
-    /// windows of `w` that ask (`Window::called`).
+    /// windows of `w` that ask (`Window::called`); not when a rule that
+    /// planned before blocks the call (it never reaches its callee, and a
+    /// SIM box's owner could otherwise make its SIMs look called by calling
+    /// them through a gateway with a home CLI).
     #[inline]
     pub fn stamp_called(&mut self, f: &Facts, w: &Window) {
+        if self.static_action == Some(Action::Block) {
+            return;
+        }
         if let Some(c) = w.called {
             let keep_ms = self.called.as_ref().map_or(0, |s| s.keep_ms);
             *self.called = Some(CalledStamp {
