@@ -111,12 +111,19 @@ pub struct ReplayArgs {
 
 /// The detector a replay runs on: the config's rules on a fresh embedded
 /// store. Replay always uses the embedded store (a shared Redis would mix
-/// replayed state with live state) and no outputs but its own.
+/// replayed state with live state) and no outputs but its own; its seeds
+/// are fixed, so a file replays to the same verdicts every time.
 pub fn detector_for(cfg: &Config) -> Result<Detector, String> {
     let engine = Engine::from_config(cfg, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
-    let store = MemoryStore::new(MemoryStoreConfig::from(&cfg.store));
+    let store = MemoryStore::new(MemoryStoreConfig {
+        called_seed: Some(REPLAY_SEED),
+        ..MemoryStoreConfig::from(&cfg.store)
+    });
     Ok(Detector::new(Arc::new(engine), Arc::new(store)))
 }
+
+/// The called stamps' seed in replays ("acm replay").
+const REPLAY_SEED: u64 = 0x6163_6d20_7265_706c;
 
 /// One line of `--verdicts`: the call id, then the verdict as the API shows it.
 #[derive(Serialize)]

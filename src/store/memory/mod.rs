@@ -85,6 +85,10 @@ pub struct MemoryStoreConfig {
     /// oldest records go (counted in `evidence_evicted`), so an alert quotes
     /// fewer calls. Verdicts do not depend on it.
     pub evidence_max_bytes: usize,
+    /// The called stamps' hash seed (`store::called`). None: random, as a
+    /// live store wants (nobody outside can aim numbers at one bucket);
+    /// replays fix it, so that one file replays to the same verdicts.
+    pub called_seed: Option<u64>,
 }
 
 impl Default for MemoryStoreConfig {
@@ -99,6 +103,7 @@ impl From<&crate::config::StoreConfig> for MemoryStoreConfig {
             max_keys: c.max_keys,
             max_members_per_key: c.max_members_per_key,
             evidence_max_bytes: c.evidence_max_bytes,
+            called_seed: None,
         }
     }
 }
@@ -902,10 +907,13 @@ impl MemoryStore {
             max_keys_per_shard,
             max_members: cfg.max_members_per_key.max(1),
             stats: MemoryStoreStats::default(),
-            called: super::called::OwnedStamps::new(cfg.max_keys, {
-                use std::hash::BuildHasher;
-                std::collections::hash_map::RandomState::new().hash_one(0x6361_6c6cu64)
-            }),
+            called: super::called::OwnedStamps::new(
+                cfg.max_keys,
+                cfg.called_seed.unwrap_or_else(|| {
+                    use std::hash::BuildHasher;
+                    std::collections::hash_map::RandomState::new().hash_one(0x6361_6c6cu64)
+                }),
+            ),
         }
     }
 
