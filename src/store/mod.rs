@@ -30,6 +30,12 @@
 //!   engine reads beside another window) keeps its members and answers its
 //!   count as above, but keeps no evidence and no cooldown and answers no
 //!   alert, whatever the count.
+//! - a request's called stamp (`StoreRequest::called`) is applied after its
+//!   windows; a window with `WindowOp::called` whose count reaches its
+//!   threshold is judged against `factor` times it when its key was stamped
+//!   lately (`contract::Called`: minute resolution); the answer's threshold
+//!   says which. The embedded stores keep stamps in a bounded table that may
+//!   forget one early (`store::called`), Redis in a key per callee.
 //!
 //! Two traits: [`WindowStore`] is what a store that answers at once
 //! implements (the embedded store, the blocking Redis client of Kamailio
