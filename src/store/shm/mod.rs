@@ -161,7 +161,8 @@ impl ShmStore {
         format!(
             "shm store: one region of {} MiB shared by every process forked from this one \
              (max_keys {}, {} MiB of windows, {} MiB of members beyond 2 per window, \
-             {} MiB of alert evidence); when full, new keys are not tracked (store_capacity)",
+             {} MiB of alert evidence, {} MiB of called stamps); when full, new keys are not \
+             tracked (store_capacity)",
             self.region_bytes() >> 20,
             self.cfg.max_keys,
             (SHARDS * l.records_per_shard as usize * std::mem::size_of::<Rec>()
@@ -169,6 +170,7 @@ impl ShmStore {
                 >> 20,
             (l.arena_lines as usize * region::LINE) >> 20,
             (EVIDENCE_LOGS as u64 * l.ring_bytes) >> 20,
+            (l.called_slots * 4) >> 20,
         )
     }
 

@@ -268,7 +268,7 @@ mod tests {
         }
         assert_eq!(l.arena_lines % (1 << l.max_order), 0);
         assert!(l.index_cap as usize * 5 >= l.records_per_shard as usize * 8);
-        // ~470 MiB for a million keys: the bound printed at start.
+        // 521 MiB for a million keys (docs/shm-store.md): the bound printed at start.
         let mib = l.total >> 20;
         assert!((400..560).contains(&mib), "{mib} MiB");
         let small = Layout::new(1024, 10_000);
