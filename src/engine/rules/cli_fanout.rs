@@ -50,14 +50,6 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     }))
 }
 
-impl CliFanout {
-    /// Whether the call's B-number is of a type this rule counts as a CLI.
-    fn counts_as_cli(&self, f: &Facts) -> bool {
-        self.cli_types.is_empty()
-            || matches!(f.b_plan(), Some(Some(t)) if self.cli_types.contains(&t))
-    }
-}
-
 impl Rule for CliFanout {
     fn reason(&self) -> Reason {
         Reason::CliFanout
@@ -77,7 +69,7 @@ impl Rule for CliFanout {
             p.count(f, &self.window, f.a_key.clone(), f.b_key.clone());
         }
         // A callee that could be a counted CLI is remembered as called.
-        if self.window.called.is_some() && self.counts_as_cli(f) {
+        if self.window.called.is_some() && f.b_is_one_of(&self.cli_types) {
             p.stamp_called(f, &self.window);
         }
     }

@@ -61,10 +61,7 @@ impl Counted {
     /// Whether the slow tier counts this call.
     pub(super) fn counts(&self, f: &Facts) -> bool {
         let counted = !self.untrusted_only || (f.source_key.is_some() && !f.source_allowed);
-        counted
-            && !f.b_allowed
-            && (self.b_types.is_empty()
-                || matches!(f.b_plan(), Some(Some(t)) if self.b_types.contains(&t)))
+        counted && !f.b_allowed && f.b_is_one_of(&self.b_types)
     }
 }
 

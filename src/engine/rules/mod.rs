@@ -97,6 +97,13 @@ impl Facts<'_> {
         *self.b_type.get_or_init(|| self.b_plan_now())
     }
 
+    /// Whether the B-number is a home number of one of `types` (any number
+    /// when `types` is empty).
+    #[inline]
+    pub fn b_is_one_of(&self, types: &[NumberType]) -> bool {
+        types.is_empty() || matches!(self.b_plan(), Some(Some(t)) if types.contains(&t))
+    }
+
     fn b_plan_now(&self) -> Option<Option<NumberType>> {
         let plan = self.nsn?;
         let nsn = self
