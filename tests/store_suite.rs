@@ -536,7 +536,75 @@ fn scenarios() -> Vec<Scenario> {
                 assert!(v[4].reasons.contains(Reason::CliFanout), "the 4th callee, as never called");
             },
         },
+        Scenario {
+            name: "learning: hold_uncalled holds a SIM nobody called over its bar, and lets a called CLI learn",
+            toml: FANOUT_HOLD_UNCALLED,
+            calls: steady_clis(14, 8),
+            expect: |v| {
+                for k in 0..14 {
+                    assert!(steady_flagged(v, SIM, k), "interval {k}: the SIM is held at its floor");
+                }
+                for k in 8..14 {
+                    assert!(!steady_flagged(v, BUSINESS, k), "interval {k}: the called CLI learned its level");
+                }
+            },
+        },
+        Scenario {
+            name: "learning: without hold_uncalled a called CLI over its bar is held too",
+            toml: FANOUT_HOLD_ALL,
+            calls: steady_clis(14, 8),
+            expect: |v| {
+                for k in 8..14 {
+                    assert!(steady_flagged(v, BUSINESS, k), "interval {k}: held");
+                }
+            },
+        },
     ]
+}
+
+/// `cli_fanout` alone with learned levels (10 s intervals), holding after one
+/// interval over the bar only CLIs nobody called (a called one: twice the bar).
+const FANOUT_HOLD_UNCALLED: &str = "[learning]\nwarmup_ms = 0\n\
+    [rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 10000\ncli_types = [\"mobile\"]\n\
+    [rules.cli_fanout.learn]\nenabled = true\nfactor = 2.0\ninterval_ms = 10000\nhold_after = 1\nhold_uncalled = true\n\
+    [rules.cli_fanout.called]\nfactor = 2\nwithin_ms = 3600000\n\
+    [rules.distinct_callers]\naction = \"off\"\n[rules.distinct_callers_slow]\naction = \"off\"\n\
+    [rules.cli_velocity]\naction = \"off\"\n[rules.cli_rotation]\naction = \"off\"\n";
+
+/// As [`FANOUT_HOLD_UNCALLED`], holding every CLI.
+const FANOUT_HOLD_ALL: &str = "[learning]\nwarmup_ms = 0\n\
+    [rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 10000\ncli_types = [\"mobile\"]\n\
+    [rules.cli_fanout.learn]\nenabled = true\nfactor = 2.0\ninterval_ms = 10000\nhold_after = 1\nhold_uncalled = false\n\
+    [rules.cli_fanout.called]\nfactor = 2\nwithin_ms = 3600000\n\
+    [rules.distinct_callers]\naction = \"off\"\n[rules.distinct_callers_slow]\naction = \"off\"\n\
+    [rules.cli_velocity]\naction = \"off\"\n[rules.cli_rotation]\naction = \"off\"\n";
+
+/// [`SIM`] (never called) and [`BUSINESS`] (called a second before) each
+/// calling `per` new mobile callees in each of `n` 10 s intervals.
+fn steady_clis(n: usize, per: usize) -> Vec<Call> {
+    let mut out = vec![call("in-business", "+2348066600001", BUSINESS, T0 - 1_000)];
+    for k in 0..n {
+        for j in 0..per {
+            for (x, a) in [SIM, BUSINESS].into_iter().enumerate() {
+                let t = T0 + k as i64 * 10_000 + (j * 9_000 / per) as i64 + x as i64;
+                out.push(call(
+                    &format!("sc-{k}-{j}-{x}"),
+                    a,
+                    &format!("+234805551{x}{k:02}{j}"),
+                    t,
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Whether `cli_fanout` flagged a call of `a` in interval `k` of [`steady_clis`]`(_, 8)`.
+fn steady_flagged(v: &[Verdict], a: &str, k: usize) -> bool {
+    v[1 + k * 16..1 + (k + 1) * 16]
+        .iter()
+        .filter(|x| x.a_number == a)
+        .any(|x| x.reasons.contains(Reason::CliFanout))
 }
 
 const SIM: &str = "+2348031110001";

@@ -404,6 +404,34 @@ mod tests {
     }
 
     #[test]
+    fn hold_uncalled_is_off_by_default_and_needs_called_stamps() {
+        let d = Config::default();
+        assert!(!d.rules.cli_fanout.learn.hold_uncalled);
+        let on =
+            Config::from_toml("[rules.cli_fanout.learn]\nhold_after = 3\nhold_uncalled = true\n")
+                .unwrap();
+        assert!(on.rules.cli_fanout.learn.hold_uncalled);
+        for (toml, key) in [
+            (
+                "[rules.cli_fanout.called]\nfactor = 1\n[rules.cli_fanout.learn]\nhold_uncalled = true\n",
+                "rules.cli_fanout.learn.hold_uncalled",
+            ),
+            (
+                "[rules.cli_rotation.learn]\nhold_uncalled = true\n",
+                "rules.cli_rotation.learn.hold_uncalled",
+            ),
+            (
+                "[rules.distinct_callers_slow.learn]\nhold_uncalled = true\n",
+                "rules.distinct_callers_slow.learn.hold_uncalled",
+            ),
+        ] {
+            let e = Config::from_toml(toml).unwrap_err();
+            assert_eq!(e.key, key, "{toml}");
+            assert!(e.reason.contains("called stamps"), "{e}");
+        }
+    }
+
+    #[test]
     fn a_member_cap_below_a_threshold_is_refused() {
         let e = Config::from_toml(
             "[store]\nmax_members_per_key = 20\n[rules.cli_velocity]\naction = \"flag\"\n\

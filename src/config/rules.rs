@@ -170,6 +170,12 @@ pub struct LearnConfig {
     /// interconnect) learns freely; an established one that an attack keeps
     /// over its bar does not learn the attack.
     pub hold_known: bool,
+    /// Hold (`hold_after`) only keys that were not themselves called within
+    /// the rule's `called.within_ms` (needs `[rules.<rule>.called]` on,
+    /// factor 2 or more): a SIM only calls out, so one over its bar for an
+    /// hour is not learned as normal, while a business on a mobile, which is
+    /// also called, learns its busy nature.
+    pub hold_uncalled: bool,
 }
 
 impl Default for LearnConfig {
@@ -183,6 +189,7 @@ impl Default for LearnConfig {
             observe_from: 1.0,
             hold_after: 0,
             hold_known: false,
+            hold_uncalled: false,
         }
     }
 }
@@ -447,7 +454,10 @@ impl Default for RulesConfig {
                 // counts its quieter intervals too (docs/QUALITY.md).
                 // No holding: it keeps a SIM paced for an hour from being
                 // learned, and a busy mobile that stays over 10 callees
-                // from ever being (docs/QUALITY.md, "hold_after").
+                // from ever being (docs/QUALITY.md, "hold_after"); holding
+                // only CLIs nobody called (`hold_uncalled`) still did so
+                // with mobiles that are not called within the hour
+                // (docs/QUALITY.md, "Holding only CLIs nobody called").
                 learn: LearnConfig {
                     observe_from: 0.3,
                     ..LearnConfig::on()
@@ -487,6 +497,14 @@ impl RulesConfig {
                 &format!("rules.{name}.called.within_ms"),
                 r.called.within_ms,
             )?;
+            // Only cli_fanout's callees are stamped (engine::rules::cli_fanout).
+            if r.learn.hold_uncalled && (name != "cli_fanout" || r.called.factor < 2) {
+                return Err(ConfigError::new(
+                    format!("rules.{name}.learn.hold_uncalled"),
+                    "needs called stamps: only cli_fanout keeps them, with \
+                     [rules.cli_fanout.called] factor 2 or more",
+                ));
+            }
             if !(0.0..=1.0).contains(&r.min_ingress_share) {
                 return Err(ConfigError::new(
                     format!("rules.{name}.min_ingress_share"),
@@ -513,6 +531,12 @@ impl RulesConfig {
         }
         check_window("rules.distinct_callers_slow.window_ms", ds.window_ms)?;
         ds.learn.validate("distinct_callers_slow")?;
+        if ds.learn.hold_uncalled {
+            return Err(ConfigError::new(
+                "rules.distinct_callers_slow.learn.hold_uncalled",
+                "needs called stamps: only cli_fanout keeps them",
+            ));
+        }
         if !(0.0..=1.0).contains(&ds.min_ingress_share) {
             return Err(ConfigError::new(
                 "rules.distinct_callers_slow.min_ingress_share",

@@ -73,6 +73,13 @@ pub struct Learn {
     /// interconnect's CLIs) learns freely; an established one that an attack
     /// keeps over its bar does not learn the attack.
     pub hold_known: bool,
+    /// Hold only keys that were not themselves called lately (the window's
+    /// [`Called`] stamp, judged at the update that closes the interval): a
+    /// SIM only calls out, a business on a mobile is also called, so a CLI
+    /// over its bar for an hour that nobody called is not learned as normal
+    /// while a called one learns its busy nature. Without a `Called` on the
+    /// update no key counts as called.
+    pub hold_uncalled: bool,
     /// A known key with a level keeps its state `keep_ms`, as one whose
     /// level raises its threshold does: its nature (`Learn::busy`,
     /// `hold_known`) would otherwise be forgotten after a quiet interval
@@ -110,7 +117,17 @@ impl Learn {
     /// count the intervals in a row, up to the one closed, whose peak
     /// reached the key's threshold (up to 63, [`Learn::over`]); bits 6–7 the
     /// intervals closed with a peak under it (up to 3, [`Learn::calm`]).
-    pub fn fold(&self, threshold: u32, level_m: u64, peak: u32, gap: i64, runs: &mut u8) -> u64 {
+    /// `called` answers whether the key was called lately; it is asked only
+    /// when it decides a hold (`hold_uncalled`).
+    pub fn fold(
+        &self,
+        threshold: u32,
+        level_m: u64,
+        peak: u32,
+        gap: i64,
+        runs: &mut u8,
+        called: impl FnOnce() -> bool,
+    ) -> u64 {
         let shift = self.shift.clamp(1, 6) as u32;
         let cap = (threshold as u64 * 1000).max(LEARN_GROWTH.saturating_mul(level_m));
         let obs = (peak as u64 * 1000).min(cap);
@@ -130,7 +147,8 @@ impl Learn {
         let held = self.hold_after > 0
             && over > self.hold_after
             && over < LEARN_OVER_MAX
-            && (!self.hold_known || calm >= LEARN_CALM_BUSY);
+            && (!self.hold_known || calm >= LEARN_CALM_BUSY)
+            && !(self.hold_uncalled && called());
         let mut level = if held {
             level_m
         } else if obs >= level_m {
@@ -421,13 +439,14 @@ mod tests {
             keep_ms: 3_600_000,
             hold_after: 0,
             hold_known: false,
+            hold_uncalled: false,
             keep_known: false,
         }
     }
 
     /// `fold` for a key that had no interval over its threshold before.
     fn fold(l: &Learn, threshold: u32, level_m: u64, peak: u32, gap: i64) -> u64 {
-        l.fold(threshold, level_m, peak, gap, &mut 0)
+        l.fold(threshold, level_m, peak, gap, &mut 0, || false)
     }
 
     #[test]
@@ -454,16 +473,16 @@ mod tests {
         let mut runs = 0;
         // Level 4: threshold 8. Over, over, under, over.
         for (peak, want) in [(8, 1), (9, 2), (7, 0), (12, 1)] {
-            l.fold(5, 4_000, peak, 0, &mut runs);
+            l.fold(5, 4_000, peak, 0, &mut runs, || false);
             assert_eq!(Learn::over(runs), want, "peak {peak}");
         }
         // Empty intervals after an interval over it end the run.
-        l.fold(5, 4_000, 12, 1, &mut runs);
+        l.fold(5, 4_000, 12, 1, &mut runs, || false);
         assert_eq!(Learn::over(runs), 0);
         // The run is counted up to 63.
         let mut runs = 0;
         for _ in 0..100 {
-            l.fold(5, 4_000, 50, 0, &mut runs);
+            l.fold(5, 4_000, 50, 0, &mut runs, || false);
         }
         assert_eq!(Learn::over(runs), LEARN_OVER_MAX);
         assert_eq!(Learn::calm(runs), 0);
@@ -475,18 +494,18 @@ mod tests {
         let mut runs = 0;
         // Level 4: threshold 8. Under, over, under, under, under.
         for (peak, calm) in [(7, 1), (8, 1), (3, 2), (6, 3), (2, 3)] {
-            l.fold(5, 4_000, peak, 0, &mut runs);
+            l.fold(5, 4_000, peak, 0, &mut runs, || false);
             assert_eq!(Learn::calm(runs), calm, "peak {peak}");
         }
         // Neither a run over the threshold nor empty intervals take them away.
         for _ in 0..5 {
-            l.fold(5, 4_000, 40, 0, &mut runs);
+            l.fold(5, 4_000, 40, 0, &mut runs, || false);
         }
-        l.fold(5, 4_000, 40, 3, &mut runs);
+        l.fold(5, 4_000, 40, 3, &mut runs, || false);
         assert_eq!((Learn::over(runs), Learn::calm(runs)), (0, 3));
         // An interval with nothing observed is not calm: it is no interval.
         let mut runs = 0;
-        l.fold(5, 4_000, 0, 0, &mut runs);
+        l.fold(5, 4_000, 0, 0, &mut runs, || false);
         assert_eq!(runs, 0);
     }
 
@@ -520,32 +539,32 @@ mod tests {
         // without holding.
         let (mut level, mut runs) = (0, 0);
         for _ in 0..30 {
-            level = hold.fold(5, level, 40, 0, &mut runs);
+            level = hold.fold(5, level, 40, 0, &mut runs, || false);
         }
         assert!(hold.threshold(5, level) > 40, "learned: {level}");
         // A key that spent three intervals under its bar first is held
         // after one interval over it.
         let (mut level, mut runs) = (0, 0);
         for _ in 0..20 {
-            level = hold.fold(5, level, 4, 0, &mut runs);
+            level = hold.fold(5, level, 4, 0, &mut runs, || false);
         }
         assert_eq!(Learn::calm(runs), 3);
         let known = level;
-        level = hold.fold(5, level, 40, 0, &mut runs);
+        level = hold.fold(5, level, 40, 0, &mut runs, || false);
         let first = level;
         assert!(first > known, "the first interval over is learned");
         for _ in 0..30 {
-            level = hold.fold(5, level, 40, 0, &mut runs);
+            level = hold.fold(5, level, 40, 0, &mut runs, || false);
         }
         assert_eq!(level, first, "the rest of the run is not");
         // One interval under the bar ends the hold.
-        level = hold.fold(5, level, 4, 0, &mut runs);
+        level = hold.fold(5, level, 4, 0, &mut runs, || false);
         assert_ne!(level, first);
         // So does a run of 63 intervals: then the level learns it.
         let (mut level, mut runs) = (4_000, 3 << 6);
         let mut levels = vec![];
         for _ in 0..70 {
-            level = hold.fold(5, level, 40, 0, &mut runs);
+            level = hold.fold(5, level, 40, 0, &mut runs, || false);
             levels.push(level);
         }
         assert_eq!(levels[1], levels[61], "held from the 2nd to the 62nd");
@@ -562,32 +581,35 @@ mod tests {
         let plain = learn(2_000);
         // The first interval over the threshold is learned as without holding.
         let mut over = 0;
-        assert_eq!(hold.fold(5, 0, 8, 0, &mut over), fold(&plain, 5, 0, 8, 0));
+        assert_eq!(
+            hold.fold(5, 0, 8, 0, &mut over, || false),
+            fold(&plain, 5, 0, 8, 0)
+        );
         assert_eq!(over, 1);
         // The next one over the key's threshold (5 at level 1.25) teaches nothing.
-        assert_eq!(hold.fold(5, 1_250, 8, 0, &mut over), 1_250);
+        assert_eq!(hold.fold(5, 1_250, 8, 0, &mut over, || false), 1_250);
         assert_eq!(over, 2);
         // Under it: learned, and the run ends.
-        assert_eq!(hold.fold(5, 1_250, 4, 0, &mut over), 1_937);
+        assert_eq!(hold.fold(5, 1_250, 4, 0, &mut over, || false), 1_937);
         assert_eq!(Learn::over(over), 0);
         // The key's own threshold counts: level 4 gives 8; a run of 7s is learned.
         let mut over = 1;
-        assert_eq!(hold.fold(5, 4_000, 7, 0, &mut over), 4_750);
+        assert_eq!(hold.fold(5, 4_000, 7, 0, &mut over, || false), 4_750);
         // Empty intervals after a held one still pull the level down.
         let mut over = 1;
-        assert_eq!(hold.fold(5, 8_000, 100, 2, &mut over), 4_500);
+        assert_eq!(hold.fold(5, 8_000, 100, 2, &mut over, || false), 4_500);
         // A steady attack over the floor does not become the key's normal
         // for 62 intervals ...
         let (mut level, mut over) = (0, 0);
         for _ in 0..62 {
-            level = hold.fold(5, level, 7, 0, &mut over);
+            level = hold.fold(5, level, 7, 0, &mut over, || false);
         }
         assert_eq!(level, 1_250, "only its first interval is learned");
         assert_eq!(hold.threshold(5, level), 5);
         // ... as it is without holding.
         let (mut level, mut over) = (0, 0);
         for _ in 0..100 {
-            level = plain.fold(5, level, 7, 0, &mut over);
+            level = plain.fold(5, level, 7, 0, &mut over, || false);
         }
         assert!(plain.threshold(5, level) > 7, "learned: {level}");
         // Holding after three: three intervals of the run are learned.
@@ -598,14 +620,39 @@ mod tests {
         let (mut level, mut over) = (0, 0);
         let mut levels = vec![];
         for _ in 0..6 {
-            level = three.fold(5, level, 7, 0, &mut over);
+            level = three.fold(5, level, 7, 0, &mut over, || false);
             levels.push(level);
         }
         assert_eq!(levels, [1_250, 2_187, 2_890, 2_890, 2_890, 2_890]);
+        // Holding only uncalled keys: a called key learns the run, an
+        // uncalled one is held as before, and `called` is asked only when
+        // it decides a hold.
+        let uncalled = Learn {
+            hold_uncalled: true,
+            ..three
+        };
+        // (A called key asked once learns enough that 7 is under its bar.)
+        for (called, want) in [(true, (5_094, 1)), (false, (2_890, 3))] {
+            let (mut level, mut over, mut asked) = (0, 0, 0);
+            for _ in 0..6 {
+                level = uncalled.fold(5, level, 7, 0, &mut over, || {
+                    asked += 1;
+                    called
+                });
+            }
+            assert_eq!((level, asked), want, "called {called}");
+        }
         // A busy person: one busy interval in three is learned every time.
         let (mut level, mut over) = (0, 0);
         for i in 0..60 {
-            level = hold.fold(5, level, if i % 3 == 0 { 9 } else { 4 }, 0, &mut over);
+            level = hold.fold(
+                5,
+                level,
+                if i % 3 == 0 { 9 } else { 4 },
+                0,
+                &mut over,
+                || false,
+            );
         }
         assert!(level > 4_000, "{level}");
     }

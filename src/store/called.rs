@@ -117,19 +117,24 @@ impl<'a> Stamps<'a> {
         })
     }
 
+    /// Whether the window's key was called within its `Called::within_ms`
+    /// (false for a window without a `Called`).
+    #[inline]
+    pub fn called_lately(&self, op: &crate::contract::WindowOp) -> bool {
+        op.called.is_some_and(|c| {
+            self.called_since(
+                op.key.as_bytes(),
+                op.time_ms - c.within_ms as i64,
+                op.time_ms,
+            )
+        })
+    }
+
     /// The threshold a window judges against once its count reached `threshold`.
     #[inline]
     pub fn judged(&self, op: &crate::contract::WindowOp, threshold: u32) -> u32 {
         match op.called {
-            Some(c)
-                if self.called_since(
-                    op.key.as_bytes(),
-                    op.time_ms - c.within_ms as i64,
-                    op.time_ms,
-                ) =>
-            {
-                threshold.saturating_mul(c.factor.max(1))
-            }
+            Some(c) if self.called_lately(op) => threshold.saturating_mul(c.factor.max(1)),
             _ => threshold,
         }
     }

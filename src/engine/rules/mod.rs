@@ -362,6 +362,7 @@ impl Window {
                 keep_ms: c.learn_keep_ms as u32,
                 hold_after: l.hold_after,
                 hold_known: l.hold_known,
+                hold_uncalled: l.hold_uncalled,
                 keep_known: l.busy_alert_only || l.hold_known,
             });
             self.busy_alert_only = l.busy_alert_only;

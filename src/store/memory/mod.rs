@@ -449,8 +449,15 @@ impl Window {
 
     /// Creates the learned state, or closes its open interval when `t` lies
     /// in a later one; answers the key's threshold, the level it rests on
-    /// and the key's history byte.
-    fn learned_threshold(&mut self, learn: &Learn, threshold: u32, t: i64) -> (u32, u64, u8) {
+    /// and the key's history byte. `called` answers whether the key was
+    /// called lately (`Learn::hold_uncalled`).
+    fn learned_threshold(
+        &mut self,
+        learn: &Learn,
+        threshold: u32,
+        t: i64,
+        called: impl FnOnce() -> bool,
+    ) -> (u32, u64, u8) {
         let iv = learn.interval_ms.max(1) as i64;
         let i = t.div_euclid(iv);
         let window_ms = self.window_ms as i64;
@@ -473,6 +480,7 @@ impl Window {
                 l.peak,
                 i - l.interval - 1,
                 &mut l.runs,
+                called,
             );
             l.interval = i;
             l.peak = 0;
@@ -1110,7 +1118,9 @@ impl MemoryStore {
             .as_ref()
             .filter(|l| raw as u64 >= l.floor(op.threshold).max(1) as u64);
         let (mut threshold, level_m, runs) = match learning {
-            Some(learn) => w.learned_threshold(learn, op.threshold, op.time_ms),
+            Some(learn) => w.learned_threshold(learn, op.threshold, op.time_ms, || {
+                self.called.stamps().called_lately(op)
+            }),
             None => (op.threshold, 0, 0),
         };
         let cap = (op.member_cap as usize)

@@ -39,7 +39,8 @@
 --   its key's level (contract::Learn) passes minus its threshold (the floor
 --   of learning) as the threshold, and its rare string goes on with '<threshold> <interval>
 --   <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor> <hold after, +64
---   holding known keys only, +128 keeping known keys>'; either may end
+--   holding known keys only, +128 keeping known keys, +256 holding keys not
+--   called lately only>'; either may end
 --   ' <factor> <within ms>r' (a called stamp key follows); its learned
 --   state (l level in thousandths, b open interval, p peak, k event time it is
 --   gone from, o the history: intervals in a row at or over the threshold,
@@ -212,8 +213,13 @@ for i = 1, n do
       untl, cttl, id, th, iv, km, kttl, most, kms, wms, wd, ha = string.match(rare, '^%d+ (%-?%d+) (%d+) (%S+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)')
       wd = tonumber(wd)
       ha = tonumber(ha)
-      -- Known keys (3 intervals under their bar) kept as long as levels that
-      -- raise the threshold (128 added); held only once known (64 added).
+      -- Held only when not called lately (256 added); known keys (3
+      -- intervals under their bar) kept as long as levels that raise the
+      -- threshold (128 added); held only once known (64 added).
+      local hu = ha >= 256
+      if hu then
+        ha = ha - 256
+      end
       local kk = ha >= 128
       if kk then
         ha = ha - 128
@@ -274,7 +280,16 @@ for i = 1, n do
             calm = calm + 1
           end
         end
-        if ha > 0 and over > ha and over < 63 and (not hk or calm >= 3) then
+        local held = ha > 0 and over > ha and over < 63 and (not hk or calm >= 3)
+        if held and hu then
+          -- Not held when its key was called in a minute within <within> ms.
+          local st = rk and redis.call('GET', rk)
+          if st then
+            local wi = string.match(ARGV[a + 5], '(%d+)r$')
+            held = math.floor(tonumber(st) / 60000) < math.floor((t - tonumber(wi)) / 60000)
+          end
+        end
+        if held then
           -- Held: the level stays.
         elseif obs >= lvl then
           lvl = lvl + math.floor((obs - lvl) / wd)

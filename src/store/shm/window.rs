@@ -670,7 +670,13 @@ impl Rec {
     /// in a later one; answers the key's threshold, the level it rests on
     /// and the key's history byte (the embedded store's `learned_threshold`,
     /// step for step).
-    pub fn learned_threshold(&mut self, learn: &Learn, threshold: u32, t: i64) -> (u32, u64, u8) {
+    pub fn learned_threshold(
+        &mut self,
+        learn: &Learn,
+        threshold: u32,
+        t: i64,
+        called: impl FnOnce() -> bool,
+    ) -> (u32, u64, u8) {
         let iv = learn.interval_ms.max(1) as i64;
         let i = t.div_euclid(iv);
         let window_ms = self.window_ms as i64;
@@ -691,6 +697,7 @@ impl Rec {
                 self.learn_peak,
                 i - self.learn_interval - 1,
                 &mut self.learn_runs,
+                called,
             );
             self.learn_interval = i;
             self.learn_peak = 0;
