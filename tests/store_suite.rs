@@ -563,21 +563,26 @@ fn scenarios() -> Vec<Scenario> {
 }
 
 /// `cli_fanout` alone with learned levels (10 s intervals), holding after one
-/// interval over the bar only CLIs nobody called (a called one: twice the bar).
-const FANOUT_HOLD_UNCALLED: &str = "[learning]\nwarmup_ms = 0\n\
-    [rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 10000\ncli_types = [\"mobile\"]\n\
-    [rules.cli_fanout.learn]\nenabled = true\nfactor = 2.0\ninterval_ms = 10000\nhold_after = 1\nhold_uncalled = true\n\
-    [rules.cli_fanout.called]\nfactor = 2\nwithin_ms = 3600000\n\
-    [rules.distinct_callers]\naction = \"off\"\n[rules.distinct_callers_slow]\naction = \"off\"\n\
-    [rules.cli_velocity]\naction = \"off\"\n[rules.cli_rotation]\naction = \"off\"\n";
+/// interval over the bar; a called CLI is judged against twice the bar.
+macro_rules! fanout_hold {
+    ($hold_uncalled:literal) => {
+        concat!(
+            "[learning]\nwarmup_ms = 0\n\
+            [rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 10000\ncli_types = [\"mobile\"]\n\
+            [rules.cli_fanout.learn]\nenabled = true\nfactor = 2.0\ninterval_ms = 10000\nhold_after = 1\nhold_uncalled = ",
+            $hold_uncalled,
+            "\n[rules.cli_fanout.called]\nfactor = 2\nwithin_ms = 3600000\n\
+            [rules.distinct_callers]\naction = \"off\"\n[rules.distinct_callers_slow]\naction = \"off\"\n\
+            [rules.cli_velocity]\naction = \"off\"\n[rules.cli_rotation]\naction = \"off\"\n"
+        )
+    };
+}
 
-/// As [`FANOUT_HOLD_UNCALLED`], holding every CLI.
-const FANOUT_HOLD_ALL: &str = "[learning]\nwarmup_ms = 0\n\
-    [rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 10000\ncli_types = [\"mobile\"]\n\
-    [rules.cli_fanout.learn]\nenabled = true\nfactor = 2.0\ninterval_ms = 10000\nhold_after = 1\nhold_uncalled = false\n\
-    [rules.cli_fanout.called]\nfactor = 2\nwithin_ms = 3600000\n\
-    [rules.distinct_callers]\naction = \"off\"\n[rules.distinct_callers_slow]\naction = \"off\"\n\
-    [rules.cli_velocity]\naction = \"off\"\n[rules.cli_rotation]\naction = \"off\"\n";
+/// Holding only CLIs nobody called.
+const FANOUT_HOLD_UNCALLED: &str = fanout_hold!("true");
+
+/// Holding every CLI.
+const FANOUT_HOLD_ALL: &str = fanout_hold!("false");
 
 /// [`SIM`] (never called) and [`BUSINESS`] (called a second before) each
 /// calling `per` new mobile callees in each of `n` 10 s intervals.
