@@ -417,13 +417,16 @@ impl Default for RulesConfig {
                 window_ms: 60_000,
                 cooldown_ms: None,
                 trunk_thresholds: BTreeMap::new(),
-                // Learning from 2 CLIs a minute: a gateway or wholesale trunk
+                // Learning from 1 CLI a minute: a gateway or wholesale trunk
                 // that carries a few to 15 a minute peaks over 20 by chance
                 // many times an hour, and counts only from 20 up would never
                 // teach it that; once it has shown that nature (three
                 // intervals under its bar) it is busy, and an alert on it
                 // flags only its raising call (docs/QUALITY.md, a small
-                // network). Holding such a source after three intervals
+                // network). From 1 rather than 2: a small PBX that calls
+                // with its main number shows its nature too, and a rotation
+                // through it flags its alerts' calls, not the PBX's own
+                // (docs/QUALITY.md, "Learning from one CLI a minute"). Holding such a source after three intervals
                 // over its bar: a rotation that runs for ten minutes through
                 // a wholesale trunk is not learned as the trunk's normal,
                 // while a new interconnect, over the floor from its first
@@ -432,7 +435,7 @@ impl Default for RulesConfig {
                 learn: LearnConfig {
                     factor: 1.5,
                     busy_alert_only: true,
-                    observe_from: 0.1,
+                    observe_from: 0.05,
                     hold_after: 3,
                     hold_known: true,
                     ..LearnConfig::on()
