@@ -426,7 +426,8 @@ impl Default for RulesConfig {
                 // network). From 1 rather than 2: a small PBX that calls
                 // with its main number shows its nature too, and a rotation
                 // through it flags its alerts' calls, not the PBX's own
-                // (docs/QUALITY.md, "Learning from one CLI a minute"). Holding such a source after three intervals
+                // (docs/QUALITY.md, "Learning from one CLI a minute").
+                // Holding such a source after three intervals
                 // over its bar: a rotation that runs for ten minutes through
                 // a wholesale trunk is not learned as the trunk's normal,
                 // while a new interconnect, over the floor from its first
