@@ -68,6 +68,14 @@ local NEW = '\255\255\255'
 local NEW_SCORE = '-3000000000000000'
 local out = {}
 local extra
+-- Whether the number whose stamp key is rk was called in a minute within
+-- <within> ms (the window's rare string ends '<factor> <within>r') of event
+-- time t (contract::Called).
+local function called_lately(rk, rare, t)
+  local st = redis.call('GET', rk)
+  return st and math.floor(tonumber(st) / 60000)
+    >= math.floor((t - tonumber(string.match(rare, '(%d+)r$'))) / 60000)
+end
 -- The next unread key; the previous window's members set, ZADD answer and
 -- latest time (read by a window that shares its members set).
 local kp = 1
@@ -281,13 +289,9 @@ for i = 1, n do
           end
         end
         local held = ha > 0 and over > ha and over < 63 and (not hk or calm >= 3)
-        if held and hu then
-          -- Not held when its key was called in a minute within <within> ms.
-          local st = rk and redis.call('GET', rk)
-          if st then
-            local wi = string.match(ARGV[a + 5], '(%d+)r$')
-            held = math.floor(tonumber(st) / 60000) < math.floor((t - tonumber(wi)) / 60000)
-          end
+        if held and hu and rk then
+          -- Not held when its key was called lately.
+          held = not called_lately(rk, ARGV[a + 5], t)
         end
         if held then
           -- Held: the level stays.
@@ -420,11 +424,9 @@ for i = 1, n do
   if rk and thr > 0 and count >= thr then
     -- Its key was called in a minute within <within> ms: the threshold is
     -- <factor> times as high. Answered as an extra: the judged threshold.
-    local f, wi = string.match(ARGV[a + 5], '(%d+) (%d+)r$')
-    local st = redis.call('GET', rk)
     t = t or tonumber(ts)
-    if st and math.floor(tonumber(st) / 60000) >= math.floor((t - tonumber(wi)) / 60000) then
-      thr = thr * tonumber(f)
+    if called_lately(rk, ARGV[a + 5], t) then
+      thr = thr * tonumber(string.match(ARGV[a + 5], '(%d+) %d+r$'))
     end
     extra = extra or {}
     extra[#extra + 1] = thr
