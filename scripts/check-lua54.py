@@ -49,7 +49,12 @@ def run(r):
     def call(*args):
         for a in args:
             assert isinstance(a, bytes), f"redis.call got a non-string argument {a!r}"
-        return to_lua(r.execute_command(*args))
+        reply = r.execute_command(*args)
+        if b"WITHSCORES" in (a.upper() for a in args):
+            # redis-py pairs members with float scores; a script gets the
+            # flat reply, scores as Redis writes them (%.17g).
+            reply = [x for m, sc in reply for x in (m, format(sc, ".17g").encode())]
+        return to_lua(reply)
 
     def pcall(*args):
         try:
@@ -90,13 +95,14 @@ def run(r):
         # learned state in its cooldown hash), intervals of 20 s, holding its
         # level after one interval over its threshold (key 0: only once it
         # spent three intervals under it, hold_known: 64 added; keys 0 and 1
-        # kept long once known, keep_known: 128 added).
+        # kept long once known, keep_known: 128 added; keys 0 and 2 held
+        # while machine-paced, hold_paced: 512 added).
         cf = rng.randrange(3)
         base = f"{prefix}:{{cf:+23480{cf}}}"
         keys += [base + ":m", base + ":e", base + ":c"]
         args += [f"+23481{rng.randrange(12)}", str(t - 60000), "8", "-2", "150000",
                  f"60000 {t + 20000} 80000 cf-{t:x}-0 4 20000 2000 86460000 10000 "
-                 f"86400000 60000 4 {(193, 129, 1)[cf]}"]
+                 f"86400000 60000 4 {(705, 129, 513)[cf]}"]
         # A count-only window (threshold 0, its members set its only key).
         b = rng.randrange(3)
         keys.append(f"{prefix}:{{dc:*|+23481{b}}}:m")

@@ -550,6 +550,29 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "learning: hold_paced holds a CLI calling at even gaps, and lets one calling at random learn",
+            toml: FANOUT_HOLD_PACED,
+            calls: paced_clis(14),
+            expect: |v| {
+                for k in 0..14 {
+                    assert!(steady_flagged(v, SIM, k), "interval {k}: the paced SIM is held at its floor");
+                }
+                for k in 8..14 {
+                    assert!(!steady_flagged(v, BUSINESS, k), "interval {k}: the CLI calling at random learned its level");
+                }
+            },
+        },
+        Scenario {
+            name: "learning: without hold_paced a CLI calling at even gaps learns its level",
+            toml: FANOUT_LEARN_PACED,
+            calls: paced_clis(14),
+            expect: |v| {
+                for k in 8..14 {
+                    assert!(!steady_flagged(v, SIM, k), "interval {k}: learned");
+                }
+            },
+        },
+        Scenario {
             name: "learning: without hold_uncalled a called CLI over its bar is held too",
             toml: FANOUT_HOLD_ALL,
             calls: steady_clis(14, 8),
@@ -563,13 +586,14 @@ fn scenarios() -> Vec<Scenario> {
 }
 
 /// `cli_fanout` alone with learned levels (10 s intervals), holding after one
-/// interval over the bar; a called CLI is judged against twice the bar.
+/// interval over the bar; a called CLI is judged against twice the bar. Its
+/// CLIs call at even gaps, so `hold_paced` is off.
 macro_rules! fanout_hold {
     ($hold_uncalled:literal) => {
         concat!(
             "[learning]\nwarmup_ms = 0\n\
             [rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 10000\ncli_types = [\"mobile\"]\n\
-            [rules.cli_fanout.learn]\nenabled = true\nfactor = 2.0\ninterval_ms = 10000\nhold_after = 1\nhold_uncalled = ",
+            [rules.cli_fanout.learn]\nenabled = true\nfactor = 2.0\ninterval_ms = 10000\nhold_after = 1\nhold_paced = false\nhold_uncalled = ",
             $hold_uncalled,
             "\n[rules.cli_fanout.called]\nfactor = 2\nwithin_ms = 3600000\n\
             [rules.distinct_callers]\naction = \"off\"\n[rules.distinct_callers_slow]\naction = \"off\"\n\
@@ -583,6 +607,62 @@ const FANOUT_HOLD_UNCALLED: &str = fanout_hold!("true");
 
 /// Holding every CLI.
 const FANOUT_HOLD_ALL: &str = fanout_hold!("false");
+
+/// `cli_fanout` alone with learned levels (10 s intervals), no hold after a
+/// run over the bar; `hold_paced` as given.
+macro_rules! fanout_paced {
+    ($hold_paced:literal) => {
+        concat!(
+            "[learning]\nwarmup_ms = 0\n\
+            [rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 10000\ncli_types = [\"mobile\"]\n\
+            [rules.cli_fanout.learn]\nenabled = true\nfactor = 2.0\ninterval_ms = 10000\nhold_paced = ",
+            $hold_paced,
+            "\n[rules.cli_fanout.called]\nfactor = 1\n\
+            [rules.distinct_callers]\naction = \"off\"\n[rules.distinct_callers_slow]\naction = \"off\"\n\
+            [rules.cli_velocity]\naction = \"off\"\n[rules.cli_rotation]\naction = \"off\"\n"
+        )
+    };
+}
+
+/// Holding CLIs whose calls are machine-paced.
+const FANOUT_HOLD_PACED: &str = fanout_paced!("true");
+
+/// Learning every CLI.
+const FANOUT_LEARN_PACED: &str = fanout_paced!("false");
+
+/// [`SIM`] calling 8 new mobile callees in each of `n` 10 s intervals at
+/// even gaps (a dialler), [`BUSINESS`] as many at uneven ones (a person),
+/// laid out as [`steady_clis`] (`steady_flagged` reads both).
+fn paced_clis(n: usize) -> Vec<Call> {
+    // The person's offsets in each interval: gaps from 0.1 s to 3.3 s.
+    const PERSON: [i64; 8] = [0, 300, 2_500, 2_700, 6_000, 6_100, 8_200, 8_900];
+    let mut out = vec![call(
+        "pc-first",
+        "+2348066600001",
+        "+2348066600002",
+        T0 - 1_000,
+    )];
+    for k in 0..n {
+        for (j, person) in PERSON.into_iter().enumerate() {
+            for (x, a) in [SIM, BUSINESS].into_iter().enumerate() {
+                let at = if x == 0 {
+                    (j * 9_000 / 8) as i64
+                } else {
+                    person
+                };
+                out.push(call(
+                    &format!("pc-{k}-{j}-{x}"),
+                    a,
+                    &format!("+234805552{x}{k:02}{j}"),
+                    T0 + k as i64 * 10_000 + at + x as i64,
+                ));
+            }
+        }
+    }
+    // In event-time order, as a switch sends them.
+    out[1..].sort_by_key(|c| c.time_ms);
+    out
+}
 
 /// [`SIM`] (never called) and [`BUSINESS`] (called a second before) each
 /// calling `per` new mobile callees in each of `n` 10 s intervals.

@@ -404,6 +404,34 @@ mod tests {
     }
 
     #[test]
+    fn hold_paced_is_on_for_cli_fanout_only() {
+        let d = Config::default();
+        assert!(d.rules.cli_fanout.learn.hold_paced);
+        assert!(!d.rules.cli_rotation.learn.hold_paced);
+        assert!(!d.rules.distinct_callers_slow.learn.hold_paced);
+        let off = Config::from_toml("[rules.cli_fanout.learn]\nhold_paced = false\n").unwrap();
+        assert!(!off.rules.cli_fanout.learn.hold_paced);
+        for (toml, key) in [
+            (
+                "[rules.cli_rotation.learn]\nhold_paced = true\n",
+                "rules.cli_rotation.learn.hold_paced",
+            ),
+            (
+                "[rules.cli_velocity.learn]\nhold_paced = true\n",
+                "rules.cli_velocity.learn.hold_paced",
+            ),
+            (
+                "[rules.distinct_callers_slow.learn]\nhold_paced = true\n",
+                "rules.distinct_callers_slow.learn.hold_paced",
+            ),
+        ] {
+            let e = Config::from_toml(toml).unwrap_err();
+            assert_eq!(e.key, key);
+            assert!(e.to_string().contains("only cli_fanout"), "{e}");
+        }
+    }
+
+    #[test]
     fn hold_uncalled_is_off_by_default_and_needs_called_stamps() {
         let d = Config::default();
         assert!(!d.rules.cli_fanout.learn.hold_uncalled);

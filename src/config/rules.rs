@@ -176,6 +176,13 @@ pub struct LearnConfig {
     /// hour is not learned as normal, while a business on a mobile, which is
     /// also called, learns its busy nature.
     pub hold_uncalled: bool,
+    /// An interval is not learned while the key's calls are machine-paced:
+    /// at least four in five gaps between its window's newest members
+    /// (up to 32, at least 8) within a factor two of their median. A SIM
+    /// box's dialler paces each SIM's calls evenly, people call at random;
+    /// so a box running before acm started is not learned as normal.
+    /// cli_fanout only (its members are a CLI's callees).
+    pub hold_paced: bool,
 }
 
 impl Default for LearnConfig {
@@ -190,6 +197,7 @@ impl Default for LearnConfig {
             hold_after: 0,
             hold_known: false,
             hold_uncalled: false,
+            hold_paced: false,
         }
     }
 }
@@ -462,8 +470,13 @@ impl Default for RulesConfig {
                 // only CLIs nobody called (`hold_uncalled`) still did so
                 // with mobiles that are not called within the hour
                 // (docs/QUALITY.md, "Holding only CLIs nobody called").
+                // A CLI whose calls are machine-paced learns nothing while
+                // they are (`hold_paced`): a SIM box's dialler paces its
+                // SIMs, people call at random (docs/QUALITY.md, "Machine-paced
+                // CLIs are not learned").
                 learn: LearnConfig {
                     observe_from: 0.3,
+                    hold_paced: true,
                     ..LearnConfig::on()
                 },
                 cli_types: vec![crate::number::plan::NumberType::Mobile],
@@ -509,6 +522,12 @@ impl RulesConfig {
                      [rules.cli_fanout.called] factor 2 or more",
                 ));
             }
+            if r.learn.hold_paced && name != "cli_fanout" {
+                return Err(ConfigError::new(
+                    format!("rules.{name}.learn.hold_paced"),
+                    "only cli_fanout: its members are one CLI's callees, one per call",
+                ));
+            }
             if !(0.0..=1.0).contains(&r.min_ingress_share) {
                 return Err(ConfigError::new(
                     format!("rules.{name}.min_ingress_share"),
@@ -539,6 +558,12 @@ impl RulesConfig {
             return Err(ConfigError::new(
                 "rules.distinct_callers_slow.learn.hold_uncalled",
                 "needs called stamps: only cli_fanout keeps them",
+            ));
+        }
+        if ds.learn.hold_paced {
+            return Err(ConfigError::new(
+                "rules.distinct_callers_slow.learn.hold_paced",
+                "only cli_fanout: its members are one CLI's callees, one per call",
             ));
         }
         if !(0.0..=1.0).contains(&ds.min_ingress_share) {

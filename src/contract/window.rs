@@ -80,6 +80,16 @@ pub struct Learn {
     /// while a called one learns its busy nature. Without a `Called` on the
     /// update no key counts as called.
     pub hold_uncalled: bool,
+    /// An interval is not learned when the key's updates are machine-paced
+    /// ([`paced`], over the window's newest members at the update that
+    /// closes it): SIM-box studies find a box's dialler places each SIM's
+    /// calls at near-even gaps, while people call at random. A SIM box
+    /// running before the detector started, or before its first interval
+    /// over the bar, is then not learned as normal; a person's interval
+    /// looks paced by chance a few times in a hundred, which only delays
+    /// its learning. Held whatever the run over the threshold, up to
+    /// [`LEARN_OVER_MAX`] intervals in a row over it.
+    pub hold_paced: bool,
     /// A known key with a level keeps its state `keep_ms`, as one whose
     /// level raises its threshold does: its nature (`Learn::busy`,
     /// `hold_known`) would otherwise be forgotten after a quiet interval
@@ -96,6 +106,40 @@ pub const LEARN_GAP_MAX: i64 = 64;
 pub const LEARN_OVER_MAX: u8 = 63;
 /// Intervals under its bar after which a key with a level is busy by nature.
 pub const LEARN_CALM_BUSY: u8 = 3;
+/// [`paced`] looks at most at this many of a window's newest members...
+pub const PACED_MEMBERS_MAX: usize = 32;
+/// ...and needs at least this many to judge.
+pub const PACED_MEMBERS_MIN: usize = 8;
+
+/// Whether members' latest times (any order; the newest
+/// [`PACED_MEMBERS_MAX`] of a window, at least [`PACED_MEMBERS_MIN`]) are
+/// machine-paced: at least four in five of the gaps between consecutive
+/// times lie within a factor two of their median (the lower one), in
+/// integers so every store answers alike. Gaps of a dialler that paces each
+/// call with a few tens of percent of jitter almost all do; a person's
+/// (exponential gaps) about 46% do, so a busy person's interval passes by
+/// chance 2–3% of the time (docs/QUALITY.md).
+pub fn paced(times: &[i64]) -> bool {
+    let n = times.len().min(PACED_MEMBERS_MAX);
+    if n < PACED_MEMBERS_MIN {
+        return false;
+    }
+    let mut t = [0i64; PACED_MEMBERS_MAX];
+    t[..n].copy_from_slice(&times[..n]);
+    t[..n].sort_unstable();
+    let mut gaps = [0i64; PACED_MEMBERS_MAX];
+    for i in 1..n {
+        gaps[i - 1] = t[i] - t[i - 1];
+    }
+    let k = n - 1;
+    gaps[..k].sort_unstable();
+    let m = gaps[(k - 1) / 2];
+    let near = gaps[..k]
+        .iter()
+        .filter(|&&d| 2 * d >= m && d <= 2 * m)
+        .count();
+    5 * near >= 4 * k
+}
 
 impl Learn {
     /// The lowest count that is observed at all.
@@ -118,7 +162,11 @@ impl Learn {
     /// reached the key's threshold (up to 63, [`Learn::over`]); bits 6–7 the
     /// intervals closed with a peak under it (up to 3, [`Learn::calm`]).
     /// `called` answers whether the key was called lately; it is asked only
-    /// when it decides a hold (`hold_uncalled`).
+    /// when it decides a hold (`hold_uncalled`). `paced` answers whether
+    /// the key's updates are machine-paced ([`paced`]); it is asked only
+    /// when it decides a hold (`hold_paced`, an observed interval not held
+    /// otherwise, under [`LEARN_OVER_MAX`] intervals over the bar).
+    #[allow(clippy::too_many_arguments)]
     pub fn fold(
         &self,
         threshold: u32,
@@ -127,6 +175,7 @@ impl Learn {
         gap: i64,
         runs: &mut u8,
         called: impl FnOnce() -> bool,
+        paced: impl FnOnce() -> bool,
     ) -> u64 {
         let shift = self.shift.clamp(1, 6) as u32;
         let cap = (threshold as u64 * 1000).max(LEARN_GROWTH.saturating_mul(level_m));
@@ -149,6 +198,7 @@ impl Learn {
             && over < LEARN_OVER_MAX
             && (!self.hold_known || calm >= LEARN_CALM_BUSY)
             && !(self.hold_uncalled && called());
+        let held = held || (self.hold_paced && peak > 0 && over < LEARN_OVER_MAX && paced());
         let mut level = if held {
             level_m
         } else if obs >= level_m {
@@ -440,13 +490,14 @@ mod tests {
             hold_after: 0,
             hold_known: false,
             hold_uncalled: false,
+            hold_paced: false,
             keep_known: false,
         }
     }
 
     /// `fold` for a key that had no interval over its threshold before.
     fn fold(l: &Learn, threshold: u32, level_m: u64, peak: u32, gap: i64) -> u64 {
-        l.fold(threshold, level_m, peak, gap, &mut 0, || false)
+        l.fold(threshold, level_m, peak, gap, &mut 0, || false, || false)
     }
 
     #[test]
@@ -473,16 +524,16 @@ mod tests {
         let mut runs = 0;
         // Level 4: threshold 8. Over, over, under, over.
         for (peak, want) in [(8, 1), (9, 2), (7, 0), (12, 1)] {
-            l.fold(5, 4_000, peak, 0, &mut runs, || false);
+            l.fold(5, 4_000, peak, 0, &mut runs, || false, || false);
             assert_eq!(Learn::over(runs), want, "peak {peak}");
         }
         // Empty intervals after an interval over it end the run.
-        l.fold(5, 4_000, 12, 1, &mut runs, || false);
+        l.fold(5, 4_000, 12, 1, &mut runs, || false, || false);
         assert_eq!(Learn::over(runs), 0);
         // The run is counted up to 63.
         let mut runs = 0;
         for _ in 0..100 {
-            l.fold(5, 4_000, 50, 0, &mut runs, || false);
+            l.fold(5, 4_000, 50, 0, &mut runs, || false, || false);
         }
         assert_eq!(Learn::over(runs), LEARN_OVER_MAX);
         assert_eq!(Learn::calm(runs), 0);
@@ -494,18 +545,18 @@ mod tests {
         let mut runs = 0;
         // Level 4: threshold 8. Under, over, under, under, under.
         for (peak, calm) in [(7, 1), (8, 1), (3, 2), (6, 3), (2, 3)] {
-            l.fold(5, 4_000, peak, 0, &mut runs, || false);
+            l.fold(5, 4_000, peak, 0, &mut runs, || false, || false);
             assert_eq!(Learn::calm(runs), calm, "peak {peak}");
         }
         // Neither a run over the threshold nor empty intervals take them away.
         for _ in 0..5 {
-            l.fold(5, 4_000, 40, 0, &mut runs, || false);
+            l.fold(5, 4_000, 40, 0, &mut runs, || false, || false);
         }
-        l.fold(5, 4_000, 40, 3, &mut runs, || false);
+        l.fold(5, 4_000, 40, 3, &mut runs, || false, || false);
         assert_eq!((Learn::over(runs), Learn::calm(runs)), (0, 3));
         // An interval with nothing observed is not calm: it is no interval.
         let mut runs = 0;
-        l.fold(5, 4_000, 0, 0, &mut runs, || false);
+        l.fold(5, 4_000, 0, 0, &mut runs, || false, || false);
         assert_eq!(runs, 0);
     }
 
@@ -539,32 +590,32 @@ mod tests {
         // without holding.
         let (mut level, mut runs) = (0, 0);
         for _ in 0..30 {
-            level = hold.fold(5, level, 40, 0, &mut runs, || false);
+            level = hold.fold(5, level, 40, 0, &mut runs, || false, || false);
         }
         assert!(hold.threshold(5, level) > 40, "learned: {level}");
         // A key that spent three intervals under its bar first is held
         // after one interval over it.
         let (mut level, mut runs) = (0, 0);
         for _ in 0..20 {
-            level = hold.fold(5, level, 4, 0, &mut runs, || false);
+            level = hold.fold(5, level, 4, 0, &mut runs, || false, || false);
         }
         assert_eq!(Learn::calm(runs), 3);
         let known = level;
-        level = hold.fold(5, level, 40, 0, &mut runs, || false);
+        level = hold.fold(5, level, 40, 0, &mut runs, || false, || false);
         let first = level;
         assert!(first > known, "the first interval over is learned");
         for _ in 0..30 {
-            level = hold.fold(5, level, 40, 0, &mut runs, || false);
+            level = hold.fold(5, level, 40, 0, &mut runs, || false, || false);
         }
         assert_eq!(level, first, "the rest of the run is not");
         // One interval under the bar ends the hold.
-        level = hold.fold(5, level, 4, 0, &mut runs, || false);
+        level = hold.fold(5, level, 4, 0, &mut runs, || false, || false);
         assert_ne!(level, first);
         // So does a run of 63 intervals: then the level learns it.
         let (mut level, mut runs) = (4_000, 3 << 6);
         let mut levels = vec![];
         for _ in 0..70 {
-            level = hold.fold(5, level, 40, 0, &mut runs, || false);
+            level = hold.fold(5, level, 40, 0, &mut runs, || false, || false);
             levels.push(level);
         }
         assert_eq!(levels[1], levels[61], "held from the 2nd to the 62nd");
@@ -582,34 +633,46 @@ mod tests {
         // The first interval over the threshold is learned as without holding.
         let mut over = 0;
         assert_eq!(
-            hold.fold(5, 0, 8, 0, &mut over, || false),
+            hold.fold(5, 0, 8, 0, &mut over, || false, || false),
             fold(&plain, 5, 0, 8, 0)
         );
         assert_eq!(over, 1);
         // The next one over the key's threshold (5 at level 1.25) teaches nothing.
-        assert_eq!(hold.fold(5, 1_250, 8, 0, &mut over, || false), 1_250);
+        assert_eq!(
+            hold.fold(5, 1_250, 8, 0, &mut over, || false, || false),
+            1_250
+        );
         assert_eq!(over, 2);
         // Under it: learned, and the run ends.
-        assert_eq!(hold.fold(5, 1_250, 4, 0, &mut over, || false), 1_937);
+        assert_eq!(
+            hold.fold(5, 1_250, 4, 0, &mut over, || false, || false),
+            1_937
+        );
         assert_eq!(Learn::over(over), 0);
         // The key's own threshold counts: level 4 gives 8; a run of 7s is learned.
         let mut over = 1;
-        assert_eq!(hold.fold(5, 4_000, 7, 0, &mut over, || false), 4_750);
+        assert_eq!(
+            hold.fold(5, 4_000, 7, 0, &mut over, || false, || false),
+            4_750
+        );
         // Empty intervals after a held one still pull the level down.
         let mut over = 1;
-        assert_eq!(hold.fold(5, 8_000, 100, 2, &mut over, || false), 4_500);
+        assert_eq!(
+            hold.fold(5, 8_000, 100, 2, &mut over, || false, || false),
+            4_500
+        );
         // A steady attack over the floor does not become the key's normal
         // for 62 intervals ...
         let (mut level, mut over) = (0, 0);
         for _ in 0..62 {
-            level = hold.fold(5, level, 7, 0, &mut over, || false);
+            level = hold.fold(5, level, 7, 0, &mut over, || false, || false);
         }
         assert_eq!(level, 1_250, "only its first interval is learned");
         assert_eq!(hold.threshold(5, level), 5);
         // ... as it is without holding.
         let (mut level, mut over) = (0, 0);
         for _ in 0..100 {
-            level = plain.fold(5, level, 7, 0, &mut over, || false);
+            level = plain.fold(5, level, 7, 0, &mut over, || false, || false);
         }
         assert!(plain.threshold(5, level) > 7, "learned: {level}");
         // Holding after three: three intervals of the run are learned.
@@ -620,7 +683,7 @@ mod tests {
         let (mut level, mut over) = (0, 0);
         let mut levels = vec![];
         for _ in 0..6 {
-            level = three.fold(5, level, 7, 0, &mut over, || false);
+            level = three.fold(5, level, 7, 0, &mut over, || false, || false);
             levels.push(level);
         }
         assert_eq!(levels, [1_250, 2_187, 2_890, 2_890, 2_890, 2_890]);
@@ -635,10 +698,18 @@ mod tests {
         for (called, want) in [(true, (5_094, 1)), (false, (2_890, 3))] {
             let (mut level, mut over, mut asked) = (0, 0, 0);
             for _ in 0..6 {
-                level = uncalled.fold(5, level, 7, 0, &mut over, || {
-                    asked += 1;
-                    called
-                });
+                level = uncalled.fold(
+                    5,
+                    level,
+                    7,
+                    0,
+                    &mut over,
+                    || {
+                        asked += 1;
+                        called
+                    },
+                    || false,
+                );
             }
             assert_eq!((level, asked), want, "called {called}");
         }
@@ -652,9 +723,95 @@ mod tests {
                 0,
                 &mut over,
                 || false,
+                || false,
             );
         }
         assert!(level > 4_000, "{level}");
+    }
+
+    #[test]
+    fn paced_calls_are_near_even_gaps() {
+        // A dialler: 60 s apart, ±20%, in any order.
+        let even = [
+            0, 55_000, 118_000, 170_000, 236_000, 290_000, 345_000, 410_000, 468_000,
+        ];
+        assert!(paced(&even));
+        let mut rev = even;
+        rev.reverse();
+        assert!(paced(&rev));
+        // One pause in eight gaps does not hide it; three do.
+        let pause = [
+            0, 60_000, 120_000, 180_000, 240_000, 300_000, 360_000, 420_000, 720_000,
+        ];
+        assert!(paced(&pause));
+        let pauses = [
+            0, 60_000, 120_000, 180_000, 240_000, 300_000, 600_000, 900_000, 1_200_000,
+        ];
+        assert!(!paced(&pauses));
+        // A person: gaps from 5 s to 4 min.
+        let person = [
+            0, 5_000, 65_000, 305_000, 320_000, 400_000, 600_000, 610_000, 760_000,
+        ];
+        assert!(!paced(&person));
+        // Too few members to judge: never paced.
+        assert!(!paced(&even[..PACED_MEMBERS_MIN - 1]));
+        assert!(paced(&even[..PACED_MEMBERS_MIN]));
+        // Only the first PACED_MEMBERS_MAX count (the newest, as stores pass them).
+        let mut many: Vec<i64> = (0..PACED_MEMBERS_MAX as i64).map(|i| i * 60_000).collect();
+        many.extend([5_000_000, 9_000_000, 9_001_000, 20_000_000, 20_000_001]);
+        assert!(paced(&many));
+        // Same-millisecond members: a median gap of 0 is paced only by zeros.
+        assert!(paced(&[7; 9]));
+        assert!(!paced(&[0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7]));
+    }
+
+    #[test]
+    fn a_paced_interval_is_not_learned() {
+        let l = Learn {
+            hold_paced: true,
+            ..learn(2_000)
+        };
+        let (mut level, mut runs, mut asked) = (0, 0, 0);
+        for _ in 0..6 {
+            level = l.fold(
+                5,
+                level,
+                7,
+                0,
+                &mut runs,
+                || false,
+                || {
+                    asked += 1;
+                    true
+                },
+            );
+        }
+        assert_eq!(
+            (level, asked),
+            (0, 6),
+            "held from its first interval, over or under"
+        );
+        // Under the bar too, and asked only for observed intervals.
+        let (level, asked) = (4_000, std::cell::Cell::new(0));
+        let ask = || {
+            asked.set(asked.get() + 1);
+            true
+        };
+        assert_eq!(l.fold(5, level, 3, 0, &mut 0, || false, ask), 4_000);
+        assert_eq!(
+            l.fold(5, level, 0, 2, &mut 0, || false, ask),
+            1_688,
+            "empty ones decay"
+        );
+        assert_eq!(asked.get(), 1);
+        // Not paced: learned as without the option.
+        assert_eq!(
+            l.fold(5, 0, 8, 0, &mut 0, || false, || false),
+            fold(&learn(2_000), 5, 0, 8, 0)
+        );
+        // A run of LEARN_OVER_MAX intervals over the bar is learned again.
+        let mut runs = LEARN_OVER_MAX - 1;
+        assert_eq!(l.fold(5, 1_000, 40, 0, &mut runs, || false, || true), 2_000);
     }
 
     #[test]

@@ -363,6 +363,7 @@ impl Window {
                 hold_after: l.hold_after,
                 hold_known: l.hold_known,
                 hold_uncalled: l.hold_uncalled,
+                hold_paced: l.hold_paced,
                 keep_known: l.busy_alert_only || l.hold_known,
             });
             self.busy_alert_only = l.busy_alert_only;

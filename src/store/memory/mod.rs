@@ -367,6 +367,29 @@ impl Members {
         }
     }
 
+    /// Whether the newest members' latest times are machine-paced
+    /// ([`crate::contract::paced`]).
+    fn paced(&self) -> bool {
+        const MAX: usize = crate::contract::PACED_MEMBERS_MAX;
+        let mut t = [0i64; MAX];
+        let mut n = 0;
+        match self {
+            Members::Small(s) => {
+                for e in s.live().iter().rev().take(MAX) {
+                    t[n] = e.0;
+                    n += 1;
+                }
+            }
+            Members::Large(l) => {
+                for &e in l.log.iter().rev().filter(|&&e| l.is_live(e)).take(MAX) {
+                    t[n] = e.0;
+                    n += 1;
+                }
+            }
+        }
+        crate::contract::paced(&t[..n])
+    }
+
     /// Removes the oldest member (the front, after skipping stale entries).
     fn pop_oldest(&mut self) {
         match self {
@@ -468,6 +491,7 @@ impl Window {
             runs: 0,
             until: learn.gone_at(threshold, 0, 0, i, window_ms),
         };
+        let members = &self.members;
         let l = self.learned.get_or_insert_with(|| Box::new(fresh));
         if t >= l.until {
             // Gone, whether or not the slot was reclaimed yet.
@@ -481,6 +505,7 @@ impl Window {
                 i - l.interval - 1,
                 &mut l.runs,
                 called,
+                || members.paced(),
             );
             l.interval = i;
             l.peak = 0;

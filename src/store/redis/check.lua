@@ -40,7 +40,7 @@
 --   of learning) as the threshold, and its rare string goes on with '<threshold> <interval>
 --   <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor> <hold after, +64
 --   holding known keys only, +128 keeping known keys, +256 holding keys not
---   called lately only>'; either may end
+--   called lately only, +512 holding machine-paced keys>'; either may end
 --   ' <factor> <within ms>r' (a called stamp key follows); its learned
 --   state (l level in thousandths, b open interval, p peak, k event time it is
 --   gone from, o the history: intervals in a row at or over the threshold,
@@ -75,6 +75,29 @@ local function called_lately(rk, rare, t)
   local st = redis.call('GET', rk)
   return st and math.floor(tonumber(st) / 60000)
     >= math.floor((t - tonumber(string.match(rare, '(%d+)r$'))) / 60000)
+end
+-- Whether the newest members of the set z (up to 32, at least 8; the markers
+-- sit below 0) are machine-paced: four in five of the gaps between their
+-- times within a factor two of the lower median gap (contract::paced).
+local function paced(z)
+  local r = redis.call('ZREVRANGEBYSCORE', z, '+inf', '0', 'WITHSCORES', 'LIMIT', '0', '32')
+  local k = #r / 2 - 1
+  if k < 7 then
+    return false
+  end
+  local g = {}
+  for j = 1, k do
+    g[j] = tonumber(r[2 * j]) - tonumber(r[2 * j + 2])
+  end
+  table.sort(g)
+  local m = g[math.floor((k - 1) / 2) + 1]
+  local near = 0
+  for j = 1, k do
+    if 2 * g[j] >= m and g[j] <= 2 * m then
+      near = near + 1
+    end
+  end
+  return 5 * near >= 4 * k
 end
 -- The next unread key; the previous window's members set, ZADD answer and
 -- latest time (read by a window that shares its members set).
@@ -221,9 +244,14 @@ for i = 1, n do
       untl, cttl, id, th, iv, km, kttl, most, kms, wms, wd, ha = string.match(rare, '^%d+ (%-?%d+) (%d+) (%S+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)')
       wd = tonumber(wd)
       ha = tonumber(ha)
-      -- Held only when not called lately (256 added); known keys (3
-      -- intervals under their bar) kept as long as levels that raise the
-      -- threshold (128 added); held only once known (64 added).
+      -- Held while machine-paced (512 added); held only when not called
+      -- lately (256 added); known keys (3 intervals under their bar) kept
+      -- as long as levels that raise the threshold (128 added); held only
+      -- once known (64 added).
+      local hp = ha >= 512
+      if hp then
+        ha = ha - 512
+      end
       local hu = ha >= 256
       if hu then
         ha = ha - 256
@@ -292,6 +320,9 @@ for i = 1, n do
         if held and hu and rk then
           -- Not held when its key was called lately.
           held = not called_lately(rk, ARGV[a + 5], t)
+        end
+        if hp and not held and peak > 0 and over < 63 then
+          held = paced(z)
         end
         if held then
           -- Held: the level stays.

@@ -639,7 +639,7 @@ impl Codec {
             b.push(b' ');
             b.extend_from_slice(op.alert_id().as_bytes());
             if let Some(l) = &op.learn {
-                // '<threshold> <interval> <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor> <hold after, +64 holding known keys only, +128 keeping known keys, +256 holding uncalled keys only>'
+                // '<threshold> <interval> <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor> <hold after, +64 holding known keys only, +128 keeping known keys, +256 holding uncalled keys only, +512 holding paced keys>'
                 for v in [
                     op.threshold as i64,
                     l.interval_ms.max(1) as i64,
@@ -652,7 +652,8 @@ impl Codec {
                     l.hold_after.min(crate::contract::LEARN_OVER_MAX) as i64
                         + if l.hold_known { 64 } else { 0 }
                         + if l.keep_known { 128 } else { 0 }
-                        + if l.hold_uncalled { 256 } else { 0 },
+                        + if l.hold_uncalled { 256 } else { 0 }
+                        + if l.hold_paced { 512 } else { 0 },
                 ] {
                     b.push(b' ');
                     codec::put_int(b, v);

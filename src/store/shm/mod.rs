@@ -363,7 +363,7 @@ impl ShmStore {
             .as_ref()
             .filter(|l| raw as u64 >= l.floor(op.threshold).max(1) as u64);
         let (mut threshold, level_m, runs) = match learning {
-            Some(learn) => w.learned_threshold(learn, op.threshold, op.time_ms, || {
+            Some(learn) => w.learned_threshold(learn, op.threshold, op.time_ms, ctx.arena, || {
                 self.called().called_lately(op)
             }),
             None => (op.threshold, 0, 0),

@@ -656,6 +656,34 @@ impl Rec {
         Ok(self.len(ctx.arena))
     }
 
+    /// Whether the newest members' latest times are machine-paced
+    /// ([`crate::contract::paced`]; the embedded store's `Members::paced`).
+    fn paced(&mut self, arena: &Arena) -> bool {
+        const MAX: usize = crate::contract::PACED_MEMBERS_MAX;
+        let mut t = [0i64; MAX];
+        let mut n = 0;
+        if self.mode == MODE_LARGE {
+            let l = self.large(arena);
+            for i in (0..l.h.len).rev() {
+                let e = l.log_at(i);
+                if l.is_live(e) {
+                    t[n] = e.t;
+                    n += 1;
+                    if n == MAX {
+                        break;
+                    }
+                }
+            }
+        } else {
+            let (s, e) = (self.start as usize, self.end as usize);
+            for x in self.small(arena)[s..e].iter().rev().take(MAX) {
+                t[n] = x.t;
+                n += 1;
+            }
+        }
+        crate::contract::paced(&t[..n])
+    }
+
     /// Drops the oldest members beyond `max_members`; answers how many.
     pub fn trim_to(&mut self, max_members: usize, ctx: &Ctx) -> u64 {
         let mut evicted = 0;
@@ -675,6 +703,7 @@ impl Rec {
         learn: &Learn,
         threshold: u32,
         t: i64,
+        arena: &Arena,
         called: impl FnOnce() -> bool,
     ) -> (u32, u64, u8) {
         let iv = learn.interval_ms.max(1) as i64;
@@ -691,14 +720,16 @@ impl Rec {
             self.learn_until = fresh_until;
         }
         if i > self.learn_interval {
-            self.learn_level = learn.fold(
-                threshold,
+            let (level, peak, gap) = (
                 self.learn_level,
                 self.learn_peak,
                 i - self.learn_interval - 1,
-                &mut self.learn_runs,
-                called,
             );
+            let mut runs = self.learn_runs;
+            self.learn_level = learn.fold(threshold, level, peak, gap, &mut runs, called, || {
+                self.paced(arena)
+            });
+            self.learn_runs = runs;
             self.learn_interval = i;
             self.learn_peak = 0;
             self.learn_until =
