@@ -360,6 +360,14 @@ impl Default for InvalidCliConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RulesConfig {
+    /// The per-ingress fan-in windows (`distinct_callers`,
+    /// `distinct_callers_slow`) count every call that arrives without a
+    /// trunk name under one ingress: an address the operator never named as
+    /// a trunk is no route of its own, and a burst sent from two such
+    /// addresses is one burst, blocked by its fifth caller. false: each
+    /// address is an ingress of its own (where the switch names no trunks
+    /// at all, so every call is untrunked).
+    pub untrunked_one_ingress: bool,
     pub distinct_callers: WindowRuleConfig,
     pub distinct_callers_slow: SlowCallersConfig,
     pub cli_velocity: WindowRuleConfig,
@@ -384,6 +392,7 @@ impl RulesConfig {
 impl Default for RulesConfig {
     fn default() -> Self {
         RulesConfig {
+            untrunked_one_ingress: true,
             distinct_callers: WindowRuleConfig {
                 action: RuleAction::BLOCK,
                 threshold: 5,

@@ -1393,3 +1393,41 @@ fn burst_tier_fires_only_when_most_callers_came_through_the_ingress() {
         .count();
     assert!(blocked > 0);
 }
+
+#[test]
+fn a_burst_from_several_untrunked_addresses_is_one_ingress() {
+    // Masking sent from two addresses no trunk names, alternating: by
+    // default one ingress, blocked by its 5th caller.
+    let from = |i: usize, ip: &str| {
+        let mut c =
+            Call::new(&format!("u{i}"), &caller(i), "+2348099999997").at(T0 + i as i64 * 400);
+        c.source_ip = Some(ip.parse().unwrap());
+        c
+    };
+    let ips = ["198.51.100.7", "203.0.113.80"];
+    let f = fixture("[rules.distinct_callers_slow]\naction = \"off\"\n");
+    let actions: Vec<Action> = (0..5)
+        .map(|i| f.check(from(i, ips[i % 2])).action)
+        .collect();
+    assert_eq!(actions[..4], [Action::Allow; 4]);
+    assert_eq!(actions[4], Action::Block);
+    // Each address its own ingress: 3 and 2 callers, nothing blocked.
+    let f = fixture(
+        "[rules]\nuntrunked_one_ingress = false\n\
+         [rules.distinct_callers_slow]\naction = \"off\"\n",
+    );
+    assert!((0..5).all(|i| f.check(from(i, ips[i % 2])).action == Action::Allow));
+    // Named trunks stay routes of their own: two trunks, nothing blocked.
+    let f = fixture("[rules.distinct_callers_slow]\naction = \"off\"\n");
+    let trunks = ["IC-A", "IC-B"];
+    assert!((0..5).all(|i| f.check(on(from(i, ips[i % 2]), trunks[i % 2])).action == Action::Allow));
+    // The slow tier (flag, 3 callers in 120 s) counts them together as well.
+    let f = fixture("[rules.distinct_callers]\naction = \"off\"\n");
+    let v: Vec<Verdict> = (0..3).map(|i| f.check(from(i, ips[i % 2]))).collect();
+    assert!(!v[1].reasons.contains(Reason::DistinctCallersSlow));
+    assert!(
+        v[2].reasons.contains(Reason::DistinctCallersSlow),
+        "{:?}",
+        v[2].reasons
+    );
+}

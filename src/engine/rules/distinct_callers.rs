@@ -25,6 +25,8 @@ pub const DEF: RuleDef = RuleDef {
 struct DistinctCallers {
     window: Window,
     per_ingress: bool,
+    /// Every untrunked address one ingress (`rules.untrunked_one_ingress`).
+    untrunked_one: bool,
     /// The slow tier, when its windows also give this one its share.
     slow: Option<super::distinct_callers_slow::Counted>,
 }
@@ -54,6 +56,7 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     Some(Arc::new(DistinctCallers {
         window,
         per_ingress: r.per_ingress,
+        untrunked_one: cfg.rules.untrunked_one_ingress,
         slow,
     }))
 }
@@ -76,7 +79,7 @@ impl Rule for DistinctCallers {
         if f.b_allowed {
             return;
         }
-        let key = match (self.per_ingress, f.source_key) {
+        let key = match (self.per_ingress, super::fanin_source(f, self.untrunked_one)) {
             (true, Some(src)) => {
                 // Every ingress together first, for the share of this one,
                 // unless the slow tier's windows give it on this call.

@@ -35,6 +35,8 @@ pub(super) struct Counted {
     /// Count only calls with a known ingress that is not trusted.
     untrusted_only: bool,
     per_ingress: bool,
+    /// Every untrunked address one ingress (`rules.untrunked_one_ingress`).
+    untrunked_one: bool,
     b_types: Vec<NumberType>,
 }
 
@@ -47,13 +49,15 @@ impl Counted {
     pub(super) fn sharing(cfg: &Config) -> Option<Counted> {
         let r = &cfg.rules.distinct_callers_slow;
         (r.action.action().is_some() && r.per_ingress && r.min_ingress_share > 0.0)
-            .then(|| Counted::of(r))
+            .then(|| Counted::of(cfg))
     }
 
-    fn of(r: &crate::config::SlowCallersConfig) -> Counted {
+    fn of(cfg: &Config) -> Counted {
+        let r = &cfg.rules.distinct_callers_slow;
         Counted {
             untrusted_only: r.untrusted_ingress_only,
             per_ingress: r.per_ingress,
+            untrunked_one: cfg.rules.untrunked_one_ingress,
             b_types: r.b_types.clone(),
         }
     }
@@ -82,7 +86,7 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     }
     Some(Arc::new(DistinctCallersSlow {
         window,
-        counts: Counted::of(r),
+        counts: Counted::of(cfg),
     }))
 }
 
@@ -103,7 +107,10 @@ impl Rule for DistinctCallersSlow {
         if !self.counts.counts(f) {
             return;
         }
-        let key = match (self.counts.per_ingress, f.source_key) {
+        let key = match (
+            self.counts.per_ingress,
+            super::fanin_source(f, self.counts.untrunked_one),
+        ) {
             (true, Some(src)) => {
                 // Every counted ingress together first, for the share of this one.
                 if self.window.min_share_milli.is_some() {

@@ -308,6 +308,22 @@ pub struct Window {
 /// (`*|<B-number>`); no source key is `*`.
 pub const ALL_INGRESSES: &str = "*";
 
+/// The ingress of every call without a trunk name, for the fan-in windows
+/// when `rules.untrunked_one_ingress` is on (a source key is `trunk:<name>`
+/// or an address, so it cannot be this).
+pub const UNTRUNKED: &str = "untrunked";
+
+/// The ingress a per-ingress fan-in window counts a call under: its trunk,
+/// else its address, or [`UNTRUNKED`] for every address when `one` is set.
+#[inline]
+pub fn fanin_source<'a>(f: &Facts<'a>, one: bool) -> Option<&'a str> {
+    match f.source_key {
+        Some(_) if one && f.trunk.is_none() => Some(UNTRUNKED),
+        Some(k) => Some(k.as_str()),
+        None => None,
+    }
+}
+
 /// Whether a window op counts every ingress together (the companion of a
 /// share-gated per-ingress window, read by the engine, never alerting).
 #[inline]
