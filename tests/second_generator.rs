@@ -9,48 +9,11 @@
 
 mod support;
 
-use std::process::Command;
-
-use support::{acm_bin, TempDir};
+use support::generated_traffic_quality;
 
 #[test]
 fn the_second_generators_traffic_is_scored_as_docs_quality_says() {
-    let dir = TempDir::new("acm-second-generator");
-    let root = env!("CARGO_MANIFEST_DIR");
-    let gen = Command::new("python3")
-        .arg(format!("{root}/scripts/indep_gen.py"))
-        .args(["--seed", "3", "--quiet"])
-        .arg("--out")
-        .arg(dir.join("cdrs.csv"))
-        .arg("--labels")
-        .arg(dir.join("labels.csv"))
-        .arg("--config")
-        .arg(dir.join("deploy.toml"))
-        .output()
-        .expect("python3 runs scripts/indep_gen.py");
-    assert!(
-        gen.status.success(),
-        "{}",
-        String::from_utf8_lossy(&gen.stderr)
-    );
-
-    let out = Command::new(acm_bin())
-        .arg("-c")
-        .arg(dir.join("deploy.toml"))
-        .arg("quality")
-        .arg("--cdrs")
-        .arg(dir.join("cdrs.csv"))
-        .arg("--labels")
-        .arg(dir.join("labels.csv"))
-        .args(["--no-progress", "--score-from", "+1h", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = generated_traffic_quality("indep_gen.py", 3);
 
     let legit = report["legit"].as_array().unwrap();
     let class = |name: &str| {

@@ -242,6 +242,48 @@ pub fn acm_bin() -> PathBuf {
     try_acm_bin().unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Traffic from a generator script (`scripts/<script>`, written without reading acm: see
+/// docs/QUALITY.md) for `seed`, replayed from a cold start with the deployment file the script
+/// writes, second hour scored: `acm quality --json`'s report. Needs `python3`; panics
+/// without it or when either step fails.
+pub fn generated_traffic_quality(script: &str, seed: u32) -> serde_json::Value {
+    let dir = TempDir::new("acm-generated");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let gen = Command::new("python3")
+        .arg(format!("{root}/scripts/{script}"))
+        .args(["--seed", &seed.to_string(), "--quiet"])
+        .arg("--out")
+        .arg(dir.join("cdrs.csv"))
+        .arg("--labels")
+        .arg(dir.join("labels.csv"))
+        .arg("--config")
+        .arg(dir.join("deploy.toml"))
+        .output()
+        .unwrap_or_else(|e| panic!("python3 runs scripts/{script}: {e}"));
+    assert!(
+        gen.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gen.stderr)
+    );
+    let out = Command::new(acm_bin())
+        .arg("-c")
+        .arg(dir.join("deploy.toml"))
+        .arg("quality")
+        .arg("--cdrs")
+        .arg(dir.join("cdrs.csv"))
+        .arg("--labels")
+        .arg(dir.join("labels.csv"))
+        .args(["--no-progress", "--score-from", "+1h", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// [`acm_bin`] without the panic.
 pub fn try_acm_bin() -> Result<PathBuf, String> {
     let mut tried = Vec::new();
