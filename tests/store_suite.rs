@@ -322,13 +322,14 @@ fn scenarios() -> Vec<Scenario> {
             // window does: 70 callers in 3.5 s, 36 through one ingress, then
             // 34 through another. The second brought 34 of 70 (under half):
             // neither tier fires. A store capping the companion at 64 would
-            // see 34 of 64.
+            // see 34 of 64. (Two named trunks: untrunked addresses would be
+            // one ingress.)
             name: "the burst tier's ingress share counts every caller past 64",
             toml: "",
             calls: (0..70)
                 .map(|i| {
-                    let src = if i < 36 { "198.51.100.2" } else { "198.51.100.1" };
-                    from_source(call(&format!("s{i}"), &caller(i), B, T0 + i as i64 * 50), src)
+                    let trunk = if i < 36 { "IC-B" } else { "IC-A" };
+                    on_trunk(call(&format!("s{i}"), &caller(i), B, T0 + i as i64 * 50), trunk)
                 })
                 .collect(),
             expect: |v| {
