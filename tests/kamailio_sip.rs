@@ -22,6 +22,7 @@ use std::fs;
 use std::io::Write as _;
 use std::net::{Ipv4Addr, UdpSocket};
 use std::os::unix::net::UnixDatagram;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -164,6 +165,8 @@ impl Kamailio {
             .arg(&rundir)
             .arg("-P")
             .arg(dir.join("kamailio.pid"))
+            // Its own process group, with the workers it forks: see `stop`.
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(fs::File::create(dir.join("kamailio.out")).unwrap())
             .stderr(fs::File::create(&log).unwrap())
@@ -266,7 +269,12 @@ impl Kamailio {
         }) {
             let _ = child.kill();
         }
-        child.wait().ok()
+        let status = child.wait().ok();
+        // A main process killed before it stopped its workers leaves them running
+        // (orphans once seen on a loaded CI machine): the group goes too.
+        // SAFETY: killpg takes plain integers; the group is the child's own.
+        unsafe { libc::killpg(child.id() as libc::pid_t, libc::SIGKILL) };
+        status
     }
 }
 
