@@ -284,6 +284,21 @@ pub fn generated_traffic_quality(script: &str, seed: u32) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// In an `acm quality --json` report, each of `families` has at least 10 instances and
+/// every one of them detected.
+pub fn assert_caught_whole(report: &serde_json::Value, families: &[&str]) {
+    for name in families {
+        let f = report["families"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == *name)
+            .unwrap_or_else(|| panic!("no family {name}"));
+        assert!(f["instances"].as_u64().unwrap() >= 10, "{f}");
+        assert_eq!(f["detected"], f["instances"], "{name}");
+    }
+}
+
 /// [`acm_bin`] without the panic.
 pub fn try_acm_bin() -> Result<PathBuf, String> {
     let mut tried = Vec::new();
