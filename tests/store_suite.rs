@@ -574,6 +574,28 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "learn_number: the slow tier leaves a number called through every route at its learned level",
+            toml: NUMBER_LEVEL_ON,
+            calls: number_level_calls(),
+            expect: |v| {
+                let (busy, quiet) = (&v[NUMBER_LEVEL_BACKGROUND..][..3], &v[NUMBER_LEVEL_BACKGROUND + 3..]);
+                assert_eq!(busy[2].count(Reason::DistinctCallersSlow), 3);
+                assert!(!busy[2].reasons.contains(Reason::DistinctCallersSlow), "three callers over one route, under its level");
+                assert!(quiet[2].reasons.contains(Reason::DistinctCallersSlow), "a number seldom called is flagged");
+                assert!(v[..NUMBER_LEVEL_BACKGROUND].iter().all(|x| x.action == Action::Allow));
+            },
+        },
+        Scenario {
+            name: "learn_number off: the same three callers over one route are flagged",
+            toml: NUMBER_LEVEL_OFF,
+            calls: number_level_calls(),
+            expect: |v| {
+                let (busy, quiet) = (&v[NUMBER_LEVEL_BACKGROUND..][..3], &v[NUMBER_LEVEL_BACKGROUND + 3..]);
+                assert!(busy[2].reasons.contains(Reason::DistinctCallersSlow));
+                assert!(quiet[2].reasons.contains(Reason::DistinctCallersSlow));
+            },
+        },
+        Scenario {
             name: "learning: without hold_uncalled a called CLI over its bar is held too",
             toml: FANOUT_HOLD_ALL,
             calls: steady_clis(14, 8),
@@ -601,6 +623,57 @@ macro_rules! fanout_hold {
             [rules.cli_velocity]\naction = \"off\"\n[rules.cli_rotation]\naction = \"off\"\n"
         )
     };
+}
+
+/// The slow fan-in tier alone (every B-number type, 10-minute learning
+/// intervals, weight 0.5), `learn_number` as given.
+macro_rules! number_level {
+    ($learn_number:literal) => {
+        concat!(
+            "[learning]\nwarmup_ms = 0\n\
+            [rules.distinct_callers]\naction = \"off\"\n\
+            [rules.distinct_callers_slow]\nb_types = []\nlearn_number = ",
+            $learn_number,
+            "\n[rules.distinct_callers_slow.learn]\ninterval_ms = 600000\nweight = 0.5\n\
+            [rules.cli_fanout]\naction = \"off\"\n[rules.cli_rotation]\naction = \"off\"\n"
+        )
+    };
+}
+
+/// The number's level over every ingress learned.
+const NUMBER_LEVEL_ON: &str = number_level!("true");
+
+/// Only each ingress's level.
+const NUMBER_LEVEL_OFF: &str = number_level!("false");
+
+/// Calls before [`number_level_calls`]' two tests.
+const NUMBER_LEVEL_BACKGROUND: usize = 200;
+
+/// [`B`] called by a new caller every 15 s for 50 minutes, each through one of
+/// four trunks in turn (two callers per trunk in any 120 s: the slow tier's
+/// per-ingress windows never reach 3, its count over every ingress holds 8);
+/// then, after 2 quiet minutes, three new callers through one trunk within
+/// 10 s, and the same into a number nobody called.
+fn number_level_calls() -> Vec<Call> {
+    const TRUNKS: [&str; 4] = ["IC-A", "IC-B", "IC-C", "IC-D"];
+    let mut out: Vec<Call> = (0..NUMBER_LEVEL_BACKGROUND)
+        .map(|i| {
+            let a = format!("+2348031{i:06}");
+            on_trunk(
+                call(&format!("nl{i}"), &a, B, T0 + i as i64 * 15_000),
+                TRUNKS[i % 4],
+            )
+        })
+        .collect();
+    let test = T0 + 52 * 60_000;
+    for (k, b) in [B, "+2348099999990"].into_iter().enumerate() {
+        for j in 0..3 {
+            let a = format!("+2348032{k}{j:05}");
+            let t = test + k as i64 * 60_000 + j as i64 * 5_000;
+            out.push(on_trunk(call(&format!("nt{k}{j}"), &a, b, t), "IC-A"));
+        }
+    }
+    out
 }
 
 /// Holding only CLIs nobody called.
@@ -1079,12 +1152,18 @@ fn every_key_expires_and_stays_small(server: &RedisServer) {
     );
     assert!(!keys.iter().any(|k| k.text().contains("}:dc:e")));
     // The fan-in tiers' all-ingress companion (the slow tier's, where it
-    // counts the call) is count-only: its members set is its only key.
+    // counts the call) is count-only: its members set is its only key, and
+    // the slow tier's, which learns its number's level (`learn_number`), a
+    // hash holding that level and no cooldown.
     assert!(keys.iter().any(|k| k.text().contains("{ds:*|")));
     for k in keys.iter().map(|k| k.text()) {
+        let companion = k.contains("{dc:*|") || k.contains("{ds:*|");
+        let level_only = k.contains("{ds:*|")
+            && k.ends_with(":c")
+            && matches!(server.cmd(&["HGET", &k, "u"]), support::Resp::Bulk(None));
         assert!(
-            !(k.contains("{dc:*|") || k.contains("{ds:*|")) || k.ends_with(":m"),
-            "{k}: a count-only window keeps only its members"
+            !companion || k.ends_with(":m") || level_only,
+            "{k}: a count-only window keeps only its members (and a learned level)"
         );
     }
     for k in keys {

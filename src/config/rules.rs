@@ -277,6 +277,14 @@ pub struct SlowCallersConfig {
     /// its victim through one interconnect, a radio phone-in's crowd on a
     /// mobile number through every network and the core. 0: off.
     pub min_ingress_share: f64,
+    /// With `per_ingress` and `min_ingress_share`: the B-number's callers
+    /// over every ingress learn their own level too (with `learn`'s
+    /// settings), and the tier fires only when that count is also at or over
+    /// its learned threshold: a taxi firm or a surgery called by a few people
+    /// a minute through every network is normal for it, a subscriber who is
+    /// seldom called is not. Without `per_ingress`, a share or `learn` there
+    /// is no count over every ingress to learn: no effect.
+    pub learn_number: bool,
 }
 
 impl Default for SlowCallersConfig {
@@ -294,6 +302,7 @@ impl Default for SlowCallersConfig {
             b_types: vec![crate::number::plan::NumberType::Mobile],
             learn: LearnConfig::on(),
             min_ingress_share: 0.5,
+            learn_number: false,
         }
     }
 }

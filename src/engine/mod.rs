@@ -529,7 +529,8 @@ impl Engine {
                 // (rule, alert id, whether the alert was raised by this call)
                 let mut fired: SmallVec<[(Reason, CompactString, bool); 2]> = SmallVec::new();
                 // The count over every ingress that precedes a share-gated window's.
-                let mut all_ingresses: Option<(Reason, u32)> = None;
+                // (rule, count, the threshold it learned: its floor when it learns none)
+                let mut all_ingresses: Option<(Reason, u32, u32)> = None;
                 for i in 0..ans.windows.len().min(request.windows.len()) {
                     let op = &request.windows[i];
                     let Some(w) = cfg.rules.window(op.rule) else {
@@ -537,7 +538,7 @@ impl Engine {
                     };
                     let (count, threshold) = (ans.windows[i].count, ans.windows[i].threshold);
                     if w.min_share_milli.is_some() && rules::is_all_ingresses(&op.key) {
-                        all_ingresses = Some((op.rule, count));
+                        all_ingresses = Some((op.rule, count, threshold));
                         continue;
                     }
                     verdict.counts.set(op.rule, count);
@@ -554,9 +555,13 @@ impl Engine {
                         let lent = w
                             .share_from
                             .and_then(|from| share_pair(&ans.windows, &request.windows, from));
-                        let own = all_ingresses
-                            .take_if(|(rule, _)| *rule == op.rule)
-                            .map(|(_, all)| (count, all));
+                        let companion = all_ingresses.take_if(|(rule, ..)| *rule == op.rule);
+                        // The number's callers over every ingress, under
+                        // their own learned level.
+                        if w.companion_learns && companion.is_some_and(|(_, all, bar)| all < bar) {
+                            continue;
+                        }
+                        let own = companion.map(|(_, all, _)| (count, all));
                         if let Some((count, all)) = lent.or(own) {
                             if (count as u64) * 1000 < share as u64 * all as u64 {
                                 continue;

@@ -29,7 +29,9 @@
 //! - a count-only window (`WindowOp::count_only`: a companion count the
 //!   engine reads beside another window) keeps its members and answers its
 //!   count as above, but keeps no evidence and no cooldown and answers no
-//!   alert, whatever the count.
+//!   alert, whatever the count; one that learns (`learn` set: the slow fan-in
+//!   tier's count over every ingress, `learn_number`) learns its key's level
+//!   and answers its learned threshold as any learning window.
 //! - a request's called stamp (`StoreRequest::called`) is applied after its
 //!   windows; a window with `WindowOp::called` whose count reaches its
 //!   threshold is judged against `factor` times it when its key was stamped

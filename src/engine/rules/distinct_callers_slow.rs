@@ -83,6 +83,7 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     window.folds_into = Some(Reason::DistinctCallers);
     if r.per_ingress {
         window = window.gated_by_share(r.min_ingress_share);
+        window.companion_learns = r.learn_number && window.min_share_milli.is_some();
     }
     Some(Arc::new(DistinctCallersSlow {
         window,

@@ -236,7 +236,9 @@ impl<'a> Plan<'a> {
     /// evidence or cooldown for it and never answers an alert. Its threshold
     /// is the member cap, which only sizes its window: the store keeps up to
     /// twice the cap of members for it (a store keeps
-    /// `max(member_cap, 2 × threshold)`), which bounds its memory.
+    /// `max(member_cap, 2 × threshold)`), which bounds its memory. A
+    /// companion that learns its key's level (`Window::companion_learns`)
+    /// has the rule's threshold, its learning floor, and twice the cap.
     #[inline]
     pub fn count_beside(
         &mut self,
@@ -248,16 +250,20 @@ impl<'a> Plan<'a> {
         if !self.counts_in(w) {
             return;
         }
+        let (threshold, member_cap, learn) = match w.learn {
+            Some(l) if w.companion_learns => (w.threshold, w.member_cap.saturating_mul(2), Some(l)),
+            _ => (w.member_cap, w.member_cap, None),
+        };
         self.windows.push(WindowOp {
             rule: w.rule,
             key,
             member,
             time_ms: f.time_ms,
             window_ms: w.window_ms,
-            threshold: w.member_cap,
+            threshold,
             cooldown_ms: w.cooldown_ms,
-            member_cap: w.member_cap,
-            learn: None,
+            member_cap,
+            learn,
             count_only: true,
             called: None,
         });
@@ -294,6 +300,10 @@ pub struct Window {
     /// this share (in thousandths) of the B-number's distinct callers: its op
     /// is preceded by one counting the same call under [`ALL_INGRESSES`].
     pub min_share_milli: Option<u32>,
+    /// With `min_share_milli` and `learn`: the companion over every ingress
+    /// learns its key's (the B-number's) level too, and the window fires only
+    /// when the companion's count is also at or over its learned threshold.
+    pub companion_learns: bool,
     /// With `min_share_milli`: on a call where this rule has a share-gated
     /// per-ingress window and its count over every ingress, the share is read
     /// from those two (their window, same B-number and ingress) instead of
@@ -353,6 +363,7 @@ impl Window {
             learn: None,
             busy_alert_only: false,
             min_share_milli: None,
+            companion_learns: false,
             share_from: None,
             called: None,
         }

@@ -20,7 +20,9 @@
 --   pushes for both, marking with '~' a record the burst tier would not
 --   have kept) and has only its HASH.
 --   A count-only window (threshold 0: contract::WindowOp::count_only) has
---   only its ZSET: no evidence, no cooldown, never an alert.
+--   only its ZSET: no evidence, no cooldown, never an alert. One that learns
+--   (its rare string starts 'c') has its ZSET and its HASH, for its learned
+--   state: no evidence, never an alert.
 --   A window whose rare string ends in 'r' has a fourth key: a STRING, the
 --   event ms its key (a number) was last called at (contract::Called).
 --   A last key after the windows' is an auto-block HASH to read.
@@ -114,6 +116,8 @@ for i = 1, n do
   -- companion): the members set is its only key, nothing is pushed, no
   -- cooldown is read.
   local only = thr == 0
+  -- A count-only window that learns: no evidence list, no alert.
+  local quiet = thr < 0 and string.byte(ARGV[a + 5]) == 99
   -- A negative cap: this window counts in the previous window's members set
   -- (the burst tier in the slow tier's set, same key, member and time): no
   -- ZADD, no trim, its count is the members after its own cutoff, at most
@@ -135,6 +139,9 @@ for i = 1, n do
     -- The owner's evidence list: its entries this window did not keep
     -- are marked (below); its own cooldown.
     e = le
+    ck = KEYS[kp]
+    kp = kp + 1
+  elseif quiet then
     ck = KEYS[kp]
     kp = kp + 1
   elseif not only then
@@ -203,7 +210,7 @@ for i = 1, n do
   end
   -- A new key holds this member only: count 1, nothing to trim.
   local count = 1
-  local push = not only and not shared
+  local push = not only and not shared and not quiet
   local rare
   if r < 4 then
     local cutoff = ARGV[a + 1]
@@ -212,7 +219,7 @@ for i = 1, n do
       t = t or tonumber(ts)
       rare = ARGV[a + 5]
       hw = hw or tonumber(redis.call('ZSCORE', z, HW)) + 1000000000000000
-      local c = hw - tonumber(string.match(rare, '^%d+'))
+      local c = hw - tonumber(string.match(rare, '^c?(%d+)'))
       cutoff = string.format(shared and '(%d' or '%d', c)
       push = push and t > c
       if push and owner then
@@ -241,7 +248,7 @@ for i = 1, n do
     if count >= -thr then
       rare = rare or ARGV[a + 5]
       local th, iv, km, kttl, most, kms, wms, wd, ha
-      untl, cttl, id, th, iv, km, kttl, most, kms, wms, wd, ha = string.match(rare, '^%d+ (%-?%d+) (%d+) (%S+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)')
+      untl, cttl, id, th, iv, km, kttl, most, kms, wms, wd, ha = string.match(rare, '^c?%d+ (%-?%d+) (%d+) (%S+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)')
       wd = tonumber(wd)
       ha = tonumber(ha)
       -- Held while machine-paced (512 added); held only when not called
@@ -448,7 +455,7 @@ for i = 1, n do
     if not shared then
       redis.call('PEXPIRE', z, ARGV[a + 4])
     end
-    if not only and not shared then
+    if not only and not shared and not quiet then
       redis.call('PEXPIRE', e, ARGV[a + 4])
     end
   end
@@ -463,7 +470,7 @@ for i = 1, n do
     extra[#extra + 1] = thr
   end
   local state = 0
-  if thr > 0 and count >= thr then
+  if thr > 0 and count >= thr and not quiet then
     local c = lc or redis.call('HMGET', ck, 'u', 'id')
     t = t or tonumber(ts)
     if not untl then

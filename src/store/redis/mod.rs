@@ -569,6 +569,15 @@ impl Codec {
                         .write_window(op.rule, &op.key, b'm', &mut call.buf);
                     call.end_item();
                 }
+                // A count-only window that learns: its members set and the
+                // hash holding its learned state (no evidence list).
+                None if op.count_only => {
+                    for suffix in [b'm', b'c'] {
+                        self.keys
+                            .write_window(op.rule, &op.key, suffix, &mut call.buf);
+                        call.end_item();
+                    }
+                }
                 None => {
                     for suffix in codec::WINDOW_SUFFIXES {
                         self.keys
@@ -625,8 +634,12 @@ impl Codec {
                     .saturating_add(EXPIRY_BUCKET_MS),
             );
             // Read only for late events and alerts: '<window> <until> <cooldown ttl> <id>'
-            // ('<window>' for a count-only window).
+            // ('<window>' for a count-only window; 'c' first for one that
+            // learns: it pushes no evidence and raises no alert).
             let b = &mut call.buf;
+            if op.count_only && !lean(op) {
+                b.push(b'c');
+            }
             codec::put_int(b, op.window_ms);
             if lean(op) {
                 call.end_item();
@@ -773,21 +786,10 @@ impl Codec {
                     out.threshold = th.clamp(0, u32::MAX as i64) as u32;
                 }
                 match code & 3 {
+                    // A count-only window never has an alert (the script
+                    // raises none for it).
+                    _ if op.count_only => {}
                     0 => {}
-                    // A count-only window that learns (sent as any other
-                    // window, its state lives in its cooldown hash): its
-                    // alert is read past and not answered.
-                    1 | 2 if op.count_only => {
-                        if code & 3 == 1 {
-                            rest.next().ok_or_else(short)?;
-                            let k = rest.next().and_then(int_of).ok_or_else(short)?;
-                            for _ in 0..k {
-                                rest.next().ok_or_else(short)?;
-                            }
-                        } else {
-                            rest.next().ok_or_else(short)?;
-                        }
-                    }
                     1 => {
                         out.alert = AlertState::Raised(op.alert_id());
                         let hw = rest.next().and_then(int_of).ok_or_else(short)?;
@@ -867,8 +869,8 @@ fn pairs(owner: &WindowOp, partner: &WindowOp) -> bool {
 
 /// Whether a window is sent as count only (threshold 0, its members set its
 /// only key: no evidence, no cooldown). A count-only window that learns is
-/// sent as any other (its learned state shares the cooldown hash) and its
-/// alert is not answered.
+/// sent as a learning window with its members set and the hash its learned
+/// state lives in, its rare string marked 'c' (no evidence, no alert).
 fn lean(op: &WindowOp) -> bool {
     op.count_only && op.learn.is_none()
 }
@@ -1159,6 +1161,37 @@ mod tests {
         slow.count_only = false;
         slow.window_ms = 120_000;
         assert!(!pairs(&slow, &req.windows[0]));
+        // One that learns: its members set and its hash, its learning floor
+        // as minus its threshold, its rare string marked 'c'.
+        req.windows[0].learn = Some(crate::contract::Learn {
+            interval_ms: 120_000,
+            shift: 2,
+            floor_milli: 1000,
+            k_milli: 2000,
+            keep_ms: 86_400_000,
+            hold_after: 0,
+            hold_known: false,
+            hold_uncalled: false,
+            hold_paced: false,
+            keep_known: false,
+        });
+        req.windows[0].threshold = 3;
+        let (planned, _) = codec.plan_request(&req);
+        let args: Vec<String> = codec
+            .command(&planned[0], Send::Sha)
+            .args_iter()
+            .map(|a| match a {
+                redis::Arg::Simple(b) => String::from_utf8_lossy(b).into_owned(),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(args[2], "6");
+        assert_eq!(args[3], "acm:{dc:*|+2348099999999}:m");
+        assert_eq!(args[4], "acm:{dc:*|+2348099999999}:c");
+        assert_eq!(args[5], "acm:{cr:trunk:X Y}:m");
+        let w0 = &args[3 + 6 + 5..3 + 6 + 11];
+        assert_eq!(w0[3], "-3", "learning from 3");
+        assert!(w0[5].starts_with("c5000 "), "{}", w0[5]);
     }
 
     /// `check.lua` reads and keeps as much evidence as the embedded store
