@@ -432,6 +432,29 @@ mod tests {
     }
 
     #[test]
+    fn the_slow_tier_counts_fixed_lines_and_learns_each_number() {
+        let d = Config::default().rules.distinct_callers_slow;
+        assert!(d.learn_number);
+        assert_eq!(
+            d.b_types,
+            vec![
+                crate::number::plan::NumberType::Mobile,
+                crate::number::plan::NumberType::FixedLine
+            ]
+        );
+        // Where there is no count over every ingress, it has nothing to
+        // learn; such a configuration stays valid.
+        for extra in [
+            "per_ingress = false\n",
+            "min_ingress_share = 0.0\n",
+            "[rules.distinct_callers_slow.learn]\nenabled = false\n",
+        ] {
+            let toml = format!("[rules.distinct_callers_slow]\n{extra}");
+            assert!(Config::from_toml(&toml).is_ok(), "{extra}");
+        }
+    }
+
+    #[test]
     fn hold_uncalled_is_off_by_default_and_needs_called_stamps() {
         let d = Config::default();
         assert!(!d.rules.cli_fanout.learn.hold_uncalled);

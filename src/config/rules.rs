@@ -299,10 +299,17 @@ impl Default for SlowCallersConfig {
             cooldown_ms: None,
             untrusted_ingress_only: true,
             per_ingress: true,
-            b_types: vec![crate::number::plan::NumberType::Mobile],
+            // Subscribers' numbers, mobile and fixed: masking is terminated
+            // on both; a fixed-line business called by many learns its level
+            // over every ingress (`learn_number`), and bridges, hotlines and
+            // phone-ins are mostly non-geographic (docs/QUALITY.md).
+            b_types: vec![
+                crate::number::plan::NumberType::Mobile,
+                crate::number::plan::NumberType::FixedLine,
+            ],
             learn: LearnConfig::on(),
             min_ingress_share: 0.5,
-            learn_number: false,
+            learn_number: true,
         }
     }
 }

@@ -1259,14 +1259,26 @@ fn slow_tier_counts_per_ingress_and_subscriber_numbers_only() {
         v[2].reasons
     );
     assert_eq!(v[2].new_alerts[0].key, format!("trunk:IC-A|{b2}"));
-    // A fixed-line number (a bridge, a hotline) is not counted at all.
+    // A fixed-line subscriber is counted as a mobile one (refiled masking
+    // into a landline); a toll-free number (a hotline) is not counted at all.
+    let v: Vec<Verdict> = (0..3)
+        .map(|i| {
+            f.check(on(
+                Call::new(&format!("w{i}"), &caller(30 + i), "+2342012345678")
+                    .at(T0 + i as i64 * 1_000),
+                "IC-A",
+            ))
+        })
+        .collect();
+    assert!(v[2].reasons.contains(Reason::DistinctCallersSlow));
     for i in 0..5 {
         let v = f.check(on(
-            Call::new(&format!("z{i}"), &caller(20 + i), "+2342012345678")
+            Call::new(&format!("z{i}"), &caller(20 + i), "+2348001234567")
                 .at(T0 + i as i64 * 1_000),
             "IC-A",
         ));
         assert!(!v.reasons.contains(Reason::DistinctCallersSlow));
+        assert_eq!(v.count(Reason::DistinctCallersSlow), 0, "not counted");
     }
 }
 

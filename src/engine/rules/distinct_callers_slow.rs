@@ -4,11 +4,13 @@
 //! for calls from a known, untrusted ingress unless configured otherwise, per
 //! ingress and B-number (masking refiled through one interconnect arrives on
 //! one trunk; a busy number's real callers come through many), and for
-//! subscribers' numbers only (mobile B-numbers by default: bridges and hotlines
-//! are fixed or non-geographic), and only when that ingress brought most of
-//! the number's callers (`min_ingress_share`: a radio phone-in on a mobile
-//! number draws its crowd through every network). When the fast tier fires on
-//! the same call, its alert absorbs this one.
+//! subscribers' numbers only (mobile and fixed-line B-numbers by default:
+//! hotlines, bridges and phone-ins are mostly non-geographic), and only when
+//! that ingress brought most of the number's callers (`min_ingress_share`: a
+//! radio phone-in draws its crowd through every network) and the number's
+//! callers over every ingress are over their own learned level
+//! (`learn_number`: a business called by many all day learns it). When the
+//! fast tier fires on the same call, its alert absorbs this one.
 
 use std::sync::Arc;
 
