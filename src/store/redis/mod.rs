@@ -1136,15 +1136,19 @@ mod tests {
         req.windows[0].count_only = true;
         req.windows[0].key = "*|+2348099999999".into();
         let codec = Codec::new(&RedisSettings::single("redis://127.0.0.1/"));
-        let (planned, _) = codec.plan_request(&req);
-        let args: Vec<String> = codec
-            .command(&planned[0], Send::Sha)
-            .args_iter()
-            .map(|a| match a {
-                redis::Arg::Simple(b) => String::from_utf8_lossy(b).into_owned(),
-                _ => String::new(),
-            })
-            .collect();
+        // The script call's arguments as text.
+        let sent = |req: &StoreRequest| -> Vec<String> {
+            let (planned, _) = codec.plan_request(req);
+            codec
+                .command(&planned[0], Send::Sha)
+                .args_iter()
+                .map(|a| match a {
+                    redis::Arg::Simple(b) => String::from_utf8_lossy(b).into_owned(),
+                    _ => String::new(),
+                })
+                .collect()
+        };
+        let args = sent(&req);
         assert_eq!(args[2], "5");
         assert_eq!(args[3], "acm:{dc:*|+2348099999999}:m");
         assert_eq!(args[4], "acm:{cr:trunk:X Y}:m");
@@ -1176,15 +1180,7 @@ mod tests {
             keep_known: false,
         });
         req.windows[0].threshold = 3;
-        let (planned, _) = codec.plan_request(&req);
-        let args: Vec<String> = codec
-            .command(&planned[0], Send::Sha)
-            .args_iter()
-            .map(|a| match a {
-                redis::Arg::Simple(b) => String::from_utf8_lossy(b).into_owned(),
-                _ => String::new(),
-            })
-            .collect();
+        let args = sent(&req);
         assert_eq!(args[2], "6");
         assert_eq!(args[3], "acm:{dc:*|+2348099999999}:m");
         assert_eq!(args[4], "acm:{dc:*|+2348099999999}:c");
