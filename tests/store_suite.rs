@@ -5,6 +5,8 @@
 //! store must give the very same verdicts (counts, alert ids, evidence), and
 //! the embedded store's verdicts are also held to hand-written expectations.
 //! A missing `redis-server` fails these tests (the harness panics).
+//! The scenarios are written in the seed's 5 s burst window (the default is
+//! 10 s): a scenario's configuration that sets none gets it (`suite_config`).
 
 mod support;
 
@@ -23,6 +25,25 @@ use support::{RedisCluster, RedisServer};
 
 const T0: i64 = 1_700_000_000_000;
 const B: &str = "+2348099999999";
+
+/// A scenario's configuration, with `rules.distinct_callers.window_ms` 5000
+/// unless it sets one.
+fn suite_config(toml: &str) -> Config {
+    let mut t: toml::Table = toml.parse().expect("scenario TOML");
+    let rules = t
+        .entry("rules")
+        .or_insert_with(|| toml::Value::Table(Default::default()));
+    let dc = rules
+        .as_table_mut()
+        .expect("[rules]")
+        .entry("distinct_callers")
+        .or_insert_with(|| toml::Value::Table(Default::default()));
+    dc.as_table_mut()
+        .expect("[rules.distinct_callers]")
+        .entry("window_ms")
+        .or_insert(toml::Value::Integer(5000));
+    Config::from_toml(&t.to_string()).expect("scenario configuration")
+}
 
 fn caller(i: usize) -> String {
     format!("+23480300000{i:02}")
@@ -925,7 +946,7 @@ fn run(
     cluster: bool,
     prefix: &str,
 ) -> Vec<Verdict> {
-    let cfg = Config::from_toml(s.toml).expect(s.name);
+    let cfg = suite_config(s.toml);
     let engine = Engine::from_config(&cfg, Arc::new(ManualClock::new(T0))).unwrap();
     let store: Arc<dyn Store> = match backend {
         Backend::Memory => Arc::new(MemoryStore::new(MemoryStoreConfig::from(&cfg.store))),
@@ -1208,7 +1229,7 @@ fn every_key_expires_and_stays_small(server: &RedisServer) {
 #[test]
 fn expiry_is_set_on_new_keys_and_refreshed_per_bucket() {
     let server = RedisServer::start();
-    let cfg = Config::from_toml("").unwrap();
+    let cfg = suite_config("");
     let engine = Engine::from_config(&cfg, Arc::new(ManualClock::new(T0))).unwrap();
     let store = RedisStore::new(settings_for(&cfg, &[server.url()], false, "exp")).unwrap();
     let detector = Detector::new(Arc::new(engine), Arc::new(store));

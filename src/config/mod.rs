@@ -354,7 +354,7 @@ mod tests {
         let c = Config::from_toml("").unwrap();
         assert_eq!(c, Config::default());
         assert_eq!(c.rules.distinct_callers.threshold, 5);
-        assert_eq!(c.rules.distinct_callers.window_ms, 5000);
+        assert_eq!(c.rules.distinct_callers.window_ms, 10_000);
         assert_eq!(c.alerts.cooldown_ms, 60_000);
         assert_eq!(c.serve.listen, "0.0.0.0:8080");
     }
@@ -719,7 +719,7 @@ mod tests {
     fn partial_rule_section_keeps_the_other_defaults() {
         let c = Config::from_toml("[rules.distinct_callers]\nthreshold = 3\n").unwrap();
         assert_eq!(c.rules.distinct_callers.threshold, 3);
-        assert_eq!(c.rules.distinct_callers.window_ms, 5000);
+        assert_eq!(c.rules.distinct_callers.window_ms, 10_000);
         assert_eq!(c.rules.distinct_callers.action, RuleAction::BLOCK);
     }
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 //! `distinct_callers`: many distinct A-numbers reaching one B-number within a
-//! short sliding window (default 5 in 5 s, block): the fan-in of a masking
+//! short sliding window (default 5 in 10 s, block): the fan-in of a masking
 //! burst, where a platform presents a fresh CLI on every call to one victim.
 //! Counted per ingress by default, and only when that ingress brought most of
 //! the number's callers (`min_ingress_share`): a burst comes through one
