@@ -559,6 +559,22 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "no called stamp from a caller at its own fan-out bar, nor from a call to oneself",
+            toml: "[rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 600000\ncli_types = [\"mobile\"]\n[rules.cli_fanout.called]\nfactor = 2\nwithin_ms = 3600000\n",
+            calls: decoy_calls(),
+            expect: |v| {
+                let first = |a: &str| {
+                    v.iter()
+                        .filter(|x| x.a_number == a)
+                        .position(|x| x.reasons.contains(Reason::CliFanout))
+                };
+                assert_eq!(first(SIBLING), Some(3), "the sibling SIM reaches its bar");
+                assert_eq!(first(BOXED), Some(3), "called only by a SIM at its bar: as never called");
+                assert_eq!(first(SELF_CALLER), Some(3), "its call to itself vouches for nothing");
+                assert_eq!(first(VOUCHED), Some(7), "called by a quiet caller: 2 x 4");
+            },
+        },
+        Scenario {
             name: "learning: hold_uncalled holds a SIM nobody called over its bar, and lets a called CLI learn",
             toml: FANOUT_HOLD_UNCALLED,
             calls: steady_clis(14, 8),
@@ -806,6 +822,43 @@ fn fanout_calls(n: usize) -> Vec<Call> {
                 &format!("fo{j}-{k}"),
                 a,
                 &format!("+234805550{j}{k:03}"),
+                t,
+            ));
+        }
+    }
+    c
+}
+
+const SIBLING: &str = "+2348031110004";
+const BOXED: &str = "+2348031110005";
+const SELF_CALLER: &str = "+2348031110006";
+const VOUCHED: &str = "+2348031110007";
+
+/// Decoy calls: [`SIBLING`] calls four new mobiles, then [`BOXED`] as its
+/// fifth (at its bar of 4); [`SELF_CALLER`] calls itself; a quiet caller
+/// calls [`VOUCHED`]. Then each of the three calls eight new mobiles 20 s
+/// apart.
+fn decoy_calls() -> Vec<Call> {
+    let mut c: Vec<Call> = (0..4)
+        .map(|k| {
+            call(
+                &format!("sb{k}"),
+                SIBLING,
+                &format!("+23480555090{k:02}"),
+                T0 - 200_000 + k * 1_000,
+            )
+        })
+        .collect();
+    c.push(call("sb-box", SIBLING, BOXED, T0 - 195_000));
+    c.push(call("self", SELF_CALLER, SELF_CALLER, T0 - 190_000));
+    c.push(call("vouch", "+2348066600001", VOUCHED, T0 - 180_000));
+    for k in 0..8 {
+        for (j, a) in [BOXED, SELF_CALLER, VOUCHED].into_iter().enumerate() {
+            let t = T0 + k as i64 * 20_000 + j as i64;
+            c.push(call(
+                &format!("dc{j}-{k}"),
+                a,
+                &format!("+234805551{j}{k:03}"),
                 t,
             ));
         }

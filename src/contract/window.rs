@@ -332,6 +332,31 @@ pub struct CalledStamp {
     /// How long the longest [`Called::within_ms`] asking for it looks back:
     /// a store may forget the stamp after that (Redis: its TTL).
     pub keep_ms: i64,
+    /// The caller's own window in this request (an index into
+    /// [`StoreRequest::windows`]): when its answered count is at or over
+    /// that op's own `threshold` (the op's, before learning or a called
+    /// factor), the callee is not stamped. A caller that itself reaches a
+    /// SIM's fan-out does not vouch for its callee: a SIM box whose SIMs
+    /// call one another would otherwise make each of them look called.
+    /// A store may apply a stamp that passes later than the request (Redis
+    /// sends it with the connection's next request: the count is known only
+    /// from the answer), never earlier.
+    pub unless_over: Option<u8>,
+}
+
+impl CalledStamp {
+    /// Whether the stamp is applied, given the request and its windows'
+    /// answers (in request order).
+    pub fn passes(&self, req: &StoreRequest, outcomes: &[WindowOutcome]) -> bool {
+        match self.unless_over {
+            None => true,
+            Some(i) => match (req.windows.get(i as usize), outcomes.get(i as usize)) {
+                (Some(op), Some(out)) => out.count < op.threshold.max(1),
+                // No such window answered: as without a caller's count.
+                _ => true,
+            },
+        }
+    }
 }
 
 impl WindowOp {

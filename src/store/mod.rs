@@ -33,7 +33,10 @@
 //!   tier's count over every ingress, `learn_number`) learns its key's level
 //!   and answers its learned threshold as any learning window.
 //! - a request's called stamp (`StoreRequest::called`) is applied after its
-//!   windows; a window with `WindowOp::called` whose count reaches its
+//!   windows, and not at all when its gate window (`unless_over`, the
+//!   caller's own) answered a count at or over that op's threshold (Redis
+//!   applies a passing gated stamp with the connection's next request); a
+//!   window with `WindowOp::called` whose count reaches its
 //!   threshold is judged against `factor` times it when its key was stamped
 //!   lately (`contract::Called`: minute resolution); the answer's threshold
 //!   says which. The embedded stores keep stamps in a bounded table that may

@@ -9,7 +9,9 @@
 //! it, the cap above it). A CLI that was itself called lately (`called`,
 //! default within the hour) is judged against three times the threshold:
 //! SIM-box studies find a box's SIMs only call out, while a business on a
-//! mobile is also called; every call to a mobile number stamps it.
+//! mobile is also called; every call to a mobile number stamps it, except a
+//! call to oneself and a call from a CLI that this call takes to its own
+//! threshold (a box whose SIMs call one another to look called).
 
 use std::sync::Arc;
 
@@ -65,12 +67,17 @@ impl Rule for CliFanout {
 
     fn plan(&self, f: &Facts, p: &mut Plan) {
         // Only a real CLI can be a SIM: invalid or withheld ones are other rules' business.
+        let mut own = None;
         if !f.a_allowed && cli_counts(f, &self.cli_types) {
+            let before = p.windows.len();
             p.count(f, &self.window, f.a_key.clone(), f.b_key.clone());
+            own = (p.windows.len() > before).then_some(before);
         }
-        // A callee that could be a counted CLI is remembered as called.
+        // A callee that could be a counted CLI is remembered as called,
+        // unless the caller itself reaches the fan-out bar with this call
+        // (a SIM box's SIMs calling one another vouch for nobody).
         if self.window.called.is_some() && f.b_is_one_of(&self.cli_types) {
-            p.stamp_called(f, &self.window);
+            p.stamp_called(f, &self.window, own);
         }
     }
 }

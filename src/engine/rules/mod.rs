@@ -175,8 +175,13 @@ impl<'a> Plan<'a> {
     /// SIM box's owner could otherwise make its SIMs look called by calling
     /// them through a gateway with a home CLI).
     #[inline]
-    pub fn stamp_called(&mut self, f: &Facts, w: &Window) {
-        if self.static_action == Some(Action::Block) {
+    ///
+    /// `caller`: the caller's own window of `w`'s rule in this plan (its
+    /// index), when it was counted: the store skips the stamp when that
+    /// count reaches the window's threshold (`CalledStamp::unless_over`).
+    /// A call to oneself stamps nothing.
+    pub fn stamp_called(&mut self, f: &Facts, w: &Window, caller: Option<usize>) {
+        if self.static_action == Some(Action::Block) || f.a_key == f.b_key {
             return;
         }
         if let Some(c) = w.called {
@@ -186,6 +191,7 @@ impl<'a> Plan<'a> {
                 number: f.b_key.clone(),
                 time_ms: f.time_ms,
                 keep_ms: keep_ms.max(c.within_ms as i64),
+                unless_over: caller.and_then(|i| u8::try_from(i).ok()),
             });
         }
     }

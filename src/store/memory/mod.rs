@@ -1336,7 +1336,11 @@ impl WindowStore for MemoryStore {
                 );
             }
         }
-        if let Some(c) = &req.called {
+        if let Some(c) = req
+            .called
+            .as_ref()
+            .filter(|c| c.passes(req, &answer.windows))
+        {
             self.called.stamps().stamp(c.number.as_bytes(), c.time_ms);
         }
         if let Some((number, t)) = &req.block_lookup {

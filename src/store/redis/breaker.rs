@@ -140,6 +140,9 @@ pub struct RedisStats {
     pub script_reloads: AtomicU64,
     /// Times the breaker opened.
     pub breaker_opened: AtomicU64,
+    /// Deferred called stamps lost: their request failed, or more were
+    /// waiting than a connection keeps (`contract::CalledStamp::unless_over`).
+    pub called_stamps_dropped: AtomicU64,
 }
 
 impl RedisStats {
@@ -192,6 +195,12 @@ impl RedisStats {
                 "Times the store's circuit breaker opened",
                 None,
                 &self.breaker_opened,
+            ),
+            c(
+                "called_stamps_dropped",
+                "Called stamps not written: their request failed, or too many waited",
+                None,
+                &self.called_stamps_dropped,
             ),
             StoreMetric {
                 name: "breaker_open",

@@ -39,7 +39,7 @@ use super::{
     WindowOutcome,
 };
 use crate::config::StoreConfig;
-use crate::contract::{Evidence, Reason, WindowOp};
+use crate::contract::{CalledStamp, Evidence, Reason, WindowOp};
 pub use crate::store::shared_lists::SharedList;
 pub use breaker::{BreakerState, RedisStats};
 pub use codec::KeyNames;
@@ -292,6 +292,8 @@ pub(crate) enum Send {
 #[derive(Debug, Default)]
 pub(crate) struct Layout {
     parts: SmallVec<[(Windows, bool); 2]>,
+    /// Deferred called stamps this request carries (lost if it fails).
+    pub stamps: usize,
 }
 
 /// Indices of a request's windows (at most five rules).
@@ -323,7 +325,16 @@ pub(crate) struct Codec {
     lists: Script,
     max_members: usize,
     slack_ms: i64,
+    /// Called stamps whose gate passed on an answer (`CalledStamp::unless_over`),
+    /// sent at the start of the next request's pipeline: the caller's count
+    /// is known only from the answer, and a second round trip per call would
+    /// cost the call path. At most [`DEFERRED_STAMPS`]; the oldest go first.
+    deferred: parking_lot::Mutex<Vec<CalledStamp>>,
 }
+
+/// Deferred called stamps kept at most (a connection that goes quiet keeps
+/// its last ones until its next request).
+const DEFERRED_STAMPS: usize = 256;
 
 fn wall_now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -379,7 +390,40 @@ impl Codec {
             lists: Script::new(LISTS_LUA),
             max_members: s.max_members_per_key,
             slack_ms: s.expiry_slack_ms,
+            deferred: parking_lot::Mutex::new(Vec::new()),
         }
+    }
+
+    /// After an answer: keeps the request's gated called stamp for the next
+    /// request when its gate passed. Returns how many stamps were dropped to
+    /// make room (the oldest).
+    pub fn defer_stamp(&self, req: &StoreRequest, answer: &StoreAnswer) -> u64 {
+        let Some(c) = req.called.as_ref() else {
+            return 0;
+        };
+        if c.unless_over.is_none() || !c.passes(req, &answer.windows) {
+            return 0;
+        }
+        let mut d = self.deferred.lock();
+        let dropped = (d.len() + 1).saturating_sub(DEFERRED_STAMPS);
+        d.drain(..dropped);
+        d.push(c.clone());
+        dropped as u64
+    }
+
+    /// A called stamp's `SET` (a plain command: on a cluster it goes to the
+    /// callee's slot, beside the asking rule's windows of that number). A
+    /// late call may set an older stamp (the embedded stores keep the newest).
+    fn stamp_cmd(&self, stamp: &CalledStamp) -> Cmd {
+        let mut name = Vec::with_capacity(48);
+        self.keys
+            .write_window(stamp.rule, &stamp.number, b'r', &mut name);
+        let mut c = redis::cmd("SET");
+        c.arg(name)
+            .arg(stamp.time_ms)
+            .arg("PX")
+            .arg(stamp.keep_ms.saturating_add(self.slack_ms).max(1));
+        c
     }
 
     fn script(&self, id: ScriptId) -> &Script {
@@ -477,6 +521,15 @@ impl Codec {
     pub fn plan_request(&self, req: &StoreRequest) -> (Vec<Planned>, Layout) {
         let mut planned = Vec::with_capacity(2);
         let mut layout = Layout::default();
+        {
+            // Stamps deferred from earlier answers go first.
+            let mut d = self.deferred.lock();
+            for stamp in d.drain(..) {
+                planned.push(Planned::Plain(self.stamp_cmd(&stamp)));
+                layout.parts.push((SmallVec::new(), false));
+                layout.stamps += 1;
+            }
+        }
         // (hash slot on a cluster, event time) → windows.
         let mut groups: SmallVec<[(u16, i64, Windows); 4]> = SmallVec::new();
         let mut name = Vec::new();
@@ -518,19 +571,10 @@ impl Codec {
             planned.push(Planned::Plain(c));
             layout.parts.push((SmallVec::new(), true));
         }
-        if let Some(stamp) = &req.called {
-            // The callee's called stamp, beside the asking rule's windows of
-            // that number (its hash slot). A plain SET: a late call may set
-            // an older stamp (the embedded stores keep the newest).
-            let mut name = Vec::with_capacity(48);
-            self.keys
-                .write_window(stamp.rule, &stamp.number, b'r', &mut name);
-            let mut c = redis::cmd("SET");
-            c.arg(name)
-                .arg(stamp.time_ms)
-                .arg("PX")
-                .arg(stamp.keep_ms.saturating_add(self.slack_ms).max(1));
-            planned.push(Planned::Plain(c));
+        if let Some(stamp) = req.called.as_ref().filter(|c| c.unless_over.is_none()) {
+            // An ungated stamp goes with its own request (a gated one waits
+            // for the answer: `defer_stamp`).
+            planned.push(Planned::Plain(self.stamp_cmd(stamp)));
             layout.parts.push((SmallVec::new(), false));
         }
         (planned, layout)
@@ -1202,6 +1246,73 @@ mod tests {
     }
 
     /// The flat reply: codes, then extras in window order, then the block.
+    #[test]
+    fn a_gated_called_stamp_waits_for_its_answer_and_goes_with_the_next_request() {
+        let codec = Codec::new(&RedisSettings::single("redis://127.0.0.1/"));
+        let mut req = request();
+        req.called = Some(CalledStamp {
+            rule: Reason::CliFanout,
+            number: "+2348031110005".into(),
+            time_ms: req.evidence.time_ms,
+            keep_ms: 3_600_000,
+            unless_over: Some(1),
+        });
+        let sets = |planned: &[Planned]| -> Vec<String> {
+            planned
+                .iter()
+                .filter_map(|p| match p {
+                    Planned::Plain(c) => Some(
+                        c.args_iter()
+                            .map(|a| match a {
+                                redis::Arg::Simple(b) => String::from_utf8_lossy(b).into_owned(),
+                                _ => String::new(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    ),
+                    Planned::Script(_) => None,
+                })
+                .collect()
+        };
+        // Not with its own request: the caller's count is not known yet.
+        let (planned, layout) = codec.plan_request(&req);
+        assert_eq!((sets(&planned).len(), layout.stamps), (0, 0));
+        let answer = |count: u32| StoreAnswer {
+            windows: [0, count]
+                .into_iter()
+                .map(|count| WindowOutcome {
+                    count,
+                    threshold: 5,
+                    ..Default::default()
+                })
+                .collect(),
+            blocked: None,
+        };
+        // The caller at its threshold (5): no stamp, now or later.
+        assert_eq!(codec.defer_stamp(&req, &answer(5)), 0);
+        let (planned, layout) = codec.plan_request(&request());
+        assert_eq!((sets(&planned).len(), layout.stamps), (0, 0));
+        // Under it: the next request (any) sends it first.
+        assert_eq!(codec.defer_stamp(&req, &answer(4)), 0);
+        let (planned, layout) = codec.plan_request(&request());
+        assert_eq!(layout.stamps, 1);
+        assert!(matches!(planned[0], Planned::Plain(_)));
+        assert_eq!(
+            sets(&planned),
+            [format!(
+                "SET acm:{{cf:+2348031110005}}:r {} PX 3660000",
+                req.evidence.time_ms
+            )]
+        );
+        let (planned, _) = codec.plan_request(&request());
+        assert!(sets(&planned).is_empty(), "sent once");
+        // A quiet connection keeps the newest 256.
+        let dropped: u64 = (0..300).map(|_| codec.defer_stamp(&req, &answer(0))).sum();
+        assert_eq!(dropped, 44);
+        let (_, layout) = codec.plan_request(&request());
+        assert_eq!(layout.stamps, DEFERRED_STAMPS);
+    }
+
     #[test]
     fn replies_are_read_window_by_window() {
         let codec = Codec::new(&RedisSettings::single("redis://127.0.0.1/"));

@@ -10,6 +10,7 @@
 //! call's commands go out as one pipeline; on a cluster each command is sent
 //! on its own, concurrently, and the connection routes it to its node.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::future::join_all;
@@ -100,9 +101,14 @@ impl AsyncRedisStore {
             return Ok(StoreAnswer::default());
         }
         let ask = self.codec.caps.ask(&mut planned);
-        let mut values = self.run(&planned).await?;
+        let stats = &self.guard.stats.called_stamps_dropped;
+        let mut values = self.run(&planned).await.inspect_err(|_| {
+            stats.fetch_add(layout.stamps as u64, Ordering::Relaxed);
+        })?;
         self.codec.caps.hear(ask, &mut values);
-        self.codec.parse_answer(req, &layout, values)
+        let answer = self.codec.parse_answer(req, &layout, values)?;
+        stats.fetch_add(self.codec.defer_stamp(req, &answer), Ordering::Relaxed);
+        Ok(answer)
     }
 
     /// Records auto-blocks raised by an alert.

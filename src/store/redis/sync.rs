@@ -12,6 +12,7 @@
 //! at construction: the C ABI calls [`RedisStore::connect`] in child_init,
 //! after the fork, or the first check connects.
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
@@ -422,9 +423,13 @@ impl WindowStore for RedisStore {
             return Ok(());
         }
         let ask = self.codec.caps.ask(&mut planned);
-        let mut values = self.run(&planned)?;
+        let stats = &self.stats().called_stamps_dropped;
+        let mut values = self.run(&planned).inspect_err(|_| {
+            stats.fetch_add(layout.stamps as u64, Ordering::Relaxed);
+        })?;
         self.codec.caps.hear(ask, &mut values);
         *answer = self.codec.parse_answer(req, &layout, values)?;
+        stats.fetch_add(self.codec.defer_stamp(req, answer), Ordering::Relaxed);
         Ok(())
     }
 

@@ -509,7 +509,11 @@ impl WindowStore for ShmStore {
                     .push(self.update(&mut held.shard, h, op, evidence));
             }
         }
-        if let Some(c) = &req.called {
+        if let Some(c) = req
+            .called
+            .as_ref()
+            .filter(|c| c.passes(req, &answer.windows))
+        {
             self.called().stamp(c.number.as_bytes(), c.time_ms);
         }
         if let Some((number, t)) = &req.block_lookup {
