@@ -90,6 +90,14 @@ pub struct WindowRuleConfig {
     /// higher threshold (other rules ignore it).
     #[serde(default, skip_serializing_if = "CalledConfig::is_default")]
     pub called: CalledConfig,
+    /// cli_rotation: calls to allow-listed B-numbers (`[lists]
+    /// allow_b_numbers`: the hotlines and bridges a crowd calls at once)
+    /// count in their source's window too. false (the default): a listed
+    /// number's crowd says nothing about the CLIs of the routes it came
+    /// through (docs/QUALITY.md, "A listed number's crowd"). Other rules
+    /// ignore it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub count_allowed_b: bool,
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -430,6 +438,7 @@ impl Default for RulesConfig {
                 // (docs/QUALITY.md: bare-network FP 0.30% -> 0.07%).
                 min_ingress_share: 0.5,
                 called: CalledConfig::default(),
+                count_allowed_b: false,
             },
             distinct_callers_slow: SlowCallersConfig::default(),
             // Off by default: cli_fanout sees the same SIMs (a call a minute
@@ -446,6 +455,7 @@ impl Default for RulesConfig {
                 per_ingress: false,
                 min_ingress_share: 0.0,
                 called: CalledConfig::default(),
+                count_allowed_b: false,
             },
             cli_rotation: WindowRuleConfig {
                 action: RuleAction::FLAG,
@@ -481,6 +491,7 @@ impl Default for RulesConfig {
                 per_ingress: false,
                 min_ingress_share: 0.0,
                 called: CalledConfig::default(),
+                count_allowed_b: false,
             },
             // A SIM box is made of SIMs: its CLIs are mobile numbers, while a
             // PBX presents its fixed main number and DDI block.
@@ -511,6 +522,7 @@ impl Default for RulesConfig {
                 per_ingress: false,
                 min_ingress_share: 0.0,
                 called: CalledConfig::default(),
+                count_allowed_b: false,
             },
             intl_ingress_local_cli: IntlIngressConfig::default(),
             invalid_cli: InvalidCliConfig::default(),

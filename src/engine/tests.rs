@@ -326,6 +326,31 @@ fn rotation_counts_distinct_clis_per_source() {
 }
 
 #[test]
+fn calls_to_a_listed_hotline_do_not_count_in_their_source_s_rotation() {
+    for (count_allowed_b, want) in [(false, [0, 0, 0, 1]), (true, [1, 2, 3, 4])] {
+        let f = fixture(&format!(
+            "[rules.cli_rotation]\nthreshold = 4\nwindow_ms = 10000\ncount_allowed_b = {count_allowed_b}\n\
+             [lists]\nallow_b_numbers = [\"+2348099999999\"]\n"
+        ));
+        // A crowd of three calling the listed hotline through one interconnect,
+        // then a subscriber's call through it.
+        let got: Vec<u32> = (0..4)
+            .map(|i| {
+                let b = if i < 3 {
+                    "+2348099999999"
+                } else {
+                    "+2348090000001"
+                };
+                let mut c = Call::new(&format!("h{i}"), &caller(i), b).at(T0 + i as i64);
+                c.trunk = Some("IC-A".into());
+                f.check(c).count(Reason::CliRotation)
+            })
+            .collect();
+        assert_eq!(got, want, "count_allowed_b = {count_allowed_b}");
+    }
+}
+
+#[test]
 fn home_cli_on_international_ingress_blocks() {
     let f = fixture(
         "[rules.intl_ingress_local_cli]\ntrunks = [\"INTL-GW\"]\nsources = [\"198.51.100.0/24\"]\n",

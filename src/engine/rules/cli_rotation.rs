@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 //! `cli_rotation`: one source or trunk presenting many distinct CLIs within a
 //! window (default 20 in 60 s, learned per source, flag): a platform cycling through invented or
-//! harvested numbers. Trusted sources and trunks are not counted.
+//! harvested numbers. Trusted sources and trunks are not counted, nor calls
+//! to allow-listed B-numbers (hotlines, bridges: a crowd calling one listed
+//! number at once through every route) unless `count_allowed_b`.
 
 use std::sync::Arc;
 
@@ -18,6 +20,8 @@ pub const DEF: RuleDef = RuleDef {
 #[derive(Debug)]
 struct CliRotation {
     window: Window,
+    /// Calls to allow-listed B-numbers count too (`count_allowed_b`).
+    count_allowed_b: bool,
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -32,7 +36,10 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     )
     .with_trunk_thresholds(&r.trunk_thresholds, c)
     .learning(&r.learn, c);
-    Some(Arc::new(CliRotation { window }))
+    Some(Arc::new(CliRotation {
+        window,
+        count_allowed_b: r.count_allowed_b,
+    }))
 }
 
 impl Rule for CliRotation {
@@ -45,7 +52,9 @@ impl Rule for CliRotation {
     }
 
     fn plan(&self, f: &Facts, p: &mut Plan) {
-        if f.source_allowed {
+        // A listed hotline's or bridge's crowd arrives through every route
+        // at once: its callers' CLIs say nothing about a route's.
+        if f.source_allowed || (f.b_allowed && !self.count_allowed_b) {
             return;
         }
         if let Some(src) = f.source_key {
