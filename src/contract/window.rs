@@ -339,8 +339,9 @@ pub struct CalledStamp {
     /// SIM's fan-out does not vouch for its callee: a SIM box whose SIMs
     /// call one another would otherwise make each of them look called.
     /// A store may apply a stamp that passes later than the request (Redis
-    /// sends it with the connection's next request: the count is known only
-    /// from the answer), never earlier.
+    /// sends it after the answer: the async client at once, off the call
+    /// path; the blocking one with the connection's next request), never
+    /// earlier.
     pub unless_over: Option<u8>,
 }
 

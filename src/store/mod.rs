@@ -35,7 +35,7 @@
 //! - a request's called stamp (`StoreRequest::called`) is applied after its
 //!   windows, and not at all when its gate window (`unless_over`, the
 //!   caller's own) answered a count at or over that op's threshold (Redis
-//!   applies a passing gated stamp with the connection's next request); a
+//!   sends a passing gated stamp after the answer); a
 //!   window with `WindowOp::called` whose count reaches its
 //!   threshold is judged against `factor` times it when its key was stamped
 //!   lately (`contract::Called`: minute resolution); the answer's threshold

@@ -255,7 +255,8 @@ impl LogLimiter {
 #[derive(Debug)]
 pub struct Guard {
     pub breaker: Breaker,
-    pub stats: RedisStats,
+    /// Shared with the async store's background stamp sends.
+    pub stats: std::sync::Arc<RedisStats>,
     pub log: LogLimiter,
     pub name: &'static str,
 }
@@ -264,7 +265,7 @@ impl Guard {
     pub fn new(name: &'static str, failures: u32, cooldown: Duration) -> Guard {
         Guard {
             breaker: Breaker::new(failures, cooldown),
-            stats: RedisStats::default(),
+            stats: Default::default(),
             log: LogLimiter::new(Duration::from_secs(10)),
             name,
         }

@@ -326,9 +326,11 @@ pub(crate) struct Codec {
     max_members: usize,
     slack_ms: i64,
     /// Called stamps whose gate passed on an answer (`CalledStamp::unless_over`),
-    /// sent at the start of the next request's pipeline: the caller's count
-    /// is known only from the answer, and a second round trip per call would
-    /// cost the call path. At most [`DEFERRED_STAMPS`]; the oldest go first.
+    /// sent at the start of the next request's pipeline (the blocking client;
+    /// the async one sends them at once in a task of their own): the caller's
+    /// count is known only from the answer, and a second round trip per call
+    /// would cost the call path. At most [`DEFERRED_STAMPS`]; the oldest go
+    /// first.
     deferred: parking_lot::Mutex<Vec<CalledStamp>>,
 }
 
@@ -394,16 +396,31 @@ impl Codec {
         }
     }
 
+    /// After an answer: the request's gated called stamp, when its gate
+    /// passed (an ungated one went with the request).
+    pub fn passed_stamp<'r>(
+        &self,
+        req: &'r StoreRequest,
+        answer: &StoreAnswer,
+    ) -> Option<&'r CalledStamp> {
+        req.called
+            .as_ref()
+            .filter(|c| c.unless_over.is_some() && c.passes(req, &answer.windows))
+    }
+
     /// After an answer: keeps the request's gated called stamp for the next
     /// request when its gate passed. Returns how many stamps were dropped to
     /// make room (the oldest).
     pub fn defer_stamp(&self, req: &StoreRequest, answer: &StoreAnswer) -> u64 {
-        let Some(c) = req.called.as_ref() else {
-            return 0;
-        };
-        if c.unless_over.is_none() || !c.passes(req, &answer.windows) {
-            return 0;
+        match self.passed_stamp(req, answer) {
+            Some(c) => self.defer(c),
+            None => 0,
         }
+    }
+
+    /// Keeps a called stamp for the next request; returns how many were
+    /// dropped to make room (the oldest).
+    pub fn defer(&self, c: &CalledStamp) -> u64 {
         let mut d = self.deferred.lock();
         let dropped = (d.len() + 1).saturating_sub(DEFERRED_STAMPS);
         d.drain(..dropped);
@@ -414,7 +431,7 @@ impl Codec {
     /// A called stamp's `SET` (a plain command: on a cluster it goes to the
     /// callee's slot, beside the asking rule's windows of that number). A
     /// late call may set an older stamp (the embedded stores keep the newest).
-    fn stamp_cmd(&self, stamp: &CalledStamp) -> Cmd {
+    pub fn stamp_cmd(&self, stamp: &CalledStamp) -> Cmd {
         let mut name = Vec::with_capacity(48);
         self.keys
             .write_window(stamp.rule, &stamp.number, b'r', &mut name);

@@ -21,6 +21,7 @@ use super::breaker::{Admit, BreakerState, Guard, RedisStats};
 use super::lists;
 use super::{is_noscript, server_error, store_error, Codec, Planned, RedisSettings, Send};
 use crate::config::{ListsConfig, StoreConfig};
+use crate::contract::CalledStamp;
 use crate::store::shared_lists::{validate_entries, SharedList};
 use crate::store::{Answer, BlockEntry, StoreAnswer, StoreError, StoreMetric, StoreRequest};
 
@@ -107,8 +108,57 @@ impl AsyncRedisStore {
         })?;
         self.codec.caps.hear(ask, &mut values);
         let answer = self.codec.parse_answer(req, &layout, values)?;
-        stats.fetch_add(self.codec.defer_stamp(req, &answer), Ordering::Relaxed);
+        if let Some(stamp) = self.codec.passed_stamp(req, &answer) {
+            self.send_stamp(stamp);
+        }
         Ok(answer)
+    }
+
+    /// Sends a gated called stamp that passed, off the call path: a task of
+    /// its own on the multiplexed connection (the answer does not wait for
+    /// it; a failure is counted in `called_stamps_dropped`). Without a
+    /// connection to clone (a cluster not yet connected, no runtime), it goes
+    /// with the next request instead.
+    fn send_stamp(&self, stamp: &CalledStamp) {
+        let stats = self.guard.stats.clone();
+        if self.guard.breaker.state() != BreakerState::Closed {
+            stats.called_stamps_dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            stats
+                .called_stamps_dropped
+                .fetch_add(self.codec.defer(stamp), Ordering::Relaxed);
+            return;
+        };
+        let cmd = self.codec.stamp_cmd(stamp);
+        let budget = self.settings.budget;
+        let sent = move |r: Result<redis::RedisResult<Value>, tokio::time::error::Elapsed>| {
+            if !matches!(r, Ok(Ok(Value::Okay))) {
+                stats.called_stamps_dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        match &self.conn {
+            Conn::Single(mgr) => {
+                let mut con = mgr.clone();
+                rt.spawn(async move {
+                    sent(tokio::time::timeout(budget, con.req_packed_command(&cmd)).await)
+                });
+            }
+            Conn::Cluster { conn, .. } => match conn.try_lock().ok().and_then(|c| c.clone()) {
+                Some(mut con) => {
+                    rt.spawn(async move {
+                        sent(tokio::time::timeout(budget, con.req_packed_command(&cmd)).await)
+                    });
+                }
+                None => {
+                    self.guard
+                        .stats
+                        .called_stamps_dropped
+                        .fetch_add(self.codec.defer(stamp), Ordering::Relaxed);
+                }
+            },
+        }
     }
 
     /// Records auto-blocks raised by an alert.
