@@ -16,6 +16,11 @@ first is counted, so a variant meant to be exact is checked on the way).
     # 2. replay: the first script is the reference
     python3 scripts/redis-replay.py replay trace.txt src/store/redis/check.lua v2.lua --rounds 3
 
+A script given as `fcall:<path>` is loaded as a Redis Function library
+instead (Redis 7: its body wrapped in `redis.register_function`, the same
+KEYS and ARGV) and called with `FCALL`, to compare the two ways of running
+one script (`fcall:` the same file as the first: same replies, its own time).
+
 Only calls of the first script given are kept (by its SHA1), so record with
 the script the trace was made with. MONITOR slows the server down a lot: the
 trace is a sample (the first seconds of the benchmark's latency phase, mostly
@@ -82,20 +87,29 @@ def load_calls(path, sha):
     return calls
 
 
-def run_once(r, body, calls):
-    sha = r.script_load(body)
+def run_once(r, body, calls, as_function=False):
+    if as_function:
+        # The whole script inside the function: its locals stay per call.
+        r.function_load(b"#!lua name=acmreplay\nredis.register_function('check', "
+                        b"function(KEYS, ARGV)\n" + body + b"\nend)\n", replace=True)
+    else:
+        sha = r.script_load(body)
     r.flushall()
     r.config_resetstat()
-    replies = [r.evalsha(sha, int(c[0]), *c[1:]) for c in calls]
+    if as_function:
+        replies = [r.fcall("check", int(c[0]), *c[1:]) for c in calls]
+    else:
+        replies = [r.evalsha(sha, int(c[0]), *c[1:]) for c in calls]
     stats = r.info("commandstats")
-    skip = {"cmdstat_evalsha", "cmdstat_flushall", "cmdstat_config|resetstat",
-            "cmdstat_script|load", "cmdstat_info"}
+    call = "cmdstat_fcall" if as_function else "cmdstat_evalsha"
+    skip = {call, "cmdstat_flushall", "cmdstat_config|resetstat",
+            "cmdstat_script|load", "cmdstat_function|load", "cmdstat_info"}
     inner = {k[len("cmdstat_"):]: v for k, v in stats.items() if k not in skip}
-    return replies, stats["cmdstat_evalsha"]["usec_per_call"], inner
+    return replies, stats[call]["usec_per_call"], inner
 
 
 def replay(args):
-    bodies = [open(p, "rb").read() for p in args.scripts]
+    bodies = [open(p.removeprefix("fcall:"), "rb").read() for p in args.scripts]
     sha = hashlib.sha1(bodies[0]).hexdigest()
     calls = load_calls(args.trace, sha)
     if not calls:
@@ -106,10 +120,11 @@ def replay(args):
     with local_redis("acm-replay-") as r:
         for rnd in range(1, args.rounds + 1):
             for path, body in zip(args.scripts, bodies):
-                replies, evalsha, inner = run_once(r, body, calls)
+                replies, evalsha, inner = run_once(r, body, calls, path.startswith("fcall:"))
                 usec = sum(v["usec"] for v in inner.values()) / n
                 ncalls = sum(v["calls"] for v in inner.values()) / n
-                line = (f"round {rnd} {path}: evalsha {evalsha:.2f} µs/call, commands "
+                how = "fcall" if path.startswith("fcall:") else "evalsha"
+                line = (f"round {rnd} {path}: {how} {evalsha:.2f} µs/call, commands "
                         f"{usec:.2f} µs in {ncalls:.2f} calls, the rest {evalsha - usec:.2f} µs")
                 if reference is None:
                     reference = replies
