@@ -133,7 +133,16 @@ struct InstanceState {
     callers: Vec<CompactString>,
     blocked_yet: bool,
     fifth: Option<bool>,
+    /// Over all its calls, scored or not: its distinct CLIs (up to
+    /// [`MAX_CLIS`] kept), and its first and last call times.
+    clis: Vec<CompactString>,
+    clis_over: bool,
+    first_any_ms: Option<i64>,
+    last_any_ms: i64,
 }
+
+/// Distinct CLIs an instance's shape keeps (more are reported as more).
+const MAX_CLIS: usize = 64;
 
 struct Scorer<'a> {
     labels: &'a Labels,
@@ -184,6 +193,15 @@ impl ReplaySink for Scorer<'_> {
         let caught = v.action != Action::Allow;
         if label.attack {
             let s = &mut self.instances[label.instance as usize];
+            s.first_any_ms.get_or_insert(t);
+            s.last_any_ms = s.last_any_ms.max(t);
+            if !s.clis_over && !s.clis.contains(&v.a_number) {
+                if s.clis.len() < MAX_CLIS {
+                    s.clis.push(v.a_number.clone());
+                } else {
+                    s.clis_over = true;
+                }
+            }
             if Some(label.kind) == self.fifth_kind && s.callers.len() < 5 {
                 s.blocked_yet |= v.action == Action::Block;
                 if !s.callers.contains(&v.a_number) {
@@ -286,6 +304,8 @@ pub fn evaluate(
             calls_to_detect: s.detected.map(|d| d.1),
             first_rule: s.detected.map(|d| d.2.code().to_string()),
             fifth_caller_blocked: s.fifth,
+            clis: Some(s.clis.len() as u32 + s.clis_over as u32),
+            spread_ms: s.first_any_ms.map(|f| s.last_any_ms - f),
         });
     }
     report.legit = scorer

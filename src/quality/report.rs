@@ -50,6 +50,14 @@ pub struct InstanceResult {
     /// caller is in the span: whether a call of the instance was blocked by
     /// then (that call included).
     pub fifth_caller_blocked: Option<bool>,
+    /// Its distinct CLIs over all its calls, scored or not (65: more than
+    /// 64), and the time from its first call to its last: the shape an
+    /// attack's description gives (e.g. refiled masking: 3–6 fresh CLIs over
+    /// 15–90 s). None in reports written before they were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clis: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread_ms: Option<i64>,
 }
 
 /// One legitimate class, over its calls in the scored span.
@@ -146,6 +154,12 @@ pub struct FamilyScore {
     pub lowest_detected: Option<f64>,
     /// (variant, instances, detected).
     pub variants: Vec<(String, u64, u64)>,
+    /// (distinct CLIs of the instance, as a range, instances, detected),
+    /// over every intensity and within the floor's range.
+    #[serde(default)]
+    pub by_clis: Vec<(String, u64, u64)>,
+    #[serde(default)]
+    pub by_clis_in_range: Vec<(String, u64, u64)>,
     /// The floor's range, and its instances and detected instances.
     pub floor: Option<(Range, u64, u64)>,
 }
@@ -427,6 +441,27 @@ impl Report {
                     if n == 0 { 100.0 } else { ratio(d, n) * 100.0 }
                 );
             }
+            let clis = |b: &[(String, u64, u64)]| {
+                b.iter()
+                    .map(|(c, n, d)| format!("{c} {d}/{n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            if !f.by_clis.is_empty() {
+                let _ = write!(
+                    s,
+                    "By distinct CLIs over the instance (detected/instances): {}",
+                    clis(&f.by_clis)
+                );
+                if !f.by_clis_in_range.is_empty() {
+                    let _ = write!(
+                        s,
+                        "; within the floor's range: {}",
+                        clis(&f.by_clis_in_range)
+                    );
+                }
+                let _ = writeln!(s, ".");
+            }
             let _ = writeln!(s);
         }
         let (n, blocked) = self.fifth_caller();
@@ -566,6 +601,34 @@ fn summarise_family(name: &str, list: &[&InstanceResult], floor: Option<Range>) 
         e.0 += 1;
         e.1 += i.detected as u64;
     }
+    let by_clis = |keep: &dyn Fn(&InstanceResult) -> bool| -> Vec<(String, u64, u64)> {
+        const BINS: [(u32, u32, &str); 5] = [
+            (1, 1, "1"),
+            (2, 2, "2"),
+            (3, 6, "3–6"),
+            (7, 20, "7–20"),
+            (21, u32::MAX, "21+"),
+        ];
+        BINS.iter()
+            .map(|&(lo, hi, name)| {
+                let inb: Vec<&&InstanceResult> = list
+                    .iter()
+                    .filter(|i| keep(i) && i.clis.is_some_and(|c| (lo..=hi).contains(&c)))
+                    .collect();
+                (
+                    name.to_string(),
+                    inb.len() as u64,
+                    inb.iter().filter(|i| i.detected).count() as u64,
+                )
+            })
+            .filter(|b| b.1 > 0)
+            .collect()
+    };
+    let all_clis = by_clis(&|_| true);
+    let in_range_clis = match floor {
+        Some(r) => by_clis(&|i: &InstanceResult| i.intensity.is_some_and(|x| r.contains(x))),
+        None => Vec::new(),
+    };
     let floor = floor.map(|r| {
         let within: Vec<&&InstanceResult> = list
             .iter()
@@ -596,6 +659,8 @@ fn summarise_family(name: &str, list: &[&InstanceResult], floor: Option<Range>) 
             .into_iter()
             .map(|(v, (n, d))| (v.to_string(), n, d))
             .collect(),
+        by_clis: all_clis,
+        by_clis_in_range: in_range_clis,
         floor,
     }
 }
@@ -634,6 +699,46 @@ fn top(m: &BTreeMap<String, u64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instances_are_counted_by_their_distinct_clis() {
+        let inst = |clis, intensity, detected| InstanceResult {
+            family: "refiled_masking".into(),
+            intensity: Some(intensity),
+            calls: 3,
+            detected,
+            clis: Some(clis),
+            ..Default::default()
+        };
+        let mut r = Report {
+            floor_ranges: vec![(
+                "refiled_masking".into(),
+                crate::simulate::Range::parse("1.3..20").unwrap(),
+            )],
+            instances: vec![
+                inst(2, 5.0, false),
+                inst(2, 0.5, false),
+                inst(3, 5.0, true),
+                inst(6, 0.5, true),
+                inst(65, 5.0, true),
+            ],
+            ..Default::default()
+        };
+        r.summarise();
+        let f = &r.families[0];
+        let b = |v: &[(&str, u64, u64)]| -> Vec<(String, u64, u64)> {
+            v.iter().map(|&(c, n, d)| (c.to_string(), n, d)).collect()
+        };
+        assert_eq!(f.by_clis, b(&[("2", 2, 0), ("3–6", 2, 2), ("21+", 1, 1)]));
+        assert_eq!(
+            f.by_clis_in_range,
+            b(&[("2", 1, 0), ("3–6", 1, 1), ("21+", 1, 1)])
+        );
+        assert!(r.render().contains(
+            "By distinct CLIs over the instance (detected/instances): 2 0/2, 3–6 2/2, 21+ 1/1; \
+             within the floor's range: 2 0/1, 3–6 1/1, 21+ 1/1."
+        ));
+    }
 
     #[test]
     fn bins_follow_the_1_2_5_series() {
