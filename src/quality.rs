@@ -128,13 +128,13 @@ struct InstanceState {
     first_ms: Option<i64>,
     caught: u32,
     detected: Option<(i64, u32, Reason)>,
-    /// 5th-caller family only: distinct callers so far (up to 5), and
-    /// whether a call was blocked so far.
-    callers: Vec<CompactString>,
+    /// 5th-caller family only: whether a call was blocked before its 5th
+    /// distinct caller (the first five of `clis`), and by that caller.
     blocked_yet: bool,
     fifth: Option<bool>,
-    /// Over all its calls, scored or not: its distinct CLIs (up to
-    /// [`MAX_CLIS`] kept), and its first and last call times.
+    /// Over all its calls, scored or not: its distinct CLIs in order of
+    /// their first call (up to [`MAX_CLIS`] kept), and its first and last
+    /// call times.
     clis: Vec<CompactString>,
     clis_over: bool,
     first_any_ms: Option<i64>,
@@ -195,20 +195,18 @@ impl ReplaySink for Scorer<'_> {
             let s = &mut self.instances[label.instance as usize];
             s.first_any_ms.get_or_insert(t);
             s.last_any_ms = s.last_any_ms.max(t);
-            if !s.clis_over && !s.clis.contains(&v.a_number) {
+            let new_cli = !s.clis_over && !s.clis.contains(&v.a_number);
+            if Some(label.kind) == self.fifth_kind && s.clis.len() < 5 {
+                s.blocked_yet |= v.action == Action::Block;
+                if new_cli && s.clis.len() == 4 && in_span {
+                    s.fifth = Some(s.blocked_yet);
+                }
+            }
+            if new_cli {
                 if s.clis.len() < MAX_CLIS {
                     s.clis.push(v.a_number.clone());
                 } else {
                     s.clis_over = true;
-                }
-            }
-            if Some(label.kind) == self.fifth_kind && s.callers.len() < 5 {
-                s.blocked_yet |= v.action == Action::Block;
-                if !s.callers.contains(&v.a_number) {
-                    s.callers.push(v.a_number.clone());
-                    if s.callers.len() == 5 && in_span {
-                        s.fifth = Some(s.blocked_yet);
-                    }
                 }
             }
             if !in_span {

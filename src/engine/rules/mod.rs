@@ -174,12 +174,12 @@ impl<'a> Plan<'a> {
     /// planned before blocks the call (it never reaches its callee, and a
     /// SIM box's owner could otherwise make its SIMs look called by calling
     /// them through a gateway with a home CLI).
-    #[inline]
     ///
     /// `caller`: the caller's own window of `w`'s rule in this plan (its
     /// index), when it was counted: the store skips the stamp when that
     /// count reaches the window's threshold (`CalledStamp::unless_over`).
     /// A call to oneself stamps nothing.
+    #[inline]
     pub fn stamp_called(&mut self, f: &Facts, w: &Window, caller: Option<usize>) {
         if self.static_action == Some(Action::Block) || f.a_key == f.b_key {
             return;

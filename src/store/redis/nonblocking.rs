@@ -25,6 +25,20 @@ use crate::contract::CalledStamp;
 use crate::store::shared_lists::{validate_entries, SharedList};
 use crate::store::{Answer, BlockEntry, StoreAnswer, StoreError, StoreMetric, StoreRequest};
 
+/// Sends one command that answers `OK` within `budget`; anything else
+/// counts as a dropped called stamp.
+async fn send_one(
+    mut con: impl ConnectionLike,
+    cmd: Cmd,
+    budget: Duration,
+    stats: std::sync::Arc<RedisStats>,
+) {
+    let r = tokio::time::timeout(budget, con.req_packed_command(&cmd)).await;
+    if !matches!(r, Ok(Ok(Value::Okay))) {
+        stats.called_stamps_dropped.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 enum Conn {
     Single(ConnectionManager),
     Cluster {
@@ -133,27 +147,16 @@ impl AsyncRedisStore {
         };
         let cmd = self.codec.stamp_cmd(stamp);
         let budget = self.settings.budget;
-        let sent = move |r: Result<redis::RedisResult<Value>, tokio::time::error::Elapsed>| {
-            if !matches!(r, Ok(Ok(Value::Okay))) {
-                stats.called_stamps_dropped.fetch_add(1, Ordering::Relaxed);
-            }
-        };
         match &self.conn {
             Conn::Single(mgr) => {
-                let mut con = mgr.clone();
-                rt.spawn(async move {
-                    sent(tokio::time::timeout(budget, con.req_packed_command(&cmd)).await)
-                });
+                rt.spawn(send_one(mgr.clone(), cmd, budget, stats));
             }
             Conn::Cluster { conn, .. } => match conn.try_lock().ok().and_then(|c| c.clone()) {
-                Some(mut con) => {
-                    rt.spawn(async move {
-                        sent(tokio::time::timeout(budget, con.req_packed_command(&cmd)).await)
-                    });
+                Some(con) => {
+                    rt.spawn(send_one(con, cmd, budget, stats));
                 }
                 None => {
-                    self.guard
-                        .stats
+                    stats
                         .called_stamps_dropped
                         .fetch_add(self.codec.defer(stamp), Ordering::Relaxed);
                 }
