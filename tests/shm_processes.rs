@@ -319,6 +319,7 @@ fn forked_workers_at_once_leave_what_the_model_says() {
             learn: None,
             count_only: false,
             called: None,
+            repeats: None,
         }
     };
     let request = |o: WindowOp| StoreRequest {

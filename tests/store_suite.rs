@@ -575,6 +575,21 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "a CLI that calls a callee again is judged against factor x threshold while its repeats last",
+            toml: "[rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 600000\ncli_types = [\"mobile\"]\n[rules.cli_fanout.called]\nfactor = 1\n[rules.cli_fanout.repeats]\nshare = 0.25\nfactor = 2\n",
+            calls: repeat_calls(),
+            expect: |v| {
+                let first = |a: &str| {
+                    v.iter()
+                        .filter(|x| x.a_number == a)
+                        .position(|x| x.reasons.contains(Reason::CliFanout))
+                };
+                assert_eq!(first(SIM), Some(3), "never repeats: its 4th callee");
+                assert_eq!(first(REPEATER), Some(5), "one repeat covers 4 callees at 0.25: its 5th");
+                assert_eq!(first(STALE_REPEATER), Some(6), "its repeat 11 minutes before: its 4th new callee");
+            },
+        },
+        Scenario {
             name: "learning: hold_uncalled holds a SIM nobody called over its bar, and lets a called CLI learn",
             toml: FANOUT_HOLD_UNCALLED,
             calls: steady_clis(14, 8),
@@ -833,6 +848,44 @@ const SIBLING: &str = "+2348031110004";
 const BOXED: &str = "+2348031110005";
 const SELF_CALLER: &str = "+2348031110006";
 const VOUCHED: &str = "+2348031110007";
+
+const REPEATER: &str = "+2348031110008";
+const STALE_REPEATER: &str = "+2348031110009";
+
+/// [`SIM`] calls new mobiles 20 s apart; [`REPEATER`] calls three, the first
+/// again, then new ones; [`STALE_REPEATER`] calls two and the first again,
+/// then after 11 minutes (past the window) new ones.
+fn repeat_calls() -> Vec<Call> {
+    let mut c = Vec::new();
+    for k in 0..8 {
+        c.push(call(
+            &format!("rs{k}"),
+            SIM,
+            &format!("+23480555300{k:02}"),
+            T0 + k * 20_000,
+        ));
+        let b = if k == 3 { 0 } else { k };
+        c.push(call(
+            &format!("rr{k}"),
+            REPEATER,
+            &format!("+23480555310{b:02}"),
+            T0 + k * 20_000 + 1,
+        ));
+    }
+    c.push(call("rt-a", STALE_REPEATER, "+2348055532000", T0));
+    c.push(call("rt-b", STALE_REPEATER, "+2348055532099", T0 + 10_000));
+    c.push(call("rt-c", STALE_REPEATER, "+2348055532000", T0 + 20_000));
+    for k in 1..8 {
+        c.push(call(
+            &format!("rt{k}"),
+            STALE_REPEATER,
+            &format!("+23480555320{k:02}"),
+            T0 + 680_000 + k * 20_000,
+        ));
+    }
+    c.sort_by_key(|c| c.time_ms);
+    c
+}
 
 /// Decoy calls: [`SIBLING`] calls four new mobiles, then [`BOXED`] as its
 /// fifth (at its bar of 4); [`SELF_CALLER`] calls itself; a quiet caller
@@ -1170,6 +1223,15 @@ fn random_runs() -> Vec<(String, bool)> {
             format!("{RANDOM_TOML}[store]\nmax_members_per_key = 5\n"),
             true,
         ),
+        // cli_fanout at 2 over the three callees, judged by its repeats
+        // (every caller repeats): lenient or not, call by call.
+        (
+            RANDOM_TOML.replace(
+                "[rules.cli_fanout]\nthreshold = 4",
+                "[rules.cli_fanout.repeats]\nshare = 0.5\nfactor = 2\n[rules.cli_fanout]\nthreshold = 2",
+            ),
+            false,
+        ),
     ]
 }
 
@@ -1396,6 +1458,7 @@ fn count_only_windows_count_alike_and_keep_nothing_else() {
             learn: None,
             count_only,
             called: None,
+            repeats: None,
         };
         StoreRequest {
             windows: [op(&all, true), op(&one, false)].into_iter().collect(),

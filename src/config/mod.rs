@@ -404,6 +404,23 @@ mod tests {
     }
 
     #[test]
+    fn cli_fanout_repeats_is_on_by_default_and_checked() {
+        let d = Config::default();
+        let r = d.rules.cli_fanout.repeats.repeats().expect("on by default");
+        assert_eq!((r.share_milli, r.factor), (100, 3));
+        let off = Config::from_toml("[rules.cli_fanout.repeats]\nfactor = 1\n").unwrap();
+        assert_eq!(off.rules.cli_fanout.repeats.repeats(), None);
+        let e = Config::from_toml("[rules.cli_fanout.repeats]\nfactor = 0\n").unwrap_err();
+        assert_eq!(e.key, "rules.cli_fanout.repeats.factor");
+        for bad in ["0", "1.5", "-0.1"] {
+            let e = Config::from_toml(&format!("[rules.cli_fanout.repeats]\nshare = {bad}\n"))
+                .unwrap_err();
+            assert_eq!(e.key, "rules.cli_fanout.repeats.share", "{bad}");
+        }
+        assert!(Config::from_toml("[rules.cli_fanout.repeats]\nshares = 2\n").is_err());
+    }
+
+    #[test]
     fn hold_paced_is_on_for_cli_fanout_only() {
         let d = Config::default();
         assert!(d.rules.cli_fanout.learn.hold_paced);

@@ -90,6 +90,10 @@ pub struct WindowRuleConfig {
     /// higher threshold (other rules ignore it).
     #[serde(default, skip_serializing_if = "CalledConfig::is_default")]
     pub called: CalledConfig,
+    /// cli_fanout: a CLI that calls some of its callees again is judged
+    /// against a higher threshold (other rules ignore it).
+    #[serde(default, skip_serializing_if = "RepeatsConfig::is_default")]
+    pub repeats: RepeatsConfig,
     /// cli_rotation: calls to allow-listed B-numbers (`[lists]
     /// allow_b_numbers`: the hotlines and bridges a crowd calls at once)
     /// count in their source's window too. false (the default): a listed
@@ -136,6 +140,44 @@ impl CalledConfig {
         (self.factor > 1).then_some(crate::contract::Called {
             factor: self.factor,
             within_ms: self.within_ms.min(u32::MAX as u64) as u32,
+        })
+    }
+}
+
+/// A CLI that calls some of its callees again (`contract::Repeats`): SIM-box
+/// studies find a box's SIMs almost never repeat a callee, while a person or
+/// a business on a mobile redials and calls customers back. When the CLI's
+/// repeats (a run of them, each within the window of the one before) are at
+/// least `share` of its distinct callees, it is judged against `factor`
+/// times the threshold. Kept in the learned state: needs `learn.enabled`.
+/// `factor = 1`: off.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RepeatsConfig {
+    pub share: f64,
+    pub factor: u32,
+}
+
+impl Default for RepeatsConfig {
+    fn default() -> Self {
+        // docs/QUALITY.md, "A fourth generator".
+        RepeatsConfig {
+            share: 0.1,
+            factor: 3,
+        }
+    }
+}
+
+impl RepeatsConfig {
+    fn is_default(&self) -> bool {
+        *self == RepeatsConfig::default()
+    }
+
+    /// The store's form, `None` when off.
+    pub fn repeats(&self) -> Option<crate::contract::Repeats> {
+        (self.factor > 1).then_some(crate::contract::Repeats {
+            share_milli: ((self.share * 1000.0).round() as u32).clamp(1, 1000),
+            factor: self.factor,
         })
     }
 }
@@ -439,6 +481,7 @@ impl Default for RulesConfig {
                 min_ingress_share: 0.5,
                 called: CalledConfig::default(),
                 count_allowed_b: false,
+                repeats: RepeatsConfig::default(),
             },
             distinct_callers_slow: SlowCallersConfig::default(),
             // Off by default: cli_fanout sees the same SIMs (a call a minute
@@ -456,6 +499,7 @@ impl Default for RulesConfig {
                 min_ingress_share: 0.0,
                 called: CalledConfig::default(),
                 count_allowed_b: false,
+                repeats: RepeatsConfig::default(),
             },
             cli_rotation: WindowRuleConfig {
                 action: RuleAction::FLAG,
@@ -492,6 +536,7 @@ impl Default for RulesConfig {
                 min_ingress_share: 0.0,
                 called: CalledConfig::default(),
                 count_allowed_b: false,
+                repeats: RepeatsConfig::default(),
             },
             // A SIM box is made of SIMs: its CLIs are mobile numbers, while a
             // PBX presents its fixed main number and DDI block.
@@ -523,6 +568,7 @@ impl Default for RulesConfig {
                 min_ingress_share: 0.0,
                 called: CalledConfig::default(),
                 count_allowed_b: false,
+                repeats: RepeatsConfig::default(),
             },
             intl_ingress_local_cli: IntlIngressConfig::default(),
             invalid_cli: InvalidCliConfig::default(),
@@ -554,6 +600,18 @@ impl RulesConfig {
                 &format!("rules.{name}.called.within_ms"),
                 r.called.within_ms,
             )?;
+            if r.repeats.factor == 0 || r.repeats.factor > 1000 {
+                return Err(ConfigError::new(
+                    format!("rules.{name}.repeats.factor"),
+                    "must be between 1 (off) and 1000",
+                ));
+            }
+            if !(r.repeats.share > 0.0 && r.repeats.share <= 1.0) {
+                return Err(ConfigError::new(
+                    format!("rules.{name}.repeats.share"),
+                    "must be over 0 and at most 1",
+                ));
+            }
             // Only cli_fanout's callees are stamped (engine::rules::cli_fanout).
             if r.learn.hold_uncalled && (name != "cli_fanout" || r.called.factor < 2) {
                 return Err(ConfigError::new(

@@ -18,7 +18,7 @@ pub use action::Action;
 pub use hash::{ascii, hex16, stable_hash};
 pub use reason::{Reason, Reasons};
 pub use window::{
-    alert_raised_ms, paced, AlertState, BlockEntry, Called, CalledStamp, Evidence, Learn,
+    alert_raised_ms, paced, AlertState, BlockEntry, Called, CalledStamp, Evidence, Learn, Repeats,
     StoreAnswer, StoreError, StoreRequest, WindowOp, WindowOutcome, EVIDENCE_MAX, LEARN_CALM_BUSY,
     LEARN_GAP_MAX, LEARN_GROWTH, LEARN_OVER_MAX, PACED_MEMBERS_MAX, PACED_MEMBERS_MIN,
 };

@@ -300,6 +300,77 @@ pub struct WindowOp {
     /// Raise the threshold when the key (a number) was itself called lately:
     /// see [`Called`]. Only for windows keyed by a number.
     pub called: Option<Called>,
+    /// Raise the threshold when the key keeps coming back to members it
+    /// already has: see [`Repeats`]. Only for windows that learn.
+    pub repeats: Option<Repeats>,
+}
+
+/// A window that judges its key more leniently when the key calls members
+/// it already has (a CLI calling a callee again): a SIM in a SIM box
+/// terminates each call to whoever it is given and almost never repeats a
+/// callee, a person or a business redials and calls customers back.
+///
+/// A *repeat* is an update whose member was in the window with a latest
+/// time after `time_ms - window_ms` before this update (a late or
+/// same-millisecond event for a member already seen at or after it is one
+/// too). Repeats are kept in the learned state (only while the count with
+/// the update is at or over the learning floor, as the learned state is),
+/// as a run: the second of the last repeat (`time_ms / 1000`, rounded down)
+/// and how many repeats the run holds (saturating at 65,535). A repeat more
+/// than `window_ms / 1000` seconds (rounded down) after the run's last one
+/// starts a new run of 1; a repeat whose second precedes the run's last is
+/// counted without moving it. When the window's count reaches its threshold
+/// (after learning and the [`Called`] factor), the run counts if its last
+/// repeat is at most `window_ms / 1000` seconds before the event's second;
+/// if `run × 1000 >= share_milli × count`, the threshold is `factor` times
+/// as high (saturating) and the outcome reports that threshold. A fresh or
+/// gone learned state has no run. (See [`Repeats::record`] and
+/// [`Repeats::lenient`]: every store keeps this arithmetic.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repeats {
+    /// Repeats per thousand members of the count (1 to 1000).
+    pub share_milli: u32,
+    pub factor: u32,
+}
+
+impl Repeats {
+    /// The run `(last second, repeats)` after a repeat at `time_ms`.
+    pub fn record(run: (u32, u16), time_ms: i64, window_ms: i64) -> (u32, u16) {
+        let s = Self::second(time_ms);
+        let (last, n) = run;
+        if n == 0 || s > last.saturating_add(Self::span(window_ms)) {
+            (s, 1)
+        } else {
+            (last.max(s), n.saturating_add(1))
+        }
+    }
+
+    /// The threshold a window with this run is judged against when its
+    /// `count` reaches `threshold`.
+    pub fn lenient(
+        &self,
+        run: (u32, u16),
+        time_ms: i64,
+        window_ms: i64,
+        count: u32,
+        threshold: u32,
+    ) -> u32 {
+        let (last, n) = run;
+        let live = n > 0 && Self::second(time_ms) <= last.saturating_add(Self::span(window_ms));
+        if live && n as u64 * 1000 >= self.share_milli as u64 * count as u64 {
+            threshold.saturating_mul(self.factor)
+        } else {
+            threshold
+        }
+    }
+
+    fn second(time_ms: i64) -> u32 {
+        time_ms.div_euclid(1000).clamp(0, u32::MAX as i64) as u32
+    }
+
+    fn span(window_ms: i64) -> u32 {
+        (window_ms.max(0) / 1000).min(u32::MAX as i64) as u32
+    }
 }
 
 /// A window that judges a number more leniently when that number was itself
@@ -838,6 +909,62 @@ mod tests {
         // A run of LEARN_OVER_MAX intervals over the bar is learned again.
         let mut runs = LEARN_OVER_MAX - 1;
         assert_eq!(l.fold(5, 1_000, 40, 0, &mut runs, || false, || true), 2_000);
+    }
+
+    #[test]
+    fn a_run_of_repeats_grows_within_a_window_and_starts_again_after_one() {
+        let w = 600_000;
+        let r = Repeats::record((0, 0), 1_000_500, w);
+        assert_eq!(r, (1_000, 1), "a first repeat starts a run at its second");
+        let r = Repeats::record(r, 1_600_999, w);
+        assert_eq!(r, (1_600, 2), "600 s after the last: still the run");
+        assert_eq!(
+            Repeats::record(r, 1_500_000, w),
+            (1_600, 3),
+            "a late one counts, the last stays"
+        );
+        assert_eq!(
+            Repeats::record(r, 2_201_000, w),
+            (2_201, 1),
+            "601 s after the last: a new run"
+        );
+        assert_eq!(
+            Repeats::record((5, u16::MAX), 5_000, w),
+            (5, u16::MAX),
+            "saturates"
+        );
+    }
+
+    #[test]
+    fn a_live_run_long_enough_raises_the_threshold() {
+        let r = Repeats {
+            share_milli: 100,
+            factor: 3,
+        };
+        let w = 600_000;
+        let run = (1_000, 1);
+        assert_eq!(
+            r.lenient(run, 1_000_000, w, 10, 10),
+            30,
+            "one repeat per ten callees"
+        );
+        assert_eq!(
+            r.lenient(run, 1_000_000, w, 11, 10),
+            10,
+            "fewer than one per ten"
+        );
+        assert_eq!(
+            r.lenient(run, 1_600_999, w, 10, 10),
+            30,
+            "live up to a window after the last"
+        );
+        assert_eq!(r.lenient(run, 1_601_000, w, 10, 10), 10, "stale after it");
+        assert_eq!(r.lenient((0, 0), 1_000_000, w, 1, 1), 1, "no run");
+        assert_eq!(
+            r.lenient(run, 1_000_000, w, 1, u32::MAX),
+            u32::MAX,
+            "saturates"
+        );
     }
 
     #[test]

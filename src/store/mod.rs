@@ -41,6 +41,11 @@
 //!   lately (`contract::Called`: minute resolution); the answer's threshold
 //!   says which. The embedded stores keep stamps in a bounded table that may
 //!   forget one early (`store::called`), Redis in a key per callee.
+//! - a learning window with `WindowOp::repeats` keeps its key's run of
+//!   repeats (updates whose member was already in the window) in its learned
+//!   state, and when its count reaches its threshold (after the called
+//!   factor) is judged against `factor` times it while that run is live and
+//!   long enough (`contract::Repeats`: the arithmetic every store keeps).
 //!
 //! Two traits: [`WindowStore`] is what a store that answers at once
 //! implements (the embedded store, the blocking Redis client of Kamailio

@@ -11,7 +11,11 @@
 //! SIM-box studies find a box's SIMs only call out, while a business on a
 //! mobile is also called; every call to a mobile number stamps it, except a
 //! call to oneself and a call from a CLI that this call takes to its own
-//! threshold (a box whose SIMs call one another to look called).
+//! threshold (a box whose SIMs call one another to look called). A CLI that
+//! calls some of its callees again (`repeats`, default one repeat per ten
+//! callees, within a window of each other) is judged against three times
+//! the threshold too: a SIM terminates each call to whoever the bypassed
+//! traffic is for, a person redials and a business calls customers back.
 
 use std::sync::Arc;
 
@@ -46,6 +50,8 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     .with_trunk_thresholds(&r.trunk_thresholds, c)
     .learning(&r.learn, c);
     window.called = r.called.called();
+    // Repeats are kept in the learned state.
+    window.repeats = r.repeats.repeats().filter(|_| window.learn.is_some());
     Some(Arc::new(CliFanout {
         window,
         cli_types: r.cli_types.clone(),

@@ -234,6 +234,7 @@ impl<'a> Plan<'a> {
             learn: w.learn,
             count_only: false,
             called: w.called,
+            repeats: w.repeats,
         });
     }
 
@@ -272,6 +273,7 @@ impl<'a> Plan<'a> {
             learn,
             count_only: true,
             called: None,
+            repeats: None,
         });
     }
 }
@@ -318,6 +320,9 @@ pub struct Window {
     /// Keyed by a number: that number judged against a higher threshold
     /// when it was itself called lately (`contract::Called`).
     pub called: Option<crate::contract::Called>,
+    /// Judged against a higher threshold when its key repeats members
+    /// (`contract::Repeats`); only with `learn`.
+    pub repeats: Option<crate::contract::Repeats>,
 }
 
 /// The source part of a per-ingress key that counts every ingress together
@@ -372,6 +377,7 @@ impl Window {
             companion_learns: false,
             share_from: None,
             called: None,
+            repeats: None,
         }
     }
 

@@ -53,7 +53,7 @@ use super::{
     WindowOp, WindowOutcome, WindowStore, EVIDENCE_MAX,
 };
 use crate::contract::Learn;
-use crate::contract::{Evidence, Reason};
+use crate::contract::{Evidence, Reason, Repeats};
 use evidence_log::EvidenceLog;
 use index::{prefetch_line, IndexHint, KeyIndex};
 
@@ -227,15 +227,14 @@ impl SmallMembers {
         head.iter().rposition(|e| e.1 == m)
     }
 
-    fn observe(&mut self, t: i64, m: u64) {
+    /// Answers the member's latest time before this update, if it had one.
+    fn observe(&mut self, t: i64, m: u64) -> Option<i64> {
         let start = self.start as usize;
-        match self.find(m) {
-            Some(pos) if self.v[start + pos].0 >= t => return,
-            Some(pos) => {
-                self.v.remove(start + pos);
-            }
-            None => {}
-        }
+        let before = match self.find(m) {
+            Some(pos) if self.v[start + pos].0 >= t => return Some(self.v[start + pos].0),
+            Some(pos) => Some(self.v.remove(start + pos).0),
+            None => None,
+        };
         match self.v.last() {
             Some(last) if last.0 > t => {
                 let pos = start + self.live().partition_point(|x| x.0 <= t);
@@ -243,6 +242,7 @@ impl SmallMembers {
             }
             _ => self.v.push((t, m)),
         }
+        before
     }
 
     fn pop_oldest(&mut self) {
@@ -335,11 +335,12 @@ impl Members {
         }
     }
 
-    /// Records member `m` at time `t` unless it was already seen at `t` or later.
-    fn observe(&mut self, t: i64, m: u64) {
+    /// Records member `m` at time `t` unless it was already seen at `t` or
+    /// later; answers its latest time before this update, if it had one.
+    fn observe(&mut self, t: i64, m: u64) -> Option<i64> {
         match self {
             Members::Small(s) => {
-                s.observe(t, m);
+                let before = s.observe(t, m);
                 if s.live().len() > INDEX_BUILD {
                     let log: VecDeque<(i64, u64)> = s.live().iter().copied().collect();
                     let latest = log.iter().map(|&(t, m)| (m, t)).collect();
@@ -349,20 +350,25 @@ impl Members {
                         stale: 0,
                     }));
                 }
+                before
             }
             Members::Large(l) => {
-                match l.latest.entry(m) {
-                    hashbrown::hash_map::Entry::Occupied(o) if *o.get() >= t => return,
+                let before = match l.latest.entry(m) {
+                    hashbrown::hash_map::Entry::Occupied(o) if *o.get() >= t => {
+                        return Some(*o.get())
+                    }
                     hashbrown::hash_map::Entry::Occupied(mut o) => {
-                        o.insert(t);
                         l.stale += 1;
+                        Some(o.insert(t))
                     }
                     hashbrown::hash_map::Entry::Vacant(v) => {
                         v.insert(t);
+                        None
                     }
-                }
+                };
                 l.append(t, m);
                 l.compact_if_sparse();
+                before
             }
         }
     }
@@ -442,6 +448,9 @@ struct Learned {
     runs: u8,
     /// Event time from which the state is gone (`contract::Learn`).
     until: i64,
+    /// The key's run of repeats (`contract::Repeats`): its last second, its length.
+    rep_last: u32,
+    rep_n: u16,
 }
 
 impl Window {
@@ -490,6 +499,8 @@ impl Window {
             peak: 0,
             runs: 0,
             until: learn.gone_at(threshold, 0, 0, i, window_ms),
+            rep_last: 0,
+            rep_n: 0,
         };
         let members = &self.members;
         let l = self.learned.get_or_insert_with(|| Box::new(fresh));
@@ -522,9 +533,12 @@ impl Window {
     }
 
     /// Adds or refreshes a member and trims the window to its time span;
-    /// answers the member count (before any size cap).
-    fn observe(&mut self, t: i64, m: u64) -> usize {
-        self.members.observe(t, m);
+    /// answers the member count (before any size cap) and whether the
+    /// member was a repeat (`contract::Repeats`: in the window with a
+    /// latest time after `t - window`).
+    fn observe(&mut self, t: i64, m: u64) -> (usize, bool) {
+        let before = self.members.observe(t, m);
+        let repeat = before.is_some_and(|b| b > t - self.window_ms as i64);
         self.hw = self.hw.max(t);
         let cutoff = self.hw - self.window_ms as i64;
         if let Members::Small(s) = &mut self.members {
@@ -533,12 +547,27 @@ impl Window {
             if gone > 0 {
                 s.drop_oldest(gone);
             }
-            return s.live().len();
+            return (s.live().len(), repeat);
         }
         while matches!(self.members.front_time(), Some(ft) if ft <= cutoff) {
             self.members.pop_oldest();
         }
-        self.members.len()
+        (self.members.len(), repeat)
+    }
+
+    /// The learned state's run of repeats (none without a learned state).
+    fn repeat_run(&self) -> (u32, u16) {
+        self.learned
+            .as_deref()
+            .map_or((0, 0), |l| (l.rep_last, l.rep_n))
+    }
+
+    /// Records a repeat in the learned state's run.
+    fn record_repeat(&mut self, t: i64) {
+        let window_ms = self.window_ms as i64;
+        if let Some(l) = self.learned.as_deref_mut() {
+            (l.rep_last, l.rep_n) = Repeats::record((l.rep_last, l.rep_n), t, window_ms);
+        }
     }
 
     /// Remembers the evidence record of the call just counted, forgetting
@@ -1134,7 +1163,7 @@ impl MemoryStore {
         };
         let w = &mut shard.slab[slot].windows[pos];
         w.window_ms = op.window_ms.clamp(0, u32::MAX as i64) as u32;
-        let raw = w.observe(op.time_ms, member);
+        let (raw, repeat) = w.observe(op.time_ms, member);
         // A learned level raises the key's threshold, and its window keeps
         // twice that many members. Below the learning floor nothing is
         // observed, nor reported (`contract::Learn`).
@@ -1160,9 +1189,18 @@ impl MemoryStore {
         let count = raw.min(cap) as u32;
         if learning.is_some() {
             w.learn_count(count);
+            if repeat && op.repeats.is_some() {
+                w.record_repeat(op.time_ms);
+            }
         }
         if count >= threshold && op.called.is_some() {
             threshold = self.called.stamps().judged(op, threshold);
+        }
+        if let Some(r) = op
+            .repeats
+            .filter(|_| count >= threshold && learning.is_some())
+        {
+            threshold = r.lenient(w.repeat_run(), op.time_ms, op.window_ms, count, threshold);
         }
         let cutoff = w.hw - w.window_ms as i64;
         // A count-only window keeps no evidence and no cooldown.
@@ -1395,6 +1433,7 @@ mod tests {
                 learn: None,
                 count_only: false,
                 called: None,
+                repeats: None,
             };
             let req = StoreRequest {
                 windows: smallvec::smallvec![op],
@@ -1434,6 +1473,7 @@ mod tests {
                 learn: None,
                 count_only: false,
                 called: None,
+                repeats: None,
             }],
             evidence: Evidence::default(),
             block_lookup: None,
@@ -1511,6 +1551,7 @@ mod tests {
                     learn: None,
                     count_only: false,
                     called: None,
+                    repeats: None,
                 });
             }
             let req = StoreRequest {

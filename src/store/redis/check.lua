@@ -171,6 +171,17 @@ for i = 1, n do
     keep = math.max(keep, -tonumber(nc))
   end
   local m = ARGV[a]
+  -- A learning window judged by its key's repeats (contract::Repeats): its
+  -- rare string holds ' <share milli> <factor>q', and the member's latest
+  -- time before this update is read first (a repeat: after t - window).
+  local rq
+  local om
+  local rl
+  local rn
+  if thr < 0 and not quiet and not shared and string.find(ARGV[a + 5], 'q', 1, true) then
+    rq = true
+    om = redis.call('ZSCORE', z, m)
+  end
   -- What changed, counted as ZADD GT CH counts it: 4 a new key (the member
   -- and every marker were added), 3 the latest time moved into a new bucket,
   -- 2 it moved within its bucket, 0 or 1 it did not move (a late or
@@ -272,7 +283,11 @@ for i = 1, n do
       th = tonumber(th)
       iv = tonumber(iv)
       km = tonumber(km)
-      lc = redis.call('HMGET', ck, 'u', 'id', 'l', 'b', 'p', 'k', 'o')
+      if rq then
+        lc = redis.call('HMGET', ck, 'u', 'id', 'l', 'b', 'p', 'k', 'o', 'rl', 'rn')
+      else
+        lc = redis.call('HMGET', ck, 'u', 'id', 'l', 'b', 'p', 'k', 'o')
+      end
       t = t or tonumber(ts)
       local iw = math.floor(t / iv)
       local lvl = tonumber(lc[3])
@@ -282,6 +297,10 @@ for i = 1, n do
       local over = runs % 64
       local calm = math.floor(runs / 64)
       local fresh = not lc[1] and not lvl
+      if rq then
+        rl = tonumber(lc[8]) or 0
+        rn = tonumber(lc[9]) or 0
+      end
       if lvl and t >= tonumber(lc[6]) then
         -- Gone, whatever the key's TTL says (event time rules).
         lvl = nil
@@ -294,6 +313,8 @@ for i = 1, n do
         peak = 0
         over = 0
         calm = 0
+        rl = 0
+        rn = 0
         changed = true
         folded = true
       elseif iw > ivl then
@@ -377,6 +398,23 @@ for i = 1, n do
         peak = count
         changed = true
       end
+      local wsec = math.floor(tonumber(wms) / 1000)
+      if rq and om and tonumber(om) > t - tonumber(wms) then
+        -- A repeat: a new run when the last one ended more than a window ago.
+        local sec = math.floor(t / 1000)
+        if rn == 0 or sec > rl + wsec then
+          rl = sec
+          rn = 1
+        else
+          if sec > rl then
+            rl = sec
+          end
+          if rn < 65535 then
+            rn = rn + 1
+          end
+        end
+        changed = true
+      end
       if changed then
         -- Gone from the end of the open interval plus keep ms while the level
         -- raises the threshold (or the key is known, with a level, and kept),
@@ -388,7 +426,11 @@ for i = 1, n do
         elseif iv > life then
           life = iv
         end
-        redis.call('HSET', ck, 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', (ivl + 1) * iv + life), 'o', string.format('%d', over + 64 * calm))
+        if rq then
+          redis.call('HSET', ck, 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', (ivl + 1) * iv + life), 'o', string.format('%d', over + 64 * calm), 'rl', string.format('%d', rl), 'rn', string.format('%d', rn))
+        else
+          redis.call('HSET', ck, 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', (ivl + 1) * iv + life), 'o', string.format('%d', over + 64 * calm))
+        end
         if folded and keeps then
           redis.call('PEXPIRE', ck, kttl)
         elseif fresh then
@@ -465,6 +507,20 @@ for i = 1, n do
     t = t or tonumber(ts)
     if called_lately(rk, ARGV[a + 5], t) then
       thr = thr * tonumber(string.match(ARGV[a + 5], '(%d+) %d+r$'))
+    end
+    extra = extra or {}
+    extra[#extra + 1] = thr
+  end
+  if rq and thr > 0 and count >= thr then
+    -- Its key's run of repeats, live (its last within a window's seconds)
+    -- and at least <share milli> per thousand of the count: the threshold
+    -- is <factor> times as high. Answered as an extra, as above.
+    t = t or tonumber(ts)
+    local rare_s = ARGV[a + 5]
+    local share, fac = string.match(rare_s, ' (%d+) (%d+)q')
+    if rn > 0 and math.floor(t / 1000) <= rl + math.floor(tonumber(string.match(rare_s, '^c?(%d+)')) / 1000)
+      and rn * 1000 >= tonumber(share) * count then
+      thr = thr * tonumber(fac)
     end
     extra = extra or {}
     extra[#extra + 1] = thr

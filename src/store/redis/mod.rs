@@ -733,6 +733,14 @@ impl Codec {
                     codec::put_int(b, v);
                 }
             }
+            if let (Some(r), Some(_)) = (&op.repeats, &op.learn) {
+                // ' <share milli> <factor>q': judged by its key's repeats.
+                b.push(b' ');
+                codec::put_int(b, r.share_milli as i64);
+                b.push(b' ');
+                codec::put_int(b, r.factor.max(1) as i64);
+                b.push(b'q');
+            }
             if let Some(c) = &op.called {
                 // ' <factor> <within ms>r': the 'r' says a stamp key follows the window's.
                 b.push(b' ');
@@ -843,6 +851,16 @@ impl Codec {
                 }
                 if op.called.is_some() && out.count >= out.threshold.max(1) {
                     // The threshold it was judged against (raised if its key was called).
+                    let th = rest.next().and_then(int_of).ok_or_else(short)?;
+                    out.threshold = th.clamp(0, u32::MAX as i64) as u32;
+                }
+                if op.repeats.is_some()
+                    && op
+                        .learn
+                        .is_some_and(|l| out.count >= l.floor(op.threshold).max(1))
+                    && out.count >= out.threshold.max(1)
+                {
+                    // The same, raised if its key repeats members.
                     let th = rest.next().and_then(int_of).ok_or_else(short)?;
                     out.threshold = th.clamp(0, u32::MAX as i64) as u32;
                 }
@@ -992,6 +1010,7 @@ mod tests {
             learn: None,
             count_only: false,
             called: None,
+            repeats: None,
         };
         StoreRequest {
             windows: [
@@ -1106,6 +1125,7 @@ mod tests {
             learn: None,
             count_only: false,
             called: None,
+            repeats: None,
         };
         let k = "198.51.100.7|+2348099999999";
         let mut req = request();

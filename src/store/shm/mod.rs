@@ -352,7 +352,7 @@ impl ShmStore {
         };
         let w = shard.rec(r);
         w.window_ms = op.window_ms.clamp(0, u32::MAX as i64) as u32;
-        let Ok(raw) = w.observe(op.time_ms, member, &ctx) else {
+        let Ok((raw, repeat)) = w.observe(op.time_ms, member, &ctx) else {
             return self.untracked(op);
         };
         // A learned level raises the key's threshold, and its window keeps
@@ -378,11 +378,20 @@ impl ShmStore {
                 .fetch_add(evicted, Ordering::Relaxed);
         }
         let count = raw.min(cap) as u32;
+        if learning.is_some() {
+            w.learn_count(count);
+            if repeat && op.repeats.is_some() {
+                w.record_repeat(op.time_ms);
+            }
+        }
         if count >= threshold && op.called.is_some() {
             threshold = self.called().judged(op, threshold);
         }
-        if learning.is_some() {
-            w.learn_count(count);
+        if let Some(r) = op
+            .repeats
+            .filter(|_| count >= threshold && learning.is_some())
+        {
+            threshold = r.lenient(w.repeat_run(), op.time_ms, op.window_ms, count, threshold);
         }
         let cutoff = w.hw - w.window_ms as i64;
         // A count-only window keeps no evidence and no cooldown.

@@ -107,7 +107,8 @@ pub struct Rec {
     /// The learning history byte (`contract::Learn::fold`): intervals in a
     /// row over the threshold, intervals closed under it.
     learn_runs: u8,
-    _pad: [u8; 2],
+    /// The key's run of repeats (`contract::Repeats`), with `rep_last`: its length.
+    rep_n: u16,
     /// What the window learned of its key (`contract::Learn`), when
     /// `learn_on`: the level in thousandths of a member, the open interval,
     /// the event time from which the state is gone, the open interval's peak.
@@ -118,7 +119,8 @@ pub struct Rec {
     learn_on: u32,
     /// The key's hash in the id of the alert in its cooldown.
     pub raised_hash: u32,
-    _spare: u32,
+    /// The second of the key's last repeat (`contract::Repeats`).
+    rep_last: u32,
     pub body: Body,
 }
 
@@ -549,15 +551,16 @@ impl Rec {
         Ok(())
     }
 
-    /// Records member `m` at time `t` unless it was already seen at `t` or later.
-    fn observe_member(&mut self, t: i64, m: u64, ctx: &Ctx) -> Result<(), NoRoom> {
+    /// Records member `m` at time `t` unless it was already seen at `t` or
+    /// later; answers its latest time before this update, if it had one.
+    fn observe_member(&mut self, t: i64, m: u64, ctx: &Ctx) -> Result<Option<i64>, NoRoom> {
         if self.mode == MODE_LARGE {
             let (known, full) = {
                 let l = self.large(ctx.arena);
                 (l.latest(m), l.h.live >= l.h.c)
             };
             match known {
-                Some(old) if old >= t => return Ok(()),
+                Some(old) if old >= t => return Ok(Some(old)),
                 None if full => self.rebuild_large(ctx, true)?,
                 _ => {}
             }
@@ -572,12 +575,13 @@ impl Rec {
             if l.h.stale > l.h.live + 64 {
                 l.compact();
             }
-            return Ok(());
+            return Ok(known);
         }
         let (mut s, mut e) = (self.start as usize, self.end as usize);
         let found = find(&self.small(ctx.arena)[s..e], m).map(|p| s + p);
+        let before = found.map(|p| self.small(ctx.arena)[p].t);
         match found {
-            Some(p) if self.small(ctx.arena)[p].t >= t => return Ok(()),
+            Some(p) if self.small(ctx.arena)[p].t >= t => return Ok(before),
             Some(p) => {
                 self.small(ctx.arena).copy_within(p + 1..e, p);
                 e -= 1;
@@ -612,7 +616,7 @@ impl Rec {
         if e - s > LARGE_BUILD {
             self.make_large(ctx);
         }
-        Ok(())
+        Ok(before)
     }
 
     /// Removes the oldest member.
@@ -645,15 +649,37 @@ impl Rec {
     }
 
     /// Adds or refreshes a member and trims the window to its time span;
-    /// answers the member count (before any size cap).
-    pub fn observe(&mut self, t: i64, m: u64, ctx: &Ctx) -> Result<usize, NoRoom> {
-        self.observe_member(t, m, ctx)?;
+    /// answers the member count (before any size cap) and whether the
+    /// member was a repeat (`contract::Repeats`).
+    pub fn observe(&mut self, t: i64, m: u64, ctx: &Ctx) -> Result<(usize, bool), NoRoom> {
+        let before = self.observe_member(t, m, ctx)?;
+        let repeat = before.is_some_and(|b| b > t - self.window_ms as i64);
         self.hw = self.hw.max(t);
         let cutoff = self.hw - self.window_ms as i64;
         while matches!(self.front_time(ctx.arena), Some(ft) if ft <= cutoff) {
             self.pop_oldest(ctx);
         }
-        Ok(self.len(ctx.arena))
+        Ok((self.len(ctx.arena), repeat))
+    }
+
+    /// The learned state's run of repeats (none without a learned state).
+    pub fn repeat_run(&self) -> (u32, u16) {
+        if self.learn_on == 0 {
+            (0, 0)
+        } else {
+            (self.rep_last, self.rep_n)
+        }
+    }
+
+    /// Records a repeat in the learned state's run.
+    pub fn record_repeat(&mut self, t: i64) {
+        if self.learn_on != 0 {
+            (self.rep_last, self.rep_n) = crate::contract::Repeats::record(
+                (self.rep_last, self.rep_n),
+                t,
+                self.window_ms as i64,
+            );
+        }
     }
 
     /// Whether the newest members' latest times are machine-paced
@@ -718,6 +744,8 @@ impl Rec {
             self.learn_peak = 0;
             self.learn_runs = 0;
             self.learn_until = fresh_until;
+            self.rep_last = 0;
+            self.rep_n = 0;
         }
         if i > self.learn_interval {
             let (level, peak, gap) = (
