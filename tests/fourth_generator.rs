@@ -4,12 +4,13 @@
 //! its own deployment file, second hour scored, as docs/QUALITY.md ("A fourth generator")
 //! reports it. Holds what was true the first time acm saw it: home CLIs on gateways and
 //! invalid CLIs caught whole, SIM boxes, rotation and refiled masking of three CLIs or more in
-//! the floor's range caught, bursts blocked by their 5th caller, and legitimate traffic under
-//! 0.1% except three classes the report names: roamers and forwarded legs re-entering on a
-//! gateway (blocked by kind: a home CLI on a gateway, no HLR or diversion header in a CDR) and
-//! businesses on mobiles, which cli_fanout flags at 15-17% of their calls (a business calling
-//! a new customer a minute is a SIM by rate; what tells it apart is that it calls some again:
-//! QUALITY.md). Needs `python3` (the test command installs it); a missing one fails the test.
+//! the floor's range caught, bursts blocked by their 5th caller; and what it found: businesses
+//! on mobiles calling a new customer a minute, which cli_fanout flagged at 17% of their calls
+//! until a CLI that calls some of its callees again was judged more leniently
+//! (`[rules.cli_fanout.repeats]`): with them, legitimate traffic under 0.1% but for roamers
+//! and forwarded legs re-entering on a gateway (blocked by kind: a home CLI on a gateway, no
+//! HLR or diversion header in a CDR). Needs `python3` (the test command installs it); a
+//! missing one fails the test.
 
 mod support;
 
@@ -53,21 +54,14 @@ fn the_fourth_generators_traffic_is_scored_as_docs_quality_says() {
         assert_eq!(i["fifth_caller_blocked"], true, "{i}");
     }
 
-    // Everything but the three classes above: 34 of 49,767 calls flagged (0.068%), none
-    // blocked. Those three: roamers and forwarded legs blocked, businesses on mobiles
-    // flagged, and nothing else done to them.
+    // Everything but roamers and forwarded legs (blocked, nothing else): 41 of 50,885 calls
+    // flagged (0.081%; 221 without `repeats`, 187 of them businesses on mobiles), none
+    // blocked.
     let (mut calls, mut wrong) = (0, 0);
     for c in report["legit"].as_array().unwrap() {
-        match c["name"].as_str().unwrap() {
-            "roamer" | "forwarding" => {
-                assert_eq!(c["flagged"], 0, "{c}");
-                continue;
-            }
-            "business_mobile" => {
-                assert_eq!(c["blocked"], 0, "{c}");
-                continue;
-            }
-            _ => {}
+        if matches!(c["name"].as_str().unwrap(), "roamer" | "forwarding") {
+            assert_eq!(c["flagged"], 0, "{c}");
+            continue;
         }
         calls += c["calls"].as_u64().unwrap();
         wrong += c["flagged"].as_u64().unwrap() + c["blocked"].as_u64().unwrap();
