@@ -284,6 +284,27 @@ pub fn generated_traffic_quality(script: &str, seed: u32) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// In an `acm quality --json` report, the legitimate classes other than `blocked_by_kind`
+/// (each of those only blocked, never flagged): more than 30,000 calls scored, none
+/// blocked, under 0.1% flagged.
+pub fn assert_legit_under_a_thousandth(report: &serde_json::Value, blocked_by_kind: &[&str]) {
+    let (mut calls, mut wrong) = (0, 0);
+    for c in report["legit"].as_array().unwrap() {
+        if blocked_by_kind.contains(&c["name"].as_str().unwrap()) {
+            assert_eq!(c["flagged"], 0, "{c}");
+            continue;
+        }
+        calls += c["calls"].as_u64().unwrap();
+        wrong += c["flagged"].as_u64().unwrap() + c["blocked"].as_u64().unwrap();
+        assert_eq!(c["blocked"], 0, "{c}");
+    }
+    assert!(calls > 30_000, "{calls} legitimate calls scored");
+    assert!(
+        wrong * 1000 < calls,
+        "{wrong} of {calls} legitimate calls flagged or blocked"
+    );
+}
+
 /// In an `acm quality --json` report, each of `families` has at least 10 instances and
 /// every one of them detected.
 pub fn assert_caught_whole(report: &serde_json::Value, families: &[&str]) {
