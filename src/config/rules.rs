@@ -176,8 +176,8 @@ impl RepeatsConfig {
     /// The store's form, `None` when off.
     pub fn repeats(&self) -> Option<crate::contract::Repeats> {
         (self.factor > 1).then_some(crate::contract::Repeats {
-            share_milli: ((self.share * 1000.0).round() as u32).clamp(1, 1000),
-            factor: self.factor,
+            share_milli: ((self.share * 1000.0).round() as u32).clamp(1, 1000) as u16,
+            factor: self.factor.min(1000) as u16,
         })
     }
 }

@@ -329,8 +329,9 @@ pub struct WindowOp {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Repeats {
     /// Repeats per thousand members of the count (1 to 1000).
-    pub share_milli: u32,
-    pub factor: u32,
+    pub share_milli: u16,
+    /// At most 1000 (config validation).
+    pub factor: u16,
 }
 
 impl Repeats {
@@ -358,7 +359,7 @@ impl Repeats {
         let (last, n) = run;
         let live = n > 0 && Self::second(time_ms) <= last.saturating_add(Self::span(window_ms));
         if live && n as u64 * 1000 >= self.share_milli as u64 * count as u64 {
-            threshold.saturating_mul(self.factor)
+            threshold.saturating_mul(self.factor as u32)
         } else {
             threshold
         }
