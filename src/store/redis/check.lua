@@ -175,12 +175,17 @@ for i = 1, n do
   -- rare string holds ' <share milli> <factor>q', and the member's latest
   -- time before this update is read first (a repeat: after t - window).
   local rq
+  local rsh
+  local rfa
   local om
   local rl
   local rn
   if thr < 0 and not quiet and not shared and string.find(ARGV[a + 5], 'q', 1, true) then
-    rq = true
-    om = redis.call('ZSCORE', z, m)
+    rsh, rfa = string.match(ARGV[a + 5], ' (%d+) (%d+)q')
+    if rsh then
+      rq = true
+      om = redis.call('ZSCORE', z, m)
+    end
   end
   -- What changed, counted as ZADD GT CH counts it: 4 a new key (the member
   -- and every marker were added), 3 the latest time moved into a new bucket,
@@ -516,11 +521,9 @@ for i = 1, n do
     -- and at least <share milli> per thousand of the count: the threshold
     -- is <factor> times as high. Answered as an extra, as above.
     t = t or tonumber(ts)
-    local rare_s = ARGV[a + 5]
-    local share, fac = string.match(rare_s, ' (%d+) (%d+)q')
-    if rn > 0 and math.floor(t / 1000) <= rl + math.floor(tonumber(string.match(rare_s, '^c?(%d+)')) / 1000)
-      and rn * 1000 >= tonumber(share) * count then
-      thr = thr * tonumber(fac)
+    if rn > 0 and math.floor(t / 1000) <= rl + math.floor(tonumber(string.match(ARGV[a + 5], '^c?(%d+)')) / 1000)
+      and rn * 1000 >= tonumber(rsh) * count then
+      thr = thr * tonumber(rfa)
     end
     extra = extra or {}
     extra[#extra + 1] = thr
