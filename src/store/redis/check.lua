@@ -23,6 +23,10 @@
 --   only its ZSET: no evidence, no cooldown, never an alert. One that learns
 --   (its rare string starts 'c') has its ZSET and its HASH, for its learned
 --   state: no evidence, never an alert.
+--   A learning window whose rare string starts 'q' is judged by its key's
+--   repeats (contract::Repeats): ' <share milli> <factor>q' follows its
+--   learned fields, its run is 'rl'/'rn' in its HASH, and its member's
+--   previous time is read (ZSCORE) before the ZADD.
 --   A window whose rare string ends in 'r' has a fourth key: a STRING, the
 --   event ms its key (a number) was last called at (contract::Called).
 --   A last key after the windows' is an auto-block HASH to read.
@@ -172,20 +176,15 @@ for i = 1, n do
   end
   local m = ARGV[a]
   -- A learning window judged by its key's repeats (contract::Repeats): its
-  -- rare string holds ' <share milli> <factor>q', and the member's latest
-  -- time before this update is read first (a repeat: after t - window).
-  local rq
-  local rsh
-  local rfa
+  -- rare string starts with 'q' and holds ' <share milli> <factor>q', and
+  -- the member's latest time before this update is read first (a repeat:
+  -- after t - window).
+  local rq = thr < 0 and string.byte(ARGV[a + 5]) == 113
   local om
   local rl
   local rn
-  if thr < 0 and not quiet and not shared and string.find(ARGV[a + 5], 'q', 1, true) then
-    rsh, rfa = string.match(ARGV[a + 5], ' (%d+) (%d+)q')
-    if rsh then
-      rq = true
-      om = redis.call('ZSCORE', z, m)
-    end
+  if rq then
+    om = redis.call('ZSCORE', z, m)
   end
   -- What changed, counted as ZADD GT CH counts it: 4 a new key (the member
   -- and every marker were added), 3 the latest time moved into a new bucket,
@@ -235,7 +234,7 @@ for i = 1, n do
       t = t or tonumber(ts)
       rare = ARGV[a + 5]
       hw = hw or tonumber(redis.call('ZSCORE', z, HW)) + 1000000000000000
-      local c = hw - tonumber(string.match(rare, '^c?(%d+)'))
+      local c = hw - tonumber(string.match(rare, '^[cq]?(%d+)'))
       cutoff = string.format(shared and '(%d' or '%d', c)
       push = push and t > c
       if push and owner then
@@ -264,7 +263,7 @@ for i = 1, n do
     if count >= -thr then
       rare = rare or ARGV[a + 5]
       local th, iv, km, kttl, most, kms, wms, wd, ha
-      untl, cttl, id, th, iv, km, kttl, most, kms, wms, wd, ha = string.match(rare, '^c?%d+ (%-?%d+) (%d+) (%S+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)')
+      untl, cttl, id, th, iv, km, kttl, most, kms, wms, wd, ha = string.match(rare, '^[cq]?%d+ (%-?%d+) (%d+) (%S+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)')
       wd = tonumber(wd)
       ha = tonumber(ha)
       -- Held while machine-paced (512 added); held only when not called
@@ -521,7 +520,8 @@ for i = 1, n do
     -- and at least <share milli> per thousand of the count: the threshold
     -- is <factor> times as high. Answered as an extra, as above.
     t = t or tonumber(ts)
-    if rn > 0 and math.floor(t / 1000) <= rl + math.floor(tonumber(string.match(ARGV[a + 5], '^c?(%d+)')) / 1000)
+    local wq, rsh, rfa = string.match(ARGV[a + 5], '^q(%d+) .* (%d+) (%d+)q')
+    if rn > 0 and math.floor(t / 1000) <= rl + math.floor(tonumber(wq) / 1000)
       and rn * 1000 >= tonumber(rsh) * count then
       thr = thr * tonumber(rfa)
     end
@@ -534,7 +534,7 @@ for i = 1, n do
     t = t or tonumber(ts)
     if not untl then
       rare = rare or ARGV[a + 5]
-      untl, cttl, id = string.match(rare, '^%d+ (%-?%d+) (%d+) (%S+)')
+      untl, cttl, id = string.match(rare, '^q?%d+ (%-?%d+) (%d+) (%S+)')
     end
     local mine = retry and c[2] == id and c[1] == untl
     extra = extra or {}

@@ -700,6 +700,9 @@ impl Codec {
             let b = &mut call.buf;
             if op.count_only && !lean(op) {
                 b.push(b'c');
+            } else if op.repeats.is_some() && op.learn.is_some() {
+                // 'q' first: judged by its key's repeats (its parameters at the end).
+                b.push(b'q');
             }
             codec::put_int(b, op.window_ms);
             if lean(op) {
