@@ -14,22 +14,17 @@
 
 mod support;
 
-use support::{assert_caught_whole, assert_legit_under_a_thousandth, generated_traffic_quality};
+use support::{
+    assert_caught_whole, assert_legit_under_a_thousandth, generated_traffic_quality, in_range,
+};
 
 #[test]
 fn the_fourth_generators_traffic_is_scored_as_docs_quality_says() {
     let report = generated_traffic_quality("indep_gen4.py", 3);
-    let instances = report["instances"].as_array().unwrap();
-    let in_range = |family: &'static str, lo: f64, hi: f64| {
-        instances
-            .iter()
-            .filter(move |i| i["family"] == family)
-            .filter(move |i| (lo..=hi).contains(&i["intensity"].as_f64().unwrap()))
-    };
 
     assert_caught_whole(&report, &["intl_local_cli", "invalid_cli"]);
     let caught = |family: &'static str, lo: f64, hi: f64, least: usize| {
-        let all: Vec<_> = in_range(family, lo, hi).collect();
+        let all: Vec<_> = in_range(&report, family, lo, hi).collect();
         assert!(all.len() >= least, "{family}: {all:?}");
         for i in &all {
             assert_eq!(i["detected"], true, "{i}");
@@ -39,14 +34,14 @@ fn the_fourth_generators_traffic_is_scored_as_docs_quality_says() {
     caught("cli_rotation", 0.5, 20.0, 10);
     // Refiled masking in the shape (three fresh CLIs or more); a single retry with
     // a fresh CLI is a person calling back from another phone.
-    let refiled: Vec<_> = in_range("refiled_masking", 1.3, 20.0)
+    let refiled: Vec<_> = in_range(&report, "refiled_masking", 1.3, 20.0)
         .filter(|i| i["clis"].as_u64().unwrap() >= 3)
         .collect();
     assert!(refiled.len() >= 10, "{refiled:?}");
     for i in &refiled {
         assert_eq!(i["detected"], true, "{i}");
     }
-    let bursts: Vec<_> = in_range("masking_burst", 1.0, 10.0)
+    let bursts: Vec<_> = in_range(&report, "masking_burst", 1.0, 10.0)
         .filter(|i| !i["fifth_caller_blocked"].is_null())
         .collect();
     assert!(bursts.len() >= 5, "{bursts:?}");

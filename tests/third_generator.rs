@@ -10,23 +10,18 @@
 
 mod support;
 
-use support::{assert_caught_whole, assert_legit_under_a_thousandth, generated_traffic_quality};
+use support::{
+    assert_caught_whole, assert_legit_under_a_thousandth, generated_traffic_quality, in_range,
+};
 
 #[test]
 fn the_third_generators_traffic_is_scored_as_docs_quality_says() {
     let report = generated_traffic_quality("indep_gen3.py", 3);
-    let instances = report["instances"].as_array().unwrap();
-    let in_range = |family: &'static str, lo: f64, hi: f64| {
-        instances
-            .iter()
-            .filter(move |i| i["family"] == family)
-            .filter(move |i| (lo..=hi).contains(&i["intensity"].as_f64().unwrap()))
-    };
 
     // Bursts of 1-10 calls a second: each blocked by its 5th distinct caller. Three of this
     // seed's, sent from two untrunked addresses, were not while each address was an
     // ingress of its own.
-    let bursts: Vec<_> = in_range("masking_burst", 1.0, 10.0)
+    let bursts: Vec<_> = in_range(&report, "masking_burst", 1.0, 10.0)
         .filter(|i| !i["fifth_caller_blocked"].is_null())
         .collect();
     assert!(bursts.len() >= 5, "{bursts:?}");
@@ -39,14 +34,14 @@ fn the_third_generators_traffic_is_scored_as_docs_quality_says() {
     for i in &bursts {
         assert_eq!(i["fifth_caller_blocked"], true, "{i}");
     }
-    for i in in_range("simbox", 1.0, 6.0) {
+    for i in in_range(&report, "simbox", 1.0, 6.0) {
         assert_eq!(i["detected"], true, "{i}");
     }
     assert_caught_whole(&report, &["intl_local_cli", "invalid_cli"]);
     // Refiled masking of 3 CLIs or more within the slow tier's two minutes (its "typical"
     // and "loud" shapes), a fifth of it into landlines: every instance. Four of this seed's
     // were missed while the slow tier counted mobile callees only.
-    let refiled: Vec<_> = in_range("refiled_masking", 1.3, 20.0)
+    let refiled: Vec<_> = in_range(&report, "refiled_masking", 1.3, 20.0)
         .filter(|i| !i["variant"].as_str().unwrap().starts_with("quiet"))
         .collect();
     assert!(refiled.len() >= 20, "{refiled:?}");

@@ -284,6 +284,22 @@ pub fn generated_traffic_quality(script: &str, seed: u32) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// In an `acm quality --json` report, the instances of `family` whose intensity lies in
+/// `lo..=hi`.
+pub fn in_range<'a>(
+    report: &'a serde_json::Value,
+    family: &'a str,
+    lo: f64,
+    hi: f64,
+) -> impl Iterator<Item = &'a serde_json::Value> {
+    report["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(move |i| i["family"] == family)
+        .filter(move |i| (lo..=hi).contains(&i["intensity"].as_f64().unwrap()))
+}
+
 /// In an `acm quality --json` report, the legitimate classes other than `blocked_by_kind`
 /// (each of those only blocked, never flagged): more than 30,000 calls scored, none
 /// blocked, under 0.1% flagged.
