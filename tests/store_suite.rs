@@ -1110,12 +1110,18 @@ fn shm_store_gives_the_memory_verdicts() {
         (s.expect)(&got);
         assert_same(&s, "shm", &got, &want);
     }
+    // Each region hashes keys with a seed of its own, which decides the
+    // keys that share a shard and so when the sweeping hand meets one: a
+    // store that freed a key before a late event could have seen it (the
+    // store contract's `LATE_MS`) differed on about one seed in thirty.
     for (n, (toml, unique)) in random_runs().into_iter().enumerate() {
         let s = random_scenario(toml, 0x5eed_0000 + n as u64, unique);
         let want = run(&s, Backend::Memory, &[], false, "");
         (s.expect)(&want);
-        let got = run(&s, Backend::Shm, &[], false, "");
-        assert_same(&s, "shm", &got, &want);
+        for _ in 0..16 {
+            let got = run(&s, Backend::Shm, &[], false, "");
+            assert_same(&s, "shm", &got, &want);
+        }
     }
 }
 

@@ -15,11 +15,13 @@
 //! - the window is the half-open interval `(hw - window_ms, hw]`: a member seen
 //!   exactly `window_ms` before `hw` has left it;
 //! - a late event is added with its own time and is dropped at once if it
-//!   falls before the window; a store may free a key once an event it has
-//!   seen (of any key) lies past the key's expiry (`hw + window_ms`, later
-//!   with a cooldown or learned state), and Redis once its TTL ran out: an
-//!   event later than that relative to the newest one finds the key fresh.
-//!   Events up to the shortest window late are answered alike everywhere;
+//!   falls before the window; an embedded store may free a key once an event
+//!   it has seen (of any key) lies [`LATE_MS`] past the key's expiry
+//!   (`hw + window_ms`, later with a cooldown or learned state), and Redis
+//!   once its TTL ran out (`expiry_slack_ms` past it, in wall-clock time).
+//!   An event up to `LATE_MS` late (relative to the newest seen) therefore
+//!   comes after the expiry of any key freed before it, where a fresh key and
+//!   the old one answer alike: such events are answered alike everywhere;
 //! - a window keeps at most `member_cap` members, the newest (by latest time;
 //!   ties in arrival order): when one more arrives the oldest is dropped;
 //! - `count` is the number of members in the window after the update;
@@ -214,6 +216,13 @@ pub fn shm_config(cfg: &Config) -> ShmStoreConfig {
         budget: std::time::Duration::from_millis(cfg.store.budget_ms),
     }
 }
+
+/// How late an event may come (event time, behind the newest the store has
+/// seen) and still be answered as if no key had been freed: the embedded
+/// stores free a key only once an event lies this far past its expiry (keys
+/// idle that long live these few seconds more). The default burst window's
+/// length.
+pub const LATE_MS: i64 = 5_000;
 
 /// Builds the store the config asks for: the one place a store is made. An
 /// unresolved `auto` is the in-process store (faces resolve it first, see

@@ -20,9 +20,10 @@
 //! Memory is bounded three ways:
 //! - members older than the window, or past the rule's cap, are dropped on
 //!   every update;
-//! - keys whose window and cooldown have passed (in event time) are reclaimed
-//!   by a sweeping hand that looks at two slots whenever a window is created
-//!   (and prefetches the two of its next step): an even, bounded cost per call
+//! - keys whose window and cooldown have passed (in event time, `LATE_MS`
+//!   ago: the store contract's late events) are reclaimed by a sweeping hand
+//!   that looks at two slots whenever a window is created (and prefetches
+//!   the two of its next step): an even, bounded cost per call
 //!   (no pauses for a sweep of a whole shard), and the slab stays within about
 //!   twice the live windows;
 //! - at most `max_keys` keys are tracked. When a shard is full, it is swept (at
@@ -696,6 +697,8 @@ impl Shard {
     /// of them when the shard nears `max_keys`, so that it is seldom full and
     /// never has to stop for a sweep of every slot).
     fn sweep_step(&mut self, now: i64, max_keys: usize, stats: &MemoryStoreStats) {
+        // Frees what expired `LATE_MS` before the event (the store contract's late events).
+        let now = now.saturating_sub(crate::store::LATE_MS);
         let pending = std::mem::take(&mut self.pending);
         for i in pending {
             let slot = &self.slab[i as usize];
@@ -782,6 +785,7 @@ impl Shard {
     /// Removes every window and block that has expired as of `now` (when the
     /// shard is full and the hand has not kept up).
     fn sweep(&mut self, now: i64, stats: &MemoryStoreStats) {
+        let now = now.saturating_sub(crate::store::LATE_MS);
         self.pending.clear();
         for i in 0..self.slab.len() {
             let slot = &mut self.slab[i];
@@ -1445,9 +1449,10 @@ mod tests {
             assert_eq!(ans.windows[0].count, 1);
             peak = peak.max(store.stats().keys.load(Ordering::Relaxed));
         }
-        // One new key per ms, each live for 1 s: 1,000 live at any time.
-        assert!(peak <= 3_000, "peak {peak}");
-        assert!(store.stats().reclaimed.load(Ordering::Relaxed) >= 195_000);
+        // One new key per ms, each live for 1 s and kept `LATE_MS` more:
+        // 6,000 kept at any time.
+        assert!(peak <= 18_000, "peak {peak}");
+        assert!(store.stats().reclaimed.load(Ordering::Relaxed) >= 190_000);
     }
 
     /// A store full of live keys does not sweep every slot on every attempt
@@ -1528,13 +1533,14 @@ mod tests {
         let mut model: Model = Default::default();
         let mut t = 1_700_000_000_000i64;
         for step in 0..150_000u64 {
-            t += next(3) as i64;
+            // Seconds apart, so that idle keys pass `LATE_MS` and are freed.
+            t += next(3) as i64 * 1_000;
             let key = next(3_000);
             let member = next(12);
             let mut ops = smallvec::SmallVec::<[WindowOp; 5]>::new();
             for (rule, window_ms) in [
-                (Reason::DistinctCallers, 40),
-                (Reason::DistinctCallersSlow, 400),
+                (Reason::DistinctCallers, 40_000),
+                (Reason::DistinctCallersSlow, 400_000),
             ] {
                 if rule == Reason::DistinctCallersSlow && next(3) == 0 {
                     continue;
@@ -1546,7 +1552,7 @@ mod tests {
                     time_ms: t,
                     window_ms,
                     threshold: 3,
-                    cooldown_ms: 100,
+                    cooldown_ms: 100_000,
                     member_cap: 64,
                     learn: None,
                     count_only: false,

@@ -13,9 +13,10 @@
 //! the slab (so pages are touched only as the shard fills). A sweeping hand
 //! looks at two records whenever a window is created (sixteen once the shard
 //! is 7/8 full) and reclaims those whose window and cooldown (or block) have
-//! passed in event time; a full shard is swept whole at most once a second
-//! of event time (less often, up to every 8 s, while its sweeps free little:
-//! a shard full of live keys), and if still full a new key is not tracked.
+//! passed in event time (`LATE_MS` ago: the store contract's late events); a
+//! full shard is swept whole at most once a second of event time (less often,
+//! up to every 8 s, while its sweeps free little: a shard full of live keys),
+//! and if still full a new key is not tracked.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -192,9 +193,12 @@ impl<'a> Shard<'a> {
         ctx.counters.keys.fetch_sub(1, Ordering::Relaxed);
     }
 
+    /// Whether record `r` may be freed at event time `now`: `LATE_MS` past
+    /// its expiry (the store contract's late events).
     fn expired(&self, r: u32, now: i64) -> bool {
         let rec = &self.recs[r as usize];
-        matches!(rec.kind, KIND_WINDOW | KIND_BLOCK) && rec.expires_at() <= now
+        matches!(rec.kind, KIND_WINDOW | KIND_BLOCK)
+            && rec.expires_at() <= now.saturating_sub(crate::store::LATE_MS)
     }
 
     /// One step of the sweeping hand, made whenever a record is about to be taken.
