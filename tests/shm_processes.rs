@@ -170,10 +170,10 @@ fn random_calls(seed: u64, n: usize) -> Vec<Call> {
 }
 
 /// A call as checked at turn `seq`: event time moves on with the turns, as
-/// a switch's clock does. (Both stores reclaim a window once it has expired
-/// as of the event time of the call creating another window; a call later
-/// than that by more than its window would find it gone in either store, but
-/// at moments that depend on each store's hash seed: not comparable.)
+/// a switch's clock does. (Both stores reclaim a window `LATE_MS` after it
+/// has expired as of the event time of the call creating another window; a
+/// call later than that could find it gone in either store, but at moments
+/// that depend on each store's hash seed: not comparable.)
 fn at_turn(c: &Call, seq: u64) -> Call {
     c.clone().at(T0 + seq as i64 * 350)
 }
