@@ -467,13 +467,16 @@ impl Engine {
         // The evidence record goes into windows only: none, none built.
         let evidence = &mut request.evidence;
         evidence.time_ms = t;
+        // The Call-ID is copied into the buffer the last call's left (a SIP
+        // Call-ID is usually longer than a string kept inline: a clone would
+        // allocate on every call and free the last one's).
+        evidence.call_id.clear();
         if request.windows.is_empty() {
-            evidence.call_id = CompactString::default();
             evidence.a_number = CompactString::default();
             evidence.b_number = CompactString::default();
             evidence.source = CompactString::default();
         } else {
-            evidence.call_id = generated_call_id.unwrap_or_else(|| call.call_id.clone());
+            evidence.call_id.push_str(call_id);
             evidence.a_number = a_key;
             evidence.b_number = b_key;
             evidence.source = source_key.unwrap_or_default();

@@ -90,6 +90,31 @@ fn fifth_distinct_caller_within_window_blocks_and_raises_one_alert() {
     assert_eq!(f.engine.stats().alert_count(Reason::DistinctCallers), 1);
 }
 
+/// The evidence's Call-ID is copied into the buffer the last call left:
+/// long and short ones in turn are each quoted exactly.
+#[test]
+fn evidence_quotes_each_call_id_whatever_the_one_before() {
+    let f = fixture("");
+    let ids = [
+        "a84b4c76e66710-1@pc33.atlanta.example.com",
+        "c1",
+        "3848276298220188511@atlanta.example.com",
+        "",
+        "x",
+    ];
+    let mut last = None;
+    for (i, id) in ids.iter().enumerate() {
+        last = Some(f.call(id, &caller(i), "+2348099999999", T0 + i as i64 * 100));
+    }
+    let v = last.unwrap();
+    let alert = &v.new_alerts[0];
+    let quoted: Vec<&str> = alert.evidence.iter().map(|e| e.call_id.as_str()).collect();
+    assert_eq!(quoted[..3], ids[..3]);
+    // An empty Call-ID is given one made from the call.
+    assert!(quoted[3].starts_with("gen-"), "{}", quoted[3]);
+    assert_eq!(quoted[4], "x");
+}
+
 #[test]
 fn a_burst_at_one_call_a_second_is_blocked_by_its_fifth_caller() {
     // A burst's calls arrive at random: at one a second its 5th caller can
