@@ -220,8 +220,8 @@ pub fn shm_config(cfg: &Config) -> ShmStoreConfig {
 /// How late an event may come (event time, behind the newest the store has
 /// seen) and still be answered as if no key had been freed: the embedded
 /// stores free a key only once an event lies this far past its expiry (keys
-/// idle that long live these few seconds more). The default burst window's
-/// length.
+/// idle that long live these few seconds more). Five seconds: the seed's
+/// burst window, far more than the reordering of one switch's workers.
 pub const LATE_MS: i64 = 5_000;
 
 /// Builds the store the config asks for: the one place a store is made. An
