@@ -58,20 +58,21 @@ pub struct NsnPlan {
     pub pattern: String,
     /// The type of each of the DFA's patterns, by pattern id.
     types: Vec<NumberType>,
-    /// The DFA's walk over digits, flattened: the states reachable from the
-    /// start by digits, numbered from 0 (the start), ten next states each
-    /// (`DEAD` for the dead state); the call path reads one `u32` per digit
-    /// instead of going through the DFA's byte classes and state checks.
-    digit_next: Vec<u32>,
+    /// The DFA's walk over digits: the states reachable from the start by
+    /// digits, numbered from 0 (the start), ten next states each. The dead
+    /// state is a row like the others (leading to itself), so the call path
+    /// reads one `u32` per digit and asks whether the walk died once, at
+    /// its end, instead of going through the DFA's byte classes and state
+    /// checks at every digit.
+    digit_next: Vec<[u32; 10]>,
+    /// The dead state's number (`u32::MAX` when no digit leads to it).
+    dead: u32,
     /// For each numbered state: the type of a number ending there.
     digit_end: Vec<Option<NumberType>>,
     /// Where the walk of each legacy prefix ends ([`NsnPlan::with_legacy`]):
     /// an NSN not in the plan is walked again from these.
     legacy: Vec<u32>,
 }
-
-/// The dead state in `NsnPlan::digit_next`.
-const DEAD: u32 = u32::MAX;
 
 impl std::fmt::Debug for NsnPlan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -227,10 +228,11 @@ impl NsnPlan {
             pattern,
             types,
             digit_next: Vec::new(),
+            dead: u32::MAX,
             digit_end: Vec::new(),
             legacy: Vec::new(),
         };
-        (plan.digit_next, plan.digit_end) = plan.digit_walk();
+        plan.digit_walk();
         Ok(plan)
     }
 
@@ -255,9 +257,8 @@ impl NsnPlan {
         for len in 1..=17u8 {
             let mut next = Vec::new();
             for s in states {
-                for d in 0..10 {
-                    let n = self.digit_next[s as usize * 10 + d];
-                    if n != DEAD && !next.contains(&n) {
+                for n in self.digit_next[s as usize] {
+                    if n != self.dead && !next.contains(&n) {
                         next.push(n);
                     }
                 }
@@ -270,9 +271,10 @@ impl NsnPlan {
         lengths
     }
 
-    /// Every state the DFA reaches from its start by digits, numbered in the
-    /// order they are found, with its ten next states and its end type.
-    fn digit_walk(&self) -> (Vec<u32>, Vec<Option<NumberType>>) {
+    /// Numbers every state the DFA reaches from its start by digits (the
+    /// dead state too) in the order they are found, with its ten next states
+    /// and its end type.
+    fn digit_walk(&mut self) {
         let mut number = std::collections::HashMap::new();
         number.insert(self.start, 0u32);
         let mut states = vec![self.start];
@@ -280,21 +282,25 @@ impl NsnPlan {
         let mut i = 0;
         while i < states.len() {
             let s = states[i];
-            for d in b'0'..=b'9' {
-                let n = self.dfa.next_state(s, d);
-                next.push(if self.dfa.is_dead_state(n) {
-                    DEAD
-                } else {
-                    *number.entry(n).or_insert_with(|| {
-                        states.push(n);
-                        (states.len() - 1) as u32
-                    })
+            if self.dfa.is_dead_state(s) {
+                self.dead = i as u32;
+            }
+            let mut row = [0u32; 10];
+            for (d, n) in (b'0'..=b'9').zip(row.iter_mut()) {
+                let to = self.dfa.next_state(s, d);
+                *n = *number.entry(to).or_insert_with(|| {
+                    states.push(to);
+                    (states.len() - 1) as u32
                 });
             }
+            next.push(row);
             end.push(self.end_type(s));
             i += 1;
         }
-        (next, end)
+        // Every next state has a row: the walk reads rows without a bounds
+        // check on the strength of this.
+        assert!(next.iter().flatten().all(|&n| (n as usize) < next.len()));
+        (self.digit_next, self.digit_end) = (next, end);
     }
 
     /// The type of a number whose walk ends in state `s`.
@@ -349,10 +355,13 @@ impl NsnPlan {
             if d > 9 {
                 return Err(true);
             }
-            match self.digit_next.get(s as usize * 10 + d as usize) {
-                Some(&n) if n != DEAD => s = n,
-                _ => return Err(false),
-            }
+            // SAFETY: `s` is a state number: 0, a legacy start (each the end
+            // of a walk) or an entry of the table, and `digit_walk` checked
+            // that every entry numbers a row. `d` is at most 9.
+            s = unsafe { self.digit_next.get_unchecked(s as usize) }[d as usize];
+        }
+        if s == self.dead {
+            return Err(false);
         }
         Ok(s)
     }
@@ -462,38 +471,50 @@ mod tests {
 
     #[test]
     fn the_digit_table_walks_as_the_dfa() {
-        let p = NsnPlan::for_country_code("234").unwrap();
-        assert!(p.digit_end.len() > 1 && p.digit_next.len() == 10 * p.digit_end.len());
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut found = std::collections::HashSet::new();
-        for _ in 0..50_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let len = (x % 16) as usize;
-            // Mostly digits, sometimes another byte.
-            let nsn: Vec<u8> = (0..len)
-                .map(|i| match (x >> (i * 4)) % 23 {
-                    22 => b'a' + (i as u8),
-                    d => b'0' + (d % 10) as u8,
-                })
-                .collect();
-            let t = p.number_type(&nsn);
-            assert_eq!(
-                t,
-                p.number_type_dfa(&nsn),
-                "{:?}",
-                String::from_utf8_lossy(&nsn)
+        // Nigeria, and plans of other shapes (one code for many countries,
+        // open numbering, long national numbers).
+        for cc in ["234", "1", "44", "49", "91", "33"] {
+            let p = NsnPlan::for_country_code(cc).unwrap();
+            assert!(p.digit_end.len() > 1 && p.digit_next.len() == p.digit_end.len());
+            // The dead state is numbered and leads only to itself.
+            assert!(p.dead < p.digit_end.len() as u32, "{cc}");
+            assert!(p.digit_end[p.dead as usize].is_none());
+            assert_eq!(p.digit_next[p.dead as usize], [p.dead; 10]);
+            let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+            let mut found = std::collections::HashSet::new();
+            for _ in 0..20_000 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Up to 20 bytes: past every plan's longest number (dead).
+                let len = (x % 21) as usize;
+                // Mostly digits, sometimes another byte.
+                let nsn: Vec<u8> = (0..len)
+                    .map(|i| match (x.rotate_right(i as u32 * 3)) % 23 {
+                        22 => b'a' + (i as u8),
+                        d => b'0' + (d % 10) as u8,
+                    })
+                    .collect();
+                let t = p.number_type(&nsn);
+                assert_eq!(
+                    t,
+                    p.number_type_dfa(&nsn),
+                    "{cc} {:?}",
+                    String::from_utf8_lossy(&nsn)
+                );
+                found.insert(t);
+            }
+            for nsn in ["8031234567", "2011234567", "7020123456", "803123456", ""] {
+                assert_eq!(
+                    p.number_type(nsn.as_bytes()),
+                    p.number_type_dfa(nsn.as_bytes())
+                );
+            }
+            assert!(
+                found.len() >= 2,
+                "{cc}: the sample reached a type: {found:?}"
             );
-            found.insert(t);
         }
-        for nsn in ["8031234567", "2011234567", "7020123456", "803123456", ""] {
-            assert_eq!(
-                p.number_type(nsn.as_bytes()),
-                p.number_type_dfa(nsn.as_bytes())
-            );
-        }
-        assert!(found.len() >= 2, "the sample reached a type: {found:?}");
     }
 
     #[test]
