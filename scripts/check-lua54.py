@@ -101,16 +101,16 @@ def run(r):
         base = f"{prefix}:{{cf:+23480{cf}}}"
         keys += [base + ":m", base + ":e", base + ":c"]
         args += [f"+23481{rng.randrange(12)}", str(t - 60000), "8", "-2", "150000",
-                 f"60000 {t + 20000} 80000 cf-{t:x}-0 4 20000 2000 86460000 10000 "
-                 f"86400000 60000 4 {(705, 129, 513)[cf]}"]
+                 f"60000 4 20000 2000 60000 86400000 {(705, 129, 513)[cf]} 86460000 4 "
+                 f"10000 {t + 20000} 80000 cf-{t:x}-0"]
         # A count-only window that learns (its rare string starts 'c'): its
         # members set and its learned state's hash, no evidence, no alert.
         q = rng.randrange(3)
         base = f"{prefix}:{{cq:*|+23482{q}}}"
         keys += [base + ":m", base + ":c"]
         args += [f"+23480{rng.randrange(12)}", str(t - 60000), "8", "-2", "150000",
-                 f"c60000 {t + 20000} 80000 cq-{t:x}-0 4 20000 2000 86460000 10000 "
-                 f"86400000 60000 4 0"]
+                 f"c60000 4 20000 2000 60000 86400000 0 86460000 4 10000 "
+                 f"{t + 20000} 80000 cq-{t:x}-0"]
         # A count-only window (threshold 0, its members set its only key).
         b = rng.randrange(3)
         keys.append(f"{prefix}:{{dc:*|+23481{b}}}:m")

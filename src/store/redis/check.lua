@@ -43,10 +43,13 @@
 --   <alert id>', '<window>' for a count-only window: read only for late
 --   events and alerts). A window that learns
 --   its key's level (contract::Learn) passes minus its threshold (the floor
---   of learning) as the threshold, and its rare string goes on with '<threshold> <interval>
---   <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor> <hold after, +64
---   holding known keys only, +128 keeping known keys, +256 holding keys not
---   called lately only, +512 holding machine-paced keys>'; either may end
+--   of learning) as the threshold, and its rare string has between its
+--   window and its until '<threshold> <interval> <k milli> <window ms>
+--   <keep ms> <hold after, +64 holding known keys only, +128 keeping known
+--   keys, +256 holding keys not called lately only, +512 holding
+--   machine-paced keys> <keep ttl> <weight divisor> <most members>' (what
+--   every check at the floor reads first, what only a fold reads last); it
+--   may end ' <share milli> <factor>q' (see above), either may end
 --   ' <factor> <within ms>r' (a called stamp key follows); its learned
 --   state (l level in thousandths, b open interval, p peak, k event time it is
 --   gone from, o the history: intervals in a row at or over the threshold,
@@ -105,6 +108,12 @@ local function paced(z)
   end
   return 5 * near >= 4 * k
 end
+-- The learned fields' middle part of a learning window's rare string, from
+-- after its byte fe: the end of the part, window ms, keep ms and hold flags.
+local function mid(rare, fe)
+  local _, f, wms, kms, ha = string.find(rare, '^ (%d+) (%d+) (%d+)', fe + 1)
+  return f, tonumber(wms), tonumber(kms), tonumber(ha)
+end
 -- The next unread key; the previous window's members set, ZADD answer and
 -- latest time (read by a window that shares its members set).
 local kp = 1
@@ -116,12 +125,15 @@ for i = 1, n do
   local a = 6 * i
   local cap = tonumber(ARGV[a + 2])
   local thr = tonumber(ARGV[a + 3])
+  -- A window that learns its key's level (minus its floor as threshold).
+  local learn = thr < 0
   -- Threshold 0: only the count is wanted (the burst tier's all-ingress
   -- companion): the members set is its only key, nothing is pushed, no
   -- cooldown is read.
   local only = thr == 0
   -- A count-only window that learns: no evidence list, no alert.
-  local quiet = thr < 0 and string.byte(ARGV[a + 5]) == 99
+  local lead = learn and string.byte(ARGV[a + 5])
+  local quiet = lead == 99
   -- A negative cap: this window counts in the previous window's members set
   -- (the burst tier in the slow tier's set, same key, member and time): no
   -- ZADD, no trim, its count is the members after its own cutoff, at most
@@ -179,7 +191,7 @@ for i = 1, n do
   -- rare string starts with 'q' and holds ' <share milli> <factor>q', and
   -- the member's latest time before this update is read first (a repeat:
   -- after t - window).
-  local rq = thr < 0 and string.byte(ARGV[a + 5]) == 113
+  local rq = lead == 113
   local om
   local rl
   local rn
@@ -258,35 +270,21 @@ for i = 1, n do
   local untl
   local cttl
   local id
-  if thr < 0 then
+  if learn then
     -- A learning window: below its floor the count can never matter.
     if count >= -thr then
       rare = rare or ARGV[a + 5]
-      local th, iv, km, kttl, most, kms, wms, wd, ha
-      untl, cttl, id, th, iv, km, kttl, most, kms, wms, wd, ha = string.match(rare, '^[cq]?%d+ (%-?%d+) (%d+) (%S+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+) (%d+)')
-      wd = tonumber(wd)
-      ha = tonumber(ha)
-      -- Held while machine-paced (512 added); held only when not called
-      -- lately (256 added); known keys (3 intervals under their bar) kept
-      -- as long as levels that raise the threshold (128 added); held only
-      -- once known (64 added).
-      local hp = ha >= 512
-      if hp then
-        ha = ha - 512
-      end
-      local hu = ha >= 256
-      if hu then
-        ha = ha - 256
-      end
-      local kk = ha >= 128
-      if kk then
-        ha = ha - 128
-      end
-      local hk = ha >= 64
-      ha = ha % 64
+      -- Its learned fields are read in parts, each only where a path needs
+      -- it (scanning the string is most of a parse's cost): threshold,
+      -- interval and k milli always; window ms, keep ms and hold flags when
+      -- the state changes or the key repeats (mid); the rest on a fold.
+      local _, fe, th, iv, km = string.find(rare, '^[cq]?%d+ (%d+) (%d+) (%d+)')
       th = tonumber(th)
       iv = tonumber(iv)
       km = tonumber(km)
+      local wms
+      local kms
+      local ha
       if rq then
         lc = redis.call('HMGET', ck, 'u', 'id', 'l', 'b', 'p', 'k', 'o', 'rl', 'rn')
       else
@@ -311,6 +309,14 @@ for i = 1, n do
       end
       local changed = false
       local folded = false
+      local kttl
+      local wd
+      if not lvl or iw > ivl then
+        -- A fold: every learned field.
+        fe, wms, kms, ha = mid(rare, fe)
+        kttl, wd = string.match(rare, '^ (%d+) (%d+)', fe + 1)
+        wd = tonumber(wd)
+      end
       if not lvl then
         lvl = 0
         ivl = iw
@@ -348,12 +354,16 @@ for i = 1, n do
             calm = calm + 1
           end
         end
-        local held = ha > 0 and over > ha and over < 63 and (not hk or calm >= 3)
-        if held and hu and rk then
+        -- Held after the first (ha % 64) intervals of a run at or over the
+        -- bar; only once known (64 added); only when not called lately (256
+        -- added); while machine-paced (512 added).
+        local after = ha % 64
+        local held = after > 0 and over > after and over < 63 and (ha % 128 < 64 or calm >= 3)
+        if held and ha % 512 >= 256 and rk then
           -- Not held when its key was called lately.
           held = not called_lately(rk, ARGV[a + 5], t)
         end
-        if hp and not held and peak > 0 and over < 63 then
+        if ha >= 512 and not held and peak > 0 and over < 63 then
           held = paced(z)
         end
         if held then
@@ -385,8 +395,9 @@ for i = 1, n do
       end
       if 2 * eff > cap then
         cap = 2 * eff
-        if cap > tonumber(most) then
-          cap = tonumber(most)
+        local most = tonumber(string.match(rare, '^[cq]?%d+ %d+ %d+ %d+ %d+ %d+ %d+ %d+ %d+ (%d+)'))
+        if cap > most then
+          cap = most
         end
       end
       if keep < cap then
@@ -402,11 +413,13 @@ for i = 1, n do
         peak = count
         changed = true
       end
-      local wsec = math.floor(tonumber(wms) / 1000)
-      if rq and om and tonumber(om) > t - tonumber(wms) then
+      if rq and om and not wms then
+        fe, wms, kms, ha = mid(rare, fe)
+      end
+      if rq and om and tonumber(om) > t - wms then
         -- A repeat: a new run when the last one ended more than a window ago.
         local sec = math.floor(t / 1000)
-        if rn == 0 or sec > rl + wsec then
+        if rn == 0 or sec > rl + math.floor(wms / 1000) then
           rl = sec
           rn = 1
         else
@@ -423,17 +436,30 @@ for i = 1, n do
         -- Gone from the end of the open interval plus keep ms while the level
         -- raises the threshold (or the key is known, with a level, and kept),
         -- else plus the longer of window and interval.
-        local keeps = eff > th or (kk and lvl > 0 and calm >= 3)
-        local life = tonumber(wms)
+        if not wms then
+          fe, wms, kms, ha = mid(rare, fe)
+        end
+        local keeps = eff > th or (ha % 256 >= 128 and lvl > 0 and calm >= 3)
+        local life = wms
         if keeps then
-          life = tonumber(kms)
+          life = kms
         elseif iv > life then
           life = iv
         end
-        if rq then
-          redis.call('HSET', ck, 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', (ivl + 1) * iv + life), 'o', string.format('%d', over + 64 * calm), 'rl', string.format('%d', rl), 'rn', string.format('%d', rn))
+        local gone = (ivl + 1) * iv + life
+        if not folded and gone == tonumber(lc[6]) then
+          -- No interval closed: the level, interval and history are as
+          -- read, and so is k (unless the rule's times changed): only the
+          -- peak, and the run of repeats, moved.
+          if rq then
+            redis.call('HSET', ck, 'p', string.format('%d', peak), 'rl', string.format('%d', rl), 'rn', string.format('%d', rn))
+          else
+            redis.call('HSET', ck, 'p', string.format('%d', peak))
+          end
+        elseif rq then
+          redis.call('HSET', ck, 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', gone), 'o', string.format('%d', over + 64 * calm), 'rl', string.format('%d', rl), 'rn', string.format('%d', rn))
         else
-          redis.call('HSET', ck, 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', (ivl + 1) * iv + life), 'o', string.format('%d', over + 64 * calm))
+          redis.call('HSET', ck, 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', gone), 'o', string.format('%d', over + 64 * calm))
         end
         if folded and keeps then
           redis.call('PEXPIRE', ck, kttl)
@@ -534,7 +560,12 @@ for i = 1, n do
     t = t or tonumber(ts)
     if not untl then
       rare = rare or ARGV[a + 5]
-      untl, cttl, id = string.match(rare, '^q?%d+ (%-?%d+) (%d+) (%S+)')
+      if learn then
+        -- After the learned fields.
+        untl, cttl, id = string.match(rare, '^q?%d+ %d+ %d+ %d+ %d+ %d+ %d+ %d+ %d+ %d+ (%-?%d+) (%d+) (%S+)')
+      else
+        untl, cttl, id = string.match(rare, '^%d+ (%-?%d+) (%d+) (%S+)')
+      end
     end
     local mine = retry and c[2] == id and c[1] == untl
     extra = extra or {}

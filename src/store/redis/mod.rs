@@ -696,7 +696,8 @@ impl Codec {
             );
             // Read only for late events and alerts: '<window> <until> <cooldown ttl> <id>'
             // ('<window>' for a count-only window; 'c' first for one that
-            // learns: it pushes no evidence and raises no alert).
+            // learns: it pushes no evidence and raises no alert; a learning
+            // window's learned fields between its window and its until).
             let b = &mut call.buf;
             if op.count_only && !lean(op) {
                 b.push(b'c');
@@ -709,33 +710,37 @@ impl Codec {
                 call.end_item();
                 continue;
             }
+            if let Some(l) = &op.learn {
+                // ' <threshold> <interval> <k milli> <window ms> <keep ms> <hold after, +64
+                // holding known keys only, +128 keeping known keys, +256 holding uncalled
+                // keys only, +512 holding paced keys> <keep ttl> <weight divisor> <most
+                // members>': first what every check at the floor reads, last what only a
+                // fold (or a learned level past half the cap) does (see check.lua).
+                for v in [
+                    op.threshold as i64,
+                    l.interval_ms.max(1) as i64,
+                    l.k_milli.max(1) as i64,
+                    op.window_ms.max(0),
+                    l.keep_ms as i64,
+                    l.hold_after.min(crate::contract::LEARN_OVER_MAX) as i64
+                        + if l.hold_known { 64 } else { 0 }
+                        + if l.keep_known { 128 } else { 0 }
+                        + if l.hold_uncalled { 256 } else { 0 }
+                        + if l.hold_paced { 512 } else { 0 },
+                    (l.keep_ms as i64).saturating_add(self.slack_ms).max(1),
+                    1i64 << l.shift.clamp(1, 6),
+                    self.max_members as i64,
+                ] {
+                    b.push(b' ');
+                    codec::put_int(b, v);
+                }
+            }
             b.push(b' ');
             codec::put_int(b, op.time_ms.saturating_add(op.cooldown_ms));
             b.push(b' ');
             codec::put_int(b, op.cooldown_ms.saturating_add(self.slack_ms).max(1));
             b.push(b' ');
             b.extend_from_slice(op.alert_id().as_bytes());
-            if let Some(l) = &op.learn {
-                // '<threshold> <interval> <k milli> <keep ttl> <most members> <keep ms> <window ms> <weight divisor> <hold after, +64 holding known keys only, +128 keeping known keys, +256 holding uncalled keys only, +512 holding paced keys>'
-                for v in [
-                    op.threshold as i64,
-                    l.interval_ms.max(1) as i64,
-                    l.k_milli.max(1) as i64,
-                    (l.keep_ms as i64).saturating_add(self.slack_ms).max(1),
-                    self.max_members as i64,
-                    l.keep_ms as i64,
-                    op.window_ms.max(0),
-                    1i64 << l.shift.clamp(1, 6),
-                    l.hold_after.min(crate::contract::LEARN_OVER_MAX) as i64
-                        + if l.hold_known { 64 } else { 0 }
-                        + if l.keep_known { 128 } else { 0 }
-                        + if l.hold_uncalled { 256 } else { 0 }
-                        + if l.hold_paced { 512 } else { 0 },
-                ] {
-                    b.push(b' ');
-                    codec::put_int(b, v);
-                }
-            }
             if let (Some(r), Some(_)) = (&op.repeats, &op.learn) {
                 // ' <share milli> <factor>q': judged by its key's repeats.
                 b.push(b' ');
