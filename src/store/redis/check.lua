@@ -8,7 +8,9 @@
 -- Cost is what this script is about: on Redis every redis.call, every ARGV
 -- entry and every Lua string costs about as much as a small command. So
 -- numbers reach redis.call as the client's strings, the common path runs four
--- commands per window, and the reply is one flat array of integers.
+-- commands per window, and the reply is one flat array of integers. A string
+-- known to hold a number is read with '+ 0' (Lua 5.1's tonumber parses it
+-- twice, each a strtod), and the library functions are locals.
 --
 -- KEYS, per window in order: a ZSET members (member -> latest event ms) plus
 --   three markers below every member: NEW (constant score; only a new key
@@ -62,7 +64,18 @@
 --   (o); a window with a called stamp at or over its threshold: the
 --   threshold it was judged against; then active: the
 --   alert id; raised: hw, k, then the newest k <= 16 evidence payloads.
-local n = math.floor((#ARGV - 5) / 6)
+-- The library functions used, as locals (a global and a field lookup fewer
+-- a use).
+local rcall = redis.call
+local rpcall = redis.pcall
+local byte = string.byte
+local find = string.find
+local format = string.format
+local match = string.match
+local floor = math.floor
+local ceil = math.ceil
+local max = math.max
+local n = floor((#ARGV - 5) / 6)
 local mode = ARGV[1]
 local retry = mode == '1' or mode == '3'
 local gt = mode == '0' or mode == '1'
@@ -81,15 +94,15 @@ local extra
 -- <within> ms (the window's rare string ends '<factor> <within>r') of event
 -- time t (contract::Called).
 local function called_lately(rk, rare, t)
-  local st = redis.call('GET', rk)
-  return st and math.floor(tonumber(st) / 60000)
-    >= math.floor((t - tonumber(string.match(rare, '(%d+)r$'))) / 60000)
+  local st = rcall('GET', rk)
+  return st and floor(tonumber(st) / 60000)
+    >= floor((t - tonumber(match(rare, '(%d+)r$'))) / 60000)
 end
 -- Whether the newest members of the set z (up to 32, at least 8; the markers
 -- sit below 0) are machine-paced: four in five of the gaps between their
 -- times within a factor two of the lower median gap (contract::paced).
 local function paced(z)
-  local r = redis.call('ZREVRANGEBYSCORE', z, '+inf', '0', 'WITHSCORES', 'LIMIT', '0', '32')
+  local r = rcall('ZREVRANGEBYSCORE', z, '+inf', '0', 'WITHSCORES', 'LIMIT', '0', '32')
   local k = #r / 2 - 1
   if k < 7 then
     return false
@@ -99,7 +112,7 @@ local function paced(z)
     g[j] = tonumber(r[2 * j]) - tonumber(r[2 * j + 2])
   end
   table.sort(g)
-  local m = g[math.floor((k - 1) / 2) + 1]
+  local m = g[floor((k - 1) / 2) + 1]
   local near = 0
   for j = 1, k do
     if 2 * g[j] >= m and g[j] <= 2 * m then
@@ -111,8 +124,8 @@ end
 -- The learned fields' middle part of a learning window's rare string, from
 -- after its byte fe: the end of the part, window ms, keep ms and hold flags.
 local function mid(rare, fe)
-  local _, f, wms, kms, ha = string.find(rare, '^ (%d+) (%d+) (%d+)', fe + 1)
-  return f, tonumber(wms), tonumber(kms), tonumber(ha)
+  local _, f, wms, kms, ha = find(rare, '^ (%d+) (%d+) (%d+)', fe + 1)
+  return f, wms + 0, kms + 0, ha + 0
 end
 -- The next unread key; the previous window's members set, ZADD answer and
 -- latest time (read by a window that shares its members set).
@@ -123,8 +136,8 @@ local r
 local hw
 for i = 1, n do
   local a = 6 * i
-  local cap = tonumber(ARGV[a + 2])
-  local thr = tonumber(ARGV[a + 3])
+  local cap = ARGV[a + 2] + 0
+  local thr = ARGV[a + 3] + 0
   -- A window that learns its key's level (minus its floor as threshold).
   local learn = thr < 0
   -- Threshold 0: only the count is wanted (the burst tier's all-ingress
@@ -132,7 +145,7 @@ for i = 1, n do
   -- cooldown is read.
   local only = thr == 0
   -- A count-only window that learns: no evidence list, no alert.
-  local lead = learn and string.byte(ARGV[a + 5])
+  local lead = learn and byte(ARGV[a + 5])
   local quiet = lead == 99
   -- A negative cap: this window counts in the previous window's members set
   -- (the burst tier in the slow tier's set, same key, member and time): no
@@ -169,22 +182,23 @@ for i = 1, n do
   -- A window judged more leniently when its key was called lately: its rare
   -- string ends '<factor> <within ms>r' and its stamp key follows its own.
   local rk
-  if not shared and not only and string.byte(ARGV[a + 5], -1) == 114 then
+  if not shared and not only and byte(ARGV[a + 5], -1) == 114 then
     rk = KEYS[kp]
     kp = kp + 1
   end
-  -- The next window counts in this one's members set and reads its
-  -- evidence list: this window pushes for both.
-  local owner = not shared and i < n and string.byte(ARGV[a + 8]) == 45
+  -- The next window counts in this one's members set (its cap is negative)
+  -- and reads its evidence list: this window pushes for both.
+  local nc = ARGV[a + 8]
+  local paired = nc and byte(nc) == 45
+  local owner = paired and not shared
   -- This call's evidence is pushed marked ('~') when the next window (the
   -- shorter burst tier) would not have kept it: a late event before its
   -- cutoff.
   local mark = false
   -- The most members the set keeps: also the sharing window's cap.
   local keep = cap
-  local nc = ARGV[a + 8]
-  if nc and string.byte(nc) == 45 then
-    keep = math.max(keep, -tonumber(nc))
+  if paired then
+    keep = max(keep, -nc)
   end
   local m = ARGV[a]
   -- A learning window judged by its key's repeats (contract::Repeats): its
@@ -196,7 +210,7 @@ for i = 1, n do
   local rl
   local rn
   if rq then
-    om = redis.call('ZSCORE', z, m)
+    om = rcall('ZSCORE', z, m)
   end
   -- What changed, counted as ZADD GT CH counts it: 4 a new key (the member
   -- and every marker were added), 3 the latest time moved into a new bucket,
@@ -206,31 +220,31 @@ for i = 1, n do
   if shared then
     -- r and hw as the sharing window found them.
   elseif gt then
-    r = redis.pcall('ZADD', z, 'GT', 'CH', ts, m, hs, HW, bs, BKT, NEW_SCORE, NEW)
+    r = rpcall('ZADD', z, 'GT', 'CH', ts, m, hs, HW, bs, BKT, NEW_SCORE, NEW)
     if type(r) ~= 'number' then
       r = nil
       gt = false
     end
   end
-  if not shared and (not gt or type(r) ~= 'number') then
+  if not shared and not gt then
     -- Without ZADD GT (Redis < 6.2): the same answer from ZSCOREs.
-    t = t or tonumber(ts)
-    local old = redis.call('ZSCORE', z, HW)
+    t = t or ts + 0
+    local old = rcall('ZSCORE', z, HW)
     if not old then
-      redis.call('ZADD', z, ts, m, hs, HW, bs, BKT, NEW_SCORE, NEW)
+      rcall('ZADD', z, ts, m, hs, HW, bs, BKT, NEW_SCORE, NEW)
       r = 4
     elseif tonumber(old) < tonumber(hs) then
-      redis.call('ZADD', z, ts, m, hs, HW)
+      rcall('ZADD', z, ts, m, hs, HW)
       r = 2
-      if tonumber(redis.call('ZSCORE', z, BKT)) < tonumber(bs) then
-        redis.call('ZADD', z, bs, BKT)
+      if tonumber(rcall('ZSCORE', z, BKT)) < tonumber(bs) then
+        rcall('ZADD', z, bs, BKT)
         r = 3
       end
     else
-      local om = redis.call('ZSCORE', z, m)
+      local om = rcall('ZSCORE', z, m)
       r = 0
       if (not om) or tonumber(om) < t then
-        redis.call('ZADD', z, ts, m)
+        rcall('ZADD', z, ts, m)
         r = 1
       end
     end
@@ -243,26 +257,26 @@ for i = 1, n do
     local cutoff = ARGV[a + 1]
     if r < 2 then
       -- The window ends at the key's latest time, not at this event's.
-      t = t or tonumber(ts)
+      t = t or ts + 0
       rare = ARGV[a + 5]
-      hw = hw or tonumber(redis.call('ZSCORE', z, HW)) + 1000000000000000
-      local c = hw - tonumber(string.match(rare, '^[cq]?(%d+)'))
-      cutoff = string.format(shared and '(%d' or '%d', c)
+      hw = hw or rcall('ZSCORE', z, HW) + 1000000000000000
+      local c = hw - match(rare, '^[cq]?(%d+)')
+      cutoff = format(shared and '(%d' or '%d', c)
       push = push and t > c
       if push and owner then
-        mark = t <= hw - tonumber(string.match(ARGV[a + 11], '^%d+'))
+        mark = t <= hw - tonumber(match(ARGV[a + 11], '^%d+'))
       end
     end
     if shared then
       -- The client sent the cutoff as '(<t - window>' (exclusive).
-      count = redis.call('ZCOUNT', z, cutoff, '+inf')
+      count = rcall('ZCOUNT', z, cutoff, '+inf')
       if count > cap then
         count = cap
       end
     else
       -- The window is (hw - window, hw]; the markers sit below -5e14.
-      redis.call('ZREMRANGEBYSCORE', z, '-500000000000000', cutoff)
-      count = redis.call('ZCARD', z) - 3
+      rcall('ZREMRANGEBYSCORE', z, '-500000000000000', cutoff)
+      count = rcall('ZCARD', z) - 3
     end
   end
   local lc
@@ -278,32 +292,47 @@ for i = 1, n do
       -- it (scanning the string is most of a parse's cost): threshold,
       -- interval and k milli always; window ms, keep ms and hold flags when
       -- the state changes or the key repeats (mid); the rest on a fold.
-      local _, fe, th, iv, km = string.find(rare, '^[cq]?%d+ (%d+) (%d+) (%d+)')
-      th = tonumber(th)
-      iv = tonumber(iv)
-      km = tonumber(km)
+      local _, fe, th, iv, km = find(rare, '^[cq]?%d+ (%d+) (%d+) (%d+)')
+      th = th + 0
+      iv = iv + 0
+      km = km + 0
       local wms
       local kms
       local ha
+      local j = 0
       if rq then
-        lc = redis.call('HMGET', ck, 'u', 'id', 'l', 'b', 'p', 'k', 'o', 'rl', 'rn')
+        lc = rcall('HMGET', ck, 'u', 'id', 'l', 'b', 'p', 'k', 'o', 'rl', 'rn')
+      elseif quiet then
+        -- Never a cooldown: its learned state only.
+        lc = rcall('HMGET', ck, 'l', 'b', 'p', 'k', 'o')
+        j = -2
       else
-        lc = redis.call('HMGET', ck, 'u', 'id', 'l', 'b', 'p', 'k', 'o')
+        lc = rcall('HMGET', ck, 'u', 'id', 'l', 'b', 'p', 'k', 'o')
       end
-      t = t or tonumber(ts)
-      local iw = math.floor(t / iv)
-      local lvl = tonumber(lc[3])
-      local ivl = tonumber(lc[4])
-      local peak = tonumber(lc[5])
-      local runs = tonumber(lc[7]) or 0
+      t = t or ts + 0
+      local iw = floor(t / iv)
+      -- Each field a string, or false when absent (a string + 0 reads it
+      -- once; tonumber reads it twice).
+      local lvl = lc[3 + j]
+      lvl = lvl and lvl + 0
+      local ivl = lc[4 + j]
+      ivl = ivl and ivl + 0
+      local peak = lc[5 + j]
+      peak = peak and peak + 0
+      local gone = lc[6 + j]
+      gone = gone and gone + 0
+      local runs = lc[7 + j]
+      runs = runs and runs + 0 or 0
       local over = runs % 64
-      local calm = math.floor(runs / 64)
-      local fresh = not lc[1] and not lvl
+      local calm = floor(runs / 64)
+      local fresh = not lvl and (quiet or not lc[1])
       if rq then
-        rl = tonumber(lc[8]) or 0
-        rn = tonumber(lc[9]) or 0
+        rl = lc[8]
+        rl = rl and rl + 0 or 0
+        rn = lc[9]
+        rn = rn and rn + 0 or 0
       end
-      if lvl and t >= tonumber(lc[6]) then
+      if lvl and t >= gone then
         -- Gone, whatever the key's TTL says (event time rules).
         lvl = nil
       end
@@ -314,8 +343,8 @@ for i = 1, n do
       if not lvl or iw > ivl then
         -- A fold: every learned field.
         fe, wms, kms, ha = mid(rare, fe)
-        kttl, wd = string.match(rare, '^ (%d+) (%d+)', fe + 1)
-        wd = tonumber(wd)
+        kttl, wd = match(rare, '^ (%d+) (%d+)', fe + 1)
+        wd = wd + 0
       end
       if not lvl then
         lvl = 0
@@ -339,7 +368,7 @@ for i = 1, n do
         if obs > top then
           obs = top
         end
-        local bar = math.ceil(lvl * km / 1000000)
+        local bar = ceil(lvl * km / 1000000)
         if bar < th then
           bar = th
         end
@@ -369,9 +398,9 @@ for i = 1, n do
         if held then
           -- Held: the level stays.
         elseif obs >= lvl then
-          lvl = lvl + math.floor((obs - lvl) / wd)
+          lvl = lvl + floor((obs - lvl) / wd)
         else
-          lvl = lvl - math.floor((lvl - obs) / wd)
+          lvl = lvl - floor((lvl - obs) / wd)
         end
         local gap = iw - ivl - 1
         if gap > 0 then
@@ -381,7 +410,7 @@ for i = 1, n do
           lvl = 0
         else
           for _ = 1, gap do
-            lvl = lvl - math.floor(lvl / wd)
+            lvl = lvl - floor(lvl / wd)
           end
         end
         ivl = iw
@@ -389,13 +418,13 @@ for i = 1, n do
         changed = true
         folded = true
       end
-      local eff = math.ceil(lvl * km / 1000000)
+      local eff = ceil(lvl * km / 1000000)
       if eff < th then
         eff = th
       end
       if 2 * eff > cap then
         cap = 2 * eff
-        local most = tonumber(string.match(rare, '^[cq]?%d+ %d+ %d+ %d+ %d+ %d+ %d+ %d+ %d+ (%d+)'))
+        local most = tonumber(match(rare, '^[cq]?%d+ %d+ %d+ %d+ %d+ %d+ %d+ %d+ %d+ (%d+)'))
         if cap > most then
           cap = most
         end
@@ -404,7 +433,7 @@ for i = 1, n do
         keep = cap
       end
       if count > keep then
-        redis.call('ZREMRANGEBYRANK', z, '3', count == keep + 1 and '3' or string.format('%d', count - keep + 2))
+        rcall('ZREMRANGEBYRANK', z, '3', count == keep + 1 and '3' or format('%d', count - keep + 2))
       end
       if count > cap then
         count = cap
@@ -416,10 +445,10 @@ for i = 1, n do
       if rq and om and not wms then
         fe, wms, kms, ha = mid(rare, fe)
       end
-      if rq and om and tonumber(om) > t - wms then
+      if rq and om and om + 0 > t - wms then
         -- A repeat: a new run when the last one ended more than a window ago.
-        local sec = math.floor(t / 1000)
-        if rn == 0 or sec > rl + math.floor(wms / 1000) then
+        local sec = floor(t / 1000)
+        if rn == 0 or sec > rl + floor(wms / 1000) then
           rl = sec
           rn = 1
         else
@@ -446,25 +475,25 @@ for i = 1, n do
         elseif iv > life then
           life = iv
         end
-        local gone = (ivl + 1) * iv + life
-        if not folded and gone == tonumber(lc[6]) then
+        local k = (ivl + 1) * iv + life
+        if not folded and k == gone then
           -- No interval closed: the level, interval and history are as
           -- read, and so is k (unless the rule's times changed): only the
           -- peak, and the run of repeats, moved.
           if rq then
-            redis.call('HSET', ck, 'p', string.format('%d', peak), 'rl', string.format('%d', rl), 'rn', string.format('%d', rn))
+            rcall('HSET', ck, 'p', format('%d', peak), 'rl', format('%d', rl), 'rn', format('%d', rn))
           else
-            redis.call('HSET', ck, 'p', string.format('%d', peak))
+            rcall('HSET', ck, 'p', format('%d', peak))
           end
         elseif rq then
-          redis.call('HSET', ck, 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', gone), 'o', string.format('%d', over + 64 * calm), 'rl', string.format('%d', rl), 'rn', string.format('%d', rn))
+          rcall('HSET', ck, 'l', format('%d', lvl), 'b', format('%d', ivl), 'p', format('%d', peak), 'k', format('%d', k), 'o', format('%d', over + 64 * calm), 'rl', format('%d', rl), 'rn', format('%d', rn))
         else
-          redis.call('HSET', ck, 'l', string.format('%d', lvl), 'b', string.format('%d', ivl), 'p', string.format('%d', peak), 'k', string.format('%d', gone), 'o', string.format('%d', over + 64 * calm))
+          rcall('HSET', ck, 'l', format('%d', lvl), 'b', format('%d', ivl), 'p', format('%d', peak), 'k', format('%d', k), 'o', format('%d', over + 64 * calm))
         end
         if folded and keeps then
-          redis.call('PEXPIRE', ck, kttl)
+          rcall('PEXPIRE', ck, kttl)
         elseif fresh then
-          redis.call('PEXPIRE', ck, ARGV[a + 4])
+          rcall('PEXPIRE', ck, ARGV[a + 4])
         end
       end
       thr = eff
@@ -476,7 +505,7 @@ for i = 1, n do
     -- The oldest go first (ranks 0-2 are the markers); a set shared with
     -- the next window keeps as many as either window's cap.
     if count > keep then
-      redis.call('ZREMRANGEBYRANK', z, '3', count == keep + 1 and '3' or string.format('%d', count - keep + 2))
+      rcall('ZREMRANGEBYRANK', z, '3', count == keep + 1 and '3' or format('%d', count - keep + 2))
     end
     count = cap
   end
@@ -485,7 +514,7 @@ for i = 1, n do
     pev = '~' .. ev
   end
   if push and retry then
-    local kept = redis.call('LRANGE', e, '0', '15')
+    local kept = rcall('LRANGE', e, '0', '15')
     for j = 1, #kept do
       if kept[j] == pev then
         push = false
@@ -494,15 +523,15 @@ for i = 1, n do
   end
   if push then
     -- Trimmed lazily: only the newest 16 (EVIDENCE_MAX) are ever read.
-    local len = redis.call('LPUSH', e, pev)
+    local len = rcall('LPUSH', e, pev)
     if len > 32 and owner then
       -- Shared with the next window: keep the newest 16 and the newest 16
       -- unmarked (what each window reads), at most 64.
-      local all = redis.call('LRANGE', e, '0', '63')
+      local all = rcall('LRANGE', e, '0', '63')
       local kl = #all
       local seen = 0
       for j = 1, #all do
-        if string.byte(all[j]) ~= 126 then
+        if byte(all[j]) ~= 126 then
           seen = seen + 1
           if seen == 16 then
             kl = j
@@ -513,11 +542,11 @@ for i = 1, n do
       if kl < 16 then
         kl = 16
       end
-      redis.call('LTRIM', e, '0', string.format('%d', kl - 1))
+      rcall('LTRIM', e, '0', format('%d', kl - 1))
     elseif len > 32 then
-      redis.call('LTRIM', e, '0', '15')
+      rcall('LTRIM', e, '0', '15')
     elseif len == 1 and r < 3 then
-      redis.call('PEXPIRE', e, ARGV[a + 4])
+      rcall('PEXPIRE', e, ARGV[a + 4])
     end
   end
   -- Expiry is refreshed when the key is new or its latest time enters a new
@@ -525,18 +554,18 @@ for i = 1, n do
   -- least, window + slack + bucket at most.
   if r > 2 then
     if not shared then
-      redis.call('PEXPIRE', z, ARGV[a + 4])
+      rcall('PEXPIRE', z, ARGV[a + 4])
     end
     if not only and not shared and not quiet then
-      redis.call('PEXPIRE', e, ARGV[a + 4])
+      rcall('PEXPIRE', e, ARGV[a + 4])
     end
   end
   if rk and thr > 0 and count >= thr then
     -- Its key was called in a minute within <within> ms: the threshold is
     -- <factor> times as high. Answered as an extra: the judged threshold.
-    t = t or tonumber(ts)
+    t = t or ts + 0
     if called_lately(rk, ARGV[a + 5], t) then
-      thr = thr * tonumber(string.match(ARGV[a + 5], '(%d+) %d+r$'))
+      thr = thr * tonumber(match(ARGV[a + 5], '(%d+) %d+r$'))
     end
     extra = extra or {}
     extra[#extra + 1] = thr
@@ -545,9 +574,9 @@ for i = 1, n do
     -- Its key's run of repeats, live (its last within a window's seconds)
     -- and at least <share milli> per thousand of the count: the threshold
     -- is <factor> times as high. Answered as an extra, as above.
-    t = t or tonumber(ts)
-    local wq, rsh, rfa = string.match(ARGV[a + 5], '^q(%d+) .* (%d+) (%d+)q')
-    if rn > 0 and math.floor(t / 1000) <= rl + math.floor(tonumber(wq) / 1000)
+    t = t or ts + 0
+    local wq, rsh, rfa = match(ARGV[a + 5], '^q(%d+) .* (%d+) (%d+)q')
+    if rn > 0 and floor(t / 1000) <= rl + floor(tonumber(wq) / 1000)
       and rn * 1000 >= tonumber(rsh) * count then
       thr = thr * tonumber(rfa)
     end
@@ -556,15 +585,15 @@ for i = 1, n do
   end
   local state = 0
   if thr > 0 and count >= thr and not quiet then
-    local c = lc or redis.call('HMGET', ck, 'u', 'id')
-    t = t or tonumber(ts)
+    local c = lc or rcall('HMGET', ck, 'u', 'id')
+    t = t or ts + 0
     if not untl then
       rare = rare or ARGV[a + 5]
       if learn then
         -- After the learned fields.
-        untl, cttl, id = string.match(rare, '^q?%d+ %d+ %d+ %d+ %d+ %d+ %d+ %d+ %d+ %d+ (%-?%d+) (%d+) (%S+)')
+        untl, cttl, id = match(rare, '^q?%d+ %d+ %d+ %d+ %d+ %d+ %d+ %d+ %d+ %d+ (%-?%d+) (%d+) (%S+)')
       else
-        untl, cttl, id = string.match(rare, '^%d+ (%-?%d+) (%d+) (%S+)')
+        untl, cttl, id = match(rare, '^%d+ (%-?%d+) (%d+) (%S+)')
       end
     end
     local mine = retry and c[2] == id and c[1] == untl
@@ -574,17 +603,17 @@ for i = 1, n do
       extra[#extra + 1] = c[2]
     else
       if not mine then
-        redis.call('HSET', ck, 'u', untl, 'id', id)
-        redis.call('PEXPIRE', ck, cttl)
+        rcall('HSET', ck, 'u', untl, 'id', id)
+        rcall('PEXPIRE', ck, cttl)
       end
       state = 1
       local recent
       if shared then
         -- The owner's list: its newest 16 unmarked entries.
         recent = {}
-        local all = redis.call('LRANGE', e, '0', '-1')
+        local all = rcall('LRANGE', e, '0', '-1')
         for j = 1, #all do
-          if string.byte(all[j]) ~= 126 then
+          if byte(all[j]) ~= 126 then
             recent[#recent + 1] = all[j]
             if #recent == 16 then
               break
@@ -592,7 +621,7 @@ for i = 1, n do
           end
         end
       else
-        recent = redis.call('LRANGE', e, '0', '15')
+        recent = rcall('LRANGE', e, '0', '15')
       end
       extra[#extra + 1] = hw or t
       extra[#extra + 1] = #recent
@@ -609,7 +638,7 @@ if extra then
   end
 end
 if #KEYS >= kp then
-  local b = redis.call('HMGET', KEYS[kp], 'u', 'id')
+  local b = rcall('HMGET', KEYS[kp], 'u', 'id')
   out[#out + 1] = b[1] or ''
   out[#out + 1] = b[2] or ''
 end
