@@ -280,7 +280,8 @@ for i = 1, n do
     end
   end
   local lc
-  -- The alert's parts of rare (a learning window reads them with its own).
+  -- The alert's parts of rare, read only for an alert (a learning window's
+  -- after its learned fields).
   local untl
   local cttl
   local id
