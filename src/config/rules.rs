@@ -335,6 +335,13 @@ pub struct SlowCallersConfig {
     /// seldom called is not. Without `per_ingress`, a share or `learn` there
     /// is no count over every ingress to learn: no effect.
     pub learn_number: bool,
+    /// With `learn_number`: how far above its own learned level the
+    /// number's callers over every ingress may go (`learn.factor` is the
+    /// ingress's). Higher than the ingress's: a number's callers arrive at
+    /// random, so a number called a few times a minute shows two or three
+    /// times its usual count in some two minutes of every hour, while masking
+    /// is aimed at subscribers who are seldom called (docs/QUALITY.md).
+    pub learn_number_factor: f64,
 }
 
 impl Default for SlowCallersConfig {
@@ -360,6 +367,7 @@ impl Default for SlowCallersConfig {
             learn: LearnConfig::on(),
             min_ingress_share: 0.5,
             learn_number: true,
+            learn_number_factor: 3.0,
         }
     }
 }
@@ -668,6 +676,12 @@ impl RulesConfig {
             return Err(ConfigError::new(
                 "rules.distinct_callers_slow.min_ingress_share",
                 "must be between 0 and 1",
+            ));
+        }
+        if !(1.0..=100.0).contains(&ds.learn_number_factor) {
+            return Err(ConfigError::new(
+                "rules.distinct_callers_slow.learn_number_factor",
+                "must be between 1 and 100",
             ));
         }
         if !ds.action.is_off()

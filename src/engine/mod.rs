@@ -561,7 +561,9 @@ impl Engine {
                         let companion = all_ingresses.take_if(|(rule, ..)| *rule == op.rule);
                         // The number's callers over every ingress, under
                         // their own learned level.
-                        if w.companion_learns && companion.is_some_and(|(_, all, bar)| all < bar) {
+                        if w.companion_learn.is_some()
+                            && companion.is_some_and(|(_, all, bar)| all < bar)
+                        {
                             continue;
                         }
                         let own = companion.map(|(_, all, _)| (count, all));

@@ -1515,3 +1515,80 @@ fn a_burst_from_several_untrunked_addresses_is_one_ingress() {
         v[2].reasons
     );
 }
+
+/// The slow tier alone, learning in two-minute intervals at weight 0.5, the
+/// number's level over every ingress judged at `learn_number_factor` as given.
+fn number_factor_fixture(factor: Option<f64>) -> Fixture {
+    let factor = factor.map_or(String::new(), |x| format!("learn_number_factor = {x}\n"));
+    fixture(&format!(
+        "[learning]\nwarmup_ms = 0\n\
+         [rules.distinct_callers]\naction = \"off\"\n\
+         [rules.cli_fanout]\naction = \"off\"\n[rules.cli_rotation]\naction = \"off\"\n\
+         [rules.distinct_callers_slow]\n{factor}\
+         [rules.distinct_callers_slow.learn]\nweight = 0.5\n"
+    ))
+}
+
+/// A number four new people call every two minutes, one through each of four
+/// routes, for 20 minutes; then twelve fresh CLIs through one of them, 5 s
+/// apart. Which of the twelve is the first flagged (None: none is).
+fn first_flagged_spike(f: &Fixture) -> Option<usize> {
+    const ROUTES: [&str; 4] = ["IC-A", "IC-B", "IC-C", "MSC-1"];
+    let b = "+2348099999995";
+    // The first call opens a learning interval (they are aligned to 2 min).
+    let start = (T0 / 120_000 + 1) * 120_000;
+    for k in 0..10i64 {
+        for (i, route) in ROUTES.iter().enumerate() {
+            let n = k as usize * 4 + i;
+            let t = start + k * 120_000 + 20_000 * (i as i64 + 1);
+            let v = f.check(on(
+                Call::new(&format!("c{n}"), &format!("+23480310{n:05}"), b).at(t),
+                route,
+            ));
+            assert!(
+                !v.reasons.contains(Reason::DistinctCallersSlow),
+                "crowd call {n}: one caller a route"
+            );
+        }
+    }
+    let spike = start + 10 * 120_000 + 5_000;
+    (0..12).find(|&i| {
+        let v = f.check(on(
+            Call::new(&format!("s{i}"), &format!("+23480320{i:05}"), b)
+                .at(spike + 5_000 * i as i64),
+            "IC-A",
+        ));
+        v.reasons.contains(Reason::DistinctCallersSlow)
+    })
+}
+
+#[test]
+fn a_number_s_callers_over_every_ingress_are_judged_at_their_own_factor() {
+    // Four callers in every two minutes teach the number a level just under
+    // 4 (weight 0.5, each interval's peak capped at twice the level). The
+    // spike's calls through IC-A are its callers there from the first (the
+    // per-ingress floor, 3, is reached at the third) and most of the number's
+    // callers from the fourth; over every ingress the window also holds the
+    // crowd's last interval (four callers, one leaving every 20 s from the
+    // spike's fourth call on): call i sees i + 1 of the spike and 4, 3 (i ≥ 3),
+    // 2 (i ≥ 7) or 1 (i ≥ 11) of the crowd.
+    let at2 = first_flagged_spike(&number_factor_fixture(Some(2.0)));
+    let at3 = first_flagged_spike(&number_factor_fixture(Some(3.0)));
+    // 2 x level (just under 4): 8 callers over every ingress, the spike's 5th call.
+    assert_eq!(at2, Some(4));
+    // 3 x level: 12, its 10th.
+    assert_eq!(at3, Some(9));
+    assert_eq!(
+        first_flagged_spike(&number_factor_fixture(None)),
+        at3,
+        "the default is 3"
+    );
+    // A factor under 1 is refused, naming the field.
+    let err = Config::from_toml("[rules.distinct_callers_slow]\nlearn_number_factor = 0.5\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("rules.distinct_callers_slow.learn_number_factor"),
+        "{err}"
+    );
+}

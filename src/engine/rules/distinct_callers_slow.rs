@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use super::{CallNumber, Compiler, Facts, Plan, Rule, RuleDef, Window};
 use crate::config::Config;
-use crate::contract::Reason;
+use crate::contract::{Learn, Reason};
 use crate::number::plan::NumberType;
 
 pub const DEF: RuleDef = RuleDef {
@@ -85,7 +85,12 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     window.folds_into = Some(Reason::DistinctCallers);
     if r.per_ingress {
         window = window.gated_by_share(r.min_ingress_share);
-        window.companion_learns = r.learn_number && window.min_share_milli.is_some();
+        if r.learn_number && window.min_share_milli.is_some() {
+            window.companion_learn = window.learn.map(|l| Learn {
+                k_milli: (r.learn_number_factor * 1000.0).round() as u32,
+                ..l
+            });
+        }
     }
     Some(Arc::new(DistinctCallersSlow {
         window,

@@ -248,7 +248,7 @@ impl<'a> Plan<'a> {
     /// is the member cap, which only sizes its window: the store keeps up to
     /// twice the cap of members for it (a store keeps
     /// `max(member_cap, 2 × threshold)`), which bounds its memory. A
-    /// companion that learns its key's level (`Window::companion_learns`)
+    /// companion that learns its key's level (`Window::companion_learn`)
     /// has the rule's threshold, its learning floor, and twice the cap.
     #[inline]
     pub fn count_beside(
@@ -261,9 +261,9 @@ impl<'a> Plan<'a> {
         if !self.counts_in(w) {
             return;
         }
-        let (threshold, member_cap, learn) = match w.learn {
-            Some(l) if w.companion_learns => (w.threshold, w.member_cap.saturating_mul(2), Some(l)),
-            _ => (w.member_cap, w.member_cap, None),
+        let (threshold, member_cap, learn) = match w.companion_learn {
+            Some(l) => (w.threshold, w.member_cap.saturating_mul(2), Some(l)),
+            None => (w.member_cap, w.member_cap, None),
         };
         self.windows.push(WindowOp {
             rule: w.rule,
@@ -312,10 +312,11 @@ pub struct Window {
     /// this share (in thousandths) of the B-number's distinct callers: its op
     /// is preceded by one counting the same call under [`ALL_INGRESSES`].
     pub min_share_milli: Option<u32>,
-    /// With `min_share_milli` and `learn`: the companion over every ingress
-    /// learns its key's (the B-number's) level too, and the window fires only
-    /// when the companion's count is also at or over its learned threshold.
-    pub companion_learns: bool,
+    /// With `min_share_milli`: the companion over every ingress learns its
+    /// key's (the B-number's) level too, this way (the window's learning
+    /// with the companion's own factor), and the window fires only when the
+    /// companion's count is also at or over its learned threshold.
+    pub companion_learn: Option<Learn>,
     /// With `min_share_milli`: on a call where this rule has a share-gated
     /// per-ingress window and its count over every ingress, the share is read
     /// from those two (their window, same B-number and ingress) instead of
@@ -378,7 +379,7 @@ impl Window {
             learn: None,
             busy_alert_only: false,
             min_share_milli: None,
-            companion_learns: false,
+            companion_learn: None,
             share_from: None,
             called: None,
             repeats: None,
