@@ -576,7 +576,7 @@ fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             name: "a CLI that calls a callee again is judged against factor x threshold while its repeats last",
-            toml: "[rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 600000\ncli_types = [\"mobile\"]\n[rules.cli_fanout.called]\nfactor = 1\n[rules.cli_fanout.repeats]\nshare = 0.25\nfactor = 2\n",
+            toml: "[rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 600000\ncli_types = [\"mobile\"]\n[rules.cli_fanout.called]\nfactor = 1\n[rules.cli_fanout.repeats]\nshare = 0.25\nfactor = 2\nwithin_ms = 600000\n",
             calls: repeat_calls(),
             expect: |v| {
                 let first = |a: &str| {
@@ -586,7 +586,26 @@ fn scenarios() -> Vec<Scenario> {
                 };
                 assert_eq!(first(SIM), Some(3), "never repeats: its 4th callee");
                 assert_eq!(first(REPEATER), Some(5), "one repeat covers 4 callees at 0.25: its 5th");
-                assert_eq!(first(STALE_REPEATER), Some(6), "its repeat 11 minutes before: its 4th new callee");
+                assert_eq!(first(STALE_REPEATER), Some(6), "its repeat 11 minutes before, its run 10: its 4th new callee");
+            },
+        },
+        Scenario {
+            name: "a run of repeats lasts within_ms after its last repeat, past the window",
+            toml: "[rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 600000\ncli_types = [\"mobile\"]\n[rules.cli_fanout.called]\nfactor = 1\n[rules.cli_fanout.repeats]\nshare = 0.25\nfactor = 2\nwithin_ms = 1800000\n",
+            calls: repeat_calls(),
+            expect: |v| {
+                let first = |a: &str| {
+                    v.iter()
+                        .filter(|x| x.a_number == a)
+                        .position(|x| x.reasons.contains(Reason::CliFanout))
+                };
+                assert_eq!(first(SIM), Some(3), "never repeats: its 4th callee");
+                assert_eq!(first(REPEATER), Some(5), "one repeat covers 4 callees at 0.25: its 5th");
+                assert_eq!(
+                    first(STALE_REPEATER),
+                    Some(7),
+                    "its repeat 11 minutes before, its run 30: 4 new callees covered, flagged at its 5th"
+                );
             },
         },
         Scenario {

@@ -147,23 +147,28 @@ impl CalledConfig {
 /// A CLI that calls some of its callees again (`contract::Repeats`): SIM-box
 /// studies find a box's SIMs almost never repeat a callee, while a person or
 /// a business on a mobile redials and calls customers back. When the CLI's
-/// repeats (a run of them, each within the window of the one before) are at
-/// least `share` of its distinct callees, it is judged against `factor`
-/// times the threshold. Kept in the learned state: needs `learn.enabled`.
+/// repeats (a run of them, each within `within_ms` of the one before, live
+/// until `within_ms` after its last) are at least `share` of its distinct
+/// callees, it is judged against `factor` times the threshold. Kept in the learned state: needs `learn.enabled`.
 /// `factor = 1`: off.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RepeatsConfig {
     pub share: f64,
     pub factor: u32,
+    /// A run of repeats lasts this long after its last repeat (each repeat
+    /// within it of the one before continues the run).
+    pub within_ms: u64,
 }
 
 impl Default for RepeatsConfig {
     fn default() -> Self {
-        // docs/QUALITY.md, "A fourth generator".
+        // docs/QUALITY.md, "A fourth generator" and "Runs of repeats over
+        // half an hour".
         RepeatsConfig {
             share: 0.1,
             factor: 3,
+            within_ms: 1_800_000,
         }
     }
 }
@@ -178,6 +183,7 @@ impl RepeatsConfig {
         (self.factor > 1).then_some(crate::contract::Repeats {
             share_milli: ((self.share * 1000.0).round() as u32).clamp(1, 1000) as u16,
             factor: self.factor.min(1000) as u16,
+            span_ms: self.within_ms.min(86_400_000) as u32,
         })
     }
 }
@@ -618,6 +624,12 @@ impl RulesConfig {
                 return Err(ConfigError::new(
                     format!("rules.{name}.repeats.share"),
                     "must be over 0 and at most 1",
+                ));
+            }
+            if !(1_000..=86_400_000).contains(&r.repeats.within_ms) {
+                return Err(ConfigError::new(
+                    format!("rules.{name}.repeats.within_ms"),
+                    "must be between 1 s and one day",
                 ));
             }
             // Only cli_fanout's callees are stamped (engine::rules::cli_fanout).

@@ -317,11 +317,11 @@ pub struct WindowOp {
 /// the update is at or over the learning floor, as the learned state is),
 /// as a run: the second of the last repeat (`time_ms / 1000`, rounded down)
 /// and how many repeats the run holds (saturating at 65,535). A repeat more
-/// than `window_ms / 1000` seconds (rounded down) after the run's last one
+/// than `span_ms / 1000` seconds (rounded down) after the run's last one
 /// starts a new run of 1; a repeat whose second precedes the run's last is
 /// counted without moving it. When the window's count reaches its threshold
 /// (after learning and the [`Called`] factor), the run counts if its last
-/// repeat is at most `window_ms / 1000` seconds before the event's second;
+/// repeat is at most `span_ms / 1000` seconds before the event's second;
 /// if `run × 1000 >= share_milli × count`, the threshold is `factor` times
 /// as high (saturating) and the outcome reports that threshold. A fresh or
 /// gone learned state has no run. (See [`Repeats::record`] and
@@ -332,14 +332,19 @@ pub struct Repeats {
     pub share_milli: u16,
     /// At most 1000 (config validation).
     pub factor: u16,
+    /// How long a run lasts after its last repeat: a business calls a
+    /// customer back every quarter of an hour or so, which a run as long as
+    /// its window (ten minutes) would keep losing. At most a day (config
+    /// validation).
+    pub span_ms: u32,
 }
 
 impl Repeats {
     /// The run `(last second, repeats)` after a repeat at `time_ms`.
-    pub fn record(run: (u32, u16), time_ms: i64, window_ms: i64) -> (u32, u16) {
+    pub fn record(&self, run: (u32, u16), time_ms: i64) -> (u32, u16) {
         let s = Self::second(time_ms);
         let (last, n) = run;
-        if n == 0 || s > last.saturating_add(Self::span(window_ms)) {
+        if n == 0 || s > last.saturating_add(self.span()) {
             (s, 1)
         } else {
             (last.max(s), n.saturating_add(1))
@@ -348,16 +353,9 @@ impl Repeats {
 
     /// The threshold a window with this run is judged against when its
     /// `count` reaches `threshold`.
-    pub fn lenient(
-        &self,
-        run: (u32, u16),
-        time_ms: i64,
-        window_ms: i64,
-        count: u32,
-        threshold: u32,
-    ) -> u32 {
+    pub fn lenient(&self, run: (u32, u16), time_ms: i64, count: u32, threshold: u32) -> u32 {
         let (last, n) = run;
-        let live = n > 0 && Self::second(time_ms) <= last.saturating_add(Self::span(window_ms));
+        let live = n > 0 && Self::second(time_ms) <= last.saturating_add(self.span());
         if live && n as u64 * 1000 >= self.share_milli as u64 * count as u64 {
             threshold.saturating_mul(self.factor as u32)
         } else {
@@ -369,8 +367,9 @@ impl Repeats {
         time_ms.div_euclid(1000).clamp(0, u32::MAX as i64) as u32
     }
 
-    fn span(window_ms: i64) -> u32 {
-        (window_ms.max(0) / 1000).min(u32::MAX as i64) as u32
+    /// A run's span in whole seconds.
+    fn span(&self) -> u32 {
+        self.span_ms / 1000
     }
 }
 
@@ -913,27 +912,35 @@ mod tests {
     }
 
     #[test]
-    fn a_run_of_repeats_grows_within_a_window_and_starts_again_after_one() {
-        let w = 600_000;
-        let r = Repeats::record((0, 0), 1_000_500, w);
+    fn a_run_of_repeats_grows_within_its_span_and_starts_again_after_it() {
+        let rep = Repeats {
+            share_milli: 100,
+            factor: 3,
+            span_ms: 600_000,
+        };
+        let r = rep.record((0, 0), 1_000_500);
         assert_eq!(r, (1_000, 1), "a first repeat starts a run at its second");
-        let r = Repeats::record(r, 1_600_999, w);
+        let r = rep.record(r, 1_600_999);
         assert_eq!(r, (1_600, 2), "600 s after the last: still the run");
         assert_eq!(
-            Repeats::record(r, 1_500_000, w),
+            rep.record(r, 1_500_000),
             (1_600, 3),
             "a late one counts, the last stays"
         );
         assert_eq!(
-            Repeats::record(r, 2_201_000, w),
+            rep.record(r, 2_201_000),
             (2_201, 1),
             "601 s after the last: a new run"
         );
-        assert_eq!(
-            Repeats::record((5, u16::MAX), 5_000, w),
-            (5, u16::MAX),
-            "saturates"
-        );
+        assert_eq!(rep.record((5, u16::MAX), 5_000), (5, u16::MAX), "saturates");
+        // A longer span keeps the run going: 601 s, 1,800 s after the last.
+        let long = Repeats {
+            span_ms: 1_800_000,
+            ..rep
+        };
+        assert_eq!(long.record(r, 2_201_000), (2_201, 3));
+        assert_eq!(long.record((1_600, 2), 3_400_999), (3_400, 3));
+        assert_eq!(long.record((1_600, 2), 3_401_000), (3_401, 1));
     }
 
     #[test]
@@ -941,28 +948,34 @@ mod tests {
         let r = Repeats {
             share_milli: 100,
             factor: 3,
+            span_ms: 600_000,
         };
-        let w = 600_000;
         let run = (1_000, 1);
         assert_eq!(
-            r.lenient(run, 1_000_000, w, 10, 10),
+            r.lenient(run, 1_000_000, 10, 10),
             30,
             "one repeat per ten callees"
         );
         assert_eq!(
-            r.lenient(run, 1_000_000, w, 11, 10),
+            r.lenient(run, 1_000_000, 11, 10),
             10,
             "fewer than one per ten"
         );
         assert_eq!(
-            r.lenient(run, 1_600_999, w, 10, 10),
+            r.lenient(run, 1_600_999, 10, 10),
             30,
-            "live up to a window after the last"
+            "live up to its span after the last"
         );
-        assert_eq!(r.lenient(run, 1_601_000, w, 10, 10), 10, "stale after it");
-        assert_eq!(r.lenient((0, 0), 1_000_000, w, 1, 1), 1, "no run");
+        assert_eq!(r.lenient(run, 1_601_000, 10, 10), 10, "stale after it");
+        let long = Repeats {
+            span_ms: 1_800_000,
+            ..r
+        };
+        assert_eq!(long.lenient(run, 2_800_999, 10, 10), 30, "a longer span");
+        assert_eq!(long.lenient(run, 2_801_000, 10, 10), 10);
+        assert_eq!(r.lenient((0, 0), 1_000_000, 1, 1), 1, "no run");
         assert_eq!(
-            r.lenient(run, 1_000_000, w, 1, u32::MAX),
+            r.lenient(run, 1_000_000, 1, u32::MAX),
             u32::MAX,
             "saturates"
         );

@@ -564,10 +564,9 @@ impl Window {
     }
 
     /// Records a repeat in the learned state's run.
-    fn record_repeat(&mut self, t: i64) {
-        let window_ms = self.window_ms as i64;
+    fn record_repeat(&mut self, r: &Repeats, t: i64) {
         if let Some(l) = self.learned.as_deref_mut() {
-            (l.rep_last, l.rep_n) = Repeats::record((l.rep_last, l.rep_n), t, window_ms);
+            (l.rep_last, l.rep_n) = r.record((l.rep_last, l.rep_n), t);
         }
     }
 
@@ -1193,8 +1192,8 @@ impl MemoryStore {
         let count = raw.min(cap) as u32;
         if learning.is_some() {
             w.learn_count(count);
-            if repeat && op.repeats.is_some() {
-                w.record_repeat(op.time_ms);
+            if let Some(r) = op.repeats.as_ref().filter(|_| repeat) {
+                w.record_repeat(r, op.time_ms);
             }
         }
         if count >= threshold && op.called.is_some() {
@@ -1204,7 +1203,7 @@ impl MemoryStore {
             .repeats
             .filter(|_| count >= threshold && learning.is_some())
         {
-            threshold = r.lenient(w.repeat_run(), op.time_ms, op.window_ms, count, threshold);
+            threshold = r.lenient(w.repeat_run(), op.time_ms, count, threshold);
         }
         let cutoff = w.hw - w.window_ms as i64;
         // A count-only window keeps no evidence and no cooldown.

@@ -380,8 +380,8 @@ impl ShmStore {
         let count = raw.min(cap) as u32;
         if learning.is_some() {
             w.learn_count(count);
-            if repeat && op.repeats.is_some() {
-                w.record_repeat(op.time_ms);
+            if let Some(r) = op.repeats.as_ref().filter(|_| repeat) {
+                w.record_repeat(r, op.time_ms);
             }
         }
         if count >= threshold && op.called.is_some() {
@@ -391,7 +391,7 @@ impl ShmStore {
             .repeats
             .filter(|_| count >= threshold && learning.is_some())
         {
-            threshold = r.lenient(w.repeat_run(), op.time_ms, op.window_ms, count, threshold);
+            threshold = r.lenient(w.repeat_run(), op.time_ms, count, threshold);
         }
         let cutoff = w.hw - w.window_ms as i64;
         // A count-only window keeps no evidence and no cooldown.

@@ -672,13 +672,9 @@ impl Rec {
     }
 
     /// Records a repeat in the learned state's run.
-    pub fn record_repeat(&mut self, t: i64) {
+    pub fn record_repeat(&mut self, r: &crate::contract::Repeats, t: i64) {
         if self.learn_on != 0 {
-            (self.rep_last, self.rep_n) = crate::contract::Repeats::record(
-                (self.rep_last, self.rep_n),
-                t,
-                self.window_ms as i64,
-            );
+            (self.rep_last, self.rep_n) = r.record((self.rep_last, self.rep_n), t);
         }
     }
 
