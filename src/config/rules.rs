@@ -183,7 +183,8 @@ impl RepeatsConfig {
         (self.factor > 1).then_some(crate::contract::Repeats {
             share_milli: ((self.share * 1000.0).round() as u32).clamp(1, 1000) as u16,
             factor: self.factor.min(1000) as u16,
-            span_ms: self.within_ms.min(86_400_000) as u32,
+            span_s: std::num::NonZeroU16::new((self.within_ms / 1000).clamp(1, 65_535) as u16)
+                .expect("clamped to at least 1"),
         })
     }
 }
@@ -626,10 +627,10 @@ impl RulesConfig {
                     "must be over 0 and at most 1",
                 ));
             }
-            if !(1_000..=86_400_000).contains(&r.repeats.within_ms) {
+            if !(1_000..=65_535_000).contains(&r.repeats.within_ms) {
                 return Err(ConfigError::new(
                     format!("rules.{name}.repeats.within_ms"),
-                    "must be between 1 s and one day",
+                    "must be between 1 s and 65,535 s (18 hours)",
                 ));
             }
             // Only cli_fanout's callees are stamped (engine::rules::cli_fanout).

@@ -317,11 +317,11 @@ pub struct WindowOp {
 /// the update is at or over the learning floor, as the learned state is),
 /// as a run: the second of the last repeat (`time_ms / 1000`, rounded down)
 /// and how many repeats the run holds (saturating at 65,535). A repeat more
-/// than `span_ms / 1000` seconds (rounded down) after the run's last one
+/// than `span_s` seconds after the run's last one
 /// starts a new run of 1; a repeat whose second precedes the run's last is
 /// counted without moving it. When the window's count reaches its threshold
 /// (after learning and the [`Called`] factor), the run counts if its last
-/// repeat is at most `span_ms / 1000` seconds before the event's second;
+/// repeat is at most `span_s` seconds before the event's second;
 /// if `run × 1000 >= share_milli × count`, the threshold is `factor` times
 /// as high (saturating) and the outcome reports that threshold. A fresh or
 /// gone learned state has no run. (See [`Repeats::record`] and
@@ -334,9 +334,10 @@ pub struct Repeats {
     pub factor: u16,
     /// How long a run lasts after its last repeat: a business calls a
     /// customer back every quarter of an hour or so, which a run as long as
-    /// its window (ten minutes) would keep losing. At most a day (config
-    /// validation).
-    pub span_ms: u32,
+    /// its window (ten minutes) would keep losing. In seconds (at most 18
+    /// hours); non-zero, which keeps `Option<Repeats>` at
+    /// six bytes (and `WindowOp` at 128: moved without a `memcpy` call).
+    pub span_s: std::num::NonZeroU16,
 }
 
 impl Repeats {
@@ -367,9 +368,9 @@ impl Repeats {
         time_ms.div_euclid(1000).clamp(0, u32::MAX as i64) as u32
     }
 
-    /// A run's span in whole seconds.
+    /// A run's span in seconds.
     fn span(&self) -> u32 {
-        self.span_ms / 1000
+        self.span_s.get() as u32
     }
 }
 
@@ -916,7 +917,7 @@ mod tests {
         let rep = Repeats {
             share_milli: 100,
             factor: 3,
-            span_ms: 600_000,
+            span_s: std::num::NonZeroU16::new(600).unwrap(),
         };
         let r = rep.record((0, 0), 1_000_500);
         assert_eq!(r, (1_000, 1), "a first repeat starts a run at its second");
@@ -935,7 +936,7 @@ mod tests {
         assert_eq!(rep.record((5, u16::MAX), 5_000), (5, u16::MAX), "saturates");
         // A longer span keeps the run going: 601 s, 1,800 s after the last.
         let long = Repeats {
-            span_ms: 1_800_000,
+            span_s: std::num::NonZeroU16::new(1_800).unwrap(),
             ..rep
         };
         assert_eq!(long.record(r, 2_201_000), (2_201, 3));
@@ -948,7 +949,7 @@ mod tests {
         let r = Repeats {
             share_milli: 100,
             factor: 3,
-            span_ms: 600_000,
+            span_s: std::num::NonZeroU16::new(600).unwrap(),
         };
         let run = (1_000, 1);
         assert_eq!(
@@ -968,7 +969,7 @@ mod tests {
         );
         assert_eq!(r.lenient(run, 1_601_000, 10, 10), 10, "stale after it");
         let long = Repeats {
-            span_ms: 1_800_000,
+            span_s: std::num::NonZeroU16::new(1_800).unwrap(),
             ..r
         };
         assert_eq!(long.lenient(run, 2_800_999, 10, 10), 30, "a longer span");

@@ -26,7 +26,7 @@
 --   (its rare string starts 'c') has its ZSET and its HASH, for its learned
 --   state: no evidence, never an alert.
 --   A learning window whose rare string starts 'q' is judged by its key's
---   repeats (contract::Repeats): ' <share milli> <factor> <span ms>q' follows its
+--   repeats (contract::Repeats): ' <share milli> <factor> <span s>q' follows its
 --   learned fields, its run is 'rl'/'rn' in its HASH, and its member's
 --   previous time is read (ZSCORE) before the ZADD.
 --   A window whose rare string ends in 'r' has a fourth key: a STRING, the
@@ -51,7 +51,7 @@
 --   keys, +256 holding keys not called lately only, +512 holding
 --   machine-paced keys> <keep ttl> <weight divisor> <most members>' (what
 --   every check at the floor reads first, what only a fold reads last); it
---   may end ' <share milli> <factor> <span ms>q' (see above), either may end
+--   may end ' <share milli> <factor> <span s>q' (see above), either may end
 --   ' <factor> <within ms>r' (a called stamp key follows); its learned
 --   state (l level in thousandths, b open interval, p peak, k event time it is
 --   gone from, o the history: intervals in a row at or over the threshold,
@@ -203,7 +203,7 @@ for i = 1, n do
   local m = ARGV[a]
   -- A learning window judged by its key's repeats (contract::Repeats): its
   -- rare string starts with 'q' and holds ' <share milli> <factor> <span
-  -- ms>q', and
+  -- s>q', and
   -- the member's latest time before this update is read first (a repeat:
   -- after t - window).
   local rq = lead == 113
@@ -450,7 +450,7 @@ for i = 1, n do
       if rq and om and om + 0 > t - wms then
         -- A repeat: a new run when the last one ended more than a span ago.
         local sec = floor(t / 1000)
-        if rn == 0 or sec > rl + floor(match(rare, ' (%d+)q') / 1000) then
+        if rn == 0 or sec > rl + match(rare, ' (%d+)q') then
           rl = sec
           rn = 1
         else
@@ -578,7 +578,7 @@ for i = 1, n do
     -- is <factor> times as high. Answered as an extra, as above.
     t = t or ts + 0
     local rsh, rfa, rsp = match(ARGV[a + 5], ' (%d+) (%d+) (%d+)q')
-    if rn > 0 and floor(t / 1000) <= rl + floor(tonumber(rsp) / 1000)
+    if rn > 0 and floor(t / 1000) <= rl + rsp
       and rn * 1000 >= tonumber(rsh) * count then
       thr = thr * tonumber(rfa)
     end
