@@ -587,6 +587,7 @@ fn scenarios() -> Vec<Scenario> {
                 assert_eq!(first(SIM), Some(3), "never repeats: its 4th callee");
                 assert_eq!(first(REPEATER), Some(5), "one repeat covers 4 callees at 0.25: its 5th");
                 assert_eq!(first(STALE_REPEATER), Some(6), "its repeat 11 minutes before, its run 10: its 4th new callee");
+                assert_eq!(first(RUN_REPEATER), Some(8), "its second repeat 11 minutes after the first starts a new run: covers 4, flagged at 5");
             },
         },
         Scenario {
@@ -605,6 +606,11 @@ fn scenarios() -> Vec<Scenario> {
                     first(STALE_REPEATER),
                     Some(7),
                     "its repeat 11 minutes before, its run 30: 4 new callees covered, flagged at its 5th"
+                );
+                assert_eq!(
+                    first(RUN_REPEATER),
+                    Some(11),
+                    "its second repeat continues the run: 2 repeats cover 8, flagged at 8 (threshold 2 x 4)"
                 );
             },
         },
@@ -870,10 +876,13 @@ const VOUCHED: &str = "+2348031110007";
 
 const REPEATER: &str = "+2348031110008";
 const STALE_REPEATER: &str = "+2348031110009";
+const RUN_REPEATER: &str = "+2348031110010";
 
 /// [`SIM`] calls new mobiles 20 s apart; [`REPEATER`] calls three, the first
 /// again, then new ones; [`STALE_REPEATER`] calls two and the first again,
-/// then after 11 minutes (past the window) new ones.
+/// then after 11 minutes (past the window) new ones; [`RUN_REPEATER`] calls
+/// two and the first again, 11 minutes later two more and the first of those
+/// again, then new ones.
 fn repeat_calls() -> Vec<Call> {
     let mut c = Vec::new();
     for k in 0..8 {
@@ -899,6 +908,34 @@ fn repeat_calls() -> Vec<Call> {
             &format!("rt{k}"),
             STALE_REPEATER,
             &format!("+23480555320{k:02}"),
+            T0 + 680_000 + k * 20_000,
+        ));
+    }
+    // Two repeats 660 s apart (each at a count of 2, the learning floor),
+    // then new callees 20 s apart.
+    for (k, (b, t)) in [
+        ("00", 0),
+        ("01", 10),
+        ("00", 20),
+        ("02", 670),
+        ("03", 675),
+        ("02", 680),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        c.push(call(
+            &format!("ru-{k}"),
+            RUN_REPEATER,
+            &format!("+23480555330{b}"),
+            T0 + t * 1_000,
+        ));
+    }
+    for k in 1..9 {
+        c.push(call(
+            &format!("ru{k}"),
+            RUN_REPEATER,
+            &format!("+23480555331{k:02}"),
             T0 + 680_000 + k * 20_000,
         ));
     }

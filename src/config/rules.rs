@@ -157,7 +157,8 @@ pub struct RepeatsConfig {
     pub share: f64,
     pub factor: u32,
     /// A run of repeats lasts this long after its last repeat (each repeat
-    /// within it of the one before continues the run).
+    /// within it of the one before continues the run); whole seconds, the
+    /// runs are kept in seconds.
     pub within_ms: u64,
 }
 
@@ -336,8 +337,8 @@ pub struct SlowCallersConfig {
     pub min_ingress_share: f64,
     /// With `per_ingress` and `min_ingress_share`: the B-number's callers
     /// over every ingress learn their own level too (with `learn`'s
-    /// settings), and the tier fires only when that count is also at or over
-    /// its learned threshold: a taxi firm or a surgery called by a few people
+    /// settings, judged at `learn_number_factor`), and the tier fires only
+    /// when that count is also at or over its learned threshold: a taxi firm or a surgery called by a few people
     /// a minute through every network is normal for it, a subscriber who is
     /// seldom called is not. Without `per_ingress`, a share or `learn` there
     /// is no count over every ingress to learn: no effect.
@@ -627,10 +628,12 @@ impl RulesConfig {
                     "must be over 0 and at most 1",
                 ));
             }
-            if !(1_000..=65_535_000).contains(&r.repeats.within_ms) {
+            if !(1_000..=65_535_000).contains(&r.repeats.within_ms)
+                || r.repeats.within_ms % 1000 != 0
+            {
                 return Err(ConfigError::new(
                     format!("rules.{name}.repeats.within_ms"),
-                    "must be between 1 s and 65,535 s (18 hours)",
+                    "must be whole seconds, from 1 s to 65,535 s (18 hours)",
                 ));
             }
             // Only cli_fanout's callees are stamped (engine::rules::cli_fanout).

@@ -1565,13 +1565,14 @@ fn first_flagged_spike(f: &Fixture) -> Option<usize> {
 #[test]
 fn a_number_s_callers_over_every_ingress_are_judged_at_their_own_factor() {
     // Four callers in every two minutes teach the number a level just under
-    // 4 (weight 0.5, each interval's peak capped at twice the level). The
-    // spike's calls through IC-A are its callers there from the first (the
-    // per-ingress floor, 3, is reached at the third) and most of the number's
-    // callers from the fourth; over every ingress the window also holds the
-    // crowd's last interval (four callers, one leaving every 20 s from the
-    // spike's fourth call on): call i sees i + 1 of the spike and 4, 3 (i ≥ 3),
-    // 2 (i ≥ 7) or 1 (i ≥ 11) of the crowd.
+    // 4 (weight 0.5, each interval's peak capped at max(3, twice the
+    // level)). Over every ingress the window also holds the crowd's last
+    // interval (four callers, one leaving every 20 s from the spike's fourth
+    // call on): call i sees i + 1 of the spike and 4, 3 (i ≥ 3), 2 (i ≥ 7)
+    // or 1 (i ≥ 11) of the crowd. Through IC-A the crowd's last caller is
+    // in the window for the spike's first three calls: IC-A's count is 2, 3,
+    // 4, 4, 5, … (its floor, 3, from the second call, and half the number's
+    // callers from the second on), so the bar over every ingress decides.
     let at2 = first_flagged_spike(&number_factor_fixture(Some(2.0)));
     let at3 = first_flagged_spike(&number_factor_fixture(Some(3.0)));
     // 2 x level (just under 4): 8 callers over every ingress, the spike's 5th call.

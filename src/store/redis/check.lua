@@ -202,10 +202,9 @@ for i = 1, n do
   end
   local m = ARGV[a]
   -- A learning window judged by its key's repeats (contract::Repeats): its
-  -- rare string starts with 'q' and holds ' <share milli> <factor> <span
-  -- s>q', and
-  -- the member's latest time before this update is read first (a repeat:
-  -- after t - window).
+  -- rare string starts with 'q' and holds ' <share milli> <factor>
+  -- <span s>q', and the member's latest time before this update is read
+  -- first (a repeat: after t - window).
   local rq = lead == 113
   local om
   local rl
