@@ -533,11 +533,7 @@ fn scenarios() -> Vec<Scenario> {
             toml: "[rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 600000\ncli_types = [\"mobile\"]\n[rules.cli_fanout.called]\nfactor = 2\nwithin_ms = 3600000\n",
             calls: fanout_calls(9),
             expect: |v| {
-                let first = |a: &str| {
-                    v.iter()
-                        .filter(|x| x.a_number == a)
-                        .position(|x| x.reasons.contains(Reason::CliFanout))
-                };
+                let first = |a: &str| first_fanout(v, a);
                 assert_eq!(first(SIM), Some(3));
                 assert_eq!(first(BUSINESS), Some(7), "its 8th callee: 2 x 4");
                 assert_eq!(first(STALE), Some(3));
@@ -563,11 +559,7 @@ fn scenarios() -> Vec<Scenario> {
             toml: "[rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 600000\ncli_types = [\"mobile\"]\n[rules.cli_fanout.called]\nfactor = 2\nwithin_ms = 3600000\n",
             calls: decoy_calls(),
             expect: |v| {
-                let first = |a: &str| {
-                    v.iter()
-                        .filter(|x| x.a_number == a)
-                        .position(|x| x.reasons.contains(Reason::CliFanout))
-                };
+                let first = |a: &str| first_fanout(v, a);
                 assert_eq!(first(SIBLING), Some(3), "the sibling SIM reaches its bar");
                 assert_eq!(first(BOXED), Some(3), "called only by a SIM at its bar: as never called");
                 assert_eq!(first(SELF_CALLER), Some(3), "its call to itself vouches for nothing");
@@ -576,14 +568,10 @@ fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             name: "a CLI that calls a callee again is judged against factor x threshold while its repeats last",
-            toml: "[rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 600000\ncli_types = [\"mobile\"]\n[rules.cli_fanout.called]\nfactor = 1\n[rules.cli_fanout.repeats]\nshare = 0.25\nfactor = 2\nwithin_ms = 600000\n",
+            toml: FANOUT_RUNS_10_MIN,
             calls: repeat_calls(),
             expect: |v| {
-                let first = |a: &str| {
-                    v.iter()
-                        .filter(|x| x.a_number == a)
-                        .position(|x| x.reasons.contains(Reason::CliFanout))
-                };
+                let first = |a: &str| first_fanout(v, a);
                 assert_eq!(first(SIM), Some(3), "never repeats: its 4th callee");
                 assert_eq!(first(REPEATER), Some(5), "one repeat covers 4 callees at 0.25: its 5th");
                 assert_eq!(first(STALE_REPEATER), Some(6), "its repeat 11 minutes before, its run 10: its 4th new callee");
@@ -592,14 +580,10 @@ fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             name: "a run of repeats lasts within_ms after its last repeat, past the window",
-            toml: "[rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 600000\ncli_types = [\"mobile\"]\n[rules.cli_fanout.called]\nfactor = 1\n[rules.cli_fanout.repeats]\nshare = 0.25\nfactor = 2\nwithin_ms = 1800000\n",
+            toml: FANOUT_RUNS_30_MIN,
             calls: repeat_calls(),
             expect: |v| {
-                let first = |a: &str| {
-                    v.iter()
-                        .filter(|x| x.a_number == a)
-                        .position(|x| x.reasons.contains(Reason::CliFanout))
-                };
+                let first = |a: &str| first_fanout(v, a);
                 assert_eq!(first(SIM), Some(3), "never repeats: its 4th callee");
                 assert_eq!(first(REPEATER), Some(5), "one repeat covers 4 callees at 0.25: its 5th");
                 assert_eq!(
@@ -701,6 +685,27 @@ macro_rules! fanout_hold {
         )
     };
 }
+
+/// `cli_fanout` at 4 callees in 10 minutes, not judged by being called, and
+/// judged at twice its threshold while its repeats are a quarter of its
+/// callees, a run lasting `within_ms` as given.
+macro_rules! fanout_repeats {
+    ($within_ms:literal) => {
+        concat!(
+            "[rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 600000\ncli_types = [\"mobile\"]\n\
+            [rules.cli_fanout.called]\nfactor = 1\n\
+            [rules.cli_fanout.repeats]\nshare = 0.25\nfactor = 2\nwithin_ms = ",
+            $within_ms,
+            "\n"
+        )
+    };
+}
+
+/// Runs of repeats as long as the window.
+const FANOUT_RUNS_10_MIN: &str = fanout_repeats!("600000");
+
+/// Runs of repeats three windows long.
+const FANOUT_RUNS_30_MIN: &str = fanout_repeats!("1800000");
 
 /// The slow fan-in tier alone (every B-number type, 10-minute learning
 /// intervals, weight 0.5), `learn_number` as given.
@@ -833,6 +838,13 @@ fn steady_clis(n: usize, per: usize) -> Vec<Call> {
         }
     }
     out
+}
+
+/// Which of `a`'s calls `cli_fanout` flagged first.
+fn first_fanout(v: &[Verdict], a: &str) -> Option<usize> {
+    v.iter()
+        .filter(|x| x.a_number == a)
+        .position(|x| x.reasons.contains(Reason::CliFanout))
 }
 
 /// Whether `cli_fanout` flagged a call of `a` in interval `k` of [`steady_clis`]`(_, 8)`.
