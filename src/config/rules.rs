@@ -149,8 +149,8 @@ impl CalledConfig {
 /// a business on a mobile redials and calls customers back. When the CLI's
 /// repeats (a run of them, each within `within_ms` of the one before, live
 /// until `within_ms` after its last) are at least `share` of its distinct
-/// callees, it is judged against `factor` times the threshold. Kept in the learned state: needs `learn.enabled`.
-/// `factor = 1`: off.
+/// callees, it is judged against `factor` times the threshold. Kept in the
+/// learned state: needs `learn.enabled`. `factor = 1`: off.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RepeatsConfig {
@@ -338,9 +338,9 @@ pub struct SlowCallersConfig {
     /// With `per_ingress` and `min_ingress_share`: the B-number's callers
     /// over every ingress learn their own level too (with `learn`'s
     /// settings, judged at `learn_number_factor`), and the tier fires only
-    /// when that count is also at or over its learned threshold: a taxi firm or a surgery called by a few people
-    /// a minute through every network is normal for it, a subscriber who is
-    /// seldom called is not. Without `per_ingress`, a share or `learn` there
+    /// when that count is also at or over its learned threshold: a taxi firm
+    /// or a surgery called by a few people a minute through every network is
+    /// normal for it, a subscriber who is seldom called is not. Without `per_ingress`, a share or `learn` there
     /// is no count over every ingress to learn: no effect.
     pub learn_number: bool,
     /// With `learn_number`: how far above its own learned level the
