@@ -216,6 +216,16 @@ pub(super) fn prefetch_line(p: *const u8) {
     let _ = p;
 }
 
+/// A hint to load every cache line of the `len` bytes at `p` (none if 0).
+pub(super) fn prefetch_lines(p: *const u8, len: usize) {
+    let mut line = p as usize & !63;
+    let end = p as usize + len;
+    while line < end {
+        prefetch_line(line as *const u8);
+        line += 64;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,7 +56,7 @@ use super::{
 use crate::contract::Learn;
 use crate::contract::{Evidence, Reason, Repeats};
 use evidence_log::EvidenceLog;
-use index::{prefetch_line, IndexHint, KeyIndex};
+use index::{prefetch_lines, IndexHint, KeyIndex};
 
 const SHARDS: usize = 64;
 /// Evidence logs: a call's record goes to one, picked by its first key, so
@@ -735,11 +735,15 @@ impl Shard {
             }
         }
         // The hand's next step in this shard comes several calls later: start
-        // loading the slots it will look at, so that it finds them in cache
-        // (the hand moves a few slots per window created in a shard of
-        // thousands: too slowly for the hardware's stream prefetcher, and each
-        // slot it looked at was a miss).
-        self.prefetch_slots(self.hand, step);
+        // loading what it will look at, so that it finds it in cache (the
+        // hand moves a few slots per window created in a shard of thousands:
+        // too slowly for the hardware's stream prefetcher, and each slot it
+        // looked at was a miss). In two stages, a step apart: the slots of
+        // the next step were loaded by this one's predecessor, so their heap
+        // arrays (a key with several windows keeps them there) can be found
+        // now; the slots of the step after next are only started.
+        self.prefetch_spilled(self.hand, step);
+        self.prefetch_slots(self.hand + step, step);
     }
 
     /// Starts loading the lines of slots `from..from + n` (those that exist).
@@ -748,13 +752,21 @@ impl Shard {
         if from >= end {
             return;
         }
-        // Each line the slots lie on, once.
-        let first = self.slab[from..end].as_ptr() as usize;
-        let last = first + (end - from) * std::mem::size_of::<Slot>() - 1;
-        let mut line = first & !63;
-        while line <= last {
-            prefetch_line(line as *const u8);
-            line += 64;
+        prefetch_lines(
+            self.slab[from..end].as_ptr().cast(),
+            (end - from) * size_of::<Slot>(),
+        );
+    }
+
+    /// Starts loading the heap arrays of windows of slots `from..from + n`
+    /// (reads the slots: only for slots already loaded).
+    fn prefetch_spilled(&self, from: usize, n: usize) {
+        let end = (from + n).min(self.slab.len());
+        for slot in self.slab.get(from..end).unwrap_or_default() {
+            if slot.windows.spilled() {
+                let w = &slot.windows[..];
+                prefetch_lines(w.as_ptr().cast(), size_of_val(w));
+            }
         }
     }
 
@@ -902,13 +914,16 @@ impl Shard {
     /// free slot a new key would take. Answers the key's slot, if it has one.
     fn prefetch_slot(&self, key: u64) -> Option<usize> {
         let found = self.slot_of(key);
-        let target = match found {
-            Some(i) => Some(i),
-            None => self.free.last().map(|&i| i as usize),
-        };
-        if let Some(i) = target {
+        match found.or(self.free.last().map(|&i| i as usize)) {
             // By address only: reading the slot here would wait for it.
-            self.prefetch_slots(i, 1);
+            Some(i) => self.prefetch_slots(i, 1),
+            // The slot a new key would add at the end (reserved, so the
+            // address is in the slab's allocation while there is room).
+            None if self.slab.len() < self.slab.capacity() => prefetch_lines(
+                self.slab.as_ptr().wrapping_add(self.slab.len()).cast(),
+                size_of::<Slot>(),
+            ),
+            None => {}
         }
         found
     }
