@@ -125,6 +125,16 @@ pub struct Rec {
 }
 
 const _: () = assert!(std::mem::size_of::<Rec>() == 256);
+/// What `expires_at` reads lies in a record's first two lines (the sweeping
+/// hand prefetches those two: `index::Shard::sweep_step`).
+pub const EXPIRY_LINES: usize = 2;
+const _: () = {
+    use std::mem::offset_of;
+    let end = 64 * EXPIRY_LINES;
+    assert!(offset_of!(Rec, kind) < end && offset_of!(Rec, hw) + 8 <= end);
+    assert!(offset_of!(Rec, window_ms) + 4 <= end && offset_of!(Rec, cooldown_until) + 8 <= end);
+    assert!(offset_of!(Rec, learn_on) + 4 <= end && offset_of!(Rec, learn_until) + 8 <= end);
+};
 
 /// The window could not grow: no extent to be had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
