@@ -15,10 +15,10 @@
 //! is 7/8 full) and reclaims those whose window and cooldown (or block) have
 //! passed in event time (`LATE_MS` ago: the store contract's late events),
 //! one step after it found them (what a step touches is prefetched a step
-//! ahead, as in the embedded store); a
-//! full shard is swept whole at most once a second of event time (less often,
-//! up to every 8 s, while its sweeps free little: a shard full of live keys),
-//! and if still full a new key is not tracked.
+//! ahead, as in the embedded store); a full shard is swept whole at most once
+//! a second of event time (less often, up to every 8 s, while its sweeps free
+//! little: a shard full of live keys), and if still full a new key is not
+//! tracked.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
