@@ -73,7 +73,7 @@ impl<'a> Stamps<'a> {
     #[inline]
     pub fn prefetch(&self, number: &[u8]) {
         let (bucket, _) = self.at(number);
-        crate::store::shm::prefetch_line(bucket.as_ptr() as *const u8);
+        crate::store::prefetch::prefetch_line(bucket.as_ptr() as *const u8);
     }
 
     /// Remembers `number` as called at `time_ms`.

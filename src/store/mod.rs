@@ -56,6 +56,7 @@
 
 pub mod called;
 pub mod memory;
+mod prefetch;
 pub mod redis;
 pub mod shared_lists;
 pub mod shm;

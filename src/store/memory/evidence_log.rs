@@ -146,7 +146,7 @@ impl EvidenceLog {
         let spare = chunk.data.spare_capacity_mut();
         for ahead in [64, 128] {
             if let Some(b) = spare.get(ahead) {
-                super::index::prefetch_line(b.as_ptr());
+                crate::store::prefetch::prefetch_line(b.as_ptr());
             }
         }
         self.next = at + (end - before) as u64;
@@ -199,9 +199,9 @@ impl EvidenceLog {
     pub fn prefetch(&self, offset: u64) {
         if let Some((c, at)) = self.locate(offset) {
             if let Some(b) = c.data.get(at..) {
-                super::index::prefetch_line(b.as_ptr());
+                crate::store::prefetch::prefetch_line(b.as_ptr());
                 if b.len() > 64 {
-                    super::index::prefetch_line(b[64..].as_ptr());
+                    crate::store::prefetch::prefetch_line(b[64..].as_ptr());
                 }
             }
         }

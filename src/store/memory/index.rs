@@ -203,28 +203,7 @@ impl IndexHint {
     }
 }
 
-/// A hint to load the cache line holding `p`; a no-op where unsupported.
-#[inline(always)]
-pub(super) fn prefetch_line(p: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: PREFETCHT0 is a hint: it never faults and never reads into
-    // anything Rust can observe, whatever the address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
-}
-
-/// A hint to load every cache line of the `len` bytes at `p` (none if 0).
-pub(super) fn prefetch_lines(p: *const u8, len: usize) {
-    let mut line = p as usize & !63;
-    let end = p as usize + len;
-    while line < end {
-        prefetch_line(line as *const u8);
-        line += 64;
-    }
-}
+use crate::store::prefetch::prefetch_line;
 
 #[cfg(test)]
 mod tests {

@@ -55,8 +55,9 @@ use super::{
 };
 use crate::contract::Learn;
 use crate::contract::{Evidence, Reason, Repeats};
+use crate::store::prefetch::prefetch_lines;
 use evidence_log::EvidenceLog;
-use index::{prefetch_lines, IndexHint, KeyIndex};
+use index::{IndexHint, KeyIndex};
 
 const SHARDS: usize = 64;
 /// Evidence logs: a call's record goes to one, picked by its first key, so

@@ -90,8 +90,8 @@ impl Logs {
         let p = self
             .rings
             .wrapping_add(n * self.ring_bytes as usize + offset as usize);
-        super::prefetch_line(p);
-        super::prefetch_line(p.wrapping_add(64));
+        crate::store::prefetch::prefetch_line(p);
+        crate::store::prefetch::prefetch_line(p.wrapping_add(64));
     }
 
     pub fn lock_of(&self, n: usize) -> &ShmMutex {

@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use super::lock::ShmMutex;
 use super::region::Counters;
 use super::window::{Ctx, Rec, EXPIRY_LINES, KIND_BLOCK, KIND_WINDOW};
+use crate::store::prefetch::prefetch_line;
 
 const EMPTY: u64 = 0;
 const NIL: u32 = u32::MAX;
@@ -243,9 +244,7 @@ impl<'a> Shard<'a> {
             self.st.hand += 1;
             if self.expired(r, now) {
                 let k = self.recs[r as usize].key;
-                super::prefetch_line(
-                    (&self.index[tag(k) as usize & self.mask()] as *const u64).cast(),
-                );
+                prefetch_line((&self.index[tag(k) as usize & self.mask()] as *const u64).cast());
                 self.st.pending[self.st.npending as usize] = r;
                 self.st.npending += 1;
             }
@@ -257,9 +256,10 @@ impl<'a> Shard<'a> {
             .get(self.st.hand as usize..end)
             .unwrap_or_default()
         {
+            // Records are line-aligned: no need to work out the lines.
             let p: *const u8 = (rec as *const Rec).cast();
             for line in 0..EXPIRY_LINES {
-                super::prefetch_line(p.wrapping_add(64 * line));
+                prefetch_line(p.wrapping_add(64 * line));
             }
         }
     }

@@ -48,6 +48,7 @@ use super::{
     WindowOp, WindowOutcome, WindowStore,
 };
 use crate::contract::{Evidence, EVIDENCE_MAX};
+use crate::store::prefetch::prefetch_line;
 use arena::Arena;
 use evidence::Logs;
 use index::{Shard, ShardHead};
@@ -457,19 +458,6 @@ impl ShmStore {
 /// The shard of a hashed key: its low bits (the index tags by the top half).
 fn shard_index(h: u64) -> usize {
     h as usize % SHARDS
-}
-
-/// A hint to load the cache line holding `p`; a no-op where unsupported.
-#[inline(always)]
-pub(crate) fn prefetch_line(p: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: PREFETCHT0 is a hint: it never faults and never reads into
-    // anything Rust can observe, whatever the address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
 }
 
 impl WindowStore for ShmStore {
