@@ -219,7 +219,8 @@ impl<'a> Shard<'a> {
     /// what a step will touch is prefetched a step ahead: the records it
     /// will look at, the index lines of those it will reclaim.
     fn sweep_step(&mut self, now: i64, max: usize, ctx: &Ctx) {
-        for p in 0..self.st.npending as usize {
+        // (Bounded again: the state lives in memory other processes write.)
+        for p in 0..(self.st.npending as usize).min(SWEEP_STEP_NEAR_FULL) {
             let r = self.st.pending[p];
             // Not if a call used the key since, or a whole-shard sweep
             // freed the record (a free record is not expired).
