@@ -23,7 +23,8 @@
 //! - keys whose window and cooldown have passed (in event time, `LATE_MS`
 //!   ago: the store contract's late events) are reclaimed by a sweeping hand
 //!   that looks at two slots whenever a window is created (and prefetches
-//!   the two of its next step): an even, bounded cost per call
+//!   a step ahead: the window arrays of its next step's slots, the slots of
+//!   the step after): an even, bounded cost per call
 //!   (no pauses for a sweep of a whole shard), and the slab stays within about
 //!   twice the live windows;
 //! - at most `max_keys` keys are tracked. When a shard is full, it is swept (at
