@@ -18,6 +18,8 @@
 
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
+use crate::store::prefetch::prefetch_line;
+
 /// An empty entry. Real entries never equal it: slot numbers are stored + 1.
 const EMPTY: u64 = 0;
 /// Grow when more than this many eighths of the entries are used.
@@ -202,8 +204,6 @@ impl IndexHint {
         prefetch_line(base.wrapping_add(i) as *const u8);
     }
 }
-
-use crate::store::prefetch::prefetch_line;
 
 #[cfg(test)]
 mod tests {
