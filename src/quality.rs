@@ -14,6 +14,8 @@
 //! - the false-positive rate per legitimate class (flagged or blocked), with
 //!   the reasons;
 //! - blocks of allowlisted numbers (A or B on an allow list), which must be 0;
+//! - calls flagged under an alert id no verdict raised (nobody was told of
+//!   the alert), which must be 0;
 //! - bursts blocked by their 5th distinct caller.
 //!
 //! Markdown on stdout, or JSON (`--json`); saved JSON reports of several runs
@@ -22,6 +24,7 @@
 mod labels;
 pub mod report;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use compact_str::CompactString;
@@ -154,6 +157,27 @@ struct Scorer<'a> {
     legit: Vec<LegitScore>,
     report: Report,
     bad: BadRowReport,
+    told: Told,
+}
+
+/// The alerts people were told of: every alert id a verdict raised so far.
+#[derive(Default)]
+struct Told {
+    raised: HashSet<CompactString>,
+}
+
+impl Told {
+    /// Whether `v` (the next verdict of a replay) flags or blocks its call
+    /// under an alert that neither it nor any verdict before it raised.
+    fn untold(&mut self, v: &Verdict) -> bool {
+        for a in &v.new_alerts {
+            self.raised.insert(a.id.clone());
+        }
+        v.action != Action::Allow
+            && v.alert_id
+                .as_ref()
+                .is_some_and(|id| !self.raised.contains(id))
+    }
 }
 
 impl ReplaySink for Scorer<'_> {
@@ -186,6 +210,7 @@ impl ReplaySink for Scorer<'_> {
                 r.allowlisted_source_blocks += 1;
             }
         }
+        r.unseen_alert_calls += self.told.untold(v) as u64;
         let Some(label) = self.labels.by_call.get(&row.call.call_id) else {
             r.unlabelled += 1;
             return;
@@ -276,6 +301,7 @@ pub fn evaluate(
             ..Report::default()
         },
         bad: BadRowReport::new(input)?,
+        told: Told::default(),
     };
     let summary = replay(&detector, cdrs, &ropts, &mut scorer);
     // A score over part of the input would mislead: stop here unless --keep-going.
@@ -436,4 +462,50 @@ pub fn run(cfg: &Config, args: &QualityArgs) -> Result<(), String> {
         return Err("quality floors not met".into());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Alert;
+
+    #[test]
+    fn a_call_flagged_under_an_alert_no_verdict_raised_is_counted() {
+        let flagged = |id: &str, raises: bool| Verdict {
+            action: Action::Flag,
+            alert_id: Some(id.into()),
+            new_alerts: if raises {
+                vec![Alert {
+                    id: id.into(),
+                    rule: Reason::DistinctCallers,
+                    key: "+2348031234567".into(),
+                    action: Action::Flag,
+                    raised_at_ms: 0,
+                    window_ms: 5_000,
+                    threshold: 5,
+                    baseline: None,
+                    count: 5,
+                    evidence: Vec::new(),
+                }]
+            } else {
+                Vec::new()
+            },
+            ..Verdict::default()
+        };
+        let mut told = Told::default();
+        assert!(
+            told.untold(&flagged("dc-1-2", false)),
+            "held back, then active"
+        );
+        assert!(
+            !told.untold(&flagged("dc-3-2", true)),
+            "raised by the call itself"
+        );
+        assert!(!told.untold(&flagged("dc-3-2", false)), "raised before");
+        let allowed = Verdict {
+            alert_id: Some("dc-9-9".into()),
+            ..Verdict::default()
+        };
+        assert!(!told.untold(&allowed), "an allowed call is not flagged");
+    }
 }

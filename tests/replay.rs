@@ -821,6 +821,8 @@ fn quality_scores_the_span_bins_and_the_fifth_caller() {
         ),
         (1, 2)
     );
+    // Every call flagged under an alert is flagged under one a verdict raised.
+    assert_eq!(report.unseen_alert_calls, 0);
     let failures = report.floor_failures().join("\n");
     for needle in [
         "masking_burst: 66.7%",

@@ -106,6 +106,11 @@ pub struct Report {
     pub allowlisted_number_blocks_all: u64,
     /// Blocked calls in the span from an allowlisted trunk or source (no floor).
     pub allowlisted_source_blocks: u64,
+    /// Calls over the whole replay flagged or blocked under an alert id that
+    /// no verdict before them (or they) raised: nobody was told of it. Must
+    /// be 0.
+    #[serde(default)]
+    pub unseen_alert_calls: u64,
     /// The family held to the 5th-distinct-caller check.
     pub fifth_caller_family: String,
     /// Per family, the intensity range the detection floor is judged on (all
@@ -259,6 +264,7 @@ impl Report {
         self.allowlisted_number_blocks += other.allowlisted_number_blocks;
         self.allowlisted_number_blocks_all += other.allowlisted_number_blocks_all;
         self.allowlisted_source_blocks += other.allowlisted_source_blocks;
+        self.unseen_alert_calls += other.unseen_alert_calls;
         if self.fifth_caller_family.is_empty() {
             self.fifth_caller_family = other.fifth_caller_family;
         }
@@ -321,6 +327,12 @@ impl Report {
                 "legitimate calls: {:.3}% flagged or blocked (ceiling {:.1}%)",
                 self.legit_fp_rate() * 100.0,
                 FLOORS.false_positive * 100.0
+            ));
+        }
+        if self.unseen_alert_calls > 0 {
+            out.push(format!(
+                "{} calls flagged or blocked under an alert no verdict raised (must be 0)",
+                self.unseen_alert_calls
             ));
         }
         if self.allowlisted_number_blocks > FLOORS.allowlisted_blocks {
@@ -517,10 +529,11 @@ impl Report {
         );
         let _ = writeln!(
             s,
-            "\nBlocks of allowlisted numbers: **{}** in the span ({} in the whole replay); blocked calls from allowlisted trunks/sources: {}; unlabelled calls: {}; bad rows: {}.",
+            "\nBlocks of allowlisted numbers: **{}** in the span ({} in the whole replay); blocked calls from allowlisted trunks/sources: {}; calls flagged under an alert nobody was told of: {}; unlabelled calls: {}; bad rows: {}.",
             self.allowlisted_number_blocks,
             self.allowlisted_number_blocks_all,
             self.allowlisted_source_blocks,
+            self.unseen_alert_calls,
             self.unlabelled,
             self.bad_rows
         );
