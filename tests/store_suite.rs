@@ -20,6 +20,7 @@ use acm::engine::{Action, Call, Engine, Reason, Verdict};
 use acm::store::{
     AsyncRedisStore, BlockEntry, Evidence, MemoryStore, MemoryStoreConfig, RedisSettings,
     RedisStore, ShmStore, Store, StoreAnswer, StoreError, StoreRequest, WindowOp, WindowStore,
+    Withdrawal,
 };
 use support::{RedisCluster, RedisServer};
 
@@ -259,6 +260,36 @@ fn scenarios() -> Vec<Scenario> {
                 assert_eq!(ids[0], "late");
                 assert!(ev.windows(2).all(|w| w[0].time_ms <= w[1].time_ms));
                 assert_eq!(&ids[1..4], &["x4", "x5", "x6"]);
+            },
+        },
+        Scenario {
+            name: "an alert the ingress share held back is withdrawn: the call that passes raises its own",
+            toml: "[rules.distinct_callers]\nthreshold = 3\nper_ingress = true\nmin_ingress_share = 0.5\n\
+                   [rules.distinct_callers_slow]\naction = \"off\"\n",
+            calls: {
+                // Four callers through four trunks, then three through X:
+                // X reaches 3 callers with 3 of the number's 7 (held back).
+                let mut c: Vec<Call> = (0..4)
+                    .map(|i| on_trunk(call(&format!("w{i}"), &caller(i), B, T0 + i as i64 * 100), &format!("T{i}")))
+                    .collect();
+                c.extend((4..9).map(|i| on_trunk(call(&format!("w{i}"), &caller(i), B, T0 + i as i64 * 100), "X")));
+                c
+            },
+            expect: |v| {
+                for x in &v[..7] {
+                    assert_eq!(x.action, Action::Allow);
+                    assert!(x.new_alerts.is_empty() && x.alert_id.is_none());
+                }
+                assert_eq!(v[6].count(Reason::DistinctCallers), 3, "X's third caller: 3 of 7");
+                // X's fourth caller: 4 of 8, the share holds. Its alert is
+                // new, not the one held back.
+                assert_eq!(v[7].action, Action::Block);
+                assert_eq!(v[7].new_alerts.len(), 1);
+                assert_eq!(v[7].new_alerts[0].raised_at_ms, T0 + 700);
+                assert_eq!(v[7].alert_id.as_ref(), Some(&v[7].new_alerts[0].id));
+                assert_eq!(v[8].action, Action::Block);
+                assert!(v[8].new_alerts.is_empty());
+                assert_eq!(v[8].alert_id, v[7].alert_id);
             },
         },
         Scenario {
@@ -1089,6 +1120,9 @@ impl WindowStore for BlockOn {
     fn add_blocks(&self, blocks: &[BlockEntry]) -> Result<(), StoreError> {
         self.rt.block_on(self.store.add_blocks(blocks))
     }
+    fn withdraw_alerts(&self, req: &StoreRequest, w: &[Withdrawal]) -> Result<(), StoreError> {
+        self.store.withdraw_alerts(req, w)
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -1136,6 +1170,7 @@ fn run(
         Backend::Async => Arc::new(BlockOn::new(settings_for(&cfg, urls, cluster, prefix))),
     };
     let detector = Detector::new(Arc::new(engine), store);
+    let mut published = std::collections::HashSet::new();
     s.calls
         .iter()
         .map(|c| {
@@ -1146,6 +1181,16 @@ fn run(
                 s.name,
                 v.reasons.joined()
             );
+            // No call is flagged under an alert nobody was told of.
+            published.extend(v.new_alerts.iter().map(|a| a.id.clone()));
+            if let Some(id) = &v.alert_id {
+                assert!(
+                    published.contains(id),
+                    "{}: {backend:?}: call {} is flagged under {id}, which no verdict raised",
+                    s.name,
+                    c.call_id
+                );
+            }
             v
         })
         .collect()
@@ -1590,6 +1635,149 @@ fn count_only_windows_count_alike_and_keep_nothing_else() {
                 format!("{prefix}:{{dc:{one}}}:e"),
                 format!("{prefix}:{{dc:{one}}}:m"),
             ]
+        );
+    }
+}
+
+/// A withdrawn alert (`contract::Withdrawal`) ends its window's cooldown on
+/// every store: the next update at or over the threshold raises a new alert.
+/// The burst tier's window here counts in the slow tier's members set (on
+/// Redis its cooldown is a key under the slow tier's hash tag); a withdrawal
+/// naming another alert changes nothing.
+#[test]
+fn a_withdrawn_alert_is_raised_anew_on_every_store() {
+    use acm::store::AlertState;
+    let server = RedisServer::start();
+    let cluster = RedisCluster::start(3);
+    let cfg = Config::from_toml("").unwrap();
+    let urls = vec![server.url()];
+    let curls = cluster.urls();
+    let stores: Vec<(&str, Arc<dyn WindowStore>)> = vec![
+        (
+            "memory",
+            Arc::new(MemoryStore::new(MemoryStoreConfig::from(&cfg.store))),
+        ),
+        (
+            "shm",
+            Arc::new(ShmStore::new(acm::store::shm_config(&cfg)).unwrap()),
+        ),
+        (
+            "redis sync",
+            Arc::new(RedisStore::new(settings_for(&cfg, &urls, false, "wo")).unwrap()),
+        ),
+        (
+            "redis async",
+            Arc::new(BlockOn::new(settings_for(&cfg, &urls, false, "wa"))),
+        ),
+        (
+            "redis cluster sync",
+            Arc::new(RedisStore::new(settings_for(&cfg, &curls, true, "wc")).unwrap()),
+        ),
+        (
+            "redis cluster async",
+            Arc::new(BlockOn::new(settings_for(&cfg, &curls, true, "wd"))),
+        ),
+    ];
+    let key = format!("198.51.100.7|{B}");
+    let request = |a: usize, t: i64| {
+        let op = |rule: Reason, window_ms: i64| WindowOp {
+            rule,
+            key: key.as_str().into(),
+            member: caller(a).into(),
+            time_ms: t,
+            window_ms,
+            threshold: 3,
+            cooldown_ms: 60_000,
+            member_cap: 8,
+            learn: None,
+            count_only: false,
+            called: None,
+            repeats: None,
+        };
+        StoreRequest {
+            windows: [
+                op(Reason::DistinctCallersSlow, 120_000),
+                op(Reason::DistinctCallers, 5_000),
+            ]
+            .into_iter()
+            .collect(),
+            evidence: Evidence {
+                time_ms: t,
+                call_id: format!("wd{a}").into(),
+                a_number: caller(a).into(),
+                b_number: B.into(),
+                source: "198.51.100.7".into(),
+            },
+            block_lookup: None,
+            called: None,
+        }
+    };
+    let alerts = |ans: &StoreAnswer| -> Vec<AlertState> {
+        ans.windows.iter().map(|w| w.alert.clone()).collect()
+    };
+    for (name, store) in &stores {
+        let mut ans = StoreAnswer::default();
+        for a in 0..3 {
+            store
+                .apply_into(&request(a, T0 + a as i64 * 100), &mut ans)
+                .unwrap();
+        }
+        let (AlertState::Raised(slow), AlertState::Raised(burst)) =
+            (ans.windows[0].alert.clone(), ans.windows[1].alert.clone())
+        else {
+            panic!("{name}: the third caller raises both: {:?}", alerts(&ans));
+        };
+        // The burst tier's alert is withdrawn, and one the slow tier never
+        // raised is named for its window.
+        let third = request(2, T0 + 200);
+        let withdrawals = [
+            Withdrawal {
+                window: 1,
+                id: burst.clone(),
+            },
+            Withdrawal {
+                window: 0,
+                id: format!("{slow}0").into(),
+            },
+        ];
+        store.withdraw_alerts(&third, &withdrawals).unwrap();
+        store.apply_into(&request(3, T0 + 300), &mut ans).unwrap();
+        let again = request(3, T0 + 300).windows[1].alert_id();
+        assert_ne!(again, burst);
+        assert_eq!(
+            alerts(&ans),
+            vec![
+                AlertState::Active(slow.clone()),
+                AlertState::Raised(again.clone())
+            ],
+            "{name}: the fourth caller"
+        );
+        assert_eq!(ans.windows[1].evidence.len(), 4, "{name}: its evidence");
+        // A late withdrawal of the first burst alert leaves the one raised
+        // since in its cooldown: only the alert named goes.
+        store.apply_into(&request(4, T0 + 400), &mut ans).unwrap();
+        assert_eq!(
+            alerts(&ans),
+            vec![
+                AlertState::Active(slow.clone()),
+                AlertState::Active(again.clone())
+            ],
+            "{name}: the fifth caller"
+        );
+        store
+            .withdraw_alerts(
+                &request(4, T0 + 400),
+                &[Withdrawal {
+                    window: 1,
+                    id: burst.clone(),
+                }],
+            )
+            .unwrap();
+        store.apply_into(&request(5, T0 + 500), &mut ans).unwrap();
+        assert_eq!(
+            alerts(&ans),
+            vec![AlertState::Active(slow), AlertState::Active(again)],
+            "{name}: a stale withdrawal"
         );
     }
 }

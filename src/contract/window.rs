@@ -491,6 +491,23 @@ pub fn alert_raised_ms(id: &str) -> Option<i64> {
     i64::from_str_radix(t, 16).ok()
 }
 
+/// An alert a store raised that the engine did not publish: the window at
+/// `window` in the request answered `AlertState::Raised(id)`, and the engine
+/// held it back (the number's callers did not come mostly through that
+/// ingress, or it folded into another rule's alert on the same call). Nobody
+/// was told of it, so no later call may be flagged under it: the store
+/// forgets the window's alert when it is still `id` (its cooldown ends), and
+/// the next update at or over the threshold raises a new one. Members,
+/// counts, learned state and evidence are untouched. A store may apply it
+/// later than the call (Redis: with the connection's next request), never
+/// before; an alert of that window raised since is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawal {
+    /// The window's index in [`StoreRequest::windows`].
+    pub window: u8,
+    pub id: CompactString,
+}
+
 /// An auto-block entry: calls from `number` are blocked until `until_ms`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockEntry {

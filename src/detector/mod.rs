@@ -6,8 +6,9 @@
 //! `acm replay` and `acm quality`) judges a call by calling [`Detector::check`]
 //! (or [`Detector::check_now`] where nothing may wait): prepare the call on the
 //! engine (lists, per-call rules, window plan), apply the plan on the store in
-//! one step, conclude the verdict, record the auto-blocks a new blocking alert
-//! asks for, and hand call and verdict to every sink. The engine does no I/O;
+//! one step, conclude the verdict, withdraw the alerts it holds back, record
+//! the auto-blocks a new blocking alert asks for, and hand call and verdict to
+//! every sink. The engine does no I/O;
 //! the store does nothing but windows; sinks do nothing on the call path but
 //! queue or count (I/O happens off it, see `crate::pipeline`).
 
@@ -50,9 +51,17 @@ macro_rules! check_sequence {
         };
         // 3. Thresholds, alerts, actions.
         det.engine.conclude_in(p, answer);
+        // 4. Alerts the store raised that the verdict holds back are
+        //    withdrawn (no later call may be flagged under an alert nobody
+        //    was told of), and auto-blocks a new blocking alert asks for are
+        //    recorded. A failed write leaves detection as it was: said, not
+        //    fatal.
+        if !p.withdrawals().is_empty() {
+            if let Err(e) = $answer!(store.withdraw(&p.request, p.withdrawals())) {
+                tracing::warn!(error = %e, "could not withdraw held-back alerts");
+            }
+        }
         let v = p.verdict();
-        // 4. Auto-blocks a new blocking alert asks for. A failed write leaves
-        //    detection as it was: said, not fatal.
         if !v.new_alerts.is_empty() {
             let blocks = det.engine.blocks_for(v);
             if !blocks.is_empty() {
@@ -88,6 +97,9 @@ macro_rules! at_once {
     };
     ($store:ident . record_blocks ( $blocks:expr )) => {
         $store.record_blocks($blocks).now()
+    };
+    ($store:ident . withdraw ( $req:expr, $w:expr )) => {
+        $store.withdraw($req, $w).now()
     };
 }
 

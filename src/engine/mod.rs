@@ -26,7 +26,7 @@ use crate::clock::Clock;
 use crate::config::{Config, ConfigError, Mode};
 use crate::contract::{
     alert_raised_ms, ascii, stable_hash, AlertState, BlockEntry, StoreAnswer, StoreError,
-    StoreRequest, WindowOp, WindowOutcome,
+    StoreRequest, WindowOp, WindowOutcome, Withdrawal,
 };
 use crate::number::plan::NsnPlan;
 use crate::number::NumberingPlan;
@@ -214,6 +214,10 @@ pub struct Prepared {
     verdict: Verdict,
     /// A static (list or per-call) rule fired with this action.
     static_action: Option<Action>,
+    /// Alerts the store raised on this call that the verdict does not
+    /// publish: the store must forget them (see [`Withdrawal`]). Empty on
+    /// nearly every call (no allocation until one is held back).
+    withdrawals: Vec<Withdrawal>,
 }
 
 impl Prepared {
@@ -230,6 +234,14 @@ impl Prepared {
     #[inline]
     pub fn verdict(&self) -> &Verdict {
         &self.verdict
+    }
+
+    /// The alerts the store raised on this call and the verdict holds back
+    /// (after [`Engine::conclude_in`]): give them to the store's
+    /// `withdraw` so that no later call is flagged under them.
+    #[inline]
+    pub fn withdrawals(&self) -> &[Withdrawal] {
+        &self.withdrawals
     }
 
     /// The verdict, moved out once at the end of the check (the slot keeps
@@ -417,6 +429,7 @@ impl Engine {
         verdict.time_ms = t;
         verdict.a_number = a_key.clone();
         verdict.b_number = b_key.clone();
+        p.withdrawals.clear();
         let request = &mut p.request;
         request.windows.clear();
         request.block_lookup = None;
@@ -510,6 +523,7 @@ impl Engine {
             request,
             verdict,
             static_action,
+            withdrawals,
         } = p;
         let loaded;
         let cfg: &EngineConfig = match cfg {
@@ -531,6 +545,17 @@ impl Engine {
                 // Per rule that fired: its alert on this call, raised or still active.
                 // (rule, alert id, whether the alert was raised by this call)
                 let mut fired: SmallVec<[(Reason, CompactString, bool); 2]> = SmallVec::new();
+                // The window of each alert raised, in the order of `fired`'s raised ones.
+                let mut raised_at: SmallVec<[u8; 2]> = SmallVec::new();
+                // A raised alert held back: withdrawn from the store.
+                let mut hold = |i: usize, alert: &AlertState| {
+                    if let AlertState::Raised(id) = alert {
+                        withdrawals.push(Withdrawal {
+                            window: i as u8,
+                            id: id.clone(),
+                        });
+                    }
+                };
                 // The count over every ingress that precedes a share-gated window's.
                 // (rule, count, the threshold it learned: its floor when it learns none)
                 let mut all_ingresses: Option<(Reason, u32, u32)> = None;
@@ -564,11 +589,13 @@ impl Engine {
                         if w.companion_learn.is_some()
                             && companion.is_some_and(|(_, all, bar)| all < bar)
                         {
+                            hold(i, &ans.windows[i].alert);
                             continue;
                         }
                         let own = companion.map(|(_, all, _)| (count, all));
                         if let Some((count, all)) = lent.or(own) {
                             if (count as u64) * 1000 < share as u64 * all as u64 {
+                                hold(i, &ans.windows[i].alert);
                                 continue;
                             }
                         }
@@ -605,6 +632,7 @@ impl Engine {
                         AlertState::Raised(id) => {
                             verdict.alert_id.get_or_insert_with(|| id.clone());
                             fired.push((op.rule, id.clone(), true));
+                            raised_at.push(i as u8);
                             verdict.new_alerts.push(Alert {
                                 id,
                                 rule: op.rule,
@@ -627,6 +655,16 @@ impl Engine {
                 // of a window folding into it is already running.
                 if fired.len() > 1 {
                     fold_alerts(cfg, verdict, &fired);
+                    // The alerts it dropped are withdrawn as well.
+                    let raised = fired.iter().filter(|f| f.2).map(|f| &f.1);
+                    for (id, &window) in raised.zip(&raised_at) {
+                        if !verdict.new_alerts.iter().any(|a| a.id == *id) {
+                            withdrawals.push(Withdrawal {
+                                window,
+                                id: id.clone(),
+                            });
+                        }
+                    }
                 }
                 if let Some(b) = ans.blocked.take() {
                     action = Action::Block;

@@ -579,6 +579,9 @@ fn store_failure_fails_open_but_keeps_per_call_rules() {
         fn add_blocks(&self, _: &[BlockEntry]) -> Result<(), StoreError> {
             Err(StoreError::Timeout)
         }
+        fn withdraw_alerts(&self, _: &StoreRequest, _: &[Withdrawal]) -> Result<(), StoreError> {
+            Err(StoreError::Timeout)
+        }
     }
     let f = fixture("");
     let v = check_with(

@@ -27,7 +27,10 @@
 //! - `count` is the number of members in the window after the update;
 //! - when `count >= threshold` an alert is raised unless one raised for the
 //!   same rule and key is still in its cooldown (`raised_at + cooldown_ms`, in
-//!   event time), in which case that alert is reported as active.
+//!   event time), in which case that alert is reported as active. A
+//!   withdrawal (`contract::Withdrawal`: an alert the engine held back) ends
+//!   that cooldown when the window's alert is still the one withdrawn, so the
+//!   next update at or over the threshold raises a new alert;
 //! - a count-only window (`WindowOp::count_only`: a companion count the
 //!   engine reads beside another window) keeps its members and answers its
 //!   count as above, but keeps no evidence and no cooldown and answers no
@@ -68,7 +71,7 @@ use std::task::{Context, Poll};
 use crate::config::{Config, StoreKind};
 pub use crate::contract::{
     AlertState, BlockEntry, Evidence, StoreAnswer, StoreError, StoreRequest, WindowOp,
-    WindowOutcome, EVIDENCE_MAX,
+    WindowOutcome, Withdrawal, EVIDENCE_MAX,
 };
 
 pub use self::redis::{AsyncRedisStore, RedisSettings, RedisStore};
@@ -93,6 +96,13 @@ pub trait WindowStore: Send + Sync {
     }
     /// Records auto-blocks raised by an alert.
     fn add_blocks(&self, blocks: &[BlockEntry]) -> Result<(), StoreError>;
+    /// Forgets alerts that `req`'s answer raised and the engine held back
+    /// (see [`Withdrawal`]).
+    fn withdraw_alerts(
+        &self,
+        req: &StoreRequest,
+        withdrawals: &[Withdrawal],
+    ) -> Result<(), StoreError>;
     /// A hint that windows of `key` are about to be updated: a store may start
     /// loading what that will touch. Never needed for correctness.
     fn prefetch(&self, _key: &str) {}
@@ -143,6 +153,12 @@ pub trait Store: Send + Sync {
     }
     /// Records auto-blocks raised by an alert.
     fn record_blocks<'a>(&'a self, blocks: &'a [BlockEntry]) -> Answer<'a, ()>;
+    /// See [`WindowStore::withdraw_alerts`].
+    fn withdraw<'a>(
+        &'a self,
+        req: &'a StoreRequest,
+        withdrawals: &'a [Withdrawal],
+    ) -> Answer<'a, ()>;
     /// The store's own counters.
     fn metrics(&self) -> Vec<StoreMetric>;
 }
@@ -165,6 +181,13 @@ impl<S: WindowStore + ?Sized> Store for S {
     }
     fn record_blocks<'a>(&'a self, blocks: &'a [BlockEntry]) -> Answer<'a, ()> {
         Answer::Now(Some(self.add_blocks(blocks)))
+    }
+    fn withdraw<'a>(
+        &'a self,
+        req: &'a StoreRequest,
+        withdrawals: &'a [Withdrawal],
+    ) -> Answer<'a, ()> {
+        Answer::Now(Some(self.withdraw_alerts(req, withdrawals)))
     }
     fn metrics(&self) -> Vec<StoreMetric> {
         WindowStore::metrics(self)

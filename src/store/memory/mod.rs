@@ -55,7 +55,7 @@ use super::{
     WindowOp, WindowOutcome, WindowStore, EVIDENCE_MAX,
 };
 use crate::contract::Learn;
-use crate::contract::{Evidence, Reason, Repeats};
+use crate::contract::{Evidence, Reason, Repeats, Withdrawal};
 use crate::store::prefetch::prefetch_lines;
 use evidence_log::EvidenceLog;
 use index::{IndexHint, KeyIndex};
@@ -1409,6 +1409,30 @@ impl WindowStore for MemoryStore {
 
     fn prefetch(&self, key: &str) {
         MemoryStore::prefetch(self, key);
+    }
+
+    fn withdraw_alerts(
+        &self,
+        req: &StoreRequest,
+        withdrawals: &[Withdrawal],
+    ) -> Result<(), StoreError> {
+        for wd in withdrawals {
+            let Some(op) = req.windows.get(wd.window as usize) else {
+                continue;
+            };
+            let key = self.hash(op.key.as_str());
+            let mut shard = self.shard_of(key).lock();
+            let Some(slot) = shard.slot_of(key) else {
+                continue;
+            };
+            let windows = &mut shard.slab[slot].windows;
+            if let Some(w) = windows.iter_mut().find(|w| w.rule == op.rule) {
+                if w.cooldown.as_ref().is_some_and(|c| c.1 == wd.id) {
+                    w.cooldown = None;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn add_blocks(&self, blocks: &[BlockEntry]) -> Result<(), StoreError> {

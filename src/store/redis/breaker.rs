@@ -143,6 +143,10 @@ pub struct RedisStats {
     /// Deferred called stamps lost: their request failed, or more were
     /// waiting than a connection keeps (`contract::CalledStamp::unless_over`).
     pub called_stamps_dropped: AtomicU64,
+    /// Withdrawals of held-back alerts lost (`contract::Withdrawal`): their
+    /// request failed, or more were waiting than a connection keeps. The
+    /// alert's cooldown then runs out as it would have without one.
+    pub withdrawals_dropped: AtomicU64,
 }
 
 impl RedisStats {
@@ -201,6 +205,12 @@ impl RedisStats {
                 "Called stamps not written: their request failed, or too many waited",
                 None,
                 &self.called_stamps_dropped,
+            ),
+            c(
+                "withdrawals_dropped",
+                "Withdrawals of held-back alerts not written: their request failed, or too many waited",
+                None,
+                &self.withdrawals_dropped,
             ),
             StoreMetric {
                 name: "breaker_open",

@@ -39,7 +39,7 @@ use super::{
     WindowOutcome,
 };
 use crate::config::StoreConfig;
-use crate::contract::{CalledStamp, Evidence, Reason, WindowOp};
+use crate::contract::{CalledStamp, Evidence, Reason, WindowOp, Withdrawal};
 pub use crate::store::shared_lists::SharedList;
 pub use breaker::{BreakerState, RedisStats};
 pub use codec::KeyNames;
@@ -207,6 +207,7 @@ impl Script {
 
 const CHECK_LUA: &str = include_str!("check.lua");
 const BLOCK_LUA: &str = include_str!("block.lua");
+const WITHDRAW_LUA: &str = include_str!("withdraw.lua");
 const LISTS_LUA: &str = include_str!("lists.lua");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,6 +215,7 @@ pub(crate) enum ScriptId {
     Check,
     Block,
     Lists,
+    Withdraw,
 }
 
 /// One script call, packed: its keys and then its arguments back to back in
@@ -237,6 +239,19 @@ impl ScriptCall {
             buf: Vec::with_capacity(capacity),
             ends: SmallVec::new(),
             keys: 0,
+        }
+    }
+
+    /// How this call is sent in a batch sent `how`: a withdrawal always
+    /// with its body (`EVAL`, which the server caches like `SCRIPT LOAD`).
+    /// It goes ahead of a check in the same pipeline, and a NOSCRIPT answer
+    /// would have it sent again after that check: too late for it.
+    /// Withdrawals are rare, the body short.
+    fn how(&self, how: Send) -> Send {
+        if self.id == ScriptId::Withdraw {
+            Send::Body
+        } else {
+            how
         }
     }
 
@@ -294,6 +309,8 @@ pub(crate) struct Layout {
     parts: SmallVec<[(Windows, bool); 2]>,
     /// Deferred called stamps this request carries (lost if it fails).
     pub stamps: usize,
+    /// Deferred withdrawals this request carries (lost if it fails).
+    pub withdrawals: usize,
 }
 
 /// Indices of a request's windows (at most five rules).
@@ -322,6 +339,7 @@ pub(crate) struct Codec {
     cluster: bool,
     check: Script,
     block: Script,
+    withdraw: Script,
     lists: Script,
     max_members: usize,
     slack_ms: i64,
@@ -332,6 +350,11 @@ pub(crate) struct Codec {
     /// would cost the call path. At most [`DEFERRED_STAMPS`]; the oldest go
     /// first.
     deferred: parking_lot::Mutex<Vec<CalledStamp>>,
+    /// Withdrawals of held-back alerts (`withdraw.lua` calls), sent at the
+    /// start of the next request's pipeline by either client: before that
+    /// request's check on this connection, off the call that held them back.
+    /// At most [`DEFERRED_STAMPS`]; the oldest go first.
+    withdrawals: parking_lot::Mutex<Vec<ScriptCall>>,
 }
 
 /// Deferred called stamps kept at most (a connection that goes quiet keeps
@@ -389,10 +412,12 @@ impl Codec {
             cluster: s.cluster,
             check: Script::new(CHECK_LUA),
             block: Script::new(BLOCK_LUA),
+            withdraw: Script::new(WITHDRAW_LUA),
             lists: Script::new(LISTS_LUA),
             max_members: s.max_members_per_key,
             slack_ms: s.expiry_slack_ms,
             deferred: parking_lot::Mutex::new(Vec::new()),
+            withdrawals: parking_lot::Mutex::new(Vec::new()),
         }
     }
 
@@ -428,6 +453,39 @@ impl Codec {
         dropped as u64
     }
 
+    /// Keeps withdrawals for the next request (see `withdrawals`): each
+    /// names the cooldown HASH its window's check used. Returns how many
+    /// were dropped to make room (the oldest).
+    pub fn defer_withdrawals(&self, req: &StoreRequest, withdrawals: &[Withdrawal]) -> u64 {
+        let partners = paired(req);
+        let mut calls = Vec::with_capacity(withdrawals.len());
+        for wd in withdrawals {
+            let Some(op) = req.windows.get(wd.window as usize) else {
+                continue;
+            };
+            let mut call = ScriptCall::new(ScriptId::Withdraw, 64 + op.key.len());
+            match partners.iter().find(|&&(_, p)| p == wd.window) {
+                Some(&(o, _)) => {
+                    let owner = req.windows[o as usize].rule;
+                    self.keys
+                        .write_paired(owner, op.rule, &op.key, b'c', &mut call.buf)
+                }
+                None => self
+                    .keys
+                    .write_window(op.rule, &op.key, b'c', &mut call.buf),
+            }
+            call.end_item();
+            call.keys = 1;
+            call.push(wd.id.as_bytes());
+            calls.push(call);
+        }
+        let mut d = self.withdrawals.lock();
+        d.extend(calls);
+        let dropped = d.len().saturating_sub(DEFERRED_STAMPS);
+        d.drain(..dropped);
+        dropped as u64
+    }
+
     /// A called stamp's `SET` (a plain command: on a cluster it goes to the
     /// callee's slot, beside the asking rule's windows of that number). A
     /// late call may set an older stamp (the embedded stores keep the newest).
@@ -448,6 +506,7 @@ impl Codec {
             ScriptId::Check => &self.check,
             ScriptId::Block => &self.block,
             ScriptId::Lists => &self.lists,
+            ScriptId::Withdraw => &self.withdraw,
         }
     }
 
@@ -467,6 +526,7 @@ impl Codec {
             Planned::Plain(c) => c.clone(),
             Planned::Script(call) => {
                 let s = self.script(call.id);
+                let how = call.how(how);
                 let mut c = if how == Send::Body {
                     redis::cmd("EVAL")
                 } else {
@@ -497,6 +557,7 @@ impl Codec {
             Planned::Script(call) => call,
         };
         let s = self.script(call.id);
+        let how = call.how(how);
         let mode = usize::from(call.id == ScriptId::Check);
         out.push(b'*');
         codec::put_int(out, (3 + call.ends.len() + mode) as i64);
@@ -520,7 +581,7 @@ impl Codec {
 
     /// `SCRIPT LOAD` of every script (sent to every node of a cluster).
     pub fn load_commands(&self) -> Vec<Cmd> {
-        [&self.check, &self.block, &self.lists]
+        [&self.check, &self.block, &self.lists, &self.withdraw]
             .iter()
             .map(|s| {
                 let mut c = redis::cmd("SCRIPT");
@@ -539,7 +600,14 @@ impl Codec {
         let mut planned = Vec::with_capacity(2);
         let mut layout = Layout::default();
         {
-            // Stamps deferred from earlier answers go first.
+            // Withdrawals and stamps deferred from earlier answers go first.
+            let mut w = self.withdrawals.lock();
+            for call in w.drain(..) {
+                planned.push(Planned::Script(call));
+                layout.parts.push((SmallVec::new(), false));
+                layout.withdrawals += 1;
+            }
+            drop(w);
             let mut d = self.deferred.lock();
             for stamp in d.drain(..) {
                 planned.push(Planned::Plain(self.stamp_cmd(&stamp)));
@@ -821,10 +889,10 @@ impl Codec {
         let mut block: Option<(Option<i64>, Option<CompactString>)> = None;
         for ((windows, has_block), v) in layout.parts.iter().zip(values) {
             if windows.is_empty() && !*has_block {
-                // The called stamp's SET.
+                // A called stamp's SET, or a withdrawal.
                 match v {
                     Value::Okay => continue,
-                    v => return Err(protocol("called stamp", &v)),
+                    v => return Err(protocol("called stamp or withdrawal", &v)),
                 }
             }
             let items = match v {

@@ -21,7 +21,7 @@ use super::breaker::{Admit, BreakerState, Guard, RedisStats};
 use super::lists;
 use super::{is_noscript, server_error, store_error, Codec, Planned, RedisSettings, Send};
 use crate::config::{ListsConfig, StoreConfig};
-use crate::contract::CalledStamp;
+use crate::contract::{CalledStamp, Withdrawal};
 use crate::store::shared_lists::{validate_entries, SharedList};
 use crate::store::{Answer, BlockEntry, StoreAnswer, StoreError, StoreMetric, StoreRequest};
 
@@ -117,8 +117,10 @@ impl AsyncRedisStore {
         }
         let ask = self.codec.caps.ask(&mut planned);
         let stats = &self.guard.stats.called_stamps_dropped;
+        let lost = &self.guard.stats.withdrawals_dropped;
         let mut values = self.run(&planned).await.inspect_err(|_| {
             stats.fetch_add(layout.stamps as u64, Ordering::Relaxed);
+            lost.fetch_add(layout.withdrawals as u64, Ordering::Relaxed);
         })?;
         self.codec.caps.hear(ask, &mut values);
         let answer = self.codec.parse_answer(req, &layout, values)?;
@@ -162,6 +164,21 @@ impl AsyncRedisStore {
                 }
             },
         }
+    }
+
+    /// Forgets alerts the engine held back (`contract::Withdrawal`): sent
+    /// with the next request, ahead of its check (`Codec::defer_withdrawals`).
+    pub fn withdraw_alerts(
+        &self,
+        req: &StoreRequest,
+        withdrawals: &[Withdrawal],
+    ) -> Result<(), StoreError> {
+        let dropped = self.codec.defer_withdrawals(req, withdrawals);
+        self.guard
+            .stats
+            .withdrawals_dropped
+            .fetch_add(dropped, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Records auto-blocks raised by an alert.
@@ -328,6 +345,14 @@ impl crate::store::Store for AsyncRedisStore {
 
     fn record_blocks<'a>(&'a self, blocks: &'a [BlockEntry]) -> Answer<'a, ()> {
         Answer::Later(Box::pin(self.add_blocks(blocks)))
+    }
+
+    fn withdraw<'a>(
+        &'a self,
+        req: &'a StoreRequest,
+        withdrawals: &'a [Withdrawal],
+    ) -> Answer<'a, ()> {
+        Answer::Now(Some(self.withdraw_alerts(req, withdrawals)))
     }
 
     fn metrics(&self) -> Vec<StoreMetric> {

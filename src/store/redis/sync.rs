@@ -24,7 +24,9 @@ use super::lists;
 use super::{is_noscript, server_error, store_error, Codec, Planned, RedisSettings, Send};
 use crate::config::{ListsConfig, StoreConfig};
 use crate::store::shared_lists::{validate_entries, SharedList, SharedLists};
-use crate::store::{BlockEntry, StoreAnswer, StoreError, StoreMetric, StoreRequest, WindowStore};
+use crate::store::{
+    BlockEntry, StoreAnswer, StoreError, StoreMetric, StoreRequest, WindowStore, Withdrawal,
+};
 
 const BACKOFF_MIN: Duration = Duration::from_millis(10);
 /// The send buffer kept between requests (a larger one, after a big list
@@ -424,8 +426,10 @@ impl WindowStore for RedisStore {
         }
         let ask = self.codec.caps.ask(&mut planned);
         let stats = &self.stats().called_stamps_dropped;
+        let lost = &self.stats().withdrawals_dropped;
         let mut values = self.run(&planned).inspect_err(|_| {
             stats.fetch_add(layout.stamps as u64, Ordering::Relaxed);
+            lost.fetch_add(layout.withdrawals as u64, Ordering::Relaxed);
         })?;
         self.codec.caps.hear(ask, &mut values);
         *answer = self.codec.parse_answer(req, &layout, values)?;
@@ -438,6 +442,19 @@ impl WindowStore for RedisStore {
             return Ok(());
         }
         self.run(&self.codec.plan_blocks(blocks)).map(|_| ())
+    }
+
+    /// Sent with this connection's next request (`Codec::defer_withdrawals`).
+    fn withdraw_alerts(
+        &self,
+        req: &StoreRequest,
+        withdrawals: &[Withdrawal],
+    ) -> Result<(), StoreError> {
+        let dropped = self.codec.defer_withdrawals(req, withdrawals);
+        self.stats()
+            .withdrawals_dropped
+            .fetch_add(dropped, Ordering::Relaxed);
+        Ok(())
     }
 
     fn metrics(&self) -> Vec<StoreMetric> {

@@ -47,7 +47,7 @@ use super::{
     AlertState, BlockEntry, MetricKind, StoreAnswer, StoreError, StoreMetric, StoreRequest,
     WindowOp, WindowOutcome, WindowStore,
 };
-use crate::contract::{Evidence, EVIDENCE_MAX};
+use crate::contract::{Evidence, Withdrawal, EVIDENCE_MAX};
 use crate::store::prefetch::prefetch_line;
 use arena::Arena;
 use evidence::Logs;
@@ -521,6 +521,30 @@ impl WindowStore for ShmStore {
 
     fn prefetch(&self, key: &str) {
         self.prefetch_hash(self.hash(key));
+    }
+
+    fn withdraw_alerts(
+        &self,
+        req: &StoreRequest,
+        withdrawals: &[Withdrawal],
+    ) -> Result<(), StoreError> {
+        for wd in withdrawals {
+            let Some(op) = req.windows.get(wd.window as usize) else {
+                continue;
+            };
+            let (h, rule) = (self.hash(op.key.as_str()), op.rule as u8);
+            let mut held = self.lock_shard(shard_index(h))?;
+            let shard = &mut held.shard;
+            if let Some(r) = shard.find(h, |rec| rec.kind == KIND_WINDOW && rec.rule == rule) {
+                let w = shard.rec(r);
+                if w.cooldown_until != i64::MIN
+                    && WindowOp::format_alert_id(op.rule, w.raised_ms, w.raised_hash) == wd.id
+                {
+                    w.cooldown_until = i64::MIN;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn add_blocks(&self, blocks: &[BlockEntry]) -> Result<(), StoreError> {
