@@ -508,6 +508,19 @@ pub struct Withdrawal {
     pub id: CompactString,
 }
 
+impl Withdrawal {
+    /// The window each withdrawal names in `req`, beside it (one naming no
+    /// window of the request is skipped).
+    pub fn in_request<'a>(
+        req: &'a StoreRequest,
+        withdrawals: &'a [Withdrawal],
+    ) -> impl Iterator<Item = (&'a Withdrawal, &'a WindowOp)> {
+        withdrawals
+            .iter()
+            .filter_map(|wd| Some((wd, req.windows.get(wd.window as usize)?)))
+    }
+}
+
 /// An auto-block entry: calls from `number` are blocked until `until_ms`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockEntry {

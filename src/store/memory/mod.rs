@@ -1416,10 +1416,7 @@ impl WindowStore for MemoryStore {
         req: &StoreRequest,
         withdrawals: &[Withdrawal],
     ) -> Result<(), StoreError> {
-        for wd in withdrawals {
-            let Some(op) = req.windows.get(wd.window as usize) else {
-                continue;
-            };
+        for (wd, op) in Withdrawal::in_request(req, withdrawals) {
             let key = self.hash(op.key.as_str());
             let mut shard = self.shard_of(key).lock();
             let Some(slot) = shard.slot_of(key) else {

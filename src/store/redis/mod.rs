@@ -459,10 +459,7 @@ impl Codec {
     pub fn defer_withdrawals(&self, req: &StoreRequest, withdrawals: &[Withdrawal]) -> u64 {
         let partners = paired(req);
         let mut calls = Vec::with_capacity(withdrawals.len());
-        for wd in withdrawals {
-            let Some(op) = req.windows.get(wd.window as usize) else {
-                continue;
-            };
+        for (wd, op) in Withdrawal::in_request(req, withdrawals) {
             let mut call = ScriptCall::new(ScriptId::Withdraw, 64 + op.key.len());
             match partners.iter().find(|&&(_, p)| p == wd.window) {
                 Some(&(o, _)) => {

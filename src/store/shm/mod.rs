@@ -528,10 +528,7 @@ impl WindowStore for ShmStore {
         req: &StoreRequest,
         withdrawals: &[Withdrawal],
     ) -> Result<(), StoreError> {
-        for wd in withdrawals {
-            let Some(op) = req.windows.get(wd.window as usize) else {
-                continue;
-            };
+        for (wd, op) in Withdrawal::in_request(req, withdrawals) {
             let (h, rule) = (self.hash(op.key.as_str()), op.rule as u8);
             let mut held = self.lock_shard(shard_index(h))?;
             let shard = &mut held.shard;
