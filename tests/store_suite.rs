@@ -293,6 +293,36 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "a slow-tier alert folded into the burst tier's is withdrawn: the slow tier's next call raises its own",
+            toml: "[rules.distinct_callers_slow]\nthreshold = 5\nwindow_ms = 60000\nper_ingress = false\n",
+            calls: {
+                // Five callers a second apart: both tiers reach 5 on the fifth
+                // (the slow tier's alert folds into the burst tier's), a sixth
+                // while the burst tier still fires, then two after its window.
+                let mut c: Vec<Call> = (0..6)
+                    .map(|i| on_trunk(call(&format!("f{i}"), &caller(i), B, T0 + i as i64 * 1_000), "WS-1"))
+                    .collect();
+                c.extend((6..8).map(|i| on_trunk(call(&format!("f{i}"), &caller(i), B, T0 + 20_000 + i as i64), "WS-1")));
+                c
+            },
+            expect: |v| {
+                assert_eq!(v[4].action, Action::Block);
+                assert!(v[4].reasons.contains(Reason::DistinctCallersSlow));
+                assert_eq!(v[4].new_alerts.len(), 1, "one attack, one alert");
+                assert_eq!(v[4].new_alerts[0].rule, Reason::DistinctCallers);
+                assert_eq!(v[5].alert_id, v[4].alert_id);
+                assert!(v[5].new_alerts.is_empty());
+                // The burst tier's window has passed: the slow tier alone,
+                // under an alert of its own that is published.
+                assert_eq!(v[6].action, Action::Flag);
+                assert!(!v[6].reasons.contains(Reason::DistinctCallers));
+                assert_eq!(v[6].new_alerts.len(), 1);
+                assert_eq!(v[6].new_alerts[0].rule, Reason::DistinctCallersSlow);
+                assert_eq!(v[6].alert_id.as_ref(), Some(&v[6].new_alerts[0].id));
+                assert_eq!(v[7].alert_id, v[6].alert_id);
+            },
+        },
+        Scenario {
             name: "slow fan-in on untrusted ingress, per-trunk velocity threshold",
             toml: "[rules.cli_velocity]\naction = \"flag\"\ntrunk_thresholds = { \"MSC-1\" = 3 }\n\
                    [rules.distinct_callers_slow]\nthreshold = 5\nwindow_ms = 60000\nper_ingress = false\n",
