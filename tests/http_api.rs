@@ -286,6 +286,12 @@ fn metrics_and_health() {
         5.0
     );
     assert!(s.metric("acm_store_keys") >= 5.0);
+    // Alerts held back and withdrawn, by rule (docs/QUALITY.md, a held-back raise).
+    assert!(
+        text.contains("# TYPE acm_alerts_withdrawn counter")
+            && text.contains("acm_alerts_withdrawn_total{rule=\"distinct_callers_slow\"} "),
+        "{text}"
+    );
 }
 
 #[test]

@@ -132,6 +132,9 @@ pub struct EngineStats {
     pub reasons: [AtomicU64; Reason::COUNT],
     /// Alerts raised, by the rule's reason.
     pub alerts: [AtomicU64; Reason::COUNT],
+    /// Alerts the store raised that a verdict held back and withdrew (the
+    /// ingress share, or folded into another rule's alert), by rule.
+    pub withdrawn: [AtomicU64; Reason::COUNT],
     pub store_errors: AtomicU64,
 }
 
@@ -144,6 +147,7 @@ pub struct StatsSnapshot {
     pub actions: [u64; 3],
     pub reasons: [u64; Reason::COUNT],
     pub alerts: [u64; Reason::COUNT],
+    pub withdrawn: [u64; Reason::COUNT],
 }
 
 impl StatsSnapshot {
@@ -155,6 +159,9 @@ impl StatsSnapshot {
     }
     pub fn alerts(&self, r: Reason) -> u64 {
         self.alerts[r.index()]
+    }
+    pub fn withdrawn(&self, r: Reason) -> u64 {
+        self.withdrawn[r.index()]
     }
 }
 
@@ -193,6 +200,7 @@ impl EngineStats {
             actions: std::array::from_fn(|i| load(&self.actions[i])),
             reasons: std::array::from_fn(|i| load(&self.reasons[i])),
             alerts: std::array::from_fn(|i| load(&self.alerts[i])),
+            withdrawn: std::array::from_fn(|i| load(&self.withdrawn[i])),
         }
     }
 }
@@ -664,6 +672,11 @@ impl Engine {
                                 id: id.clone(),
                             });
                         }
+                    }
+                }
+                for w in withdrawals.iter() {
+                    if let Some(op) = request.windows.get(w.window as usize) {
+                        self.stats.withdrawn[op.rule.index()].fetch_add(1, Ordering::Relaxed);
                     }
                 }
                 if let Some(b) = ans.blocked.take() {

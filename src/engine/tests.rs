@@ -1596,3 +1596,35 @@ fn a_number_s_callers_over_every_ingress_are_judged_at_their_own_factor() {
         "{err}"
     );
 }
+
+#[test]
+fn an_alert_the_ingress_share_holds_back_is_withdrawn_and_counted() {
+    let f = fixture(
+        "[rules.distinct_callers]\nthreshold = 3\nwindow_ms = 5000\nper_ingress = true\n\
+         min_ingress_share = 0.5\n[rules.distinct_callers_slow]\naction = \"off\"\n",
+    );
+    let on = |id: &str, i: usize, trunk: &str| {
+        let mut c =
+            Call::new(id, &format!("+23480300000{i:02}"), "+2348099999999").at(T0 + i as i64 * 100);
+        c.trunk = Some(trunk.into());
+        check_with(&f.engine, f.store.clone(), &c).unwrap()
+    };
+    // Four callers through four trunks, then X's third caller: 3 of 7.
+    for i in 0..4 {
+        on(&format!("t{i}"), i, &format!("T{i}"));
+    }
+    for i in 4..7 {
+        assert_eq!(on(&format!("x{i}"), i, "X").action, Action::Allow);
+    }
+    let s = f.engine.stats().snapshot();
+    assert_eq!(s.withdrawn(Reason::DistinctCallers), 1);
+    assert_eq!(s.alerts(Reason::DistinctCallers), 0);
+    // X's fourth: 4 of 8, an alert of its own.
+    let v = on("x7", 7, "X");
+    assert_eq!(v.new_alerts.len(), 1);
+    assert_eq!(v.alert_id.as_ref(), Some(&v.new_alerts[0].id));
+    assert_eq!(
+        f.engine.stats().snapshot().alerts(Reason::DistinctCallers),
+        1
+    );
+}

@@ -275,6 +275,12 @@ pub fn stats_json() -> String {
             .map(|d| (d.reason.code().to_string(), s.alerts(d.reason).into()))
             .collect();
         v["alerts"] = alerts.into();
+        let withdrawn: serde_json::Map<String, serde_json::Value> = crate::engine::rules::RULES
+            .iter()
+            .filter(|d| !d.reason.tag().is_empty())
+            .map(|d| (d.reason.code().to_string(), s.withdrawn(d.reason).into()))
+            .collect();
+        v["alerts_withdrawn"] = withdrawn.into();
         let mut st = serde_json::Map::new();
         for m in store.metrics() {
             let name = match m.label {

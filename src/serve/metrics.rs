@@ -74,6 +74,17 @@ impl Collector for Live {
             .map(|d| (Some(("rule", d.reason.code())), s.alerts(d.reason)))
             .collect();
         counter(&mut enc, "alerts", "Alerts raised by rule", &alerts)?;
+        let withdrawn: Vec<_> = RULES
+            .iter()
+            .filter(|d| !d.reason.tag().is_empty())
+            .map(|d| (Some(("rule", d.reason.code())), s.withdrawn(d.reason)))
+            .collect();
+        counter(
+            &mut enc,
+            "alerts_withdrawn",
+            "Alerts the store raised that the verdict held back (ingress share, folded into another rule's) and withdrew, by rule",
+            &withdrawn,
+        )?;
         // The store's own metrics, grouped by name (one family per name).
         let ms = src.store.metrics();
         let mut names: Vec<&str> = ms.iter().map(|m| m.name).collect();
