@@ -269,18 +269,17 @@ pub fn stats_json() -> String {
             .map(|r| (r.code().to_string(), s.reason(*r).into()))
             .collect();
         v["reasons"] = reasons.into();
-        let alerts: serde_json::Map<String, serde_json::Value> = crate::engine::rules::RULES
-            .iter()
-            .filter(|d| !d.reason.tag().is_empty())
-            .map(|d| (d.reason.code().to_string(), s.alerts(d.reason).into()))
-            .collect();
-        v["alerts"] = alerts.into();
-        let withdrawn: serde_json::Map<String, serde_json::Value> = crate::engine::rules::RULES
-            .iter()
-            .filter(|d| !d.reason.tag().is_empty())
-            .map(|d| (d.reason.code().to_string(), s.withdrawn(d.reason).into()))
-            .collect();
-        v["alerts_withdrawn"] = withdrawn.into();
+        // Per window rule: alerts raised, and alerts held back and withdrawn.
+        let by_rule = |count: &dyn Fn(Reason) -> u64| -> serde_json::Value {
+            crate::engine::rules::RULES
+                .iter()
+                .filter(|d| !d.reason.tag().is_empty())
+                .map(|d| (d.reason.code().to_string(), count(d.reason).into()))
+                .collect::<serde_json::Map<String, serde_json::Value>>()
+                .into()
+        };
+        v["alerts"] = by_rule(&|r| s.alerts(r));
+        v["alerts_withdrawn"] = by_rule(&|r| s.withdrawn(r));
         let mut st = serde_json::Map::new();
         for m in store.metrics() {
             let name = match m.label {
