@@ -105,6 +105,7 @@ fn the_seed_attack_through_the_abi() {
     assert_eq!(stats["actions"]["block"], 1);
     assert_eq!(stats["checks"], 5);
     assert_eq!(stats["alerts"]["distinct_callers"], 1);
+    assert_eq!(stats["alerts_withdrawn"]["distinct_callers"], 0);
     // Too small a buffer: the needed length, nothing written past it.
     let mut small = [7 as c_char; 4];
     assert_eq!(
