@@ -551,10 +551,8 @@ impl Engine {
             Ok(None) => {}
             Ok(Some(ans)) => {
                 // Per rule that fired: its alert on this call, raised or still active.
-                // (rule, alert id, whether the alert was raised by this call)
-                let mut fired: SmallVec<[(Reason, CompactString, bool); 2]> = SmallVec::new();
-                // The window of each alert raised, in the order of `fired`'s raised ones.
-                let mut raised_at: SmallVec<[u8; 2]> = SmallVec::new();
+                // (rule, alert id, the window that raised it on this call)
+                let mut fired: SmallVec<[Fired; 2]> = SmallVec::new();
                 // A raised alert held back: withdrawn from the store.
                 let mut hold = |i: usize, alert: &AlertState| {
                     if let AlertState::Raised(id) = alert {
@@ -635,12 +633,11 @@ impl Engine {
                         AlertState::None => {}
                         AlertState::Active(id) => {
                             verdict.alert_id.get_or_insert_with(|| id.clone());
-                            fired.push((op.rule, id, false));
+                            fired.push((op.rule, id, None));
                         }
                         AlertState::Raised(id) => {
                             verdict.alert_id.get_or_insert_with(|| id.clone());
-                            fired.push((op.rule, id.clone(), true));
-                            raised_at.push(i as u8);
+                            fired.push((op.rule, id.clone(), Some(i as u8)));
                             verdict.new_alerts.push(Alert {
                                 id,
                                 rule: op.rule,
@@ -664,13 +661,14 @@ impl Engine {
                 if fired.len() > 1 {
                     fold_alerts(cfg, verdict, &fired);
                     // The alerts it dropped are withdrawn as well.
-                    let raised = fired.iter().filter(|f| f.2).map(|f| &f.1);
-                    for (id, &window) in raised.zip(&raised_at) {
-                        if !verdict.new_alerts.iter().any(|a| a.id == *id) {
-                            withdrawals.push(Withdrawal {
-                                window,
-                                id: id.clone(),
-                            });
+                    for (_, id, raised) in &fired {
+                        if let Some(window) = *raised {
+                            if !verdict.new_alerts.iter().any(|a| a.id == *id) {
+                                withdrawals.push(Withdrawal {
+                                    window,
+                                    id: id.clone(),
+                                });
+                            }
                         }
                     }
                 }
@@ -751,13 +749,17 @@ impl Engine {
     }
 }
 
+/// A rule that fired on a call: its reason, its alert's id, and the window
+/// (index in the request) that raised the alert on this call, if it did.
+type Fired = (Reason, CompactString, Option<u8>);
+
 /// Drops the new alerts of windows that fold into a rule that fired on the
 /// same call with an alert of its own; and a new alert of such a rule when a
 /// window folding into it fired with an alert raised earlier whose action is
 /// as strong (the older alert already tells of the attack; an escalation, a
 /// flag turning into a block, gets its own alert). The verdict then points at
 /// the published alert of the two.
-fn fold_alerts(cfg: &EngineConfig, verdict: &mut Verdict, fired: &[(Reason, CompactString, bool)]) {
+fn fold_alerts(cfg: &EngineConfig, verdict: &mut Verdict, fired: &[Fired]) {
     let window = |r: Reason| cfg.rules.window(r);
     let folds_into = |r: Reason| window(r).and_then(|w| w.folds_into);
     let action = |r: Reason| window(r).map_or(Action::Allow, |w| w.action);
@@ -770,7 +772,7 @@ fn fold_alerts(cfg: &EngineConfig, verdict: &mut Verdict, fired: &[(Reason, Comp
         let into_target = folds_into(rule).is_some_and(|t| fired.iter().any(|(r, _, _)| *r == t));
         let older_source = fired
             .iter()
-            .any(|(r, _, raised)| !raised && absorbs(*r, rule));
+            .any(|(r, _, raised)| raised.is_none() && absorbs(*r, rule));
         !(into_target || older_source)
     });
     // The lead alert: the first fired, unless a related one was published instead.
