@@ -1811,3 +1811,152 @@ fn a_withdrawn_alert_is_raised_anew_on_every_store() {
         );
     }
 }
+
+/// A withdrawal reaches the server without waiting for its connection's next
+/// request: the blocking client on one server writes it at once (and reads
+/// its reply before its next request), the async client sends it in a task
+/// of its own (and again ahead of its next check). Another connection that
+/// checks the key meanwhile raises an alert of its own instead of passing
+/// under the withdrawn one. (A cluster's blocking client still sends it with
+/// its next request; docs/redis-store.md.)
+#[test]
+fn a_withdrawal_reaches_other_connections_before_its_own_next_check() {
+    use acm::store::AlertState;
+    let server = RedisServer::start();
+    let cfg = Config::from_toml("").unwrap();
+    let urls = vec![server.url()];
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let key = format!("198.51.100.9|{B}");
+    let request = |a: usize, t: i64| StoreRequest {
+        windows: [WindowOp {
+            rule: Reason::DistinctCallers,
+            key: key.as_str().into(),
+            member: caller(a).into(),
+            time_ms: t,
+            window_ms: 60_000,
+            threshold: 3,
+            cooldown_ms: 60_000,
+            member_cap: 8,
+            learn: None,
+            count_only: false,
+            called: None,
+            repeats: None,
+        }]
+        .into_iter()
+        .collect(),
+        evidence: Evidence {
+            time_ms: t,
+            call_id: format!("wn{a}").into(),
+            a_number: caller(a).into(),
+            b_number: B.into(),
+            source: "198.51.100.9".into(),
+        },
+        block_lookup: None,
+        called: None,
+    };
+    let mut raw = redis::Client::open(server.url())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let sync = RedisStore::new(settings_for(&cfg, &urls, false, "ws")).unwrap();
+    let not_async = {
+        let _g = rt.enter();
+        AsyncRedisStore::new(settings_for(&cfg, &urls, false, "wt")).unwrap()
+    };
+    type Apply<'a> = Box<dyn Fn(&StoreRequest) -> StoreAnswer + 'a>;
+    type Withdraw<'a> = Box<dyn Fn(&StoreRequest, &[Withdrawal]) + 'a>;
+    type Dropped<'a> = Box<dyn Fn() -> u64 + 'a>;
+    let stores: Vec<(&str, &str, Apply, Withdraw, Dropped)> = vec![
+        (
+            "redis sync",
+            "ws",
+            Box::new(|r| {
+                let mut a = StoreAnswer::default();
+                sync.apply_into(r, &mut a).unwrap();
+                a
+            }),
+            Box::new(|r, w| sync.withdraw_alerts(r, w).unwrap()),
+            Box::new(|| {
+                sync.stats()
+                    .withdrawals_dropped
+                    .load(std::sync::atomic::Ordering::Relaxed)
+            }),
+        ),
+        (
+            "redis async",
+            "wt",
+            Box::new(|r| rt.block_on(not_async.apply(r)).unwrap()),
+            Box::new(|r, w| {
+                let _g = rt.enter();
+                not_async.withdraw_alerts(r, w).unwrap()
+            }),
+            Box::new(|| {
+                not_async
+                    .stats()
+                    .withdrawals_dropped
+                    .load(std::sync::atomic::Ordering::Relaxed)
+            }),
+        ),
+    ];
+    for (name, prefix, apply, withdraw, dropped) in &stores {
+        let other = RedisStore::new(settings_for(&cfg, &urls, false, prefix)).unwrap();
+        let mut ans = StoreAnswer::default();
+        for a in 0..3 {
+            ans = apply(&request(a, T0 + a as i64 * 100));
+        }
+        let AlertState::Raised(held) = ans.windows[0].alert.clone() else {
+            panic!(
+                "{name}: the third caller raises: {:?}",
+                ans.windows[0].alert
+            );
+        };
+        withdraw(
+            &request(2, T0 + 200),
+            &[Withdrawal {
+                window: 0,
+                id: held.clone(),
+            }],
+        );
+        // Nothing more is sent on this store's connection: the cooldown ends
+        // on the server all the same.
+        let cooldown = format!("{prefix}:{{dc:{key}}}:c");
+        let waited = std::time::Instant::now();
+        loop {
+            let u: Option<String> = redis::cmd("HGET")
+                .arg(&cooldown)
+                .arg("u")
+                .query(&mut raw)
+                .unwrap();
+            if u.as_deref() == Some("0") {
+                break;
+            }
+            assert!(
+                waited.elapsed() < Duration::from_secs(5),
+                "{name}: the withdrawal waits for the next request (u = {u:?})"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        other.apply_into(&request(3, T0 + 300), &mut ans).unwrap();
+        let AlertState::Raised(again) = ans.windows[0].alert.clone() else {
+            panic!(
+                "{name}: another connection's call: {:?}",
+                ans.windows[0].alert
+            );
+        };
+        assert_ne!(again, held, "{name}");
+        // The store's own next request reads past what the withdrawal left
+        // on its connection and answers in step.
+        let next = apply(&request(4, T0 + 400));
+        assert_eq!(
+            next.windows[0].alert,
+            AlertState::Active(again.clone()),
+            "{name}: its own next call"
+        );
+        assert_eq!(next.windows[0].count, 5, "{name}");
+        assert_eq!(dropped(), 0, "{name}: nothing dropped");
+    }
+}

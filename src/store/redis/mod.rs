@@ -350,11 +350,14 @@ pub(crate) struct Codec {
     /// would cost the call path. At most [`DEFERRED_STAMPS`]; the oldest go
     /// first.
     deferred: parking_lot::Mutex<Vec<CalledStamp>>,
-    /// Withdrawals of held-back alerts (`withdraw.lua` calls), sent at the
-    /// start of the next request's pipeline by either client: before that
-    /// request's check on this connection, off the call that held them back.
-    /// At most [`DEFERRED_STAMPS`]; the oldest go first.
-    withdrawals: parking_lot::Mutex<Vec<ScriptCall>>,
+    /// Withdrawals of held-back alerts (`withdraw.lua` calls) waiting for the
+    /// start of the next request's pipeline: on a cluster's blocking client
+    /// every one, on the async client a second copy of each (ordered before
+    /// this connection's next check; the first went at once in a task of its
+    /// own). The blocking client on one server sends them at once instead
+    /// (`sync::RedisStore::withdraw_alerts`). At most [`DEFERRED_STAMPS`];
+    /// the oldest go first.
+    withdrawals: parking_lot::Mutex<Vec<Planned>>,
 }
 
 /// Deferred called stamps kept at most (a connection that goes quiet keeps
@@ -453,10 +456,9 @@ impl Codec {
         dropped as u64
     }
 
-    /// Keeps withdrawals for the next request (see `withdrawals`): each
-    /// names the cooldown HASH its window's check used. Returns how many
-    /// were dropped to make room (the oldest).
-    pub fn defer_withdrawals(&self, req: &StoreRequest, withdrawals: &[Withdrawal]) -> u64 {
+    /// The `withdraw.lua` calls of a call's withdrawals: each names the
+    /// cooldown HASH its window's check used.
+    pub fn withdrawal_calls(&self, req: &StoreRequest, withdrawals: &[Withdrawal]) -> Vec<Planned> {
         let partners = paired(req);
         let mut calls = Vec::with_capacity(withdrawals.len());
         for (wd, op) in Withdrawal::in_request(req, withdrawals) {
@@ -474,8 +476,14 @@ impl Codec {
             call.end_item();
             call.keys = 1;
             call.push(wd.id.as_bytes());
-            calls.push(call);
+            calls.push(Planned::Script(call));
         }
+        calls
+    }
+
+    /// Keeps withdrawal calls for the next request (see `withdrawals`).
+    /// Returns how many were dropped to make room (the oldest).
+    pub fn defer_withdrawals(&self, calls: Vec<Planned>) -> u64 {
         let mut d = self.withdrawals.lock();
         d.extend(calls);
         let dropped = d.len().saturating_sub(DEFERRED_STAMPS);
@@ -600,7 +608,7 @@ impl Codec {
             // Withdrawals and stamps deferred from earlier answers go first.
             let mut w = self.withdrawals.lock();
             for call in w.drain(..) {
-                planned.push(Planned::Script(call));
+                planned.push(call);
                 layout.parts.push((SmallVec::new(), false));
                 layout.withdrawals += 1;
             }

@@ -166,19 +166,68 @@ impl AsyncRedisStore {
         }
     }
 
-    /// Forgets alerts the engine held back (`contract::Withdrawal`): sent
-    /// with the next request, ahead of its check (`Codec::defer_withdrawals`).
+    /// Forgets alerts the engine held back (`contract::Withdrawal`): sent at
+    /// once in a task of its own on the multiplexed connection, so that other
+    /// connections and nodes see the cooldown end now, and again with this
+    /// connection's next request, ahead of its check (`Codec::defer_withdrawals`),
+    /// which the task may not have reached yet. Withdrawing twice is harmless
+    /// (`withdraw.lua` ends a cooldown only while its alert is the one named).
     pub fn withdraw_alerts(
         &self,
         req: &StoreRequest,
         withdrawals: &[Withdrawal],
     ) -> Result<(), StoreError> {
-        let dropped = self.codec.defer_withdrawals(req, withdrawals);
+        let calls = self.codec.withdrawal_calls(req, withdrawals);
+        if calls.is_empty() {
+            return Ok(());
+        }
+        self.send_now(&calls);
+        let dropped = self.codec.defer_withdrawals(calls);
         self.guard
             .stats
             .withdrawals_dropped
             .fetch_add(dropped, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// The first copy of `withdraw_alerts`: a task on the connection, when
+    /// there is a runtime, a connection to clone and a closed breaker. Its
+    /// failure loses nothing (the second copy goes with the next request).
+    fn send_now(&self, calls: &[Planned]) {
+        if self.guard.breaker.state() != BreakerState::Closed {
+            return;
+        }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let cmds: Vec<Cmd> = calls
+            .iter()
+            .map(|p| self.codec.command(p, Send::Body))
+            .collect();
+        let budget = self.settings.budget;
+        match &self.conn {
+            Conn::Single(mgr) => {
+                let mut con = mgr.clone();
+                rt.spawn(async move {
+                    let mut pipe = redis::pipe();
+                    for c in cmds {
+                        pipe.add_command(c);
+                    }
+                    let _ = tokio::time::timeout(budget, pipe.query_async::<Value>(&mut con)).await;
+                });
+            }
+            Conn::Cluster { conn, .. } => {
+                if let Some(con) = conn.try_lock().ok().and_then(|c| c.clone()) {
+                    for cmd in cmds {
+                        let mut con = con.clone();
+                        rt.spawn(async move {
+                            let _ =
+                                tokio::time::timeout(budget, con.req_packed_command(&cmd)).await;
+                        });
+                    }
+                }
+            }
+        }
     }
 
     /// Records auto-blocks raised by an alert.

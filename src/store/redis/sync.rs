@@ -92,6 +92,10 @@ struct Link {
     backoff: Duration,
     /// Reused for every batch's wire bytes.
     buf: Vec<u8>,
+    /// Replies the server owes for withdrawals sent ahead of the next
+    /// request (`RedisStore::withdraw_alerts`); read before anything else
+    /// is sent. Nonzero only while `conn` is a single server's connection.
+    pending: usize,
 }
 
 /// The synchronous Redis window store. See the module documentation.
@@ -135,6 +139,7 @@ impl RedisStore {
                 next_attempt: None,
                 backoff: BACKOFF_MIN,
                 buf: Vec::with_capacity(1024),
+                pending: 0,
             }),
             settings,
         })
@@ -161,6 +166,7 @@ impl RedisStore {
     /// open and reconnect later.
     pub fn connect(&self) -> Result<(), StoreError> {
         let mut link = self.link.lock();
+        self.drain(&mut link);
         link.conn = None;
         link.next_attempt = None;
         let deadline = Instant::now() + self.settings.connect_timeout;
@@ -217,6 +223,72 @@ impl RedisStore {
         }
     }
 
+    /// Reads the replies owed for withdrawals sent ahead (see `pending`):
+    /// a withdrawal the server refused, or one whose reply cannot be read
+    /// (the connection is then dropped), is counted as dropped.
+    fn drain(&self, link: &mut Link) {
+        if link.pending == 0 {
+            return;
+        }
+        let owed = std::mem::take(&mut link.pending);
+        let mut lost = 0;
+        if let Some(Conn::Single(c)) = link.conn.as_mut() {
+            for i in 0..owed {
+                match c.recv_response() {
+                    Ok(Value::ServerError(_)) => lost += 1,
+                    Ok(_) => {}
+                    Err(_) => {
+                        lost += owed - i;
+                        link.conn = None;
+                        link.next_attempt = None;
+                        break;
+                    }
+                }
+            }
+        } else {
+            lost = owed;
+        }
+        self.stats()
+            .withdrawals_dropped
+            .fetch_add(lost as u64, Ordering::Relaxed);
+    }
+
+    /// Writes withdrawal calls to a single server's connection at once,
+    /// without waiting for their replies (read before the next request;
+    /// see `pending`): other connections and nodes see the cooldown end
+    /// now, not at this connection's next check. Hands the calls back when
+    /// they cannot go now (a cluster, no connection, the connection busy,
+    /// the breaker not closed, a failed write), to go with the next request.
+    fn send_ahead(&self, calls: Vec<Planned>) -> Result<(), Vec<Planned>> {
+        if self.breaker_state() != BreakerState::Closed {
+            return Err(calls);
+        }
+        let Some(mut guard) = self.link.try_lock() else {
+            return Err(calls);
+        };
+        let link = &mut *guard;
+        let Some(Conn::Single(c)) = link.conn.as_mut() else {
+            return Err(calls);
+        };
+        link.buf.clear();
+        for call in &calls {
+            self.codec.encode(call, Send::Body, &mut link.buf);
+        }
+        match c.send_packed_command(&link.buf) {
+            Ok(()) => {
+                link.pending += calls.len();
+                Ok(())
+            }
+            Err(_) => {
+                // Part of it may have gone: the connection cannot be trusted
+                // to answer in step; withdrawing twice is harmless.
+                link.conn = None;
+                link.pending = 0;
+                Err(calls)
+            }
+        }
+    }
+
     /// Runs one batch under the budget and the breaker.
     fn run(&self, planned: &[Planned]) -> Result<Vec<Value>, StoreError> {
         let admit = self.guard.admit()?;
@@ -231,6 +303,7 @@ impl RedisStore {
         let Some(mut link) = self.link.try_lock_for(budget) else {
             return Err(StoreError::Timeout);
         };
+        self.drain(&mut link);
         let fresh = link.conn.is_none();
         if fresh {
             self.reconnect(&mut link, deadline, probe)?;
@@ -345,6 +418,7 @@ impl RedisStore {
     pub fn ping(&self) -> Result<(), StoreError> {
         let deadline = Instant::now() + self.settings.budget;
         let mut link = self.link.lock();
+        self.drain(&mut link);
         if link.conn.is_none() {
             self.reconnect(&mut link, deadline, true)?;
         }
@@ -444,13 +518,22 @@ impl WindowStore for RedisStore {
         self.run(&self.codec.plan_blocks(blocks)).map(|_| ())
     }
 
-    /// Sent with this connection's next request (`Codec::defer_withdrawals`).
+    /// Written to the connection at once on a single server (`send_ahead`);
+    /// otherwise sent with this connection's next request
+    /// (`Codec::defer_withdrawals`).
     fn withdraw_alerts(
         &self,
         req: &StoreRequest,
         withdrawals: &[Withdrawal],
     ) -> Result<(), StoreError> {
-        let dropped = self.codec.defer_withdrawals(req, withdrawals);
+        let calls = self.codec.withdrawal_calls(req, withdrawals);
+        if calls.is_empty() {
+            return Ok(());
+        }
+        let Err(calls) = self.send_ahead(calls) else {
+            return Ok(());
+        };
+        let dropped = self.codec.defer_withdrawals(calls);
         self.stats()
             .withdrawals_dropped
             .fetch_add(dropped, Ordering::Relaxed);
