@@ -660,6 +660,34 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "a CLI whose call comes through another ingress than its last counts the move as a repeat",
+            toml: FANOUT_RUNS_10_MIN,
+            calls: move_calls(),
+            expect: |v| {
+                let first = |a: &str| first_fanout(v, a);
+                assert_eq!(first(STAYER), Some(3), "one trunk: its 4th callee");
+                assert_eq!(first(MOVER), Some(4), "one move covers 4 callees at 0.25: its 5th");
+                assert_eq!(first(EARLY_MOVER), Some(3), "moved before its learned state: no move");
+                assert_eq!(
+                    first(BACK_AND_FORTH),
+                    Some(7),
+                    "two moves cover 8: flagged at 8 (threshold 2 x 4)"
+                );
+            },
+        },
+        Scenario {
+            name: "moves = false: a CLI that moves is judged as one that stays",
+            toml: FANOUT_NO_MOVES,
+            calls: move_calls(),
+            expect: |v| {
+                let first = |a: &str| first_fanout(v, a);
+                assert_eq!(first(STAYER), Some(3));
+                assert_eq!(first(MOVER), Some(3));
+                assert_eq!(first(EARLY_MOVER), Some(3));
+                assert_eq!(first(BACK_AND_FORTH), Some(3));
+            },
+        },
+        Scenario {
             name: "learning: hold_uncalled holds a SIM nobody called over its bar, and lets a called CLI learn",
             toml: FANOUT_HOLD_UNCALLED,
             calls: steady_clis(14, 8),
@@ -767,6 +795,9 @@ const FANOUT_RUNS_10_MIN: &str = fanout_repeats!("600000");
 
 /// Runs of repeats three windows long.
 const FANOUT_RUNS_30_MIN: &str = fanout_repeats!("1800000");
+
+/// As [`FANOUT_RUNS_10_MIN`], moves between ingresses not counted.
+const FANOUT_NO_MOVES: &str = concat!(fanout_repeats!("600000"), "moves = false\n");
 
 /// The slow fan-in tier alone (every B-number type, 10-minute learning
 /// intervals, weight 0.5), `learn_number` as given.
@@ -950,6 +981,38 @@ const VOUCHED: &str = "+2348031110007";
 const REPEATER: &str = "+2348031110008";
 const STALE_REPEATER: &str = "+2348031110009";
 const RUN_REPEATER: &str = "+2348031110010";
+
+const STAYER: &str = "+2348031110011";
+const MOVER: &str = "+2348031110012";
+const EARLY_MOVER: &str = "+2348031110013";
+const BACK_AND_FORTH: &str = "+2348031110014";
+
+/// Each CLI calls ten new mobiles 20 s apart, through trunks: [`STAYER`]
+/// always `MSC-1`; [`MOVER`] `MSC-1` for three calls, then `MSC-2` (a move
+/// at its 4th callee, over the learning floor of 2); [`EARLY_MOVER`] `MSC-0`
+/// for its first call only (under the floor: its learned state begins on
+/// `MSC-1`); [`BACK_AND_FORTH`] `MSC-1` but for its 4th call, through
+/// `MSC-2` (two moves).
+fn move_calls() -> Vec<Call> {
+    let mut c = Vec::new();
+    for k in 0..10i64 {
+        let t = T0 + k * 20_000;
+        let b = |n: u32| format!("+2348055540{n}{k:02}");
+        let trunks = [
+            (STAYER, "MSC-1"),
+            (MOVER, if k < 3 { "MSC-1" } else { "MSC-2" }),
+            (EARLY_MOVER, if k < 1 { "MSC-0" } else { "MSC-1" }),
+            (BACK_AND_FORTH, if k == 3 { "MSC-2" } else { "MSC-1" }),
+        ];
+        for (n, (a, trunk)) in trunks.into_iter().enumerate() {
+            c.push(on_trunk(
+                call(&format!("mv{n}-{k}"), a, &b(n as u32), t + n as i64),
+                trunk,
+            ));
+        }
+    }
+    c
+}
 
 /// [`SIM`] calls new mobiles 20 s apart; [`REPEATER`] calls three, the first
 /// again, then new ones; [`STALE_REPEATER`] calls two and the first again,

@@ -160,6 +160,12 @@ pub struct RepeatsConfig {
     /// within it of the one before continues the run); whole seconds, the
     /// runs are kept in seconds.
     pub within_ms: u64,
+    /// A move between ingresses (the CLI's call through another trunk or
+    /// address than its last) counts as a repeat (`contract::Repeats`): a
+    /// SIM box stays in one place, a person moves between switches. Turn it
+    /// off where one CLI's calls reach the switch through several ingresses
+    /// sharing load (e.g. two trunk groups from one partner).
+    pub moves: bool,
 }
 
 impl Default for RepeatsConfig {
@@ -170,6 +176,7 @@ impl Default for RepeatsConfig {
             share: 0.1,
             factor: 3,
             within_ms: 1_800_000,
+            moves: true,
         }
     }
 }
@@ -186,6 +193,8 @@ impl RepeatsConfig {
             factor: self.factor.min(1000) as u16,
             span_s: std::num::NonZeroU16::new((self.within_ms / 1000).clamp(1, 65_535) as u16)
                 .expect("clamped to at least 1"),
+            // Set per call by the rule (`moves`).
+            ingress: 0,
         })
     }
 }

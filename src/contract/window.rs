@@ -326,6 +326,13 @@ pub struct WindowOp {
 /// as high (saturating) and the outcome reports that threshold. A fresh or
 /// gone learned state has no run. (See [`Repeats::record`] and
 /// [`Repeats::lenient`]: every store keeps this arithmetic.)
+///
+/// A *move* counts as a repeat too: an update whose `ingress` (a hash of
+/// the call's ingress, 0 when unknown or not asked for) differs from the
+/// last one the learned state recorded (none in a fresh state). SIM-box
+/// studies find a box's SIMs stay in one place, a person moves between
+/// switches (docs/QUALITY.md, *A fifth generator*). The learned state keeps
+/// the last non-zero ingress (see [`Repeats::moved`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Repeats {
     /// Repeats per thousand members of the count (1 to 1000).
@@ -338,9 +345,36 @@ pub struct Repeats {
     /// hours); non-zero, which keeps `Option<Repeats>` at
     /// six bytes (and `WindowOp` at 128: moved without a `memcpy` call).
     pub span_s: std::num::NonZeroU16,
+    /// The call's ingress, hashed ([`Repeats::ingress_of`]); 0: not known,
+    /// or moves not counted.
+    pub ingress: u16,
 }
 
 impl Repeats {
+    /// The hash of an ingress (a trunk or an address) an op carries: FNV-1a
+    /// folded to 16 bits, never 0. The same on every node (shared stores
+    /// compare it); two ingresses hashing alike are one (a move missed).
+    pub fn ingress_of(ingress: &str) -> u16 {
+        let mut h: u32 = 0x811c_9dc5;
+        for &b in ingress.as_bytes() {
+            h = (h ^ b as u32).wrapping_mul(0x0100_0193);
+        }
+        match ((h >> 16) ^ (h & 0xffff)) as u16 {
+            0 => 1,
+            x => x,
+        }
+    }
+
+    /// Whether this update is a move from the ingress the learned state last
+    /// recorded (`last`, 0: none), and the ingress to record now.
+    pub fn moved(&self, last: u16) -> (bool, u16) {
+        if self.ingress == 0 {
+            (false, last)
+        } else {
+            (last != 0 && last != self.ingress, self.ingress)
+        }
+    }
+
     /// The run `(last second, repeats)` after a repeat at `time_ms`.
     pub fn record(&self, run: (u32, u16), time_ms: i64) -> (u32, u16) {
         let s = Self::second(time_ms);
@@ -948,6 +982,7 @@ mod tests {
             share_milli: 100,
             factor: 3,
             span_s: std::num::NonZeroU16::new(600).unwrap(),
+            ingress: 0,
         };
         let r = rep.record((0, 0), 1_000_500);
         assert_eq!(r, (1_000, 1), "a first repeat starts a run at its second");
@@ -980,6 +1015,7 @@ mod tests {
             share_milli: 100,
             factor: 3,
             span_s: std::num::NonZeroU16::new(600).unwrap(),
+            ingress: 0,
         };
         let run = (1_000, 1);
         assert_eq!(
@@ -1010,6 +1046,28 @@ mod tests {
             u32::MAX,
             "saturates"
         );
+    }
+
+    #[test]
+    fn a_move_is_a_change_from_the_last_ingress_recorded() {
+        let a = Repeats::ingress_of("trunk:MSC-1");
+        let b = Repeats::ingress_of("trunk:MSC-2");
+        assert_ne!(a, b);
+        assert_ne!(a, 0);
+        assert_eq!(a, Repeats::ingress_of("trunk:MSC-1"), "stable");
+        // FNV-1a 32 of "" is 0x811c9dc5: folded, 0x811c ^ 0x9dc5.
+        assert_eq!(Repeats::ingress_of(""), 0x811c ^ 0x9dc5);
+        let r = Repeats {
+            share_milli: 100,
+            factor: 3,
+            span_s: std::num::NonZeroU16::new(600).unwrap(),
+            ingress: b,
+        };
+        assert_eq!(r.moved(0), (false, b), "a fresh state records");
+        assert_eq!(r.moved(b), (false, b), "the same ingress");
+        assert_eq!(r.moved(a), (true, b), "another one: a move");
+        let off = Repeats { ingress: 0, ..r };
+        assert_eq!(off.moved(a), (false, a), "not known: nothing changes");
     }
 
     #[test]

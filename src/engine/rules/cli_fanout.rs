@@ -16,6 +16,8 @@
 //! callees, within a window of each other) is judged against three times
 //! the threshold too: a SIM terminates each call to whoever the bypassed
 //! traffic is for, a person redials and a business calls customers back.
+//! A call through another ingress than the CLI's last (`repeats.moves`)
+//! counts as a repeat: a SIM box stays in one place, a person moves.
 
 use std::sync::Arc;
 
@@ -33,6 +35,8 @@ pub const DEF: RuleDef = RuleDef {
 #[derive(Debug)]
 struct CliFanout {
     window: Window,
+    /// A move between ingresses counts as a repeat (`repeats.moves`).
+    moves: bool,
     /// Only CLIs of these types count (empty: every valid CLI).
     cli_types: Vec<NumberType>,
 }
@@ -52,8 +56,10 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     window.called = r.called.called();
     // Repeats are kept in the learned state.
     window.repeats = r.repeats.repeats().filter(|_| window.learn.is_some());
+    let moves = r.repeats.moves && window.repeats.is_some();
     Some(Arc::new(CliFanout {
         window,
+        moves,
         cli_types: r.cli_types.clone(),
     }))
 }
@@ -78,6 +84,11 @@ impl Rule for CliFanout {
             let before = p.windows.len();
             p.count(f, &self.window, f.a_key.clone(), f.b_key.clone());
             own = (p.windows.len() > before).then_some(before);
+            if let (true, Some(i), Some(src)) = (self.moves, own, f.source_key) {
+                if let Some(r) = p.windows[i].repeats.as_mut() {
+                    r.ingress = crate::contract::Repeats::ingress_of(src);
+                }
+            }
         }
         // A callee that could be a counted CLI is remembered as called,
         // unless the caller itself reaches the fan-out bar with this call

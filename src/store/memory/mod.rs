@@ -454,6 +454,8 @@ struct Learned {
     /// The key's run of repeats (`contract::Repeats`): its last second, its length.
     rep_last: u32,
     rep_n: u16,
+    /// The last ingress recorded (`contract::Repeats::moved`; 0: none).
+    rep_ingress: u16,
 }
 
 impl Window {
@@ -504,6 +506,7 @@ impl Window {
             until: learn.gone_at(threshold, 0, 0, i, window_ms),
             rep_last: 0,
             rep_n: 0,
+            rep_ingress: 0,
         };
         let members = &self.members;
         let l = self.learned.get_or_insert_with(|| Box::new(fresh));
@@ -565,10 +568,15 @@ impl Window {
             .map_or((0, 0), |l| (l.rep_last, l.rep_n))
     }
 
-    /// Records a repeat in the learned state's run.
-    fn record_repeat(&mut self, r: &Repeats, t: i64) {
+    /// Records the update's ingress in the learned state and, when the
+    /// update repeats a member or moved, a repeat in its run.
+    fn record_repeat(&mut self, r: &Repeats, t: i64, repeat: bool) {
         if let Some(l) = self.learned.as_deref_mut() {
-            (l.rep_last, l.rep_n) = r.record((l.rep_last, l.rep_n), t);
+            let moved;
+            (moved, l.rep_ingress) = r.moved(l.rep_ingress);
+            if repeat || moved {
+                (l.rep_last, l.rep_n) = r.record((l.rep_last, l.rep_n), t);
+            }
         }
     }
 
@@ -1209,8 +1217,8 @@ impl MemoryStore {
         let count = raw.min(cap) as u32;
         if learning.is_some() {
             w.learn_count(count);
-            if let Some(r) = op.repeats.as_ref().filter(|_| repeat) {
-                w.record_repeat(r, op.time_ms);
+            if let Some(r) = op.repeats.as_ref() {
+                w.record_repeat(r, op.time_ms, repeat);
             }
         }
         if count >= threshold && op.called.is_some() {

@@ -26,9 +26,11 @@
 --   (its rare string starts 'c') has its ZSET and its HASH, for its learned
 --   state: no evidence, never an alert.
 --   A learning window whose rare string starts 'q' is judged by its key's
---   repeats (contract::Repeats): ' <share milli> <factor> <span s>q' follows its
---   learned fields, its run is 'rl'/'rn' in its HASH, and its member's
---   previous time is read (ZSCORE) before the ZADD.
+--   repeats (contract::Repeats): ' <share milli> <factor> <span s> <ingress>q'
+--   follows its learned fields, its run is 'rl'/'rn' in its HASH and the last
+--   ingress recorded 'ri' (a change is a move, which counts as a repeat;
+--   ingress 0: none), and its member's previous time is read (ZSCORE) before
+--   the ZADD.
 --   A window whose rare string ends in 'r' has a fourth key: a STRING, the
 --   event ms its key (a number) was last called at (contract::Called).
 --   A last key after the windows' is an auto-block HASH to read.
@@ -51,7 +53,7 @@
 --   keys, +256 holding keys not called lately only, +512 holding
 --   machine-paced keys> <keep ttl> <weight divisor> <most members>' (what
 --   every check at the floor reads first, what only a fold reads last); it
---   may end ' <share milli> <factor> <span s>q' (see above), either may end
+--   may end ' <share milli> <factor> <span s> <ingress>q' (see above), either may end
 --   ' <factor> <within ms>r' (a called stamp key follows); its learned
 --   state (l level in thousandths, b open interval, p peak, k event time it is
 --   gone from, o the history: intervals in a row at or over the threshold,
@@ -203,12 +205,13 @@ for i = 1, n do
   local m = ARGV[a]
   -- A learning window judged by its key's repeats (contract::Repeats): its
   -- rare string starts with 'q' and holds ' <share milli> <factor>
-  -- <span s>q', and the member's latest time before this update is read
-  -- first (a repeat: after t - window).
+  -- <span s> <ingress>q', and the member's latest time before this update
+  -- is read first (a repeat: after t - window).
   local rq = lead == 113
   local om
   local rl
   local rn
+  local ri
   if rq then
     om = rcall('ZSCORE', z, m)
   end
@@ -302,7 +305,7 @@ for i = 1, n do
       local ha
       local j = 0
       if rq then
-        lc = rcall('HMGET', ck, 'u', 'id', 'l', 'b', 'p', 'k', 'o', 'rl', 'rn')
+        lc = rcall('HMGET', ck, 'u', 'id', 'l', 'b', 'p', 'k', 'o', 'rl', 'rn', 'ri')
       elseif quiet then
         -- Never a cooldown: its learned state only.
         lc = rcall('HMGET', ck, 'l', 'b', 'p', 'k', 'o')
@@ -332,6 +335,10 @@ for i = 1, n do
         rl = rl and rl + 0 or 0
         rn = lc[9]
         rn = rn and rn + 0 or 0
+        ri = lc[10]
+        if ri == '0' then
+          ri = false
+        end
       end
       if lvl and t >= gone then
         -- Gone, whatever the key's TTL says (event time rules).
@@ -355,6 +362,7 @@ for i = 1, n do
         calm = 0
         rl = 0
         rn = 0
+        ri = false
         changed = true
         folded = true
       elseif iw > ivl then
@@ -443,13 +451,25 @@ for i = 1, n do
         peak = count
         changed = true
       end
+      -- A move: this call's ingress is not the last one recorded (none in
+      -- a fresh state); the ingress is recorded either way.
+      local moved = false
+      if rq then
+        local ing = match(rare, ' (%d+)q')
+        if ing ~= '0' and ri ~= ing then
+          moved = ri and true or false
+          ri = ing
+          changed = true
+        end
+      end
       if rq and om and not wms then
         fe, wms, kms, ha = mid(rare, fe)
       end
-      if rq and om and om + 0 > t - wms then
-        -- A repeat: a new run when the last one ended more than a span ago.
+      if rq and (moved or (om and om + 0 > t - wms)) then
+        -- A repeat (or a move): a new run when the last one ended more
+        -- than a span ago.
         local sec = floor(t / 1000)
-        if rn == 0 or sec > rl + match(rare, ' (%d+)q') then
+        if rn == 0 or sec > rl + match(rare, ' (%d+) %d+q') then
           rl = sec
           rn = 1
         else
@@ -480,14 +500,14 @@ for i = 1, n do
         if not folded and k == gone then
           -- No interval closed: the level, interval and history are as
           -- read, and so is k (unless the rule's times changed): only the
-          -- peak, and the run of repeats, moved.
+          -- peak, and the run of repeats and its ingress, moved.
           if rq then
-            rcall('HSET', ck, 'p', format('%d', peak), 'rl', format('%d', rl), 'rn', format('%d', rn))
+            rcall('HSET', ck, 'p', format('%d', peak), 'rl', format('%d', rl), 'rn', format('%d', rn), 'ri', ri or '0')
           else
             rcall('HSET', ck, 'p', format('%d', peak))
           end
         elseif rq then
-          rcall('HSET', ck, 'l', format('%d', lvl), 'b', format('%d', ivl), 'p', format('%d', peak), 'k', format('%d', k), 'o', format('%d', over + 64 * calm), 'rl', format('%d', rl), 'rn', format('%d', rn))
+          rcall('HSET', ck, 'l', format('%d', lvl), 'b', format('%d', ivl), 'p', format('%d', peak), 'k', format('%d', k), 'o', format('%d', over + 64 * calm), 'rl', format('%d', rl), 'rn', format('%d', rn), 'ri', ri or '0')
         else
           rcall('HSET', ck, 'l', format('%d', lvl), 'b', format('%d', ivl), 'p', format('%d', peak), 'k', format('%d', k), 'o', format('%d', over + 64 * calm))
         end
@@ -576,7 +596,7 @@ for i = 1, n do
     -- and at least <share milli> per thousand of the count: the threshold
     -- is <factor> times as high. Answered as an extra, as above.
     t = t or ts + 0
-    local rsh, rfa, rsp = match(ARGV[a + 5], ' (%d+) (%d+) (%d+)q')
+    local rsh, rfa, rsp = match(ARGV[a + 5], ' (%d+) (%d+) (%d+) %d+q')
     if rn > 0 and floor(t / 1000) <= rl + rsp
       and rn * 1000 >= tonumber(rsh) * count then
       thr = thr * tonumber(rfa)

@@ -815,13 +815,16 @@ impl Codec {
             b.push(b' ');
             b.extend_from_slice(op.alert_id().as_bytes());
             if let (Some(r), Some(_)) = (&op.repeats, &op.learn) {
-                // ' <share milli> <factor> <span s>q': judged by its key's repeats.
+                // ' <share milli> <factor> <span s> <ingress>q': judged by its
+                // key's repeats (and moves: ingress 0, none).
                 b.push(b' ');
                 codec::put_int(b, r.share_milli as i64);
                 b.push(b' ');
                 codec::put_int(b, r.factor.max(1) as i64);
                 b.push(b' ');
                 codec::put_int(b, r.span_s.get() as i64);
+                b.push(b' ');
+                codec::put_int(b, r.ingress as i64);
                 b.push(b'q');
             }
             if let Some(c) = &op.called {

@@ -381,8 +381,8 @@ impl ShmStore {
         let count = raw.min(cap) as u32;
         if learning.is_some() {
             w.learn_count(count);
-            if let Some(r) = op.repeats.as_ref().filter(|_| repeat) {
-                w.record_repeat(r, op.time_ms);
+            if let Some(r) = op.repeats.as_ref() {
+                w.record_repeat(r, op.time_ms, repeat);
             }
         }
         if count >= threshold && op.called.is_some() {

@@ -116,7 +116,9 @@ pub struct Rec {
     learn_interval: i64,
     learn_until: i64,
     learn_peak: u32,
-    learn_on: u32,
+    learn_on: u16,
+    /// The last ingress recorded (`contract::Repeats::moved`; 0: none).
+    rep_ingress: u16,
     /// The key's hash in the id of the alert in its cooldown.
     pub raised_hash: u32,
     /// The second of the key's last repeat (`contract::Repeats`).
@@ -133,7 +135,7 @@ const _: () = {
     let end = 64 * EXPIRY_LINES;
     assert!(offset_of!(Rec, kind) < end && offset_of!(Rec, hw) + 8 <= end);
     assert!(offset_of!(Rec, window_ms) + 4 <= end && offset_of!(Rec, cooldown_until) + 8 <= end);
-    assert!(offset_of!(Rec, learn_on) + 4 <= end && offset_of!(Rec, learn_until) + 8 <= end);
+    assert!(offset_of!(Rec, learn_on) + 2 <= end && offset_of!(Rec, learn_until) + 8 <= end);
 };
 
 /// The window could not grow: no extent to be had.
@@ -681,10 +683,15 @@ impl Rec {
         }
     }
 
-    /// Records a repeat in the learned state's run.
-    pub fn record_repeat(&mut self, r: &crate::contract::Repeats, t: i64) {
+    /// Records the update's ingress in the learned state and, when the
+    /// update repeats a member or moved, a repeat in its run.
+    pub fn record_repeat(&mut self, r: &crate::contract::Repeats, t: i64, repeat: bool) {
         if self.learn_on != 0 {
-            (self.rep_last, self.rep_n) = r.record((self.rep_last, self.rep_n), t);
+            let moved;
+            (moved, self.rep_ingress) = r.moved(self.rep_ingress);
+            if repeat || moved {
+                (self.rep_last, self.rep_n) = r.record((self.rep_last, self.rep_n), t);
+            }
         }
     }
 
@@ -752,6 +759,7 @@ impl Rec {
             self.learn_until = fresh_until;
             self.rep_last = 0;
             self.rep_n = 0;
+            self.rep_ingress = 0;
         }
         if i > self.learn_interval {
             let (level, peak, gap) = (
