@@ -4,12 +4,14 @@
 //! its own deployment file, second hour scored, as docs/QUALITY.md ("A fifth generator")
 //! reports it. Holds what was true the first time acm saw it: home CLIs on gateways and
 //! invalid CLIs caught whole; SIM boxes, rotation and refiled masking of three CLIs or more in
-//! the floor's range caught; bursts in range blocked by their 5th caller; and legitimate
-//! traffic under 0.1% but for three classes. Two of them are blocked by kind (roamers and
-//! forwarded legs re-entering on a gateway: a home CLI on a gateway). The third is what it
-//! found and what is not fixed: heavy business users on mobiles (mobile-money agents, sales
-//! reps, drivers) calling 35–90 people an hour, nearly all different, which `cli_fanout` flags
-//! at 5–7% of their calls; this test does not hide them, it leaves them out by name. Needs
+//! the floor's range caught; bursts in range blocked by their 5th caller. And what it found:
+//! heavy business users on mobiles (mobile-money agents, sales reps, drivers) calling 35–90
+//! people an hour, nearly all different, which `cli_fanout` flagged at 5.5% of their calls on
+//! this seed until a call through another ingress than the CLI's last counted as a repeat
+//! (`[rules.cli_fanout.repeats] moves`: a SIM box stays in one place, a person moves between
+//! switches). With it, legitimate traffic under 0.1% but for roamers and forwarded legs
+//! re-entering on a gateway (blocked by kind: a home CLI on a gateway); on this seed that
+//! includes one caller of an unlisted radio phone-in blocked by the burst tier. Needs
 //! `python3` (the test command installs it); a missing one fails the test.
 
 mod support;
@@ -18,7 +20,7 @@ use support::{assert_caught_whole, generated_traffic_quality, in_range};
 
 #[test]
 fn the_fifth_generators_traffic_is_scored_as_docs_quality_says() {
-    let report = generated_traffic_quality("indep_gen5.py", 1);
+    let report = generated_traffic_quality("indep_gen5.py", 2);
 
     assert_caught_whole(&report, &["intl_local_cli", "invalid_cli"]);
     let caught = |family: &'static str, lo: f64, hi: f64, least: usize| {
@@ -28,7 +30,7 @@ fn the_fifth_generators_traffic_is_scored_as_docs_quality_says() {
             assert_eq!(i["detected"], true, "{i}");
         }
     };
-    caught("simbox", 1.0, 6.0, 4);
+    caught("simbox", 1.0, 6.0, 5);
     caught("cli_rotation", 0.5, 20.0, 10);
     // Refiled masking in the shape (three fresh CLIs or more); the generator's
     // `quiet_two` (one retry with a fresh CLI) is a person calling back from another phone.
@@ -46,25 +48,30 @@ fn the_fifth_generators_traffic_is_scored_as_docs_quality_says() {
     for i in &bursts {
         assert_eq!(i["fifth_caller_blocked"], true, "{i}");
     }
+    assert_eq!(report["allowlisted_number_blocks"], 0);
 
-    // Everything but the three classes above: 32 of 45,992 calls flagged (0.070%), none
-    // blocked. Roamers and forwarded legs are blocked (by kind) and not flagged but for one
-    // forwarded call through a rotation alert; the business users are counted, not asserted.
+    // Everything but roamers and forwarded legs: 19 of 52,613 calls flagged or blocked
+    // (0.036%; 0.578% before moves counted). Roamers and forwarded legs are only blocked.
     let (mut calls, mut wrong) = (0, 0);
     for c in report["legit"].as_array().unwrap() {
         match c["name"].as_str().unwrap() {
-            "roamer" | "forwarding" => assert!(c["blocked"].as_u64().unwrap() > 0, "{c}"),
-            "business_mobile" => {}
+            "roamer" | "forwarding" => assert_eq!(c["flagged"], 0, "{c}"),
+            "business_mobile" => {
+                // 287 of 5,225 flagged before moves counted, 2 with them.
+                let (n, f) = (c["calls"].as_u64().unwrap(), c["flagged"].as_u64().unwrap());
+                assert!(n > 3_000 && f * 200 < n, "{c}");
+                calls += n;
+                wrong += f + c["blocked"].as_u64().unwrap();
+            }
             _ => {
-                assert_eq!(c["blocked"], 0, "{c}");
                 calls += c["calls"].as_u64().unwrap();
-                wrong += c["flagged"].as_u64().unwrap();
+                wrong += c["flagged"].as_u64().unwrap() + c["blocked"].as_u64().unwrap();
             }
         }
     }
     assert!(calls > 30_000, "{calls} legitimate calls scored");
     assert!(
         wrong * 1000 < calls,
-        "{wrong} of {calls} legitimate calls flagged"
+        "{wrong} of {calls} legitimate calls flagged or blocked"
     );
 }
