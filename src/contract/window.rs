@@ -343,7 +343,8 @@ pub struct Repeats {
     /// customer back every quarter of an hour or so, which a run as long as
     /// its window (ten minutes) would keep losing. In seconds (at most 18
     /// hours); non-zero, which keeps `Option<Repeats>` at
-    /// six bytes (and `WindowOp` at 128: moved without a `memcpy` call).
+    /// eight bytes with `ingress` (and `WindowOp` at 128: moved without a
+    /// `memcpy` call).
     pub span_s: std::num::NonZeroU16,
     /// The call's ingress, hashed ([`Repeats::ingress_of`]); 0: not known,
     /// or moves not counted.
