@@ -16,38 +16,21 @@
 
 mod support;
 
-use support::{assert_caught_whole, generated_traffic_quality, in_range};
+use support::{
+    assert_bursts_blocked_by_their_fifth_caller, assert_caught_in_range, assert_caught_whole,
+    assert_refiles_of_three_caught, generated_traffic_quality,
+};
 
 #[test]
 fn the_fifth_generators_traffic_is_scored_as_docs_quality_says() {
     let report = generated_traffic_quality("indep_gen5.py", 2);
 
     assert_caught_whole(&report, &["intl_local_cli", "invalid_cli"]);
-    let caught = |family: &'static str, lo: f64, hi: f64, least: usize| {
-        let all: Vec<_> = in_range(&report, family, lo, hi).collect();
-        assert!(all.len() >= least, "{family}: {all:?}");
-        for i in &all {
-            assert_eq!(i["detected"], true, "{i}");
-        }
-    };
-    caught("simbox", 1.0, 6.0, 5);
-    caught("cli_rotation", 0.5, 20.0, 10);
-    // Refiled masking in the shape (three fresh CLIs or more); the generator's
-    // `quiet_two` (one retry with a fresh CLI) is a person calling back from another phone.
-    let refiled: Vec<_> = in_range(&report, "refiled_masking", 1.3, 20.0)
-        .filter(|i| i["clis"].as_u64().unwrap() >= 3)
-        .collect();
-    assert!(refiled.len() >= 10, "{refiled:?}");
-    for i in &refiled {
-        assert_eq!(i["detected"], true, "{i}");
-    }
-    let bursts: Vec<_> = in_range(&report, "masking_burst", 1.0, 10.0)
-        .filter(|i| !i["fifth_caller_blocked"].is_null())
-        .collect();
-    assert!(bursts.len() >= 10, "{bursts:?}");
-    for i in &bursts {
-        assert_eq!(i["fifth_caller_blocked"], true, "{i}");
-    }
+    assert_caught_in_range(&report, "simbox", 1.0, 6.0, 5);
+    assert_caught_in_range(&report, "cli_rotation", 0.5, 20.0, 10);
+    // The generator's `quiet_two` (one retry with a fresh CLI) is left out.
+    assert_refiles_of_three_caught(&report, 10);
+    assert_bursts_blocked_by_their_fifth_caller(&report, 10);
     assert_eq!(report["allowlisted_number_blocks"], 0);
 
     // Everything but roamers and forwarded legs: 19 of 52,613 calls flagged or blocked

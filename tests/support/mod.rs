@@ -321,6 +321,51 @@ pub fn assert_legit_under_a_thousandth(report: &serde_json::Value, blocked_by_ki
     );
 }
 
+/// In an `acm quality --json` report, at least `least` instances of `family` with an
+/// intensity in `lo..=hi`, every one of them detected.
+pub fn assert_caught_in_range(
+    report: &serde_json::Value,
+    family: &str,
+    lo: f64,
+    hi: f64,
+    least: usize,
+) {
+    let all: Vec<_> = in_range(report, family, lo, hi).collect();
+    assert!(all.len() >= least, "{family}: {all:?}");
+    for i in &all {
+        assert_eq!(i["detected"], true, "{i}");
+    }
+}
+
+/// Refiled masking in the shape (three fresh CLIs or more, 1.3-20 a minute): at
+/// least `least` instances, every one detected. (One retry with a fresh CLI is a person
+/// calling back from another phone.)
+pub fn assert_refiles_of_three_caught(report: &serde_json::Value, least: usize) {
+    let refiled: Vec<_> = in_range(report, "refiled_masking", 1.3, 20.0)
+        .filter(|i| i["clis"].as_u64().unwrap() >= 3)
+        .collect();
+    assert!(refiled.len() >= least, "{refiled:?}");
+    for i in &refiled {
+        assert_eq!(i["detected"], true, "{i}");
+    }
+}
+
+/// Bursts of 1-10 calls a second whose 5th distinct caller falls in the scored span: at
+/// least `least`, each blocked by its 5th caller. Answers them.
+pub fn assert_bursts_blocked_by_their_fifth_caller(
+    report: &serde_json::Value,
+    least: usize,
+) -> Vec<&serde_json::Value> {
+    let bursts: Vec<_> = in_range(report, "masking_burst", 1.0, 10.0)
+        .filter(|i| !i["fifth_caller_blocked"].is_null())
+        .collect();
+    assert!(bursts.len() >= least, "{bursts:?}");
+    for i in &bursts {
+        assert_eq!(i["fifth_caller_blocked"], true, "{i}");
+    }
+    bursts
+}
+
 /// In an `acm quality --json` report, each of `families` has at least 10 instances and
 /// every one of them detected.
 pub fn assert_caught_whole(report: &serde_json::Value, families: &[&str]) {
