@@ -466,14 +466,15 @@ mod tests {
     }
 
     #[test]
-    fn the_slow_tier_counts_fixed_lines_and_learns_each_number() {
+    fn the_slow_tier_counts_fixed_and_voip_lines_and_learns_each_number() {
         let d = Config::default().rules.distinct_callers_slow;
         assert!(d.learn_number);
         assert_eq!(
             d.b_types,
             vec![
                 crate::number::plan::NumberType::Mobile,
-                crate::number::plan::NumberType::FixedLine
+                crate::number::plan::NumberType::FixedLine,
+                crate::number::plan::NumberType::Voip,
             ]
         );
         // Where there is no count over every ingress, it has nothing to

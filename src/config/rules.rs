@@ -373,13 +373,16 @@ impl Default for SlowCallersConfig {
             cooldown_ms: None,
             untrusted_ingress_only: true,
             per_ingress: true,
-            // Subscribers' numbers, mobile and fixed: masking is terminated
-            // on both; a fixed-line business called by many learns its level
-            // over every ingress (`learn_number`), and bridges, hotlines and
-            // phone-ins are mostly non-geographic (docs/QUALITY.md).
+            // Subscribers' numbers, mobile, fixed and VoIP (where the plan
+            // gives home broadband lines their own range, as France's 09):
+            // masking is terminated on all three; a business called by many
+            // learns its level over every ingress (`learn_number`), and
+            // bridges, hotlines and phone-ins are mostly non-geographic
+            // (docs/QUALITY.md).
             b_types: vec![
                 crate::number::plan::NumberType::Mobile,
                 crate::number::plan::NumberType::FixedLine,
+                crate::number::plan::NumberType::Voip,
             ],
             learn: LearnConfig::on(),
             min_ingress_share: 0.5,
