@@ -66,16 +66,14 @@ impl Default for EvidenceLog {
     }
 }
 
-fn put_bytes(buf: &mut Vec<u8>, b: &[u8]) {
-    let b = &b[..b.len().min(u16::MAX as usize)];
-    buf.extend_from_slice(&(b.len() as u16).to_le_bytes());
-    buf.extend_from_slice(b);
+/// A field's bytes as recorded: at most `u16::MAX` of them.
+fn clipped(b: &[u8]) -> &[u8] {
+    &b[..b.len().min(u16::MAX as usize)]
 }
 
-fn take_str<'a>(data: &'a [u8], at: &mut usize) -> Option<&'a str> {
-    let len = u16::from_le_bytes(data.get(*at..*at + 2)?.try_into().ok()?) as usize;
-    let s = data.get(*at + 2..*at + 2 + len)?;
-    *at += 2 + len;
+fn take_str<'a>(data: &'a [u8], at: &mut usize, len: u16) -> Option<&'a str> {
+    let s = data.get(*at..*at + len as usize)?;
+    *at += len as usize;
     std::str::from_utf8(s).ok()
 }
 
@@ -106,10 +104,10 @@ impl EvidenceLog {
         // Each field's bytes found once (a `CompactString` decides where its
         // bytes are at every look).
         let fields = [
-            e.call_id.as_bytes(),
-            e.a_number.as_bytes(),
-            e.b_number.as_bytes(),
-            e.source.as_bytes(),
+            clipped(e.call_id.as_bytes()),
+            clipped(e.a_number.as_bytes()),
+            clipped(e.b_number.as_bytes()),
+            clipped(e.source.as_bytes()),
         ];
         let need = 8 + 8 + fields.iter().map(|f| f.len()).sum::<usize>();
         let fits = self.chunks.back().is_some_and(|c| {
@@ -133,9 +131,16 @@ impl EvidenceLog {
         let chunk = self.chunks.back_mut().expect("a chunk was just ensured");
         let at = chunk.base + chunk.data.len() as u64;
         let before = chunk.data.len();
-        chunk.data.extend_from_slice(&e.time_ms.to_le_bytes());
+        // A record: its time and the four fields' lengths (16 bytes, one
+        // copy), then the fields' bytes.
+        let mut head = [0u8; 16];
+        head[..8].copy_from_slice(&e.time_ms.to_le_bytes());
+        for (i, f) in fields.iter().enumerate() {
+            head[8 + 2 * i..10 + 2 * i].copy_from_slice(&(f.len() as u16).to_le_bytes());
+        }
+        chunk.data.extend_from_slice(&head);
         for f in fields {
-            put_bytes(&mut chunk.data, f);
+            chunk.data.extend_from_slice(f);
         }
         chunk.newest_ms = chunk.newest_ms.max(e.time_ms);
         chunk.records += 1;
@@ -211,15 +216,17 @@ impl EvidenceLog {
     pub fn get(&self, offset: u64) -> Option<Evidence> {
         let (c, mut at) = self.locate(offset)?;
         let data = &c.data[..];
-        let time_ms = i64::from_le_bytes(data.get(at..at + 8)?.try_into().ok()?);
-        at += 8;
-        let mut field = || take_str(data, &mut at).map(CompactString::from);
+        let head: &[u8; 16] = data.get(at..at + 16)?.try_into().ok()?;
+        let time_ms = i64::from_le_bytes(head[..8].try_into().ok()?);
+        let len = |i: usize| u16::from_le_bytes([head[8 + 2 * i], head[9 + 2 * i]]);
+        at += 16;
+        let mut field = |i| take_str(data, &mut at, len(i)).map(CompactString::from);
         Some(Evidence {
             time_ms,
-            call_id: field()?,
-            a_number: field()?,
-            b_number: field()?,
-            source: field()?,
+            call_id: field(0)?,
+            a_number: field(1)?,
+            b_number: field(2)?,
+            source: field(3)?,
         })
     }
 }
