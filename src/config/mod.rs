@@ -607,6 +607,14 @@ mod tests {
         assert_eq!(e.key, "lists.allow_sources");
         let e = Config::from_toml("[numbering]\ncountry_code = \"2a\"\n").unwrap_err();
         assert_eq!(e.key, "numbering.country_code");
+        // A region is read as its calling code, in any case; an unknown one is refused.
+        for region in ["FR", "fr", "Fr"] {
+            let c = Config::from_toml(&format!("[numbering]\ncountry_code = \"{region}\"\n"));
+            assert_eq!(c.unwrap().numbering.country_code, "33");
+        }
+        let e = Config::from_toml("[numbering]\ncountry_code = \"XX\"\n").unwrap_err();
+        assert_eq!(e.key, "numbering.country_code");
+        assert!(e.to_string().contains("region"), "{e}");
         let e = Config::from_toml("[serve]\nlisten = \"nowhere\"\n").unwrap_err();
         assert_eq!(e.key, "serve.listen");
         let e = Config::from_toml("[lists]\ndeny_a_numbers = [\"abc\"]\n").unwrap_err();

@@ -19,6 +19,19 @@ fn string_or_int<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     })
 }
 
+/// A calling code as written (`"33"`, `33`), or a region libphonenumber knows
+/// (`"FR"`, any case) turned into its calling code; anything else is kept for
+/// [`NumberingConfig::validate`] to refuse.
+fn calling_code<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let s = string_or_int(d)?;
+    if s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic()) {
+        if let Some(m) = phonenumber::metadata::DATABASE.by_id(s.to_ascii_uppercase().as_str()) {
+            return Ok(m.country_code().to_string());
+        }
+    }
+    Ok(s)
+}
+
 fn opt_string_or_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     string_or_int(d).map(Some)
 }
@@ -29,7 +42,8 @@ fn opt_string_or_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NumberingConfig {
-    #[serde(deserialize_with = "string_or_int")]
+    /// The calling code; a region code (`"FR"`) is read as its calling code.
+    #[serde(deserialize_with = "calling_code")]
     pub country_code: String,
     #[serde(
         deserialize_with = "opt_string_or_int",
@@ -81,7 +95,7 @@ impl NumberingConfig {
         {
             return Err(ConfigError::new(
                 "numbering.country_code",
-                "must be 1 to 3 digits, e.g. \"234\"",
+                "must be 1 to 3 digits, e.g. \"234\", or a region libphonenumber knows, e.g. \"NG\"",
             ));
         }
         if self.country_code.starts_with('0') {
