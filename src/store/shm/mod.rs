@@ -474,8 +474,9 @@ impl WindowStore for ShmStore {
         }
         let ops = &req.windows[..];
         // Consecutive updates of one key string share a lock: runs of
-        // (first op, ops in the run, key hash).
-        let mut runs: SmallVec<[(usize, usize, u64); 4]> = SmallVec::new();
+        // (first op, ops in the run, key hash). Room for a call's every key
+        // with the defaults on the stack (six: as the memory store's runs).
+        let mut runs: SmallVec<[(usize, usize, u64); 8]> = SmallVec::new();
         let mut i = 0;
         while i < ops.len() {
             let same = ops[i + 1..]
