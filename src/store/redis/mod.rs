@@ -313,8 +313,10 @@ pub(crate) struct Layout {
     pub withdrawals: usize,
 }
 
-/// Indices of a request's windows (at most five rules).
-type Windows = SmallVec<[u8; 4]>;
+/// Indices of a request's windows (a window per rule, and the fan-in tiers'
+/// companions): sixteen inline take no more room than the heap pointer
+/// four took, and a call's windows never spill.
+type Windows = SmallVec<[u8; 16]>;
 
 /// How long after its latest time moved into a new bucket a window's keys
 /// live beyond `window + slack`; also the bucket length. The keys' expiry is
@@ -681,7 +683,7 @@ impl Codec {
     ) -> Planned {
         let mut call = ScriptCall::new(ScriptId::Check, 256 + 160 * windows.len());
         // Whether each window counts in the previous one's members set.
-        let mut shares: SmallVec<[bool; 4]> = SmallVec::new();
+        let mut shares: SmallVec<[bool; 8]> = SmallVec::new();
         for (n, &i) in windows.iter().enumerate() {
             let op = &req.windows[i as usize];
             let owner = n
@@ -891,7 +893,8 @@ impl Codec {
                 layout.parts.len()
             )));
         }
-        let mut outcomes: SmallVec<[Option<WindowOutcome>; 4]> =
+        // Room for a call's every window with the defaults (five) and more.
+        let mut outcomes: SmallVec<[Option<WindowOutcome>; 8]> =
             (0..req.windows.len()).map(|_| None).collect();
         // The auto-block's (until, alert id), when there is one.
         let mut block: Option<(Option<i64>, Option<CompactString>)> = None;
