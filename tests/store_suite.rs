@@ -637,6 +637,7 @@ fn scenarios() -> Vec<Scenario> {
                 assert_eq!(first(REPEATER), Some(5), "one repeat covers 4 callees at 0.25: its 5th");
                 assert_eq!(first(STALE_REPEATER), Some(6), "its repeat 11 minutes before, its run 10: its 4th new callee");
                 assert_eq!(first(RUN_REPEATER), Some(8), "its second repeat 11 minutes after the first starts a new run: covers 4, flagged at 5");
+                assert_eq!(first(REDIALLER), Some(5), "its redial below the floor covers 4: flagged at its 5th callee");
             },
         },
         Scenario {
@@ -657,6 +658,7 @@ fn scenarios() -> Vec<Scenario> {
                     Some(11),
                     "its second repeat continues the run: 2 repeats cover 8, flagged at 8 (threshold 2 x 4)"
                 );
+                assert_eq!(first(REDIALLER), Some(5), "its redial below the floor covers 4: flagged at its 5th callee");
             },
         },
         Scenario {
@@ -981,6 +983,7 @@ const VOUCHED: &str = "+2348031110007";
 const REPEATER: &str = "+2348031110008";
 const STALE_REPEATER: &str = "+2348031110009";
 const RUN_REPEATER: &str = "+2348031110010";
+const REDIALLER: &str = "+2348031110015";
 
 const STAYER: &str = "+2348031110011";
 const MOVER: &str = "+2348031110012";
@@ -1018,9 +1021,20 @@ fn move_calls() -> Vec<Call> {
 /// again, then new ones; [`STALE_REPEATER`] calls two and the first again,
 /// then after 11 minutes (past the window) new ones; [`RUN_REPEATER`] calls
 /// two and the first again, 11 minutes later two more and the first of those
-/// again, then new ones.
+/// again, then new ones; [`REDIALLER`] calls one number twice (below the
+/// learning floor), then new ones.
 fn repeat_calls() -> Vec<Call> {
     let mut c = Vec::new();
+    c.push(call("rd-a", REDIALLER, "+2348055534000", T0));
+    c.push(call("rd-b", REDIALLER, "+2348055534000", T0 + 10_000));
+    for k in 1..8 {
+        c.push(call(
+            &format!("rd{k}"),
+            REDIALLER,
+            &format!("+23480555340{k:02}"),
+            T0 + 10_000 + k * 20_000,
+        ));
+    }
     for k in 0..8 {
         c.push(call(
             &format!("rs{k}"),

@@ -313,10 +313,14 @@ pub struct WindowOp {
 /// A *repeat* is an update whose member was in the window with a latest
 /// time after `time_ms - window_ms` before this update (a late or
 /// same-millisecond event for a member already seen at or after it is one
-/// too). Repeats are kept in the learned state (only while the count with
-/// the update is at or over the learning floor, as the learned state is),
-/// as a run: the second of the last repeat (`time_ms / 1000`, rounded down)
-/// and how many repeats the run holds (saturating at 65,535). A repeat more
+/// too). Repeats are kept in the learned state as a run; a repeat whose
+/// count is below the learning floor is recorded too (a person's first
+/// calls are often redials to one number), creating a fresh learned state
+/// when the key has none or its state is gone (it records the update's
+/// ingress, but below the floor a move is no repeat and nothing else of
+/// the state changes). The run is the second of the last repeat
+/// (`time_ms / 1000`, rounded down) and how many repeats the run holds
+/// (saturating at 65,535). A repeat more
 /// than `span_s` seconds after the run's last one
 /// starts a new run of 1; a repeat whose second precedes the run's last is
 /// counted without moving it. When the window's count reaches its threshold

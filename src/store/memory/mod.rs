@@ -495,25 +495,10 @@ impl Window {
         t: i64,
         called: impl FnOnce() -> bool,
     ) -> (u32, u64, u8) {
-        let iv = learn.interval_ms.max(1) as i64;
-        let i = t.div_euclid(iv);
+        let i = t.div_euclid(learn.interval_ms.max(1) as i64);
         let window_ms = self.window_ms as i64;
-        let fresh = Learned {
-            level_m: 0,
-            interval: i,
-            peak: 0,
-            runs: 0,
-            until: learn.gone_at(threshold, 0, 0, i, window_ms),
-            rep_last: 0,
-            rep_n: 0,
-            rep_ingress: 0,
-        };
         let members = &self.members;
-        let l = self.learned.get_or_insert_with(|| Box::new(fresh));
-        if t >= l.until {
-            // Gone, whether or not the slot was reclaimed yet.
-            **l = fresh;
-        }
+        let l = Self::learn_fresh(&mut self.learned, learn, threshold, t, window_ms);
         if i > l.interval {
             l.level_m = learn.fold(
                 threshold,
@@ -529,6 +514,47 @@ impl Window {
             l.until = learn.gone_at(threshold, l.level_m, l.runs, i, window_ms);
         }
         (learn.threshold(threshold, l.level_m), l.level_m, l.runs)
+    }
+
+    /// The learned state, started fresh when there is none or it is gone
+    /// (whether or not the slot was reclaimed yet).
+    fn learn_fresh<'a>(
+        learned: &'a mut Option<Box<Learned>>,
+        learn: &Learn,
+        threshold: u32,
+        t: i64,
+        window_ms: i64,
+    ) -> &'a mut Learned {
+        let i = t.div_euclid(learn.interval_ms.max(1) as i64);
+        let fresh = Learned {
+            level_m: 0,
+            interval: i,
+            peak: 0,
+            runs: 0,
+            until: learn.gone_at(threshold, 0, 0, i, window_ms),
+            rep_last: 0,
+            rep_n: 0,
+            rep_ingress: 0,
+        };
+        let l = learned.get_or_insert_with(|| Box::new(fresh));
+        if t >= l.until {
+            **l = fresh;
+        }
+        l
+    }
+
+    /// A repeat below the learning floor (`contract::Repeats`): recorded in
+    /// the learned state, started for it when there is none.
+    fn early_repeat(&mut self, learn: &Learn, threshold: u32, t: i64, r: &Repeats) {
+        let l = Self::learn_fresh(
+            &mut self.learned,
+            learn,
+            threshold,
+            t,
+            self.window_ms as i64,
+        );
+        l.rep_ingress = r.moved(l.rep_ingress).1;
+        (l.rep_last, l.rep_n) = r.record((l.rep_last, l.rep_n), t);
     }
 
     /// Records an observed update's count in the learned state.
@@ -1220,6 +1246,10 @@ impl MemoryStore {
             if let Some(r) = op.repeats.as_ref() {
                 w.record_repeat(r, op.time_ms, repeat);
             }
+        } else if let (Some(learn), Some(r), true) =
+            (op.learn.as_ref(), op.repeats.as_ref(), repeat)
+        {
+            w.early_repeat(learn, op.threshold, op.time_ms, r);
         }
         if count >= threshold && op.called.is_some() {
             threshold = self.called.stamps().judged(op, threshold);

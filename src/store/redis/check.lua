@@ -30,7 +30,8 @@
 --   follows its learned fields, its run is 'rl'/'rn' in its HASH and the last
 --   ingress recorded 'ri' (a change is a move, which counts as a repeat;
 --   ingress 0: none), and its member's previous time is read (ZSCORE) before
---   the ZADD.
+--   the ZADD. A repeat below the learning floor is recorded too (a fresh
+--   learned state when there is none or it is gone).
 --   A window whose rare string ends in 'r' has a fourth key: a STRING, the
 --   event ms its key (a number) was last called at (contract::Called).
 --   A last key after the windows' is an auto-block HASH to read.
@@ -521,6 +522,49 @@ for i = 1, n do
       extra = extra or {}
       extra[#extra + 1] = eff
       extra[#extra + 1] = lvl * 256 + over + 64 * calm
+    elseif rq and om then
+      -- Below the floor a repeat is recorded too, with the call's ingress
+      -- (no move): in a fresh learned state when there is none or it is gone.
+      rare = rare or ARGV[a + 5]
+      local _, fe, iv = find(rare, '^q%d+ %d+ (%d+) %d+')
+      local wms
+      fe, wms = mid(rare, fe)
+      t = t or ts + 0
+      if om + 0 > t - wms then
+        local s = rcall('HMGET', ck, 'u', 'l', 'k', 'rl', 'rn', 'ri')
+        local sec = floor(t / 1000)
+        local ing = match(rare, ' (%d+)q')
+        if s[2] and t < s[3] + 0 then
+          local srl = s[4] and s[4] + 0 or 0
+          local srn = s[5] and s[5] + 0 or 0
+          if srn == 0 or sec > srl + match(rare, ' (%d+) %d+q') then
+            srl = sec
+            srn = 1
+          else
+            if sec > srl then
+              srl = sec
+            end
+            if srn < 65535 then
+              srn = srn + 1
+            end
+          end
+          if ing == '0' then
+            ing = s[6] or '0'
+          end
+          rcall('HSET', ck, 'rl', format('%d', srl), 'rn', format('%d', srn), 'ri', ing)
+        else
+          iv = iv + 0
+          local iw = floor(t / iv)
+          local life = wms
+          if iv > life then
+            life = iv
+          end
+          rcall('HSET', ck, 'l', '0', 'b', format('%d', iw), 'p', '0', 'k', format('%d', (iw + 1) * iv + life), 'o', '0', 'rl', format('%d', sec), 'rn', '1', 'ri', ing)
+          if not s[1] and not s[2] then
+            rcall('PEXPIRE', ck, ARGV[a + 4])
+          end
+        end
+      end
     end
   elseif count > cap and not shared then
     -- The oldest go first (ranks 0-2 are the markers); a set shared with

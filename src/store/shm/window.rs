@@ -748,19 +748,7 @@ impl Rec {
         let iv = learn.interval_ms.max(1) as i64;
         let i = t.div_euclid(iv);
         let window_ms = self.window_ms as i64;
-        let fresh_until = learn.gone_at(threshold, 0, 0, i, window_ms);
-        if self.learn_on == 0 || t >= self.learn_until {
-            // None yet, or gone (whether or not the record was reclaimed yet).
-            self.learn_on = 1;
-            self.learn_level = 0;
-            self.learn_interval = i;
-            self.learn_peak = 0;
-            self.learn_runs = 0;
-            self.learn_until = fresh_until;
-            self.rep_last = 0;
-            self.rep_n = 0;
-            self.rep_ingress = 0;
-        }
+        self.learn_fresh(learn, threshold, t);
         if i > self.learn_interval {
             let (level, peak, gap) = (
                 self.learn_level,
@@ -782,6 +770,37 @@ impl Rec {
             self.learn_level,
             self.learn_runs,
         )
+    }
+
+    /// Starts a fresh learned state when there is none, or it is gone
+    /// (whether or not the record was reclaimed yet).
+    fn learn_fresh(&mut self, learn: &Learn, threshold: u32, t: i64) {
+        if self.learn_on == 0 || t >= self.learn_until {
+            let i = t.div_euclid(learn.interval_ms.max(1) as i64);
+            self.learn_on = 1;
+            self.learn_level = 0;
+            self.learn_interval = i;
+            self.learn_peak = 0;
+            self.learn_runs = 0;
+            self.learn_until = learn.gone_at(threshold, 0, 0, i, self.window_ms as i64);
+            self.rep_last = 0;
+            self.rep_n = 0;
+            self.rep_ingress = 0;
+        }
+    }
+
+    /// A repeat below the learning floor (`contract::Repeats`): recorded in
+    /// the learned state, started for it when there is none.
+    pub fn early_repeat(
+        &mut self,
+        learn: &Learn,
+        threshold: u32,
+        t: i64,
+        r: &crate::contract::Repeats,
+    ) {
+        self.learn_fresh(learn, threshold, t);
+        self.rep_ingress = r.moved(self.rep_ingress).1;
+        (self.rep_last, self.rep_n) = r.record((self.rep_last, self.rep_n), t);
     }
 
     /// Records an observed update's count in the learned state.
