@@ -637,7 +637,6 @@ fn scenarios() -> Vec<Scenario> {
                 assert_eq!(first(REPEATER), Some(5), "one repeat covers 4 callees at 0.25: its 5th");
                 assert_eq!(first(STALE_REPEATER), Some(6), "its repeat 11 minutes before, its run 10: its 4th new callee");
                 assert_eq!(first(RUN_REPEATER), Some(8), "its second repeat 11 minutes after the first starts a new run: covers 4, flagged at 5");
-                assert_eq!(first(REDIALLER), Some(5), "its redial below the floor covers 4: flagged at its 5th callee");
             },
         },
         Scenario {
@@ -658,7 +657,24 @@ fn scenarios() -> Vec<Scenario> {
                     Some(11),
                     "its second repeat continues the run: 2 repeats cover 8, flagged at 8 (threshold 2 x 4)"
                 );
-                assert_eq!(first(REDIALLER), Some(5), "its redial below the floor covers 4: flagged at its 5th callee");
+            },
+        },
+        Scenario {
+            name: "a repeat below the learning floor counts from a count of 2",
+            toml: FANOUT_FLOOR_3,
+            calls: early_repeat_calls(),
+            expect: |v| {
+                let first = |a: &str| first_fanout(v, a);
+                assert_eq!(
+                    first(REDIALLER),
+                    Some(5),
+                    "its repeat at a count of 2 (floor 3) covers 4: flagged at its 5th callee"
+                );
+                assert_eq!(
+                    first(ONE_NUMBER),
+                    Some(4),
+                    "its repeat at a count of 1 is not recorded: flagged at its 4th callee"
+                );
             },
         },
         Scenario {
@@ -797,6 +813,12 @@ const FANOUT_RUNS_10_MIN: &str = fanout_repeats!("600000");
 
 /// Runs of repeats three windows long.
 const FANOUT_RUNS_30_MIN: &str = fanout_repeats!("1800000");
+
+/// As [`FANOUT_RUNS_10_MIN`], learning from 3 callees (0.75 × 4).
+const FANOUT_FLOOR_3: &str = concat!(
+    fanout_repeats!("600000"),
+    "[rules.cli_fanout.learn]\nenabled = true\nobserve_from = 0.75\n"
+);
 
 /// As [`FANOUT_RUNS_10_MIN`], moves between ingresses not counted.
 const FANOUT_NO_MOVES: &str = concat!(fanout_repeats!("600000"), "moves = false\n");
@@ -984,11 +1006,41 @@ const REPEATER: &str = "+2348031110008";
 const STALE_REPEATER: &str = "+2348031110009";
 const RUN_REPEATER: &str = "+2348031110010";
 const REDIALLER: &str = "+2348031110015";
+const ONE_NUMBER: &str = "+2348031110016";
 
 const STAYER: &str = "+2348031110011";
 const MOVER: &str = "+2348031110012";
 const EARLY_MOVER: &str = "+2348031110013";
 const BACK_AND_FORTH: &str = "+2348031110014";
+
+/// [`REDIALLER`] calls two numbers and the first again (a repeat at a count
+/// of 2), then new ones 20 s apart; [`ONE_NUMBER`] calls one number twice
+/// (a repeat at a count of 1), then new ones.
+fn early_repeat_calls() -> Vec<Call> {
+    let mut c = vec![
+        call("rd-a", REDIALLER, "+2348055534000", T0),
+        call("rd-b", REDIALLER, "+2348055534099", T0 + 10_000),
+        call("rd-c", REDIALLER, "+2348055534000", T0 + 20_000),
+        call("on-a", ONE_NUMBER, "+2348055535000", T0),
+        call("on-b", ONE_NUMBER, "+2348055535000", T0 + 10_000),
+    ];
+    for k in 1..8 {
+        c.push(call(
+            &format!("rd{k}"),
+            REDIALLER,
+            &format!("+23480555340{k:02}"),
+            T0 + 20_000 + k * 20_000,
+        ));
+        c.push(call(
+            &format!("on{k}"),
+            ONE_NUMBER,
+            &format!("+23480555350{k:02}"),
+            T0 + 10_000 + k * 20_000,
+        ));
+    }
+    c.sort_by_key(|c| c.time_ms);
+    c
+}
 
 /// Each CLI calls ten new mobiles 20 s apart, through trunks: [`STAYER`]
 /// always `MSC-1`; [`MOVER`] `MSC-1` for three calls, then `MSC-2` (a move
@@ -1021,20 +1073,9 @@ fn move_calls() -> Vec<Call> {
 /// again, then new ones; [`STALE_REPEATER`] calls two and the first again,
 /// then after 11 minutes (past the window) new ones; [`RUN_REPEATER`] calls
 /// two and the first again, 11 minutes later two more and the first of those
-/// again, then new ones; [`REDIALLER`] calls one number twice (below the
-/// learning floor), then new ones.
+/// again, then new ones.
 fn repeat_calls() -> Vec<Call> {
     let mut c = Vec::new();
-    c.push(call("rd-a", REDIALLER, "+2348055534000", T0));
-    c.push(call("rd-b", REDIALLER, "+2348055534000", T0 + 10_000));
-    for k in 1..8 {
-        c.push(call(
-            &format!("rd{k}"),
-            REDIALLER,
-            &format!("+23480555340{k:02}"),
-            T0 + 10_000 + k * 20_000,
-        ));
-    }
     for k in 0..8 {
         c.push(call(
             &format!("rs{k}"),

@@ -314,11 +314,14 @@ pub struct WindowOp {
 /// time after `time_ms - window_ms` before this update (a late or
 /// same-millisecond event for a member already seen at or after it is one
 /// too). Repeats are kept in the learned state as a run; a repeat whose
-/// count is below the learning floor is recorded too (a person's first
-/// calls are often redials to one number), creating a fresh learned state
-/// when the key has none or its state is gone (it records the update's
-/// ingress, but below the floor a move is no repeat and nothing else of
-/// the state changes). The run is the second of the last repeat
+/// count is below the learning floor but at least 2 is recorded too (a
+/// person's first calls are often a redial between calls to others),
+/// creating a fresh learned state when the key has none or its state is
+/// gone (it records the update's ingress, but below the floor a move is no
+/// repeat and nothing else of the state changes). At a count of 1 (a key
+/// that only ever repeats one member, e.g. a line ringing one number back)
+/// it is not: that says nothing of fanning out, and would cost a shared
+/// store a state write on every such call. The run is the second of the last repeat
 /// (`time_ms / 1000`, rounded down) and how many repeats the run holds
 /// (saturating at 65,535). A repeat more
 /// than `span_s` seconds after the run's last one

@@ -1247,7 +1247,7 @@ impl MemoryStore {
                 w.record_repeat(r, op.time_ms, repeat);
             }
         } else if let (Some(learn), Some(r), true) =
-            (op.learn.as_ref(), op.repeats.as_ref(), repeat)
+            (op.learn.as_ref(), op.repeats.as_ref(), repeat && raw >= 2)
         {
             w.early_repeat(learn, op.threshold, op.time_ms, r);
         }

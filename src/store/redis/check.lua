@@ -30,8 +30,9 @@
 --   follows its learned fields, its run is 'rl'/'rn' in its HASH and the last
 --   ingress recorded 'ri' (a change is a move, which counts as a repeat;
 --   ingress 0: none), and its member's previous time is read (ZSCORE) before
---   the ZADD. A repeat below the learning floor is recorded too (a fresh
---   learned state when there is none or it is gone).
+--   the ZADD. A repeat below the learning floor is recorded too once the
+--   key has two members (a fresh learned state when there is none or it is
+--   gone).
 --   A window whose rare string ends in 'r' has a fourth key: a STRING, the
 --   event ms its key (a number) was last called at (contract::Called).
 --   A last key after the windows' is an auto-block HASH to read.
@@ -522,9 +523,10 @@ for i = 1, n do
       extra = extra or {}
       extra[#extra + 1] = eff
       extra[#extra + 1] = lvl * 256 + over + 64 * calm
-    elseif rq and om then
-      -- Below the floor a repeat is recorded too, with the call's ingress
-      -- (no move): in a fresh learned state when there is none or it is gone.
+    elseif rq and om and count >= 2 then
+      -- Below the floor a repeat is recorded too, once the key has two
+      -- members, with the call's ingress (no move): in a fresh learned state
+      -- when there is none or it is gone.
       rare = rare or ARGV[a + 5]
       local _, fe, iv = find(rare, '^q%d+ %d+ (%d+) %d+')
       local wms

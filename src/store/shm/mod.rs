@@ -384,7 +384,7 @@ impl ShmStore {
             if let Some(r) = op.repeats.as_ref() {
                 w.record_repeat(r, op.time_ms, repeat);
             }
-        } else if let (Some(learn), Some(r), true) = (&op.learn, &op.repeats, repeat) {
+        } else if let (Some(learn), Some(r), true) = (&op.learn, &op.repeats, repeat && raw >= 2) {
             w.early_repeat(learn, op.threshold, op.time_ms, r);
         }
         if count >= threshold && op.called.is_some() {
