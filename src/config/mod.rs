@@ -615,6 +615,28 @@ mod tests {
         let e = Config::from_toml("[numbering]\ncountry_code = \"XX\"\n").unwrap_err();
         assert_eq!(e.key, "numbering.country_code");
         assert!(e.to_string().contains("region"), "{e}");
+        // Under a code countries share the region named is home; elsewhere none is set.
+        let ca = Config::from_toml("[numbering]\ncountry_code = \"ca\"\n").unwrap();
+        assert_eq!(
+            (
+                ca.numbering.country_code.as_str(),
+                ca.numbering.region.as_deref()
+            ),
+            ("1", Some("CA"))
+        );
+        let gb = Config::from_toml("[numbering]\ncountry_code = \"GB\"\n").unwrap();
+        assert_eq!(
+            (
+                gb.numbering.country_code.as_str(),
+                gb.numbering.region.as_deref()
+            ),
+            ("44", None)
+        );
+        let us = Config::from_toml("[numbering]\ncountry_code = \"1\"\nregion = \"US\"\n").unwrap();
+        assert_eq!(us.numbering.region.as_deref(), Some("US"));
+        let e =
+            Config::from_toml("[numbering]\ncountry_code = \"1\"\nregion = \"FR\"\n").unwrap_err();
+        assert_eq!(e.key, "numbering.region");
         let e = Config::from_toml("[serve]\nlisten = \"nowhere\"\n").unwrap_err();
         assert_eq!(e.key, "serve.listen");
         let e = Config::from_toml("[lists]\ndeny_a_numbers = [\"abc\"]\n").unwrap_err();

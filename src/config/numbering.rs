@@ -22,14 +22,13 @@ fn string_or_int<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 /// A calling code as written (`"33"`, `33`), or a region libphonenumber knows
 /// (`"FR"`, any case) turned into its calling code; anything else is kept for
 /// [`NumberingConfig::validate`] to refuse.
-fn calling_code<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let s = string_or_int(d)?;
+fn calling_code(s: &str) -> String {
     if s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic()) {
         if let Some(m) = phonenumber::metadata::DATABASE.by_id(s.to_ascii_uppercase().as_str()) {
-            return Ok(m.country_code().to_string());
+            return m.country_code().to_string();
         }
     }
-    Ok(s)
+    s.to_string()
 }
 
 fn opt_string_or_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -40,11 +39,20 @@ fn opt_string_or_int<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, 
 /// international prefixes and the national lengths come from libphonenumber's
 /// metadata for it (`number::plan::dialling`) unless set here.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(deny_unknown_fields, default, from = "NumberingToml")]
 pub struct NumberingConfig {
-    /// The calling code; a region code (`"FR"`) is read as its calling code.
-    #[serde(deserialize_with = "calling_code")]
+    /// The calling code; a region code (`"FR"`) is read as its calling code
+    /// and as `region`.
     pub country_code: String,
+    /// The home region among those sharing the calling code (a CLDR id:
+    /// `"CA"` under +1): a number of another region (Canada's or Jamaica's
+    /// for a US carrier) is no home CLI on an international ingress. Unset:
+    /// under a code countries share (+1, +7) the region `country_code`
+    /// named, else libphonenumber's main country for the code (the US for
+    /// +1); under any other code every region's number is home (Jersey's
+    /// under +44), unless a region is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
     #[serde(
         deserialize_with = "opt_string_or_int",
         skip_serializing_if = "Option::is_none"
@@ -62,10 +70,63 @@ pub struct NumberingConfig {
     pub legacy_prefixes: Option<Vec<String>>,
 }
 
+/// `[numbering]` as written: [`NumberingConfig`] with `country_code` as
+/// given, a region code not yet read as its calling code.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct NumberingToml {
+    #[serde(deserialize_with = "string_or_int")]
+    country_code: String,
+    region: Option<String>,
+    #[serde(deserialize_with = "opt_string_or_int")]
+    national_prefix: Option<String>,
+    international_prefixes: Option<Vec<String>>,
+    national_number_lengths: Option<Vec<u8>>,
+    legacy_prefixes: Option<Vec<String>>,
+}
+
+impl Default for NumberingToml {
+    fn default() -> Self {
+        let d = NumberingConfig::default();
+        NumberingToml {
+            country_code: d.country_code,
+            region: d.region,
+            national_prefix: d.national_prefix,
+            international_prefixes: d.international_prefixes,
+            national_number_lengths: d.national_number_lengths,
+            legacy_prefixes: d.legacy_prefixes,
+        }
+    }
+}
+
+impl From<NumberingToml> for NumberingConfig {
+    fn from(t: NumberingToml) -> Self {
+        let code = calling_code(&t.country_code);
+        // A region named as the country is the home region (unless one is
+        // set) where countries share its code: "CA" is Canada under +1, "GB"
+        // is all of +44.
+        let shared = code
+            .parse::<u16>()
+            .is_ok_and(|c| crate::number::plan::SHARED_BY_COUNTRIES.contains(&c));
+        let region = t.region.or_else(|| {
+            (shared && code != t.country_code).then(|| t.country_code.to_ascii_uppercase())
+        });
+        NumberingConfig {
+            country_code: code,
+            region,
+            national_prefix: t.national_prefix,
+            international_prefixes: t.international_prefixes,
+            national_number_lengths: t.national_number_lengths,
+            legacy_prefixes: t.legacy_prefixes,
+        }
+    }
+}
+
 impl Default for NumberingConfig {
     fn default() -> Self {
         NumberingConfig {
             country_code: "234".into(),
+            region: None,
             national_prefix: None,
             international_prefixes: None,
             national_number_lengths: None,
@@ -78,6 +139,8 @@ impl Default for NumberingConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Numbering {
     pub country_code: String,
+    /// See [`NumberingConfig::region`] (None: the code's main country).
+    pub region: Option<String>,
     pub national_prefix: String,
     pub international_prefixes: Vec<String>,
     /// Empty: any length (a country the metadata does not know). The old
@@ -103,6 +166,20 @@ impl NumberingConfig {
                 "numbering.country_code",
                 "cannot start with 0",
             ));
+        }
+        if let Some(r) = &self.region {
+            let ok = phonenumber::metadata::DATABASE
+                .by_id(r.to_ascii_uppercase().as_str())
+                .is_some_and(|m| m.country_code().to_string() == self.country_code);
+            if !ok {
+                return Err(ConfigError::new(
+                    "numbering.region",
+                    format!(
+                        "{r:?} is not a region libphonenumber has under +{}",
+                        self.country_code
+                    ),
+                ));
+            }
         }
         if !self.national_prefix.as_deref().is_none_or(all_digits) {
             return Err(ConfigError::new(
@@ -147,6 +224,7 @@ impl NumberingConfig {
         let meta = crate::number::plan::dialling(&self.country_code);
         Numbering {
             country_code: self.country_code.clone(),
+            region: self.region.clone(),
             national_prefix: self.national_prefix.clone().unwrap_or_else(|| {
                 meta.as_ref()
                     .map_or_else(|| "0".into(), |m| m.national_prefix.clone())

@@ -77,7 +77,7 @@ impl EngineConfig {
         // said once at start, never fatal. The old forms of renumbered
         // numbers need the plan to be read at all (their lengths).
         let nsn = if needs_plan || !n.legacy_prefixes.is_empty() {
-            match NsnPlan::for_country_code(&n.country_code) {
+            match NsnPlan::for_country(&n.country_code, n.region.as_deref()) {
                 Ok(p) => {
                     let p = p.with_legacy(&n.legacy_prefixes);
                     if !plan.national_number_lengths.is_empty() {

@@ -376,6 +376,34 @@ fn calls_to_a_listed_hotline_do_not_count_in_their_source_s_rotation() {
 }
 
 #[test]
+fn under_the_nanps_shared_code_only_the_home_regions_numbers_are_home() {
+    // A US carrier: Canadian and Jamaican +1 numbers on its gateway are
+    // foreign callers; a US number there is masking. A Canadian carrier
+    // (`country_code = "CA"`) the other way round.
+    for (cc, home, foreign) in [
+        ("1", "+15135550123", ["+14165550123", "+18765550123"]),
+        ("CA", "+14165550123", ["+15135550123", "+18765550123"]),
+    ] {
+        let f = fixture(&format!(
+            "[numbering]\ncountry_code = \"{cc}\"\n[rules.intl_ingress_local_cli]\ntrunks = [\"INTL-GW\"]\n"
+        ));
+        let call = |id: &str, a: &str| on(Call::new(id, a, "+15135559999").at(T0), "INTL-GW");
+        let v = f.check(call("h", home));
+        assert!(
+            v.reasons.contains(Reason::IntlIngressLocalCli),
+            "{cc}: {home}"
+        );
+        for (i, a) in foreign.into_iter().enumerate() {
+            let v = f.check(call(&format!("f{i}"), a));
+            assert!(
+                !v.reasons.contains(Reason::IntlIngressLocalCli),
+                "{cc}: {a}"
+            );
+        }
+    }
+}
+
+#[test]
 fn home_cli_on_international_ingress_blocks() {
     let f = fixture(
         "[rules.intl_ingress_local_cli]\ntrunks = [\"INTL-GW\"]\nsources = [\"198.51.100.0/24\"]\n",

@@ -20,6 +20,11 @@ use regex_automata::{Anchored, MatchKind};
 pub enum NumberType {
     FixedLine,
     Mobile,
+    /// A number the plan gives both types (libphonenumber's
+    /// FIXED_LINE_OR_MOBILE: the NANP's ranges, where a mobile number is
+    /// indistinguishable from a landline). A rule's type filter counts it
+    /// when it names this type, or both fixed_line and mobile.
+    FixedLineOrMobile,
     TollFree,
     PremiumRate,
     SharedCost,
@@ -31,9 +36,10 @@ pub enum NumberType {
 }
 
 impl NumberType {
-    pub const ALL: [NumberType; 10] = [
+    pub const ALL: [NumberType; 11] = [
         NumberType::FixedLine,
         NumberType::Mobile,
+        NumberType::FixedLineOrMobile,
         NumberType::TollFree,
         NumberType::PremiumRate,
         NumberType::SharedCost,
@@ -44,6 +50,28 @@ impl NumberType {
         NumberType::Voicemail,
     ];
 }
+
+impl NumberType {
+    /// Whether a rule's type filter `types` counts a number of this type
+    /// (empty: every type). A fixed-line-or-mobile number is counted by a
+    /// filter that would count it whichever it is (naming both), or that
+    /// names its type: `cli_fanout`'s `["mobile"]` does not count the
+    /// NANP's numbers unless told to (docs/QUALITY.md, *An eighth
+    /// generator*).
+    #[inline]
+    pub fn is_one_of(self, types: &[NumberType]) -> bool {
+        types.is_empty()
+            || types.contains(&self)
+            || (self == NumberType::FixedLineOrMobile
+                && types.contains(&NumberType::FixedLine)
+                && types.contains(&NumberType::Mobile))
+    }
+}
+
+/// Calling codes that sovereign countries share: the NANP's +1 (the US,
+/// Canada and most of the Caribbean) and +7 (Russia, Kazakhstan). Under
+/// these a number of another region is a foreign number.
+pub const SHARED_BY_COUNTRIES: [u16; 2] = [1, 7];
 
 /// The valid NSNs of one country code.
 #[derive(Clone)]
@@ -69,6 +97,15 @@ pub struct NsnPlan {
     dead: u32,
     /// For each numbered state: the type of a number ending there.
     digit_end: Vec<Option<NumberType>>,
+    /// Whether each of the DFA's patterns is the home region's, by pattern
+    /// id (codes shared by several regions: the NANP's +1).
+    home: Vec<bool>,
+    /// For each numbered state: whether a number ending there is one of the
+    /// home region's.
+    digit_home: Vec<bool>,
+    /// Every region's number is home (the code has one region, or no home
+    /// region was asked for).
+    all_home: bool,
     /// Where the walk of each legacy prefix ends ([`NsnPlan::with_legacy`]):
     /// an NSN not in the plan is walked again from these.
     legacy: Vec<u32>,
@@ -161,6 +198,17 @@ pub fn dialling(country_code: &str) -> Option<Dialling> {
 impl NsnPlan {
     /// The plan of `country_code` (digits, e.g. "234"), or why there is none.
     pub fn for_country_code(country_code: &str) -> Result<NsnPlan, String> {
+        Self::for_country(country_code, None)
+    }
+
+    /// The plan of `country_code` whose home region is `region` (a CLDR id
+    /// among the code's, e.g. "CA" under +1); None: libphonenumber's main
+    /// country for the code (the US for +1). [`NsnPlan::is_home`] tells
+    /// the home region's numbers from the other regions' sharing the code
+    /// where those are other countries ([`SHARED_BY_COUNTRIES`]) or a region
+    /// is given; elsewhere (the UK's Crown Dependencies, France's overseas
+    /// departments) every region's number is home.
+    pub fn for_country(country_code: &str, region: Option<&str>) -> Result<NsnPlan, String> {
         let code: u16 = country_code
             .parse()
             .map_err(|_| format!("{country_code:?} is not a country code"))?;
@@ -169,11 +217,27 @@ impl NsnPlan {
             .by_code(&code)
             .filter(|m| !m.is_empty())
             .ok_or_else(|| format!("libphonenumber has no numbering plan for +{code}"))?;
+        let home_region = match region {
+            Some(r) => metas
+                .iter()
+                .find(|m| m.id().eq_ignore_ascii_case(r))
+                .map(|m| m.id().to_string())
+                .ok_or_else(|| format!("+{code} has no region {r:?}"))?,
+            None => metas
+                .iter()
+                .find(|m| m.is_main_country_for_code())
+                .unwrap_or(&metas[0])
+                .id()
+                .to_string(),
+        };
+        let distinct = region.is_some() || SHARED_BY_COUNTRIES.contains(&code);
         let mut patterns = Vec::new();
         let mut types = Vec::new();
+        let mut home = Vec::new();
         let mut regions = Vec::new();
         for m in &metas {
             regions.push(m.id().to_string());
+            let is_home = !distinct || m.id() == home_region;
             let d = m.descriptors();
             for (kind, desc) in [
                 (NumberType::FixedLine, d.fixed_line()),
@@ -197,6 +261,7 @@ impl NsnPlan {
                     .collect();
                 patterns.push(p);
                 types.push(kind);
+                home.push(is_home);
             }
         }
         if patterns.is_empty() {
@@ -230,6 +295,9 @@ impl NsnPlan {
             digit_next: Vec::new(),
             dead: u32::MAX,
             digit_end: Vec::new(),
+            all_home: home.iter().all(|&h| h),
+            home,
+            digit_home: Vec::new(),
             legacy: Vec::new(),
         };
         plan.digit_walk();
@@ -278,7 +346,7 @@ impl NsnPlan {
         let mut number = std::collections::HashMap::new();
         number.insert(self.start, 0u32);
         let mut states = vec![self.start];
-        let (mut next, mut end) = (Vec::new(), Vec::new());
+        let (mut next, mut end, mut home) = (Vec::new(), Vec::new(), Vec::new());
         let mut i = 0;
         while i < states.len() {
             let s = states[i];
@@ -295,19 +363,64 @@ impl NsnPlan {
             }
             next.push(row);
             end.push(self.end_type(s));
+            home.push(self.end_home(s));
             i += 1;
         }
         // Every next state has a row: the walk reads rows without a bounds
         // check on the strength of this.
         assert!(next.iter().flatten().all(|&n| (n as usize) < next.len()));
-        (self.digit_next, self.digit_end) = (next, end);
+        (self.digit_next, self.digit_end, self.digit_home) = (next, end, home);
     }
 
-    /// The type of a number whose walk ends in state `s`.
+    /// Whether a number whose walk ends in state `s` is one of the home
+    /// region's (false when it is no number).
+    fn end_home(&self, s: regex_automata::util::primitives::StateID) -> bool {
+        let end = self.dfa.next_eoi_state(s);
+        self.dfa.is_match_state(end)
+            && (0..self.dfa.match_len(end)).any(|i| {
+                self.home
+                    .get(self.dfa.match_pattern(end, i).as_usize())
+                    .copied()
+                    .unwrap_or(false)
+            })
+    }
+
+    /// Whether `nsn` is a number of the home region, not of another region
+    /// sharing the calling code (a Canadian or Jamaican number under the
+    /// US's +1). A number the plan does not have counts as home (nothing
+    /// says it is another region's), as does every number of a code with one
+    /// region.
+    pub fn is_home(&self, nsn: &[u8]) -> bool {
+        if self.all_home {
+            return true;
+        }
+        match self.walk(0, nsn) {
+            Ok(s) => {
+                let s = s as usize;
+                self.digit_end.get(s).copied().flatten().is_none()
+                    || self.digit_home.get(s).copied().unwrap_or(true)
+            }
+            Err(_) => true,
+        }
+    }
+
+    /// The type of a number whose walk ends in state `s`: the first the
+    /// metadata lists of those whose patterns match, or
+    /// [`NumberType::FixedLineOrMobile`] when both of those match.
     fn end_type(&self, s: regex_automata::util::primitives::StateID) -> Option<NumberType> {
         let end = self.dfa.next_eoi_state(s);
         if !self.dfa.is_match_state(end) {
             return None;
+        }
+        let types = (0..self.dfa.match_len(end))
+            .filter_map(|i| self.types.get(self.dfa.match_pattern(end, i).as_usize()));
+        let (mut fixed, mut mobile) = (false, false);
+        for t in types.clone() {
+            fixed |= *t == NumberType::FixedLine;
+            mobile |= *t == NumberType::Mobile;
+        }
+        if fixed && mobile {
+            return Some(NumberType::FixedLineOrMobile);
         }
         (0..self.dfa.match_len(end))
             .map(|i| self.dfa.match_pattern(end, i).as_usize())
@@ -382,6 +495,53 @@ impl NsnPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nanp_number_is_fixed_line_or_mobile_and_counted_only_where_both_would_be() {
+        let p = NsnPlan::for_country_code("1").unwrap();
+        // Cincinnati: libphonenumber's fixed-line and mobile patterns for the
+        // US are the same.
+        let t = p.number_type(b"5135551234").unwrap();
+        assert_eq!(t, NumberType::FixedLineOrMobile);
+        assert!(!t.is_one_of(&[NumberType::Mobile]), "it may be a landline");
+        assert!(!t.is_one_of(&[NumberType::FixedLine]), "it may be a mobile");
+        assert!(t.is_one_of(&[NumberType::Mobile, NumberType::FixedLine]));
+        assert!(t.is_one_of(&[NumberType::Mobile, NumberType::FixedLineOrMobile]));
+        assert!(t.is_one_of(&[]));
+        assert!(!t.is_one_of(&[NumberType::Voip, NumberType::TollFree]));
+        assert_eq!(p.number_type(b"8005551234"), Some(NumberType::TollFree));
+        // Where the plan tells them apart, nothing changes.
+        let ng = NsnPlan::for_country_code("234").unwrap();
+        assert_eq!(ng.number_type(b"8031234567"), Some(NumberType::Mobile));
+        assert!(!NumberType::FixedLine.is_one_of(&[NumberType::Mobile]));
+    }
+
+    #[test]
+    fn other_regions_under_a_shared_code_are_not_home() {
+        let us = NsnPlan::for_country_code("1").unwrap();
+        assert!(us.is_home(b"5135551234"), "Cincinnati");
+        assert!(us.is_home(b"8005551234"), "toll-free");
+        assert!(!us.is_home(b"4165551234"), "Toronto");
+        assert!(!us.is_home(b"8765551234"), "Jamaica");
+        assert!(
+            us.is_home(b"0005551234"),
+            "no number: nothing says it is foreign"
+        );
+        let ca = NsnPlan::for_country("1", Some("ca")).unwrap();
+        assert!(ca.is_home(b"4165551234"));
+        assert!(!ca.is_home(b"5135551234"));
+        assert!(NsnPlan::for_country("1", Some("FR")).is_err());
+        let ng = NsnPlan::for_country_code("234").unwrap();
+        assert!(ng.is_home(b"8031234567"));
+        // Jersey's numbers are +44's: home for a UK operator, unless its
+        // region is given.
+        assert!(NsnPlan::for_country_code("44")
+            .unwrap()
+            .is_home(b"7797123456"));
+        assert!(!NsnPlan::for_country("44", Some("GB"))
+            .unwrap()
+            .is_home(b"7797123456"));
+    }
 
     #[test]
     fn nigeria_mobile_and_fixed_ranges() {

@@ -3,7 +3,8 @@
 //! arriving on an international trunk or source — the classic masking
 //! signature. Fires on the call; its window groups the offending CLIs of one
 //! ingress so that an alert shows them together. Listed roamers (the HLR's
-//! subscribers abroad) calling home pass.
+//! subscribers abroad) calling home pass. Under a code other regions share (the
+//! NANP's +1), only the home region's numbers are home (`numbering.region`).
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use super::{Compiler, Facts, Plan, Rule, RuleDef, Window};
 use crate::config::Config;
 use crate::contract::{Action, Reason};
 use crate::engine::lists::{prefix_key, NameSet, NetSet, NumberSet};
+use crate::number::plan::NsnPlan;
 use crate::number::{NumberingPlan, E164};
 
 pub const DEF: RuleDef = RuleDef {
@@ -60,12 +62,16 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
 }
 
 impl IntlIngressLocalCli {
-    fn is_home_cli(&self, n: &E164) -> bool {
+    /// Whether `n` is a home number: of the home country code and, where
+    /// other regions share it (the NANP), of the home region
+    /// (`numbering.region`; `NsnPlan::is_home`), or of the listed prefixes.
+    fn is_home_cli(&self, n: &E164, plan: Option<&NsnPlan>) -> bool {
         if !n.starts_with(&self.numbering.country_code) {
             return false;
         }
         if self.home_cli_prefixes.is_empty() {
-            return true;
+            let nsn = &n.digits().as_bytes()[self.numbering.country_code.len()..];
+            return plan.is_none_or(|p| p.is_home(nsn));
         }
         let plus = n.to_plus();
         self.home_cli_prefixes
@@ -97,8 +103,8 @@ impl Rule for IntlIngressLocalCli {
             .pai
             .as_deref()
             .and_then(|p| f.numbering.normalise(p).ok());
-        let cli_home = f.cli.as_ref().ok().filter(|n| self.is_home_cli(n));
-        let pai_home = pai.as_ref().filter(|n| self.is_home_cli(n));
+        let cli_home = f.cli.as_ref().ok().filter(|n| self.is_home_cli(n, f.nsn));
+        let pai_home = pai.as_ref().filter(|n| self.is_home_cli(n, f.nsn));
         let home = cli_home.is_some() || pai_home.is_some();
         // A listed roamer calling home: every home number it presents is listed.
         let roamer = home
