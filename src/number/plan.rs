@@ -58,13 +58,22 @@ impl NumberType {
     /// names its type: `cli_fanout`'s `["mobile"]` does not count the
     /// NANP's numbers unless told to (docs/QUALITY.md, *An eighth
     /// generator*).
-    #[inline]
     pub fn is_one_of(self, types: &[NumberType]) -> bool {
-        types.is_empty()
-            || types.contains(&self)
-            || (self == NumberType::FixedLineOrMobile
-                && types.contains(&NumberType::FixedLine)
-                && types.contains(&NumberType::Mobile))
+        types.is_empty() || Self::filter(types).contains(&self)
+    }
+
+    /// A rule's type filter as it is checked on the call path: with
+    /// [`NumberType::FixedLineOrMobile`] added when it names both types it
+    /// stands for (so a check stays one `contains`).
+    pub fn filter(types: &[NumberType]) -> Vec<NumberType> {
+        let mut v = types.to_vec();
+        if v.contains(&NumberType::FixedLine)
+            && v.contains(&NumberType::Mobile)
+            && !v.contains(&NumberType::FixedLineOrMobile)
+        {
+            v.push(NumberType::FixedLineOrMobile);
+        }
+        v
     }
 }
 

@@ -60,7 +60,7 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     Some(Arc::new(CliFanout {
         window,
         moves,
-        cli_types: r.cli_types.clone(),
+        cli_types: NumberType::filter(&r.cli_types),
     }))
 }
 

@@ -37,7 +37,7 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     .learning(&r.learn, c);
     Some(Arc::new(CliVelocity {
         window,
-        cli_types: r.cli_types.clone(),
+        cli_types: NumberType::filter(&r.cli_types),
     }))
 }
 

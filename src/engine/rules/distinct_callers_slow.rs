@@ -60,7 +60,7 @@ impl Counted {
             untrusted_only: r.untrusted_ingress_only,
             per_ingress: r.per_ingress,
             untrunked_one: cfg.rules.untrunked_one_ingress,
-            b_types: r.b_types.clone(),
+            b_types: NumberType::filter(&r.b_types),
         }
     }
 

@@ -101,7 +101,7 @@ impl Facts<'_> {
     /// when `types` is empty).
     #[inline]
     pub fn b_is_one_of(&self, types: &[NumberType]) -> bool {
-        types.is_empty() || matches!(self.b_plan(), Some(Some(t)) if t.is_one_of(types))
+        types.is_empty() || matches!(self.b_plan(), Some(Some(t)) if types.contains(&t))
     }
 
     fn b_plan_now(&self) -> Option<Option<NumberType>> {
@@ -129,7 +129,7 @@ pub struct Plan<'a> {
 /// Whether a rule limited to `types` counts this CLI: every valid CLI when
 /// `types` is empty, else a home CLI of one of the types.
 pub fn cli_counts(f: &Facts, types: &[NumberType]) -> bool {
-    f.cli.is_ok() && (types.is_empty() || matches!(f.cli_plan, Some(Some(t)) if t.is_one_of(types)))
+    f.cli.is_ok() && (types.is_empty() || matches!(f.cli_plan, Some(Some(t)) if types.contains(&t)))
 }
 
 /// The key of a per-ingress fan-in window: `<source key>|<B-number>`, built
