@@ -265,10 +265,14 @@ impl NumberingPlan {
             digits
         } else if has_len(&self.national_number_lengths, digits.len())
             && (national_prefix.is_empty()
+                || national_prefix == cc
                 || self.home.as_ref().is_some_and(|p| p.is_valid(digits)))
         {
             // A national number without its trunk prefix: a plan without one
-            // writes them so, and some switches' CDRs drop it.
+            // writes them so, and some switches' CDRs drop it. Under the
+            // NANP (trunk prefix "1", the calling code) ten digits are the
+            // national form, valid or not: 298 660 6448 is an invalid US
+            // number, not the Faroes' +298 660 6448.
             return self.national(digits);
         } else {
             // Digits alone, no prefix: read as international without the `+`.
@@ -383,6 +387,29 @@ mod tests {
             plan.normalise("447911123456").unwrap().digits(),
             "447911123456"
         );
+    }
+
+    #[test]
+    fn under_the_nanp_ten_bare_digits_are_national_even_when_invalid() {
+        let plan = NumberingPlan {
+            country_code: "1".into(),
+            national_prefix: "1".into(),
+            international_prefixes: vec!["011".into()],
+            national_number_lengths: vec![10],
+            home: Some(std::sync::Arc::new(
+                plan::NsnPlan::for_country_code("1").unwrap(),
+            )),
+        };
+        for (raw, want) in [
+            ("5135551234", "15135551234"),
+            ("2986606448", "12986606448"), // area code 298 is unassigned
+            ("5113370361", "15113370361"), // N11 as an area code
+            ("15135551234", "15135551234"),
+            ("+15135551234", "15135551234"),
+            ("01144207123456", "44207123456"),
+        ] {
+            assert_eq!(plan.normalise(raw).unwrap().digits(), want, "{raw}");
+        }
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! `invalid_cli`: a CLI that is not a plausible E.164 number, a home number
 //! the national numbering plan does not have (a range never allocated, the
 //! trunk prefix inside the number: `number::plan`, from libphonenumber's
-//! metadata), or one in a barred or unallocated range the operator lists.
-//! Judged on the call alone; keeps no window.
+//! metadata, and under the NANP the central-office codes its numbering
+//! guidelines never assign: N11 and 555-01XX), or one in a barred or
+//! unallocated range the operator lists. Judged on the call alone; keeps no
+//! window.
 
 use std::sync::Arc;
 
@@ -25,6 +27,22 @@ struct InvalidCli {
     invalid_prefixes: NumberSet,
     /// Home CLIs must be numbers of the national plan.
     numbering_plan: bool,
+    /// The plan is the NANP's (+1), with office codes libphonenumber's
+    /// patterns allow but its guidelines never assign ([`nanp_unassignable`]).
+    nanp: bool,
+}
+
+/// Whether `key` (`+1` and ten digits) has a central-office code the NANP
+/// never assigns: N11 (411, 911: service codes) or 555 with a line number
+/// 0100-0199 (reserved for fiction). libphonenumber's US patterns accept both.
+fn nanp_unassignable(key: &str) -> bool {
+    match key.as_bytes() {
+        [b'+', b'1', _, _, _, n, x, y, l0, l1, _, _] => {
+            (matches!(n, b'2'..=b'9') && *x == b'1' && *y == b'1')
+                || (*n == b'5' && *x == b'5' && *y == b'5' && *l0 == b'0' && *l1 == b'1')
+        }
+        _ => false,
+    }
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -46,6 +64,7 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
         action,
         invalid_prefixes: NumberSet::new(&c.numbering, &prefixes),
         numbering_plan: ic.numbering_plan,
+        nanp: ic.numbering_plan && c.numbering.country_code == "1",
     }))
 }
 
@@ -63,10 +82,38 @@ impl Rule for InvalidCli {
             Ok(_) => {
                 (self.numbering_plan && f.cli_plan == Some(None))
                     || self.invalid_prefixes.contains(f.a_key)
+                    || (self.nanp && nanp_unassignable(f.a_key))
             }
         };
         if invalid {
             p.fire(Reason::InvalidCli, self.action);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nanp_unassignable;
+
+    #[test]
+    fn nanp_service_and_fiction_office_codes_are_unassignable() {
+        for bad in [
+            "+15134111234",
+            "+19379115555",
+            "+15135550123",
+            "+15135550199",
+        ] {
+            assert!(nanp_unassignable(bad), "{bad}");
+        }
+        for ok in [
+            "+15135551234", // 555 outside 01XX (directory assistance, assignable)
+            "+15135550200",
+            "+15131114567", // 111: not N11 (N is 2-9)
+            "+15134121234",
+            "+2348031112345", // not the NANP's form
+            "+1513411123",
+        ] {
+            assert!(!nanp_unassignable(ok), "{ok}");
         }
     }
 }
