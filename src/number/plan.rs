@@ -77,6 +77,19 @@ impl NumberType {
     }
 }
 
+/// Which of a plan's numbers are the home region's ([`NsnPlan::is_home`]).
+#[derive(Clone)]
+struct HomeRegion {
+    /// Whether each of the DFA's patterns is the home region's, by pattern id.
+    home: Vec<bool>,
+    /// For each numbered state: whether a number ending there is one of the
+    /// home region's.
+    digit_home: Vec<bool>,
+    /// Every region's number is home (the code has one region, or no home
+    /// region was asked for).
+    all_home: bool,
+}
+
 /// Calling codes that sovereign countries share: the NANP's +1 (the US,
 /// Canada and most of the Caribbean) and +7 (Russia, Kazakhstan). Under
 /// these a number of another region is a foreign number.
@@ -106,15 +119,9 @@ pub struct NsnPlan {
     dead: u32,
     /// For each numbered state: the type of a number ending there.
     digit_end: Vec<Option<NumberType>>,
-    /// Whether each of the DFA's patterns is the home region's, by pattern
-    /// id (codes shared by several regions: the NANP's +1).
-    home: Vec<bool>,
-    /// For each numbered state: whether a number ending there is one of the
-    /// home region's.
-    digit_home: Vec<bool>,
-    /// Every region's number is home (the code has one region, or no home
-    /// region was asked for).
-    all_home: bool,
+    /// Which numbers are the home region's (codes shared by several regions:
+    /// the NANP's +1); boxed, off the call path's cache lines.
+    region: Box<HomeRegion>,
     /// Where the walk of each legacy prefix ends ([`NsnPlan::with_legacy`]):
     /// an NSN not in the plan is walked again from these.
     legacy: Vec<u32>,
@@ -304,9 +311,11 @@ impl NsnPlan {
             digit_next: Vec::new(),
             dead: u32::MAX,
             digit_end: Vec::new(),
-            all_home: home.iter().all(|&h| h),
-            home,
-            digit_home: Vec::new(),
+            region: Box::new(HomeRegion {
+                all_home: home.iter().all(|&h| h),
+                home,
+                digit_home: Vec::new(),
+            }),
             legacy: Vec::new(),
         };
         plan.digit_walk();
@@ -378,7 +387,7 @@ impl NsnPlan {
         // Every next state has a row: the walk reads rows without a bounds
         // check on the strength of this.
         assert!(next.iter().flatten().all(|&n| (n as usize) < next.len()));
-        (self.digit_next, self.digit_end, self.digit_home) = (next, end, home);
+        (self.digit_next, self.digit_end, self.region.digit_home) = (next, end, home);
     }
 
     /// Whether a number whose walk ends in state `s` is one of the home
@@ -387,7 +396,8 @@ impl NsnPlan {
         let end = self.dfa.next_eoi_state(s);
         self.dfa.is_match_state(end)
             && (0..self.dfa.match_len(end)).any(|i| {
-                self.home
+                self.region
+                    .home
                     .get(self.dfa.match_pattern(end, i).as_usize())
                     .copied()
                     .unwrap_or(false)
@@ -400,14 +410,14 @@ impl NsnPlan {
     /// says it is another region's), as does every number of a code with one
     /// region.
     pub fn is_home(&self, nsn: &[u8]) -> bool {
-        if self.all_home {
+        if self.region.all_home {
             return true;
         }
         match self.walk(0, nsn) {
             Ok(s) => {
                 let s = s as usize;
                 self.digit_end.get(s).copied().flatten().is_none()
-                    || self.digit_home.get(s).copied().unwrap_or(true)
+                    || self.region.digit_home.get(s).copied().unwrap_or(true)
             }
             Err(_) => true,
         }
