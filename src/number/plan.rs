@@ -58,6 +58,7 @@ impl NumberType {
     /// names its type: `cli_fanout`'s `["mobile"]` does not count the
     /// NANP's numbers unless told to (docs/QUALITY.md, *An eighth
     /// generator*).
+    #[cfg(test)]
     pub fn is_one_of(self, types: &[NumberType]) -> bool {
         types.is_empty() || Self::filter(types).contains(&self)
     }

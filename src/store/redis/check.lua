@@ -125,6 +125,21 @@ local function paced(z)
   end
   return 5 * near >= 4 * k
 end
+-- A key's run of repeats (last second rl, length rn) after a repeat in second
+-- sec: a new run when the last one ended more than the span (in rare's
+-- ' <span s> <ingress>q') ago (contract::Repeats::record).
+local function repeat_run(rl, rn, sec, rare)
+  if rn == 0 or sec > rl + match(rare, ' (%d+) %d+q') then
+    return sec, 1
+  end
+  if sec > rl then
+    rl = sec
+  end
+  if rn < 65535 then
+    rn = rn + 1
+  end
+  return rl, rn
+end
 -- The learned fields' middle part of a learning window's rare string, from
 -- after its byte fe: the end of the part, window ms, keep ms and hold flags.
 local function mid(rare, fe)
@@ -470,18 +485,7 @@ for i = 1, n do
       if rq and (moved or (om and om + 0 > t - wms)) then
         -- A repeat (or a move): a new run when the last one ended more
         -- than a span ago.
-        local sec = floor(t / 1000)
-        if rn == 0 or sec > rl + match(rare, ' (%d+) %d+q') then
-          rl = sec
-          rn = 1
-        else
-          if sec > rl then
-            rl = sec
-          end
-          if rn < 65535 then
-            rn = rn + 1
-          end
-        end
+        rl, rn = repeat_run(rl, rn, floor(t / 1000), rare)
         changed = true
       end
       if changed then
@@ -537,19 +541,7 @@ for i = 1, n do
         local sec = floor(t / 1000)
         local ing = match(rare, ' (%d+)q')
         if s[2] and t < s[3] + 0 then
-          local srl = s[4] and s[4] + 0 or 0
-          local srn = s[5] and s[5] + 0 or 0
-          if srn == 0 or sec > srl + match(rare, ' (%d+) %d+q') then
-            srl = sec
-            srn = 1
-          else
-            if sec > srl then
-              srl = sec
-            end
-            if srn < 65535 then
-              srn = srn + 1
-            end
-          end
+          local srl, srn = repeat_run(s[4] and s[4] + 0 or 0, s[5] and s[5] + 0 or 0, sec, rare)
           if ing == '0' then
             ing = s[6] or '0'
           end
