@@ -1656,3 +1656,45 @@ fn an_alert_the_ingress_share_holds_back_is_withdrawn_and_counted() {
         1
     );
 }
+
+/// Both fan-in tiers count a call under one per-ingress key (the second op's
+/// key is the first's, not built again): the same `<ingress>|<B>` string on
+/// each, the companion over every ingress under `*|<B>`, and another
+/// ingress's call under its own key. An untrunked call keys by its address.
+#[test]
+fn both_fan_in_tiers_count_under_one_key_per_ingress() {
+    let f = fixture("");
+    let keys = |c: &Call| -> Vec<(Reason, String)> {
+        let p = f.engine.prepare(c).unwrap();
+        p.request
+            .windows
+            .iter()
+            .filter(|w| {
+                matches!(
+                    w.rule,
+                    Reason::DistinctCallers | Reason::DistinctCallersSlow
+                )
+            })
+            .map(|w| (w.rule, w.key.to_string()))
+            .collect()
+    };
+    let b = "+2348099999999";
+    let ic = keys(&on(Call::new("k1", "+2348031234567", b).at(T0), "IC-A"));
+    assert_eq!(
+        ic,
+        [
+            (Reason::DistinctCallers, format!("trunk:IC-A|{b}")),
+            (Reason::DistinctCallersSlow, format!("*|{b}")),
+            (Reason::DistinctCallersSlow, format!("trunk:IC-A|{b}")),
+        ]
+    );
+    let other = keys(&on(Call::new("k2", "+2348031234568", b).at(T0), "IC-B"));
+    assert_eq!(other[0].1, format!("trunk:IC-B|{b}"));
+    assert_eq!(other[2].1, format!("trunk:IC-B|{b}"));
+    let mut c = Call::new("k3", "+2348031234569", b).at(T0);
+    c.source_ip = Some("203.0.113.9".parse().unwrap());
+    let untrunked = keys(&c);
+    assert!(untrunked[0].1.ends_with(&format!("|{b}")), "{untrunked:?}");
+    assert_eq!(untrunked[0].1, untrunked[2].1);
+    assert_ne!(untrunked[0].1, ic[0].1);
+}

@@ -79,7 +79,7 @@ impl Rule for DistinctCallers {
         if f.b_allowed {
             return;
         }
-        let key = match (self.per_ingress, super::fanin_source(f, self.untrunked_one)) {
+        match (self.per_ingress, super::fanin_source(f, self.untrunked_one)) {
             (true, Some(src)) => {
                 // Every ingress together first, for the share of this one,
                 // unless the slow tier's windows give it on this call.
@@ -89,10 +89,9 @@ impl Rule for DistinctCallers {
                     let all = super::ingress_key(super::ALL_INGRESSES, f.b_key);
                     p.count_beside(f, &self.window, all, f.a_key.clone());
                 }
-                super::ingress_key(src, f.b_key)
+                p.count_on_ingress(f, &self.window, src, f.a_key.clone());
             }
-            _ => f.b_key.clone(),
-        };
-        p.count(f, &self.window, key, f.a_key.clone());
+            _ => p.count(f, &self.window, f.b_key.clone(), f.a_key.clone()),
+        }
     }
 }

@@ -115,7 +115,7 @@ impl Rule for DistinctCallersSlow {
         if !self.counts.counts(f) {
             return;
         }
-        let key = match (
+        match (
             self.counts.per_ingress,
             super::fanin_source(f, self.counts.untrunked_one),
         ) {
@@ -125,10 +125,9 @@ impl Rule for DistinctCallersSlow {
                     let all = super::ingress_key(super::ALL_INGRESSES, f.b_key);
                     p.count_beside(f, &self.window, all, f.a_key.clone());
                 }
-                super::ingress_key(src, f.b_key)
+                p.count_on_ingress(f, &self.window, src, f.a_key.clone());
             }
-            _ => f.b_key.clone(),
-        };
-        p.count(f, &self.window, key, f.a_key.clone());
+            _ => p.count(f, &self.window, f.b_key.clone(), f.a_key.clone()),
+        }
     }
 }

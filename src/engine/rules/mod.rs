@@ -124,6 +124,11 @@ pub struct Plan<'a> {
     pub windows: &'a mut SmallVec<[WindowOp; 5]>,
     /// The callee the store is to stamp as called (`contract::Called`).
     pub called: &'a mut Option<CalledStamp>,
+    /// The last per-ingress fan-in op counted on this call: its source (as
+    /// address and length: the same `&str` of the call's facts) and its
+    /// index in `windows`. Both fan-in tiers count under `<source>|<B>`:
+    /// the second clones the first's key instead of building it again.
+    fanin: Option<(*const u8, usize, usize)>,
 }
 
 /// Whether a rule limited to `types` counts this CLI: every valid CLI when
@@ -170,6 +175,7 @@ impl<'a> Plan<'a> {
             static_action: None,
             windows,
             called,
+            fanin: None,
         }
     }
 
@@ -219,9 +225,28 @@ impl<'a> Plan<'a> {
         self.static_action != Some(Action::Block) || self.reasons.contains(w.rule)
     }
 
+    /// Counts `member` in the window of `w` under the per-ingress key
+    /// `<src>|<B-number>` ([`ingress_key`]), cloned from an op this plan
+    /// already counted under it when there is one (one key built a call
+    /// where both fan-in tiers count; ~85 instructions a key).
+    #[inline]
+    pub fn count_on_ingress(&mut self, f: &Facts, w: &Window, src: &str, member: CompactString) {
+        if !self.counts_in(w) {
+            return;
+        }
+        let key = match self.fanin {
+            Some((ptr, len, i)) if ptr == src.as_ptr() && len == src.len() => {
+                self.windows[i].key.clone()
+            }
+            _ => ingress_key(src, f.b_key),
+        };
+        self.fanin = Some((src.as_ptr(), src.len(), self.windows.len()));
+        self.count(f, w, key, member);
+    }
+
     /// Counts `member` in the window of `w` under `key` at the call's time,
     /// judged against the call's trunk's threshold.
-    #[inline]
+    #[inline(always)]
     pub fn count(&mut self, f: &Facts, w: &Window, key: CompactString, member: CompactString) {
         if !self.counts_in(w) {
             return;
