@@ -466,6 +466,32 @@ mod tests {
     }
 
     #[test]
+    fn shared_type_clis_are_judged_by_cli_fanout_only() {
+        let d = Config::default().rules;
+        assert_eq!(d.cli_fanout.shared_type_min_ingress_clis, 20);
+        assert_eq!(
+            d.cli_fanout.shared_type_min_ingress_clis,
+            d.cli_rotation.threshold
+        );
+        assert_eq!(d.cli_rotation.shared_type_min_ingress_clis, 0);
+        let set = Config::from_toml(
+            "[rules.cli_fanout]
+shared_type_min_ingress_clis = 0
+",
+        )
+        .unwrap();
+        assert_eq!(set.rules.cli_fanout.shared_type_min_ingress_clis, 0);
+        for name in ["distinct_callers", "cli_velocity", "cli_rotation"] {
+            let e = Config::from_toml(&format!(
+                "[rules.{name}]\nshared_type_min_ingress_clis = 5\n"
+            ))
+            .unwrap_err();
+            assert_eq!(e.key, format!("rules.{name}.shared_type_min_ingress_clis"));
+            assert!(e.to_string().contains("only cli_fanout"), "{e}");
+        }
+    }
+
+    #[test]
     fn the_slow_tier_counts_fixed_and_voip_lines_and_learns_each_number() {
         let d = Config::default().rules.distinct_callers_slow;
         assert!(d.learn_number);

@@ -102,6 +102,21 @@ pub struct WindowRuleConfig {
     /// ignore it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub count_allowed_b: bool,
+    /// cli_fanout: a CLI the numbering plan types `fixed_line_or_mobile`
+    /// (the NANP gives landlines and mobiles the same ranges) that
+    /// `cli_types` does not name is counted too, and judged only on a call
+    /// through an ingress carrying at least this many distinct CLIs in
+    /// cli_rotation's window at the time: a network of subscribers (the
+    /// mobile core, an interconnect, a tandem), where a SIM's calls arrive,
+    /// not a business trunk's handful (a PBX, a dialer, a contact centre).
+    /// 0: off (such CLIs count only when `cli_types` names them). Other
+    /// rules ignore it; without cli_rotation nothing is judged this way.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub shared_type_min_ingress_clis: u32,
+}
+
+fn is_zero_u32(x: &u32) -> bool {
+    *x == 0
 }
 
 fn is_zero(x: &f64) -> bool {
@@ -509,6 +524,7 @@ impl Default for RulesConfig {
                 min_ingress_share: 0.5,
                 called: CalledConfig::default(),
                 count_allowed_b: false,
+                shared_type_min_ingress_clis: 0,
                 repeats: RepeatsConfig::default(),
             },
             distinct_callers_slow: SlowCallersConfig::default(),
@@ -527,6 +543,7 @@ impl Default for RulesConfig {
                 min_ingress_share: 0.0,
                 called: CalledConfig::default(),
                 count_allowed_b: false,
+                shared_type_min_ingress_clis: 0,
                 repeats: RepeatsConfig::default(),
             },
             cli_rotation: WindowRuleConfig {
@@ -564,6 +581,7 @@ impl Default for RulesConfig {
                 min_ingress_share: 0.0,
                 called: CalledConfig::default(),
                 count_allowed_b: false,
+                shared_type_min_ingress_clis: 0,
                 repeats: RepeatsConfig::default(),
             },
             // A SIM box is made of SIMs: its CLIs are mobile numbers, while a
@@ -596,6 +614,10 @@ impl Default for RulesConfig {
                 min_ingress_share: 0.0,
                 called: CalledConfig::default(),
                 count_allowed_b: false,
+                // A NANP number may be a handset: judged as one where handsets'
+                // calls arrive, at cli_rotation's default threshold of distinct
+                // CLIs (docs/QUALITY.md, "SIM boxes under the NANP").
+                shared_type_min_ingress_clis: 20,
                 repeats: RepeatsConfig::default(),
             },
             intl_ingress_local_cli: IntlIngressConfig::default(),
@@ -660,6 +682,12 @@ impl RulesConfig {
                 return Err(ConfigError::new(
                     format!("rules.{name}.learn.hold_paced"),
                     "only cli_fanout: its members are one CLI's callees, one per call",
+                ));
+            }
+            if r.shared_type_min_ingress_clis > 0 && name != "cli_fanout" {
+                return Err(ConfigError::new(
+                    format!("rules.{name}.shared_type_min_ingress_clis"),
+                    "only cli_fanout: it judges a CLI by its ingress's CLIs",
                 ));
             }
             if !(0.0..=1.0).contains(&r.min_ingress_share) {

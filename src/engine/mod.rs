@@ -226,6 +226,9 @@ pub struct Prepared {
     /// publish: the store must forget them (see [`Withdrawal`]). Empty on
     /// nearly every call (no allocation until one is held back).
     withdrawals: Vec<Withdrawal>,
+    /// A window judged only through an ingress carrying enough distinct CLIs
+    /// (`rules::Plan::judge_by_ingress_clis`): its index, the least CLIs.
+    ingress_scale: Option<(u8, u32)>,
 }
 
 impl Prepared {
@@ -259,6 +262,15 @@ impl Prepared {
         self.cfg = None;
         std::mem::take(&mut self.verdict)
     }
+}
+
+/// The distinct CLIs cli_rotation's window counted on the call's ingress
+/// (0 when it did not count the call).
+fn ingress_clis(outs: &[WindowOutcome], ops: &[WindowOp]) -> u32 {
+    ops.iter()
+        .zip(outs)
+        .find(|(op, _)| op.rule == Reason::CliRotation)
+        .map_or(0, |(_, out)| out.count)
 }
 
 /// A rule's share-gated pair in a store answer: its count over every
@@ -440,6 +452,7 @@ impl Engine {
         p.withdrawals.clear();
         let request = &mut p.request;
         request.windows.clear();
+        p.ingress_scale = None;
         request.block_lookup = None;
         request.called = None;
         let lists = &cfg.lists;
@@ -482,6 +495,7 @@ impl Engine {
         }
         verdict.reasons.0 |= plan.reasons.0;
         p.static_action = plan.static_action;
+        p.ingress_scale = plan.ingress_scale;
         if cfg.auto_block_ms.is_some() && !a_allowed {
             request.block_lookup = Some((a_key.clone(), t));
         }
@@ -532,6 +546,7 @@ impl Engine {
             verdict,
             static_action,
             withdrawals,
+            ingress_scale,
         } = p;
         let loaded;
         let cfg: &EngineConfig = match cfg {
@@ -581,6 +596,14 @@ impl Engine {
                     }
                     if count < threshold {
                         continue;
+                    }
+                    // A CLI that may be a landline is judged as a handset only
+                    // through an ingress of many subscribers.
+                    if let Some((at, min)) = *ingress_scale {
+                        if at as usize == i && ingress_clis(&ans.windows, &request.windows) < min {
+                            hold(i, &ans.windows[i].alert);
+                            continue;
+                        }
                     }
                     // Most of the number's callers must have come this way:
                     // by another rule's windows of the call (`share_from`),

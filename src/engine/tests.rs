@@ -1698,3 +1698,64 @@ fn both_fan_in_tiers_count_under_one_key_per_ingress() {
     assert_eq!(untrunked[0].1, untrunked[2].1);
     assert_ne!(untrunked[0].1, ic[0].1);
 }
+
+/// Under the NANP a CLI may be a handset or a landline
+/// (`fixed_line_or_mobile`): `cli_fanout` counts it and judges it as a
+/// handset only through an ingress carrying many CLIs at the time
+/// (`shared_type_min_ingress_clis`, cli_rotation's window): the mobile
+/// core, not a business trunk with its one main number. Naming the type in
+/// `cli_types` judges it everywhere; 0 leaves it out.
+#[test]
+fn nanp_clis_are_judged_as_handsets_only_through_an_ingress_of_many() {
+    let pace = |extra: &str, trunk: &str, cli: &str, crowd: bool| -> Vec<Verdict> {
+        let f = fixture(&format!(
+            "[numbering]\ncountry_code = \"1\"\n[learning]\nwarmup_ms = 0\n{extra}"
+        ));
+        let mut out = Vec::new();
+        for i in 0..10i64 {
+            let minute = T0 + i * 60_000;
+            if crowd {
+                // 25 subscribers a minute through the same ingress.
+                for j in 0..25i64 {
+                    let c = Call::new(
+                        &format!("c{i}-{j}"),
+                        &format!("+1513242{i:02}{j:02}"),
+                        &format!("+1513652{i:02}{j:02}"),
+                    );
+                    f.check(on(c.at(minute + j * 1000), trunk));
+                }
+            }
+            let c = Call::new(&format!("s{i}"), cli, &format!("+1513651{i:04}"));
+            out.push(f.check(on(c.at(minute + 30_000), trunk)));
+        }
+        out
+    };
+    let flagged = |v: &[Verdict]| v.last().unwrap().reasons.contains(Reason::CliFanout);
+    // A SIM on the mobile core, among its subscribers: the tenth callee.
+    let core = pace("", "IMS-CORE", "+15132415555", true);
+    assert_eq!(core[9].count(Reason::CliFanout), 10);
+    assert!(core[9].count(Reason::CliRotation) >= 20, "{:?}", core[9]);
+    assert!(flagged(&core));
+    assert!(core
+        .iter()
+        .take(9)
+        .all(|v| !v.reasons.contains(Reason::CliFanout)));
+    // The same pace from a PBX's main number on its own trunk: counted, not
+    // judged, and its alert is not published.
+    let pbx = pace("", "ENT-1", "+15132416666", false);
+    assert_eq!(pbx[9].count(Reason::CliFanout), 10);
+    assert!(!flagged(&pbx));
+    assert!(pbx.iter().all(|v| v.new_alerts.is_empty()));
+    // Named in cli_types: judged on any ingress.
+    let named = "[rules.cli_fanout]\ncli_types = [\"mobile\", \"fixed_line_or_mobile\"]\n";
+    assert!(flagged(&pace(named, "ENT-1", "+15132416666", false)));
+    // Off: not counted at all.
+    let off = pace(
+        "[rules.cli_fanout]\nshared_type_min_ingress_clis = 0\n",
+        "IMS-CORE",
+        "+15132415555",
+        true,
+    );
+    assert_eq!(off[9].count(Reason::CliFanout), 0);
+    assert!(!flagged(&off));
+}

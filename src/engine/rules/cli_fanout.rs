@@ -39,6 +39,10 @@ struct CliFanout {
     moves: bool,
     /// Only CLIs of these types count (empty: every valid CLI).
     cli_types: Vec<NumberType>,
+    /// A `fixed_line_or_mobile` CLI that `cli_types` leaves out counts too,
+    /// judged only through an ingress with at least this many distinct CLIs
+    /// in cli_rotation's window (0: off; always 0 without cli_rotation).
+    shared_min_clis: u32,
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -57,10 +61,20 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     // Repeats are kept in the learned state.
     window.repeats = r.repeats.repeats().filter(|_| window.learn.is_some());
     let moves = r.repeats.moves && window.repeats.is_some();
+    let cli_types = NumberType::filter(&r.cli_types);
+    let shared_min_clis = if cfg.rules.cli_rotation.action.is_off()
+        || cli_types.is_empty()
+        || cli_types.contains(&NumberType::FixedLineOrMobile)
+    {
+        0
+    } else {
+        r.shared_type_min_ingress_clis
+    };
     Some(Arc::new(CliFanout {
         window,
         moves,
-        cli_types: NumberType::filter(&r.cli_types),
+        cli_types,
+        shared_min_clis,
     }))
 }
 
@@ -80,10 +94,18 @@ impl Rule for CliFanout {
     fn plan(&self, f: &Facts, p: &mut Plan) {
         // Only a real CLI can be a SIM: invalid or withheld ones are other rules' business.
         let mut own = None;
-        if !f.a_allowed && cli_counts(f, &self.cli_types) {
+        // A number that may be a handset or a landline (the NANP's): counted,
+        // and judged only where handsets' calls arrive.
+        let shared = self.shared_min_clis > 0
+            && f.cli.is_ok()
+            && f.cli_plan == Some(Some(NumberType::FixedLineOrMobile));
+        if !f.a_allowed && (shared || cli_counts(f, &self.cli_types)) {
             let before = p.windows.len();
             p.count(f, &self.window, f.a_key.clone(), f.b_key.clone());
             own = (p.windows.len() > before).then_some(before);
+            if let (true, Some(i)) = (shared, own) {
+                p.judge_by_ingress_clis(i, self.shared_min_clis);
+            }
             if let (true, Some(i), Some(src)) = (self.moves, own, f.source_key) {
                 if let Some(r) = p.windows[i].repeats.as_mut() {
                     r.ingress = crate::contract::Repeats::ingress_of(src);
@@ -93,7 +115,11 @@ impl Rule for CliFanout {
         // A callee that could be a counted CLI is remembered as called,
         // unless the caller itself reaches the fan-out bar with this call
         // (a SIM box's SIMs calling one another vouch for nobody).
-        if self.window.called.is_some() && f.b_is_one_of(&self.cli_types) {
+        if self.window.called.is_some()
+            && (f.b_is_one_of(&self.cli_types)
+                || (self.shared_min_clis > 0
+                    && f.b_plan() == Some(Some(NumberType::FixedLineOrMobile))))
+        {
             p.stamp_called(f, &self.window, own);
         }
     }

@@ -129,6 +129,10 @@ pub struct Plan<'a> {
     /// index in `windows`. Both fan-in tiers count under `<source>|<B>`:
     /// the second clones the first's key instead of building it again.
     fanin: Option<(*const u8, usize, usize)>,
+    /// A window judged only when the call's ingress carries at least this
+    /// many distinct CLIs in cli_rotation's window: (its index in
+    /// `windows`, the least CLIs). See [`Plan::judge_by_ingress_clis`].
+    pub ingress_scale: Option<(u8, u32)>,
 }
 
 /// Whether a rule limited to `types` counts this CLI: every valid CLI when
@@ -176,6 +180,7 @@ impl<'a> Plan<'a> {
             windows,
             called,
             fanin: None,
+            ingress_scale: None,
         }
     }
 
@@ -204,6 +209,15 @@ impl<'a> Plan<'a> {
                 unless_over: caller.and_then(|i| u8::try_from(i).ok()),
             });
         }
+    }
+
+    /// The window at index `i` (counted on this call) is judged only when
+    /// cli_rotation's window of the call counts at least `min` distinct CLIs
+    /// on its ingress (`rules.cli_fanout.shared_type_min_ingress_clis`):
+    /// otherwise the engine holds its alert back.
+    #[inline]
+    pub fn judge_by_ingress_clis(&mut self, i: usize, min: u32) {
+        self.ingress_scale = u8::try_from(i).ok().map(|i| (i, min));
     }
 
     /// The rule fired on this call alone.
