@@ -68,6 +68,13 @@ pub struct NumberingConfig {
     /// country (`number::plan::renumbered`); `[]`: none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub legacy_prefixes: Option<Vec<String>>,
+    /// A libphonenumber `PhoneNumberMetadata.xml` newer than the one acm
+    /// bundles (`number::plan::Metadata`): numbering plans change every few
+    /// weeks, and a number in a range opened since is an invalid CLI to
+    /// older metadata. Read at start (and on a reload when the file
+    /// changed). Unset: the bundled metadata.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata_file: Option<std::path::PathBuf>,
 }
 
 /// `[numbering]` as written: [`NumberingConfig`] with `country_code` as
@@ -83,6 +90,7 @@ struct NumberingToml {
     international_prefixes: Option<Vec<String>>,
     national_number_lengths: Option<Vec<u8>>,
     legacy_prefixes: Option<Vec<String>>,
+    metadata_file: Option<std::path::PathBuf>,
 }
 
 impl Default for NumberingToml {
@@ -95,6 +103,7 @@ impl Default for NumberingToml {
             international_prefixes: d.international_prefixes,
             national_number_lengths: d.national_number_lengths,
             legacy_prefixes: d.legacy_prefixes,
+            metadata_file: d.metadata_file,
         }
     }
 }
@@ -118,6 +127,7 @@ impl From<NumberingToml> for NumberingConfig {
             international_prefixes: t.international_prefixes,
             national_number_lengths: t.national_number_lengths,
             legacy_prefixes: t.legacy_prefixes,
+            metadata_file: t.metadata_file,
         }
     }
 }
@@ -131,6 +141,7 @@ impl Default for NumberingConfig {
             international_prefixes: None,
             national_number_lengths: None,
             legacy_prefixes: None,
+            metadata_file: None,
         }
     }
 }
@@ -148,6 +159,8 @@ pub struct Numbering {
     pub national_number_lengths: Vec<u8>,
     /// See [`NumberingConfig::legacy_prefixes`].
     pub legacy_prefixes: Vec<String>,
+    /// See [`NumberingConfig::metadata_file`].
+    pub metadata_file: Option<std::path::PathBuf>,
 }
 
 impl NumberingConfig {
@@ -167,8 +180,24 @@ impl NumberingConfig {
                 "cannot start with 0",
             ));
         }
+        let meta = crate::number::plan::Metadata::of(self.metadata_file.as_deref())
+            .map_err(|e| ConfigError::new("numbering.metadata_file", e))?;
+        if self.metadata_file.is_some()
+            && self
+                .country_code
+                .parse::<u16>()
+                .ok()
+                .and_then(|c| meta.db.by_code(&c))
+                .is_none_or(|m| m.is_empty())
+        {
+            return Err(ConfigError::new(
+                "numbering.metadata_file",
+                format!("has no territory with country code +{}", self.country_code),
+            ));
+        }
         if let Some(r) = &self.region {
-            let ok = phonenumber::metadata::DATABASE
+            let ok = meta
+                .db
                 .by_id(r.to_ascii_uppercase().as_str())
                 .is_some_and(|m| m.country_code().to_string() == self.country_code);
             if !ok {
@@ -221,7 +250,10 @@ impl NumberingConfig {
     /// the country code (a country it does not know: trunk prefix "0",
     /// international prefix "00", any length).
     pub fn resolve(&self) -> Numbering {
-        let meta = crate::number::plan::dialling(&self.country_code);
+        // A file that cannot be read was refused by `validate`.
+        let metadata = crate::number::plan::Metadata::of(self.metadata_file.as_deref())
+            .unwrap_or_else(|_| crate::number::plan::Metadata::bundled());
+        let meta = crate::number::plan::dialling(&self.country_code, metadata);
         Numbering {
             country_code: self.country_code.clone(),
             region: self.region.clone(),
@@ -243,6 +275,7 @@ impl NumberingConfig {
                     .map(|p| p.to_string())
                     .collect()
             }),
+            metadata_file: self.metadata_file.clone(),
         }
     }
 }
@@ -297,5 +330,41 @@ mod tests {
         assert_eq!(set.national_prefix, "");
         assert_eq!(set.national_number_lengths, vec![9]);
         assert_eq!(set.international_prefixes, vec!["009", "00"]);
+    }
+
+    #[test]
+    fn a_metadata_file_is_read_and_checked_at_start() {
+        use crate::config::Config;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("PhoneNumberMetadata.xml");
+        std::fs::write(
+            &file,
+            crate::number::plan::tests::us_metadata_xml("274|513"),
+        )
+        .unwrap();
+        let toml = |cc: &str, f: &std::path::Path| {
+            format!(
+                "[numbering]\ncountry_code = \"{cc}\"\nmetadata_file = {:?}\n",
+                f.display().to_string()
+            )
+        };
+        let cfg = Config::from_toml(&toml("1", &file)).unwrap();
+        assert_eq!(cfg.numbering.metadata_file.as_deref(), Some(file.as_path()));
+        let n = cfg.numbering.resolve();
+        assert_eq!(n.national_prefix, "1");
+        assert_eq!(n.metadata_file.as_deref(), Some(file.as_path()));
+        // Not there, not metadata, or without the home country: refused at start.
+        for (cc, f, why) in [
+            ("1", dir.path().join("missing.xml"), "missing.xml"),
+            ("234", file.clone(), "+234"),
+        ] {
+            let e = Config::from_toml(&toml(cc, &f)).unwrap_err();
+            assert_eq!(e.key, "numbering.metadata_file");
+            assert!(e.to_string().contains(why), "{e}");
+        }
+        let junk = dir.path().join("junk.xml");
+        std::fs::write(&junk, "<phoneNumberMetadata>").unwrap();
+        let e = Config::from_toml(&toml("1", &junk)).unwrap_err();
+        assert_eq!(e.key, "numbering.metadata_file");
     }
 }

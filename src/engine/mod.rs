@@ -77,7 +77,9 @@ impl EngineConfig {
         // said once at start, never fatal. The old forms of renumbered
         // numbers need the plan to be read at all (their lengths).
         let nsn = if needs_plan || !n.legacy_prefixes.is_empty() {
-            match NsnPlan::for_country(&n.country_code, n.region.as_deref()) {
+            let meta = crate::number::plan::Metadata::of(n.metadata_file.as_deref())
+                .map_err(|e| ConfigError::new("numbering.metadata_file", e))?;
+            match NsnPlan::for_country(&n.country_code, n.region.as_deref(), meta) {
                 Ok(p) => {
                     let p = p.with_legacy(&n.legacy_prefixes);
                     if !plan.national_number_lengths.is_empty() {

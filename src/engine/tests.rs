@@ -1759,3 +1759,30 @@ fn nanp_clis_are_judged_as_handsets_only_through_an_ingress_of_many() {
     assert_eq!(off[9].count(Reason::CliFanout), 0);
     assert!(!flagged(&off));
 }
+
+/// A newer libphonenumber metadata file (`numbering.metadata_file`) makes a
+/// number in an area code opened since the bundled copy (274, 2023) a valid
+/// CLI; the bundled copy calls it invalid.
+#[test]
+fn a_newer_metadata_file_keeps_new_area_codes_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("PhoneNumberMetadata.xml");
+    std::fs::write(
+        &file,
+        crate::number::plan::tests::us_metadata_xml("274|513"),
+    )
+    .unwrap();
+    let cli = "+12745339659";
+    let bundled = fixture("[numbering]\ncountry_code = \"1\"\n");
+    let v = bundled.call("m1", cli, "+15135550123", T0);
+    assert!(v.reasons.contains(Reason::InvalidCli), "{v:?}");
+    let newer = fixture(&format!(
+        "[numbering]\ncountry_code = \"1\"\nmetadata_file = {:?}\n",
+        file.display().to_string()
+    ));
+    let v = newer.call("m2", cli, "+15135550123", T0);
+    assert!(!v.reasons.contains(Reason::InvalidCli), "{v:?}");
+    // Still a number of the plan's own kind: outside its ranges, invalid.
+    let v = newer.call("m3", "+19375551234", "+15135550123", T0 + 1);
+    assert!(v.reasons.contains(Reason::InvalidCli), "{v:?}");
+}

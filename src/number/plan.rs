@@ -103,7 +103,7 @@ pub struct NsnPlan {
     start: regex_automata::util::primitives::StateID,
     /// The regions (CLDR ids) the metadata has for the code, e.g. ["NG"].
     pub regions: Vec<String>,
-    /// The metadata's version (libphonenumber), for the record.
+    /// The metadata's version (libphonenumber) or file, for the record.
     pub source: &'static str,
     /// The union of the number types' patterns the DFA was built from.
     pub pattern: String,
@@ -153,6 +153,72 @@ pub fn renumbered(country_code: &str) -> &'static [&'static str] {
 /// The libphonenumber metadata version the `phonenumber` crate bundles.
 const METADATA: &str = "libphonenumber 9.0.33 (phonenumber 0.3.10)";
 
+/// libphonenumber's metadata: the copy the `phonenumber` crate bundles, or
+/// a newer `PhoneNumberMetadata.xml` (`numbering.metadata_file`: numbering
+/// plans change every few weeks, and a new area code is an invalid CLI to
+/// metadata that predates it).
+#[derive(Clone, Copy)]
+pub struct Metadata {
+    pub db: &'static phonenumber::metadata::Database,
+    /// What it is, for the record: the bundled version, or the file.
+    pub source: &'static str,
+}
+
+impl std::fmt::Debug for Metadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metadata")
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Metadata {
+    /// The bundled metadata.
+    pub fn bundled() -> Metadata {
+        Metadata {
+            db: &phonenumber::metadata::DATABASE,
+            source: METADATA,
+        }
+    }
+
+    /// The metadata of `file` when given (read once per file, size and
+    /// modification time: a file replaced is read again), else the bundled.
+    pub fn of(file: Option<&std::path::Path>) -> Result<Metadata, String> {
+        use std::sync::Mutex;
+        type Loaded = (
+            std::path::PathBuf,
+            u64,
+            Option<std::time::SystemTime>,
+            Metadata,
+        );
+        static LOADED: Mutex<Vec<Loaded>> = Mutex::new(Vec::new());
+        let Some(path) = file else {
+            return Ok(Metadata::bundled());
+        };
+        let fail = |e: &dyn std::fmt::Display| format!("cannot read {}: {e}", path.display());
+        let stat = std::fs::metadata(path).map_err(|e| fail(&e))?;
+        let (len, modified) = (stat.len(), stat.modified().ok());
+        let mut loaded = LOADED.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((.., m)) = loaded
+            .iter()
+            .find(|(p, l, t, _)| p == path && *l == len && *t == modified)
+        {
+            return Ok(*m);
+        }
+        let db = phonenumber::metadata::Database::load(path).map_err(|e| fail(&e))?;
+        if db.iter().next().is_none() {
+            return Err(fail(&"no territory in it"));
+        }
+        // Kept for the process's life: one per file version ever configured.
+        let m = Metadata {
+            db: Box::leak(Box::new(db)),
+            source: Box::leak(format!("libphonenumber metadata from {}", path.display()).into()),
+        };
+        loaded.push((path.to_path_buf(), len, modified, m));
+        Ok(m)
+    }
+}
+
 /// How a country's numbers are dialled, from libphonenumber's metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dialling {
@@ -166,10 +232,10 @@ pub struct Dialling {
 }
 
 /// The dialling of `country_code` (its main region's, for a shared code),
-/// or None when libphonenumber does not know it.
-pub fn dialling(country_code: &str) -> Option<Dialling> {
+/// or None when the metadata does not know it.
+pub fn dialling(country_code: &str, meta: Metadata) -> Option<Dialling> {
     let code: u16 = country_code.parse().ok()?;
-    let metas = phonenumber::metadata::DATABASE.by_code(&code)?;
+    let metas = meta.db.by_code(&code)?;
     let m = metas
         .iter()
         .find(|m| m.is_main_country_for_code())
@@ -215,7 +281,7 @@ pub fn dialling(country_code: &str) -> Option<Dialling> {
 impl NsnPlan {
     /// The plan of `country_code` (digits, e.g. "234"), or why there is none.
     pub fn for_country_code(country_code: &str) -> Result<NsnPlan, String> {
-        Self::for_country(country_code, None)
+        Self::for_country(country_code, None, Metadata::bundled())
     }
 
     /// The plan of `country_code` whose home region is `region` (a CLDR id
@@ -225,11 +291,15 @@ impl NsnPlan {
     /// where those are other countries ([`SHARED_BY_COUNTRIES`]) or a region
     /// is given; elsewhere (the UK's Crown Dependencies, France's overseas
     /// departments) every region's number is home.
-    pub fn for_country(country_code: &str, region: Option<&str>) -> Result<NsnPlan, String> {
+    pub fn for_country(
+        country_code: &str,
+        region: Option<&str>,
+        meta: Metadata,
+    ) -> Result<NsnPlan, String> {
         let code: u16 = country_code
             .parse()
             .map_err(|_| format!("{country_code:?} is not a country code"))?;
-        let db = &*phonenumber::metadata::DATABASE;
+        let db = meta.db;
         let metas = db
             .by_code(&code)
             .filter(|m| !m.is_empty())
@@ -306,7 +376,7 @@ impl NsnPlan {
             dfa,
             start,
             regions,
-            source: METADATA,
+            source: meta.source,
             pattern,
             types,
             digit_next: Vec::new(),
@@ -513,7 +583,7 @@ impl NsnPlan {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -547,10 +617,10 @@ mod tests {
             us.is_home(b"0005551234"),
             "no number: nothing says it is foreign"
         );
-        let ca = NsnPlan::for_country("1", Some("ca")).unwrap();
+        let ca = NsnPlan::for_country("1", Some("ca"), Metadata::bundled()).unwrap();
         assert!(ca.is_home(b"4165551234"));
         assert!(!ca.is_home(b"5135551234"));
-        assert!(NsnPlan::for_country("1", Some("FR")).is_err());
+        assert!(NsnPlan::for_country("1", Some("FR"), Metadata::bundled()).is_err());
         let ng = NsnPlan::for_country_code("234").unwrap();
         assert!(ng.is_home(b"8031234567"));
         // Jersey's numbers are +44's: home for a UK operator, unless its
@@ -558,7 +628,7 @@ mod tests {
         assert!(NsnPlan::for_country_code("44")
             .unwrap()
             .is_home(b"7797123456"));
-        assert!(!NsnPlan::for_country("44", Some("GB"))
+        assert!(!NsnPlan::for_country("44", Some("GB"), Metadata::bundled())
             .unwrap()
             .is_home(b"7797123456"));
     }
@@ -701,5 +771,71 @@ mod tests {
     fn an_unknown_code_is_said_so() {
         assert!(NsnPlan::for_country_code("999").is_err());
         assert!(NsnPlan::for_country_code("x").is_err());
+    }
+
+    /// A `PhoneNumberMetadata.xml` with one territory, the US, whose
+    /// fixed-line and mobile ranges are `npas` (area codes, then N XX XXXX).
+    pub(crate) fn us_metadata_xml(npas: &str) -> String {
+        let desc = |tag: &str| {
+            format!(
+                "<{tag}><possibleLengths national=\"10\"/>\
+                 <nationalNumberPattern>(?:{npas})[2-9]\\d{{6}}</nationalNumberPattern></{tag}>"
+            )
+        };
+        format!(
+            "<phoneNumberMetadata><territories>\
+             <territory id=\"US\" countryCode=\"1\" internationalPrefix=\"011\" \
+             nationalPrefix=\"1\" mainCountryForCode=\"true\">\
+             <generalDesc><nationalNumberPattern>[2-9]\\d{{9}}</nationalNumberPattern></generalDesc>\
+             {}{}</territory></territories></phoneNumberMetadata>",
+            desc("fixedLine"),
+            desc("mobile")
+        )
+    }
+
+    #[test]
+    fn a_newer_metadata_file_knows_newer_area_codes() {
+        // 274 (Wisconsin, 2023) came after the bundled 9.0.33.
+        let bundled = NsnPlan::for_country_code("1").unwrap();
+        assert_eq!(bundled.number_type(b"2745339659"), None);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("PhoneNumberMetadata.xml");
+        std::fs::write(&path, us_metadata_xml("274|513")).unwrap();
+        let meta = Metadata::of(Some(&path)).unwrap();
+        assert!(
+            meta.source.contains("PhoneNumberMetadata.xml"),
+            "{}",
+            meta.source
+        );
+        let plan = NsnPlan::for_country("1", None, meta).unwrap();
+        assert_eq!(
+            plan.number_type(b"2745339659"),
+            Some(NumberType::FixedLineOrMobile)
+        );
+        assert_eq!(
+            plan.number_type(b"9375551234"),
+            None,
+            "only what the file has"
+        );
+        assert_eq!(plan.source, meta.source);
+        // Read once per version of the file: the same again, a new one anew.
+        assert!(std::ptr::eq(Metadata::of(Some(&path)).unwrap().db, meta.db));
+        std::fs::write(&path, us_metadata_xml("274|513|937")).unwrap();
+        let newer = Metadata::of(Some(&path)).unwrap();
+        assert!(!std::ptr::eq(newer.db, meta.db));
+        let plan = NsnPlan::for_country("1", None, newer).unwrap();
+        assert!(plan.number_type(b"9375551234").is_some());
+        // None: the bundled copy.
+        assert!(std::ptr::eq(
+            Metadata::of(None).unwrap().db,
+            Metadata::bundled().db
+        ));
+        // A file that is not there, or not metadata, is said so.
+        let missing = dir.path().join("none.xml");
+        assert!(Metadata::of(Some(&missing))
+            .unwrap_err()
+            .contains("none.xml"));
+        std::fs::write(&path, "not xml at all").unwrap();
+        assert!(Metadata::of(Some(&path)).is_err());
     }
 }
