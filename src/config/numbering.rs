@@ -335,13 +335,7 @@ mod tests {
     #[test]
     fn a_metadata_file_is_read_and_checked_at_start() {
         use crate::config::Config;
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("PhoneNumberMetadata.xml");
-        std::fs::write(
-            &file,
-            crate::number::plan::tests::us_metadata_xml("274|513"),
-        )
-        .unwrap();
+        let (dir, file) = crate::number::plan::tests::us_metadata_file("274|513");
         let toml = |cc: &str, f: &std::path::Path| {
             format!(
                 "[numbering]\ncountry_code = \"{cc}\"\nmetadata_file = {:?}\n",

@@ -1765,13 +1765,7 @@ fn nanp_clis_are_judged_as_handsets_only_through_an_ingress_of_many() {
 /// CLI; the bundled copy calls it invalid.
 #[test]
 fn a_newer_metadata_file_keeps_new_area_codes_valid() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("PhoneNumberMetadata.xml");
-    std::fs::write(
-        &file,
-        crate::number::plan::tests::us_metadata_xml("274|513"),
-    )
-    .unwrap();
+    let (_dir, file) = crate::number::plan::tests::us_metadata_file("274|513");
     let cli = "+12745339659";
     let bundled = fixture("[numbering]\ncountry_code = \"1\"\n");
     let v = bundled.call("m1", cli, "+15135550123", T0);

@@ -793,14 +793,21 @@ pub(crate) mod tests {
         )
     }
 
+    /// [`us_metadata_xml`] written to a file in a directory of its own
+    /// (removed with the returned guard).
+    pub(crate) fn us_metadata_file(npas: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("PhoneNumberMetadata.xml");
+        std::fs::write(&path, us_metadata_xml(npas)).unwrap();
+        (dir, path)
+    }
+
     #[test]
     fn a_newer_metadata_file_knows_newer_area_codes() {
         // 274 (Wisconsin, 2023) came after the bundled 9.0.33.
         let bundled = NsnPlan::for_country_code("1").unwrap();
         assert_eq!(bundled.number_type(b"2745339659"), None);
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("PhoneNumberMetadata.xml");
-        std::fs::write(&path, us_metadata_xml("274|513")).unwrap();
+        let (dir, path) = us_metadata_file("274|513");
         let meta = Metadata::of(Some(&path)).unwrap();
         assert!(
             meta.source.contains("PhoneNumberMetadata.xml"),
