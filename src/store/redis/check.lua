@@ -91,7 +91,9 @@ local t
 local HW = '\255'
 local BKT = '\255\255'
 local NEW = '\255\255\255'
-local NEW_SCORE = '-3000000000000000'
+-- Written short: ZADD parses every score with strtod, and a 16-digit
+-- string costs it several times what '-3e15' (the same double) does.
+local NEW_SCORE = '-3e15'
 local out = {}
 local extra
 -- Whether the number whose stamp key is rk was called in a minute within
@@ -646,7 +648,10 @@ for i = 1, n do
   if thr > 0 and count >= thr and not quiet then
     local c = lc or rcall('HMGET', ck, 'u', 'id')
     t = t or ts + 0
-    if not untl then
+    -- An alert in its cooldown answers its id: the alert's parts of rare
+    -- are read only to raise one, or on a retry (to know this call's own).
+    local live = c[1] and c[2] and t < tonumber(c[1])
+    if retry or not live then
       rare = rare or ARGV[a + 5]
       if learn then
         -- After the learned fields.
@@ -657,7 +662,7 @@ for i = 1, n do
     end
     local mine = retry and c[2] == id and c[1] == untl
     extra = extra or {}
-    if c[1] and c[2] and t < tonumber(c[1]) and not mine then
+    if live and not mine then
       state = 2
       extra[#extra + 1] = c[2]
     else
