@@ -2,7 +2,11 @@
 //! `[numbering]`: the home country's dialling plan, used to normalise every
 //! number to E.164.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::number::plan::NumberType;
 
 use super::{all_digits, ConfigError};
 
@@ -75,6 +79,15 @@ pub struct NumberingConfig {
     /// changed). Unset: the bundled metadata.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_file: Option<std::path::PathBuf>,
+    /// The operator's own ranges by type, as E.164 prefixes (`+1513241`, a
+    /// trailing `*` allowed): `[numbering.types] mobile = ["+1513241"]`. A
+    /// number of the plan under one is of that type (the longest prefix's),
+    /// whatever libphonenumber says: under the NANP it cannot tell a mobile
+    /// from a landline (`fixed_line_or_mobile`), and a carrier knows its
+    /// NPA-NXX blocks. Types only: a number the plan does not have stays
+    /// invalid. A number ported out keeps its block's type.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub types: BTreeMap<NumberType, Vec<String>>,
 }
 
 /// `[numbering]` as written: [`NumberingConfig`] with `country_code` as
@@ -91,6 +104,7 @@ struct NumberingToml {
     national_number_lengths: Option<Vec<u8>>,
     legacy_prefixes: Option<Vec<String>>,
     metadata_file: Option<std::path::PathBuf>,
+    types: BTreeMap<NumberType, Vec<String>>,
 }
 
 impl Default for NumberingToml {
@@ -104,6 +118,7 @@ impl Default for NumberingToml {
             national_number_lengths: d.national_number_lengths,
             legacy_prefixes: d.legacy_prefixes,
             metadata_file: d.metadata_file,
+            types: d.types,
         }
     }
 }
@@ -128,6 +143,7 @@ impl From<NumberingToml> for NumberingConfig {
             national_number_lengths: t.national_number_lengths,
             legacy_prefixes: t.legacy_prefixes,
             metadata_file: t.metadata_file,
+            types: t.types,
         }
     }
 }
@@ -142,6 +158,7 @@ impl Default for NumberingConfig {
             national_number_lengths: None,
             legacy_prefixes: None,
             metadata_file: None,
+            types: BTreeMap::new(),
         }
     }
 }
@@ -161,9 +178,44 @@ pub struct Numbering {
     pub legacy_prefixes: Vec<String>,
     /// See [`NumberingConfig::metadata_file`].
     pub metadata_file: Option<std::path::PathBuf>,
+    /// [`NumberingConfig::types`]: (NSN prefix, its type).
+    pub types: Vec<(String, NumberType)>,
 }
 
 impl NumberingConfig {
+    /// `types` as (NSN prefix, type), or what is wrong with a prefix.
+    fn type_prefixes(&self) -> Result<Vec<(String, NumberType)>, ConfigError> {
+        let mut out: Vec<(String, NumberType)> = Vec::new();
+        for (ty, prefixes) in &self.types {
+            let key = format!("numbering.types.{}", ty.name());
+            for p in prefixes {
+                let nsn = p
+                    .strip_suffix('*')
+                    .unwrap_or(p)
+                    .strip_prefix('+')
+                    .and_then(|d| d.strip_prefix(self.country_code.as_str()));
+                let Some(nsn) = nsn.filter(|d| !d.is_empty() && d.len() <= 14 && all_digits(d))
+                else {
+                    return Err(ConfigError::new(
+                        key,
+                        format!(
+                            "{p:?} is not a prefix of a home number: \"+{}\" and 1 to 14 digits",
+                            self.country_code
+                        ),
+                    ));
+                };
+                if let Some((_, other)) = out.iter().find(|(q, _)| q == nsn) {
+                    return Err(ConfigError::new(
+                        key,
+                        format!("{p:?} is also given the type {}", other.name()),
+                    ));
+                }
+                out.push((nsn.to_string(), *ty));
+            }
+        }
+        Ok(out)
+    }
+
     pub(super) fn validate(&self) -> Result<(), ConfigError> {
         if self.country_code.is_empty()
             || self.country_code.len() > 3
@@ -243,6 +295,7 @@ impl NumberingConfig {
                 "each length must be 1 to 14",
             ));
         }
+        self.type_prefixes()?;
         Ok(())
     }
 
@@ -276,6 +329,8 @@ impl NumberingConfig {
                     .collect()
             }),
             metadata_file: self.metadata_file.clone(),
+            // Refused by `validate` when wrong.
+            types: self.type_prefixes().unwrap_or_default(),
         }
     }
 }
@@ -360,5 +415,58 @@ mod tests {
         std::fs::write(&junk, "<phoneNumberMetadata>").unwrap();
         let e = Config::from_toml(&toml("1", &junk)).unwrap_err();
         assert_eq!(e.key, "numbering.metadata_file");
+    }
+
+    #[test]
+    fn the_operators_types_are_prefixes_of_home_numbers() {
+        use crate::config::Config;
+        let cfg = Config::from_toml(
+            "[numbering]\ncountry_code = \"1\"\n[numbering.types]\n\
+             mobile = [\"+1513241\", \"+1937*\"]\nfixed_line = [\"+15132415\"]\n",
+        )
+        .unwrap();
+        let mut types = cfg.numbering.resolve().types;
+        types.sort();
+        assert_eq!(
+            types,
+            vec![
+                ("513241".to_string(), NumberType::Mobile),
+                ("5132415".to_string(), NumberType::FixedLine),
+                ("937".to_string(), NumberType::Mobile),
+            ]
+        );
+        // Refused, naming the type's key: another country's prefix, no
+        // digits after the code, a letter, a prefix given two types, a type
+        // that does not exist.
+        for (types, key, why) in [
+            (
+                "mobile = [\"+234803\"]",
+                "numbering.types.mobile",
+                "+234803",
+            ),
+            (
+                "mobile = [\"+1\"]",
+                "numbering.types.mobile",
+                "1 to 14 digits",
+            ),
+            ("voip = [\"+1513x\"]", "numbering.types.voip", "+1513x"),
+            (
+                "mobile = [\"+1513\"]\nfixed_line = [\"+1513*\"]",
+                "numbering.types",
+                "also given the type",
+            ),
+        ] {
+            let e = Config::from_toml(&format!(
+                "[numbering]\ncountry_code = \"1\"\n[numbering.types]\n{types}\n"
+            ))
+            .unwrap_err();
+            assert!(e.key.starts_with(key), "{e}");
+            assert!(e.to_string().contains(why), "{e}");
+        }
+        let e = Config::from_toml(
+            "[numbering]\ncountry_code = \"1\"\n[numbering.types]\nmobil = [\"+1513\"]\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("mobil"), "{e}");
     }
 }

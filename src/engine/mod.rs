@@ -81,7 +81,7 @@ impl EngineConfig {
                 .map_err(|e| ConfigError::new("numbering.metadata_file", e))?;
             match NsnPlan::for_country(&n.country_code, n.region.as_deref(), meta) {
                 Ok(p) => {
-                    let p = p.with_legacy(&n.legacy_prefixes);
+                    let p = p.with_legacy(&n.legacy_prefixes).with_types(&n.types);
                     if !plan.national_number_lengths.is_empty() {
                         plan.national_number_lengths.extend(p.legacy_lengths());
                         plan.national_number_lengths.sort_unstable();

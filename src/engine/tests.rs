@@ -1758,6 +1758,19 @@ fn nanp_clis_are_judged_as_handsets_only_through_an_ingress_of_many() {
     );
     assert_eq!(off[9].count(Reason::CliFanout), 0);
     assert!(!flagged(&off));
+    // The operator types its own block (`numbering.types`): a mobile of
+    // the block is judged as a handset on any ingress, even its own trunk;
+    // a landline of the block is not counted at all.
+    let block = |ty: &str| format!("[numbering.types]\n{ty} = [\"+1513241\"]\n");
+    let mobile = pace(&block("mobile"), "ENT-1", "+15132416666", false);
+    assert!(flagged(&mobile));
+    assert!(mobile
+        .iter()
+        .take(9)
+        .all(|v| !v.reasons.contains(Reason::CliFanout)));
+    let landline = pace(&block("fixed_line"), "IMS-CORE", "+15132415555", true);
+    assert_eq!(landline[9].count(Reason::CliFanout), 0);
+    assert!(!flagged(&landline));
 }
 
 /// A newer libphonenumber metadata file (`numbering.metadata_file`) makes a

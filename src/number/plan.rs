@@ -15,7 +15,9 @@ use regex_automata::{Anchored, MatchKind};
 
 /// The types of number a plan has (libphonenumber's, minus the ones a caller
 /// cannot be: emergency, short codes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NumberType {
     FixedLine,
@@ -52,6 +54,23 @@ impl NumberType {
 }
 
 impl NumberType {
+    /// Its name in the configuration (`fixed_line_or_mobile`).
+    pub fn name(self) -> &'static str {
+        match self {
+            NumberType::FixedLine => "fixed_line",
+            NumberType::Mobile => "mobile",
+            NumberType::FixedLineOrMobile => "fixed_line_or_mobile",
+            NumberType::TollFree => "toll_free",
+            NumberType::PremiumRate => "premium_rate",
+            NumberType::SharedCost => "shared_cost",
+            NumberType::PersonalNumber => "personal_number",
+            NumberType::Voip => "voip",
+            NumberType::Pager => "pager",
+            NumberType::Uan => "uan",
+            NumberType::Voicemail => "voicemail",
+        }
+    }
+
     /// Whether a rule's type filter `types` counts a number of this type
     /// (empty: every type). A fixed-line-or-mobile number is counted by a
     /// filter that would count it whichever it is (naming both), or that
@@ -126,6 +145,66 @@ pub struct NsnPlan {
     /// Where the walk of each legacy prefix ends ([`NsnPlan::with_legacy`]):
     /// an NSN not in the plan is walked again from these.
     legacy: Vec<u32>,
+    /// The operator's own word on its ranges' types ([`NsnPlan::with_types`]);
+    /// boxed, off the call path's cache lines.
+    overrides: Option<Box<TypeOverrides>>,
+}
+
+/// Number types by NSN prefix, as the operator states them for its own ranges
+/// (`numbering.types`): a digit trie walked along a number, the longest
+/// prefix that has a type giving it. Under the NANP libphonenumber cannot
+/// tell a mobile from a landline, and a carrier knows which of its NPA-NXX
+/// blocks are which.
+#[derive(Debug, Clone)]
+struct TypeOverrides {
+    /// Ten children a node (`NONE`: no child); node 0 is the root.
+    next: Vec<[u32; 10]>,
+    /// The type of the numbers under each node's prefix, if stated.
+    ty: Vec<Option<NumberType>>,
+}
+
+impl TypeOverrides {
+    const NONE: u32 = u32::MAX;
+
+    fn new(prefixes: &[(String, NumberType)]) -> TypeOverrides {
+        let mut t = TypeOverrides {
+            next: vec![[Self::NONE; 10]],
+            ty: vec![None],
+        };
+        for (prefix, ty) in prefixes {
+            let mut n = 0usize;
+            for d in prefix.bytes().map(|b| b.wrapping_sub(b'0') as usize) {
+                if d > 9 {
+                    break;
+                }
+                if t.next[n][d] == Self::NONE {
+                    t.next[n][d] = t.next.len() as u32;
+                    t.next.push([Self::NONE; 10]);
+                    t.ty.push(None);
+                }
+                n = t.next[n][d] as usize;
+            }
+            t.ty[n] = Some(*ty);
+        }
+        t
+    }
+
+    /// The type the longest stated prefix of `nsn` gives it.
+    fn lookup(&self, nsn: &[u8]) -> Option<NumberType> {
+        let (mut n, mut found) = (0usize, self.ty[0]);
+        for &b in nsn {
+            let d = b.wrapping_sub(b'0') as usize;
+            if d > 9 {
+                break;
+            }
+            match self.next[n][d] {
+                Self::NONE => break,
+                c => n = c as usize,
+            }
+            found = self.ty[n].or(found);
+        }
+        found
+    }
 }
 
 impl std::fmt::Debug for NsnPlan {
@@ -388,6 +467,7 @@ impl NsnPlan {
                 digit_home: Vec::new(),
             }),
             legacy: Vec::new(),
+            overrides: None,
         };
         plan.digit_walk();
         Ok(plan)
@@ -402,6 +482,15 @@ impl NsnPlan {
             .filter_map(|p| self.walk(0, p.as_ref().as_bytes()).ok())
             .filter(|&s| s != 0)
             .collect();
+        self
+    }
+
+    /// The plan with the operator's types for its ranges: a number of the
+    /// plan under one of `prefixes` (NSN digits) is of that prefix's type
+    /// (the longest prefix's). Only types: a number the plan does not have
+    /// stays invalid.
+    pub fn with_types(mut self, prefixes: &[(String, NumberType)]) -> NsnPlan {
+        self.overrides = (!prefixes.is_empty()).then(|| Box::new(TypeOverrides::new(prefixes)));
         self
     }
 
@@ -521,13 +610,24 @@ impl NsnPlan {
     /// Whether `nsn` (digits after the country code) is a number of the plan.
     #[inline]
     pub fn is_valid(&self, nsn: &[u8]) -> bool {
-        self.number_type(nsn).is_some()
+        self.plan_type(nsn).is_some()
     }
 
-    /// The type of `nsn` in the plan (the first the metadata lists when
-    /// types overlap), or None when the plan has no such number.
+    /// The type of `nsn` in the plan (the operator's for its ranges,
+    /// [`NsnPlan::with_types`]; else the first the metadata lists when types
+    /// overlap), or None when the plan has no such number.
     #[inline]
     pub fn number_type(&self, nsn: &[u8]) -> Option<NumberType> {
+        let t = self.plan_type(nsn);
+        match &self.overrides {
+            None => t,
+            Some(o) => t.map(|t| o.lookup(nsn).unwrap_or(t)),
+        }
+    }
+
+    /// [`NsnPlan::number_type`] by the metadata alone.
+    #[inline]
+    fn plan_type(&self, nsn: &[u8]) -> Option<NumberType> {
         match self.walk(0, nsn) {
             Ok(s) => {
                 if let Some(t) = self.digit_end.get(s as usize).copied().flatten() {
@@ -585,6 +685,42 @@ impl NsnPlan {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn a_types_name_is_its_name_in_the_configuration() {
+        for t in NumberType::ALL {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.name());
+        }
+    }
+
+    #[test]
+    fn the_operators_types_override_the_metadatas_for_its_ranges() {
+        let p = NsnPlan::for_country_code("1").unwrap().with_types(&[
+            ("513241".into(), NumberType::Mobile),
+            ("5132415".into(), NumberType::FixedLine),
+            ("937".into(), NumberType::Mobile),
+        ]);
+        // Under a block, of its type; the longest prefix wins.
+        assert_eq!(p.number_type(b"5132411234"), Some(NumberType::Mobile));
+        assert_eq!(p.number_type(b"5132415234"), Some(NumberType::FixedLine));
+        assert_eq!(p.number_type(b"9372221234"), Some(NumberType::Mobile));
+        // Elsewhere, the metadata's.
+        assert_eq!(
+            p.number_type(b"5132421234"),
+            Some(NumberType::FixedLineOrMobile)
+        );
+        assert_eq!(p.number_type(b"8005551234"), Some(NumberType::TollFree));
+        // A number the plan does not have stays invalid (an office code
+        // cannot start with 0).
+        assert_eq!(p.number_type(b"9370111234"), None);
+        assert!(!p.is_valid(b"9370111234"));
+        // None stated: the plan as it was.
+        let bare = NsnPlan::for_country_code("1").unwrap().with_types(&[]);
+        assert_eq!(
+            bare.number_type(b"5132411234"),
+            Some(NumberType::FixedLineOrMobile)
+        );
+    }
 
     #[test]
     fn a_nanp_number_is_fixed_line_or_mobile_and_counted_only_where_both_would_be() {
