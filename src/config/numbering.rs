@@ -85,7 +85,8 @@ pub struct NumberingConfig {
     /// whatever libphonenumber says: under the NANP it cannot tell a mobile
     /// from a landline (`fixed_line_or_mobile`), and a carrier knows its
     /// NPA-NXX blocks. Types only: a number the plan does not have stays
-    /// invalid. A number ported out keeps its block's type.
+    /// invalid. A number ported out keeps its block's type unless listed
+    /// itself (a whole number is a prefix too, and the longest wins).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub types: BTreeMap<NumberType, Vec<String>>,
 }

@@ -699,11 +699,14 @@ pub(crate) mod tests {
             ("513241".into(), NumberType::Mobile),
             ("5132415".into(), NumberType::FixedLine),
             ("937".into(), NumberType::Mobile),
+            // A number ported out of a mobile block, listed itself.
+            ("9372221235".into(), NumberType::FixedLine),
         ]);
         // Under a block, of its type; the longest prefix wins.
         assert_eq!(p.number_type(b"5132411234"), Some(NumberType::Mobile));
         assert_eq!(p.number_type(b"5132415234"), Some(NumberType::FixedLine));
         assert_eq!(p.number_type(b"9372221234"), Some(NumberType::Mobile));
+        assert_eq!(p.number_type(b"9372221235"), Some(NumberType::FixedLine));
         // Elsewhere, the metadata's.
         assert_eq!(
             p.number_type(b"5132421234"),
