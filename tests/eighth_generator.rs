@@ -10,14 +10,17 @@
 //! `cli_fanout` judges them as handsets where handsets' calls arrive, through an ingress of
 //! many CLIs), every legitimate class but home roamers on the gateways (blocked by kind) under
 //! 0.1% together, nothing blocked. What does not, and is not asserted: one 3-CLI refile spread
-//! over two minutes.
+//! over two minutes. And with the carrier's own blocks typed (`numbering.types`): the same
+//! SIM boxes caught, its wireline heavy users no longer flagged.
 //! Needs `python3` (the test command installs it); a missing one fails the test.
 
 mod support;
 
+use std::process::Command;
+
 use support::{
     assert_bursts_blocked_by_their_fifth_caller, assert_caught_in_range, assert_caught_whole,
-    assert_legit_under_a_thousandth, generated_traffic_quality,
+    assert_legit_under_a_thousandth, generated_traffic_quality, generated_traffic_quality_with,
 };
 
 #[test]
@@ -34,4 +37,59 @@ fn the_eighth_generators_traffic_is_scored_as_docs_quality_says() {
     // mobile users, 2 appointment reminders), none blocked. Before the home region, 153
     // Canadian and Caribbean callers on the gateways were blocked too.
     assert_legit_under_a_thousandth(&report, &["roamer_home_call"]);
+}
+
+/// The carrier's own NPA-NXX blocks by type, as `[numbering.types]`: read from the
+/// generator's world for `seed` (the carrier's number inventory, which it knows as it knows
+/// its gateways): its mobile blocks, and its residential and business wireline blocks.
+fn carrier_blocks(seed: u32) -> String {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let code = format!(
+        "import sys\nsys.path.insert(0, '{root}/scripts')\nimport indep_gen8\n\
+         g = indep_gen8.Gen({seed})\n\
+         q = lambda bs: ', '.join('\"+1%s\"' % b for b in sorted(bs))\n\
+         print('[numbering.types]')\n\
+         print('mobile = [%s]' % q(b for v in g.mob_blocks.values() for b in v))\n\
+         print('fixed_line = [%s]' % q(b for d in (g.wl_blocks, g.biz_blocks) \
+         for v in d.values() for b in v))\n"
+    );
+    let out = Command::new("python3")
+        .args(["-c", &code])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The legitimate calls of `class` flagged or blocked.
+fn wrong(report: &serde_json::Value, class: &str) -> u64 {
+    report["legit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["name"] == class)
+        .map(|c| c["flagged"].as_u64().unwrap() + c["blocked"].as_u64().unwrap())
+        .sum()
+}
+
+/// With the carrier's blocks typed (`numbering.types`), its mobiles are judged as handsets on
+/// any ingress and its landlines are not counted: the SIM boxes (the carrier's own SIMs) are
+/// caught as before, and the heavy individuals the ingress gate judged (wireline subscribers)
+/// are no longer flagged (docs/QUALITY.md, "The operator's own ranges").
+#[test]
+fn the_carriers_own_blocks_typed_keep_its_sim_boxes_and_spare_its_landlines() {
+    let blocks = carrier_blocks(1);
+    assert!(blocks.contains("mobile = [\"+1"), "{blocks}");
+    let untyped = generated_traffic_quality("indep_gen8.py", 1);
+    let typed = generated_traffic_quality_with("indep_gen8.py", 1, &blocks);
+    assert_caught_in_range(&typed, "simbox", 1.0, 6.0, 3);
+    assert_caught_whole(&typed, &["intl_local_cli", "invalid_cli"]);
+    assert_legit_under_a_thousandth(&typed, &["roamer_home_call"]);
+    // 8 of them before.
+    assert!(wrong(&untyped, "heavy_individual") > 0);
+    assert_eq!(wrong(&typed, "heavy_individual"), 0);
 }

@@ -247,6 +247,12 @@ pub fn acm_bin() -> PathBuf {
 /// writes, second hour scored: `acm quality --json`'s report. Needs `python3`; panics
 /// without it or when either step fails.
 pub fn generated_traffic_quality(script: &str, seed: u32) -> serde_json::Value {
+    generated_traffic_quality_with(script, seed, "")
+}
+
+/// [`generated_traffic_quality`] with `extra` appended to the generator's deployment file
+/// (what the operator knows beyond it, e.g. its own number ranges).
+pub fn generated_traffic_quality_with(script: &str, seed: u32, extra: &str) -> serde_json::Value {
     let dir = TempDir::new("acm-generated");
     let root = env!("CARGO_MANIFEST_DIR");
     let gen = Command::new("python3")
@@ -265,6 +271,13 @@ pub fn generated_traffic_quality(script: &str, seed: u32) -> serde_json::Value {
         "{}",
         String::from_utf8_lossy(&gen.stderr)
     );
+    if !extra.is_empty() {
+        let deploy = dir.join("deploy.toml");
+        let mut text = std::fs::read_to_string(&deploy).unwrap();
+        text.push('\n');
+        text.push_str(extra);
+        std::fs::write(&deploy, text).unwrap();
+    }
     let out = Command::new(acm_bin())
         .arg("-c")
         .arg(dir.join("deploy.toml"))
