@@ -16,8 +16,9 @@
 //! source — with learned levels where the defaults learn (cli_velocity is off).
 //!
 //! `cargo bench --bench redis_store` (env `ACM_BENCH_SECS` per throughput run, default 2;
-//! `ACM_BENCH_CONFIG`: TOML appended to the defaults, for ablations, e.g. one
-//! rule's learning off, to see what each part of a check costs Redis).
+//! `ACM_BENCH_CONFIG`: a config's TOML, the defaults where it is silent, for
+//! ablations, e.g. one rule's learning off, to see what each part of a check
+//! costs Redis; the five-window check then does not apply).
 
 #[path = "common/mode.rs"]
 mod mode;
