@@ -492,6 +492,32 @@ shared_type_min_ingress_clis = 0
     }
 
     #[test]
+    fn the_burst_tier_skips_service_numbers_and_only_it_takes_the_list() {
+        use crate::number::plan::NumberType;
+        let d = Config::default().rules;
+        assert_eq!(
+            d.distinct_callers.skip_b_types,
+            vec![
+                NumberType::TollFree,
+                NumberType::PremiumRate,
+                NumberType::SharedCost,
+                NumberType::Uan
+            ]
+        );
+        let none = Config::from_toml("[rules.distinct_callers]\nskip_b_types = []\n").unwrap();
+        assert!(none.rules.distinct_callers.skip_b_types.is_empty());
+        let e = Config::from_toml("[rules.distinct_callers]\nskip_b_types = [\"hotline\"]\n")
+            .unwrap_err();
+        assert!(e.to_string().contains("skip_b_types"), "{e}");
+        for name in ["cli_velocity", "cli_rotation", "cli_fanout"] {
+            let e = Config::from_toml(&format!("[rules.{name}]\nskip_b_types = [\"toll_free\"]\n"))
+                .unwrap_err();
+            assert_eq!(e.key, format!("rules.{name}.skip_b_types"));
+            assert!(e.to_string().contains("only distinct_callers"), "{e}");
+        }
+    }
+
+    #[test]
     fn the_slow_tier_counts_fixed_and_voip_lines_and_learns_each_number() {
         let d = Config::default().rules.distinct_callers_slow;
         assert!(d.learn_number);

@@ -113,6 +113,15 @@ pub struct WindowRuleConfig {
     /// rules ignore it; without cli_rotation nothing is judged this way.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub shared_type_min_ingress_clis: u32,
+    /// distinct_callers: calls to home numbers the national numbering plan
+    /// gives one of these types are not counted ("toll_free", "premium_rate",
+    /// ...). Service numbers draw crowds by design (a TV vote, a hotline's
+    /// outage, a bridge at the hour) through the operator's own core as much
+    /// as anywhere, while masking is terminated on subscribers. Numbers the
+    /// plan does not type, and other countries' numbers, are counted. Empty:
+    /// every B-number. Other rules ignore it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip_b_types: Vec<crate::number::plan::NumberType>,
 }
 
 fn is_zero_u32(x: &u32) -> bool {
@@ -526,6 +535,15 @@ impl Default for RulesConfig {
                 count_allowed_b: false,
                 shared_type_min_ingress_clis: 0,
                 repeats: RepeatsConfig::default(),
+                // Service numbers: a TV vote's crowd reaches its 0137 number
+                // through the home core (docs/QUALITY.md, "A ninth
+                // generator"); no generator's burst ever hit one.
+                skip_b_types: vec![
+                    crate::number::plan::NumberType::TollFree,
+                    crate::number::plan::NumberType::PremiumRate,
+                    crate::number::plan::NumberType::SharedCost,
+                    crate::number::plan::NumberType::Uan,
+                ],
             },
             distinct_callers_slow: SlowCallersConfig::default(),
             // Off by default: cli_fanout sees the same SIMs (a call a minute
@@ -545,6 +563,7 @@ impl Default for RulesConfig {
                 count_allowed_b: false,
                 shared_type_min_ingress_clis: 0,
                 repeats: RepeatsConfig::default(),
+                skip_b_types: Vec::new(),
             },
             cli_rotation: WindowRuleConfig {
                 action: RuleAction::FLAG,
@@ -583,6 +602,7 @@ impl Default for RulesConfig {
                 count_allowed_b: false,
                 shared_type_min_ingress_clis: 0,
                 repeats: RepeatsConfig::default(),
+                skip_b_types: Vec::new(),
             },
             // A SIM box is made of SIMs: its CLIs are mobile numbers, while a
             // PBX presents its fixed main number and DDI block.
@@ -619,6 +639,7 @@ impl Default for RulesConfig {
                 // CLIs (docs/QUALITY.md, "SIM boxes under the NANP").
                 shared_type_min_ingress_clis: 20,
                 repeats: RepeatsConfig::default(),
+                skip_b_types: Vec::new(),
             },
             intl_ingress_local_cli: IntlIngressConfig::default(),
             invalid_cli: InvalidCliConfig::default(),
@@ -682,6 +703,12 @@ impl RulesConfig {
                 return Err(ConfigError::new(
                     format!("rules.{name}.learn.hold_paced"),
                     "only cli_fanout: its members are one CLI's callees, one per call",
+                ));
+            }
+            if !r.skip_b_types.is_empty() && name != "distinct_callers" {
+                return Err(ConfigError::new(
+                    format!("rules.{name}.skip_b_types"),
+                    "only distinct_callers: it counts a B-number's callers",
                 ));
             }
             if r.shared_type_min_ingress_clis > 0 && name != "cli_fanout" {

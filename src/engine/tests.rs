@@ -252,6 +252,37 @@ fn allowlisted_hotline_never_triggers_distinct_callers() {
 }
 
 #[test]
+fn a_crowd_calling_a_service_number_is_not_a_burst() {
+    // A toll-free number (0800) and a UAN (0700) draw crowds by design; a
+    // mobile number's crowd through one route is a burst.
+    for (b, blocked) in [
+        ("+2348001234567", false),
+        ("+2347001234567", false),
+        ("+2348099999999", true),
+    ] {
+        let f = fixture("");
+        let v: Vec<Verdict> = (0..5)
+            .map(|i| f.call(&format!("c{i}"), &caller(i), b, T0 + i as i64 * 100))
+            .collect();
+        assert_eq!(v[4].action == Action::Block, blocked, "{b}");
+        assert_eq!(v[4].count(Reason::DistinctCallers) == 5, blocked, "{b}");
+    }
+    // skip_b_types = []: every number counted.
+    let f = fixture("[rules.distinct_callers]\nskip_b_types = []\n");
+    let v: Vec<Verdict> = (0..5)
+        .map(|i| {
+            f.call(
+                &format!("c{i}"),
+                &caller(i),
+                "+2348001234567",
+                T0 + i as i64 * 100,
+            )
+        })
+        .collect();
+    assert_eq!(v[4].action, Action::Block);
+}
+
+#[test]
 fn cooldown_gives_one_alert_then_a_new_one_after_expiry() {
     let f = fixture("[alerts]\ncooldown_ms = 20000\n");
     let b = "+2348099999999";

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use super::{CallNumber, Compiler, Facts, Plan, Rule, RuleDef, Window};
 use crate::config::Config;
 use crate::contract::Reason;
+use crate::number::plan::NumberType;
 
 pub const DEF: RuleDef = RuleDef {
     reason: Reason::DistinctCallers,
@@ -29,6 +30,8 @@ struct DistinctCallers {
     untrunked_one: bool,
     /// The slow tier, when its windows also give this one its share.
     slow: Option<super::distinct_callers_slow::Counted>,
+    /// Home numbers of these types are not counted (`skip_b_types`).
+    skip_b: Vec<NumberType>,
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -58,6 +61,7 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
         per_ingress: r.per_ingress,
         untrunked_one: cfg.rules.untrunked_one_ingress,
         slow,
+        skip_b: r.skip_b_types.clone(),
     }))
 }
 
@@ -75,8 +79,12 @@ impl Rule for DistinctCallers {
     }
 
     fn plan(&self, f: &Facts, p: &mut Plan) {
-        // An allowlisted B-number (hotline, bank, radio phone-in) is never counted.
-        if f.b_allowed {
+        // An allowlisted B-number (hotline, bank, radio phone-in) is never
+        // counted, nor a service number (`skip_b_types`).
+        if f.b_allowed
+            || (!self.skip_b.is_empty()
+                && matches!(f.b_plan(), Some(Some(t)) if self.skip_b.contains(&t)))
+        {
             return;
         }
         match (self.per_ingress, super::fanin_source(f, self.untrunked_one)) {
