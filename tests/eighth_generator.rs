@@ -8,10 +8,15 @@
 //! office codes invalid), rotation in range caught, bursts in range blocked by their 5th
 //! caller, SIM boxes in range caught (the NANP's numbers cannot be told mobile from fixed:
 //! `cli_fanout` judges them as handsets where handsets' calls arrive, through an ingress of
-//! many CLIs), every legitimate class but home roamers on the gateways (blocked by kind) under
-//! 0.1% together, nothing blocked. What does not, and is not asserted: one 3-CLI refile spread
-//! over two minutes. And with the carrier's own blocks typed (`numbering.types`): the same
-//! SIM boxes caught, its wireline heavy users no longer flagged.
+//! many CLIs), every legitimate class but home roamers on the gateways (blocked by kind) and
+//! heavy individual users under 0.1% together, nothing blocked. The heavy users are bounded on
+//! their own: this generator sends a person's calls through either of its two IMS cores at
+//! random but keeps each SIM box's SIMs on one, and since a return to the ingress before the
+//! last is no move (a network sharing calls between two nodes does it to SIMs too:
+//! docs/QUALITY.md, "A ninth generator"), their moves no longer spare them: 151 of their
+//! 1,293 calls flagged (8 before). What does not hold, and is not asserted: one 3-CLI refile
+//! spread over two minutes. And with the carrier's own blocks typed (`numbering.types`): the
+//! same SIM boxes caught, fewer heavy users flagged (its wireline dispatchers).
 //! Needs `python3` (the test command installs it); a missing one fails the test.
 
 mod support;
@@ -20,7 +25,8 @@ use std::process::Command;
 
 use support::{
     assert_bursts_blocked_by_their_fifth_caller, assert_caught_in_range, assert_caught_whole,
-    assert_legit_under_a_thousandth, generated_traffic_quality, generated_traffic_quality_with,
+    assert_legit_under_a_thousandth_apart_from, generated_traffic_quality,
+    generated_traffic_quality_with,
 };
 
 #[test]
@@ -33,10 +39,19 @@ fn the_eighth_generators_traffic_is_scored_as_docs_quality_says() {
     assert_caught_in_range(&report, "simbox", 1.0, 6.0, 3);
     assert_bursts_blocked_by_their_fifth_caller(&report, 3);
     assert_eq!(report["allowlisted_number_blocks"], 0);
-    // 46 of 52,613 calls flagged (0.087%; 36 before SIM boxes were judged: 8 more heavy
-    // mobile users, 2 appointment reminders), none blocked. Before the home region, 153
-    // Canadian and Caribbean callers on the gateways were blocked too.
-    assert_legit_under_a_thousandth(&report, &["roamer_home_call"]);
+    // 38 of the other 51,320 calls flagged, none blocked (with the heavy users, 46 of 52,613
+    // before returns stopped counting as moves). Before the home region, 153 Canadian and
+    // Caribbean callers on the gateways were blocked too.
+    assert_legit_under_a_thousandth_apart_from(
+        &report,
+        &["roamer_home_call"],
+        &["heavy_individual"],
+    );
+    let heavy = wrong(&report, "heavy_individual");
+    assert!(
+        heavy > 0 && heavy * 100 < 15 * 1293,
+        "{heavy} heavy users' calls flagged"
+    );
 }
 
 /// The carrier's own NPA-NXX blocks by type, as `[numbering.types]`: read from the
@@ -88,8 +103,12 @@ fn the_carriers_own_blocks_typed_keep_its_sim_boxes_and_spare_its_landlines() {
     let typed = generated_traffic_quality_with("indep_gen8.py", 1, &blocks);
     assert_caught_in_range(&typed, "simbox", 1.0, 6.0, 3);
     assert_caught_whole(&typed, &["intl_local_cli", "invalid_cli"]);
-    assert_legit_under_a_thousandth(&typed, &["roamer_home_call"]);
-    // 8 of them before.
-    assert!(wrong(&untyped, "heavy_individual") > 0);
-    assert_eq!(wrong(&typed, "heavy_individual"), 0);
+    assert_legit_under_a_thousandth_apart_from(
+        &typed,
+        &["roamer_home_call"],
+        &["heavy_individual"],
+    );
+    // Its wireline dispatchers are no longer counted (151 untyped, 143 typed; 8 and 0 while a
+    // return to the ingress before counted as a move).
+    assert!(wrong(&typed, "heavy_individual") < wrong(&untyped, "heavy_individual"));
 }

@@ -678,7 +678,7 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
-            name: "a CLI whose call comes through another ingress than its last counts the move as a repeat",
+            name: "a CLI whose call comes through an ingress neither of its last two counts the move as a repeat",
             toml: FANOUT_RUNS_10_MIN,
             calls: move_calls(),
             expect: |v| {
@@ -688,6 +688,11 @@ fn scenarios() -> Vec<Scenario> {
                 assert_eq!(first(EARLY_MOVER), Some(3), "moved before its learned state: no move");
                 assert_eq!(
                     first(BACK_AND_FORTH),
+                    Some(4),
+                    "its return to the ingress before is no move (load shared): one move, its 5th"
+                );
+                assert_eq!(
+                    first(WANDERER),
                     Some(7),
                     "two moves cover 8: flagged at 8 (threshold 2 x 4)"
                 );
@@ -703,6 +708,7 @@ fn scenarios() -> Vec<Scenario> {
                 assert_eq!(first(MOVER), Some(3));
                 assert_eq!(first(EARLY_MOVER), Some(3));
                 assert_eq!(first(BACK_AND_FORTH), Some(3));
+                assert_eq!(first(WANDERER), Some(3));
             },
         },
         Scenario {
@@ -1012,6 +1018,7 @@ const STAYER: &str = "+2348031110011";
 const MOVER: &str = "+2348031110012";
 const EARLY_MOVER: &str = "+2348031110013";
 const BACK_AND_FORTH: &str = "+2348031110014";
+const WANDERER: &str = "+2348031110017";
 
 /// [`REDIALLER`] calls two numbers and the first again (a repeat at a count
 /// of 2), then new ones 20 s apart; [`ONE_NUMBER`] calls one number twice
@@ -1047,7 +1054,8 @@ fn early_repeat_calls() -> Vec<Call> {
 /// at its 4th callee, over the learning floor of 2); [`EARLY_MOVER`] `MSC-0`
 /// for its first call only (under the floor: its learned state begins on
 /// `MSC-1`); [`BACK_AND_FORTH`] `MSC-1` but for its 4th call, through
-/// `MSC-2` (two moves).
+/// `MSC-2` (a move, and a return that is none); [`WANDERER`] `MSC-1` for
+/// three calls, `MSC-2` for its 4th, `MSC-3` from its 5th (two moves).
 fn move_calls() -> Vec<Call> {
     let mut c = Vec::new();
     for k in 0..10i64 {
@@ -1058,6 +1066,14 @@ fn move_calls() -> Vec<Call> {
             (MOVER, if k < 3 { "MSC-1" } else { "MSC-2" }),
             (EARLY_MOVER, if k < 1 { "MSC-0" } else { "MSC-1" }),
             (BACK_AND_FORTH, if k == 3 { "MSC-2" } else { "MSC-1" }),
+            (
+                WANDERER,
+                match k {
+                    0..=2 => "MSC-1",
+                    3 => "MSC-2",
+                    _ => "MSC-3",
+                },
+            ),
         ];
         for (n, (a, trunk)) in trunks.into_iter().enumerate() {
             c.push(on_trunk(

@@ -335,11 +335,15 @@ pub struct WindowOp {
 /// [`Repeats::lenient`]: every store keeps this arithmetic.)
 ///
 /// A *move* counts as a repeat too: an update whose `ingress` (a hash of
-/// the call's ingress, 0 when unknown or not asked for) differs from the
-/// last one the learned state recorded (none in a fresh state). SIM-box
-/// studies find a box's SIMs stay in one place, a person moves between
-/// switches (docs/QUALITY.md, *A fifth generator*). The learned state keeps
-/// the last non-zero ingress (see [`Repeats::moved`]).
+/// the call's ingress, 0 when unknown or not asked for) differs from both
+/// ingresses the learned state recorded last (none in a fresh state).
+/// SIM-box studies find a box's SIMs stay in one place, a person moves
+/// between switches (docs/QUALITY.md, *A fifth generator*); but a network
+/// that shares its subscribers' calls between two nodes (a pair of core
+/// SBCs) sends a SIM's calls back and forth as it does everyone's, so a
+/// return to the ingress before the last is no move (docs/QUALITY.md, *A
+/// ninth generator*). The learned state keeps the last two distinct
+/// non-zero ingresses in one `u16` (see [`Repeats::moved`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Repeats {
     /// Repeats per thousand members of the count (1 to 1000).
@@ -360,26 +364,35 @@ pub struct Repeats {
 
 impl Repeats {
     /// The hash of an ingress (a trunk or an address) an op carries: FNV-1a
-    /// folded to 16 bits, never 0. The same on every node (shared stores
-    /// compare it); two ingresses hashing alike are one (a move missed).
+    /// folded to 8 bits, never 0 (1 to 255). The same on every node (shared
+    /// stores compare it); two ingresses hashing alike are one (a move
+    /// missed: one pair in 255).
     pub fn ingress_of(ingress: &str) -> u16 {
         let mut h: u32 = 0x811c_9dc5;
         for &b in ingress.as_bytes() {
             h = (h ^ b as u32).wrapping_mul(0x0100_0193);
         }
-        match ((h >> 16) ^ (h & 0xffff)) as u16 {
+        let x = (h >> 24) ^ (h >> 16) ^ (h >> 8) ^ h;
+        match (x & 0xff) as u16 {
             0 => 1,
             x => x,
         }
     }
 
-    /// Whether this update is a move from the ingress the learned state last
-    /// recorded (`last`, 0: none), and the ingress to record now.
-    pub fn moved(&self, last: u16) -> (bool, u16) {
-        if self.ingress == 0 {
-            (false, last)
+    /// Whether this update is a move, and the ingresses to record now.
+    /// `seen` is the learned state's record: the last ingress in its low
+    /// byte, the distinct one before it in its high byte (0: none). A move
+    /// is an ingress that is neither (and not the first one recorded); any
+    /// change of ingress shifts the last into the high byte.
+    pub fn moved(&self, seen: u16) -> (bool, u16) {
+        let (last, before) = (seen & 0xff, seen >> 8);
+        if self.ingress == 0 || self.ingress == last {
+            (false, seen)
         } else {
-            (last != 0 && last != self.ingress, self.ingress)
+            (
+                last != 0 && self.ingress != before,
+                self.ingress | (last << 8),
+            )
         }
     }
 
@@ -1057,25 +1070,34 @@ mod tests {
     }
 
     #[test]
-    fn a_move_is_a_change_from_the_last_ingress_recorded() {
+    fn a_move_is_an_ingress_neither_of_the_last_two() {
         let a = Repeats::ingress_of("trunk:MSC-1");
         let b = Repeats::ingress_of("trunk:MSC-2");
-        assert_ne!(a, b);
-        assert_ne!(a, 0);
+        let c = Repeats::ingress_of("trunk:MSC-3");
+        assert!(a != b && b != c && a != c);
+        assert!((1..=255).contains(&a));
         assert_eq!(a, Repeats::ingress_of("trunk:MSC-1"), "stable");
-        // FNV-1a 32 of "" is 0x811c9dc5: folded, 0x811c ^ 0x9dc5.
-        assert_eq!(Repeats::ingress_of(""), 0x811c ^ 0x9dc5);
-        let r = Repeats {
+        // FNV-1a 32 of "" is 0x811c9dc5: its four bytes folded (0x81 ^ 0x1c ^ 0x9d
+        // ^ 0xc5), 0xc5.
+        assert_eq!(Repeats::ingress_of(""), 0xc5);
+        let at = |ingress| Repeats {
             share_milli: 100,
             factor: 3,
             span_s: std::num::NonZeroU16::new(600).unwrap(),
-            ingress: b,
+            ingress,
         };
-        assert_eq!(r.moved(0), (false, b), "a fresh state records");
-        assert_eq!(r.moved(b), (false, b), "the same ingress");
-        assert_eq!(r.moved(a), (true, b), "another one: a move");
-        let off = Repeats { ingress: 0, ..r };
-        assert_eq!(off.moved(a), (false, a), "not known: nothing changes");
+        assert_eq!(at(b).moved(0), (false, b), "a fresh state records");
+        assert_eq!(at(b).moved(b), (false, b), "the same ingress");
+        assert_eq!(at(b).moved(a), (true, b | a << 8), "another one: a move");
+        let ab = b | a << 8;
+        assert_eq!(at(b).moved(ab), (false, ab), "still the last");
+        assert_eq!(
+            at(a).moved(ab),
+            (false, a | b << 8),
+            "back to the one before: load shared, no move"
+        );
+        assert_eq!(at(c).moved(ab), (true, c | b << 8), "a third: a move");
+        assert_eq!(at(0).moved(ab), (false, ab), "not known: nothing changes");
     }
 
     #[test]

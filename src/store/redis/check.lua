@@ -28,8 +28,8 @@
 --   A learning window whose rare string starts 'q' is judged by its key's
 --   repeats (contract::Repeats): ' <share milli> <factor> <span s> <ingress>q'
 --   follows its learned fields, its run is 'rl'/'rn' in its HASH and the last
---   ingress recorded 'ri' (a change is a move, which counts as a repeat;
---   ingress 0: none), and its member's previous time is read (ZSCORE) before
+--   two ingresses recorded 'ri' (the last + 256 x the one before; an ingress
+--   that is neither is a move, which counts as a repeat; ingress 0: none), and its member's previous time is read (ZSCORE) before
 --   the ZADD. A repeat below the learning floor is recorded too once the
 --   key has two members (a fresh learned state when there is none or it is
 --   gone).
@@ -355,9 +355,7 @@ for i = 1, n do
         rn = lc[9]
         rn = rn and rn + 0 or 0
         ri = lc[10]
-        if ri == '0' then
-          ri = false
-        end
+        ri = ri and ri + 0 or 0
       end
       if lvl and t >= gone then
         -- Gone, whatever the key's TTL says (event time rules).
@@ -381,7 +379,7 @@ for i = 1, n do
         calm = 0
         rl = 0
         rn = 0
-        ri = false
+        ri = 0
         changed = true
         folded = true
       elseif iw > ivl then
@@ -470,14 +468,16 @@ for i = 1, n do
         peak = count
         changed = true
       end
-      -- A move: this call's ingress is not the last one recorded (none in
-      -- a fresh state); the ingress is recorded either way.
+      -- A move: this call's ingress is neither of the last two recorded
+      -- (ri: the last + 256 x the one before; none in a fresh state); a
+      -- change of ingress is recorded either way (contract::Repeats::moved).
       local moved = false
       if rq then
-        local ing = match(rare, ' (%d+)q')
-        if ing ~= '0' and ri ~= ing then
-          moved = ri and true or false
-          ri = ing
+        local ing = match(rare, ' (%d+)q') + 0
+        local last = ri % 256
+        if ing ~= 0 and ing ~= last then
+          moved = last ~= 0 and ing ~= floor(ri / 256)
+          ri = ing + 256 * last
           changed = true
         end
       end
@@ -510,12 +510,12 @@ for i = 1, n do
           -- read, and so is k (unless the rule's times changed): only the
           -- peak, and the run of repeats and its ingress, moved.
           if rq then
-            rcall('HSET', ck, 'p', format('%d', peak), 'rl', format('%d', rl), 'rn', format('%d', rn), 'ri', ri or '0')
+            rcall('HSET', ck, 'p', format('%d', peak), 'rl', format('%d', rl), 'rn', format('%d', rn), 'ri', format('%d', ri))
           else
             rcall('HSET', ck, 'p', format('%d', peak))
           end
         elseif rq then
-          rcall('HSET', ck, 'l', format('%d', lvl), 'b', format('%d', ivl), 'p', format('%d', peak), 'k', format('%d', k), 'o', format('%d', over + 64 * calm), 'rl', format('%d', rl), 'rn', format('%d', rn), 'ri', ri or '0')
+          rcall('HSET', ck, 'l', format('%d', lvl), 'b', format('%d', ivl), 'p', format('%d', peak), 'k', format('%d', k), 'o', format('%d', over + 64 * calm), 'rl', format('%d', rl), 'rn', format('%d', rn), 'ri', format('%d', ri))
         else
           rcall('HSET', ck, 'l', format('%d', lvl), 'b', format('%d', ivl), 'p', format('%d', peak), 'k', format('%d', k), 'o', format('%d', over + 64 * calm))
         end
@@ -541,13 +541,15 @@ for i = 1, n do
       if om + 0 > t - wms then
         local s = rcall('HMGET', ck, 'u', 'l', 'k', 'rl', 'rn', 'ri')
         local sec = floor(t / 1000)
-        local ing = match(rare, ' (%d+)q')
+        local ing = match(rare, ' (%d+)q') + 0
         if s[2] and t < s[3] + 0 then
           local srl, srn = repeat_run(s[4] and s[4] + 0 or 0, s[5] and s[5] + 0 or 0, sec, rare)
-          if ing == '0' then
-            ing = s[6] or '0'
+          -- The ingress recorded as above, never a move here.
+          local seen = s[6] and s[6] + 0 or 0
+          if ing ~= 0 and ing ~= seen % 256 then
+            seen = ing + 256 * (seen % 256)
           end
-          rcall('HSET', ck, 'rl', format('%d', srl), 'rn', format('%d', srn), 'ri', ing)
+          rcall('HSET', ck, 'rl', format('%d', srl), 'rn', format('%d', srn), 'ri', format('%d', seen))
         else
           iv = iv + 0
           local iw = floor(t / iv)
@@ -555,7 +557,7 @@ for i = 1, n do
           if iv > life then
             life = iv
           end
-          rcall('HSET', ck, 'l', '0', 'b', format('%d', iw), 'p', '0', 'k', format('%d', (iw + 1) * iv + life), 'o', '0', 'rl', format('%d', sec), 'rn', '1', 'ri', ing)
+          rcall('HSET', ck, 'l', '0', 'b', format('%d', iw), 'p', '0', 'k', format('%d', (iw + 1) * iv + life), 'o', '0', 'rl', format('%d', sec), 'rn', '1', 'ri', format('%d', ing))
           if not s[1] and not s[2] then
             rcall('PEXPIRE', ck, ARGV[a + 4])
           end
