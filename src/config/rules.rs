@@ -184,11 +184,12 @@ pub struct RepeatsConfig {
     /// within it of the one before continues the run); whole seconds, the
     /// runs are kept in seconds.
     pub within_ms: u64,
-    /// A move between ingresses (the CLI's call through another trunk or
-    /// address than its last) counts as a repeat (`contract::Repeats`): a
-    /// SIM box stays in one place, a person moves between switches. Turn it
-    /// off where one CLI's calls reach the switch through several ingresses
-    /// sharing load (e.g. two trunk groups from one partner).
+    /// A move between ingresses (the CLI's call through a trunk or address
+    /// that is neither of its last two) counts as a repeat
+    /// (`contract::Repeats`): a SIM box stays in one place, a person moves
+    /// between switches; a return to the one before is load sharing between
+    /// two nodes, which a box's SIMs get too. Turn it off where one CLI's
+    /// calls reach the switch through three or more ingresses sharing load.
     pub moves: bool,
 }
 
