@@ -463,6 +463,13 @@ pub struct InvalidCliConfig {
     /// range that does not exist, or with the trunk prefix inside it, is
     /// invalid. `false`: lengths and the prefix lists only.
     pub numbering_plan: bool,
+    /// With `numbering_plan`: home CLIs the plan gives one of these types
+    /// are invalid too. A premium-rate number is dialled, never dialling:
+    /// Germany's § 120 TKG forbids it as a caller's number, and no
+    /// generator's legitimate traffic presents one (docs/QUALITY.md, "A
+    /// ninth generator"). Shared-cost and UAN numbers are call centres'
+    /// everyday CLIs and stay valid.
+    pub invalid_types: Vec<crate::number::plan::NumberType>,
 }
 
 impl Default for InvalidCliConfig {
@@ -472,6 +479,7 @@ impl Default for InvalidCliConfig {
             barred_prefixes: Vec::new(),
             unallocated_prefixes: Vec::new(),
             numbering_plan: true,
+            invalid_types: vec![crate::number::plan::NumberType::PremiumRate],
         }
     }
 }

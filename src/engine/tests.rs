@@ -478,6 +478,28 @@ fn home_cli_on_international_ingress_blocks() {
 }
 
 #[test]
+fn a_premium_rate_cli_is_invalid_and_a_shared_cost_one_is_not() {
+    // German numbers: 0900 premium rate (§ 120 TKG forbids it as a CLI), 0180
+    // shared cost, a 0151 mobile.
+    let de = "[numbering]\ncountry_code = \"49\"\n";
+    let f = fixture(de);
+    for (i, (cli, invalid)) in [
+        ("+499001114708", true),
+        ("+4918012345678", false),
+        ("+4915112345678", false),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let v = f.call(&format!("p{i}"), cli, &format!("+4915199999{i:03}"), T0);
+        assert_eq!(v.reasons.contains(Reason::InvalidCli), invalid, "{cli}");
+    }
+    let g = fixture(&format!("{de}[rules.invalid_cli]\ninvalid_types = []\n"));
+    let v = g.call("q", "+499001114708", "+4915199999000", T0);
+    assert!(!v.reasons.contains(Reason::InvalidCli));
+}
+
+#[test]
 fn invalid_and_barred_clis_are_flagged() {
     let f = fixture("[rules.invalid_cli]\nbarred_prefixes = [\"+2348000\"]\n");
     for (i, bad) in ["", "anonymous", "+111", "12ab", "080312"]

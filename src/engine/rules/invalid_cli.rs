@@ -3,7 +3,8 @@
 //! the national numbering plan does not have (a range never allocated, the
 //! trunk prefix inside the number: `number::plan`, from libphonenumber's
 //! metadata, and under the NANP the central-office codes its numbering
-//! guidelines never assign: N11 and 555-01XX), or one in a barred or
+//! guidelines never assign: N11 and 555-01XX), a home number of a type that
+//! never calls (premium rate, `invalid_types`), or one in a barred or
 //! unallocated range the operator lists. Judged on the call alone; keeps no
 //! window.
 
@@ -27,6 +28,8 @@ struct InvalidCli {
     invalid_prefixes: NumberSet,
     /// Home CLIs must be numbers of the national plan.
     numbering_plan: bool,
+    /// Home CLIs of these types are invalid (`invalid_types`).
+    invalid_types: Vec<crate::number::plan::NumberType>,
     /// The plan is the NANP's (+1), with office codes libphonenumber's
     /// patterns allow but its guidelines never assign ([`nanp_unassignable`]).
     nanp: bool,
@@ -64,6 +67,11 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
         action,
         invalid_prefixes: NumberSet::new(&c.numbering, &prefixes),
         numbering_plan: ic.numbering_plan,
+        invalid_types: if ic.numbering_plan {
+            ic.invalid_types.clone()
+        } else {
+            Vec::new()
+        },
         nanp: ic.numbering_plan && c.numbering.country_code == "1",
     }))
 }
@@ -81,6 +89,8 @@ impl Rule for InvalidCli {
             Err(_) => true,
             Ok(_) => {
                 (self.numbering_plan && f.cli_plan == Some(None))
+                    || (!self.invalid_types.is_empty()
+                        && matches!(f.cli_plan, Some(Some(t)) if self.invalid_types.contains(&t)))
                     || self.invalid_prefixes.contains(f.a_key)
                     || (self.nanp && nanp_unassignable(f.a_key))
             }
