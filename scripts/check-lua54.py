@@ -122,6 +122,16 @@ def run(r):
         m = f"+23480{rng.randrange(12)}"
         args += [m, str(t - 60000), "64", "5", "150000", f"60000 {t + 20000} 80000 ds-{t:x}-0"]
         args += [m, f"({t - 5000}", "-5", "3", "95000", f"5000 {t + 20000} 80000 dc-{t:x}-0"]
+        # A learning window judged by its key's repeats and moves (rare
+        # string 'q…', ending ' <share milli> <factor> <span s> <ingress>q'):
+        # a CLI's callees from a small pool (repeats), through one of three
+        # ingresses or none (moves; the last two recorded in 'ri').
+        r_ = rng.randrange(3)
+        base = f"{prefix}:{{cr:+23480{r_}}}"
+        keys += [base + ":m", base + ":e", base + ":c"]
+        args += [f"+23482{rng.randrange(8)}", str(t - 60000), "8", "-2", "150000",
+                 f"q60000 4 20000 2000 60000 86400000 0 86460000 4 10000 "
+                 f"{t + 20000} 80000 cr-{t:x}-0 100 3 600 {rng.choice((0, 7, 42, 255))}q"]
         if rng.random() < 0.3:
             keys.append(f"{prefix}:{{blk:x}}")
         return keys, args
@@ -158,6 +168,9 @@ def run(r):
             assert r.hgetall(x) == r.hgetall(y), x
     learned = sum(1 for k in ka if k.endswith(b":c") and r.hexists(k, "l"))
     assert learned > 0, "no learned state"
+    moved = [int(r.hget(k, "ri")) for k in ka
+             if b"{cr:" in k and k.endswith(b":c") and r.hexists(k, "ri")]
+    assert any(x > 255 for x in moved), f"no two ingresses recorded: {moved}"
     quiet = [k for k in ka if b"{cq:" in k]
     assert any(k.endswith(b":c") and r.hexists(k, "l") for k in quiet), "cq learned nothing"
     assert all(k.endswith((b":m", b":c")) for k in quiet), quiet
