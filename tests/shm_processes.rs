@@ -592,7 +592,7 @@ fn a_full_region_stops_tracking_new_keys_and_says_so() {
                 let c = Call::new(
                     &format!("c{i}"),
                     &format!("+2348031{i:06}"),
-                    &format!("+2348{i:09}"),
+                    &format!("+234803{i:07}"),
                 )
                 .at(t);
                 let v = det.check_now(&c).unwrap();
@@ -624,7 +624,7 @@ fn a_full_region_stops_tracking_new_keys_and_says_so() {
             }
             let v = det
                 .check_now(
-                    &Call::new("again", "+2348039999998", &format!("+2348{:09}", 0)).at(T0 + 2),
+                    &Call::new("again", "+2348039999998", &format!("+234803{:07}", 0)).at(T0 + 2),
                 )
                 .map_err(|e| e.to_string())?;
             // (The new caller's own windows are new keys: not tracked.)
