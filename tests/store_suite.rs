@@ -801,11 +801,12 @@ macro_rules! fanout_hold {
 
 /// `cli_fanout` at 4 callees in 10 minutes, not judged by being called, and
 /// judged at twice its threshold while its repeats are a quarter of its
-/// callees, a run lasting `within_ms` as given.
+/// callees, a run lasting `within_ms` as given; judged on any ingress (these
+/// scenarios often put a CLI alone on its trunk: `min_ingress_clis = 0`).
 macro_rules! fanout_repeats {
     ($within_ms:literal) => {
         concat!(
-            "[rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 600000\ncli_types = [\"mobile\"]\n\
+            "[rules.cli_fanout]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 600000\ncli_types = [\"mobile\"]\nmin_ingress_clis = 0\n\
             [rules.cli_fanout.called]\nfactor = 1\n\
             [rules.cli_fanout.repeats]\nshare = 0.25\nfactor = 2\nwithin_ms = ",
             $within_ms,

@@ -113,6 +113,16 @@ pub struct WindowRuleConfig {
     /// rules ignore it; without cli_rotation nothing is judged this way.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub shared_type_min_ingress_clis: u32,
+    /// cli_fanout: a counted CLI is judged only on a call through an
+    /// ingress carrying at least this many distinct CLIs in cli_rotation's
+    /// window at the time. A CLI alone on its ingress is a customer's own
+    /// trunk or device presenting its one number (a dispatcher's dialer, a
+    /// business line): that line's owner calling, not a SIM, whose calls
+    /// reach the switch through a network of subscribers (the mobile core,
+    /// an interconnect). A call with no cli_rotation window (no ingress,
+    /// cli_rotation off) is judged as usual. 0: off. Other rules ignore it.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub min_ingress_clis: u32,
     /// distinct_callers: calls to home numbers the national numbering plan
     /// gives one of these types are not counted ("toll_free", "premium_rate",
     /// ...). Service numbers draw crowds by design (a TV vote, a hotline's
@@ -543,6 +553,7 @@ impl Default for RulesConfig {
                 called: CalledConfig::default(),
                 count_allowed_b: false,
                 shared_type_min_ingress_clis: 0,
+                min_ingress_clis: 0,
                 repeats: RepeatsConfig::default(),
                 // Service numbers: a TV vote's crowd reaches its 0137 number
                 // through the home core (docs/QUALITY.md, "A ninth
@@ -571,6 +582,7 @@ impl Default for RulesConfig {
                 called: CalledConfig::default(),
                 count_allowed_b: false,
                 shared_type_min_ingress_clis: 0,
+                min_ingress_clis: 0,
                 repeats: RepeatsConfig::default(),
                 skip_b_types: Vec::new(),
             },
@@ -610,6 +622,7 @@ impl Default for RulesConfig {
                 called: CalledConfig::default(),
                 count_allowed_b: false,
                 shared_type_min_ingress_clis: 0,
+                min_ingress_clis: 0,
                 repeats: RepeatsConfig::default(),
                 skip_b_types: Vec::new(),
             },
@@ -647,6 +660,9 @@ impl Default for RulesConfig {
                 // calls arrive, at cli_rotation's default threshold of distinct
                 // CLIs (docs/QUALITY.md, "SIM boxes under the NANP").
                 shared_type_min_ingress_clis: 20,
+                // A mobile CLI alone on its ingress is a customer's line, not a
+                // SIM (docs/QUALITY.md, "An eleventh generator").
+                min_ingress_clis: 2,
                 repeats: RepeatsConfig::default(),
                 skip_b_types: Vec::new(),
             },
@@ -718,6 +734,12 @@ impl RulesConfig {
                 return Err(ConfigError::new(
                     format!("rules.{name}.skip_b_types"),
                     "only distinct_callers: it counts a B-number's callers",
+                ));
+            }
+            if r.min_ingress_clis > 0 && name != "cli_fanout" {
+                return Err(ConfigError::new(
+                    format!("rules.{name}.min_ingress_clis"),
+                    "only cli_fanout: it judges a CLI by its ingress's CLIs",
                 ));
             }
             if r.shared_type_min_ingress_clis > 0 && name != "cli_fanout" {

@@ -230,7 +230,7 @@ pub struct Prepared {
     withdrawals: Vec<Withdrawal>,
     /// A window judged only through an ingress carrying enough distinct CLIs
     /// (`rules::Plan::judge_by_ingress_clis`): its index, the least CLIs.
-    ingress_scale: Option<(u8, u32)>,
+    ingress_scale: Option<(u8, u32, bool)>,
 }
 
 impl Prepared {
@@ -267,12 +267,12 @@ impl Prepared {
 }
 
 /// The distinct CLIs cli_rotation's window counted on the call's ingress
-/// (0 when it did not count the call).
-fn ingress_clis(outs: &[WindowOutcome], ops: &[WindowOp]) -> u32 {
+/// (`None` when it did not count the call).
+fn ingress_clis(outs: &[WindowOutcome], ops: &[WindowOp]) -> Option<u32> {
     ops.iter()
         .zip(outs)
         .find(|(op, _)| op.rule == Reason::CliRotation)
-        .map_or(0, |(_, out)| out.count)
+        .map(|(_, out)| out.count)
 }
 
 /// A rule's share-gated pair in a store answer: its count over every
@@ -600,9 +600,14 @@ impl Engine {
                         continue;
                     }
                     // A CLI that may be a landline is judged as a handset only
-                    // through an ingress of many subscribers.
-                    if let Some((at, min)) = *ingress_scale {
-                        if at as usize == i && ingress_clis(&ans.windows, &request.windows) < min {
+                    // through an ingress of many subscribers; any CLI only
+                    // through an ingress that is not its own.
+                    if let Some((_, min, strict)) = ingress_scale.filter(|s| s.0 as usize == i) {
+                        let few = match ingress_clis(&ans.windows, &request.windows) {
+                            Some(n) => n < min,
+                            None => strict,
+                        };
+                        if few {
                             hold(i, &ans.windows[i].alert);
                             continue;
                         }

@@ -1799,8 +1799,11 @@ fn nanp_clis_are_judged_as_handsets_only_through_an_ingress_of_many() {
     assert_eq!(pbx[9].count(Reason::CliFanout), 10);
     assert!(!flagged(&pbx));
     assert!(pbx.iter().all(|v| v.new_alerts.is_empty()));
-    // Named in cli_types: judged on any ingress.
+    // Named in cli_types: judged on any ingress but one where it is alone
+    // (`min_ingress_clis`, below).
     let named = "[rules.cli_fanout]\ncli_types = [\"mobile\", \"fixed_line_or_mobile\"]\n";
+    assert!(!flagged(&pace(named, "ENT-1", "+15132416666", false)));
+    let named = "[rules.cli_fanout]\ncli_types = [\"mobile\", \"fixed_line_or_mobile\"]\nmin_ingress_clis = 0\n";
     assert!(flagged(&pace(named, "ENT-1", "+15132416666", false)));
     // Off: not counted at all.
     let off = pace(
@@ -1812,9 +1815,14 @@ fn nanp_clis_are_judged_as_handsets_only_through_an_ingress_of_many() {
     assert_eq!(off[9].count(Reason::CliFanout), 0);
     assert!(!flagged(&off));
     // The operator types its own block (`numbering.types`): a mobile of
-    // the block is judged as a handset on any ingress, even its own trunk;
-    // a landline of the block is not counted at all.
-    let block = |ty: &str| format!("[numbering.types]\n{ty} = [\"+1513241\"]\n");
+    // the block is judged as a handset on any ingress, even its own trunk
+    // (once `min_ingress_clis` allows a CLI alone on its ingress); a
+    // landline of the block is not counted at all.
+    let block = |ty: &str| {
+        format!(
+            "[numbering.types]\n{ty} = [\"+1513241\"]\n[rules.cli_fanout]\nmin_ingress_clis = 0\n"
+        )
+    };
     let mobile = pace(&block("mobile"), "ENT-1", "+15132416666", false);
     assert!(flagged(&mobile));
     assert!(mobile
@@ -1824,6 +1832,74 @@ fn nanp_clis_are_judged_as_handsets_only_through_an_ingress_of_many() {
     let landline = pace(&block("fixed_line"), "IMS-CORE", "+15132415555", true);
     assert_eq!(landline[9].count(Reason::CliFanout), 0);
     assert!(!flagged(&landline));
+}
+
+/// A mobile CLI alone on its ingress (a dispatcher's dialer on the
+/// business's own trunk, presenting its one number) is counted but not
+/// judged by `cli_fanout` (`min_ingress_clis`, default 2, cli_rotation's
+/// count of the call's source): a SIM's calls arrive through a network of
+/// subscribers. Among others on the same ingress, or on a call with no
+/// ingress at all (no cli_rotation window), it is judged as before.
+#[test]
+fn a_mobile_cli_alone_on_its_ingress_is_not_judged_by_fan_out() {
+    let pace = |extra: &str, trunk: Option<&str>, others: bool| -> Vec<Verdict> {
+        let f = fixture(&format!("[learning]\nwarmup_ms = 0\n{extra}"));
+        let mut out = Vec::new();
+        for i in 0..10i64 {
+            let minute = T0 + i * 60_000;
+            if others {
+                // Another subscriber on the same ingress each minute.
+                let c = Call::new(
+                    &format!("o{i}"),
+                    &format!("+2348031111{i:03}"),
+                    &format!("+2348052222{i:03}"),
+                );
+                let c = c.at(minute + 10_000);
+                f.check(match trunk {
+                    Some(t) => on(c, t),
+                    None => c,
+                });
+            }
+            let c = Call::new(
+                &format!("s{i}"),
+                "+2348034445555",
+                &format!("+2348056666{i:03}"),
+            );
+            let c = c.at(minute + 30_000);
+            out.push(f.check(match trunk {
+                Some(t) => on(c, t),
+                None => c,
+            }));
+        }
+        out
+    };
+    let flagged = |v: &[Verdict]| v.last().unwrap().reasons.contains(Reason::CliFanout);
+    // Alone on its trunk: counted to its tenth callee, never judged, no
+    // alert published.
+    let alone = pace("", Some("ENT-DISPATCH"), false);
+    assert_eq!(alone[9].count(Reason::CliFanout), 10);
+    assert_eq!(alone[9].count(Reason::CliRotation), 1);
+    assert!(!flagged(&alone));
+    assert!(alone.iter().all(|v| v.new_alerts.is_empty()));
+    // With another CLI on the same trunk in cli_rotation's window: judged.
+    let shared = pace("", Some("ENT-DISPATCH"), true);
+    assert_eq!(shared[9].count(Reason::CliRotation), 2);
+    assert!(flagged(&shared));
+    assert!(shared
+        .iter()
+        .take(9)
+        .all(|v| !v.reasons.contains(Reason::CliFanout)));
+    // No ingress on the call (no cli_rotation window): judged as before.
+    assert!(flagged(&pace("", None, false)));
+    // Off: judged alone too.
+    let off = "[rules.cli_fanout]\nmin_ingress_clis = 0\n";
+    assert!(flagged(&pace(off, Some("ENT-DISPATCH"), false)));
+    // cli_rotation off: nothing to judge the ingress by, judged as before.
+    let no_rotation = "[rules.cli_rotation]\naction = \"off\"\n";
+    assert!(flagged(&pace(no_rotation, Some("ENT-DISPATCH"), false)));
+    // Only cli_fanout takes it.
+    let e = Config::from_toml("[rules.cli_rotation]\nmin_ingress_clis = 2\n").unwrap_err();
+    assert_eq!(e.key, "rules.cli_rotation.min_ingress_clis");
 }
 
 /// A newer libphonenumber metadata file (`numbering.metadata_file`) makes a

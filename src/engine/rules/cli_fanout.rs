@@ -18,6 +18,10 @@
 //! traffic is for, a person redials and a business calls customers back.
 //! A call through another ingress than the CLI's last (`repeats.moves`)
 //! counts as a repeat: a SIM box stays in one place, a person moves.
+//! A CLI alone on its ingress (`min_ingress_clis`, cli_rotation's count of
+//! the call's source) is not judged: a customer's own trunk presenting its
+//! one number is that customer calling, while a SIM's calls arrive through
+//! a network of subscribers.
 
 use std::sync::Arc;
 
@@ -43,6 +47,10 @@ struct CliFanout {
     /// judged only through an ingress with at least this many distinct CLIs
     /// in cli_rotation's window (0: off; always 0 without cli_rotation).
     shared_min_clis: u32,
+    /// A counted CLI is judged only through an ingress carrying at least
+    /// this many distinct CLIs in cli_rotation's window, when the call has
+    /// one (`min_ingress_clis`; 0: off; always 0 without cli_rotation).
+    min_clis: u32,
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -70,11 +78,17 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     } else {
         r.shared_type_min_ingress_clis
     };
+    let min_clis = if cfg.rules.cli_rotation.action.is_off() {
+        0
+    } else {
+        r.min_ingress_clis
+    };
     Some(Arc::new(CliFanout {
         window,
         moves,
         cli_types,
         shared_min_clis,
+        min_clis,
     }))
 }
 
@@ -104,7 +118,9 @@ impl Rule for CliFanout {
             p.count(f, &self.window, f.a_key.clone(), f.b_key.clone());
             own = (p.windows.len() > before).then_some(before);
             if let (true, Some(i)) = (shared, own) {
-                p.judge_by_ingress_clis(i, self.shared_min_clis);
+                p.judge_by_ingress_clis(i, self.shared_min_clis, true);
+            } else if let (true, Some(i)) = (self.min_clis > 0, own) {
+                p.judge_by_ingress_clis(i, self.min_clis, false);
             }
             if let (true, Some(i), Some(src)) = (self.moves, own, f.source_key) {
                 if let Some(r) = p.windows[i].repeats.as_mut() {

@@ -131,8 +131,9 @@ pub struct Plan<'a> {
     fanin: Option<(*const u8, usize, usize)>,
     /// A window judged only when the call's ingress carries at least this
     /// many distinct CLIs in cli_rotation's window: (its index in
-    /// `windows`, the least CLIs). See [`Plan::judge_by_ingress_clis`].
-    pub ingress_scale: Option<(u8, u32)>,
+    /// `windows`, the least CLIs, whether a call without that window is
+    /// held too). See [`Plan::judge_by_ingress_clis`].
+    pub ingress_scale: Option<(u8, u32, bool)>,
 }
 
 /// Whether a rule limited to `types` counts this CLI: every valid CLI when
@@ -213,11 +214,12 @@ impl<'a> Plan<'a> {
 
     /// The window at index `i` (counted on this call) is judged only when
     /// cli_rotation's window of the call counts at least `min` distinct CLIs
-    /// on its ingress (`rules.cli_fanout.shared_type_min_ingress_clis`):
-    /// otherwise the engine holds its alert back.
+    /// on its ingress (`rules.cli_fanout.shared_type_min_ingress_clis`,
+    /// `min_ingress_clis`): otherwise the engine holds its alert back. A
+    /// call cli_rotation does not count is held when `strict`, else judged.
     #[inline]
-    pub fn judge_by_ingress_clis(&mut self, i: usize, min: u32) {
-        self.ingress_scale = u8::try_from(i).ok().map(|i| (i, min));
+    pub fn judge_by_ingress_clis(&mut self, i: usize, min: u32, strict: bool) {
+        self.ingress_scale = u8::try_from(i).ok().map(|i| (i, min, strict));
     }
 
     /// The rule fired on this call alone.
