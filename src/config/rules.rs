@@ -132,6 +132,14 @@ pub struct WindowRuleConfig {
     /// every B-number. Other rules ignore it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skip_b_types: Vec<crate::number::plan::NumberType>,
+    /// cli_rotation: calls presenting home numbers the national numbering
+    /// plan gives one of these types count in their source's window but are
+    /// never flagged by it ("toll_free", "uan", ...). Masking presents numbers that look like subscribers'; a source
+    /// cycling through service numbers is a contact centre or an outbound
+    /// dialling platform presenting its own (India's 140 series is mandated
+    /// for telemarketing). Empty: every CLI. Other rules ignore it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip_cli_types: Vec<crate::number::plan::NumberType>,
 }
 
 fn is_zero_u32(x: &u32) -> bool {
@@ -564,6 +572,7 @@ impl Default for RulesConfig {
                     crate::number::plan::NumberType::SharedCost,
                     crate::number::plan::NumberType::Uan,
                 ],
+                skip_cli_types: Vec::new(),
             },
             distinct_callers_slow: SlowCallersConfig::default(),
             // Off by default: cli_fanout sees the same SIMs (a call a minute
@@ -585,6 +594,7 @@ impl Default for RulesConfig {
                 min_ingress_clis: 0,
                 repeats: RepeatsConfig::default(),
                 skip_b_types: Vec::new(),
+                skip_cli_types: Vec::new(),
             },
             cli_rotation: WindowRuleConfig {
                 action: RuleAction::FLAG,
@@ -625,6 +635,15 @@ impl Default for RulesConfig {
                 min_ingress_clis: 0,
                 repeats: RepeatsConfig::default(),
                 skip_b_types: Vec::new(),
+                // Service numbers: a telemarketing platform cycles through its
+                // own (docs/QUALITY.md, "A twelfth generator"); no generator's
+                // rotation ever presented one.
+                skip_cli_types: vec![
+                    crate::number::plan::NumberType::TollFree,
+                    crate::number::plan::NumberType::PremiumRate,
+                    crate::number::plan::NumberType::SharedCost,
+                    crate::number::plan::NumberType::Uan,
+                ],
             },
             // A SIM box is made of SIMs: its CLIs are mobile numbers, while a
             // PBX presents its fixed main number and DDI block.
@@ -665,6 +684,7 @@ impl Default for RulesConfig {
                 min_ingress_clis: 2,
                 repeats: RepeatsConfig::default(),
                 skip_b_types: Vec::new(),
+                skip_cli_types: Vec::new(),
             },
             intl_ingress_local_cli: IntlIngressConfig::default(),
             invalid_cli: InvalidCliConfig::default(),
@@ -728,6 +748,12 @@ impl RulesConfig {
                 return Err(ConfigError::new(
                     format!("rules.{name}.learn.hold_paced"),
                     "only cli_fanout: its members are one CLI's callees, one per call",
+                ));
+            }
+            if !r.skip_cli_types.is_empty() && name != "cli_rotation" {
+                return Err(ConfigError::new(
+                    format!("rules.{name}.skip_cli_types"),
+                    "only cli_rotation: it counts a source's CLIs",
                 ));
             }
             if !r.skip_b_types.is_empty() && name != "distinct_callers" {

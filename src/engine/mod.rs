@@ -231,6 +231,9 @@ pub struct Prepared {
     /// A window judged only through an ingress carrying enough distinct CLIs
     /// (`rules::Plan::judge_by_ingress_clis`): its index, the least CLIs.
     ingress_scale: Option<(u8, u32, bool)>,
+    /// A window counted but not judged on this call
+    /// (`rules::Plan::count_unjudged`): its index.
+    unjudged: Option<u8>,
 }
 
 impl Prepared {
@@ -455,6 +458,7 @@ impl Engine {
         let request = &mut p.request;
         request.windows.clear();
         p.ingress_scale = None;
+        p.unjudged = None;
         request.block_lookup = None;
         request.called = None;
         let lists = &cfg.lists;
@@ -498,6 +502,7 @@ impl Engine {
         verdict.reasons.0 |= plan.reasons.0;
         p.static_action = plan.static_action;
         p.ingress_scale = plan.ingress_scale;
+        p.unjudged = plan.unjudged;
         if cfg.auto_block_ms.is_some() && !a_allowed {
             request.block_lookup = Some((a_key.clone(), t));
         }
@@ -549,6 +554,7 @@ impl Engine {
             static_action,
             withdrawals,
             ingress_scale,
+            unjudged,
         } = p;
         let loaded;
         let cfg: &EngineConfig = match cfg {
@@ -597,6 +603,11 @@ impl Engine {
                         verdict.reasons.insert(Reason::StoreCapacity);
                     }
                     if count < threshold {
+                        continue;
+                    }
+                    // Counted, not judged on this call.
+                    if *unjudged == u8::try_from(i).ok() {
+                        hold(i, &ans.windows[i].alert);
                         continue;
                     }
                     // A CLI that may be a landline is judged as a handset only

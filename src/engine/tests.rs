@@ -355,6 +355,49 @@ fn velocity_counts_calls_by_call_id() {
     assert_eq!(v.action, Action::Allow);
 }
 
+/// A source presenting home service numbers (a telemarketing platform's
+/// pool of UAN or toll-free numbers) counts them in its cli_rotation window
+/// but is never flagged for them (`skip_cli_types`); a subscriber's number
+/// presented through it over the bar is.
+#[test]
+fn rotation_counts_service_clis_without_judging_them() {
+    let run = |extra: &str| -> Vec<Verdict> {
+        let f = fixture(&format!(
+            "[rules.cli_rotation]\nthreshold = 4\nwindow_ms = 10000\n{extra}"
+        ));
+        let mut out = Vec::new();
+        for i in 0..7i64 {
+            // Six of the platform's 0700 numbers, then a mobile number.
+            let a = if i < 6 {
+                format!("+23470012345{i:02}")
+            } else {
+                "+2348031234567".to_string()
+            };
+            let mut c = Call::new(&format!("p{i}"), &a, &format!("+23480900000{i:02}")).at(T0 + i);
+            c.source_ip = Some("203.0.113.9".parse().unwrap());
+            out.push(f.check(c));
+        }
+        out
+    };
+    let v = run("");
+    assert_eq!(v[5].count(Reason::CliRotation), 6);
+    assert!(v
+        .iter()
+        .take(6)
+        .all(|v| v.action == Action::Allow && v.new_alerts.is_empty()));
+    assert_eq!(v[6].count(Reason::CliRotation), 7);
+    assert_eq!(v[6].action, Action::Flag);
+    assert_eq!(v[6].new_alerts.len(), 1, "{:?}", v[6]);
+    // Judged like any CLI when the list is empty: the 4th distinct one.
+    let all = run("skip_cli_types = []\n");
+    assert!(!all[2].reasons.contains(Reason::CliRotation));
+    assert!(all[3].reasons.contains(Reason::CliRotation));
+    // Only cli_rotation takes it.
+    let e =
+        Config::from_toml("[rules.distinct_callers]\nskip_cli_types = [\"uan\"]\n").unwrap_err();
+    assert_eq!(e.key, "rules.distinct_callers.skip_cli_types");
+}
+
 #[test]
 fn rotation_counts_distinct_clis_per_source() {
     let f = fixture("[rules.cli_rotation]\nthreshold = 4\nwindow_ms = 10000\n[lists]\nallow_trunks = [\"BIG-CARRIER\"]\n");

@@ -3,13 +3,17 @@
 //! window (default 20 in 60 s, learned per source, flag): a platform cycling through invented or
 //! harvested numbers. Trusted sources and trunks are not counted, nor calls
 //! to allow-listed B-numbers (hotlines, bridges: a crowd calling one listed
-//! number at once through every route) unless `count_allowed_b`.
+//! number at once through every route) unless `count_allowed_b`. A call
+//! presenting a home service number counts but is never flagged by it
+//! (`skip_cli_types`: masking presents subscribers' numbers, a telemarketing
+//! platform its own service numbers).
 
 use std::sync::Arc;
 
 use super::{Compiler, Facts, Plan, Rule, RuleDef, Window};
 use crate::config::Config;
 use crate::contract::Reason;
+use crate::number::plan::NumberType;
 
 pub const DEF: RuleDef = RuleDef {
     reason: Reason::CliRotation,
@@ -22,6 +26,8 @@ struct CliRotation {
     window: Window,
     /// Calls to allow-listed B-numbers count too (`count_allowed_b`).
     count_allowed_b: bool,
+    /// Home CLIs of these types are not counted (`skip_cli_types`).
+    skip_cli: Vec<NumberType>,
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -39,6 +45,7 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     Some(Arc::new(CliRotation {
         window,
         count_allowed_b: r.count_allowed_b,
+        skip_cli: r.skip_cli_types.clone(),
     }))
 }
 
@@ -58,7 +65,15 @@ impl Rule for CliRotation {
             return;
         }
         if let Some(src) = f.source_key {
+            let before = p.windows.len();
             p.count(f, &self.window, src.clone(), f.a_key.clone());
+            // A service number is a platform's own, not a subscriber's: it
+            // counts in its source's window, and is not judged.
+            if !self.skip_cli.is_empty()
+                && matches!(f.cli_plan, Some(Some(t)) if self.skip_cli.contains(&t))
+            {
+                p.count_unjudged(before);
+            }
         }
     }
 }

@@ -134,6 +134,9 @@ pub struct Plan<'a> {
     /// `windows`, the least CLIs, whether a call without that window is
     /// held too). See [`Plan::judge_by_ingress_clis`].
     pub ingress_scale: Option<(u8, u32, bool)>,
+    /// A window counted on this call but not judged on it (its index in
+    /// `windows`). See [`Plan::count_unjudged`].
+    pub unjudged: Option<u8>,
 }
 
 /// Whether a rule limited to `types` counts this CLI: every valid CLI when
@@ -182,6 +185,7 @@ impl<'a> Plan<'a> {
             called,
             fanin: None,
             ingress_scale: None,
+            unjudged: None,
         }
     }
 
@@ -220,6 +224,17 @@ impl<'a> Plan<'a> {
     #[inline]
     pub fn judge_by_ingress_clis(&mut self, i: usize, min: u32, strict: bool) {
         self.ingress_scale = u8::try_from(i).ok().map(|i| (i, min, strict));
+    }
+
+    /// The window last counted on this call (if it was) is not judged on
+    /// it: the call counts towards its key's window and learned level as
+    /// any other, but its rule does not fire on it, and an alert the store
+    /// raised on it is held back (`rules.cli_rotation.skip_cli_types`).
+    #[inline]
+    pub fn count_unjudged(&mut self, before: usize) {
+        if self.windows.len() > before {
+            self.unjudged = u8::try_from(before).ok();
+        }
     }
 
     /// The rule fired on this call alone.
