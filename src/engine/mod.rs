@@ -588,6 +588,9 @@ impl Engine {
                 // The count over every ingress that precedes a share-gated window's.
                 // (rule, count, the threshold it learned: its floor when it learns none)
                 let mut all_ingresses: Option<(Reason, u32, u32)> = None;
+                // The windows judged apart on this call, by index (none: u8::MAX).
+                let unjudged_at = unjudged.unwrap_or(u8::MAX);
+                let scale_at = ingress_scale.map_or(u8::MAX, |s| s.0);
                 for i in 0..ans.windows.len().min(request.windows.len()) {
                     let op = &request.windows[i];
                     let Some(w) = cfg.rules.window(op.rule) else {
@@ -606,14 +609,14 @@ impl Engine {
                         continue;
                     }
                     // Counted, not judged on this call.
-                    if *unjudged == u8::try_from(i).ok() {
+                    if i as u8 == unjudged_at {
                         hold(i, &ans.windows[i].alert);
                         continue;
                     }
                     // A CLI that may be a landline is judged as a handset only
                     // through an ingress of many subscribers; any CLI only
                     // through an ingress that is not its own.
-                    if let Some((_, min, strict)) = ingress_scale.filter(|s| s.0 as usize == i) {
+                    if let Some((_, min, strict)) = ingress_scale.filter(|_| i as u8 == scale_at) {
                         let few = match ingress_clis(&ans.windows, &request.windows) {
                             Some(n) => n < min,
                             None => strict,

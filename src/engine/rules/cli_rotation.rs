@@ -13,7 +13,6 @@ use std::sync::Arc;
 use super::{Compiler, Facts, Plan, Rule, RuleDef, Window};
 use crate::config::Config;
 use crate::contract::Reason;
-use crate::number::plan::NumberType;
 
 pub const DEF: RuleDef = RuleDef {
     reason: Reason::CliRotation,
@@ -26,8 +25,9 @@ struct CliRotation {
     window: Window,
     /// Calls to allow-listed B-numbers count too (`count_allowed_b`).
     count_allowed_b: bool,
-    /// Home CLIs of these types are not counted (`skip_cli_types`).
-    skip_cli: Vec<NumberType>,
+    /// Home CLIs of these types (bit `1 << type`) are counted, not judged
+    /// (`skip_cli_types`).
+    skip_cli: u16,
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -45,7 +45,10 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     Some(Arc::new(CliRotation {
         window,
         count_allowed_b: r.count_allowed_b,
-        skip_cli: r.skip_cli_types.clone(),
+        skip_cli: r
+            .skip_cli_types
+            .iter()
+            .fold(0, |m, &t| m | 1u16 << t as u16),
     }))
 }
 
@@ -69,9 +72,7 @@ impl Rule for CliRotation {
             p.count(f, &self.window, src.clone(), f.a_key.clone());
             // A service number is a platform's own, not a subscriber's: it
             // counts in its source's window, and is not judged.
-            if !self.skip_cli.is_empty()
-                && matches!(f.cli_plan, Some(Some(t)) if self.skip_cli.contains(&t))
-            {
+            if matches!(f.cli_plan, Some(Some(t)) if self.skip_cli & 1 << t as u16 != 0) {
                 p.count_unjudged(before);
             }
         }
