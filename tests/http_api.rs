@@ -349,7 +349,7 @@ fn warm_from_history_rebuilds_learned_levels() {
         for j in 0..30i64 {
             let n = minute * 100 + j;
             csv.push_str(&format!(
-                "h{n},+23480{:08},+23481{:08},{},IC-1\n",
+                "h{n},+234803{:07},+23481{:08},{},IC-1\n",
                 n,
                 n,
                 t0 + minute * 60_000 + j * 2_000
@@ -363,7 +363,7 @@ fn warm_from_history_rebuilds_learned_levels() {
                 let n = 9_000 + j;
                 let (_, v) = s.post(
                     "/v1/check",
-                    &json!({"call_id": format!("l{n}"), "a_number": format!("+23480{n:08}"),
+                    &json!({"call_id": format!("l{n}"), "a_number": format!("+234803{n:07}"),
                             "b_number": format!("+23481{n:08}"), "trunk": "IC-1",
                             "timestamp": t0 + 40 * 60_000 + j * 2_000}),
                 );
