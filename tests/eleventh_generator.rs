@@ -16,7 +16,7 @@ mod support;
 
 use support::{
     assert_caught_in_range, assert_caught_whole, assert_legit_under_a_thousandth_apart_from,
-    generated_traffic_quality,
+    generated_traffic_quality, legit_class,
 };
 
 #[test]
@@ -35,24 +35,14 @@ fn the_eleventh_generators_traffic_is_scored_as_docs_quality_says() {
     );
     // A phone-in's crowd through one interconnect: 2 of its 341 calls, one of them blocked
     // by the burst tier.
-    let radio = class(&report, "radio_callin");
+    let radio = legit_class(&report, "radio_callin");
     let wrong = radio["flagged"].as_u64().unwrap() + radio["blocked"].as_u64().unwrap();
     assert!(
         radio["calls"].as_u64().unwrap() > 200 && wrong <= 3,
         "{radio}"
     );
-    let centres = class(&report, "call_centre");
+    let centres = legit_class(&report, "call_centre");
     assert!(centres["calls"].as_u64().unwrap() > 2_000, "{centres}");
     assert_eq!(centres["flagged"], 0, "{centres}");
     assert_eq!(centres["blocked"], 0, "{centres}");
-}
-
-/// A legitimate class of the report, by name.
-fn class<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    report["legit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no class {name}"))
 }

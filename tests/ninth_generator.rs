@@ -20,7 +20,7 @@ mod support;
 
 use support::{
     assert_caught_in_range, assert_caught_whole, assert_legit_under_a_thousandth,
-    generated_traffic_quality, in_range,
+    generated_traffic_quality, in_range, legit_class,
 };
 
 #[test]
@@ -33,12 +33,7 @@ fn the_ninth_generators_traffic_is_scored_as_docs_quality_says() {
     let caught = boxes.iter().filter(|i| i["detected"] == true).count();
     assert!(boxes.len() >= 10 && caught >= 8, "{caught} of {boxes:?}");
     assert_eq!(report["allowlisted_number_blocks"], 0);
-    let vote = report["legit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "tv_vote_0137")
-        .expect("a TV vote");
+    let vote = legit_class(&report, "tv_vote_0137");
     assert!(vote["calls"].as_u64().unwrap() > 500, "{vote}");
     assert_eq!(vote["blocked"], 0, "{vote}");
     // 21 of 53,584 calls flagged (0.039%), none blocked.

@@ -15,7 +15,7 @@ mod support;
 
 use support::{
     assert_caught_in_range, assert_caught_whole, assert_legit_under_a_thousandth_apart_from,
-    generated_traffic_quality,
+    generated_traffic_quality, legit_class,
 };
 
 #[test]
@@ -33,12 +33,7 @@ fn the_tenth_generators_traffic_is_scored_as_docs_quality_says() {
         &["heavy_user"],
     );
     // 56 of their 1,004 calls flagged.
-    let heavy = report["legit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "heavy_user")
-        .expect("heavy users");
+    let heavy = legit_class(&report, "heavy_user");
     let (calls, flagged) = (
         heavy["calls"].as_u64().unwrap(),
         heavy["flagged"].as_u64().unwrap(),

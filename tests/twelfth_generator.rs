@@ -15,7 +15,9 @@
 
 mod support;
 
-use support::{assert_caught_in_range, assert_caught_whole, generated_traffic_quality};
+use support::{
+    assert_caught_in_range, assert_caught_whole, generated_traffic_quality, legit_class,
+};
 
 #[test]
 fn the_twelfth_generators_traffic_is_scored_as_docs_quality_says() {
@@ -24,12 +26,7 @@ fn the_twelfth_generators_traffic_is_scored_as_docs_quality_says() {
     assert_caught_whole(&report, &["intl_local_cli", "invalid_cli"]);
     assert_caught_in_range(&report, "cli_rotation", 0.5, 20.0, 10);
     assert_eq!(report["allowlisted_number_blocks"], 0);
-    let pool = report["legit"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "telemarketing_header_pool")
-        .expect("telemarketing platforms");
+    let pool = legit_class(&report, "telemarketing_header_pool");
     assert!(pool["calls"].as_u64().unwrap() > 1_000, "{pool}");
     assert_eq!(pool["flagged"], 0, "{pool}");
     assert_eq!(pool["blocked"], 0, "{pool}");

@@ -134,10 +134,11 @@ pub struct WindowRuleConfig {
     pub skip_b_types: Vec<crate::number::plan::NumberType>,
     /// cli_rotation: calls presenting home numbers the national numbering
     /// plan gives one of these types count in their source's window but are
-    /// never flagged by it ("toll_free", "uan", ...). Masking presents numbers that look like subscribers'; a source
-    /// cycling through service numbers is a contact centre or an outbound
-    /// dialling platform presenting its own (India's 140 series is mandated
-    /// for telemarketing). Empty: every CLI. Other rules ignore it.
+    /// never flagged by it ("toll_free", "uan", ...). Masking presents
+    /// numbers that look like subscribers'; a source cycling through service
+    /// numbers is a contact centre or an outbound dialling platform
+    /// presenting its own (India's 140 series is mandated for telemarketing).
+    /// Empty: every CLI. Other rules ignore it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skip_cli_types: Vec<crate::number::plan::NumberType>,
 }

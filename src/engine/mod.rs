@@ -590,7 +590,8 @@ impl Engine {
                 let mut all_ingresses: Option<(Reason, u32, u32)> = None;
                 // The windows judged apart on this call, by index (none: u8::MAX).
                 let unjudged_at = unjudged.unwrap_or(u8::MAX);
-                let scale_at = ingress_scale.map_or(u8::MAX, |s| s.0);
+                let (scale_at, scale_min, scale_strict) =
+                    ingress_scale.unwrap_or((u8::MAX, 0, false));
                 for i in 0..ans.windows.len().min(request.windows.len()) {
                     let op = &request.windows[i];
                     let Some(w) = cfg.rules.window(op.rule) else {
@@ -616,10 +617,10 @@ impl Engine {
                     // A CLI that may be a landline is judged as a handset only
                     // through an ingress of many subscribers; any CLI only
                     // through an ingress that is not its own.
-                    if let Some((_, min, strict)) = ingress_scale.filter(|_| i as u8 == scale_at) {
+                    if i as u8 == scale_at {
                         let few = match ingress_clis(&ans.windows, &request.windows) {
-                            Some(n) => n < min,
-                            None => strict,
+                            Some(n) => n < scale_min,
+                            None => scale_strict,
                         };
                         if few {
                             hold(i, &ans.windows[i].alert);

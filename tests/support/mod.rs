@@ -242,6 +242,16 @@ pub fn acm_bin() -> PathBuf {
     try_acm_bin().unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// In an `acm quality --json` report, the legitimate class `name`. Panics if there is none.
+pub fn legit_class<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["legit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no legitimate class {name}"))
+}
+
 /// Traffic from a generator script (`scripts/<script>`, written without reading acm: see
 /// docs/QUALITY.md) for `seed`, replayed from a cold start with the deployment file the script
 /// writes, second hour scored: `acm quality --json`'s report. Needs `python3`; panics
