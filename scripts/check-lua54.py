@@ -104,11 +104,12 @@ def run(r):
                  f"60000 4 20000 2000 60000 86400000 {(705, 129, 513)[cf]} 86460000 4 "
                  f"10000 {t + 20000} 80000 cf-{t:x}-0"]
         # A count-only window that learns (its rare string starts 'c'): its
-        # members set and its learned state's hash, no evidence, no alert.
+        # members set and its learned state's hash, no evidence, no alert;
+        # it answers its span (a half on its cap).
         q = rng.randrange(3)
         base = f"{prefix}:{{cq:*|+23482{q}}}"
         keys += [base + ":m", base + ":c"]
-        args += [f"+23480{rng.randrange(12)}", str(t - 60000), "8", "-2", "150000",
+        args += [f"+23480{rng.randrange(12)}", str(t - 60000), "8.5", "-2", "150000",
                  f"c60000 4 20000 2000 60000 86400000 0 86460000 4 10000 "
                  f"{t + 20000} 80000 cq-{t:x}-0"]
         # A count-only window (threshold 0, its members set its only key).
@@ -120,8 +121,10 @@ def run(r):
         base = f"{prefix}:{{ds:s|+23481{b}}}"
         keys += [base + ":m", base + ":e", base + ":c", base + ":dc:c"]
         m = f"+23480{rng.randrange(12)}"
-        args += [m, str(t - 60000), "64", "5", "150000", f"60000 {t + 20000} 80000 ds-{t:x}-0"]
-        args += [m, f"({t - 5000}", "-5", "3", "95000", f"5000 {t + 20000} 80000 dc-{t:x}-0"]
+        # Both answer their spans (a half on the cap), at caps they reach
+        # (4 and 6: at least twice the threshold, as the client sends them).
+        args += [m, str(t - 60000), "4.5", "2", "150000", f"60000 {t + 20000} 80000 ds-{t:x}-0"]
+        args += [m, f"({t - 5000}", "-6.5", "3", "95000", f"5000 {t + 20000} 80000 dc-{t:x}-0"]
         # A learning window judged by its key's repeats and moves (rare
         # string 'q…', ending ' <share milli> <factor> <span s> <ingress>q'):
         # a CLI's callees from a small pool (repeats), through one of three
@@ -140,6 +143,7 @@ def run(r):
     for p in ("A", "B"):
         r.hset(f"{p}:{{blk:x}}", mapping={"u": T_MAX, "id": "b1"})
     alerts = 0
+    spans = 0
     for start in (1_700_000_000_000, T_MAX - 2_000_000):
         now = start
         for i in range(2000):
@@ -156,6 +160,7 @@ def run(r):
             assert a == b, (i, a, b)
             assert a[3] & 3 == 0, (i, "a count-only window answered an alert", a)
             alerts += sum(1 for x in a[:7] if x & 3)
+            spans += a[5] >> 2 >= 4
     ka, kb = sorted(r.keys("A:*")), sorted(r.keys("B:*"))
     assert [k[1:] for k in ka] == [k[1:] for k in kb]
     for x, y in zip(ka, kb):
@@ -166,6 +171,7 @@ def run(r):
             assert r.lrange(x, 0, -1) == r.lrange(y, 0, -1), x
         elif kind == b"hash":
             assert r.hgetall(x) == r.hgetall(y), x
+    assert spans > 0, "no window answered a span at its cap"
     learned = sum(1 for k in ka if k.endswith(b":c") and r.hexists(k, "l"))
     assert learned > 0, "no learned state"
     moved = [int(r.hget(k, "ri")) for k in ka

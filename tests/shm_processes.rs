@@ -320,6 +320,7 @@ fn forked_workers_at_once_leave_what_the_model_says() {
             count_only: false,
             called: None,
             repeats: None,
+            span: false,
         }
     };
     let request = |o: WindowOp| StoreRequest {

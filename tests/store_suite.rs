@@ -50,6 +50,11 @@ fn caller(i: usize) -> String {
     format!("+23480300000{i:02}")
 }
 
+/// Callers past a hundred (`caller` has two digits).
+fn many_caller(i: usize) -> String {
+    format!("+2348031{i:06}")
+}
+
 fn call(id: &str, a: &str, b: &str, t: i64) -> Call {
     Call::new(id, a, b).at(t)
 }
@@ -419,6 +424,44 @@ fn scenarios() -> Vec<Scenario> {
                 assert!(v[35].reasons.contains(Reason::DistinctCallersSlow));
                 assert!(!v[69].reasons.contains(Reason::DistinctCallers));
                 assert!(!v[69].reasons.contains(Reason::DistinctCallersSlow));
+            },
+        },
+        Scenario {
+            // 300 callers 100 ms apart, 2 in 5 through IC-A and the rest
+            // through three other trunks. Past 128 callers over every
+            // ingress and 64 through IC-A both counts stop at their caps
+            // and read 64 of 128, a half; IC-A's 64 newest callers span
+            // 16 s, the number's 128 newest 12.8 s: 40% of the rate.
+            name: "past both caps the ingress share is read from the kept members' rates: a crowd's biggest route is held",
+            toml: "[rules.cli_rotation]\naction = \"off\"\n",
+            calls: (0..300)
+                .map(|i| {
+                    let trunk = if i % 5 < 2 { "IC-A".to_string() } else { format!("IC-{}", i % 3) };
+                    on_trunk(call(&format!("k{i}"), &many_caller(i), B, T0 + i as i64 * 100), &trunk)
+                })
+                .collect(),
+            expect: |v| {
+                for (i, x) in v.iter().enumerate().skip(200).filter(|(i, _)| i % 5 < 2) {
+                    assert!(!x.reasons.contains(Reason::DistinctCallers), "call {i}: {:?}", x.reasons);
+                    assert!(!x.reasons.contains(Reason::DistinctCallersSlow), "call {i}: {:?}", x.reasons);
+                    assert_eq!(x.action, Action::Allow, "call {i}");
+                }
+            },
+        },
+        Scenario {
+            // The same 300 callers through IC-A alone: its 64 newest span
+            // 6.4 s, the number's 128 newest 12.8 s, the same rate: every
+            // call from the fifth caller on is blocked, past both caps too.
+            name: "past both caps a burst through one route still holds the whole share",
+            toml: "[rules.cli_rotation]\naction = \"off\"\n",
+            calls: (0..300)
+                .map(|i| on_trunk(call(&format!("n{i}"), &many_caller(i), B, T0 + i as i64 * 100), "IC-A"))
+                .collect(),
+            expect: |v| {
+                for (i, x) in v.iter().enumerate().skip(4) {
+                    assert!(x.reasons.contains(Reason::DistinctCallers), "call {i}: {:?}", x.reasons);
+                    assert_eq!(x.action, Action::Block, "call {i}");
+                }
             },
         },
         Scenario {
@@ -1743,6 +1786,7 @@ fn count_only_windows_count_alike_and_keep_nothing_else() {
             count_only,
             called: None,
             repeats: None,
+            span: false,
         };
         StoreRequest {
             windows: [op(&all, true), op(&one, false)].into_iter().collect(),
@@ -1858,6 +1902,7 @@ fn a_withdrawn_alert_is_raised_anew_on_every_store() {
             count_only: false,
             called: None,
             repeats: None,
+            span: false,
         };
         StoreRequest {
             windows: [
@@ -1980,6 +2025,7 @@ fn a_withdrawal_reaches_other_connections_before_its_own_next_check() {
             count_only: false,
             called: None,
             repeats: None,
+            span: false,
         }]
         .into_iter()
         .collect(),

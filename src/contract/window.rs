@@ -303,6 +303,10 @@ pub struct WindowOp {
     /// Raise the threshold when the key keeps coming back to members it
     /// already has: see [`Repeats`]. Only for windows that learn.
     pub repeats: Option<Repeats>,
+    /// Answer how far back the kept members reach when the count stops at
+    /// the cap (`WindowOutcome::span_ms`): the windows an ingress share is
+    /// read from.
+    pub span: bool,
 }
 
 /// A window that judges its key more leniently when the key calls members
@@ -625,6 +629,14 @@ pub struct WindowOutcome {
     pub alert: AlertState,
     /// Filled when the alert was raised: recent calls inside the window, oldest first.
     pub evidence: Vec<Evidence>,
+    /// For an op with `span`, when the window holds at least as many
+    /// members as it keeps (its cap, after learning raised it): how far
+    /// before the event (event time, ms, at least 1) its oldest kept member
+    /// called, the cap-th newest. 0 otherwise: the count is exact. Two
+    /// windows at their caps read a fixed ratio of counts whatever the
+    /// traffic; their kept members' rates (`count / span_ms`) still compare
+    /// them (the ingress share: `engine`).
+    pub span_ms: u32,
 }
 
 /// The answer to one [`StoreRequest`], window outcomes in request order.

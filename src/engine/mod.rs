@@ -281,12 +281,45 @@ fn ingress_clis(outs: &[WindowOutcome], ops: &[WindowOp]) -> Option<u32> {
 /// A rule's share-gated pair in a store answer: its count over every
 /// ingress followed by its per-ingress count, as (the ingress's count, every
 /// ingress's). Read only when a window that borrows it reaches its threshold.
-fn share_pair(outs: &[WindowOutcome], ops: &[WindowOp], rule: Reason) -> Option<(u32, u32)> {
+fn share_pair(outs: &[WindowOutcome], ops: &[WindowOp], rule: Reason) -> Option<(Kept, Kept)> {
     let i = ops
         .iter()
         .position(|op| op.rule == rule && op.count_only && rules::is_all_ingresses(&op.key))?;
     ops.get(i + 1).filter(|n| n.rule == rule && !n.count_only)?;
-    Some((outs.get(i + 1)?.count, outs.get(i)?.count))
+    Some((Kept::of(outs.get(i + 1)?), Kept::of(outs.get(i)?)))
+}
+
+/// A window's count and, when it stopped at its member cap, the span of its
+/// kept members (`WindowOutcome::span_ms`; 0: exact).
+#[derive(Debug, Clone, Copy)]
+struct Kept {
+    count: u32,
+    span_ms: u32,
+}
+
+impl Kept {
+    fn of(out: &WindowOutcome) -> Kept {
+        Kept {
+            count: out.count,
+            span_ms: out.span_ms,
+        }
+    }
+
+    /// Whether this ingress's callers are under `share_milli` thousandths
+    /// of the number's callers over every ingress (`all`). When both counts
+    /// stopped at their caps they read a fixed ratio whatever the traffic
+    /// (64 of 128 pass a half share), so their kept members' rates are
+    /// compared instead: a crowd's 64 newest through its biggest partner
+    /// span longer than its 128 newest over every ingress, while a burst
+    /// through one route spans as long in both.
+    fn under_share(self, share_milli: u32, all: Kept) -> bool {
+        if self.span_ms > 0 && all.span_ms > 0 {
+            (self.count as u128) * (all.span_ms as u128) * 1000
+                < share_milli as u128 * all.count as u128 * self.span_ms as u128
+        } else {
+            (self.count as u64) * 1000 < share_milli as u64 * all.count as u64
+        }
+    }
 }
 
 /// The engine. Cheap to share: `Arc<Engine>` across threads.
@@ -587,7 +620,7 @@ impl Engine {
                 };
                 // The count over every ingress that precedes a share-gated window's.
                 // (rule, count, the threshold it learned: its floor when it learns none)
-                let mut all_ingresses: Option<(Reason, u32, u32)> = None;
+                let mut all_ingresses: Option<(Reason, Kept, u32)> = None;
                 // The windows judged apart on this call, by index (none: u8::MAX).
                 let unjudged_at = unjudged.unwrap_or(u8::MAX);
                 let (scale_at, scale_min, scale_strict) =
@@ -599,7 +632,7 @@ impl Engine {
                     };
                     let (count, threshold) = (ans.windows[i].count, ans.windows[i].threshold);
                     if w.min_share_milli.is_some() && rules::is_all_ingresses(&op.key) {
-                        all_ingresses = Some((op.rule, count, threshold));
+                        all_ingresses = Some((op.rule, Kept::of(&ans.windows[i]), threshold));
                         continue;
                     }
                     verdict.counts.set(op.rule, count);
@@ -638,14 +671,14 @@ impl Engine {
                         // The number's callers over every ingress, under
                         // their own learned level.
                         if w.companion_learn.is_some()
-                            && companion.is_some_and(|(_, all, bar)| all < bar)
+                            && companion.is_some_and(|(_, all, bar)| all.count < bar)
                         {
                             hold(i, &ans.windows[i].alert);
                             continue;
                         }
-                        let own = companion.map(|(_, all, _)| (count, all));
-                        if let Some((count, all)) = lent.or(own) {
-                            if (count as u64) * 1000 < share as u64 * all as u64 {
+                        let own = companion.map(|(_, all, _)| (Kept::of(&ans.windows[i]), all));
+                        if let Some((this, all)) = lent.or(own) {
+                            if this.under_share(share, all) {
                                 hold(i, &ans.windows[i].alert);
                                 continue;
                             }

@@ -37,6 +37,11 @@
 //!   alert, whatever the count; one that learns (`learn` set: the slow fan-in
 //!   tier's count over every ingress, `learn_number`) learns its key's level
 //!   and answers its learned threshold as any learning window.
+//! - a window whose op asks for its span (`WindowOp::span`: the windows an
+//!   ingress share is read from) answers, when it holds at least as many
+//!   members as its cap (after learning raised it), how far before the event
+//!   its cap-th newest member called (`WindowOutcome::span_ms`, at least 1),
+//!   else 0;
 //! - a request's called stamp (`StoreRequest::called`) is applied after its
 //!   windows, and not at all when its gate window (`unless_over`, the
 //!   caller's own) answered a count at or over that op's threshold (Redis

@@ -295,6 +295,7 @@ impl<'a> Plan<'a> {
             count_only: false,
             called: w.called,
             repeats: w.repeats,
+            span: w.min_share_milli.is_some(),
         });
     }
 
@@ -334,6 +335,7 @@ impl<'a> Plan<'a> {
             count_only: true,
             called: None,
             repeats: None,
+            span: true,
         });
     }
 }

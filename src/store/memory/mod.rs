@@ -1212,6 +1212,7 @@ impl MemoryStore {
                 tracked: false,
                 alert: AlertState::None,
                 evidence: Vec::new(),
+                span_ms: 0,
             });
             return;
         };
@@ -1241,6 +1242,12 @@ impl MemoryStore {
                 .fetch_add(evicted, Ordering::Relaxed);
         }
         let count = raw.min(cap) as u32;
+        let span_ms = if op.span && raw >= cap {
+            let oldest = w.members.front_time().unwrap_or(op.time_ms);
+            op.time_ms.saturating_sub(oldest).clamp(1, u32::MAX as i64) as u32
+        } else {
+            0
+        };
         if learning.is_some() {
             w.learn_count(count);
             if let Some(r) = op.repeats.as_ref() {
@@ -1273,6 +1280,7 @@ impl MemoryStore {
             tracked: true,
             alert: AlertState::None,
             evidence: Vec::new(),
+            span_ms,
         });
         if count >= threshold && !op.count_only {
             let out = outs.last_mut().expect("just pushed");
@@ -1517,6 +1525,7 @@ mod tests {
                 count_only: false,
                 called: None,
                 repeats: None,
+                span: false,
             };
             let req = StoreRequest {
                 windows: smallvec::smallvec![op],
@@ -1558,6 +1567,7 @@ mod tests {
                 count_only: false,
                 called: None,
                 repeats: None,
+                span: false,
             }],
             evidence: Evidence::default(),
             block_lookup: None,
@@ -1637,6 +1647,7 @@ mod tests {
                     count_only: false,
                     called: None,
                     repeats: None,
+                    span: false,
                 });
             }
             let req = StoreRequest {

@@ -43,7 +43,8 @@
 --   start - 2e15; NEW scores -3e15: all exact integers, all below members),
 --   5 evidence payload (shared by the windows),
 --   then 6 per window from 6i: member, cutoff (t - window; '(t - window' for a
---   window sharing the previous one's set), cap (minus it when sharing),
+--   window sharing the previous one's set), cap (minus it when sharing; plus
+--   a half when the window answers its span),
 --   threshold (0: count only),
 --   ttl (window + slack + bucket, ms), rare ('<window> <until> <cooldown ttl>
 --   <alert id>', '<window>' for a count-only window: read only for late
@@ -66,7 +67,8 @@
 --   + state (0 none, 1 raised, 2 active); extras in window order: a learning
 --   window at or over its floor: its threshold and level * 256 + its history
 --   (o); a window with a called stamp at or over its threshold: the
---   threshold it was judged against; then active: the
+--   threshold it was judged against; a window sent with a half on its cap:
+--   its span (0, or ms from its cap-th newest member to t); then active: the
 --   alert id; raised: hw, k, then the newest k <= 16 evidence payloads.
 -- The library functions used, as locals (a global and a field lookup fewer
 -- a use).
@@ -173,10 +175,18 @@ for i = 1, n do
   -- ZADD, no trim, its count is the members after its own cutoff, at most
   -- its cap. Its keys are its evidence list and cooldown only.
   local shared = cap < 0
+  if shared then
+    cap = -cap
+  end
+  -- A cap sent with a half ('64.5'): the window answers its span
+  -- (contract::WindowOutcome::span_ms), always, as an extra.
+  local span = cap % 1 > 0
+  if span then
+    cap = floor(cap)
+  end
   local z
   if shared then
     z = lz
-    cap = -cap
   else
     z = KEYS[kp]
     kp = kp + 1
@@ -219,7 +229,7 @@ for i = 1, n do
   -- The most members the set keeps: also the sharing window's cap.
   local keep = cap
   if paired then
-    keep = max(keep, -nc)
+    keep = max(keep, floor(-nc))
   end
   local m = ARGV[a]
   -- A learning window judged by its key's repeats (contract::Repeats): its
@@ -301,6 +311,8 @@ for i = 1, n do
       count = rcall('ZCARD', z) - 3
     end
   end
+  -- The members in the window before the cap.
+  local raw = count
   local lc
   -- The alert's parts of rare, read only for an alert (a learning window's
   -- after its learned fields).
@@ -645,6 +657,22 @@ for i = 1, n do
     end
     extra = extra or {}
     extra[#extra + 1] = thr
+  end
+  if span then
+    -- At its cap: how far before t its cap-th newest member called (the
+    -- members' scores are their times; the markers sit below them).
+    local sp = 0
+    if raw >= cap then
+      t = t or ts + 0
+      local at = format('%d', -cap)
+      local o = rcall('ZRANGE', z, at, at, 'WITHSCORES')
+      sp = t - (o[2] or t)
+      if sp < 1 then
+        sp = 1
+      end
+    end
+    extra = extra or {}
+    extra[#extra + 1] = sp
   end
   local state = 0
   if thr > 0 and count >= thr and not quiet then

@@ -752,11 +752,16 @@ impl Codec {
                 // exclusive, as ZCOUNT takes it, and minus its cap.
                 call.buf.push(b'(');
                 call.push_int(op.time_ms - op.window_ms);
-                call.push_int(-cap);
+                codec::put_int(&mut call.buf, -cap);
             } else {
                 call.push_int(op.time_ms - op.window_ms);
-                call.push_int(cap);
+                codec::put_int(&mut call.buf, cap);
             }
+            // A half on the cap: answer the span (see check.lua).
+            if op.span {
+                call.buf.extend_from_slice(b".5");
+            }
+            call.end_item();
             match &op.learn {
                 // A learning window: minus its learning floor (see check.lua).
                 Some(l) => call.push_int(-(l.floor(op.threshold).max(1) as i64)),
@@ -953,6 +958,10 @@ impl Codec {
                     let th = rest.next().and_then(int_of).ok_or_else(short)?;
                     out.threshold = th.clamp(0, u32::MAX as i64) as u32;
                 }
+                if op.span {
+                    let sp = rest.next().and_then(int_of).ok_or_else(short)?;
+                    out.span_ms = sp.clamp(0, u32::MAX as i64) as u32;
+                }
                 match code & 3 {
                     // A count-only window never has an alert (the script
                     // raises none for it).
@@ -1100,6 +1109,7 @@ mod tests {
             count_only: false,
             called: None,
             repeats: None,
+            span: false,
         };
         StoreRequest {
             windows: [
@@ -1215,6 +1225,7 @@ mod tests {
             count_only: false,
             called: None,
             repeats: None,
+            span: false,
         };
         let k = "198.51.100.7|+2348099999999";
         let mut req = request();

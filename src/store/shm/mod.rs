@@ -333,6 +333,7 @@ impl ShmStore {
             tracked: false,
             alert: AlertState::None,
             evidence: Vec::new(),
+            span_ms: 0,
         }
     }
 
@@ -379,6 +380,12 @@ impl ShmStore {
                 .fetch_add(evicted, Ordering::Relaxed);
         }
         let count = raw.min(cap) as u32;
+        let span_ms = if op.span && raw >= cap {
+            let oldest = w.front_time(ctx.arena).unwrap_or(op.time_ms);
+            op.time_ms.saturating_sub(oldest).clamp(1, u32::MAX as i64) as u32
+        } else {
+            0
+        };
         if learning.is_some() {
             w.learn_count(count);
             if let Some(r) = op.repeats.as_ref() {
@@ -409,6 +416,7 @@ impl ShmStore {
             tracked: true,
             alert: AlertState::None,
             evidence: Vec::new(),
+            span_ms,
         };
         if count >= threshold && !op.count_only {
             if op.time_ms < w.cooldown_until {

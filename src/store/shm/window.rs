@@ -461,7 +461,7 @@ impl Rec {
         }
     }
 
-    fn front_time(&mut self, arena: &Arena) -> Option<i64> {
+    pub fn front_time(&mut self, arena: &Arena) -> Option<i64> {
         match self.mode {
             MODE_LARGE => {
                 let mut l = self.large(arena);
