@@ -86,7 +86,10 @@ pub struct NumberingConfig {
     /// from a landline (`fixed_line_or_mobile`), and a carrier knows its
     /// NPA-NXX blocks. Types only: a number the plan does not have stays
     /// invalid. A number ported out keeps its block's type unless listed
-    /// itself (a whole number is a prefix too, and the longest wins).
+    /// itself (a whole number is a prefix too, and the longest wins). acm
+    /// retypes a few ranges its bundled metadata gets wrong
+    /// (`number::plan::retyped`: India's 160 series is UAN); a prefix given
+    /// here replaces acm's own.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub types: BTreeMap<NumberType, Vec<String>>,
 }
@@ -330,8 +333,17 @@ impl NumberingConfig {
                     .collect()
             }),
             metadata_file: self.metadata_file.clone(),
-            // Refused by `validate` when wrong.
-            types: self.type_prefixes().unwrap_or_default(),
+            // Refused by `validate` when wrong. Then the ranges acm retypes
+            // itself (`number::plan::retyped`), unless the operator typed them.
+            types: {
+                let mut t = self.type_prefixes().unwrap_or_default();
+                for &(p, ty) in crate::number::plan::retyped(&self.country_code) {
+                    if !t.iter().any(|(q, _)| q == p) {
+                        t.push((p.to_string(), ty));
+                    }
+                }
+                t
+            },
         }
     }
 }
@@ -416,6 +428,30 @@ mod tests {
         std::fs::write(&junk, "<phoneNumberMetadata>").unwrap();
         let e = Config::from_toml(&toml("1", &junk)).unwrap_err();
         assert_eq!(e.key, "numbering.metadata_file");
+    }
+
+    #[test]
+    fn indias_160_series_is_uan_unless_the_operator_types_it() {
+        use crate::config::Config;
+        use crate::number::plan::{NsnPlan, NumberType};
+        let plan = |toml: &str| {
+            let cfg = Config::from_toml(toml).unwrap();
+            let cc = cfg.numbering.country_code.clone();
+            NsnPlan::for_country_code(&cc)
+                .unwrap()
+                .with_types(&cfg.numbering.resolve().types)
+        };
+        let india = plan("[numbering]\ncountry_code = \"91\"\n");
+        // Typed mobile and fixed line by the bundled metadata.
+        assert_eq!(india.number_type(b"1600358435"), Some(NumberType::Uan));
+        assert_eq!(india.number_type(b"1602398711"), Some(NumberType::Uan));
+        assert_eq!(india.number_type(b"9876543210"), Some(NumberType::Mobile));
+        let own =
+            plan("[numbering]\ncountry_code = \"91\"\n[numbering.types]\nmobile = [\"+91160\"]\n");
+        assert_eq!(own.number_type(b"1600358435"), Some(NumberType::Mobile));
+        // Another country's numbers are not retyped.
+        let nigeria = plan("[numbering]\ncountry_code = \"234\"\n");
+        assert_eq!(nigeria.number_type(b"8031234567"), Some(NumberType::Mobile));
     }
 
     #[test]

@@ -229,6 +229,22 @@ pub fn renumbered(country_code: &str) -> &'static [&'static str] {
     }
 }
 
+/// Ranges libphonenumber's metadata gives the wrong type, by country code:
+/// (national significant number prefix, type). The operator's own
+/// `[numbering.types]` take precedence over these.
+/// India's 160 series (160 and 7 digits) is reserved for the service and
+/// transactional calls of government bodies (1600), regulated financial
+/// entities (1601) and others TRAI approves (DoT office memorandum of 28 May
+/// 2024); libphonenumber 9.0 types its numbers as mobile or fixed line, so
+/// a bank's call centre cycling through its 160 numbers looked like
+/// handsets. Typed UAN, as the telemarketing 140 series already is.
+pub fn retyped(country_code: &str) -> &'static [(&'static str, NumberType)] {
+    match country_code {
+        "91" => &[("160", NumberType::Uan)],
+        _ => &[],
+    }
+}
+
 /// The libphonenumber metadata version the `phonenumber` crate bundles.
 const METADATA: &str = "libphonenumber 9.0.33 (phonenumber 0.3.10)";
 
