@@ -63,12 +63,13 @@
 --   up to 63, plus 64 times the intervals closed under it, up to 3) shares
 --   the cooldown HASH, read and written only when the count reaches the
 --   learning floor.
--- Returns {code_1 .. code_n, extras..., [block u, block id]}: code = count * 4
---   + state (0 none, 1 raised, 2 active); extras in window order: a learning
+-- Returns {code_1 .. code_n, extras..., [block u, block id]}: code = count * 8
+--   + state (0 none, 1 raised, 2 active) + 4 when a span follows; extras in
+--   window order: a learning
 --   window at or over its floor: its threshold and level * 256 + its history
 --   (o); a window with a called stamp at or over its threshold: the
---   threshold it was judged against; a window sent with a half on its cap:
---   its span (0, or ms from its cap-th newest member to t); then active: the
+--   threshold it was judged against; a window sent with a half on its cap,
+--   at its cap: its span (ms from its cap-th newest member to t); then active: the
 --   alert id; raised: hw, k, then the newest k <= 16 evidence payloads.
 -- The library functions used, as locals (a global and a field lookup fewer
 -- a use).
@@ -658,23 +659,22 @@ for i = 1, n do
     extra = extra or {}
     extra[#extra + 1] = thr
   end
-  if span then
-    -- At its cap: how far before t its cap-th newest member called (the
-    -- members' scores are their times; the markers sit below them).
-    local sp = 0
-    if raw >= cap then
-      t = t or ts + 0
-      local at = format('%d', -cap)
-      local o = rcall('ZRANGE', z, at, at, 'WITHSCORES')
-      sp = t - (o[2] or t)
-      if sp < 1 then
-        sp = 1
-      end
+  -- At its cap, a window asked for its span answers how far before t its
+  -- cap-th newest member called (the members' scores are their times; the
+  -- markers sit below them), and its code says so (+4).
+  local state = 0
+  if span and raw >= cap then
+    t = t or ts + 0
+    local at = format('%d', -cap)
+    local o = rcall('ZRANGE', z, at, at, 'WITHSCORES')
+    local sp = t - (o[2] or t)
+    if sp < 1 then
+      sp = 1
     end
     extra = extra or {}
     extra[#extra + 1] = sp
+    state = 4
   end
-  local state = 0
   if thr > 0 and count >= thr and not quiet then
     local c = lc or rcall('HMGET', ck, 'u', 'id')
     t = t or ts + 0
@@ -693,14 +693,14 @@ for i = 1, n do
     local mine = retry and c[2] == id and c[1] == untl
     extra = extra or {}
     if live and not mine then
-      state = 2
+      state = state + 2
       extra[#extra + 1] = c[2]
     else
       if not mine then
         rcall('HSET', ck, 'u', untl, 'id', id)
         rcall('PEXPIRE', ck, cttl)
       end
-      state = 1
+      state = state + 1
       local recent
       if shared then
         -- The owner's list: its newest 16 unmarked entries.
@@ -724,7 +724,7 @@ for i = 1, n do
       end
     end
   end
-  out[i] = count * 4 + state
+  out[i] = count * 8 + state
 end
 if extra then
   for j = 1, #extra do

@@ -929,7 +929,7 @@ impl Codec {
                 let op = &req.windows[i as usize];
                 let code = int_of(code).ok_or_else(|| protocol("window code", code))?;
                 let mut out = WindowOutcome {
-                    count: (code >> 2).clamp(0, u32::MAX as i64) as u32,
+                    count: (code >> 3).clamp(0, u32::MAX as i64) as u32,
                     threshold: op.threshold,
                     tracked: true,
                     ..Default::default()
@@ -958,9 +958,10 @@ impl Codec {
                     let th = rest.next().and_then(int_of).ok_or_else(short)?;
                     out.threshold = th.clamp(0, u32::MAX as i64) as u32;
                 }
-                if op.span {
+                if code & 4 != 0 {
+                    // At its cap: its span (asked for by `op.span` only).
                     let sp = rest.next().and_then(int_of).ok_or_else(short)?;
-                    out.span_ms = sp.clamp(0, u32::MAX as i64) as u32;
+                    out.span_ms = sp.clamp(1, u32::MAX as i64) as u32;
                 }
                 match code & 3 {
                     // A count-only window never has an alert (the script
@@ -1463,9 +1464,12 @@ mod tests {
                 ..req.evidence.clone()
             }))
         };
+        // Window 0 raised an alert at its cap (its span first), window 1's
+        // alert is active.
         let reply = Value::Array(vec![
-            Value::Int(6 * 4 + 1),
-            Value::Int(3 * 4 + 2),
+            Value::Int(6 * 8 + 4 + 1),
+            Value::Int(3 * 8 + 2),
+            Value::Int(1_234),
             Value::Int(t + 10),
             Value::Int(3),
             ev(t, "new"),
@@ -1477,6 +1481,7 @@ mod tests {
         ]);
         let a = codec.parse_answer(&req, &layout, vec![reply]).unwrap();
         assert_eq!(a.windows[0].count, 6);
+        assert_eq!((a.windows[0].span_ms, a.windows[1].span_ms), (1_234, 0));
         assert_eq!(
             a.windows[0].alert,
             AlertState::Raised(req.windows[0].alert_id())
@@ -1493,8 +1498,8 @@ mod tests {
         assert_eq!((b.until_ms, b.alert_id.as_str()), (t + 1, "dc-9-9"));
         // No block: two empty strings.
         let reply = Value::Array(vec![
-            Value::Int(4),
-            Value::Int(4),
+            Value::Int(8),
+            Value::Int(8),
             Value::BulkString(Vec::new()),
             Value::BulkString(Vec::new()),
         ]);
@@ -1502,7 +1507,7 @@ mod tests {
         assert_eq!(a.blocked, None);
         assert_eq!(a.windows[1].count, 1);
         // Short and long replies are protocol errors.
-        for items in [vec![Value::Int(5)], vec![Value::Int(4); 5]] {
+        for items in [vec![Value::Int(9)], vec![Value::Int(8); 5]] {
             assert!(codec
                 .parse_answer(&req, &layout, vec![Value::Array(items)])
                 .is_err());
