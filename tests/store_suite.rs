@@ -1725,7 +1725,8 @@ fn expiry_is_set_on_new_keys_and_refreshed_per_bucket() {
 /// A count-only window (`WindowOp::count_only`: the burst tier's all-ingress
 /// companion) counts exactly as any window — members, late events, its cap —
 /// but keeps no evidence and no cooldown and never answers an alert, in every
-/// store; on Redis its members set is its only key.
+/// store; on Redis its members set is its only key. Both windows ask for
+/// their span (`WindowOp::span`): at the cap every store answers the same.
 #[test]
 fn count_only_windows_count_alike_and_keep_nothing_else() {
     let server = RedisServer::start();
@@ -1786,7 +1787,7 @@ fn count_only_windows_count_alike_and_keep_nothing_else() {
             count_only,
             called: None,
             repeats: None,
-            span: false,
+            span: true,
         };
         StoreRequest {
             windows: [op(&all, true), op(&one, false)].into_iter().collect(),
@@ -1824,6 +1825,18 @@ fn count_only_windows_count_alike_and_keep_nothing_else() {
             "{name}: the full window never alerted"
         );
         assert!(got.iter().any(|a| a.windows[0].count == 6), "{name}: cap");
+        // At the cap both answer the span of their kept members, alike.
+        for (i, ans) in got.iter().enumerate() {
+            assert_eq!(
+                ans.windows[0].span_ms, ans.windows[1].span_ms,
+                "{name}, call {i}"
+            );
+            assert_eq!(
+                ans.windows[0].span_ms > 0,
+                ans.windows[0].count == 6,
+                "{name}, call {i}"
+            );
+        }
         if want.is_empty() {
             want = got;
         } else {
