@@ -83,7 +83,9 @@ pub struct WindowRuleConfig {
     /// at least this share of the B-number's distinct callers in the window
     /// (all ingresses together). A masking burst arrives through one route, a
     /// phone-in's or a hotline's crowd through every network, a few of them
-    /// through any one. 0: off; no effect without `per_ingress`.
+    /// through any one. When both counts stopped at their windows' member
+    /// caps, the share is that of their kept members' rates. 0: off; no
+    /// effect without `per_ingress`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub min_ingress_share: f64,
     /// cli_fanout: a CLI that was itself called lately is judged against a
