@@ -105,17 +105,19 @@ def run(r):
                  f"10000 {t + 20000} 80000 cf-{t:x}-0"]
         # A count-only window that learns (its rare string starts 'c'): its
         # members set and its learned state's hash, no evidence, no alert;
-        # it answers its span (a half on its cap).
+        # it answers its span and its callers in its last 20 s (three
+        # quarters on its cap, its rare string ending ' 20000w').
         q = rng.randrange(3)
         base = f"{prefix}:{{cq:*|+23482{q}}}"
         keys += [base + ":m", base + ":c"]
-        args += [f"+23480{rng.randrange(12)}", str(t - 60000), "8.5", "-2", "150000",
+        args += [f"+23480{rng.randrange(12)}", str(t - 60000), "8.75", "-2", "150000",
                  f"c60000 4 20000 2000 60000 86400000 0 86460000 4 10000 "
-                 f"{t + 20000} 80000 cq-{t:x}-0"]
-        # A count-only window (threshold 0, its members set its only key).
+                 f"{t + 20000} 80000 cq-{t:x}-0 20000w"]
+        # A count-only window (threshold 0, its members set its only key),
+        # answering its callers in its last 2 s (a quarter on its cap).
         b = rng.randrange(3)
         keys.append(f"{prefix}:{{dc:*|+23481{b}}}:m")
-        args += [f"+23480{rng.randrange(12)}", str(t - 5000), "8", "0", "95000", "5000"]
+        args += [f"+23480{rng.randrange(12)}", str(t - 5000), "8.25", "0", "95000", "5000 2000w"]
         # The fan-in pair: the slow tier, then the burst tier counting in its
         # members set and quoting its evidence list (its cooldown its only key).
         base = f"{prefix}:{{ds:s|+23481{b}}}"

@@ -321,6 +321,7 @@ fn forked_workers_at_once_leave_what_the_model_says() {
             called: None,
             repeats: None,
             span: false,
+            recent_ms: 0,
         }
     };
     let request = |o: WindowOp| StoreRequest {

@@ -465,6 +465,81 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            // A burst of six callers 500 ms apart through IC-A that leaks its
+            // third call to IC-B. Through IC-A alone the 5th caller is the
+            // sixth call; over every ingress it is the fifth, and IC-A
+            // brought 4 of those 5: blocked there
+            // (`rules.distinct_callers.min_ingress_callers`, 3). Its fourth
+            // call (3 through IC-A, 4 over every ingress) raises the alert
+            // in the store and is held: the alert is withdrawn.
+            name: "a burst leaking a call to another route is blocked by its 5th caller over every ingress",
+            toml: "[rules.cli_rotation]\naction = \"off\"\n",
+            calls: (0..6)
+                .map(|i| {
+                    let trunk = if i == 2 { "IC-B" } else { "IC-A" };
+                    on_trunk(call(&format!("l{i}"), &caller(i), B, T0 + i as i64 * 500), trunk)
+                })
+                .collect(),
+            expect: |v| {
+                for x in &v[..4] {
+                    assert!(!x.reasons.contains(Reason::DistinctCallers), "{:?}", x.reasons);
+                }
+                assert_eq!(v[4].action, Action::Block);
+                assert!(v[4].reasons.contains(Reason::DistinctCallers));
+                let alert = v[4]
+                    .new_alerts
+                    .iter()
+                    .find(|a| a.rule == Reason::DistinctCallers)
+                    .expect("an alert on the 5th caller");
+                // The number's 5 callers over every ingress, against 5;
+                // the evidence is IC-A's 4 calls.
+                assert_eq!((alert.count, alert.threshold), (5, 5));
+                assert_eq!(alert.evidence.len(), 4);
+                assert_eq!(v[5].action, Action::Block);
+                assert_eq!(v[5].alert_id, v[4].alert_id);
+            },
+        },
+        Scenario {
+            // The same leaking burst with the slow tier off: the burst tier's
+            // own companion counts every ingress over its window.
+            name: "without the slow tier a leaking burst is blocked by its 5th caller over every ingress too",
+            toml: "[rules.cli_rotation]\naction = \"off\"\n[rules.distinct_callers_slow]\naction = \"off\"\n",
+            calls: (0..6)
+                .map(|i| {
+                    let trunk = if i == 2 { "IC-B" } else { "IC-A" };
+                    on_trunk(call(&format!("o{i}"), &caller(i), B, T0 + i as i64 * 500), trunk)
+                })
+                .collect(),
+            expect: |v| {
+                for x in &v[..4] {
+                    assert_eq!(x.action, Action::Allow, "{:?}", x.reasons);
+                }
+                assert_eq!(v[4].action, Action::Block);
+                assert_eq!(v[4].new_alerts.len(), 1);
+                assert_eq!((v[4].new_alerts[0].count, v[4].new_alerts[0].threshold), (5, 5));
+                assert_eq!(v[5].action, Action::Block);
+            },
+        },
+        Scenario {
+            // Three callers through IC-A among seven in 3 s, the others one
+            // each through four other routes: IC-A brought under half of
+            // the number's callers, nothing fires.
+            name: "three callers through one route of a crowd over five routes are not a burst",
+            toml: "[rules.cli_rotation]\naction = \"off\"\n",
+            calls: (0..7)
+                .map(|i| {
+                    let trunk = if i < 4 { format!("IC-{i}") } else { "IC-A".to_string() };
+                    on_trunk(call(&format!("w{i}"), &caller(i), B, T0 + i as i64 * 500), &trunk)
+                })
+                .collect(),
+            expect: |v| {
+                for x in v {
+                    assert!(!x.reasons.contains(Reason::DistinctCallers), "{:?}", x.reasons);
+                    assert_ne!(x.action, Action::Block);
+                }
+            },
+        },
+        Scenario {
             name: "members per key are capped, oldest dropped",
             // Thresholds at the cap (a cap below one is refused at start-up).
             toml: "[store]\nmax_members_per_key = 3\n\
@@ -1788,6 +1863,8 @@ fn count_only_windows_count_alike_and_keep_nothing_else() {
             called: None,
             repeats: None,
             span: true,
+            // The companion answers its callers within 2 s too.
+            recent_ms: if count_only { 2_000 } else { 0 },
         };
         StoreRequest {
             windows: [op(&all, true), op(&one, false)].into_iter().collect(),
@@ -1825,6 +1902,15 @@ fn count_only_windows_count_alike_and_keep_nothing_else() {
             "{name}: the full window never alerted"
         );
         assert!(got.iter().any(|a| a.windows[0].count == 6), "{name}: cap");
+        // Its callers within the 2 s up to its latest event (late events
+        // too), at most its count (the kept members): what every store
+        // answers alike (below).
+        let recent: Vec<u16> = got.iter().map(|a| a.windows[0].recent).collect();
+        assert_eq!(recent, vec![1, 2, 3, 3, 4, 5, 5, 5, 6, 1], "{name}");
+        assert!(
+            got.iter().all(|a| a.windows[1].recent == 0),
+            "{name}: not asked"
+        );
         // At the cap both answer the span of their kept members, alike.
         for (i, ans) in got.iter().enumerate() {
             assert_eq!(
@@ -1916,6 +2002,7 @@ fn a_withdrawn_alert_is_raised_anew_on_every_store() {
             called: None,
             repeats: None,
             span: false,
+            recent_ms: 0,
         };
         StoreRequest {
             windows: [
@@ -2039,6 +2126,7 @@ fn a_withdrawal_reaches_other_connections_before_its_own_next_check() {
             called: None,
             repeats: None,
             span: false,
+            recent_ms: 0,
         }]
         .into_iter()
         .collect(),

@@ -393,7 +393,7 @@ mod tests {
     fn cli_fanout_called_is_on_by_default_and_checked() {
         let d = Config::default();
         let c = d.rules.cli_fanout.called.called().expect("on by default");
-        assert_eq!((c.factor, c.within_ms), (3, 3_600_000));
+        assert_eq!((c.factor.get(), c.within_ms), (3, 3_600_000));
         let off = Config::from_toml("[rules.cli_fanout.called]\nfactor = 1\n").unwrap();
         assert_eq!(off.rules.cli_fanout.called.called(), None);
         let e = Config::from_toml("[rules.cli_fanout.called]\nfactor = 0\n").unwrap_err();

@@ -88,6 +88,19 @@ pub struct WindowRuleConfig {
     /// effect without `per_ingress`.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub min_ingress_share: f64,
+    /// distinct_callers with `per_ingress` and `min_ingress_share`: a call
+    /// is also judged when the B-number had `threshold` distinct callers
+    /// over every ingress in the window and the call's ingress brought at
+    /// least this many of them and at least `min_ingress_share` of them (and
+    /// of the slow tier's, when it gives the share). A burst that leaks a
+    /// few calls to other routes is then blocked by its 5th caller, not its
+    /// 6th to 8th (docs/QUALITY.md, "The 5th caller over every ingress").
+    /// The alert is raised from this many callers through the ingress and
+    /// withdrawn when the count over every ingress falls short. 0, or at
+    /// least `threshold`: off; ignored when the rule learns (`learn`). Other
+    /// rules ignore it.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub min_ingress_callers: u32,
     /// cli_fanout: a CLI that was itself called lately is judged against a
     /// higher threshold (other rules ignore it).
     #[serde(default, skip_serializing_if = "CalledConfig::is_default")]
@@ -182,10 +195,12 @@ impl CalledConfig {
 
     /// The store's form, `None` when off.
     pub fn called(&self) -> Option<crate::contract::Called> {
-        (self.factor > 1).then_some(crate::contract::Called {
-            factor: self.factor,
-            within_ms: self.within_ms.min(u32::MAX as u64) as u32,
-        })
+        std::num::NonZeroU32::new(self.factor)
+            .filter(|f| f.get() > 1)
+            .map(|factor| crate::contract::Called {
+                factor,
+                within_ms: self.within_ms.min(u32::MAX as u64) as u32,
+            })
     }
 }
 
@@ -561,6 +576,9 @@ impl Default for RulesConfig {
                 // radio phone-in's crowd comes through every network
                 // (docs/QUALITY.md: bare-network FP 0.30% -> 0.07%).
                 min_ingress_share: 0.5,
+                // A burst leaking a few calls to other routes: its 5th caller
+                // over every ingress (docs/QUALITY.md).
+                min_ingress_callers: 3,
                 called: CalledConfig::default(),
                 count_allowed_b: false,
                 shared_type_min_ingress_clis: 0,
@@ -591,6 +609,7 @@ impl Default for RulesConfig {
                 cli_types: Vec::new(),
                 per_ingress: false,
                 min_ingress_share: 0.0,
+                min_ingress_callers: 0,
                 called: CalledConfig::default(),
                 count_allowed_b: false,
                 shared_type_min_ingress_clis: 0,
@@ -632,6 +651,7 @@ impl Default for RulesConfig {
                 cli_types: Vec::new(),
                 per_ingress: false,
                 min_ingress_share: 0.0,
+                min_ingress_callers: 0,
                 called: CalledConfig::default(),
                 count_allowed_b: false,
                 shared_type_min_ingress_clis: 0,
@@ -676,6 +696,7 @@ impl Default for RulesConfig {
                 cli_types: vec![crate::number::plan::NumberType::Mobile],
                 per_ingress: false,
                 min_ingress_share: 0.0,
+                min_ingress_callers: 0,
                 called: CalledConfig::default(),
                 count_allowed_b: false,
                 // A NANP number may be a handset: judged as one where handsets'
@@ -775,6 +796,12 @@ impl RulesConfig {
                 return Err(ConfigError::new(
                     format!("rules.{name}.shared_type_min_ingress_clis"),
                     "only cli_fanout: it judges a CLI by its ingress's CLIs",
+                ));
+            }
+            if r.min_ingress_callers > 0 && name != "distinct_callers" {
+                return Err(ConfigError::new(
+                    format!("rules.{name}.min_ingress_callers"),
+                    "only distinct_callers: it counts a B-number's callers per ingress",
                 ));
             }
             if !(0.0..=1.0).contains(&r.min_ingress_share) {

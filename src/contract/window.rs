@@ -307,6 +307,12 @@ pub struct WindowOp {
     /// the cap (`WindowOutcome::span_ms`): the windows an ingress share is
     /// read from.
     pub span: bool,
+    /// Also answer how many of the kept members called in the last this
+    /// many ms of the window (`WindowOutcome::recent`); 0: not asked. A
+    /// companion over a longer window answers a shorter window's count over
+    /// every ingress too (the burst tier's, read from the slow tier's). Only
+    /// on count-only ops with `span` (never with `called` or `repeats`).
+    pub recent_ms: u32,
 }
 
 /// A window that judges its key more leniently when the key calls members
@@ -446,7 +452,9 @@ impl Repeats {
 /// (`store::called`): the store suite's traffic is far from either.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Called {
-    pub factor: u32,
+    /// Never 0 (and so `Option<Called>` costs no tag: a window op stays
+    /// within the 128 bytes a call's pushes copy inline, issue 19).
+    pub factor: std::num::NonZeroU32,
     /// At most 30 days (config validation).
     pub within_ms: u32,
 }
@@ -637,6 +645,13 @@ pub struct WindowOutcome {
     /// traffic; their kept members' rates (`count / span_ms`) still compare
     /// them (the ingress share: `engine`).
     pub span_ms: u32,
+    /// For an op with `recent_ms`: how many of the members counted (at most
+    /// `count`) have their latest call in the last `recent_ms` of the window
+    /// (after its latest event time, this event's included, minus
+    /// `recent_ms`: a late event reads the window as it stands, as its count
+    /// does), saturating at 65,535. 0 when not asked. (Two bytes: an
+    /// outcome stays within 80 bytes, issue 19.)
+    pub recent: u16,
 }
 
 /// The answer to one [`StoreRequest`], window outcomes in request order.

@@ -234,6 +234,9 @@ pub struct Prepared {
     /// A window counted but not judged on this call
     /// (`rules::Plan::count_unjudged`): its index.
     unjudged: Option<u8>,
+    /// A share-gated window sent under the call's threshold
+    /// (`rules::Plan::judge_over_every_ingress`): its index, the threshold.
+    early: Option<(u8, u32)>,
 }
 
 impl Prepared {
@@ -319,6 +322,59 @@ impl Kept {
         } else {
             (self.count as u64) * 1000 < share_milli as u64 * all.count as u64
         }
+    }
+}
+
+/// A share-gated window sent under the call's `threshold`
+/// (`rules::Plan::judge_over_every_ingress`), at index `at`: when its count
+/// lies between the threshold it was sent with and the call's, the number's
+/// callers over every ingress in the window must reach the call's threshold,
+/// this ingress having brought at least the rule's share of them. That
+/// count is the slow tier's companion's recent count where the slow tier
+/// lends the share (its count within this window), else the rule's own
+/// companion's. `Err`: hold the window; `Ok(Some(n))`: judge it, the number
+/// had `n` callers; `Ok(None)`: judge it as usual (at or over the call's
+/// threshold, or under the one it was sent with). Out of line: its windows
+/// seldom reach the lower threshold.
+#[inline(never)]
+fn judge_early(
+    cfg: &EngineConfig,
+    request: &StoreRequest,
+    ans: &StoreAnswer,
+    at: usize,
+    threshold: u32,
+) -> Result<Option<u32>, ()> {
+    let (Some(op), Some(out)) = (request.windows.get(at), ans.windows.get(at)) else {
+        return Ok(None);
+    };
+    if out.count < out.threshold || out.count >= threshold {
+        return Ok(None);
+    }
+    let Some(w) = cfg.rules.window(op.rule) else {
+        return Ok(None);
+    };
+    let Some(share) = w.min_share_milli else {
+        return Ok(None);
+    };
+    let companion = |rule: Reason| {
+        let i = request
+            .windows
+            .iter()
+            .position(|o| o.rule == rule && o.count_only && rules::is_all_ingresses(&o.key))?;
+        ans.windows.get(i)
+    };
+    let every = match w.share_from.and_then(&companion) {
+        Some(all) if all.recent > 0 => all.recent as u32,
+        _ => match companion(op.rule) {
+            Some(all) => all.count,
+            None => return Err(()),
+        },
+    };
+    let passes = every >= threshold && (out.count as u64) * 1000 >= share as u64 * every as u64;
+    if passes {
+        Ok(Some(every))
+    } else {
+        Err(())
     }
 }
 
@@ -492,6 +548,7 @@ impl Engine {
         request.windows.clear();
         p.ingress_scale = None;
         p.unjudged = None;
+        p.early = None;
         request.block_lookup = None;
         request.called = None;
         let lists = &cfg.lists;
@@ -536,6 +593,7 @@ impl Engine {
         p.static_action = plan.static_action;
         p.ingress_scale = plan.ingress_scale;
         p.unjudged = plan.unjudged;
+        p.early = plan.early;
         if cfg.auto_block_ms.is_some() && !a_allowed {
             request.block_lookup = Some((a_key.clone(), t));
         }
@@ -588,6 +646,7 @@ impl Engine {
             withdrawals,
             ingress_scale,
             unjudged,
+            early,
         } = p;
         let loaded;
         let cfg: &EngineConfig = match cfg {
@@ -621,42 +680,72 @@ impl Engine {
                 // The count over every ingress that precedes a share-gated window's.
                 // (rule, count, the threshold it learned: its floor when it learns none)
                 let mut all_ingresses: Option<(Reason, Kept, u32)> = None;
+                // A window sent under the call's threshold (`early`), when its
+                // count is under it: judged first by the number's callers over
+                // every ingress. Held (its index, else u8::MAX), or judged as
+                // it comes with that count (`over_every`: for its alert).
+                let mut over_every: Option<(u8, u32, u32)> = None;
+                let early_held = match *early {
+                    // Only a count from the threshold it was sent with up to
+                    // the call's (the store answered that threshold).
+                    Some((at, threshold))
+                        if ans
+                            .windows
+                            .get(at as usize)
+                            .is_some_and(|o| o.count >= o.threshold && o.count < threshold) =>
+                    {
+                        match judge_early(cfg, request, ans, at as usize, threshold) {
+                            Err(()) => at,
+                            Ok(n) => {
+                                over_every = n.map(|n| (at, n, threshold));
+                                u8::MAX
+                            }
+                        }
+                    }
+                    _ => u8::MAX,
+                };
                 // The windows judged apart on this call, by index (none: u8::MAX).
                 let unjudged_at = unjudged.unwrap_or(u8::MAX);
                 let (scale_at, scale_min, scale_strict) =
                     ingress_scale.unwrap_or((u8::MAX, 0, false));
-                for i in 0..ans.windows.len().min(request.windows.len()) {
-                    let op = &request.windows[i];
+                // Both as slices, taken once: every index below would
+                // otherwise ask each `SmallVec` where its items are.
+                let outs: &mut [WindowOutcome] = &mut ans.windows;
+                let ops: &[WindowOp] = &request.windows;
+                for i in 0..outs.len().min(ops.len()) {
+                    let op = &ops[i];
                     let Some(w) = cfg.rules.window(op.rule) else {
                         continue;
                     };
-                    let (count, threshold) = (ans.windows[i].count, ans.windows[i].threshold);
+                    let (count, threshold) = (outs[i].count, outs[i].threshold);
                     if w.min_share_milli.is_some() && rules::is_all_ingresses(&op.key) {
-                        all_ingresses = Some((op.rule, Kept::of(&ans.windows[i]), threshold));
+                        all_ingresses = Some((op.rule, Kept::of(&outs[i]), threshold));
                         continue;
                     }
                     verdict.counts.set(op.rule, count);
-                    if !ans.windows[i].tracked {
+                    if !outs[i].tracked {
                         verdict.reasons.insert(Reason::StoreCapacity);
                     }
                     if count < threshold {
                         continue;
                     }
-                    // Counted, not judged on this call.
-                    if i as u8 == unjudged_at {
-                        hold(i, &ans.windows[i].alert);
+                    // Counted, not judged on this call; or under the call's
+                    // threshold without the number's callers over every
+                    // ingress to carry it.
+                    if i as u8 == unjudged_at || i as u8 == early_held {
+                        hold(i, &outs[i].alert);
                         continue;
                     }
                     // A CLI that may be a landline is judged as a handset only
                     // through an ingress of many subscribers; any CLI only
                     // through an ingress that is not its own.
                     if i as u8 == scale_at {
-                        let few = match ingress_clis(&ans.windows, &request.windows) {
+                        let few = match ingress_clis(outs, ops) {
                             Some(n) => n < scale_min,
                             None => scale_strict,
                         };
                         if few {
-                            hold(i, &ans.windows[i].alert);
+                            hold(i, &outs[i].alert);
                             continue;
                         }
                     }
@@ -664,27 +753,25 @@ impl Engine {
                     // by another rule's windows of the call (`share_from`),
                     // else by this one's and its companion.
                     if let Some(share) = w.min_share_milli {
-                        let lent = w
-                            .share_from
-                            .and_then(|from| share_pair(&ans.windows, &request.windows, from));
+                        let lent = w.share_from.and_then(|from| share_pair(outs, ops, from));
                         let companion = all_ingresses.take_if(|(rule, ..)| *rule == op.rule);
                         // The number's callers over every ingress, under
                         // their own learned level.
                         if w.companion_learn.is_some()
                             && companion.is_some_and(|(_, all, bar)| all.count < bar)
                         {
-                            hold(i, &ans.windows[i].alert);
+                            hold(i, &outs[i].alert);
                             continue;
                         }
-                        let own = companion.map(|(_, all, _)| (Kept::of(&ans.windows[i]), all));
+                        let own = companion.map(|(_, all, _)| (Kept::of(&outs[i]), all));
                         if let Some((this, all)) = lent.or(own) {
                             if this.under_share(share, all) {
-                                hold(i, &ans.windows[i].alert);
+                                hold(i, &outs[i].alert);
                                 continue;
                             }
                         }
                     }
-                    let out = &mut ans.windows[i];
+                    let out = &mut outs[i];
                     // A busy key's calls cannot be told from an attack's: only
                     // the one raising the alert carries the rule.
                     if w.busy_alert_only
@@ -729,6 +816,17 @@ impl Engine {
                                 evidence: std::mem::take(&mut out.evidence),
                             });
                         }
+                    }
+                }
+                // Raised under the call's threshold through its ingress: the
+                // count it reached is the number's over every ingress.
+                if let Some((at, n, threshold)) = over_every {
+                    if let Some(a) = fired
+                        .iter()
+                        .find(|f| f.2 == Some(at))
+                        .and_then(|f| verdict.new_alerts.iter_mut().find(|a| a.id == f.1))
+                    {
+                        (a.count, a.threshold) = (n, threshold);
                     }
                 }
                 // One attack, one alert: a new alert of a window that folds

@@ -1565,7 +1565,8 @@ fn burst_tier_fires_only_when_most_callers_came_through_the_ingress() {
         }
     }
     // A burst through one route, to a number two other people also called:
-    // 5 of its 7 callers came through IC-A, so the 5th is blocked.
+    // its third call through IC-A is the number's 5th caller in the window,
+    // and IC-A brought 3 of those 5 (`min_ingress_callers`): blocked there.
     let b2 = "+2348099999998";
     for (i, r) in ["IC-B", "IC-C"].iter().enumerate() {
         let v = f.check(on(
@@ -1579,13 +1580,21 @@ fn burst_tier_fires_only_when_most_callers_came_through_the_ingress() {
             Call::new(&format!("m{i}"), &caller(50 + i), b2).at(T0 + 500 + i as i64 * 500),
             "IC-A",
         ));
-        if i < 4 {
+        if i < 2 {
             assert_eq!(v.action, Action::Allow, "burst call {i}");
         } else {
-            assert_eq!(v.action, Action::Block, "{:?}", v.reasons);
-            assert_eq!(v.count(Reason::DistinctCallers), 5);
-            assert_eq!(v.new_alerts.len(), 1);
-            assert_eq!(v.new_alerts[0].key, format!("trunk:IC-A|{b2}"));
+            assert_eq!(v.action, Action::Block, "burst call {i}: {:?}", v.reasons);
+            assert_eq!(v.count(Reason::DistinctCallers), i as u32 + 1);
+        }
+        if i == 2 {
+            let alert = v
+                .new_alerts
+                .iter()
+                .find(|a| a.rule == Reason::DistinctCallers)
+                .expect("the 5th caller's alert");
+            assert_eq!(alert.key, format!("trunk:IC-A|{b2}"));
+            // The number's callers over every ingress, against 5.
+            assert_eq!((alert.count, alert.threshold), (5, 5));
         }
     }
     // With the share off, the phone-in's route is blocked at its 5th caller.
@@ -1622,16 +1631,39 @@ fn a_burst_from_several_untrunked_addresses_is_one_ingress() {
         .collect();
     assert_eq!(actions[..4], [Action::Allow; 4]);
     assert_eq!(actions[4], Action::Block);
-    // Each address its own ingress: 3 and 2 callers, nothing blocked.
+    // Each address its own ingress: 3 and 2 callers, nothing blocked by
+    // the count through either (the count over every ingress off; on, it
+    // blocks the 5th caller, below for named trunks).
     let f = fixture(
         "[rules]\nuntrunked_one_ingress = false\n\
-         [rules.distinct_callers_slow]\naction = \"off\"\n",
+         [rules.distinct_callers_slow]\naction = \"off\"\n\
+         [rules.distinct_callers]\nmin_ingress_callers = 0\n",
     );
     assert!((0..5).all(|i| f.check(from(i, ips[i % 2])).action == Action::Allow));
-    // Named trunks stay routes of their own: two trunks, nothing blocked.
-    let f = fixture("[rules.distinct_callers_slow]\naction = \"off\"\n");
+    // Named trunks stay routes of their own: two trunks, 3 and 2 callers,
+    // nothing blocked by the count through either alone.
+    let f = fixture(
+        "[rules.distinct_callers_slow]\naction = \"off\"\n\
+         [rules.distinct_callers]\nmin_ingress_callers = 0\n",
+    );
     let trunks = ["IC-A", "IC-B"];
     assert!((0..5).all(|i| f.check(on(from(i, ips[i % 2]), trunks[i % 2])).action == Action::Allow));
+    // By default the 5th caller over both is blocked on IC-A, which
+    // brought 3 of the 5 (`min_ingress_callers`).
+    let f = fixture("[rules.distinct_callers_slow]\naction = \"off\"\n");
+    let actions: Vec<Action> = (0..5)
+        .map(|i| f.check(on(from(i, ips[i % 2]), trunks[i % 2])).action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            Action::Allow,
+            Action::Allow,
+            Action::Allow,
+            Action::Allow,
+            Action::Block
+        ]
+    );
     // The slow tier (flag, 3 callers in 120 s) counts them together as well.
     let f = fixture("[rules.distinct_callers]\naction = \"off\"\n");
     let v: Vec<Verdict> = (0..3).map(|i| f.check(from(i, ips[i % 2]))).collect();

@@ -134,7 +134,7 @@ impl<'a> Stamps<'a> {
     #[inline]
     pub fn judged(&self, op: &crate::contract::WindowOp, threshold: u32) -> u32 {
         match op.called {
-            Some(c) if self.called_lately(op) => threshold.saturating_mul(c.factor.max(1)),
+            Some(c) if self.called_lately(op) => threshold.saturating_mul(c.factor.get()),
             _ => threshold,
         }
     }

@@ -56,6 +56,7 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
             window.share_from = Some(Reason::DistinctCallersSlow);
         }
     }
+    window.min_ingress_callers = least_on_ingress(cfg);
     Some(Arc::new(DistinctCallers {
         window,
         per_ingress: r.per_ingress,
@@ -63,6 +64,25 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
         slow,
         skip_b: r.skip_b_types.clone(),
     }))
+}
+
+/// The least callers through the call's ingress judged by the number's
+/// callers over every ingress (`min_ingress_callers`), when that applies:
+/// the rule is on, counts per ingress gated by its share, learns nothing,
+/// and the least is under some threshold it judges against.
+pub(super) fn least_on_ingress(cfg: &Config) -> Option<u32> {
+    let r = &cfg.rules.distinct_callers;
+    let highest = r
+        .trunk_thresholds
+        .values()
+        .fold(r.threshold, |h, &t| h.max(t));
+    (r.action.action().is_some()
+        && r.per_ingress
+        && r.min_ingress_share > 0.0
+        && !r.learn.enabled
+        && r.min_ingress_callers > 0
+        && r.min_ingress_callers < highest)
+        .then_some(r.min_ingress_callers)
 }
 
 impl Rule for DistinctCallers {
@@ -97,7 +117,11 @@ impl Rule for DistinctCallers {
                     let all = super::ingress_key(super::ALL_INGRESSES, f.b_key);
                     p.count_beside(f, &self.window, all, f.a_key.clone());
                 }
+                let at = p.windows.len();
                 p.count_on_ingress(f, &self.window, src, f.a_key.clone());
+                if let Some(least) = self.window.min_ingress_callers {
+                    p.judge_over_every_ingress(at, least);
+                }
             }
             _ => p.count(f, &self.window, f.b_key.clone(), f.a_key.clone()),
         }

@@ -92,6 +92,19 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
             });
         }
     }
+    // The burst tier borrows this tier's share; where it judges counts
+    // under its threshold by the number's callers over every ingress, this
+    // tier's companion answers them within the burst window too.
+    if window.min_share_milli.is_some()
+        && Counted::sharing(cfg).is_some()
+        && super::distinct_callers::least_on_ingress(cfg).is_some()
+    {
+        window.companion_recent_ms = cfg
+            .rules
+            .distinct_callers
+            .window_ms
+            .clamp(1, u32::MAX as u64) as u32;
+    }
     Some(Arc::new(DistinctCallersSlow {
         window,
         counts: Counted::of(cfg),

@@ -137,6 +137,10 @@ pub struct Plan<'a> {
     /// A window counted on this call but not judged on it (its index in
     /// `windows`). See [`Plan::count_unjudged`].
     pub unjudged: Option<u8>,
+    /// A share-gated window sent with a lower threshold than the call's
+    /// (its index in `windows`, the call's threshold). See
+    /// [`Plan::judge_over_every_ingress`].
+    pub early: Option<(u8, u32)>,
 }
 
 /// Whether a rule limited to `types` counts this CLI: every valid CLI when
@@ -186,6 +190,7 @@ impl<'a> Plan<'a> {
             fanin: None,
             ingress_scale: None,
             unjudged: None,
+            early: None,
         }
     }
 
@@ -234,6 +239,23 @@ impl<'a> Plan<'a> {
     pub fn count_unjudged(&mut self, before: usize) {
         if self.windows.len() > before {
             self.unjudged = u8::try_from(before).ok();
+        }
+    }
+
+    /// The window at index `i` (counted on this call, share-gated) is sent
+    /// with threshold `least` when that is below the call's: the engine then
+    /// judges a count from `least` up to the call's threshold by the
+    /// number's callers over every ingress in the window, which must reach
+    /// the call's threshold, this ingress having brought its share of them
+    /// (`rules.distinct_callers.min_ingress_callers`). A burst that leaks a
+    /// few calls to other routes is then blocked by its 5th caller too.
+    #[inline]
+    pub fn judge_over_every_ingress(&mut self, i: usize, least: u32) {
+        if let Some(op) = self.windows.get_mut(i) {
+            if least < op.threshold {
+                self.early = u8::try_from(i).ok().map(|at| (at, op.threshold));
+                op.threshold = least;
+            }
         }
     }
 
@@ -296,6 +318,7 @@ impl<'a> Plan<'a> {
             called: w.called,
             repeats: w.repeats,
             span: w.min_share_milli.is_some(),
+            recent_ms: 0,
         });
     }
 
@@ -336,6 +359,7 @@ impl<'a> Plan<'a> {
             called: None,
             repeats: None,
             span: true,
+            recent_ms: w.companion_recent_ms,
         });
     }
 }
@@ -380,6 +404,15 @@ pub struct Window {
     /// from those two (their window, same B-number and ingress) instead of
     /// this window's own count and companion.
     pub share_from: Option<Reason>,
+    /// With `min_share_milli`: a count from this many up to the threshold
+    /// is judged by the number's callers over every ingress in the window
+    /// (see [`Plan::judge_over_every_ingress`]).
+    pub min_ingress_callers: Option<u32>,
+    /// With `min_share_milli`: the companion over every ingress also
+    /// answers its callers within this many ms (`WindowOp::recent_ms`; 0:
+    /// not): a shorter window's count over every ingress, for a rule that
+    /// borrows this one's share (`share_from`).
+    pub companion_recent_ms: u32,
     /// Keyed by a number: that number judged against a higher threshold
     /// when it was itself called lately (`contract::Called`).
     pub called: Option<crate::contract::Called>,
@@ -439,6 +472,8 @@ impl Window {
             min_share_milli: None,
             companion_learn: None,
             share_from: None,
+            min_ingress_callers: None,
+            companion_recent_ms: 0,
             called: None,
             repeats: None,
         }

@@ -208,17 +208,23 @@ const SMALL_DEAD_MAX: usize = 16;
 
 impl SmallMembers {
     fn live(&self) -> &[(i64, u64)] {
-        &self.v[self.start as usize..]
+        debug_assert!(self.start as usize <= self.v.len());
+        // SAFETY: `start` never passes the array's length: `drop_oldest`
+        // clamps it to the length, and a member is removed only from the
+        // live part (`observe`), which leaves the length at or past it.
+        // (Unchecked: a window's members are read here several times a
+        // call, issue 19.)
+        unsafe { self.v.get_unchecked(self.start as usize..) }
     }
 
     /// Where `m` is among the live members, searched from the newest end
     /// (repeat callers and retransmissions are recent), four at a time: a
     /// velocity window's members are nearly always new, so most searches
     /// cover the whole array.
-    fn find(&self, m: u64) -> Option<usize> {
+    fn find(live: &[(i64, u64)], m: u64) -> Option<usize> {
         // Whole groups of four from the newest end (as arrays: no bounds
         // checks in the loop), then the oldest few.
-        let (head, quads) = self.live().as_rchunks::<4>();
+        let (head, quads) = live.as_rchunks::<4>();
         for (k, c) in quads.iter().enumerate().rev() {
             if (c[0].1 == m) | (c[1].1 == m) | (c[2].1 == m) | (c[3].1 == m) {
                 return c
@@ -233,13 +239,21 @@ impl SmallMembers {
     /// Answers the member's latest time before this update, if it had one.
     fn observe(&mut self, t: i64, m: u64) -> Option<i64> {
         let start = self.start as usize;
-        let before = match self.find(m) {
-            Some(pos) if self.v[start + pos].0 >= t => return Some(self.v[start + pos].0),
-            Some(pos) => Some(self.v.remove(start + pos).0),
+        // The live members read once (each look at a `SmallVec` asks where
+        // its items are).
+        let live = self.live();
+        let mut last = live.last().map(|e| e.0);
+        let before = match Self::find(live, m) {
+            Some(pos) if live[pos].0 >= t => return Some(live[pos].0),
+            Some(pos) => {
+                let before = self.v.remove(start + pos).0;
+                last = self.v.last().map(|e| e.0);
+                Some(before)
+            }
             None => None,
         };
-        match self.v.last() {
-            Some(last) if last.0 > t => {
+        match last {
+            Some(last) if last > t => {
                 let pos = start + self.live().partition_point(|x| x.0 <= t);
                 self.v.insert(pos, (t, m));
             }
@@ -266,8 +280,8 @@ impl SmallMembers {
     }
 
     /// How many of the oldest live members lie at or before `cutoff`.
-    fn count_at_or_before(&self, cutoff: i64) -> usize {
-        self.live().iter().take_while(|e| e.0 <= cutoff).count()
+    fn count_at_or_before(live: &[(i64, u64)], cutoff: i64) -> usize {
+        live.iter().take_while(|e| e.0 <= cutoff).count()
     }
 }
 
@@ -397,6 +411,22 @@ impl Members {
             }
         }
         crate::contract::paced(&t[..n])
+    }
+
+    /// How many members have their latest time after `cutoff` (both forms
+    /// are time-ordered: read from the newest end, where the few that
+    /// count are).
+    fn count_after(&self, cutoff: i64) -> usize {
+        match self {
+            Members::Small(s) => s.live().iter().rev().take_while(|e| e.0 > cutoff).count(),
+            Members::Large(l) => l
+                .log
+                .iter()
+                .rev()
+                .take_while(|e| e.0 > cutoff)
+                .filter(|&&e| l.is_live(e))
+                .count(),
+        }
     }
 
     /// Removes the oldest member (the front, after skipping stale entries).
@@ -557,6 +587,18 @@ impl Window {
         (l.rep_last, l.rep_n) = r.record((l.rep_last, l.rep_n), t);
     }
 
+    /// Its members in its last `ms` (`WindowOutcome::recent`), at most
+    /// `count`. Out of line: only the slow tier's companion asks, and the
+    /// update loop is tighter without it.
+    #[inline(never)]
+    fn recent(&self, ms: u32, count: u32) -> u16 {
+        let cutoff = self.hw.saturating_sub(ms as i64);
+        self.members
+            .count_after(cutoff)
+            .min(count as usize)
+            .min(u16::MAX as usize) as u16
+    }
+
     /// Records an observed update's count in the learned state.
     fn learn_count(&mut self, count: u32) {
         if let Some(l) = self.learned.as_deref_mut() {
@@ -574,12 +616,14 @@ impl Window {
         self.hw = self.hw.max(t);
         let cutoff = self.hw - self.window_ms as i64;
         if let Members::Small(s) = &mut self.members {
-            // The members that left, dropped together.
-            let gone = s.count_at_or_before(cutoff);
+            // The members that left, dropped together (the live members
+            // read once).
+            let live = s.live();
+            let (n, gone) = (live.len(), SmallMembers::count_at_or_before(live, cutoff));
             if gone > 0 {
                 s.drop_oldest(gone);
             }
-            return (s.live().len(), repeat);
+            return (n - gone, repeat);
         }
         while matches!(self.members.front_time(), Some(ft) if ft <= cutoff) {
             self.members.pop_oldest();
@@ -1213,6 +1257,7 @@ impl MemoryStore {
                 alert: AlertState::None,
                 evidence: Vec::new(),
                 span_ms: 0,
+                recent: 0,
             });
             return;
         };
@@ -1281,6 +1326,7 @@ impl MemoryStore {
             alert: AlertState::None,
             evidence: Vec::new(),
             span_ms,
+            recent: 0,
         });
         if count >= threshold && !op.count_only {
             let out = outs.last_mut().expect("just pushed");
@@ -1296,6 +1342,13 @@ impl MemoryStore {
                     // Evidence logs are locked after shard locks, never before.
                     out.evidence = self.quote(&w.recent_in_order(), cutoff);
                 }
+            }
+        }
+        // Its callers in its last `recent_ms`, when asked (only the slow
+        // tier's companion asks): set last, out of the common path.
+        if op.recent_ms > 0 {
+            if let Some(out) = outs.last_mut() {
+                out.recent = w.recent(op.recent_ms, count);
             }
         }
     }
@@ -1366,19 +1419,22 @@ impl WindowStore for MemoryStore {
         // call counted by both fan-in tiers, each beside its every-ingress
         // window, plus rotation and fan-out: six keys; four spilled to the
         // heap on 42% of the check benchmark's calls).
+        // (Collected by `extend`, which writes into the inline room without
+        // asking the vector where its items are at every run as `push` does.)
         let mut runs: SmallVec<[Run; 8]> = SmallVec::new();
         let mut i = 0;
-        while i < ops.len() {
-            let key = &ops[i].key;
+        runs.extend(std::iter::from_fn(|| {
+            let key = &ops.get(i)?.key;
             let same = ops[i + 1..].iter().take_while(|o| o.key == *key).count();
-            runs.push(Run {
+            let run = Run {
                 first: i,
                 len: same + 1,
                 key: self.hash(key.as_str()),
                 known: None,
-            });
+            };
             i += same + 1;
-        }
+            Some(run)
+        }));
         // The keys of one call are unrelated, so their cache misses can
         // overlap: start loading every slot before updating any (and note
         // where each was, so that the update need not look it up again).
@@ -1526,6 +1582,7 @@ mod tests {
                 called: None,
                 repeats: None,
                 span: false,
+                recent_ms: 0,
             };
             let req = StoreRequest {
                 windows: smallvec::smallvec![op],
@@ -1568,6 +1625,7 @@ mod tests {
                 called: None,
                 repeats: None,
                 span: false,
+                recent_ms: 0,
             }],
             evidence: Evidence::default(),
             block_lookup: None,
@@ -1648,6 +1706,7 @@ mod tests {
                     called: None,
                     repeats: None,
                     span: false,
+                    recent_ms: 0,
                 });
             }
             let req = StoreRequest {

@@ -44,7 +44,9 @@
 --   5 evidence payload (shared by the windows),
 --   then 6 per window from 6i: member, cutoff (t - window; '(t - window' for a
 --   window sharing the previous one's set), cap (minus it when sharing; plus
---   a half when the window answers its span),
+--   a half when the window answers its span, a quarter when it answers its
+--   recent count: a count-only window whose rare string then ends
+--   ' <recent ms>w'),
 --   threshold (0: count only),
 --   ttl (window + slack + bucket, ms), rare ('<window> <until> <cooldown ttl>
 --   <alert id>', '<window>' for a count-only window: read only for late
@@ -69,7 +71,9 @@
 --   window at or over its floor: its threshold and level * 256 + its history
 --   (o); a window with a called stamp at or over its threshold: the
 --   threshold it was judged against; a window sent with a half on its cap,
---   at its cap: its span (ms from its cap-th newest member to t); then active: the
+--   at its cap: its span (ms from its cap-th newest member to t); a window
+--   sent with a quarter on its cap, at 2 members or more: its recent count
+--   (members in its last recent ms, at most its count); then active: the
 --   alert id; raised: hw, k, then the newest k <= 16 evidence payloads.
 -- The library functions used, as locals (a global and a field lookup fewer
 -- a use).
@@ -180,9 +184,12 @@ for i = 1, n do
     cap = -cap
   end
   -- A cap sent with a half ('64.5'): the window answers its span
-  -- (contract::WindowOutcome::span_ms), always, as an extra.
-  local span = cap % 1 > 0
-  if span then
+  -- (contract::WindowOutcome::span_ms), always, as an extra; with a quarter
+  -- ('64.25', both '64.75'): its recent count (contract::WindowOutcome::recent).
+  local fr = cap % 1
+  local span = fr >= 0.5
+  local rec = fr == 0.25 or fr == 0.75
+  if fr > 0 then
     cap = floor(cap)
   end
   local z
@@ -674,6 +681,25 @@ for i = 1, n do
     extra = extra or {}
     extra[#extra + 1] = sp
     state = 4
+  end
+  -- Asked for its recent count (a count-only window: its rare string ends
+  -- ' <recent ms>w'), with two members or more: how many of them called in
+  -- the last recent ms up to the key's latest time (hw, read above for a
+  -- late or same-millisecond event; else this event's), at most the count,
+  -- as an extra (one member: the event's own, the client knows).
+  if rec and count >= 2 then
+    t = t or ts + 0
+    rare = rare or ARGV[a + 5]
+    local top = t
+    if r < 2 then
+      top = hw
+    end
+    local rc = rcall('ZCOUNT', z, format('(%d', top - match(rare, '(%d+)w$')), '+inf')
+    if rc > count then
+      rc = count
+    end
+    extra = extra or {}
+    extra[#extra + 1] = rc
   end
   if thr > 0 and count >= thr and not quiet then
     local c = lc or rcall('HMGET', ck, 'u', 'id')

@@ -757,9 +757,13 @@ impl Codec {
                 call.push_int(op.time_ms - op.window_ms);
                 codec::put_int(&mut call.buf, cap);
             }
-            // A half on the cap: answer the span (see check.lua).
-            if op.span {
-                call.buf.extend_from_slice(b".5");
+            // A half on the cap: answer the span; a quarter: the recent
+            // count (both: three quarters; see check.lua).
+            match (op.span, op.recent_ms > 0) {
+                (true, true) => call.buf.extend_from_slice(b".75"),
+                (true, false) => call.buf.extend_from_slice(b".5"),
+                (false, true) => call.buf.extend_from_slice(b".25"),
+                (false, false) => {}
             }
             call.end_item();
             match &op.learn {
@@ -786,7 +790,18 @@ impl Codec {
                 b.push(b'q');
             }
             codec::put_int(b, op.window_ms);
+            // ' <recent ms>w' last: a count-only window's recent count
+            // (contract::WindowOp::recent_ms; never with a called stamp or
+            // repeats, whose fields end the string).
+            let recent = |b: &mut Vec<u8>| {
+                if op.recent_ms > 0 {
+                    b.push(b' ');
+                    codec::put_int(b, op.recent_ms as i64);
+                    b.push(b'w');
+                }
+            };
             if lean(op) {
+                recent(b);
                 call.end_item();
                 continue;
             }
@@ -837,11 +852,12 @@ impl Codec {
             if let Some(c) = &op.called {
                 // ' <factor> <within ms>r': the 'r' says a stamp key follows the window's.
                 b.push(b' ');
-                codec::put_int(b, c.factor.max(1) as i64);
+                codec::put_int(b, c.factor.get() as i64);
                 b.push(b' ');
                 codec::put_int(b, c.within_ms as i64);
                 b.push(b'r');
             }
+            recent(b);
             call.end_item();
         }
         Planned::Script(call)
@@ -962,6 +978,16 @@ impl Codec {
                     // At its cap: its span (asked for by `op.span` only).
                     let sp = rest.next().and_then(int_of).ok_or_else(short)?;
                     out.span_ms = sp.clamp(1, u32::MAX as i64) as u32;
+                }
+                if op.recent_ms > 0 {
+                    // Its recent count: answered from two members (one is
+                    // the event's own).
+                    out.recent = if out.count >= 2 {
+                        let rc = rest.next().and_then(int_of).ok_or_else(short)?;
+                        rc.clamp(0, out.count.min(u16::MAX as u32) as i64) as u16
+                    } else {
+                        out.count as u16
+                    };
                 }
                 match code & 3 {
                     // A count-only window never has an alert (the script
@@ -1111,6 +1137,7 @@ mod tests {
             called: None,
             repeats: None,
             span: false,
+            recent_ms: 0,
         };
         StoreRequest {
             windows: [
@@ -1227,6 +1254,7 @@ mod tests {
             called: None,
             repeats: None,
             span: false,
+            recent_ms: 0,
         };
         let k = "198.51.100.7|+2348099999999";
         let mut req = request();

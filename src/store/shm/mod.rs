@@ -334,6 +334,7 @@ impl ShmStore {
             alert: AlertState::None,
             evidence: Vec::new(),
             span_ms: 0,
+            recent: 0,
         }
     }
 
@@ -380,11 +381,23 @@ impl ShmStore {
                 .fetch_add(evicted, Ordering::Relaxed);
         }
         let count = raw.min(cap) as u32;
-        let span_ms = if op.span && raw >= cap {
-            let oldest = w.front_time(ctx.arena).unwrap_or(op.time_ms);
-            op.time_ms.saturating_sub(oldest).clamp(1, u32::MAX as i64) as u32
+        // A share's windows (`span`): the span at the cap, and the recent
+        // count when asked (only such windows ask).
+        let (span_ms, recent) = if op.span {
+            let span_ms = if raw >= cap {
+                let oldest = w.front_time(ctx.arena).unwrap_or(op.time_ms);
+                op.time_ms.saturating_sub(oldest).clamp(1, u32::MAX as i64) as u32
+            } else {
+                0
+            };
+            let recent = if op.recent_ms > 0 {
+                w.recent_count(op.recent_ms, count, ctx.arena)
+            } else {
+                0
+            };
+            (span_ms, recent)
         } else {
-            0
+            (0, 0)
         };
         if learning.is_some() {
             w.learn_count(count);
@@ -417,6 +430,7 @@ impl ShmStore {
             alert: AlertState::None,
             evidence: Vec::new(),
             span_ms,
+            recent,
         };
         if count >= threshold && !op.count_only {
             if op.time_ms < w.cooldown_until {

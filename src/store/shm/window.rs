@@ -475,6 +475,34 @@ impl Rec {
         }
     }
 
+    /// Its members in its last `ms` (`WindowOutcome::recent`), at most
+    /// `count` (both forms keep members in time order: read from the newest
+    /// end). Out of line: only the slow tier's companion asks.
+    #[inline(never)]
+    pub fn recent_count(&mut self, ms: u32, count: u32, arena: &Arena) -> u16 {
+        let cutoff = self.hw.saturating_sub(ms as i64);
+        let n = match self.mode {
+            MODE_LARGE => {
+                let l = self.large(arena);
+                (0..l.h.len)
+                    .rev()
+                    .map(|i| l.log_at(i))
+                    .take_while(|e| e.t > cutoff)
+                    .filter(|&e| l.is_live(e))
+                    .count()
+            }
+            _ => {
+                let (s, e) = (self.start as usize, self.end as usize);
+                self.small(arena)[s..e]
+                    .iter()
+                    .rev()
+                    .take_while(|x| x.t > cutoff)
+                    .count()
+            }
+        };
+        n.min(count as usize).min(u16::MAX as usize) as u16
+    }
+
     /// Moves the sorted array into a bigger extent.
     fn grow_small(&mut self, ctx: &Ctx) -> Result<(), NoRoom> {
         let order = match self.mode {
