@@ -684,7 +684,7 @@ impl Engine {
                 // count is under it: judged first by the number's callers over
                 // every ingress. Held (its index, else u8::MAX), or judged as
                 // it comes with that count (`over_every`: for its alert).
-                let mut over_every: Option<(u8, u32, u32)> = None;
+                let mut over_every: Option<(u8, u32)> = None;
                 let early_held = match *early {
                     // Only a count from the threshold it was sent with up to
                     // the call's (the store answered that threshold).
@@ -697,7 +697,7 @@ impl Engine {
                         match judge_early(cfg, request, ans, at as usize, threshold) {
                             Err(()) => at,
                             Ok(n) => {
-                                over_every = n.map(|n| (at, n, threshold));
+                                over_every = n.map(|n| (at, n));
                                 u8::MAX
                             }
                         }
@@ -818,15 +818,20 @@ impl Engine {
                         }
                     }
                 }
-                // Raised under the call's threshold through its ingress: the
-                // count it reached is the number's over every ingress.
-                if let Some((at, n, threshold)) = over_every {
+                // A window sent under the call's threshold: its new alert
+                // shows the call's threshold (the store judged the lower one)
+                // and, raised under it through its ingress, the number's
+                // count over every ingress.
+                if let Some((at, threshold)) = *early {
                     if let Some(a) = fired
                         .iter()
                         .find(|f| f.2 == Some(at))
                         .and_then(|f| verdict.new_alerts.iter_mut().find(|a| a.id == f.1))
                     {
-                        (a.count, a.threshold) = (n, threshold);
+                        a.threshold = threshold;
+                        if let Some((_, n)) = over_every.filter(|o| o.0 == at) {
+                            a.count = n;
+                        }
                     }
                 }
                 // One attack, one alert: a new alert of a window that folds
