@@ -285,11 +285,16 @@ fn ingress_clis(outs: &[WindowOutcome], ops: &[WindowOp]) -> Option<u32> {
 /// ingress followed by its per-ingress count, as (the ingress's count, every
 /// ingress's). Read only when a window that borrows it reaches its threshold.
 fn share_pair(outs: &[WindowOutcome], ops: &[WindowOp], rule: Reason) -> Option<(Kept, Kept)> {
-    let i = ops
-        .iter()
-        .position(|op| op.rule == rule && op.count_only && rules::is_all_ingresses(&op.key))?;
+    let i = companion_at(ops, rule)?;
     ops.get(i + 1).filter(|n| n.rule == rule && !n.count_only)?;
     Some((Kept::of(outs.get(i + 1)?), Kept::of(outs.get(i)?)))
+}
+
+/// Where a rule's count over every ingress (its share's companion) is in a
+/// request, if it counted the call.
+fn companion_at(ops: &[WindowOp], rule: Reason) -> Option<usize> {
+    ops.iter()
+        .position(|op| op.rule == rule && op.count_only && rules::is_all_ingresses(&op.key))
 }
 
 /// A window's count and, when it stopped at its member cap, the span of its
@@ -332,10 +337,10 @@ impl Kept {
 /// this ingress having brought at least the rule's share of them. That
 /// count is the slow tier's companion's recent count where the slow tier
 /// lends the share (its count within this window), else the rule's own
-/// companion's. `Err`: hold the window; `Ok(Some(n))`: judge it, the number
-/// had `n` callers; `Ok(None)`: judge it as usual (at or over the call's
-/// threshold, or under the one it was sent with). Out of line: its windows
-/// seldom reach the lower threshold.
+/// companion's. Called only for a count in that range (the caller checks).
+/// `Err`: hold the window; `Ok(Some(n))`: judge it, the number had `n`
+/// callers; `Ok(None)`: judge it as usual (not a share-gated window). Out of
+/// line: its windows seldom reach the lower threshold.
 #[inline(never)]
 fn judge_early(
     cfg: &EngineConfig,
@@ -347,22 +352,13 @@ fn judge_early(
     let (Some(op), Some(out)) = (request.windows.get(at), ans.windows.get(at)) else {
         return Ok(None);
     };
-    if out.count < out.threshold || out.count >= threshold {
-        return Ok(None);
-    }
     let Some(w) = cfg.rules.window(op.rule) else {
         return Ok(None);
     };
     let Some(share) = w.min_share_milli else {
         return Ok(None);
     };
-    let companion = |rule: Reason| {
-        let i = request
-            .windows
-            .iter()
-            .position(|o| o.rule == rule && o.count_only && rules::is_all_ingresses(&o.key))?;
-        ans.windows.get(i)
-    };
+    let companion = |rule: Reason| ans.windows.get(companion_at(&request.windows, rule)?);
     let every = match w.share_from.and_then(&companion) {
         Some(all) if all.recent > 0 => all.recent as u32,
         _ => match companion(op.rule) {
