@@ -167,13 +167,21 @@ impl Summary {
                 let _ = writeln!(s, "  {:<24} {}", r.code(), n);
             }
         }
-        let _ = writeln!(s, "alerts by rule");
+        // Withdrawn: alerts the store raised that the verdict held back
+        // (see `Engine::conclude_in`); they were never told to anyone.
+        let _ = writeln!(s, "alerts by rule (raised, and withdrawn again)");
         for r in RULES
             .iter()
             .map(|d| d.reason)
             .filter(|r| !r.tag().is_empty())
         {
-            let _ = writeln!(s, "  {:<24} {}", r.code(), self.counts.alerts(r));
+            let _ = writeln!(
+                s,
+                "  {:<24} {:<8} withdrawn {}",
+                r.code(),
+                self.counts.alerts(r),
+                self.counts.withdrawn(r)
+            );
         }
         for (title, list) in [
             (
