@@ -10,11 +10,13 @@
 //! SIMs' too, between two nodes), its TV vote on an 0137 number not blocked (55 of its calls
 //! were, before service numbers stopped counting in the burst tier), every legitimate class
 //! but roamers calling home and calls forwarded back from abroad (both blocked by kind) under
-//! 0.1% together. What does not, and is not asserted: invalid CLIs libphonenumber accepts
-//! (unassigned area codes, a subscriber number starting with 0, geographic numbers too long
-//! or too short), 12 of 27 caught (10 before a premium-rate CLI was invalid); two bursts spread over several interconnects not blocked
-//! by their 5th caller. Needs `python3` (the test command installs it); a missing one fails
-//! the test.
+//! 0.1% together, and every invalid CLI but geographic numbers too short (the plan has no
+//! shortest length: old exchanges gave two- and three-digit subscriber numbers): 26 of 27
+//! since home fixed-line CLIs are checked against Germany's area codes (unassigned codes, a
+//! subscriber number starting with 0 or 11, more than 11 digits: `number::areas`), 12 before
+//! (10 before a premium-rate CLI was invalid). What does not, and is not asserted: two bursts
+//! spread over several interconnects not blocked by their 5th caller. Needs `python3` (the
+//! test command installs it); a missing one fails the test.
 
 mod support;
 
@@ -33,6 +35,18 @@ fn the_ninth_generators_traffic_is_scored_as_docs_quality_says() {
     let caught = boxes.iter().filter(|i| i["detected"] == true).count();
     assert!(boxes.len() >= 10 && caught >= 8, "{caught} of {boxes:?}");
     assert_eq!(report["allowlisted_number_blocks"], 0);
+    let invalid: Vec<_> = report["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["family"] == "invalid_cli")
+        .collect();
+    let missed: Vec<_> = invalid.iter().filter(|i| i["detected"] != true).collect();
+    assert!(invalid.len() >= 25, "{invalid:?}");
+    for i in &missed {
+        let v = i["variant"].as_str().unwrap();
+        assert!(v.contains("kind=too_short"), "{i}");
+    }
     let vote = legit_class(&report, "tv_vote_0137");
     assert!(vote["calls"].as_u64().unwrap() > 500, "{vote}");
     assert_eq!(vote["blocked"], 0, "{vote}");

@@ -506,6 +506,16 @@ pub struct InvalidCliConfig {
     /// ninth generator"). Shared-cost and UAN numbers are call centres'
     /// everyday CLIs and stay valid.
     pub invalid_types: Vec<crate::number::plan::NumberType>,
+    /// With `numbering_plan`: a home CLI the plan types fixed line must also
+    /// be a geographic number that can exist, where acm carries the
+    /// country's list of area codes (`number::areas`: Germany's, from
+    /// libphonenumber's geocoding data): it starts with an area code of the
+    /// list, is no longer than the plan's numbers (Germany: 11 digits) and
+    /// its subscriber number does not start with digits the plan never gives
+    /// one (Germany: 0 or 11). libphonenumber's own German fixed-line
+    /// pattern accepts 5 to 15 digits after almost any prefix. No effect in
+    /// a country acm has no list for.
+    pub area_codes: bool,
 }
 
 impl Default for InvalidCliConfig {
@@ -516,6 +526,7 @@ impl Default for InvalidCliConfig {
             unallocated_prefixes: Vec::new(),
             numbering_plan: true,
             invalid_types: vec![crate::number::plan::NumberType::PremiumRate],
+            area_codes: true,
         }
     }
 }

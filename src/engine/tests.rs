@@ -543,6 +543,32 @@ fn a_premium_rate_cli_is_invalid_and_a_shared_cost_one_is_not() {
 }
 
 #[test]
+fn a_german_geographic_cli_must_have_an_area_code_and_a_subscriber_number_that_can_be() {
+    // libphonenumber's German fixed-line pattern accepts every one of these.
+    let de = "[numbering]\ncountry_code = \"49\"\n";
+    let f = fixture(de);
+    let cases = [
+        ("+495211234567", false),  // Bielefeld
+        ("+4930123456", false),    // Berlin, a short old number
+        ("+4932123456789", false), // a national subscriber number: no area code
+        ("+4921991234567", true),  // 0219: no area code
+        ("+495210123456", true),   // a subscriber number starting with 0
+        ("+49301123456", true),    // ... or with 11
+        ("+49521123456789", true), // 12 digits
+    ];
+    for (i, (cli, invalid)) in cases.into_iter().enumerate() {
+        let v = f.call(&format!("g{i}"), cli, &format!("+4915199999{i:03}"), T0);
+        assert_eq!(v.reasons.contains(Reason::InvalidCli), invalid, "{cli}");
+    }
+    // Off: libphonenumber's patterns alone.
+    let g = fixture(&format!("{de}[rules.invalid_cli]\narea_codes = false\n"));
+    for (i, (cli, _)) in cases.into_iter().enumerate() {
+        let v = g.call(&format!("h{i}"), cli, &format!("+4915199998{i:03}"), T0);
+        assert!(!v.reasons.contains(Reason::InvalidCli), "{cli}");
+    }
+}
+
+#[test]
 fn invalid_and_barred_clis_are_flagged() {
     let f = fixture("[rules.invalid_cli]\nbarred_prefixes = [\"+2348000\"]\n");
     for (i, bad) in ["", "anonymous", "+111", "12ab", "080312"]

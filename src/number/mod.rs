@@ -10,6 +10,7 @@
 //! that number. Whether a home number can exist at all (its range is
 //! allocated) is [`plan`]'s business.
 
+pub mod areas;
 pub mod plan;
 
 use compact_str::CompactString;

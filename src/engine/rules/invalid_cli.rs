@@ -3,7 +3,9 @@
 //! the national numbering plan does not have (a range never allocated, the
 //! trunk prefix inside the number: `number::plan`, from libphonenumber's
 //! metadata, and under the NANP the central-office codes its numbering
-//! guidelines never assign: N11 and 555-01XX), a home number of a type that
+//! guidelines never assign: N11 and 555-01XX; a geographic number in no area
+//! code of the country's list, or one its plan's rules rule out:
+//! `number::areas`), a home number of a type that
 //! never calls (premium rate, `invalid_types`), or one in a barred or
 //! unallocated range the operator lists. Judged on the call alone; keeps no
 //! window.
@@ -14,6 +16,8 @@ use super::{Compiler, Facts, Plan, Rule, RuleDef};
 use crate::config::Config;
 use crate::contract::{Action, Reason};
 use crate::engine::lists::NumberSet;
+use crate::number::areas::AreaCodes;
+use crate::number::plan::NumberType;
 
 pub const DEF: RuleDef = RuleDef {
     reason: Reason::InvalidCli,
@@ -29,10 +33,13 @@ struct InvalidCli {
     /// Home CLIs must be numbers of the national plan.
     numbering_plan: bool,
     /// Home CLIs of these types are invalid (`invalid_types`).
-    invalid_types: Vec<crate::number::plan::NumberType>,
+    invalid_types: Vec<NumberType>,
     /// The plan is the NANP's (+1), with office codes libphonenumber's
     /// patterns allow but its guidelines never assign ([`nanp_unassignable`]).
     nanp: bool,
+    /// The home country's area codes (`area_codes`), and the length of its
+    /// E.164 prefix (`+` and the calling code).
+    areas: Option<(AreaCodes, usize)>,
 }
 
 /// Whether `key` (`+1` and ten digits) has a central-office code the NANP
@@ -73,6 +80,10 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
             Vec::new()
         },
         nanp: ic.numbering_plan && c.numbering.country_code == "1",
+        areas: (ic.numbering_plan && ic.area_codes)
+            .then(|| AreaCodes::bundled(&c.numbering.country_code))
+            .flatten()
+            .map(|a| (a, 1 + c.numbering.country_code.len())),
     }))
 }
 
@@ -93,6 +104,16 @@ impl Rule for InvalidCli {
                         && matches!(f.cli_plan, Some(Some(t)) if self.invalid_types.contains(&t)))
                     || self.invalid_prefixes.contains(f.a_key)
                     || (self.nanp && nanp_unassignable(f.a_key))
+                    || self.areas.as_ref().is_some_and(|(areas, prefix)| {
+                        matches!(
+                            f.cli_plan,
+                            Some(Some(NumberType::FixedLine | NumberType::FixedLineOrMobile))
+                        ) && f
+                            .a_key
+                            .as_bytes()
+                            .get(*prefix..)
+                            .is_some_and(|nsn| areas.judge(nsn).is_some())
+                    })
             }
         };
         if invalid {
