@@ -513,8 +513,11 @@ pub struct InvalidCliConfig {
     /// list, is no longer than the plan's numbers (Germany: 11 digits) and
     /// its subscriber number does not start with digits the plan never gives
     /// one (Germany: 0 or 11). libphonenumber's own German fixed-line
-    /// pattern accepts 5 to 15 digits after almost any prefix. No effect in
-    /// a country acm has no list for.
+    /// pattern accepts 5 to 15 digits after almost any prefix. Any home CLI
+    /// in a range the country's law bars as a caller's number is invalid too
+    /// (Germany, § 120 TKG: 0137 mass-traffic, 118 directory enquiries, 0900
+    /// premium rate; 0137 is shared cost to libphonenumber). No effect in a
+    /// country acm has no list for.
     pub area_codes: bool,
 }
 

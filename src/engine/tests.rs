@@ -537,7 +537,10 @@ fn a_premium_rate_cli_is_invalid_and_a_shared_cost_one_is_not() {
         let v = f.call(&format!("p{i}"), cli, &format!("+4915199999{i:03}"), T0);
         assert_eq!(v.reasons.contains(Reason::InvalidCli), invalid, "{cli}");
     }
-    let g = fixture(&format!("{de}[rules.invalid_cli]\ninvalid_types = []\n"));
+    // Germany's law bars it as a CLI too (`area_codes`): both off.
+    let g = fixture(&format!(
+        "{de}[rules.invalid_cli]\ninvalid_types = []\narea_codes = false\n"
+    ));
     let v = g.call("q", "+499001114708", "+4915199999000", T0);
     assert!(!v.reasons.contains(Reason::InvalidCli));
 }
@@ -555,6 +558,8 @@ fn a_german_geographic_cli_must_have_an_area_code_and_a_subscriber_number_that_c
         ("+495210123456", true),   // a subscriber number starting with 0
         ("+49301123456", true),    // ... or with 11
         ("+49521123456789", true), // 12 digits
+        ("+491371234567", true),   // 0137 (mass traffic): barred as a CLI
+        ("+4918012345678", false), // 0180 (shared cost): call centres
     ];
     for (i, (cli, invalid)) in cases.into_iter().enumerate() {
         let v = f.call(&format!("g{i}"), cli, &format!("+4915199999{i:03}"), T0);

@@ -6,7 +6,8 @@
 //! exist, or with a subscriber number that cannot be, passes them. This module
 //! carries the list (from libphonenumber's geocoding data, written by
 //! `scripts/area-codes.py` into `area_codes/CC.txt`) and the plan's rules on
-//! what follows it, for the countries acm has both for. `invalid_cli` asks it
+//! what follows it, and the ranges the country's law bars as a caller's
+//! number, for the countries acm has both for. `invalid_cli` asks it
 //! about home CLIs the plan types fixed line.
 //!
 //! The lookups are bit tests, one per code length, on a table built at start.
@@ -34,6 +35,8 @@ struct CountryRules {
     /// Blocks libphonenumber types fixed line that are not geographic (no
     /// area code): left alone.
     non_geographic: &'static [&'static str],
+    /// Ranges of any type the country's law bars as a caller's number.
+    barred_cli: &'static [&'static str],
 }
 
 /// The countries acm carries a list for.
@@ -45,12 +48,18 @@ struct CountryRules {
 /// without a code). 032 numbers are national subscriber numbers, typed fixed
 /// line by libphonenumber, with no area code. Subscriber numbers may be as
 /// short as two or three digits in old exchanges, so no shortest length.
+/// § 120 (2) TKG (2021; § 66k before) bars numbers of directory enquiries
+/// (118), mass-traffic services (0137: TV votes) and premium services (0900)
+/// as a caller's number; libphonenumber types 0137 shared cost, the type of
+/// the 0180 numbers call centres present lawfully (0900 is premium rate,
+/// already `invalid_types`).
 const COUNTRIES: &[CountryRules] = &[CountryRules {
     country_code: "49",
     list: include_str!("area_codes/49.txt"),
     max_nsn: 11,
     barred_starts: &["0", "11"],
     non_geographic: &["32"],
+    barred_cli: &["118", "137", "900"],
 }];
 
 /// One country's area codes and rules, compiled for the call path.
@@ -62,6 +71,7 @@ pub struct AreaCodes {
     max_nsn: usize,
     barred_starts: &'static [&'static str],
     non_geographic: &'static [&'static str],
+    barred_cli: &'static [&'static str],
     /// How many codes the list has, for the record.
     pub codes: usize,
 }
@@ -88,7 +98,9 @@ impl AreaCodes {
     pub fn bundled(country_code: &str) -> Option<AreaCodes> {
         let c = COUNTRIES.iter().find(|c| c.country_code == country_code)?;
         // The bundled lists are checked by the tests below.
-        AreaCodes::parse(c.list, c.max_nsn, c.barred_starts, c.non_geographic).ok()
+        let mut a = AreaCodes::parse(c.list, c.max_nsn, c.barred_starts, c.non_geographic).ok()?;
+        a.barred_cli = c.barred_cli;
+        Some(a)
     }
 
     fn parse(
@@ -124,6 +136,7 @@ impl AreaCodes {
             max_nsn,
             barred_starts,
             non_geographic,
+            barred_cli: &[],
             codes,
         })
     }
@@ -134,6 +147,13 @@ impl AreaCodes {
             let v = value(nsn.get(..*len).filter(|_| nsn.len() > *len)?)?;
             (bits[v / 64] >> (v % 64) & 1 == 1).then_some(*len)
         })
+    }
+
+    /// Whether the law bars `nsn` (any home number) as a caller's number.
+    pub fn barred(&self, nsn: &[u8]) -> bool {
+        self.barred_cli
+            .iter()
+            .any(|p| nsn.starts_with(p.as_bytes()))
     }
 
     /// Whether a geographic `nsn` (digits after the calling code, one the
@@ -215,5 +235,14 @@ mod tests {
         // National subscriber numbers (032): no area code, left alone.
         assert_eq!(judge("32123456789"), None);
         assert_eq!(judge("3a1234567"), Some(Unassignable::NoAreaCode));
+        // Barred as a CLI whatever its type: a TV vote's 0137, 118 enquiries.
+        assert!(de.barred(b"1371234567"));
+        assert!(de.barred(b"11833"));
+        assert!(de.barred(b"9001234567"));
+        assert!(
+            !de.barred(b"18012345678"),
+            "0180: call centres' shared cost"
+        );
+        assert!(!de.barred(b"5211234567"));
     }
 }

@@ -105,14 +105,14 @@ impl Rule for InvalidCli {
                     || self.invalid_prefixes.contains(f.a_key)
                     || (self.nanp && nanp_unassignable(f.a_key))
                     || self.areas.as_ref().is_some_and(|(areas, prefix)| {
-                        matches!(
-                            f.cli_plan,
-                            Some(Some(NumberType::FixedLine | NumberType::FixedLineOrMobile))
-                        ) && f
-                            .a_key
-                            .as_bytes()
-                            .get(*prefix..)
-                            .is_some_and(|nsn| areas.judge(nsn).is_some())
+                        let nsn = f.a_key.as_bytes().get(*prefix..).unwrap_or_default();
+                        match f.cli_plan {
+                            Some(Some(NumberType::FixedLine | NumberType::FixedLineOrMobile)) => {
+                                areas.barred(nsn) || areas.judge(nsn).is_some()
+                            }
+                            Some(Some(_)) => areas.barred(nsn),
+                            _ => false,
+                        }
                     })
             }
         };
