@@ -98,20 +98,14 @@ impl AreaCodes {
     pub fn bundled(country_code: &str) -> Option<AreaCodes> {
         let c = COUNTRIES.iter().find(|c| c.country_code == country_code)?;
         // The bundled lists are checked by the tests below.
-        let mut a = AreaCodes::parse(c.list, c.max_nsn, c.barred_starts, c.non_geographic).ok()?;
-        a.barred_cli = c.barred_cli;
-        Some(a)
+        AreaCodes::parse(c).ok()
     }
 
-    fn parse(
-        list: &str,
-        max_nsn: usize,
-        barred_starts: &'static [&'static str],
-        non_geographic: &'static [&'static str],
-    ) -> Result<AreaCodes, String> {
+    fn parse(c: &CountryRules) -> Result<AreaCodes, String> {
         let mut by_len: Vec<(usize, Vec<u64>)> = Vec::new();
         let mut codes = 0;
-        for code in list
+        for code in c
+            .list
             .lines()
             .filter(|l| !l.starts_with('#'))
             .flat_map(str::split_whitespace)
@@ -133,10 +127,10 @@ impl AreaCodes {
         by_len.sort_by_key(|b| std::cmp::Reverse(b.0));
         Ok(AreaCodes {
             by_len,
-            max_nsn,
-            barred_starts,
-            non_geographic,
-            barred_cli: &[],
+            max_nsn: c.max_nsn,
+            barred_starts: c.barred_starts,
+            non_geographic: c.non_geographic,
+            barred_cli: c.barred_cli,
             codes,
         })
     }
@@ -193,8 +187,7 @@ mod tests {
                 .filter(|l| !l.starts_with('#'))
                 .map(|l| l.split_whitespace().count())
                 .sum();
-            let a = AreaCodes::parse(c.list, c.max_nsn, c.barred_starts, c.non_geographic)
-                .unwrap_or_else(|e| panic!("+{}: {e}", c.country_code));
+            let a = AreaCodes::parse(c).unwrap_or_else(|e| panic!("+{}: {e}", c.country_code));
             assert_eq!(a.codes, codes, "+{}", c.country_code);
             assert!(AreaCodes::bundled(c.country_code).is_some());
         }
