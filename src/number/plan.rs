@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 //! Which national significant numbers (NSNs) exist in a country's numbering
 //! plan, and of what type (mobile, fixed line, ...), from Google
-//! libphonenumber's metadata (bundled by the `phonenumber` crate, version in
-//! Cargo.lock): every number type's national-number pattern of the regions
+//! libphonenumber's metadata (a newer copy than the `phonenumber` crate's,
+//! bundled in `src/number/metadata/`; see [`Metadata::bundled`]): every number type's national-number pattern of the regions
 //! behind a country code, compiled once at start into one anchored
 //! multi-pattern DFA over ASCII digits. Checking a number then walks at most 17
 //! transitions: no regex engine, lock or cache on the call path (the crate's
@@ -245,11 +245,19 @@ pub fn retyped(country_code: &str) -> &'static [(&'static str, NumberType)] {
     }
 }
 
-/// The libphonenumber metadata version the `phonenumber` crate bundles.
-const METADATA: &str = "libphonenumber 9.0.33 (phonenumber 0.3.10)";
+/// The libphonenumber metadata acm bundles: the Python `phonenumbers`
+/// package's (which follows libphonenumber's releases within days) written in
+/// libphonenumber's XML by `scripts/metadata-xml.py`. The `phonenumber`
+/// crate's own copy (libphonenumber 9.0.33, the crate's newest release) is
+/// older: ranges opened since, such as Bangladesh's 09644 VoIP range, were
+/// invalid CLIs to it (docs/QUALITY.md, *Numbering metadata newer than the
+/// crate's*).
+const BUNDLED_XML_GZ: &[u8] = include_bytes!("metadata/PhoneNumberMetadata.xml.gz");
+const CRATE_METADATA: &str = "libphonenumber 9.0.33 (phonenumber 0.3.10)";
+const METADATA: &str = "libphonenumber 9.0.43 (Python phonenumbers 9.0.43, src/number/metadata)";
 
-/// libphonenumber's metadata: the copy the `phonenumber` crate bundles, or
-/// a newer `PhoneNumberMetadata.xml` (`numbering.metadata_file`: numbering
+/// libphonenumber's metadata: the copy acm bundles, or a newer
+/// `PhoneNumberMetadata.xml` (`numbering.metadata_file`: numbering
 /// plans change every few weeks, and a new area code is an invalid CLI to
 /// metadata that predates it).
 #[derive(Clone, Copy)]
@@ -268,11 +276,28 @@ impl std::fmt::Debug for Metadata {
 }
 
 impl Metadata {
-    /// The bundled metadata.
+    /// The bundled metadata, parsed on first use (about 60 ms in a release
+    /// build) and kept for the process's life. Kamailio's workers inherit it
+    /// when the module loads its configuration before they fork. The file
+    /// is part of the build; should it ever fail to parse (a test keeps it
+    /// from), the `phonenumber` crate's own older copy is used.
     pub fn bundled() -> Metadata {
+        static DB: std::sync::OnceLock<&'static phonenumber::metadata::Database> =
+            std::sync::OnceLock::new();
+        let db = DB.get_or_init(|| match parse_bundled() {
+            Ok(db) => Box::leak(Box::new(db)),
+            Err(e) => {
+                tracing::error!(error = %e, "the bundled numbering metadata does not parse; using the phonenumber crate's own");
+                &phonenumber::metadata::DATABASE
+            }
+        });
         Metadata {
-            db: &phonenumber::metadata::DATABASE,
-            source: METADATA,
+            db,
+            source: if std::ptr::eq(*db, &*phonenumber::metadata::DATABASE) {
+                CRATE_METADATA
+            } else {
+                METADATA
+            },
         }
     }
 
@@ -312,6 +337,20 @@ impl Metadata {
         loaded.push((path.to_path_buf(), len, modified, m));
         Ok(m)
     }
+}
+
+/// The bundled metadata's XML, unpacked and parsed.
+fn parse_bundled() -> Result<phonenumber::metadata::Database, String> {
+    use std::io::Read;
+    let mut xml = String::new();
+    flate2::read::GzDecoder::new(BUNDLED_XML_GZ)
+        .read_to_string(&mut xml)
+        .map_err(|e| e.to_string())?;
+    let db = phonenumber::metadata::Database::parse(&xml).map_err(|e| format!("{e:?}"))?;
+    if db.iter().next().is_none() {
+        return Err("no territory in it".into());
+    }
+    Ok(db)
 }
 
 /// How a country's numbers are dialled, from libphonenumber's metadata.
@@ -958,11 +997,40 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_bundled_metadata_is_newer_than_the_crates() {
+        let m = Metadata::bundled();
+        assert_eq!(m.source, METADATA, "the bundled XML must parse");
+        assert!(!std::ptr::eq(m.db, &*phonenumber::metadata::DATABASE));
+        // Every territory of the crate's copy is there.
+        for t in phonenumber::metadata::DATABASE.iter() {
+            assert!(m.db.by_id(t.id()).is_some(), "{}", t.id());
+        }
+        // Bangladesh's 09644 VoIP range (libphonenumber 9.0.3x): invalid to
+        // the crate's 9.0.33, VoIP here.
+        let crate_plan = NsnPlan::for_country(
+            "880",
+            None,
+            Metadata {
+                db: &phonenumber::metadata::DATABASE,
+                source: CRATE_METADATA,
+            },
+        )
+        .unwrap();
+        assert_eq!(crate_plan.number_type(b"9644000057"), None);
+        let plan = NsnPlan::for_country_code("880").unwrap();
+        assert_eq!(plan.number_type(b"9644000057"), Some(NumberType::Voip));
+        // Parsed once a process.
+        assert!(std::ptr::eq(Metadata::bundled().db, m.db));
+    }
+
+    #[test]
     fn a_newer_metadata_file_knows_newer_area_codes() {
-        // 274 (Wisconsin, 2023) came after the bundled 9.0.33.
+        // 275 stands for an area code opened after the bundled metadata
+        // (not assigned in 2026; 274, Wisconsin 2023, was the example until
+        // the bundled copy moved past 9.0.33).
         let bundled = NsnPlan::for_country_code("1").unwrap();
-        assert_eq!(bundled.number_type(b"2745339659"), None);
-        let (dir, path) = us_metadata_file("274|513");
+        assert_eq!(bundled.number_type(b"2755339659"), None);
+        let (dir, path) = us_metadata_file("275|513");
         let meta = Metadata::of(Some(&path)).unwrap();
         assert!(
             meta.source.contains("PhoneNumberMetadata.xml"),
@@ -971,7 +1039,7 @@ pub(crate) mod tests {
         );
         let plan = NsnPlan::for_country("1", None, meta).unwrap();
         assert_eq!(
-            plan.number_type(b"2745339659"),
+            plan.number_type(b"2755339659"),
             Some(NumberType::FixedLineOrMobile)
         );
         assert_eq!(
@@ -982,7 +1050,7 @@ pub(crate) mod tests {
         assert_eq!(plan.source, meta.source);
         // Read once per version of the file: the same again, a new one anew.
         assert!(std::ptr::eq(Metadata::of(Some(&path)).unwrap().db, meta.db));
-        std::fs::write(&path, us_metadata_xml("274|513|937")).unwrap();
+        std::fs::write(&path, us_metadata_xml("275|513|937")).unwrap();
         let newer = Metadata::of(Some(&path)).unwrap();
         assert!(!std::ptr::eq(newer.db, meta.db));
         let plan = NsnPlan::for_country("1", None, newer).unwrap();

@@ -295,8 +295,9 @@ mod tests {
 
     /// Valid in libphonenumber's NG metadata (what the hidden set's plan is).
     fn valid(n: &str) -> bool {
-        phonenumber::parse(None, n)
-            .map(|p| phonenumber::is_valid(&p))
+        let db = crate::number::plan::Metadata::bundled().db;
+        phonenumber::parse_with(db, None, n)
+            .map(|p| phonenumber::is_valid_with(db, &p))
             .unwrap_or(false)
     }
 
