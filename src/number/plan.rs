@@ -2,8 +2,9 @@
 //! Which national significant numbers (NSNs) exist in a country's numbering
 //! plan, and of what type (mobile, fixed line, ...), from Google
 //! libphonenumber's metadata (a newer copy than the `phonenumber` crate's,
-//! bundled in `src/number/metadata/`; see [`Metadata::bundled`]): every number type's national-number pattern of the regions
-//! behind a country code, compiled once at start into one anchored
+//! bundled in `src/number/metadata/`; see [`Metadata::bundled`]): every
+//! number type's national-number pattern of the regions behind a country
+//! code, compiled once at start into one anchored
 //! multi-pattern DFA over ASCII digits. Checking a number then walks at most 17
 //! transitions: no regex engine, lock or cache on the call path (the crate's
 //! own matching goes through a process-wide regex cache, slow and serialised).
@@ -1021,6 +1022,15 @@ pub(crate) mod tests {
         assert_eq!(plan.number_type(b"9644000057"), Some(NumberType::Voip));
         // Parsed once a process.
         assert!(std::ptr::eq(Metadata::bundled().db, m.db));
+        // The version it names is the one the file was written from.
+        let mut xml = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(BUNDLED_XML_GZ), &mut xml)
+            .unwrap();
+        let version = METADATA.split(' ').nth(1).unwrap();
+        assert!(
+            xml.contains(&format!("Python phonenumbers {version} package")),
+            "{METADATA}"
+        );
     }
 
     #[test]
