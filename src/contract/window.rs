@@ -620,7 +620,8 @@ pub enum AlertState {
     Active(CompactString),
 }
 
-/// The answer to one [`WindowOp`].
+/// The answer to one [`WindowOp`]. (Only `alert` and `evidence` may own
+/// memory: [`StoreAnswer::clear_windows`] relies on it.)
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WindowOutcome {
     pub count: u32,
@@ -659,6 +660,34 @@ pub struct WindowOutcome {
 pub struct StoreAnswer {
     pub windows: SmallVec<[WindowOutcome; 5]>,
     pub blocked: Option<BlockEntry>,
+}
+
+impl WindowOutcome {
+    /// Whether dropping this outcome would free nothing: no alert id, no
+    /// evidence array.
+    #[inline]
+    fn owns_nothing(&self) -> bool {
+        matches!(self.alert, AlertState::None) && self.evidence.capacity() == 0
+    }
+}
+
+impl StoreAnswer {
+    /// Empties `windows` for the next answer, keeping its room. Most
+    /// outcomes own nothing (no alert, no evidence): when none does, they
+    /// are forgotten in one step instead of each passed to its drop glue
+    /// (a call a window; issue 19).
+    #[inline]
+    pub fn clear_windows(&mut self) {
+        if self.windows.iter().all(WindowOutcome::owns_nothing) {
+            // SAFETY: the length only shrinks, and every outcome cut off
+            // owns nothing: its other fields are plain values (see
+            // `WindowOutcome`), its alert is `None` and its evidence a
+            // vector with no allocation, so dropping it would be a no-op.
+            unsafe { self.windows.set_len(0) }
+        } else {
+            self.windows.clear();
+        }
+    }
 }
 
 /// Why a store could not answer. The engine then fails open.
@@ -702,6 +731,68 @@ mod tests {
             hold_uncalled: false,
             hold_paced: false,
             keep_known: false,
+        }
+    }
+
+    #[test]
+    fn an_outcome_owns_memory_only_through_its_alert_and_evidence() {
+        // `StoreAnswer::clear_windows` forgets outcomes that own nothing
+        // without dropping them: written field by field, so a new field
+        // fails to compile here until that is checked for it too.
+        let WindowOutcome {
+            count: _,
+            threshold: _,
+            level_m: _,
+            runs: _,
+            tracked: _,
+            alert: _,
+            evidence: _,
+            span_ms: _,
+            recent: _,
+        } = WindowOutcome::default();
+        assert!(WindowOutcome::default().owns_nothing());
+        let mut with_alert = WindowOutcome {
+            alert: AlertState::Raised("cli-rotation-1-2".into()),
+            ..WindowOutcome::default()
+        };
+        assert!(!with_alert.owns_nothing());
+        with_alert.alert = AlertState::None;
+        with_alert.evidence = Vec::with_capacity(1);
+        assert!(!with_alert.owns_nothing());
+    }
+
+    #[test]
+    fn clearing_an_answer_keeps_its_room_whatever_its_outcomes_own() {
+        let owning = WindowOutcome {
+            alert: AlertState::Active("x".repeat(40).into()),
+            evidence: vec![Evidence {
+                call_id: "y".repeat(40).into(),
+                ..Evidence::default()
+            }],
+            ..WindowOutcome::default()
+        };
+        for outcomes in [
+            vec![WindowOutcome::default(); 7],
+            vec![
+                WindowOutcome::default(),
+                owning.clone(),
+                WindowOutcome::default(),
+            ],
+            vec![owning; 6],
+        ] {
+            let mut a = StoreAnswer {
+                windows: outcomes.into_iter().collect(),
+                blocked: None,
+            };
+            let room = a.windows.capacity();
+            a.clear_windows();
+            assert!(a.windows.is_empty());
+            assert_eq!(a.windows.capacity(), room);
+            a.windows.push(WindowOutcome {
+                count: 3,
+                ..WindowOutcome::default()
+            });
+            assert_eq!(a.windows[0].count, 3);
         }
     }
 

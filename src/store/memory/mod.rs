@@ -1411,7 +1411,7 @@ impl WindowStore for MemoryStore {
     }
 
     fn apply_into(&self, req: &StoreRequest, answer: &mut StoreAnswer) -> Result<(), StoreError> {
-        answer.windows.clear();
+        answer.clear_windows();
         answer.blocked = None;
         if let Some(c) = &req.called {
             // Stamped after the windows: its miss overlaps with theirs.

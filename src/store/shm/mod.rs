@@ -490,7 +490,7 @@ impl WindowStore for ShmStore {
     }
 
     fn apply_into(&self, req: &StoreRequest, answer: &mut StoreAnswer) -> Result<(), StoreError> {
-        answer.windows.clear();
+        answer.clear_windows();
         answer.blocked = None;
         if let Some(c) = &req.called {
             // Stamped after the windows: its miss overlaps with theirs.
