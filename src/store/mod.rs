@@ -27,7 +27,12 @@
 //! - `count` is the number of members in the window after the update;
 //! - when `count >= threshold` an alert is raised unless one raised for the
 //!   same rule and key is still in its cooldown (`raised_at + cooldown_ms`, in
-//!   event time), in which case that alert is reported as active. A
+//!   event time), or its cooldown has ended but fewer than `threshold` of the
+//!   window's members have their latest time at or after that end (the
+//!   members that raised an alert do not raise a second one: a busy source
+//!   whose window still holds an attack's members would otherwise raise on
+//!   its own next call, and a new attack's first calls would fall in that
+//!   alert's cooldown); in both cases that alert is reported as active. A
 //!   withdrawal (`contract::Withdrawal`: an alert the engine held back) ends
 //!   that cooldown when the window's alert is still the one withdrawn, so the
 //!   next update at or over the threshold raises a new alert;

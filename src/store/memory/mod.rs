@@ -1336,6 +1336,11 @@ impl MemoryStore {
             let out = outs.last_mut().expect("just pushed");
             match &w.cooldown {
                 Some(c) if op.time_ms < c.0 => out.alert = AlertState::Active(c.1.clone()),
+                // Past its cooldown, the members that raised it do not raise
+                // another: that takes `threshold` members since it ended.
+                Some(c) if w.members.count_after(c.0 - 1) < threshold as usize => {
+                    out.alert = AlertState::Active(c.1.clone())
+                }
                 _ => {
                     let id = op.alert_id();
                     w.cooldown = Some(Box::new((
@@ -1728,7 +1733,12 @@ mod tests {
                 assert_eq!(out.count, count, "step {step} {:?}", op.rule);
                 let expected = if count < op.threshold {
                     AlertState::None
-                } else if t < *cooldown {
+                } else if t < *cooldown
+                    // Past it (0: none), the same members raise no other.
+                    || (*cooldown != 0
+                        && members.values().filter(|&&seen| seen >= *cooldown).count()
+                            < op.threshold as usize)
+                {
                     AlertState::Active(CompactString::default())
                 } else {
                     *cooldown = t + op.cooldown_ms;

@@ -83,6 +83,7 @@ local byte = string.byte
 local find = string.find
 local format = string.format
 local match = string.match
+local sub = string.sub
 local floor = math.floor
 local ceil = math.ceil
 local max = math.max
@@ -293,6 +294,8 @@ for i = 1, n do
   local count = 1
   local push = not only and not shared and not quiet
   local rare
+  -- This window's cutoff as ZCOUNT reads it (nil for a new key).
+  local cut
   if r < 4 then
     local cutoff = ARGV[a + 1]
     if r < 2 then
@@ -307,6 +310,7 @@ for i = 1, n do
         mark = t <= hw - tonumber(match(ARGV[a + 11], '^%d+'))
       end
     end
+    cut = cutoff
     if shared then
       -- The client sent the cutoff as '(<t - window>' (exclusive).
       count = rcall('ZCOUNT', z, cutoff, '+inf')
@@ -707,6 +711,22 @@ for i = 1, n do
     -- An alert in its cooldown answers its id: the alert's parts of rare
     -- are read only to raise one, or on a retry (to know this call's own).
     local live = c[1] and c[2] and t < tonumber(c[1])
+    -- Past its cooldown, the members that raised the alert do not raise
+    -- another: that takes thr members since it ended (at or after u, and
+    -- in this window: after its cutoff). u = '0': withdrawn, none.
+    if c[1] and c[2] and not live and c[1] ~= '0' then
+      local lo = c[1]
+      if cut then
+        local cv = cut
+        if byte(cv) == 40 then
+          cv = sub(cv, 2)
+        end
+        if cv + 0 >= c[1] + 0 then
+          lo = '(' .. cv
+        end
+      end
+      live = rcall('ZCOUNT', z, lo, '+inf') < thr
+    end
     if retry or not live then
       rare = rare or ARGV[a + 5]
       if learn then

@@ -833,7 +833,15 @@ impl Codec {
             b.push(b' ');
             codec::put_int(b, op.time_ms.saturating_add(op.cooldown_ms));
             b.push(b' ');
-            codec::put_int(b, op.cooldown_ms.saturating_add(self.slack_ms).max(1));
+            // Kept past the cooldown until the members that raised the
+            // alert have left the window (they raise no other).
+            codec::put_int(
+                b,
+                op.cooldown_ms
+                    .saturating_add(op.window_ms)
+                    .saturating_add(self.slack_ms)
+                    .max(1),
+            );
             b.push(b' ');
             b.extend_from_slice(op.alert_id().as_bytes());
             if let (Some(r), Some(_)) = (&op.repeats, &op.learn) {
@@ -1219,7 +1227,8 @@ mod tests {
         assert_eq!(w0[4], (5_000 + 60_000 + EXPIRY_BUCKET_MS).to_string());
         assert_eq!(
             w0[5],
-            format!("5000 {} 120000 {}", t + 60_000, req.windows[0].alert_id())
+            // The cooldown's hash outlives it by the window and the slack.
+            format!("5000 {} 125000 {}", t + 60_000, req.windows[0].alert_id())
         );
         assert_eq!(args.len(), 27);
         let retry = codec.command(&planned[0], Send::Retry);

@@ -433,7 +433,12 @@ impl ShmStore {
             recent,
         };
         if count >= threshold && !op.count_only {
-            if op.time_ms < w.cooldown_until {
+            // Past its cooldown, the members that raised the alert do not
+            // raise another: that takes `threshold` members since it ended.
+            if op.time_ms < w.cooldown_until
+                || (w.cooldown_until != i64::MIN
+                    && w.count_since(w.cooldown_until, ctx.arena) < threshold)
+            {
                 out.alert = AlertState::Active(WindowOp::format_alert_id(
                     op.rule,
                     w.raised_ms,

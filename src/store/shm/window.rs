@@ -480,8 +480,20 @@ impl Rec {
     /// end). Out of line: only the slow tier's companion asks.
     #[inline(never)]
     pub fn recent_count(&mut self, ms: u32, count: u32, arena: &Arena) -> u16 {
-        let cutoff = self.hw.saturating_sub(ms as i64);
-        let n = match self.mode {
+        let n = self.count_after(self.hw.saturating_sub(ms as i64), arena);
+        n.min(count as usize).min(u16::MAX as usize) as u16
+    }
+
+    /// How many members have their latest time at or after `t`.
+    pub fn count_since(&mut self, t: i64, arena: &Arena) -> u32 {
+        self.count_after(t.saturating_sub(1), arena)
+            .min(u32::MAX as usize) as u32
+    }
+
+    /// How many members have their latest time after `cutoff` (read from
+    /// the newest end, where the few that count are).
+    fn count_after(&mut self, cutoff: i64, arena: &Arena) -> usize {
+        match self.mode {
             MODE_LARGE => {
                 let l = self.large(arena);
                 (0..l.h.len)
@@ -499,8 +511,7 @@ impl Rec {
                     .take_while(|x| x.t > cutoff)
                     .count()
             }
-        };
-        n.min(count as usize).min(u16::MAX as usize) as u16
+        }
     }
 
     /// Moves the sorted array into a bigger extent.
