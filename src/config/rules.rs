@@ -636,7 +636,13 @@ impl Default for RulesConfig {
                 action: RuleAction::FLAG,
                 threshold: 20,
                 window_ms: 60_000,
-                cooldown_ms: None,
+                // On a busy source only an alert's own call is flagged: a
+                // rotation that starts while an alert on it is in its
+                // cooldown shows nothing until that ends. The members that
+                // raised an alert raise no other (`store`), so a shorter
+                // cooldown costs an alert only per 20 new CLIs
+                // (docs/QUALITY.md, "An alert per set of members").
+                cooldown_ms: Some(20_000),
                 trunk_thresholds: BTreeMap::new(),
                 // Learning from 1 CLI a minute: a gateway or wholesale trunk
                 // that carries a few to 15 a minute peaks over 20 by chance
