@@ -34,11 +34,18 @@ fn the_fifth_generators_traffic_is_scored_as_docs_quality_says() {
     assert_eq!(report["allowlisted_number_blocks"], 0);
 
     // Everything but roamers and forwarded legs: 19 of 52,613 calls flagged or blocked
-    // (0.036%; 0.578% before moves counted). Roamers and forwarded legs are only blocked.
+    // (0.036%; 0.578% before moves counted). Roamers are only blocked; forwarded legs are
+    // blocked on a gateway and, through the core, judged as any call (one of 576 flagged by
+    // cli_rotation's alert on a busy core trunk since its 20 s cooldown).
     let (mut calls, mut wrong) = (0, 0);
     for c in report["legit"].as_array().unwrap() {
         match c["name"].as_str().unwrap() {
-            "roamer" | "forwarding" => assert_eq!(c["flagged"], 0, "{c}"),
+            "roamer" => assert_eq!(c["flagged"], 0, "{c}"),
+            "forwarding" => {
+                let (n, b) = (c["calls"].as_u64().unwrap(), c["blocked"].as_u64().unwrap());
+                calls += n - b;
+                wrong += c["flagged"].as_u64().unwrap();
+            }
             "business_mobile" => {
                 // 287 of 5,225 flagged before moves counted, 2 with them.
                 let (n, f) = (c["calls"].as_u64().unwrap(), c["flagged"].as_u64().unwrap());
