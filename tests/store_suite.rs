@@ -197,6 +197,30 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            name: "a burst at a listed number through one route is flagged, never blocked; its crowd passes",
+            toml: "[lists]\nallow_b_numbers = [\"+2348099999999\"]\n",
+            // Twelve fresh CLIs through one interconnect, then twelve over
+            // four routes three seconds later (inside the window: the first
+            // route's share falls under half, the others never reach it).
+            calls: (0..12)
+                .map(|i| on_trunk(call(&format!("l{i}"), &caller(i), B, T0 + i as i64 * 100), "IC-A"))
+                .chain((12..24).map(|i| {
+                    let trunk = ["IC-B", "IC-C", "CORE"][i % 3];
+                    on_trunk(call(&format!("l{i}"), &caller(i), B, T0 + 3_000 + i as i64 * 10), trunk)
+                }))
+                .collect(),
+            expect: |v| {
+                assert!(v.iter().all(|x| x.action != Action::Block), "never blocked");
+                assert!(v.iter().all(|x| x.reasons.contains(Reason::Allowlist)));
+                let flagged: Vec<usize> = (0..v.len()).filter(|&i| v[i].action == Action::Flag).collect();
+                assert_eq!(flagged, vec![9, 10, 11], "the 10th to 12th caller through IC-A");
+                assert_eq!(v[9].new_alerts.len(), 1);
+                assert_eq!(v[9].count(Reason::DistinctCallers), 10);
+                assert_eq!(v[11].alert_id, v[9].alert_id);
+                assert_eq!(v[20].count(Reason::DistinctCallers), 3, "three through CORE, as through each other route");
+            },
+        },
+        Scenario {
             name: "velocity counts calls by call id",
             toml: "[rules.cli_velocity]\naction = \"flag\"\nthreshold = 4\nwindow_ms = 60000\n",
             calls: {

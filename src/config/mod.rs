@@ -390,6 +390,21 @@ mod tests {
     }
 
     #[test]
+    fn listed_threshold_is_distinct_callers_own_and_checked() {
+        assert_eq!(
+            Config::default().rules.distinct_callers.listed_threshold,
+            10
+        );
+        let off = Config::from_toml("[rules.distinct_callers]\nlisted_threshold = 0\n").unwrap();
+        assert_eq!(off.rules.distinct_callers.listed_threshold, 0);
+        let e = Config::from_toml("[rules.distinct_callers]\nlisted_threshold = 1\n").unwrap_err();
+        assert_eq!(e.key, "rules.distinct_callers.listed_threshold");
+        let e = Config::from_toml("[rules.cli_rotation]\nlisted_threshold = 10\n").unwrap_err();
+        assert_eq!(e.key, "rules.cli_rotation.listed_threshold");
+        assert!(e.to_string().contains("only distinct_callers"), "{e}");
+    }
+
+    #[test]
     fn cli_fanout_called_is_on_by_default_and_checked() {
         let d = Config::default();
         let c = d.rules.cli_fanout.called.called().expect("on by default");

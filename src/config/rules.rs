@@ -147,6 +147,18 @@ pub struct WindowRuleConfig {
     /// every B-number. Other rules ignore it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skip_b_types: Vec<crate::number::plan::NumberType>,
+    /// distinct_callers: calls to allow-listed B-numbers (`[lists]
+    /// allow_b_numbers`: hotlines, bridges, phone-ins) are counted in a
+    /// window of their own, judged at this many distinct callers (with the
+    /// same window, per ingress and share gate), and only ever flagged: a
+    /// listed number is never blocked (the floor), but a masking
+    /// burst aimed at it (tens of fresh CLIs within seconds through one
+    /// route) still reaches the SOC as an alert. A listed number's crowd
+    /// comes through every network, a few callers through any one
+    /// (docs/QUALITY.md, "Bursts aimed at a listed number"). 0: off (listed
+    /// numbers are not counted). Other rules ignore it.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub listed_threshold: u32,
     /// cli_rotation: calls presenting home numbers the national numbering
     /// plan gives one of these types count in their source's window but are
     /// never flagged by it ("toll_free", "uan", ...). Masking presents
@@ -608,6 +620,10 @@ impl Default for RulesConfig {
                     crate::number::plan::NumberType::Uan,
                 ],
                 skip_cli_types: Vec::new(),
+                // A burst aimed at a listed hotline, flagged only: tens of
+                // fresh CLIs in seconds through one route (docs/QUALITY.md,
+                // "Bursts aimed at a listed number").
+                listed_threshold: 10,
             },
             distinct_callers_slow: SlowCallersConfig::default(),
             // Off by default: cli_fanout sees the same SIMs (a call a minute
@@ -631,6 +647,7 @@ impl Default for RulesConfig {
                 repeats: RepeatsConfig::default(),
                 skip_b_types: Vec::new(),
                 skip_cli_types: Vec::new(),
+                listed_threshold: 0,
             },
             cli_rotation: WindowRuleConfig {
                 action: RuleAction::FLAG,
@@ -687,6 +704,7 @@ impl Default for RulesConfig {
                     crate::number::plan::NumberType::SharedCost,
                     crate::number::plan::NumberType::Uan,
                 ],
+                listed_threshold: 0,
             },
             // A SIM box is made of SIMs: its CLIs are mobile numbers, while a
             // PBX presents its fixed main number and DDI block.
@@ -729,6 +747,7 @@ impl Default for RulesConfig {
                 repeats: RepeatsConfig::default(),
                 skip_b_types: Vec::new(),
                 skip_cli_types: Vec::new(),
+                listed_threshold: 0,
             },
             intl_ingress_local_cli: IntlIngressConfig::default(),
             invalid_cli: InvalidCliConfig::default(),
@@ -816,6 +835,18 @@ impl RulesConfig {
                 return Err(ConfigError::new(
                     format!("rules.{name}.shared_type_min_ingress_clis"),
                     "only cli_fanout: it judges a CLI by its ingress's CLIs",
+                ));
+            }
+            if r.listed_threshold > 0 && name != "distinct_callers" {
+                return Err(ConfigError::new(
+                    format!("rules.{name}.listed_threshold"),
+                    "only distinct_callers: it counts a B-number's callers",
+                ));
+            }
+            if r.listed_threshold == 1 {
+                return Err(ConfigError::new(
+                    format!("rules.{name}.listed_threshold"),
+                    "must be 0 (off) or at least 2: one caller is no crowd",
                 ));
             }
             if r.min_ingress_callers > 0 && name != "distinct_callers" {

@@ -237,6 +237,8 @@ pub struct Prepared {
     /// A share-gated window sent under the call's threshold
     /// (`rules::Plan::judge_over_every_ingress`): its index, the threshold.
     early: Option<(u8, u32)>,
+    /// The call's A- or B-number is allow-listed: no window blocks it.
+    listed: bool,
 }
 
 impl Prepared {
@@ -545,6 +547,7 @@ impl Engine {
         p.ingress_scale = None;
         p.unjudged = None;
         p.early = None;
+        p.listed = false;
         request.block_lookup = None;
         request.called = None;
         let lists = &cfg.lists;
@@ -563,6 +566,7 @@ impl Engine {
         if a_allowed || b_allowed || source_allowed {
             verdict.reasons.insert(Reason::Allowlist);
         }
+        p.listed = a_allowed || b_allowed;
 
         let facts = Facts {
             call,
@@ -643,6 +647,7 @@ impl Engine {
             ingress_scale,
             unjudged,
             early,
+            listed,
         } = p;
         let loaded;
         let cfg: &EngineConfig = match cfg {
@@ -787,6 +792,14 @@ impl Engine {
                         Action::Flag
                     } else {
                         w.action
+                    };
+                    // A call to or from an allow-listed number is never
+                    // blocked by a window (a listed B-number's own window
+                    // counts it, `listed_threshold`, and only flags).
+                    let rule_action = if *listed {
+                        rule_action.min(Action::Flag)
+                    } else {
+                        rule_action
                     };
                     action = action.max(rule_action);
                     verdict.reasons.insert(op.rule);

@@ -252,6 +252,79 @@ fn allowlisted_hotline_never_triggers_distinct_callers() {
 }
 
 #[test]
+fn a_burst_at_a_listed_number_is_flagged_never_blocked_and_its_crowd_passes() {
+    let listed = "[lists]\nallow_b_numbers = [\"+2348099999999\"]\n";
+    let at = |f: &Fixture, i: usize, trunk: &str, t: i64| {
+        let mut c = Call::new(&format!("c{i}-{trunk}"), &caller(i), "+2348099999999").at(t);
+        c.trunk = Some(trunk.into());
+        f.check(c)
+    };
+    // Ten fresh CLIs within the window through one interconnect: the tenth
+    // (the default listed_threshold) is flagged and raises an alert; none
+    // is ever blocked, and the eleventh carries the same alert.
+    let f = fixture(listed);
+    for i in 0..9 {
+        let v = at(&f, i, "IC-A", T0 + i as i64 * 500);
+        assert_eq!(v.action, Action::Allow, "call {i}");
+        assert!(v.reasons.contains(Reason::Allowlist));
+        assert_eq!(v.count(Reason::DistinctCallers), i as u32 + 1);
+    }
+    let v = at(&f, 9, "IC-A", T0 + 4_500);
+    assert_eq!(v.action, Action::Flag);
+    assert!(v.reasons.contains(Reason::DistinctCallers));
+    assert!(v.reasons.contains(Reason::Allowlist));
+    assert_eq!(v.new_alerts.len(), 1);
+    assert_eq!(v.new_alerts[0].rule, Reason::DistinctCallers);
+    assert_eq!(v.new_alerts[0].count, 10);
+    let w = at(&f, 10, "IC-A", T0 + 5_000);
+    assert_eq!(w.action, Action::Flag);
+    assert_eq!(w.alert_id, v.alert_id);
+    assert!(w.new_alerts.is_empty());
+
+    // A crowd: twenty callers within the window over four routes, five
+    // each; no route brings half of them, so nothing is flagged.
+    let f = fixture(listed);
+    for i in 0..20 {
+        let trunk = ["IC-A", "IC-B", "IC-C", "CORE"][i % 4];
+        let v = at(&f, i, trunk, T0 + i as i64 * 400);
+        assert_eq!(v.action, Action::Allow, "crowd call {i}");
+    }
+
+    // listed_threshold = 0: a listed number is not counted at all.
+    let f = fixture(&format!(
+        "{listed}[rules.distinct_callers]\nlisted_threshold = 0\n"
+    ));
+    for i in 0..20 {
+        let v = at(&f, i, "IC-A", T0 + i as i64 * 100);
+        assert_eq!(v.action, Action::Allow);
+        assert_eq!(v.count(Reason::DistinctCallers), 0);
+    }
+
+    // A listed number is never blocked by a window, whatever its action:
+    // at the burst tier's own threshold, with a listed A-number as the
+    // fifth caller of an unlisted victim.
+    let f = fixture("[lists]\nallow_a_numbers = [\"+2348030000004\"]\n");
+    for i in 0..4 {
+        at_b(&f, i, T0 + i as i64 * 100);
+    }
+    let v = at_b(&f, 4, T0 + 400);
+    assert_eq!(v.count(Reason::DistinctCallers), 5);
+    assert_eq!(
+        v.action,
+        Action::Flag,
+        "a listed CLI is flagged, not blocked"
+    );
+    let v = at_b(&f, 5, T0 + 500);
+    assert_eq!(v.action, Action::Block, "an unlisted one is blocked");
+}
+
+fn at_b(f: &Fixture, i: usize, t: i64) -> Verdict {
+    let mut c = Call::new(&format!("v{i}"), &caller(i), "+2348012345678").at(t);
+    c.trunk = Some("IC-A".into());
+    f.check(c)
+}
+
+#[test]
 fn a_crowd_calling_a_service_number_is_not_a_burst() {
     // A toll-free number (0800) and a UAN (0700) draw crowds by design; a
     // mobile number's crowd through one route is a burst.

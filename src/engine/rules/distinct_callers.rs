@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::{CallNumber, Compiler, Facts, Plan, Rule, RuleDef, Window};
 use crate::config::Config;
-use crate::contract::Reason;
+use crate::contract::{Action, Reason};
 use crate::number::plan::NumberType;
 
 pub const DEF: RuleDef = RuleDef {
@@ -32,6 +32,10 @@ struct DistinctCallers {
     slow: Option<super::distinct_callers_slow::Counted>,
     /// Home numbers of these types are not counted (`skip_b_types`).
     skip_b: Vec<NumberType>,
+    /// Calls to allow-listed B-numbers, counted per ingress in a window of
+    /// their own at `listed_threshold` (the engine never blocks an
+    /// allow-listed call, so they are only flagged).
+    listed: Option<Window>,
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -57,12 +61,26 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
         }
     }
     window.min_ingress_callers = least_on_ingress(cfg);
+    // Listed numbers: the same window, per ingress and share, at their own
+    // threshold, flag only; never learned, never judged early.
+    let listed = (r.per_ingress && r.listed_threshold > 0).then(|| {
+        let w = Window::new(
+            Reason::DistinctCallers,
+            Action::Flag,
+            r.listed_threshold,
+            r.window_ms,
+            r.cooldown_ms,
+            c,
+        );
+        w.gated_by_share(r.min_ingress_share)
+    });
     Some(Arc::new(DistinctCallers {
         window,
         per_ingress: r.per_ingress,
         untrunked_one: cfg.rules.untrunked_one_ingress,
         slow,
         skip_b: r.skip_b_types.clone(),
+        listed,
     }))
 }
 
@@ -85,6 +103,27 @@ pub(super) fn least_on_ingress(cfg: &Config) -> Option<u32> {
         .then_some(r.min_ingress_callers)
 }
 
+impl DistinctCallers {
+    /// A call to an allow-listed B-number: counted per ingress in the
+    /// listed window (and over every ingress, for its share), when there
+    /// is one. Rare, so kept off the common path.
+    #[cold]
+    #[inline(never)]
+    fn plan_listed(&self, f: &Facts, p: &mut Plan) {
+        let Some(w) = &self.listed else {
+            return;
+        };
+        let Some(src) = super::fanin_source(f, self.untrunked_one) else {
+            return;
+        };
+        if w.min_share_milli.is_some() {
+            let all = super::ingress_key(super::ALL_INGRESSES, f.b_key);
+            p.count_beside(f, w, all, f.a_key.clone());
+        }
+        p.count_on_ingress(f, w, src, f.a_key.clone());
+    }
+}
+
 impl Rule for DistinctCallers {
     fn reason(&self) -> Reason {
         Reason::DistinctCallers
@@ -99,11 +138,14 @@ impl Rule for DistinctCallers {
     }
 
     fn plan(&self, f: &Facts, p: &mut Plan) {
-        // An allowlisted B-number (hotline, bank, radio phone-in) is never
-        // counted, nor a service number (`skip_b_types`).
-        if f.b_allowed
-            || (!self.skip_b.is_empty()
-                && matches!(f.b_plan(), Some(Some(t)) if self.skip_b.contains(&t)))
+        // An allowlisted B-number (hotline, bank, radio phone-in) is counted
+        // only in its own window (`listed_threshold`); a service number
+        // (`skip_b_types`) never.
+        if f.b_allowed {
+            return self.plan_listed(f, p);
+        }
+        if !self.skip_b.is_empty()
+            && matches!(f.b_plan(), Some(Some(t)) if self.skip_b.contains(&t))
         {
             return;
         }
