@@ -188,6 +188,8 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
         Scenario {
+            // No ingress on these calls: the listed number's own window counts per ingress
+            // only (the next scenario).
             name: "an allowlisted B-number never triggers",
             toml: "[lists]\nallow_b_numbers = [\"+2348099999999\"]\n",
             calls: (0..12).map(|i| call(&format!("h{i}"), &caller(i), B, T0 + i as i64)).collect(),
