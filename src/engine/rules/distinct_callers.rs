@@ -62,7 +62,11 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     }
     window.min_ingress_callers = least_on_ingress(cfg);
     // Listed numbers: the same window, per ingress and share, at their own
-    // threshold, flag only; never learned, never judged early.
+    // threshold; never learned, never judged early. The engine reads a
+    // window's settings by its rule when it judges the answer, so this one
+    // is judged with the rule's own share gate (the same value) and action:
+    // what keeps it to a flag is the engine's rule that no window blocks a
+    // call to or from a listed number (`Prepared::listed`).
     let listed = (r.per_ingress && r.listed_threshold > 0).then(|| {
         let w = Window::new(
             Reason::DistinctCallers,
