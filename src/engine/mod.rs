@@ -237,7 +237,8 @@ pub struct Prepared {
     /// A share-gated window sent under the call's threshold
     /// (`rules::Plan::judge_over_every_ingress`): its index, the threshold.
     early: Option<(u8, u32)>,
-    /// The call's A- or B-number is allow-listed: no window blocks it.
+    /// The call's A- or B-number is allow-listed: no rule blocks it (the
+    /// deny lists still do: they end the check before this is set).
     listed: bool,
 }
 
@@ -657,7 +658,14 @@ impl Engine {
                 &loaded
             }
         };
-        let mut action = static_action.unwrap_or(Action::Allow);
+        // A call to or from an allow-listed number is never blocked by a
+        // rule (a deny-listed one never gets here as listed): a home CLI on a
+        // gateway calling a listed hotline is flagged, not blocked.
+        let mut action = match *static_action {
+            Some(a) if *listed => a.min(Action::Flag),
+            Some(a) => a,
+            None => Action::Allow,
+        };
         self.note_first(verdict.time_ms);
         match answer {
             Err(_) => {
@@ -793,8 +801,7 @@ impl Engine {
                     } else {
                         w.action
                     };
-                    // A call to or from an allow-listed number is never
-                    // blocked by a window (a listed B-number's own window
+                    // Nor by a window (a listed B-number's own window
                     // counts it, `listed_threshold`, and only flags).
                     let rule_action = if *listed {
                         rule_action.min(Action::Flag)

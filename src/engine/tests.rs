@@ -1243,6 +1243,25 @@ fn listed_roamers_calling_home_pass_the_international_ingress_check() {
     let v = f.check(intl("m1", "+2348031234568", None));
     assert_eq!(v.action, Action::Block);
     assert!(v.reasons.contains(Reason::IntlIngressLocalCli));
+    // Calling an allow-listed number, it is flagged, never blocked: no rule
+    // blocks a call to or from a listed number (the floor).
+    let listed = fixture(
+        "[rules.intl_ingress_local_cli]\ntrunks = [\"INTL-GW\"]\n\
+         [lists]\nallow_b_numbers = [\"+2348099999999\"]\n",
+    );
+    let v = listed.check(intl("m2", "+2348031234568", None));
+    assert_eq!(v.action, Action::Flag);
+    assert!(v.reasons.contains(Reason::IntlIngressLocalCli));
+    assert!(v.reasons.contains(Reason::Allowlist));
+    // A deny-listed CLI is still blocked, listed callee or not.
+    let denied = fixture(
+        "[lists]\nallow_b_numbers = [\"+2348099999999\"]\n\
+         deny_a_numbers = [\"+2348031234568\"]\n",
+    );
+    assert_eq!(
+        denied.check(intl("m3", "+2348031234568", None)).action,
+        Action::Block
+    );
     // Withheld From, the roamer in PAI: passes; an unlisted home PAI: blocked.
     assert_eq!(
         f.check(intl("r4", "anonymous", Some("+2348031234567")))
