@@ -155,8 +155,9 @@ pub struct WindowRuleConfig {
     /// burst aimed at it (tens of fresh CLIs within seconds through one
     /// route) still reaches the SOC as an alert. A listed number's crowd
     /// comes through every network, a few callers through any one
-    /// (docs/QUALITY.md, "Bursts aimed at a listed number"). 0: off (listed
-    /// numbers are not counted). Other rules ignore it.
+    /// (docs/QUALITY.md, "Bursts aimed at a listed number"). 0, or
+    /// `per_ingress = false`: off (listed numbers are not counted). Other
+    /// rules ignore it.
     #[serde(default, skip_serializing_if = "is_zero_u32")]
     pub listed_threshold: u32,
     /// cli_rotation: calls presenting home numbers the national numbering
