@@ -1,0 +1,197 @@
+# SPDX-License-Identifier: MIT OR Apache-2.0
+"""An offline model of a fan-in rule that is not built: what it would catch and
+what it would cost, before anyone pays for it in the call path.
+
+The rule modelled: a call is flagged when it gives a subscriber's number its
+Nth distinct caller over every ingress within WINDOW seconds, while no single
+ingress brought MAX_PER_INGRESS callers or more (what the per-ingress tiers
+already judge; 0: no such condition), and (with --quiet S) nobody called the
+number in the S seconds before the first of those callers (a victim is a
+subscriber nobody was calling; a hotline, a business or a phone-in is called
+all the time).
+
+Counted like the slow tier: calls whose B-number libphonenumber types mobile,
+fixed line, fixed line or mobile, or VoIP, and that the set's deploy.toml does
+not allow-list. A call already flagged or blocked by the binary is not counted
+as a new flag; an attack instance counts as newly caught when some call of it
+in the scored hour reaches N and none was flagged. Instances are those of the
+floors' intensity ranges (as in inrange.py). Approximations: every call to the
+number counts in the history, and calls blocked by kind on a gateway count in
+the windows too.
+
+Needs the `phonenumbers` package (pip install phonenumbers) and one replay per
+set (the binary's verdicts, cached as DATA/verdicts/TAG/gN-S.jsonl).
+
+    python3 scripts/eval/fanin_model.py --bin target/release/acm --tag main \\
+        --window 120 --max-per-ingress 3 --quiet 3600 --n 3,4,5,6
+"""
+import argparse, collections, csv, json, os, subprocess, sys, tomllib
+
+import sets
+
+try:
+    import phonenumbers
+    from phonenumbers import PhoneNumberType as T
+except ImportError:
+    sys.exit("fanin_model.py needs the phonenumbers package: pip install phonenumbers")
+
+SUBSCRIBER = {T.MOBILE, T.FIXED_LINE, T.FIXED_LINE_OR_MOBILE, T.VOIP}
+# The floors' intensity ranges (docs/QUALITY.md; inrange.py).
+RANGES = {"masking_burst": (1, 10), "refiled_masking": (1.3, 20), "simbox": (1, 6),
+          "cli_rotation": (0.5, 20), "intl_local_cli": (1, 40), "invalid_cli": (1, 20)}
+HOUR_MS = 3_600_000
+
+
+def span(text):
+    a, _, b = text.partition("-")
+    return list(range(int(a), int(b or a) + 1))
+
+
+def verdicts(args, g, s):
+    """The binary's verdicts on set gG-S, replayed once and cached."""
+    out = os.path.join(sets.DATA, "verdicts", args.tag, f"g{g}-{s}.jsonl")
+    if not os.path.exists(out):
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        d = sets.set_dir(g, s)
+        subprocess.run([args.bin, "-c", os.path.join(d, "deploy.toml"), "replay", "--no-progress",
+                        "--verdicts", out + ".tmp", os.path.join(d, "cdrs.csv")],
+                       check=True, stdout=subprocess.DEVNULL)
+        os.replace(out + ".tmp", out)
+    return out
+
+
+class Number:
+    """One B-number's callers within the window, and when it was last called before it."""
+    __slots__ = ("calls", "callers", "pairs", "per_ingress", "last_out")
+
+    def __init__(self):
+        self.calls = collections.deque()  # (time, caller, ingress)
+        self.callers = collections.Counter()  # caller -> calls in the window
+        self.pairs = collections.Counter()  # (ingress, caller) -> calls in the window
+        self.per_ingress = collections.Counter()  # ingress -> distinct callers
+        self.last_out = None  # the newest call that has left the window
+
+    def add(self, t, a, ing, window_ms):
+        while self.calls and self.calls[0][0] <= t - window_ms:
+            t0, a0, i0 = self.calls.popleft()
+            self.last_out = t0
+            self.callers[a0] -= 1
+            if not self.callers[a0]:
+                del self.callers[a0]
+            self.pairs[(i0, a0)] -= 1
+            if not self.pairs[(i0, a0)]:
+                del self.pairs[(i0, a0)]
+                self.per_ingress[i0] -= 1
+                if not self.per_ingress[i0]:
+                    del self.per_ingress[i0]
+        self.calls.append((t, a, ing))
+        self.callers[a] += 1
+        self.pairs[(ing, a)] += 1
+        if self.pairs[(ing, a)] == 1:
+            self.per_ingress[ing] += 1
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--bin", required=True, help="the acm binary whose verdicts are the baseline")
+    p.add_argument("--tag", required=True, help="names the cached verdicts (one per binary)")
+    p.add_argument("--gens", default="2-13")
+    p.add_argument("--seeds", default="1-8")
+    p.add_argument("--window", type=float, default=120, help="seconds")
+    p.add_argument("--max-per-ingress", type=int, default=3,
+                   help="no ingress may have brought this many callers (0: no condition)")
+    p.add_argument("--quiet", type=float, default=3600,
+                   help="seconds before the window's first caller with no call to the number (0: off)")
+    p.add_argument("--n", default="3,4,5,6", help="distinct callers over every ingress")
+    args = p.parse_args()
+    ns = [int(x) for x in args.n.split(",")]
+    window_ms, quiet_ms = int(args.window * 1000), int(args.quiet * 1000)
+    typed = {}
+
+    def subscriber(b):
+        r = typed.get(b)
+        if r is None:
+            try:
+                r = phonenumbers.number_type(phonenumbers.parse(b)) in SUBSCRIBER
+            except phonenumbers.NumberParseException:
+                r = False
+            typed[b] = r
+        return r
+
+    legit = 0
+    new_legit = collections.Counter()
+    by_class = collections.Counter()
+    in_range = collections.Counter()
+    new_inst = collections.Counter()
+    for g in span(args.gens):
+        for s in span(args.seeds):
+            d = sets.set_dir(g, s)
+            if not os.path.exists(os.path.join(d, "labels.csv")):
+                continue
+            with open(os.path.join(d, "deploy.toml"), "rb") as fh:
+                allowed = set(tomllib.load(fh).get("lists", {}).get("allow_b_numbers", []))
+            with open(os.path.join(d, "labels.csv"), newline="") as fh:
+                label = {r["call_id"]: r for r in csv.DictReader(fh)}
+            with open(os.path.join(d, "cdrs.csv"), newline="") as fh:
+                ingress = {r["call_id"]: r["trunk"] or "ip:" + r["source_ip"] for r in csv.DictReader(fh)}
+            numbers = collections.defaultdict(Number)
+            flagged_inst = collections.defaultdict(bool)
+            reached = {n: set() for n in ns}
+            intensity = {}
+            score_from = None
+            with open(verdicts(args, g, s)) as fh:
+                for line in fh:
+                    v = json.loads(line)
+                    t, a, b = v["time_ms"], v["a_number"], v["b_number"]
+                    if score_from is None:
+                        score_from = t + HOUR_MS
+                    n_callers = 0
+                    if b not in allowed and subscriber(b):
+                        num = numbers[b]
+                        num.add(t, a, ingress[v["call_id"]], window_ms)
+                        first = num.calls[0][0]
+                        quiet = not quiet_ms or num.last_out is None or num.last_out <= first - quiet_ms
+                        spread = not args.max_per_ingress or max(num.per_ingress.values()) < args.max_per_ingress
+                        if quiet and spread:
+                            n_callers = len(num.callers)
+                    if t < score_from:
+                        continue
+                    flagged = v["action"] != "allow"
+                    lab = label[v["call_id"]]
+                    if lab["class"] == "legit":
+                        if "roam" in lab["type"]:
+                            continue
+                        legit += 1
+                        for n in ns:
+                            if n_callers >= n and not flagged:
+                                new_legit[n] += 1
+                                by_class[(n, f"g{g}", lab["type"])] += 1
+                    else:
+                        k = (g, s, lab["type"], lab["instance"])
+                        intensity[k] = float(lab["intensity"] or 0)
+                        flagged_inst[k] |= flagged
+                        for n in ns:
+                            if n_callers >= n:
+                                reached[n].add(k)
+            for k, x in intensity.items():
+                lo, hi = RANGES.get(k[2], (float("-inf"), float("inf")))
+                if not lo <= x <= hi:
+                    continue
+                in_range[k[2]] += 1
+                for n in ns:
+                    if k in reached[n] and not flagged_inst[k]:
+                        new_inst[(n, k[2])] += 1
+    print(f"window {args.window:g} s, no ingress with {args.max_per_ingress or 'any'}+ callers, "
+          f"quiet {args.quiet:g} s; scored legitimate calls (no roamers): {legit:,}")
+    print("instances in range:", ", ".join(f"{f} {in_range[f]}" for f in RANGES))
+    for n in ns:
+        caught = ", ".join(f"{f} +{new_inst[(n, f)]}" for f in RANGES if new_inst[(n, f)])
+        print(f"N={n}: legitimate calls newly flagged {new_legit[n]:,} ({100 * new_legit[n] / max(legit, 1):.4f}%);"
+              f" instances in range newly caught: {caught or 'none'}")
+    print("legitimate classes newly flagged, most first:")
+    for (n, g, c), k in sorted(by_class.items(), key=lambda kv: -kv[1])[:15]:
+        print(f"  N={n} {g} {c}: {k}")
+
+
+if __name__ == "__main__":
+    main()
