@@ -55,7 +55,9 @@ def verdicts(args, g, s):
         d = sets.set_dir(g, s)
         subprocess.run([args.bin, "-c", os.path.join(d, "deploy.toml"), "replay", "--no-progress",
                         "--verdicts", out + ".tmp", os.path.join(d, "cdrs.csv")],
-                       check=True, stdout=subprocess.DEVNULL)
+                       check=True, stdout=subprocess.DEVNULL,
+                       # acm reads ACM_* variables as configuration: not ours.
+                       env={k: v for k, v in os.environ.items() if k != "ACM_EVAL"})
         os.replace(out + ".tmp", out)
     return out
 
@@ -95,7 +97,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--bin", required=True, help="the acm binary whose verdicts are the baseline")
     p.add_argument("--tag", required=True, help="names the cached verdicts (one per binary)")
-    p.add_argument("--gens", default="2-13")
+    p.add_argument("--gens", default="2-14")
     p.add_argument("--seeds", default="1-8")
     p.add_argument("--window", type=float, default=120, help="seconds")
     p.add_argument("--max-per-ingress", type=int, default=3,

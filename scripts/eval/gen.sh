@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT OR Apache-2.0
 # Generates the labelled sets gN-S (generator N, seed S) of the offline evaluation
 # under $ACM_EVAL (default: <repo>/target/eval), with the repository's generators:
-# scripts/indep_gen.py for N=2, scripts/indep_genN.py for N=3..13. Each set is
+# scripts/indep_gen.py for N=2, scripts/indep_genN.py for N=3..14. Each set is
 # DIR/gN-S/{cdrs.csv,labels.csv,deploy.toml,gen.log}.
 #
 # Usage: scripts/eval/gen.sh
@@ -17,7 +17,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 E=${ACM_EVAL:-$ROOT/target/eval}
-GENS=${GENS:-"2 3 4 5 6 7 8 9 10 11 12 13"}
+GENS=${GENS:-"2 3 4 5 6 7 8 9 10 11 12 13 14"}
 SEEDS=${SEEDS:-"1 2 3 4 5 6 7 8"}
 mkdir -p "$E" || exit 2
 E=$(cd "$E" && pwd)

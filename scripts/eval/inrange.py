@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT OR Apache-2.0
-"""inrange.py TAG1 [TAG2] [--seeds 1-8] [--gens 2-13] [--per-seed]
+"""inrange.py TAG1 [TAG2] [--seeds 1-8] [--gens 2-14] [--per-seed]
 
 In-range figures per generator from $ACM_EVAL/res/TAG/gN-S.json (ACM_EVAL default:
 <repo>/target/eval; reports written by run.sh). Other seeds, e.g. 9-10 of g9, g12
@@ -42,7 +42,7 @@ FLOORS = {
 BOUNDS = {g: FLOORS for g in range(2, 14)}
 NAMES = {2: "second (indep_gen.py)", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth",
          7: "seventh", 8: "eighth", 9: "ninth", 10: "tenth", 11: "eleventh",
-         12: "twelfth", 13: "thirteenth"}
+         12: "twelfth", 13: "thirteenth", 14: "fourteenth"}
 
 
 def rng(s):
@@ -85,7 +85,7 @@ def pct(v):
 
 def main():
     args = sys.argv[1:]
-    seeds, gens, per_seed = rng("1-8"), rng("2-13"), False
+    seeds, gens, per_seed = rng("1-8"), rng("2-14"), False
     tags = []
     while args:
         a = args.pop(0)
