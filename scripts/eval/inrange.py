@@ -39,7 +39,7 @@ FLOORS = {
 }
 # Per generator: the same floor ranges (see the docstring). Kept as a table so
 # a generator could be given its own bounds.
-BOUNDS = {g: FLOORS for g in range(2, 14)}
+BOUNDS = {g: FLOORS for g in range(2, 15)}
 NAMES = {2: "second (indep_gen.py)", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth",
          7: "seventh", 8: "eighth", 9: "ninth", 10: "tenth", 11: "eleventh",
          12: "twelfth", 13: "thirteenth", 14: "fourteenth"}
