@@ -27,7 +27,8 @@ set (the binary's verdicts, cached as DATA/verdicts/TAG/gN-S.jsonl).
 """
 import argparse, collections, csv, json, os, subprocess, sys, tomllib
 
-import sets
+sys.dont_write_bytecode = True  # no __pycache__ in the repository for sets.py
+import sets  # noqa: E402  (scripts/eval/sets.py: data directory, floors, seed lists)
 
 try:
     import phonenumbers
@@ -36,15 +37,8 @@ except ImportError:
     sys.exit("fanin_model.py needs the phonenumbers package: pip install phonenumbers")
 
 SUBSCRIBER = {T.MOBILE, T.FIXED_LINE, T.FIXED_LINE_OR_MOBILE, T.VOIP}
-# The floors' intensity ranges (docs/QUALITY.md; inrange.py).
-RANGES = {"masking_burst": (1, 10), "refiled_masking": (1.3, 20), "simbox": (1, 6),
-          "cli_rotation": (0.5, 20), "intl_local_cli": (1, 40), "invalid_cli": (1, 20)}
+RANGES = sets.FLOORS
 HOUR_MS = 3_600_000
-
-
-def span(text):
-    a, _, b = text.partition("-")
-    return list(range(int(a), int(b or a) + 1))
 
 
 def verdicts(args, g, s):
@@ -125,8 +119,8 @@ def main():
     by_class = collections.Counter()
     in_range = collections.Counter()
     new_inst = collections.Counter()
-    for g in span(args.gens):
-        for s in span(args.seeds):
+    for g in sets.numbers(args.gens):
+        for s in sets.numbers(args.seeds):
             d = sets.set_dir(g, s)
             if not os.path.exists(os.path.join(d, "labels.csv")):
                 continue

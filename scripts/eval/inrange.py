@@ -29,31 +29,13 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the repository for sets.py
 import sets  # noqa: E402  (scripts/eval/sets.py: data directory, report loading)
 
-FLOORS = {
-    "masking_burst": (1.0, 10.0),
-    "refiled_masking": (1.3, 20.0),
-    "simbox": (1.0, 6.0),
-    "cli_rotation": (0.5, 20.0),
-    "intl_local_cli": (1.0, 40.0),
-    "invalid_cli": (1.0, 20.0),
-}
-# Per generator: the same floor ranges (see the docstring). Kept as a table so
-# a generator could be given its own bounds.
+FLOORS = sets.FLOORS
+# Per generator: the same floor ranges (see the docstring); a generator not in
+# the table gets them too. Kept as a table so a generator could be given its own.
 BOUNDS = {g: FLOORS for g in range(2, 15)}
 NAMES = {2: "second (indep_gen.py)", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth",
          7: "seventh", 8: "eighth", 9: "ninth", 10: "tenth", 11: "eleventh",
          12: "twelfth", 13: "thirteenth", 14: "fourteenth"}
-
-
-def rng(s):
-    out = []
-    for part in s.split(","):
-        if "-" in part:
-            a, b = part.split("-")
-            out += range(int(a), int(b) + 1)
-        else:
-            out.append(int(part))
-    return out
 
 
 def figures(rep, bounds):
@@ -85,12 +67,12 @@ def pct(v):
 
 def main():
     args = sys.argv[1:]
-    seeds, gens, per_seed = rng("1-8"), rng("2-14"), False
+    seeds, gens, per_seed = sets.numbers("1-8"), sets.numbers("2-14"), False
     tags = []
     while args:
         a = args.pop(0)
-        if a == "--seeds": seeds = rng(args.pop(0))
-        elif a == "--gens": gens = rng(args.pop(0))
+        if a == "--seeds": seeds = sets.numbers(args.pop(0))
+        elif a == "--gens": gens = sets.numbers(args.pop(0))
         elif a == "--per-seed": per_seed = True
         elif a.startswith("-"): sys.exit(__doc__)
         else: tags.append(a)
@@ -115,7 +97,7 @@ def main():
                 missing.append(f"g{g}-{s}" + ("" if all(r is None for r in reps) else
                                " (under " + ",".join(t for t, r in zip(tags, reps) if r is None) + " only missing)"))
                 continue
-            fs = [figures(r, BOUNDS[g]) for r in reps]
+            fs = [figures(r, BOUNDS.get(g, FLOORS)) for r in reps]
             per[s] = fs
             for p, f in zip(pooled, fs):
                 add(p, f)

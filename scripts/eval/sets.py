@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT OR Apache-2.0
-"""Shared by agg.py, diff.py and inrange.py: where the evaluation data lives and how
-reports and sets are read.
+"""Shared by agg.py, diff.py, inrange.py and fanin_model.py: where the evaluation data
+lives, how reports and sets are read, the floors' ranges, lists of seeds.
 
 DATA is $ACM_EVAL, or <repo>/target/eval when unset: the sets are DATA/gN-S/
 (cdrs.csv, labels.csv, deploy.toml; written by gen.sh) and the reports
@@ -12,6 +12,29 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DATA = os.environ.get("ACM_EVAL") or os.path.join(ROOT, "target", "eval")
 RES = os.path.join(DATA, "res")
 REPORT = re.compile(r"g(\d+)-(\d+)\.json")
+# The floors' intensity ranges, lo <= intensity <= hi (inclusive, as
+# tests/support/mod.rs `in_range` and `acm quality --floor-range` read them).
+FLOORS = {
+    "masking_burst": (1.0, 10.0),
+    "refiled_masking": (1.3, 20.0),
+    "simbox": (1.0, 6.0),
+    "cli_rotation": (0.5, 20.0),
+    "intl_local_cli": (1.0, 40.0),
+    "invalid_cli": (1.0, 20.0),
+}
+
+
+def numbers(text):
+    """'1-8' or '2,5-7' -> the integers it names, in order."""
+    out = []
+    for part in text.split(","):
+        if "-" in part:
+            a, b = part.split("-")
+            out += range(int(a), int(b) + 1)
+        else:
+            out.append(int(part))
+    return out
+
 
 
 def set_dir(g, s):
