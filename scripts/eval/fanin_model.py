@@ -24,6 +24,11 @@ set (the binary's verdicts, cached as DATA/verdicts/TAG/gN-S.jsonl).
 
     python3 scripts/eval/fanin_model.py --bin target/release/acm --tag main \\
         --window 120 --max-per-ingress 3 --quiet 3600 --n 3,4,5,6
+
+The engine sees only the call's own route's count, not every route's: --own-ingress judges
+each call by its own route, --at-raise once a spell at the call that reaches N, --sticky as
+`quiet_fanin` does (the first call at N or more whose own route brought MAX_PER_INGRESS
+silences the spell for good).
 """
 import argparse, collections, csv, json, os, subprocess, sys, tomllib
 
@@ -58,7 +63,7 @@ def verdicts(args, g, s):
 
 class Number:
     """One B-number's callers within the window, and when it was last called before it."""
-    __slots__ = ("calls", "callers", "pairs", "per_ingress", "last_out")
+    __slots__ = ("calls", "callers", "pairs", "per_ingress", "last_out", "decided")
 
     def __init__(self):
         self.calls = collections.deque()  # (time, caller, ingress)
@@ -66,6 +71,7 @@ class Number:
         self.pairs = collections.Counter()  # (ingress, caller) -> calls in the window
         self.per_ingress = collections.Counter()  # ingress -> distinct callers
         self.last_out = None  # the newest call that has left the window
+        self.decided = {}  # (spell's first call, N) -> whether that spell flags (--at-raise)
 
     def add(self, t, a, ing, window_ms):
         while self.calls and self.calls[0][0] <= t - window_ms:
@@ -96,6 +102,15 @@ def main():
     p.add_argument("--window", type=float, default=120, help="seconds")
     p.add_argument("--max-per-ingress", type=int, default=3,
                    help="no ingress may have brought this many callers (0: no condition)")
+    p.add_argument("--at-raise", action="store_true",
+                   help="judge --max-per-ingress once a spell, on the call's own ingress at the call "
+                        "that reaches N: the spell then flags its calls at N or more, or none (what "
+                        "the built rule does)")
+    p.add_argument("--sticky", action="store_true",
+                   help="judge --max-per-ingress on the call's own ingress at every call at N or more; "
+                        "the first call over it silences the spell for good (what the built rule does)")
+    p.add_argument("--own-ingress", action="store_true",
+                   help="judge --max-per-ingress on the call's own ingress only (what the engine sees)")
     p.add_argument("--quiet", type=float, default=3600,
                    help="seconds before the window's first caller with no call to the number (0: off)")
     p.add_argument("--n", default="3,4,5,6", help="distinct callers over every ingress")
@@ -142,13 +157,33 @@ def main():
                     if score_from is None:
                         score_from = t + HOUR_MS
                     n_callers = 0
+                    n_by = None  # per N, with --at-raise
                     if b not in allowed and subscriber(b):
                         num = numbers[b]
                         num.add(t, a, ingress[v["call_id"]], window_ms)
                         first = num.calls[0][0]
                         quiet = not quiet_ms or num.last_out is None or num.last_out <= first - quiet_ms
-                        spread = not args.max_per_ingress or max(num.per_ingress.values()) < args.max_per_ingress
-                        if quiet and spread:
+                        own = ingress[v["call_id"]]
+                        most = (num.per_ingress[own] if args.own_ingress or args.at_raise or args.sticky
+                                else max(num.per_ingress.values()))
+                        spread = not args.max_per_ingress or most < args.max_per_ingress
+                        if quiet and args.sticky:
+                            # Flag at N or more until a call's own route brings the most.
+                            n_callers = len(num.callers)
+                            n_by = {}
+                            for n in ns:
+                                if n_callers >= n and not spread:
+                                    num.decided[(first, n)] = False
+                                ok = n_callers >= n and num.decided.get((first, n), True)
+                                n_by[n] = n_callers if ok else 0
+                        elif quiet and args.at_raise:
+                            # One decision a spell and N, at the call that reaches N.
+                            n_callers = len(num.callers)
+                            for n in ns:
+                                if n_callers >= n and (first, n) not in num.decided:
+                                    num.decided[(first, n)] = spread
+                            n_by = {n: n_callers if num.decided.get((first, n)) else 0 for n in ns}
+                        elif quiet and spread:
                             n_callers = len(num.callers)
                     if t < score_from:
                         continue
@@ -159,7 +194,7 @@ def main():
                             continue
                         legit += 1
                         for n in ns:
-                            if n_callers >= n and not flagged:
+                            if (n_by[n] if n_by else n_callers) >= n and not flagged:
                                 new_legit[n] += 1
                                 by_class[(n, f"g{g}", lab["type"])] += 1
                     else:
@@ -167,7 +202,7 @@ def main():
                         intensity[k] = float(lab["intensity"] or 0)
                         flagged_inst[k] |= flagged
                         for n in ns:
-                            if n_callers >= n:
+                            if (n_by[n] if n_by else n_callers) >= n:
                                 reached[n].add(k)
             for k, x in intensity.items():
                 lo, hi = RANGES.get(k[2], (float("-inf"), float("inf")))
