@@ -67,6 +67,7 @@ extern "C" {
 #define ACM_REASON_DISTINCT_CALLERS_SLOW (1u << 14) /* "distinct_callers_slow" */
 #define ACM_REASON_CLI_FANOUT (1u << 15)            /* "cli_fanout": one CLI, many callees */
 #define ACM_REASON_LEARNING_WARMUP (1u << 16)       /* "learning_warmup": a learned rule's block turned into a flag after a cold start */
+#define ACM_REASON_QUIET_FANIN (1u << 17)           /* "quiet_fanin": a quiet number's callers over every route */
 
 /* A borrowed byte string, like Kamailio's `str`: not NUL-terminated; ptr may
  * be NULL when len is 0. Absent optional fields are {NULL, 0}. */

@@ -314,7 +314,7 @@ fn forked_workers_at_once_leave_what_the_model_says() {
             time_ms: T0 + 5 * i as i64,
             window_ms: WINDOW,
             threshold: 20,
-            cooldown_ms: COOLDOWN,
+            cooldown_ms: COOLDOWN as u32,
             member_cap: 10_000,
             learn: None,
             count_only: false,
@@ -322,6 +322,7 @@ fn forked_workers_at_once_leave_what_the_model_says() {
             repeats: None,
             span: false,
             recent_ms: 0,
+            spell: None,
         }
     };
     let request = |o: WindowOp| StoreRequest {

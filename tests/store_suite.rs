@@ -482,7 +482,8 @@ fn scenarios() -> Vec<Scenario> {
             // and read 64 of 128, a half; IC-A's 64 newest callers span
             // 16 s, the number's 128 newest 12.8 s: 40% of the rate.
             name: "past both caps the ingress share is read from the kept members' rates: a crowd's biggest route is held",
-            toml: "[rules.cli_rotation]\naction = \"off\"\n",
+            // (quiet_fanin off: a crowd to a number nobody called is its to judge.)
+            toml: "[rules.cli_rotation]\naction = \"off\"\n[rules.quiet_fanin]\naction = \"off\"\n",
             calls: (0..300)
                 .map(|i| {
                     let trunk = if i % 5 < 2 { "IC-A".to_string() } else { format!("IC-{}", i % 3) };
@@ -596,7 +597,8 @@ fn scenarios() -> Vec<Scenario> {
                    [rules.distinct_callers_slow]\nthreshold = 3\n\
                    [rules.cli_velocity]\nthreshold = 3\n\
                    [rules.cli_rotation]\nthreshold = 3\n\
-                   [rules.cli_fanout]\nthreshold = 3\n",
+                   [rules.cli_fanout]\nthreshold = 3\n\
+                   [rules.quiet_fanin]\nthreshold = 3\n",
             calls: (0..6).map(|i| call(&format!("m{i}"), &caller(i), B, T0 + i as i64 * 10)).collect(),
             expect: |v| {
                 let counts: Vec<u32> = v.iter().map(|x| x.count(Reason::DistinctCallers)).collect();
@@ -952,7 +954,102 @@ fn scenarios() -> Vec<Scenario> {
                 }
             },
         },
+        Scenario {
+            name: "quiet_fanin: a quiet number's spread callers, one alert a spell; a busy number, a crowd, a late call",
+            toml: "",
+            calls: quiet_fanin_calls(),
+            expect: |v| {
+                let v = &v[1..];
+                // The quiet number: its 4th caller over 4 routes raises, its 5th is flagged under it.
+                let q = &v[..6];
+                assert!(q[..3].iter().all(|x| x.action == Action::Allow));
+                assert_eq!(q[3].action, Action::Flag);
+                assert!(q[3].reasons.contains(Reason::QuietFanin));
+                assert_eq!(q[3].new_alerts.len(), 1);
+                assert_eq!(q[3].new_alerts[0].rule, Reason::QuietFanin);
+                assert_eq!(q[3].new_alerts[0].evidence.len(), 1);
+                assert_eq!(q[4].alert_id, q[3].alert_id);
+                assert!(q[4].new_alerts.is_empty() && q[4].reasons.contains(Reason::QuietFanin));
+                // A late call (a minute before the last one's) is not judged.
+                assert!(!q[5].reasons.contains(Reason::QuietFanin));
+                // The busy number: called 40 minutes before.
+                let busy = &v[6..12];
+                assert!(busy.iter().all(|x| !x.reasons.contains(Reason::QuietFanin)));
+                // The crowd: the 4th caller came through a route that brought 3.
+                let crowd = &v[12..18];
+                assert!(crowd.iter().all(|x| !x.reasons.contains(Reason::QuietFanin)), "{crowd:?}");
+                // The quiet number again, after 70 minutes of quiet: a new spell, a new alert.
+                let again = &v[18..];
+                assert_eq!(again[3].new_alerts.len(), 1);
+                assert_ne!(again[3].alert_id, q[3].alert_id);
+            },
+        },
     ]
+}
+
+/// Calls for the `quiet_fanin` scenario: a quiet number reached over four
+/// routes (and a late call), a busy one, a crowd through one route, and the
+/// quiet number again after an hour.
+fn quiet_fanin_calls() -> Vec<Call> {
+    let q = "+2348091111111";
+    let busy = "+2348092222222";
+    let crowd = "+2348093333333";
+    let t = T0 + 7_200_000;
+    // Two hours of history first: past the cold start (a spell that began
+    // within an hour of the first call seen is not judged).
+    let mut c = vec![on_trunk(
+        call("h0", &many_caller(40), "+2348094444444", T0),
+        "IC-8",
+    )];
+    for i in 0..5 {
+        c.push(on_trunk(
+            call(&format!("q{i}"), &many_caller(i), q, t + i as i64 * 20_000),
+            &format!("IC-{i}"),
+        ));
+    }
+    c.push(on_trunk(call("q5", &many_caller(5), q, t + 20_000), "IC-5"));
+    c.push(on_trunk(
+        call("b0", &many_caller(10), busy, t - 2_400_000),
+        "IC-9",
+    ));
+    for i in 0..5 {
+        c.push(on_trunk(
+            call(
+                &format!("b{}", i + 1),
+                &many_caller(11 + i),
+                busy,
+                t + i as i64 * 10_000,
+            ),
+            &format!("IC-{i}"),
+        ));
+    }
+    for (i, route) in ["IC-0", "IC-0", "IC-1", "IC-0", "IC-2", "IC-3"]
+        .iter()
+        .enumerate()
+    {
+        c.push(on_trunk(
+            call(
+                &format!("c{i}"),
+                &many_caller(20 + i),
+                crowd,
+                t + i as i64 * 5_000,
+            ),
+            route,
+        ));
+    }
+    let t2 = t + 80_000 + 70 * 60_000;
+    for i in 0..4 {
+        c.push(on_trunk(
+            call(
+                &format!("r{i}"),
+                &many_caller(30 + i),
+                q,
+                t2 + i as i64 * 1_000,
+            ),
+            &format!("IC-{i}"),
+        ));
+    }
+    c
 }
 
 /// `cli_fanout` alone with learned levels (10 s intervals), holding after one
@@ -1747,16 +1844,23 @@ fn every_key_expires_and_stays_small(server: &RedisServer) {
     // The fan-in tiers' all-ingress companion (the slow tier's, where it
     // counts the call) is count-only: its members set is its only key, and
     // the slow tier's, which learns its number's level (`learn_number`), a
-    // hash holding that level and no cooldown.
+    // hash holding that level and no cooldown; and, judged by its number's
+    // spell (quiet_fanin), the spell's string.
     assert!(keys.iter().any(|k| k.text().contains("{ds:*|")));
+    assert!(
+        keys.iter()
+            .any(|k| k.text().contains("{ds:*|") && k.text().ends_with(":s")),
+        "no spell was kept"
+    );
     for k in keys.iter().map(|k| k.text()) {
         let companion = k.contains("{dc:*|") || k.contains("{ds:*|");
         let level_only = k.contains("{ds:*|")
             && k.ends_with(":c")
             && matches!(server.cmd(&["HGET", &k, "u"]), support::Resp::Bulk(None));
+        let spell = k.contains("{ds:*|") && k.ends_with(":s");
         assert!(
-            !companion || k.ends_with(":m") || level_only,
-            "{k}: a count-only window keeps only its members (and a learned level)"
+            !companion || k.ends_with(":m") || level_only || spell,
+            "{k}: a count-only window keeps only its members (and a learned level, a spell)"
         );
     }
     for k in keys {
@@ -1768,6 +1872,11 @@ fn every_key_expires_and_stays_small(server: &RedisServer) {
             // A learned level that raises its key's threshold outlives the
             // window by [learning] keep_ms (1 day) plus the slack.
             assert!(ttl > 0 && ttl <= 86_400_000 + 60_000, "{k}: PTTL {ttl}");
+            continue;
+        }
+        if k.ends_with(":s") {
+            // A number's spell: quiet_fanin's quiet_ms (1 h) plus the slack.
+            assert!(ttl > 0 && ttl <= 3_600_000 + 60_000, "{k}: PTTL {ttl}");
             continue;
         }
         if k.ends_with(":r") {
@@ -1920,6 +2029,7 @@ fn count_only_windows_count_alike_and_keep_nothing_else() {
             span: true,
             // The companion answers its callers within 2 s too.
             recent_ms: if count_only { 2_000 } else { 0 },
+            spell: None,
         };
         StoreRequest {
             windows: [op(&all, true), op(&one, false)].into_iter().collect(),
@@ -2058,6 +2168,7 @@ fn a_withdrawn_alert_is_raised_anew_on_every_store() {
             repeats: None,
             span: false,
             recent_ms: 0,
+            spell: None,
         };
         StoreRequest {
             windows: [
@@ -2182,6 +2293,7 @@ fn a_withdrawal_reaches_other_connections_before_its_own_next_check() {
             repeats: None,
             span: false,
             recent_ms: 0,
+            spell: None,
         }]
         .into_iter()
         .collect(),

@@ -4,9 +4,10 @@
 //! from a cold start with its own deployment file, second hour scored, as docs/QUALITY.md ("A
 //! thirteenth generator") reports it. What holds on this seed: home CLIs on the gateways,
 //! invalid CLIs and bursts caught whole (every intensity), rotation in range caught, no
-//! allow-listed number blocked, and its look-alikes of a burst and of a rotation flagged
-//! nowhere: TV and radio call-ins at 4-25 calls a second into one number, and IVR broadcasts
-//! cycling through blocks of caller numbers; and its IPTSP callers in 09644, a range newer
+//! allow-listed number blocked, and its look-alikes of a burst and of a rotation never
+//! blocked and flagged by no rule but `quiet_fanin` (a call-in's first callers after an hour
+//! of quiet: under 0.5% of them): TV and radio call-ins at 4-25 calls a second into one
+//! number, and IVR broadcasts cycling through blocks of caller numbers; and its IPTSP callers in 09644, a range newer
 //! than the `phonenumber` crate's metadata, are valid CLIs to the metadata acm bundles. What
 //! does not, and is not asserted: FP under 0.1% (its roamers calling home on the gateways
 //! are blocked by kind), refiles spread
@@ -29,8 +30,18 @@ fn the_thirteenth_generators_traffic_is_scored_as_docs_quality_says() {
     for class in ["tv_radio_callin", "ivr_voice_broadcast"] {
         let c = legit_class(&report, class);
         assert!(c["calls"].as_u64().unwrap() > 500, "{c}");
-        assert_eq!(c["flagged"], 0, "{c}");
         assert_eq!(c["blocked"], 0, "{c}");
+        // A call-in's first callers after an hour of quiet, spread over
+        // routes before any brought 3: `quiet_fanin` flags those few (6 of
+        // 1,954 on this seed; docs/QUALITY.md, *Spread fan-in at a quiet
+        // callee: built*). No other rule flags either class.
+        let flagged = c["flagged"].as_u64().unwrap();
+        let by_quiet = c["reasons"]["quiet_fanin"].as_u64().unwrap_or(0);
+        assert_eq!(flagged, by_quiet, "{c}");
+        assert!(
+            flagged * 200 <= c["calls"].as_u64().unwrap(),
+            "over 0.5%: {c}"
+        );
     }
     // 142 and 86 calls flagged as invalid CLIs with libphonenumber 9.0.33's plan.
     for class in ["transit_fixed_iptsp", "call_centre"] {

@@ -64,6 +64,7 @@ impl Severity {
 pub const DEFAULT_SEVERITY: &[(&str, Severity)] = &[
     ("distinct_callers", Severity::High),
     ("distinct_callers_slow", Severity::Medium),
+    ("quiet_fanin", Severity::Medium),
     ("intl_ingress_local_cli", Severity::High),
     ("cli_velocity", Severity::Medium),
     ("cli_rotation", Severity::High),

@@ -38,8 +38,8 @@ pub use notify::{
 pub use numbering::{Numbering, NumberingConfig};
 pub use redact::REDACTED;
 pub use rules::{
-    IntlIngressConfig, InvalidCliConfig, LearnConfig, RuleAction, RulesConfig, SlowCallersConfig,
-    WindowRuleConfig,
+    IntlIngressConfig, InvalidCliConfig, LearnConfig, QuietFaninConfig, RuleAction, RulesConfig,
+    SlowCallersConfig, WindowRuleConfig,
 };
 pub use serve::ServeConfig;
 pub use store::{Face, StoreConfig, StoreKind};
@@ -402,6 +402,51 @@ mod tests {
         let e = Config::from_toml("[rules.cli_rotation]\nlisted_threshold = 10\n").unwrap_err();
         assert_eq!(e.key, "rules.cli_rotation.listed_threshold");
         assert!(e.to_string().contains("only distinct_callers"), "{e}");
+    }
+
+    #[test]
+    fn quiet_fanin_is_on_by_default_and_checked() {
+        let d = Config::default();
+        let q = &d.rules.quiet_fanin;
+        assert_eq!(
+            (q.threshold, q.quiet_min(), q.max_ingress_callers),
+            (4, 60, 3)
+        );
+        assert!(!q.action.is_off());
+        for (toml, key) in [
+            (
+                "[rules.quiet_fanin]\nthreshold = 1\n",
+                "rules.quiet_fanin.threshold",
+            ),
+            (
+                "[rules.quiet_fanin]\nthreshold = 256\n",
+                "rules.quiet_fanin.threshold",
+            ),
+            (
+                "[rules.quiet_fanin]\nquiet_ms = 0\n",
+                "rules.quiet_fanin.quiet_ms",
+            ),
+            (
+                "[rules.quiet_fanin]\nquiet_ms = 43200001\n",
+                "rules.quiet_fanin.quiet_ms",
+            ),
+            // A spell is judged over at most 30 minutes of the slow tier's window.
+            (
+                "[rules.distinct_callers_slow]\nwindow_ms = 1800001\n",
+                "rules.quiet_fanin",
+            ),
+        ] {
+            let e = Config::from_toml(toml).unwrap_err();
+            assert_eq!(e.key, key, "{toml}");
+        }
+        assert!(Config::from_toml(
+            "[rules.distinct_callers_slow]\nwindow_ms = 1800001\n[rules.quiet_fanin]\naction = \"off\"\n"
+        )
+        .is_ok());
+        // Whole minutes, rounded up.
+        let c = Config::from_toml("[rules.quiet_fanin]\nquiet_ms = 90001\n").unwrap();
+        assert_eq!(c.rules.quiet_fanin.quiet_min(), 2);
+        assert!(Config::from_toml("[rules.quiet_fanin]\nquiets = 1\n").is_err());
     }
 
     #[test]

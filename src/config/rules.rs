@@ -466,6 +466,55 @@ impl Default for SlowCallersConfig {
     }
 }
 
+/// `quiet_fanin`: a subscriber's number nobody was calling, then reached
+/// by many distinct callers over every route within the slow tier's window
+/// (refiled masking or a burst spread over routes, which no route's own
+/// count shows). Reads the slow tier's count over every ingress: on only
+/// while `distinct_callers_slow` is on, per ingress, with a share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QuietFaninConfig {
+    pub action: RuleAction,
+    /// Distinct callers over every ingress, in `distinct_callers_slow`'s
+    /// window, all since the number's spell began (2 to 255).
+    pub threshold: u32,
+    /// How long nobody called the number (through the routes the slow tier
+    /// counts) before its spell, in ms (whole minutes: rounded up; one
+    /// minute to 12 hours). Calls are judged to the minute. A spell raises
+    /// one alert (no cooldown: its calls past the threshold are flagged
+    /// under it while every caller in the window is of the spell).
+    pub quiet_ms: u64,
+    /// The spell raises no alert when the call that reaches `threshold`
+    /// came through a route that brought this many of the number's callers
+    /// or more (counted by `distinct_callers_slow` on that route): a crowd
+    /// through one route is that route's tiers' to judge, and a phone-in's
+    /// crowd comes mostly through the home network. 0: off.
+    pub max_ingress_callers: u32,
+}
+
+impl Default for QuietFaninConfig {
+    fn default() -> Self {
+        QuietFaninConfig {
+            action: RuleAction::FLAG,
+            // 4 callers over every route within two minutes of a number's
+            // first call in an hour: docs/QUALITY.md, *Spread fan-in at a
+            // quiet callee*.
+            threshold: 4,
+            quiet_ms: 3_600_000,
+            // The slow tier's threshold: docs/QUALITY.md, *Spread fan-in at
+            // a quiet callee*.
+            max_ingress_callers: 3,
+        }
+    }
+}
+
+impl QuietFaninConfig {
+    /// The quiet period in whole minutes (validated: 1 to 720).
+    pub fn quiet_min(&self) -> u16 {
+        self.quiet_ms.div_ceil(60_000).clamp(1, 720) as u16
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IntlIngressConfig {
@@ -560,6 +609,7 @@ pub struct RulesConfig {
     pub untrunked_one_ingress: bool,
     pub distinct_callers: WindowRuleConfig,
     pub distinct_callers_slow: SlowCallersConfig,
+    pub quiet_fanin: QuietFaninConfig,
     pub cli_velocity: WindowRuleConfig,
     pub cli_rotation: WindowRuleConfig,
     pub cli_fanout: WindowRuleConfig,
@@ -627,6 +677,7 @@ impl Default for RulesConfig {
                 listed_threshold: 10,
             },
             distinct_callers_slow: SlowCallersConfig::default(),
+            quiet_fanin: QuietFaninConfig::default(),
             // Off by default: cli_fanout sees the same SIMs (a call a minute
             // to fresh callees is a call a minute) and more quietly paced ones,
             // and one window fewer a call keeps the store's cost flat.
@@ -922,6 +973,29 @@ impl RulesConfig {
         if let Some(c) = ds.cooldown_ms {
             check_window("rules.distinct_callers_slow.cooldown_ms", c)?;
         }
+        let sf = &self.quiet_fanin;
+        if !(2..=255).contains(&sf.threshold) {
+            return Err(ConfigError::new(
+                "rules.quiet_fanin.threshold",
+                "must be between 2 and 255",
+            ));
+        }
+        if !(1..=43_200_000).contains(&sf.quiet_ms) {
+            return Err(ConfigError::new(
+                "rules.quiet_fanin.quiet_ms",
+                "must be between 1 and 43200000 (12 hours)",
+            ));
+        }
+        if !sf.action.is_off() && !ds.action.is_off() && ds.window_ms > 1_800_000 {
+            return Err(ConfigError::new(
+                "rules.quiet_fanin",
+                format!(
+                    "reads rules.distinct_callers_slow's window, {} ms: a spell is judged over \
+                     at most 30 minutes (1800000); turn quiet_fanin off or shorten that window",
+                    ds.window_ms
+                ),
+            ));
+        }
         let il = &self.intl_ingress_local_cli;
         check_window("rules.intl_ingress_local_cli.window_ms", il.window_ms)?;
         for s in &il.sources {
@@ -952,6 +1026,12 @@ impl RulesConfig {
         let mut out: Vec<(String, u32)> = vec![];
         if !ds.action.is_off() {
             out.push(("rules.distinct_callers_slow.threshold".into(), ds.threshold));
+        }
+        if !ds.action.is_off() && !self.quiet_fanin.action.is_off() {
+            out.push((
+                "rules.quiet_fanin.threshold".into(),
+                self.quiet_fanin.threshold,
+            ));
         }
         for (name, r) in self.window_rules() {
             if r.action.is_off() {

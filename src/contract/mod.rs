@@ -19,7 +19,7 @@ pub use hash::{ascii, hex16, stable_hash};
 pub use reason::{Reason, Reasons};
 pub use window::{
     alert_raised_ms, paced, AlertState, BlockEntry, Called, CalledStamp, Evidence, Learn, Repeats,
-    StoreAnswer, StoreError, StoreRequest, WindowOp, WindowOutcome, Withdrawal, EVIDENCE_MAX,
-    LEARN_CALM_BUSY, LEARN_GAP_MAX, LEARN_GROWTH, LEARN_OVER_MAX, PACED_MEMBERS_MAX,
+    Spell, StoreAnswer, StoreError, StoreRequest, WindowOp, WindowOutcome, Withdrawal,
+    EVIDENCE_MAX, LEARN_CALM_BUSY, LEARN_GAP_MAX, LEARN_GROWTH, LEARN_OVER_MAX, PACED_MEMBERS_MAX,
     PACED_MEMBERS_MIN,
 };

@@ -28,6 +28,7 @@ pub enum Reason {
     DistinctCallersSlow = 14,
     CliFanout = 15,
     LearningWarmup = 16,
+    QuietFanin = 17,
 }
 
 /// Per reason, in discriminant order: its code, and the short tag of the
@@ -51,10 +52,11 @@ const TABLE: [(Reason, &str, &str); Reason::COUNT] = [
     (Reason::DistinctCallersSlow, "distinct_callers_slow", "ds"),
     (Reason::CliFanout, "cli_fanout", "cf"),
     (Reason::LearningWarmup, "learning_warmup", ""),
+    (Reason::QuietFanin, "quiet_fanin", "qf"),
 ];
 
 impl Reason {
-    pub const COUNT: usize = 17;
+    pub const COUNT: usize = 18;
 
     pub const ALL: [Reason; Reason::COUNT] = {
         let mut all = [Reason::DistinctCallers; Reason::COUNT];

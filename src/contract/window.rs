@@ -287,7 +287,9 @@ pub struct WindowOp {
     pub time_ms: i64,
     pub window_ms: i64,
     pub threshold: u32,
-    pub cooldown_ms: i64,
+    /// At most 30 days (config validation): four bytes, which keeps a
+    /// `WindowOp` within the 128 bytes a call's pushes copy inline.
+    pub cooldown_ms: u32,
     /// Most members the window keeps, newest first.
     pub member_cap: u32,
     /// The window learns its key's level, which raises its threshold.
@@ -313,6 +315,68 @@ pub struct WindowOp {
     /// every ingress too (the burst tier's, read from the slow tier's). Only
     /// on count-only ops with `span` (never with `called` or `repeats`).
     pub recent_ms: u32,
+    /// Track the key's spell and answer an alert for a fresh one that
+    /// reached a count: see [`Spell`]. Only on count-only ops.
+    pub spell: Option<Spell>,
+}
+
+/// A count-only window whose key (a number's callers over every ingress)
+/// is judged by its *spell*: the calls to it since it was last quiet. A
+/// victim of masking is a subscriber nobody was calling; a hotline, a
+/// business or a phone-in is called all the time (docs/QUALITY.md, *Spread
+/// fan-in at a quiet callee*).
+///
+/// The store keeps, per key, the minute of its last update and the minute
+/// its spell began (minutes: `time_ms.div_euclid(60_000)`). An update whose
+/// minute is at least `quiet_min` after the last one's, or of a key with
+/// none, begins a spell; an update in an earlier minute than the last one's
+/// (a late event) changes nothing and is not judged. Once the window's count
+/// reaches `at` while its spell began no earlier than the minute of
+/// `time_ms - window_ms` (every member is of the spell), the op answers an
+/// alert although it is count-only: `Raised` the first time in the spell,
+/// `Active` after, with the id [`WindowOp::format_alert_id`]`(reason, spell
+/// start minute × 60,000, key hash)`, and no evidence. A new spell may raise
+/// again.
+///
+/// The embedded stores keep spells in a fixed table of 4-byte entries
+/// (`store::spell`): the last minute modulo 16,384, so a gap of over ten
+/// days may read as late or short (no spell begins: a quiet callee missed),
+/// a late event more than a day late begins a spell, a key may read
+/// another's entry (fingerprints of 12 bits), and an entry may be forgotten
+/// early when four other keys of its bucket were updated since (the key
+/// then begins a spell at its next update). The store suite's traffic is far
+/// from all of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spell {
+    /// The rule whose alert this is (its tag starts the id).
+    pub reason: Reason,
+    /// The count that raises (2 to 255: one byte, which keeps a `WindowOp`
+    /// within 128 bytes).
+    pub at: u8,
+    /// Minutes without an update that end a spell (at most 720: config
+    /// validation).
+    pub quiet_min: std::num::NonZeroU16,
+}
+
+impl Spell {
+    /// The minute of an event time.
+    #[inline]
+    pub fn minute(time_ms: i64) -> i64 {
+        time_ms.div_euclid(60_000)
+    }
+
+    /// Whether a spell that began in minute `start` holds every member of
+    /// the op's window: it began no earlier than the minute of the window's
+    /// start (`start >= minute(time_ms - window_ms)`, without a division).
+    #[inline]
+    pub fn covers(start: i64, op: &WindowOp) -> bool {
+        start.saturating_add(1).saturating_mul(60_000) > op.time_ms.saturating_sub(op.window_ms)
+    }
+
+    /// The alert id of the spell that began in minute `start`.
+    pub fn alert_id(&self, start: i64, op: &WindowOp) -> CompactString {
+        WindowOp::format_alert_id(self.reason, start.saturating_mul(60_000), op.key_hash())
+    }
 }
 
 /// A window that judges its key more leniently when the key calls members
@@ -718,6 +782,15 @@ impl StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_op_and_an_outcome_stay_small() {
+        // A call pushes up to five ops and reads as many outcomes: past
+        // 128 bytes an op's push goes through `memcpy` (+105 instructions a
+        // check, issue 19); an outcome is 80.
+        assert!(std::mem::size_of::<WindowOp>() <= 128);
+        assert!(std::mem::size_of::<WindowOutcome>() <= 80);
+    }
 
     fn learn(k: u32) -> Learn {
         Learn {

@@ -694,6 +694,8 @@ impl Engine {
                 // every ingress. Held (its index, else u8::MAX), or judged as
                 // it comes with that count (`over_every`: for its alert).
                 let mut over_every: Option<(u8, u32)> = None;
+                // The op whose number's spell answered an alert (none: u8::MAX).
+                let mut spell_at = u8::MAX;
                 let early_held = match *early {
                     // Only a count from the threshold it was sent with up to
                     // the call's (the store answered that threshold).
@@ -729,6 +731,12 @@ impl Engine {
                     let (count, threshold) = (outs[i].count, outs[i].threshold);
                     if w.min_share_milli.is_some() && rules::is_all_ingresses(&op.key) {
                         all_ingresses = Some((op.rule, Kept::of(&outs[i]), threshold));
+                        // Judged by the number's spell: a fresh spell that
+                        // reached the rule's count answers its alert (at
+                        // most one a call), judged after the loop.
+                        if op.spell.is_some() && !matches!(outs[i].alert, AlertState::None) {
+                            spell_at = i as u8;
+                        }
                         continue;
                     }
                     verdict.counts.set(op.rule, count);
@@ -834,6 +842,18 @@ impl Engine {
                         }
                     }
                 }
+                if spell_at != u8::MAX {
+                    let a = self.judge_spell(
+                        cfg,
+                        request,
+                        outs,
+                        spell_at as usize,
+                        *listed,
+                        verdict,
+                        &mut hold,
+                    );
+                    action = action.max(a);
+                }
                 // A window sent under the call's threshold: its new alert
                 // shows the call's threshold (the store judged the lower one)
                 // and, raised under it through its ingress, the number's
@@ -871,7 +891,8 @@ impl Engine {
                 }
                 for w in withdrawals.iter() {
                     if let Some(op) = request.windows.get(w.window as usize) {
-                        self.stats.withdrawn[op.rule.index()].fetch_add(1, Ordering::Relaxed);
+                        let rule = op.spell.map_or(op.rule, |sp| sp.reason);
+                        self.stats.withdrawn[rule.index()].fetch_add(1, Ordering::Relaxed);
                     }
                 }
                 if let Some(b) = ans.blocked.take() {
@@ -887,6 +908,93 @@ impl Engine {
         }
         verdict.action = action;
         self.stats.record(verdict);
+    }
+
+    /// A spell's alert on the op at `i` (`contract::Spell`, `quiet_fanin`):
+    /// published with the rule's action, or held back (withdrawn) for the
+    /// rest of the spell. Out of line: a spell answers an alert on few calls.
+    #[cold]
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn judge_spell(
+        &self,
+        cfg: &EngineConfig,
+        request: &StoreRequest,
+        outs: &mut [WindowOutcome],
+        i: usize,
+        listed: bool,
+        verdict: &mut Verdict,
+        hold: &mut dyn FnMut(usize, &AlertState),
+    ) -> Action {
+        let ops: &[WindowOp] = &request.windows;
+        let (Some(op), Some(out)) = (ops.get(i), outs.get_mut(i)) else {
+            return Action::Allow;
+        };
+        let Some((sp, sw)) = op
+            .spell
+            .and_then(|sp| Some((sp, cfg.rules.window(sp.reason)?)))
+        else {
+            return Action::Allow;
+        };
+        let count = out.count;
+        let alert = std::mem::take(&mut out.alert);
+        // A spell that began before this engine had seen a quiet period's
+        // traffic (to the minute the id names): after a cold start every
+        // number looks quiet.
+        let cold = match &alert {
+            AlertState::Raised(id) => alert_raised_ms(id).is_none_or(|start| {
+                start.saturating_add(60_000)
+                    < self
+                        .first_ms
+                        .load(Ordering::Relaxed)
+                        .saturating_add(sp.quiet_min.get() as i64 * 60_000)
+            }),
+            _ => false,
+        };
+        // A call whose own route brought `max_ingress_callers` of the
+        // callers (the slow tier's count there): a crowd that route's own
+        // tier judges, not a spread.
+        let crowd = sw.max_ingress_callers.is_some_and(|most| {
+            ops.iter()
+                .zip(outs.iter())
+                .skip(i + 1)
+                .any(|(o, out)| o.rule == op.rule && !o.count_only && out.count >= most)
+        });
+        let raised = matches!(alert, AlertState::Raised(_));
+        let (AlertState::Raised(id) | AlertState::Active(id)) = alert else {
+            return Action::Allow;
+        };
+        if crowd || cold {
+            // Withdrawn for the rest of the spell (told already when it
+            // flagged earlier calls).
+            hold(i, &AlertState::Raised(id));
+            return Action::Allow;
+        }
+        let rule_action = if listed {
+            sw.action.min(Action::Flag)
+        } else {
+            sw.action
+        };
+        verdict.reasons.insert(sw.rule);
+        // Never folded: a spell's alert cannot be withdrawn once told.
+        verdict.alert_id.get_or_insert_with(|| id.clone());
+        if raised {
+            verdict.new_alerts.push(Alert {
+                id,
+                rule: sw.rule,
+                key: op.key.clone(),
+                action: rule_action,
+                raised_at_ms: verdict.time_ms,
+                window_ms: sw.window_ms.min(u32::MAX as i64) as u32,
+                threshold: sw.threshold,
+                baseline: None,
+                count,
+                // The call that reached the count (the store keeps no
+                // evidence for a count over every ingress).
+                evidence: vec![request.evidence.clone()],
+            });
+        }
+        rule_action
     }
 
     /// The auto-blocks a verdict asks for: the A-numbers of each new blocking alert.

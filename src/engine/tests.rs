@@ -2128,3 +2128,120 @@ fn a_newer_metadata_file_keeps_new_area_codes_valid() {
     let v = newer.call("m3", "+19375551234", "+15135550123", T0 + 1);
     assert!(v.reasons.contains(Reason::InvalidCli), "{v:?}");
 }
+
+/// Calls to `b` from `n` callers, one a route, `gap_ms` apart from `t`.
+fn spread(f: &Fixture, b: &str, n: usize, t: i64, gap_ms: i64, routes: usize) -> Vec<Verdict> {
+    (0..n)
+        .map(|i| {
+            f.check(on(
+                Call::new(&format!("q{t}-{i}"), &caller(i), b).at(t + i as i64 * gap_ms),
+                &format!("IC-{}", i % routes),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn quiet_fanin_flags_a_quiet_numbers_callers_spread_over_routes() {
+    let f = fixture("");
+    // An hour of traffic seen before: past the cold start.
+    f.engine.note_history(T0 - 3_600_000);
+    let b = "+2348099999999";
+    // Four callers through four routes within a minute, to a number nobody
+    // called: the fourth raises one alert, the fifth is flagged under it.
+    let v = spread(&f, b, 5, T0, 15_000, 5);
+    for (i, x) in v[..3].iter().enumerate() {
+        assert_eq!(x.action, Action::Allow, "call {i}");
+    }
+    assert_eq!(v[3].action, Action::Flag);
+    assert!(v[3].reasons.contains(Reason::QuietFanin));
+    assert!(!v[3].reasons.contains(Reason::DistinctCallersSlow));
+    assert_eq!(v[3].new_alerts.len(), 1);
+    let a = &v[3].new_alerts[0];
+    assert_eq!(a.rule, Reason::QuietFanin);
+    assert_eq!(a.key, format!("*|{b}"));
+    assert_eq!((a.count, a.threshold, a.window_ms), (4, 4, 120_000));
+    assert_eq!(a.evidence.len(), 1);
+    assert_eq!(a.evidence[0].call_id, format!("q{T0}-3"));
+    assert!(a.id.starts_with("qf-"), "{}", a.id);
+    assert_eq!(v[4].action, Action::Flag);
+    assert!(v[4].new_alerts.is_empty());
+    assert_eq!(v[4].alert_id, Some(a.id.clone()));
+    assert_eq!(f.engine.stats().alert_count(Reason::QuietFanin), 1);
+    // Three minutes on the spell began before the window: nothing.
+    let later = spread(&f, b, 4, T0 + 180_000, 1_000, 4);
+    assert!(later.iter().all(|x| x.action == Action::Allow));
+
+    // A number called half an hour before (through a route the slow tier
+    // counts) is not quiet.
+    let busy = "+2348099999998";
+    f.check(on(
+        Call::new("earlier", &caller(50), busy).at(T0 - 1_800_000),
+        "IC-9",
+    ));
+    assert!(spread(&f, busy, 6, T0, 10_000, 6)
+        .iter()
+        .all(|x| x.action == Action::Allow));
+}
+
+#[test]
+fn quiet_fanin_leaves_a_crowd_through_one_route_to_that_routes_tiers() {
+    // The slow tier off at its per-ingress threshold: its count still decides.
+    let f = fixture("[rules.distinct_callers_slow]\nthreshold = 50\n");
+    f.engine.note_history(T0 - 3_600_000);
+    let b = "+2348099999999";
+    // Three of the first four callers through one route: the spell raises
+    // on a call of that route and is held back, for the whole spell.
+    let calls = [
+        ("IC-0", 0),
+        ("IC-0", 1),
+        ("IC-1", 2),
+        ("IC-0", 3),
+        ("IC-2", 4),
+        ("IC-3", 5),
+    ];
+    let v: Vec<Verdict> = calls
+        .iter()
+        .map(|(route, i)| {
+            f.check(on(
+                Call::new(&format!("c{i}"), &caller(*i), b).at(T0 + *i as i64 * 5_000),
+                route,
+            ))
+        })
+        .collect();
+    assert!(v.iter().all(|x| x.action == Action::Allow), "{v:?}");
+    assert_eq!(f.engine.stats().alert_count(Reason::QuietFanin), 0);
+    assert_eq!(f.engine.stats().snapshot().withdrawn(Reason::QuietFanin), 1);
+    // Off at 0: the same spell shape raises.
+    let f = fixture(
+        "[rules.distinct_callers_slow]\nthreshold = 50\n[rules.quiet_fanin]\nmax_ingress_callers = 0\n",
+    );
+    f.engine.note_history(T0 - 3_600_000);
+    let v = f.check(on(Call::new("x0", &caller(0), b).at(T0), "IC-0"));
+    assert_eq!(v.action, Action::Allow);
+    for i in 1..4 {
+        f.check(on(
+            Call::new(&format!("x{i}"), &caller(i), b).at(T0 + i as i64),
+            "IC-0",
+        ));
+    }
+    assert_eq!(f.engine.stats().alert_count(Reason::QuietFanin), 1);
+}
+
+#[test]
+fn quiet_fanin_waits_a_quiet_period_after_a_cold_start() {
+    // Every number looks quiet to a store that has just started: a spell
+    // that began within the first hour raises nothing, for its whole span.
+    let f = fixture("");
+    let b = "+2348099999999";
+    f.check(on(
+        Call::new("first", &caller(60), "+2348090000000").at(T0),
+        "IC-9",
+    ));
+    let v = spread(&f, b, 6, T0 + 3_540_000, 5_000, 6);
+    assert!(v.iter().all(|x| x.action == Action::Allow), "{v:?}");
+    assert_eq!(f.engine.stats().snapshot().withdrawn(Reason::QuietFanin), 1);
+    // An hour after the first call seen, a spell is judged.
+    let v = spread(&f, "+2348099999998", 4, T0 + 3_600_000, 5_000, 4);
+    assert_eq!(v[3].action, Action::Flag);
+}

@@ -88,6 +88,7 @@ fn constants_agree() {
         ),
         (c::ACM_REASON_CLI_FANOUT, Reason::CliFanout),
         (c::ACM_REASON_LEARNING_WARMUP, Reason::LearningWarmup),
+        (c::ACM_REASON_QUIET_FANIN, Reason::QuietFanin),
     ];
     for (bit, reason) in bits {
         assert_eq!(bit, reason.bit(), "{}", reason.code());

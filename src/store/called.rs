@@ -25,7 +25,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Entries per bucket.
-const WAYS: usize = 4;
+pub(super) const WAYS: usize = 4;
 /// Minutes a stamp can be ahead of the asking event (late events) and
 /// still read as recent: a day.
 const AHEAD_MIN: u16 = 1440;
@@ -58,14 +58,7 @@ impl<'a> Stamps<'a> {
     /// The number's bucket and fingerprint (never 0: 0 is an empty entry).
     #[inline]
     fn at(&self, number: &[u8]) -> (&[AtomicU32], u32) {
-        use std::hash::BuildHasher;
-        // foldhash with the table's seed: the same in every process that
-        // shares the table, not guessable from outside.
-        let h = foldhash::fast::FixedState::with_seed(self.seed).hash_one(number);
-        let buckets = self.slots.len() / WAYS;
-        let b = (h as usize) & (buckets - 1);
-        let fp = ((h >> 48) as u32).max(1);
-        (&self.slots[b * WAYS..b * WAYS + WAYS], fp)
+        bucket(self.slots, self.seed, number)
     }
 
     /// Starts loading the number's bucket (a stamp written after a call's
@@ -140,6 +133,21 @@ impl<'a> Stamps<'a> {
     }
 }
 
+/// A key's bucket of [`WAYS`] entries in `slots` (a power of two, at
+/// least [`WAYS`]) and its 16-bit fingerprint (never 0: 0 is an empty
+/// entry). Also the spell table's (`store::spell`).
+#[inline]
+pub(super) fn bucket<'s>(slots: &'s [AtomicU32], seed: u64, key: &[u8]) -> (&'s [AtomicU32], u32) {
+    use std::hash::BuildHasher;
+    // foldhash with the table's seed: the same in every process that
+    // shares the table, not guessable from outside.
+    let h = foldhash::fast::FixedState::with_seed(seed).hash_one(key);
+    let buckets = slots.len() / WAYS;
+    let b = (h as usize) & (buckets - 1);
+    let fp = ((h >> 48) as u32).max(1);
+    (&slots[b * WAYS..b * WAYS + WAYS], fp)
+}
+
 /// Minutes from a stamp to `now`, modulo 65,536.
 #[inline]
 fn age(now: u16, stamp: u16) -> u16 {
@@ -154,7 +162,11 @@ pub struct OwnedStamps {
 
 impl OwnedStamps {
     pub fn new(max_keys: usize, seed: u64) -> OwnedStamps {
-        let n = slots_for(max_keys);
+        Self::with_slots(slots_for(max_keys), seed)
+    }
+
+    /// A table of `n` entries (a power of two, at least [`WAYS`]).
+    pub fn with_slots(n: usize, seed: u64) -> OwnedStamps {
         // Zeroed pages from the allocator, touched only where stamped.
         let zeroed: Box<[u32]> = vec![0u32; n].into_boxed_slice();
         // SAFETY: `AtomicU32` has the same size, alignment and bit validity
@@ -166,6 +178,11 @@ impl OwnedStamps {
 
     pub fn stamps(&self) -> Stamps<'_> {
         Stamps::new(&self.slots, self.seed)
+    }
+
+    /// The same entries as a spell table (`store::spell`: a table of its own).
+    pub fn spells(&self) -> super::spell::Spells<'_> {
+        super::spell::Spells::new(&self.slots)
     }
 }
 

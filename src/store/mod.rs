@@ -73,6 +73,7 @@ mod prefetch;
 pub mod redis;
 pub mod shared_lists;
 pub mod shm;
+pub mod spell;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -16,10 +16,11 @@ const SINCE = [['', 'any time'], ['3600', 'last hour'], ['21600', 'last 6 h'], [
 // Kept across visits to the page (back from a detail keeps the filters).
 const filters = { status: '', severity: '', rule: '', since: '', field: 'number', q: '' };
 
-// The slow tier keys on "trunk:T|+B" (one ingress, one callee): shown as callee +B, trunk T.
+// The slow tier keys on "trunk:T|+B" (one ingress, one callee): shown as callee +B, trunk T;
+// quiet_fanin on "*|+B" (every ingress).
 function splitKey(a) {
   const [route, number] = a.key.includes('|') ? a.key.split('|', 2) : ['', a.key];
-  return { route: route.replace(/^(trunk|source):/, ''), number };
+  return { route: route === '*' ? 'every route' : route.replace(/^(trunk|source):/, ''), number };
 }
 function callee(a) {
   if (!a.rule.startsWith('distinct_callers')) return (a.b_numbers && a.b_numbers[0]) || '';

@@ -21,6 +21,7 @@ mod distinct_callers;
 mod distinct_callers_slow;
 mod intl_ingress_local_cli;
 mod invalid_cli;
+mod quiet_fanin;
 
 use std::sync::Arc;
 
@@ -50,6 +51,7 @@ pub static RULES: &[RuleDef] = &[
     intl_ingress_local_cli::DEF,
     distinct_callers::DEF,
     distinct_callers_slow::DEF,
+    quiet_fanin::DEF,
     cli_velocity::DEF,
     cli_rotation::DEF,
     cli_fanout::DEF,
@@ -311,7 +313,7 @@ impl<'a> Plan<'a> {
             time_ms: f.time_ms,
             window_ms: w.window_ms,
             threshold: w.threshold_for(f.trunk),
-            cooldown_ms: w.cooldown_ms,
+            cooldown_ms: w.cooldown_ms.clamp(0, u32::MAX as i64) as u32,
             member_cap: w.member_cap,
             learn: w.learn,
             count_only: false,
@@ -319,6 +321,7 @@ impl<'a> Plan<'a> {
             repeats: w.repeats,
             span: w.min_share_milli.is_some(),
             recent_ms: 0,
+            spell: None,
         });
     }
 
@@ -352,7 +355,7 @@ impl<'a> Plan<'a> {
             time_ms: f.time_ms,
             window_ms: w.window_ms,
             threshold,
-            cooldown_ms: w.cooldown_ms,
+            cooldown_ms: w.cooldown_ms.clamp(0, u32::MAX as i64) as u32,
             member_cap,
             learn,
             count_only: true,
@@ -360,6 +363,7 @@ impl<'a> Plan<'a> {
             repeats: None,
             span: true,
             recent_ms: w.companion_recent_ms,
+            spell: None,
         });
     }
 }
@@ -419,6 +423,10 @@ pub struct Window {
     /// Judged against a higher threshold when its key repeats members
     /// (`contract::Repeats`); only with `learn`.
     pub repeats: Option<crate::contract::Repeats>,
+    /// A rule judged by a number's spell (`quiet_fanin`): its alert is held
+    /// back, for the whole spell, when the call that raises it came through
+    /// a route that brought this many of the number's callers or more.
+    pub max_ingress_callers: Option<u32>,
 }
 
 /// The source part of a per-ingress key that counts every ingress together
@@ -476,6 +484,7 @@ impl Window {
             companion_recent_ms: 0,
             called: None,
             repeats: None,
+            max_ingress_callers: None,
         }
     }
 

@@ -88,7 +88,8 @@ pub struct MemoryStoreConfig {
     /// oldest records go (counted in `evidence_evicted`), so an alert quotes
     /// fewer calls. Verdicts do not depend on it.
     pub evidence_max_bytes: usize,
-    /// The called stamps' hash seed (`store::called`). None: random, as a
+    /// The called stamps' and spells' hash seed (`store::called`,
+    /// `store::spell`). None: random, as a
     /// live store wants (nobody outside can aim numbers at one bucket);
     /// replays fix it, so that one file replays to the same verdicts.
     pub called_seed: Option<u64>,
@@ -1044,11 +1045,17 @@ pub struct MemoryStore {
     stats: MemoryStoreStats,
     /// Callees lately called (`contract::Called`).
     called: super::called::OwnedStamps,
+    /// Keys' spells (`contract::Spell`): a quarter of `called`'s entries.
+    spells: super::called::OwnedStamps,
 }
 
 impl MemoryStore {
     pub fn new(cfg: MemoryStoreConfig) -> MemoryStore {
         let max_keys_per_shard = cfg.max_keys.div_ceil(SHARDS).max(1);
+        let seed = cfg.called_seed.unwrap_or_else(|| {
+            use std::hash::BuildHasher;
+            std::collections::hash_map::RandomState::new().hash_one(0x6361_6c6cu64)
+        });
         MemoryStore {
             shards: (0..SHARDS)
                 .map(|_| {
@@ -1067,12 +1074,10 @@ impl MemoryStore {
             max_keys_per_shard,
             max_members: cfg.max_members_per_key.max(1),
             stats: MemoryStoreStats::default(),
-            called: super::called::OwnedStamps::new(
-                cfg.max_keys,
-                cfg.called_seed.unwrap_or_else(|| {
-                    use std::hash::BuildHasher;
-                    std::collections::hash_map::RandomState::new().hash_one(0x6361_6c6cu64)
-                }),
+            called: super::called::OwnedStamps::new(cfg.max_keys, seed),
+            spells: super::called::OwnedStamps::with_slots(
+                super::spell::slots_for(cfg.max_keys),
+                seed,
             ),
         }
     }
@@ -1141,7 +1146,9 @@ impl MemoryStore {
         let shared = per_shard * (std::mem::size_of::<Window>() * 4 / 3 + 8);
         let evidence =
             EVIDENCE_LOGS * evidence_log::max_held_bytes(cfg.evidence_max_bytes / EVIDENCE_LOGS);
-        let called = super::called::slots_for(cfg.max_keys) * 4;
+        // The called stamps and the spells, 4 bytes an entry each.
+        let called =
+            (super::called::slots_for(cfg.max_keys) + super::spell::slots_for(cfg.max_keys)) * 4;
         (SHARDS * (index + slab + shared) + evidence + called) as u64
     }
 
@@ -1321,13 +1328,18 @@ impl MemoryStore {
         if op.time_ms > cutoff && !op.count_only {
             w.remember(self.evidence_at(evidence, record));
         }
+        // A count-only window judged by its key's spell answers the spell's alert.
+        let alert = match op.spell {
+            Some(sp) if op.count_only => self.spells.spells().update(key, op, &sp, count),
+            _ => AlertState::None,
+        };
         outs.push(WindowOutcome {
             count,
             threshold,
             level_m,
             runs,
             tracked: true,
-            alert: AlertState::None,
+            alert,
             evidence: Vec::new(),
             span_ms,
             recent: 0,
@@ -1344,7 +1356,7 @@ impl MemoryStore {
                 _ => {
                     let id = op.alert_id();
                     w.cooldown = Some(Box::new((
-                        op.time_ms.saturating_add(op.cooldown_ms),
+                        op.time_ms.saturating_add(op.cooldown_ms as i64),
                         id.clone(),
                     )));
                     out.alert = AlertState::Raised(id);
@@ -1532,7 +1544,12 @@ impl WindowStore for MemoryStore {
         withdrawals: &[Withdrawal],
     ) -> Result<(), StoreError> {
         for (wd, op) in Withdrawal::in_request(req, withdrawals) {
+            // A spell's alert: its entry, no lock.
             let key = self.hash(op.key.as_str());
+            if let Some(sp) = op.spell.as_ref().filter(|_| op.count_only) {
+                self.spells.spells().withdraw(key, op, sp, &wd.id);
+                continue;
+            }
             let mut shard = self.shard_of(key).lock();
             let Some(slot) = shard.slot_of(key) else {
                 continue;
@@ -1592,6 +1609,7 @@ mod tests {
                 repeats: None,
                 span: false,
                 recent_ms: 0,
+                spell: None,
             };
             let req = StoreRequest {
                 windows: smallvec::smallvec![op],
@@ -1635,6 +1653,7 @@ mod tests {
                 repeats: None,
                 span: false,
                 recent_ms: 0,
+                spell: None,
             }],
             evidence: Evidence::default(),
             block_lookup: None,
@@ -1716,6 +1735,7 @@ mod tests {
                     repeats: None,
                     span: false,
                     recent_ms: 0,
+                    spell: None,
                 });
             }
             let req = StoreRequest {
@@ -1741,7 +1761,7 @@ mod tests {
                 {
                     AlertState::Active(CompactString::default())
                 } else {
-                    *cooldown = t + op.cooldown_ms;
+                    *cooldown = t + op.cooldown_ms as i64;
                     AlertState::Raised(CompactString::default())
                 };
                 assert_eq!(

@@ -35,6 +35,8 @@
 --   gone).
 --   A window whose rare string ends in 'r' has a fourth key: a STRING, the
 --   event ms its key (a number) was last called at (contract::Called).
+--   A count-only window sent with an eighth on its cap has one more key
+--   after its own: a STRING, its key's spell (contract::Spell; below).
 --   A last key after the windows' is an auto-block HASH to read.
 -- ARGV: 1 mode ('0' ZADD GT, '1' ZADD GT and retry, '2' no ZADD GT, '3' no
 --   ZADD GT and retry; retry: these updates may already have been applied, a
@@ -46,7 +48,9 @@
 --   window sharing the previous one's set), cap (minus it when sharing; plus
 --   a half when the window answers its span, a quarter when it answers its
 --   recent count: a count-only window whose rare string then ends
---   ' <recent ms>w'),
+--   ' <recent ms>w', an eighth when a count-only window is judged by its
+--   key's spell: its rare string then holds ' <quiet min> <at> <window start
+--   min> <ttl ms>s' before any recent part),
 --   threshold (0: count only),
 --   ttl (window + slack + bucket, ms), rare ('<window> <until> <cooldown ttl>
 --   <alert id>', '<window>' for a count-only window: read only for late
@@ -73,7 +77,8 @@
 --   threshold it was judged against; a window sent with a half on its cap,
 --   at its cap: its span (ms from its cap-th newest member to t); a window
 --   sent with a quarter on its cap, at 2 members or more: its recent count
---   (members in its last recent ms, at most its count); then active: the
+--   (members in its last recent ms, at most its count); a window judged by
+--   its spell, raised or active: the spell's start minute; then active: the
 --   alert id; raised: hw, k, then the newest k <= 16 evidence payloads.
 -- The library functions used, as locals (a global and a field lookup fewer
 -- a use).
@@ -187,9 +192,13 @@ for i = 1, n do
   -- A cap sent with a half ('64.5'): the window answers its span
   -- (contract::WindowOutcome::span_ms), always, as an extra; with a quarter
   -- ('64.25', both '64.75'): its recent count (contract::WindowOutcome::recent).
+  -- An eighth: judged by its key's spell (contract::Spell; its string key
+  -- follows the window's own, its rare string holds ' <quiet min> <at>
+  -- <window start min> <ttl>s' before any recent part).
   local fr = cap % 1
   local span = fr >= 0.5
-  local rec = fr == 0.25 or fr == 0.75
+  local rec = (fr * 4) % 2 >= 1
+  local sp = (fr * 8) % 2 >= 1
   if fr > 0 then
     cap = floor(cap)
   end
@@ -224,6 +233,11 @@ for i = 1, n do
   local rk
   if not shared and not only and byte(ARGV[a + 5], -1) == 114 then
     rk = KEYS[kp]
+    kp = kp + 1
+  end
+  local sk
+  if sp then
+    sk = KEYS[kp]
     kp = kp + 1
   end
   -- The next window counts in this one's members set (its cap is negative)
@@ -704,6 +718,65 @@ for i = 1, n do
     end
     extra = extra or {}
     extra[#extra + 1] = rc
+  end
+  -- Judged by its key's spell: its string holds the minute of its last
+  -- update and the spell's age then (minutes), times four, plus 1 once the
+  -- spell raised its alert and 2 once that alert was withdrawn
+  -- (withdraw.lua). An update in a minute at least <quiet> after the last
+  -- begins a spell; one in an earlier minute changes nothing and is not
+  -- judged. At <at> members or more, a spell begun no earlier than the
+  -- window's start answers its alert (state 1 raised, 2 active; none once
+  -- withdrawn) and its start minute as an extra. On a retry, a spell whose
+  -- alert is raised answers it raised again at exactly <at> (the first
+  -- answer was lost; the id is the same).
+  if sp then
+    rare = rare or ARGV[a + 5]
+    -- Its part is within the string's last 40 bytes (at most 28, then at
+    -- most 12 of a recent part): the scan starts there.
+    local qm, at, ws, sttl = match(rare, ' (%d+) (%d+) (%d+) (%d+)s', -40)
+    t = t or ts + 0
+    local now = floor(t / 60000)
+    local v = rcall('GET', sk)
+    local last
+    local age = 0
+    local fl = 0
+    if v then
+      v = v + 0
+      fl = v % 4
+      local q = floor(v / 4)
+      age = q % 65536
+      last = floor(q / 65536)
+    end
+    if not last or now >= last then
+      if not last or now - last >= qm + 0 then
+        age = 0
+        fl = 0
+      else
+        age = age + now - last
+        if age > 65535 then
+          age = 65535
+        end
+      end
+      local start = now - age
+      if count >= at + 0 and start >= ws + 0 then
+        if fl >= 2 then
+          -- Withdrawn: no alert this spell.
+        elseif fl == 0 or (retry and count == at + 0) then
+          state = state + 1
+        else
+          state = state + 2
+        end
+        if fl < 2 then
+          fl = 1
+          extra = extra or {}
+          extra[#extra + 1] = start
+        end
+      end
+      local nv = (now * 65536 + age) * 4 + fl
+      if nv ~= v then
+        rcall('SET', sk, format('%d', nv), 'PX', sttl)
+      end
+    end
   end
   if thr > 0 and count >= thr and not quiet then
     local c = lc or rcall('HMGET', ck, 'u', 'id')

@@ -39,7 +39,7 @@ use super::{
     WindowOutcome,
 };
 use crate::config::StoreConfig;
-use crate::contract::{CalledStamp, Evidence, Reason, WindowOp, Withdrawal};
+use crate::contract::{CalledStamp, Evidence, Reason, Spell, WindowOp, Withdrawal};
 pub use crate::store::shared_lists::SharedList;
 pub use breaker::{BreakerState, RedisStats};
 pub use codec::KeyNames;
@@ -465,6 +465,21 @@ impl Codec {
         let mut calls = Vec::with_capacity(withdrawals.len());
         for (wd, op) in Withdrawal::in_request(req, withdrawals) {
             let mut call = ScriptCall::new(ScriptId::Withdraw, 64 + op.key.len());
+            // A spell's alert: its string, and the minute its spell began
+            // (from the id, `contract::Spell::alert_id`).
+            if op.spell.is_some() && op.count_only {
+                let Some(start) = crate::contract::alert_raised_ms(&wd.id) else {
+                    continue;
+                };
+                self.keys
+                    .write_window(op.rule, &op.key, b's', &mut call.buf);
+                call.end_item();
+                call.keys = 1;
+                call.push(wd.id.as_bytes());
+                call.push_int(Spell::minute(start));
+                calls.push(Planned::Script(call));
+                continue;
+            }
             match partners.iter().find(|&&(_, p)| p == wd.window) {
                 Some(&(o, _)) => {
                     let owner = req.windows[o as usize].rule;
@@ -729,6 +744,13 @@ impl Codec {
                     }
                 }
             }
+            // A count-only window judged by its key's spell: the spell's
+            // string last (flagged by an eighth on its cap).
+            if owner.is_none() && op.count_only && op.spell.is_some() {
+                self.keys
+                    .write_window(op.rule, &op.key, b's', &mut call.buf);
+                call.end_item();
+            }
         }
         if let Some(number) = block {
             call.push(self.keys.block(number).as_bytes());
@@ -758,12 +780,18 @@ impl Codec {
                 codec::put_int(&mut call.buf, cap);
             }
             // A half on the cap: answer the span; a quarter: the recent
-            // count (both: three quarters; see check.lua).
-            match (op.span, op.recent_ms > 0) {
-                (true, true) => call.buf.extend_from_slice(b".75"),
-                (true, false) => call.buf.extend_from_slice(b".5"),
-                (false, true) => call.buf.extend_from_slice(b".25"),
-                (false, false) => {}
+            // count; an eighth: judged by its key's spell (summed; see
+            // check.lua).
+            let spell = op.spell.filter(|_| op.count_only);
+            match (op.span, op.recent_ms > 0, spell.is_some()) {
+                (false, false, false) => {}
+                (true, false, false) => call.buf.extend_from_slice(b".5"),
+                (false, true, false) => call.buf.extend_from_slice(b".25"),
+                (true, true, false) => call.buf.extend_from_slice(b".75"),
+                (false, false, true) => call.buf.extend_from_slice(b".125"),
+                (true, false, true) => call.buf.extend_from_slice(b".625"),
+                (false, true, true) => call.buf.extend_from_slice(b".375"),
+                (true, true, true) => call.buf.extend_from_slice(b".875"),
             }
             call.end_item();
             match &op.learn {
@@ -792,8 +820,21 @@ impl Codec {
             codec::put_int(b, op.window_ms);
             // ' <recent ms>w' last: a count-only window's recent count
             // (contract::WindowOp::recent_ms; never with a called stamp or
-            // repeats, whose fields end the string).
+            // repeats, whose fields end the string); before it, ' <quiet
+            // min> <at> <window start min> <ttl>s': its spell's.
             let recent = |b: &mut Vec<u8>| {
+                if let Some(sp) = spell {
+                    for v in [
+                        sp.quiet_min.get() as i64,
+                        sp.at as i64,
+                        Spell::minute(op.time_ms.saturating_sub(op.window_ms)),
+                        (sp.quiet_min.get() as i64 * 60_000).saturating_add(self.slack_ms),
+                    ] {
+                        b.push(b' ');
+                        codec::put_int(b, v);
+                    }
+                    b.push(b's');
+                }
                 if op.recent_ms > 0 {
                     b.push(b' ');
                     codec::put_int(b, op.recent_ms as i64);
@@ -831,13 +872,13 @@ impl Codec {
                 }
             }
             b.push(b' ');
-            codec::put_int(b, op.time_ms.saturating_add(op.cooldown_ms));
+            codec::put_int(b, op.time_ms.saturating_add(op.cooldown_ms as i64));
             b.push(b' ');
             // Kept past the cooldown until the members that raised the
             // alert have left the window (they raise no other).
             codec::put_int(
                 b,
-                op.cooldown_ms
+                (op.cooldown_ms as i64)
                     .saturating_add(op.window_ms)
                     .saturating_add(self.slack_ms)
                     .max(1),
@@ -998,10 +1039,20 @@ impl Codec {
                     };
                 }
                 match code & 3 {
-                    // A count-only window never has an alert (the script
-                    // raises none for it).
-                    _ if op.count_only => {}
+                    // A count-only window has an alert only when judged by
+                    // its key's spell: the spell's start minute follows.
                     0 => {}
+                    st if op.count_only => {
+                        if let Some(sp) = op.spell {
+                            let start = rest.next().and_then(int_of).ok_or_else(short)?;
+                            let id = sp.alert_id(start, op);
+                            out.alert = if st == 1 {
+                                AlertState::Raised(id)
+                            } else {
+                                AlertState::Active(id)
+                            };
+                        }
+                    }
                     1 => {
                         out.alert = AlertState::Raised(op.alert_id());
                         let hw = rest.next().and_then(int_of).ok_or_else(short)?;
@@ -1146,6 +1197,7 @@ mod tests {
             repeats: None,
             span: false,
             recent_ms: 0,
+            spell: None,
         };
         StoreRequest {
             windows: [
@@ -1264,6 +1316,7 @@ mod tests {
             repeats: None,
             span: false,
             recent_ms: 0,
+            spell: None,
         };
         let k = "198.51.100.7|+2348099999999";
         let mut req = request();

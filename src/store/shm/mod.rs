@@ -162,7 +162,7 @@ impl ShmStore {
         format!(
             "shm store: one region of {} MiB shared by every process forked from this one \
              (max_keys {}, {} MiB of windows, {} MiB of members beyond 2 per window, \
-             {} MiB of alert evidence, {} MiB of called stamps); when full, new keys are not \
+             {} MiB of alert evidence, {} MiB of called stamps and spells); when full, new keys are not \
              tracked (store_capacity)",
             self.region_bytes() >> 20,
             self.cfg.max_keys,
@@ -171,7 +171,7 @@ impl ShmStore {
                 >> 20,
             (l.arena_lines as usize * region::LINE) >> 20,
             (EVIDENCE_LOGS as u64 * l.ring_bytes) >> 20,
-            (l.called_slots * 4) >> 20,
+            ((l.called_slots + l.spell_slots) * 4) >> 20,
         )
     }
 
@@ -204,6 +204,19 @@ impl ShmStore {
             )
         };
         crate::store::called::Stamps::new(slots, self.seed)
+    }
+
+    /// The spells, after the called stamps.
+    fn spells(&self) -> crate::store::spell::Spells<'_> {
+        // SAFETY: as the stamps: `spell_slots` entries at `layout.spells`,
+        // page-aligned, only ever accessed as atomics.
+        let slots = unsafe {
+            std::slice::from_raw_parts(
+                self.region.base().add(self.layout.spells) as *const std::sync::atomic::AtomicU32,
+                self.layout.spell_slots,
+            )
+        };
+        crate::store::spell::Spells::new(slots)
     }
 
     fn shard_head(&self, s: usize) -> *mut ShardHead {
@@ -447,11 +460,15 @@ impl ShmStore {
             } else {
                 w.raised_ms = op.time_ms;
                 w.raised_hash = op.key_hash();
-                w.cooldown_until = op.time_ms.saturating_add(op.cooldown_ms);
+                w.cooldown_until = op.time_ms.saturating_add(op.cooldown_ms as i64);
                 out.alert = AlertState::Raised(op.alert_id());
                 // Evidence logs are locked after shard locks, never before.
                 out.evidence = self.quote(w.recent(), cutoff);
             }
+        }
+        // A count-only window judged by its key's spell answers the spell's alert.
+        if let Some(sp) = op.spell.as_ref().filter(|_| op.count_only) {
+            out.alert = self.spells().update(h, op, sp, count);
         }
         out
     }
@@ -559,7 +576,12 @@ impl WindowStore for ShmStore {
         withdrawals: &[Withdrawal],
     ) -> Result<(), StoreError> {
         for (wd, op) in Withdrawal::in_request(req, withdrawals) {
+            // A spell's alert: its entry, no lock.
             let (h, rule) = (self.hash(op.key.as_str()), op.rule as u8);
+            if let Some(sp) = op.spell.as_ref().filter(|_| op.count_only) {
+                self.spells().withdraw(h, op, sp, &wd.id);
+                continue;
+            }
             let mut held = self.lock_shard(shard_index(h))?;
             let shard = &mut held.shard;
             if let Some(r) = shard.find(h, |rec| rec.kind == KIND_WINDOW && rec.rule == rule) {

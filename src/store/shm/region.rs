@@ -14,7 +14,7 @@
 //! The order, each part aligned to a page:
 //! header (magic, seed, counters, the arena's lock) · shard heads · evidence
 //! log heads · key indexes (one per shard) · window records (one array per
-//! shard) · the member arena and its order map · evidence rings · called stamps.
+//! shard) · the member arena and its order map · evidence rings · called stamps · spells.
 
 use std::sync::atomic::AtomicU64;
 
@@ -88,6 +88,9 @@ pub struct Layout {
     /// The called stamps (`store::called`): `called_slots` of 4 bytes.
     pub called: usize,
     pub called_slots: usize,
+    /// The spells (`store::spell`): `spell_slots` of 4 bytes, after the stamps.
+    pub spells: usize,
+    pub spell_slots: usize,
     pub total: usize,
 }
 
@@ -129,7 +132,9 @@ impl Layout {
         let rings = page_up(arena_map + arena_lines as usize);
         let called = page_up(rings + EVIDENCE_LOGS * ring_bytes as usize);
         let called_slots = crate::store::called::slots_for(max_keys);
-        let total = called + called_slots * 4;
+        let spells = page_up(called + called_slots * 4);
+        let spell_slots = crate::store::spell::slots_for(max_keys);
+        let total = spells + spell_slots * 4;
         Layout {
             records_per_shard,
             index_cap,
@@ -145,6 +150,8 @@ impl Layout {
             rings,
             called,
             called_slots,
+            spells,
+            spell_slots,
             total,
         }
     }
