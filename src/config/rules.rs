@@ -484,11 +484,12 @@ pub struct QuietFaninConfig {
     /// one alert (no cooldown: its calls past the threshold are flagged
     /// under it while every caller in the window is of the spell).
     pub quiet_ms: u64,
-    /// The spell raises no alert when the call that reaches `threshold`
-    /// came through a route that brought this many of the number's callers
-    /// or more (counted by `distinct_callers_slow` on that route): a crowd
-    /// through one route is that route's tiers' to judge, and a phone-in's
-    /// crowd comes mostly through the home network. 0: off.
+    /// A spell's alert is withdrawn, for the rest of the spell, by the first
+    /// of its calls at `threshold` or more that came through a route that
+    /// brought this many of the number's callers or more (counted by
+    /// `distinct_callers_slow` on that route): a crowd through one route is
+    /// that route's tiers' to judge, and a phone-in's crowd comes mostly
+    /// through the home network. 0: off.
     pub max_ingress_callers: u32,
 }
 

@@ -335,8 +335,9 @@ pub struct WindowOp {
 /// `time_ms - window_ms` (every member is of the spell), the op answers an
 /// alert although it is count-only: `Raised` the first time in the spell,
 /// `Active` after, with the id [`WindowOp::format_alert_id`]`(reason, spell
-/// start minute × 60,000, key hash)`, and no evidence. A new spell may raise
-/// again.
+/// start minute × 60,000, key hash)`, and no evidence. A [`Withdrawal`] of
+/// that alert (on this op, with that id) silences the spell: it answers no
+/// alert until a new spell begins, which may raise again.
 ///
 /// The embedded stores keep spells in a fixed table of 4-byte entries
 /// (`store::spell`): the last minute modulo 16,384, so a gap of over ten

@@ -58,7 +58,14 @@ impl<'a> Stamps<'a> {
     /// The number's bucket and fingerprint (never 0: 0 is an empty entry).
     #[inline]
     fn at(&self, number: &[u8]) -> (&[AtomicU32], u32) {
-        bucket(self.slots, self.seed, number)
+        use std::hash::BuildHasher;
+        // foldhash with the table's seed: the same in every process that
+        // shares the table, not guessable from outside.
+        let h = foldhash::fast::FixedState::with_seed(self.seed).hash_one(number);
+        let buckets = self.slots.len() / WAYS;
+        let b = (h as usize) & (buckets - 1);
+        let fp = ((h >> 48) as u32).max(1);
+        (&self.slots[b * WAYS..b * WAYS + WAYS], fp)
     }
 
     /// Starts loading the number's bucket (a stamp written after a call's
@@ -133,21 +140,6 @@ impl<'a> Stamps<'a> {
     }
 }
 
-/// A key's bucket of [`WAYS`] entries in `slots` (a power of two, at
-/// least [`WAYS`]) and its 16-bit fingerprint (never 0: 0 is an empty
-/// entry). Also the spell table's (`store::spell`).
-#[inline]
-pub(super) fn bucket<'s>(slots: &'s [AtomicU32], seed: u64, key: &[u8]) -> (&'s [AtomicU32], u32) {
-    use std::hash::BuildHasher;
-    // foldhash with the table's seed: the same in every process that
-    // shares the table, not guessable from outside.
-    let h = foldhash::fast::FixedState::with_seed(seed).hash_one(key);
-    let buckets = slots.len() / WAYS;
-    let b = (h as usize) & (buckets - 1);
-    let fp = ((h >> 48) as u32).max(1);
-    (&slots[b * WAYS..b * WAYS + WAYS], fp)
-}
-
 /// Minutes from a stamp to `now`, modulo 65,536.
 #[inline]
 fn age(now: u16, stamp: u16) -> u16 {
@@ -180,7 +172,8 @@ impl OwnedStamps {
         Stamps::new(&self.slots, self.seed)
     }
 
-    /// The same entries as a spell table (`store::spell`: a table of its own).
+    /// These entries read as spells (`store::spell`); a store keeps its
+    /// spells in a table of their own ([`OwnedStamps::with_slots`]).
     pub fn spells(&self) -> super::spell::Spells<'_> {
         super::spell::Spells::new(&self.slots)
     }

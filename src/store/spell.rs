@@ -8,17 +8,17 @@
 //! allocation after start. An entry is an 11-bit fingerprint, the last
 //! update's minute modulo 16,384 (14 bits: 11 days), the spell's age in
 //! minutes at that update (5 bits, saturating at 31), whether the spell's
-//! alert was withdrawn (1 bit) and whether the spell raised it (1 bit). An update is one compare-and-swap of its entry (a lost
-//! race is retried), so two workers never both raise a spell's alert.
+//! alert was withdrawn (1 bit) and whether the spell raised it (1 bit). An
+//! update is one compare-and-swap of its entry (a lost race is retried), so
+//! two workers never both raise a spell's alert.
 //!
-//! Errors, bounded; two of them can flag. A key never seen
-//! reads another's entry when their fingerprints match (at most 4 in 2,047:
-//! its spell then is that key's); a gap of over 11 days reads as its
-//! remainder modulo 16,384 minutes, which one time in 11 is under an hour or
-//! looks late (no spell begins: a quiet key missed); an event more than a
-//! day late begins a spell (flags); and a key is forgotten when four other keys of
-//! its bucket were updated after it (flags: a busy key then reads as
-//! quiet). A busy key is forgotten only in a bucket holding five or more
+//! Errors, bounded; two of them can flag. A key never seen reads another's
+//! entry when their fingerprints match (at most 4 in 2,047: its spell then
+//! is that key's); a gap of over 11 days reads as its remainder modulo
+//! 16,384 minutes, which one time in 11 is under an hour or looks late (no
+//! spell begins: a quiet key missed); an event more than a day late begins a
+//! spell (flags); and a key is forgotten when four other keys of its bucket
+//! were updated after it (flags: a busy key then reads as quiet). A busy key is forgotten only in a bucket holding five or more
 //! keys updated within its gaps: with λ such keys a bucket, a share
 //! P(Poisson(λ) ≥ 4) of keys. At the default 128 Ki buckets
 //! (`store.max_keys` 1 M: [`slots_for`]), with N other numbers called

@@ -423,9 +423,10 @@ pub struct Window {
     /// Judged against a higher threshold when its key repeats members
     /// (`contract::Repeats`); only with `learn`.
     pub repeats: Option<crate::contract::Repeats>,
-    /// A rule judged by a number's spell (`quiet_fanin`): its alert is held
-    /// back, for the whole spell, when the call that raises it came through
-    /// a route that brought this many of the number's callers or more.
+    /// A rule judged by a number's spell (`quiet_fanin`): its alert is
+    /// withdrawn, for the rest of the spell, by the first call at its count
+    /// that came through a route that brought this many of the number's
+    /// callers or more.
     pub max_ingress_callers: Option<u32>,
 }
 

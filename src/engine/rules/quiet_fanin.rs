@@ -11,9 +11,10 @@
 //! is called all the time. Judged by the store on the slow tier's count over
 //! every ingress (`contract::Spell`): no window of its own, one alert a
 //! spell (never folded into another rule's: it cannot be withdrawn once
-//! told), none for a spell whose raising call came through a route that
-//! brought `max_ingress_callers` of the callers (a crowd that route's own
-//! tiers judge).
+//! told), withdrawn for the rest of the spell by its first call at the
+//! count that came through a route that brought `max_ingress_callers` of the
+//! callers (a crowd that route's own tiers judge), and none for a spell that
+//! began within a quiet period of the first call the engine saw.
 
 use std::num::NonZeroU16;
 use std::sync::Arc;
