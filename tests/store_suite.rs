@@ -984,7 +984,61 @@ fn scenarios() -> Vec<Scenario> {
                 assert_ne!(again[3].alert_id, q[3].alert_id);
             },
         },
+        Scenario {
+            name: "intl_ingress_local_cli: a home CLI steady on the gateway for an hour gains standing; a fresh one does not",
+            toml: "[rules.intl_ingress_local_cli]\ntrunks = [\"INTL-GW\"]\n",
+            calls: standing_calls(),
+            expect: |v| {
+                // Until calls in 7 of the last 8 ten-minute slots (here the
+                // 16th, at 60 minutes): every call blocked.
+                let (hour, rest) = v.split_at(15);
+                for (i, x) in hour.iter().enumerate() {
+                    assert_eq!(x.action, Action::Block, "call {i}");
+                    assert!(x.reasons.contains(Reason::IntlIngressLocalCli));
+                }
+                // Then it has standing and passes, its gateway alert
+                // withdrawn; a fresh CLI beside it is blocked and raises the
+                // gateway's alert.
+                for x in &rest[..3] {
+                    assert_eq!(x.action, Action::Allow, "{x:?}");
+                    assert!(x.reasons.is_empty() && x.new_alerts.is_empty());
+                }
+                assert_eq!(rest[3].action, Action::Block);
+                assert!(rest[3].reasons.contains(Reason::IntlIngressLocalCli));
+                assert_eq!(rest[3].new_alerts.len(), 1);
+                assert!(rest[3].new_alerts[0].evidence.iter().any(|e| e.call_id == "fresh"));
+                // 35 minutes without a call: its hour begins again.
+                assert_eq!(rest[4].action, Action::Block);
+                assert_eq!(rest[5].action, Action::Block);
+            },
+        },
     ]
+}
+
+/// Calls for the standing scenario: one home CLI through the gateway every
+/// 4 minutes for 64 minutes (the gateway's alert's cooldown ends between
+/// them), then once more, a fresh CLI, and the first CLI back after 35
+/// minutes without a call.
+fn standing_calls() -> Vec<Call> {
+    let centre = "+2348031234567";
+    const MIN: i64 = 60_000;
+    let mut c: Vec<Call> = (0..=16)
+        .map(|i| {
+            on_trunk(
+                call(&format!("s{i}"), centre, B, T0 + i * 4 * MIN),
+                "INTL-GW",
+            )
+        })
+        .collect();
+    let t = T0 + 68 * MIN;
+    c.push(on_trunk(call("spared", centre, B, t), "INTL-GW"));
+    c.push(on_trunk(
+        call("fresh", "+2348031234999", B, t + 1),
+        "INTL-GW",
+    ));
+    c.push(on_trunk(call("back", centre, B, t + 35 * MIN), "INTL-GW"));
+    c.push(on_trunk(call("back2", centre, B, t + 39 * MIN), "INTL-GW"));
+    c
 }
 
 /// Calls for the `quiet_fanin` scenario: a quiet number reached over four

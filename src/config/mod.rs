@@ -885,6 +885,18 @@ shared_type_min_ingress_clis = 0
                 "[rules.intl_ingress_local_cli]\nroaming_a_numbers = [\"roamer\"]\n",
                 "rules.intl_ingress_local_cli.roaming_a_numbers",
             ),
+            (
+                "[rules.intl_ingress_local_cli]\nstanding_slot_ms = 1000\n",
+                "rules.intl_ingress_local_cli.standing_slot_ms",
+            ),
+            (
+                "[rules.intl_ingress_local_cli]\nstanding_ms = 600000\nstanding_slot_ms = 900000\n",
+                "rules.intl_ingress_local_cli.standing_slot_ms",
+            ),
+            (
+                "[rules.intl_ingress_local_cli]\nstanding_ms = 86400000\nstanding_slot_ms = 60000\n",
+                "rules.intl_ingress_local_cli.standing_ms",
+            ),
         ] {
             assert_eq!(Config::from_toml(toml).unwrap_err().key, key, "{toml}");
         }

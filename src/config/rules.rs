@@ -532,6 +532,17 @@ pub struct IntlIngressConfig {
     /// Alerts group the offending CLIs of one trunk or source over this window.
     pub window_ms: u64,
     pub cooldown_ms: Option<u64>,
+    /// A home CLI that has called through the international ingresses in
+    /// every `standing_slot_ms` slot for this long has *standing* there and
+    /// is no longer judged by this rule: an offshore contact centre of a
+    /// home brand, a roamer not yet in `roaming_a_numbers`. Masking presents
+    /// a fresh CLI on each call or for a campaign; a CLI's first hour on the
+    /// gateways is always judged (docs/QUALITY.md, *A home CLI's standing
+    /// on the gateways*). 0: off, every such call judged (Ofcom's rule).
+    pub standing_ms: u64,
+    /// The slot of `standing_ms`: a gap in the CLI's calls longer than one
+    /// slot restarts its hour.
+    pub standing_slot_ms: u64,
 }
 
 impl Default for IntlIngressConfig {
@@ -544,6 +555,8 @@ impl Default for IntlIngressConfig {
             roaming_a_numbers: Vec::new(),
             window_ms: 60_000,
             cooldown_ms: None,
+            standing_ms: 3_600_000,
+            standing_slot_ms: 600_000,
         }
     }
 }
@@ -999,6 +1012,21 @@ impl RulesConfig {
         }
         let il = &self.intl_ingress_local_cli;
         check_window("rules.intl_ingress_local_cli.window_ms", il.window_ms)?;
+        if il.standing_ms > 0 {
+            if !(60_000..=il.standing_ms).contains(&il.standing_slot_ms) {
+                return Err(ConfigError::new(
+                    "rules.intl_ingress_local_cli.standing_slot_ms",
+                    "must be between 1 minute (60000) and standing_ms",
+                ));
+            }
+            if il.standing_ms > 24 * 3_600_000 || il.standing_ms / il.standing_slot_ms > 60 {
+                return Err(ConfigError::new(
+                    "rules.intl_ingress_local_cli.standing_ms",
+                    "must be at most a day (86400000) and at most 60 slots \
+                     (standing_slot_ms); 0 turns standing off",
+                ));
+            }
+        }
         for s in &il.sources {
             parse_net(s)
                 .map_err(|r| ConfigError::new("rules.intl_ingress_local_cli.sources", r))?;

@@ -138,6 +138,9 @@ pub struct EngineStats {
     /// ingress share, or folded into another rule's alert), by rule.
     pub withdrawn: [AtomicU64; Reason::COUNT],
     pub store_errors: AtomicU64,
+    /// Calls a rule of kind spared because their CLI had standing
+    /// (`rules.intl_ingress_local_cli.standing_ms`).
+    pub standing_spared: AtomicU64,
 }
 
 /// The engine's counters read at one moment.
@@ -150,6 +153,7 @@ pub struct StatsSnapshot {
     pub reasons: [u64; Reason::COUNT],
     pub alerts: [u64; Reason::COUNT],
     pub withdrawn: [u64; Reason::COUNT],
+    pub standing_spared: u64,
 }
 
 impl StatsSnapshot {
@@ -203,6 +207,7 @@ impl EngineStats {
             reasons: std::array::from_fn(|i| load(&self.reasons[i])),
             alerts: std::array::from_fn(|i| load(&self.alerts[i])),
             withdrawn: std::array::from_fn(|i| load(&self.withdrawn[i])),
+            standing_spared: load(&self.standing_spared),
         }
     }
 }
@@ -237,6 +242,9 @@ pub struct Prepared {
     /// A share-gated window sent under the call's threshold
     /// (`rules::Plan::judge_over_every_ingress`): its index, the threshold.
     early: Option<(u8, u32)>,
+    /// A rule of kind that fires unless the call's CLI has standing
+    /// (`rules::Plan::fire_unless_standing`).
+    standing: Option<rules::Standing>,
     /// The call's A- or B-number is allow-listed: no rule blocks it (the
     /// deny lists still do: they end the check before this is set).
     listed: bool,
@@ -548,6 +556,7 @@ impl Engine {
         p.ingress_scale = None;
         p.unjudged = None;
         p.early = None;
+        p.standing = None;
         p.listed = false;
         request.block_lookup = None;
         request.called = None;
@@ -595,6 +604,7 @@ impl Engine {
         p.ingress_scale = plan.ingress_scale;
         p.unjudged = plan.unjudged;
         p.early = plan.early;
+        p.standing = plan.standing;
         if cfg.auto_block_ms.is_some() && !a_allowed {
             request.block_lookup = Some((a_key.clone(), t));
         }
@@ -648,6 +658,7 @@ impl Engine {
             ingress_scale,
             unjudged,
             early,
+            standing,
             listed,
         } = p;
         let loaded;
@@ -656,6 +667,25 @@ impl Engine {
             None => {
                 loaded = self.cfg.load_full();
                 &loaded
+            }
+        };
+        // A rule of kind that waited for the store: it fires unless the
+        // CLI's presence reached its count (a failed store: it fires).
+        let (standing_op, spared_window) = match *standing {
+            None => (u8::MAX, u8::MAX),
+            Some(st) => {
+                let spared = matches!(&answer, Ok(Some(ans)) if ans
+                    .windows
+                    .get(st.op as usize)
+                    .is_some_and(|o| o.count >= st.at));
+                if spared {
+                    self.stats.standing_spared.fetch_add(1, Ordering::Relaxed);
+                    (st.op, st.window)
+                } else {
+                    verdict.reasons.insert(st.reason);
+                    *static_action = (*static_action).max(Some(st.action));
+                    (st.op, u8::MAX)
+                }
             }
         };
         // A call to or from an allow-listed number is never blocked by a
@@ -728,6 +758,15 @@ impl Engine {
                     let Some(w) = cfg.rules.window(op.rule) else {
                         continue;
                     };
+                    // A CLI's presence (standing) is no window to judge; the
+                    // window of a rule it spared is not judged either.
+                    if i as u8 == standing_op {
+                        continue;
+                    }
+                    if i as u8 == spared_window {
+                        hold(i, &outs[i].alert);
+                        continue;
+                    }
                     let (count, threshold) = (outs[i].count, outs[i].threshold);
                     if w.min_share_milli.is_some() && rules::is_all_ingresses(&op.key) {
                         all_ingresses = Some((op.rule, Kept::of(&outs[i]), threshold));

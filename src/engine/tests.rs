@@ -602,6 +602,71 @@ fn home_cli_on_international_ingress_blocks() {
 }
 
 #[test]
+fn a_home_cli_steady_on_the_gateways_for_an_hour_gains_standing() {
+    let f = fixture("[rules.intl_ingress_local_cli]\ntrunks = [\"INTL-GW\"]\n");
+    let at = |id: &str, a: &str, t: i64| {
+        let mut c = Call::new(id, a, "+2348099999999").at(t);
+        c.trunk = Some("INTL-GW".into());
+        f.check(c)
+    };
+    let centre = "+2348031234567";
+    const MIN: i64 = 60_000;
+    // Every 4 minutes: judged (blocked) until it has called in 7 of the
+    // last 8 ten-minute slots (at least 50 minutes; here at 60).
+    let mut t = T0;
+    while t < T0 + 64 * MIN {
+        let v = at(&format!("c{t}"), centre, t);
+        if t < T0 + 50 * MIN {
+            assert_eq!(v.action, Action::Block, "minute {}", (t - T0) / MIN);
+            assert!(v.reasons.contains(Reason::IntlIngressLocalCli));
+        }
+        t += 4 * MIN;
+    }
+    // A call in every ten-minute slot of the last hour: standing, it passes,
+    // and it counts as spared.
+    let v = at("c-spared", centre, t);
+    assert_eq!(v.action, Action::Allow, "{v:?}");
+    assert!(!v.reasons.contains(Reason::IntlIngressLocalCli));
+    assert!(v.new_alerts.is_empty());
+    assert!(f.engine.stats().snapshot().standing_spared >= 1);
+    // A fresh CLI at the same moment, through the same gateway: blocked.
+    let v = at("fresh", "+2348031234999", t + 1);
+    assert_eq!(v.action, Action::Block);
+    assert!(v.reasons.contains(Reason::IntlIngressLocalCli));
+    // 35 minutes without a call (three slots at least): its hour starts again.
+    let t2 = t + 35 * MIN;
+    assert_eq!(at("back", centre, t2).action, Action::Block);
+    assert_eq!(at("back2", centre, t2 + 4 * MIN).action, Action::Block);
+
+    // A withheld From with the home number in the PAI gains standing as
+    // that number, not as "anonymous".
+    let pai = |id: &str, p: &str, t: i64| {
+        let mut c = Call::new(id, "anonymous", "+2348099999998").at(t);
+        c.trunk = Some("INTL-GW".into());
+        c.pai = Some(p.into());
+        f.check(c)
+    };
+    let mut t = T0;
+    while t <= T0 + 64 * MIN {
+        pai(
+            &format!("p{t}"),
+            &format!("+23480312{:05}", (t - T0) / MIN),
+            t,
+        );
+        t += 4 * MIN;
+    }
+    assert_eq!(pai("p-last", "+2348031200999", t).action, Action::Block);
+
+    // Standing off: Ofcom's rule, every call judged.
+    let off = fixture("[rules.intl_ingress_local_cli]\ntrunks = [\"INTL-GW\"]\nstanding_ms = 0\n");
+    for i in 0..20 {
+        let mut c = Call::new(&format!("o{i}"), centre, "+2348099999999").at(T0 + i * 4 * MIN);
+        c.trunk = Some("INTL-GW".into());
+        assert_eq!(off.check(c).action, Action::Block);
+    }
+}
+
+#[test]
 fn a_premium_rate_cli_is_invalid_and_a_shared_cost_one_is_not() {
     // German numbers: 0900 premium rate (§ 120 TKG forbids it as a CLI), 0180
     // shared cost, a 0151 mobile.

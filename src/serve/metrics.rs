@@ -85,6 +85,12 @@ impl Collector for Live {
             "Alerts the store raised that the verdict held back (ingress share, folded into another rule's) and withdrew, by rule",
             &withdrawn,
         )?;
+        counter(
+            &mut enc,
+            "standing_spared",
+            "Calls with a home CLI on an international ingress not judged because the CLI had standing there (rules.intl_ingress_local_cli.standing_ms)",
+            &[(None, s.standing_spared)],
+        )?;
         // The store's own metrics, grouped by name (one family per name).
         let ms = src.store.metrics();
         let mut names: Vec<&str> = ms.iter().map(|m| m.name).collect();

@@ -5,6 +5,14 @@
 //! ingress so that an alert shows them together. Listed roamers (the HLR's
 //! subscribers abroad) calling home pass. Under a code other regions share (the
 //! NANP's +1), only the home region's numbers are home (`numbering.region`).
+//!
+//! A CLI with *standing* passes too (`standing_ms`, default an hour): one
+//! that called through these ingresses in every ten-minute slot of the last
+//! hour, as an offshore contact centre of a home brand does all day. Its
+//! presence is a count-only window of its own (`cli|<CLI>`, its members the
+//! slots), and the rule fires unless that count reached the slots of the
+//! hour (`Plan::fire_unless_standing`): a CLI's first hour there is always
+//! judged, and masking presents a fresh CLI a call or one for a campaign.
 
 use std::sync::Arc;
 
@@ -34,6 +42,9 @@ struct IntlIngressLocalCli {
     /// `+`-form prefixes of home CLIs; empty means the whole country code.
     home_cli_prefixes: Vec<CompactString>,
     numbering: NumberingPlan,
+    /// Standing: (the slot in ms, the window of presence in ms, the slots
+    /// that give standing); None: off.
+    standing: Option<(i64, i64, u32)>,
 }
 
 fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
@@ -58,6 +69,19 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
             .map(|p| prefix_key(&c.numbering, p.strip_suffix('*').unwrap_or(p)))
             .collect(),
         numbering: c.numbering.clone(),
+        standing: (il.standing_ms > 0 && il.standing_slot_ms > 0).then(|| {
+            let slot = il.standing_slot_ms.min(i64::MAX as u64) as i64;
+            // Over the span and one slot more (the slot the span's start
+            // falls in, partly before it), a call in all but one of the
+            // slots: the span with at most one slot's gap.
+            let span = il.standing_ms.saturating_add(il.standing_slot_ms);
+            let span = span.min(i64::MAX as u64) as i64;
+            (
+                slot,
+                span,
+                (il.standing_ms / il.standing_slot_ms) as u32 + 1,
+            )
+        }),
     }))
 }
 
@@ -111,11 +135,30 @@ impl Rule for IntlIngressLocalCli {
             && !self.roamers.is_empty()
             && cli_home.is_none_or(|n| self.roamers.contains(&n.to_plus()))
             && pai_home.is_none_or(|n| self.roamers.contains(&n.to_plus()));
-        if home && !roamer {
+        if !home || roamer {
+            return;
+        }
+        let Some((slot, span, at)) = self.standing else {
             p.fire(Reason::IntlIngressLocalCli, self.action);
             if let Some(src) = f.source_key {
                 p.count(f, &self.window, src.clone(), f.a_key.clone());
             }
+            return;
+        };
+        p.fire_unless_standing(Reason::IntlIngressLocalCli, self.action);
+        let before = p.windows.len();
+        if let Some(src) = f.source_key {
+            p.count(f, &self.window, src.clone(), f.a_key.clone());
         }
+        let window = (p.windows.len() > before).then_some(before);
+        // The home number presented: the From's, else the PAI's (a
+        // withheld From would otherwise give every such caller one key).
+        let mut key = CompactString::const_new("cli|");
+        match pai_home.filter(|_| cli_home.is_none()) {
+            Some(n) => key.push_str(&n.to_plus()),
+            None => key.push_str(f.a_key),
+        }
+        let member = compact_str::format_compact!("{}", f.time_ms.div_euclid(slot));
+        p.count_standing(f, key, member, span, at, window);
     }
 }

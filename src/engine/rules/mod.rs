@@ -143,6 +143,26 @@ pub struct Plan<'a> {
     /// (its index in `windows`, the call's threshold). See
     /// [`Plan::judge_over_every_ingress`].
     pub early: Option<(u8, u32)>,
+    /// A rule of kind that fires unless the store finds the call's CLI has
+    /// standing. See [`Plan::fire_unless_standing`].
+    pub standing: Option<Standing>,
+}
+
+/// A rule of kind whose firing waits for the store's count of the CLI's
+/// presence (`rules.intl_ingress_local_cli.standing_ms`): it fires, and its
+/// window (when counted) is judged, unless the count op reached `at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub reason: Reason,
+    pub action: Action,
+    /// The count op's index in the plan's windows (`u8::MAX`: not yet
+    /// counted: the rule fires).
+    pub op: u8,
+    /// The rule's own window counted on the call: its index (`u8::MAX`:
+    /// none), judged only when the rule fires.
+    pub window: u8,
+    /// The count that gives the CLI standing.
+    pub at: u32,
 }
 
 /// Whether a rule limited to `types` counts this CLI: every valid CLI when
@@ -193,12 +213,14 @@ impl<'a> Plan<'a> {
             ingress_scale: None,
             unjudged: None,
             early: None,
+            standing: None,
         }
     }
 
     /// Asks the store to remember the call's B-number as called, for the
     /// windows of `w` that ask (`Window::called`); not when a rule that
-    /// planned before blocks the call (it never reaches its callee, and a
+    /// planned before blocks the call, or may block it unless its CLI has
+    /// standing (it never reaches its callee, and a
     /// SIM box's owner could otherwise make its SIMs look called by calling
     /// them through a gateway with a home CLI).
     ///
@@ -208,7 +230,7 @@ impl<'a> Plan<'a> {
     /// A call to oneself stamps nothing.
     #[inline]
     pub fn stamp_called(&mut self, f: &Facts, w: &Window, caller: Option<usize>) {
-        if self.static_action == Some(Action::Block) || f.a_key == f.b_key {
+        if self.blocks() || f.a_key == f.b_key {
             return;
         }
         if let Some(c) = w.called {
@@ -268,16 +290,84 @@ impl<'a> Plan<'a> {
         self.static_action = self.static_action.max(Some(action));
     }
 
+    /// The rule of kind `reason` fires with `action` unless the CLI has
+    /// standing: the call's `member` counted under `key` in a count-only op
+    /// over `window_ms` reaches `at` distinct members. Meanwhile the call
+    /// counts in other rules' windows as though it had fired (a call it
+    /// blocks counts in none). Count the rule's own window (if any) after
+    /// this and before [`Plan::count_standing`]: it is judged only when the
+    /// rule fires.
+    #[inline]
+    pub fn fire_unless_standing(&mut self, reason: Reason, action: Action) {
+        self.standing = Some(Standing {
+            reason,
+            action,
+            op: u8::MAX,
+            window: u8::MAX,
+            at: u32::MAX,
+        });
+    }
+
+    /// The count op of [`Plan::fire_unless_standing`]; `window`: the
+    /// rule's own window's index when it was counted on this call.
+    pub fn count_standing(
+        &mut self,
+        f: &Facts,
+        key: CompactString,
+        member: CompactString,
+        window_ms: i64,
+        at: u32,
+        window: Option<usize>,
+    ) {
+        let Some(st) = self.standing.as_mut() else {
+            return;
+        };
+        let (Ok(op), Ok(at_u8)) = (u8::try_from(self.windows.len()), u8::try_from(at)) else {
+            return;
+        };
+        st.op = op;
+        st.at = at_u8 as u32;
+        st.window = window.and_then(|w| u8::try_from(w).ok()).unwrap_or(u8::MAX);
+        self.windows.push(WindowOp {
+            rule: st.reason,
+            key,
+            member,
+            time_ms: f.time_ms,
+            window_ms,
+            threshold: at,
+            cooldown_ms: 0,
+            member_cap: at + 1,
+            learn: None,
+            count_only: true,
+            called: None,
+            repeats: None,
+            span: false,
+            recent_ms: 0,
+            spell: None,
+        });
+    }
+
     /// Whether the call counts in the windows of `w`'s rule: not when a rule
     /// that planned before (a rule of kind: `intl_ingress_local_cli`) already
-    /// blocks it, except in that rule's own window. Like a deny-listed call,
+    /// blocks it, or may ([`Plan::fire_unless_standing`]), except in that
+    /// rule's own window. Like a deny-listed call,
     /// a call refused for what it is never reaches its callee; counting it
     /// would judge its source's and callee's other calls by it (a gateway's
     /// handful of masked calls tipping its legitimate traffic over
     /// `cli_rotation`'s floor).
     #[inline]
     fn counts_in(&self, w: &Window) -> bool {
-        self.static_action != Some(Action::Block) || self.reasons.contains(w.rule)
+        !self.blocks()
+            || self.reasons.contains(w.rule)
+            || self.standing.is_some_and(|s| s.reason == w.rule)
+    }
+
+    /// Whether a rule that planned before blocks the call, or may unless
+    /// its CLI has standing ([`Plan::fire_unless_standing`]).
+    #[inline]
+    fn blocks(&self) -> bool {
+        self.static_action == Some(Action::Block)
+            || self.standing.is_some_and(|s| s.action == Action::Block)
     }
 
     /// Counts `member` in the window of `w` under the per-ingress key
