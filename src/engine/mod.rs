@@ -671,8 +671,8 @@ impl Engine {
         };
         // A rule of kind that waited for the store: it fires unless the
         // CLI's presence reached its count (a failed store: it fires).
-        let (standing_op, spared_window) = match *standing {
-            None => (u8::MAX, u8::MAX),
+        let spared = match *standing {
+            None => None,
             Some(st) => {
                 let spared = matches!(&answer, Ok(Some(ans)) if ans
                     .windows
@@ -680,12 +680,11 @@ impl Engine {
                     .is_some_and(|o| o.count >= st.at));
                 if spared {
                     self.stats.standing_spared.fetch_add(1, Ordering::Relaxed);
-                    (st.op, st.window)
                 } else {
                     verdict.reasons.insert(st.reason);
                     *static_action = (*static_action).max(Some(st.action));
-                    (st.op, u8::MAX)
                 }
+                Some((st, spared))
             }
         };
         // A call to or from an allow-listed number is never blocked by a
@@ -753,20 +752,25 @@ impl Engine {
                 // otherwise ask each `SmallVec` where its items are.
                 let outs: &mut [WindowOutcome] = &mut ans.windows;
                 let ops: &[WindowOp] = &request.windows;
+                // A CLI's presence (standing) is no window to judge, and the
+                // window of a rule it spared is not judged either: counts of
+                // 0 are under any threshold (the spared one's alert held).
+                if let Some((st, spared)) = spared {
+                    if let Some(o) = outs.get_mut(st.op as usize) {
+                        o.count = 0;
+                    }
+                    if spared {
+                        if let Some(o) = outs.get_mut(st.window as usize) {
+                            hold(st.window as usize, &o.alert);
+                            o.count = 0;
+                        }
+                    }
+                }
                 for i in 0..outs.len().min(ops.len()) {
                     let op = &ops[i];
                     let Some(w) = cfg.rules.window(op.rule) else {
                         continue;
                     };
-                    // A CLI's presence (standing) is no window to judge; the
-                    // window of a rule it spared is not judged either.
-                    if i as u8 == standing_op {
-                        continue;
-                    }
-                    if i as u8 == spared_window {
-                        hold(i, &outs[i].alert);
-                        continue;
-                    }
                     let (count, threshold) = (outs[i].count, outs[i].threshold);
                     if w.min_share_milli.is_some() && rules::is_all_ingresses(&op.key) {
                         all_ingresses = Some((op.rule, Kept::of(&outs[i]), threshold));

@@ -146,6 +146,9 @@ pub struct Plan<'a> {
     /// A rule of kind that fires unless the store finds the call's CLI has
     /// standing. See [`Plan::fire_unless_standing`].
     pub standing: Option<Standing>,
+    /// A rule that planned so far blocks the call, or may unless its CLI
+    /// has standing: the call counts in no other rule's windows.
+    blocks: bool,
 }
 
 /// A rule of kind whose firing waits for the store's count of the CLI's
@@ -214,6 +217,7 @@ impl<'a> Plan<'a> {
             unjudged: None,
             early: None,
             standing: None,
+            blocks: false,
         }
     }
 
@@ -230,7 +234,7 @@ impl<'a> Plan<'a> {
     /// A call to oneself stamps nothing.
     #[inline]
     pub fn stamp_called(&mut self, f: &Facts, w: &Window, caller: Option<usize>) {
-        if self.blocks() || f.a_key == f.b_key {
+        if self.blocks || f.a_key == f.b_key {
             return;
         }
         if let Some(c) = w.called {
@@ -288,6 +292,7 @@ impl<'a> Plan<'a> {
     pub fn fire(&mut self, reason: Reason, action: Action) {
         self.reasons.insert(reason);
         self.static_action = self.static_action.max(Some(action));
+        self.blocks |= action == Action::Block;
     }
 
     /// The rule of kind `reason` fires with `action` unless the CLI has
@@ -306,6 +311,7 @@ impl<'a> Plan<'a> {
             window: u8::MAX,
             at: u32::MAX,
         });
+        self.blocks |= action == Action::Block;
     }
 
     /// The count op of [`Plan::fire_unless_standing`]; `window`: the
@@ -357,17 +363,9 @@ impl<'a> Plan<'a> {
     /// `cli_rotation`'s floor).
     #[inline]
     fn counts_in(&self, w: &Window) -> bool {
-        !self.blocks()
+        !self.blocks
             || self.reasons.contains(w.rule)
             || self.standing.is_some_and(|s| s.reason == w.rule)
-    }
-
-    /// Whether a rule that planned before blocks the call, or may unless
-    /// its CLI has standing ([`Plan::fire_unless_standing`]).
-    #[inline]
-    fn blocks(&self) -> bool {
-        self.static_action == Some(Action::Block)
-            || self.standing.is_some_and(|s| s.action == Action::Block)
     }
 
     /// Counts `member` in the window of `w` under the per-ingress key
