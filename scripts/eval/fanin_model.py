@@ -30,7 +30,7 @@ each call by its own route, --at-raise once a spell at the call that reaches N, 
 `quiet_fanin` does (the first call at N or more whose own route brought MAX_PER_INGRESS
 silences the spell for good).
 """
-import argparse, collections, csv, json, os, subprocess, sys, tomllib
+import argparse, collections, csv, json, os, sys, tomllib
 
 sys.dont_write_bytecode = True  # no __pycache__ in the repository for sets.py
 import sets  # noqa: E402  (scripts/eval/sets.py: data directory, floors, seed lists)
@@ -48,17 +48,7 @@ HOUR_MS = 3_600_000
 
 def verdicts(args, g, s):
     """The binary's verdicts on set gG-S, replayed once and cached."""
-    out = os.path.join(sets.DATA, "verdicts", args.tag, f"g{g}-{s}.jsonl")
-    if not os.path.exists(out):
-        os.makedirs(os.path.dirname(out), exist_ok=True)
-        d = sets.set_dir(g, s)
-        subprocess.run([args.bin, "-c", os.path.join(d, "deploy.toml"), "replay", "--no-progress",
-                        "--verdicts", out + ".tmp", os.path.join(d, "cdrs.csv")],
-                       check=True, stdout=subprocess.DEVNULL,
-                       # acm reads ACM_* variables as configuration: not ours.
-                       env={k: v for k, v in os.environ.items() if k != "ACM_EVAL"})
-        os.replace(out + ".tmp", out)
-    return out
+    return sets.verdicts(args.bin, args.tag, g, s)
 
 
 class Number:

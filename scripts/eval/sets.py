@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: MIT OR Apache-2.0
-"""Shared by agg.py, diff.py, inrange.py and fanin_model.py: where the evaluation data
+"""Shared by agg.py, diff.py, inrange.py and the models: where the evaluation data
 lives, how reports and sets are read, the floors' ranges, lists of seeds.
 
 DATA is $ACM_EVAL, or <repo>/target/eval when unset: the sets are DATA/gN-S/
 (cdrs.csv, labels.csv, deploy.toml; written by gen.sh) and the reports
 DATA/res/TAG/gN-S.json (written by run.sh).
 """
-import csv, json, os, re, sys
+import csv, json, os, re, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA = os.environ.get("ACM_EVAL") or os.path.join(ROOT, "target", "eval")
@@ -95,3 +95,19 @@ def names(setdir, rep):
     if len(kept) != len(ins) or any(k[0][0] != i["family"] or k[1] != i["calls"] for k, i in zip(kept, ins)):
         return None
     return [k[0][1] for k in kept]
+
+
+def verdicts(binary, tag, g, s):
+    """The verdicts of `binary` on set gG-S (`acm replay --verdicts`), replayed once and
+    cached as DATA/verdicts/TAG/gN-S.jsonl; the models read them."""
+    out = os.path.join(DATA, "verdicts", tag, f"g{g}-{s}.jsonl")
+    if not os.path.exists(out):
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        d = set_dir(g, s)
+        subprocess.run([binary, "-c", os.path.join(d, "deploy.toml"), "replay", "--no-progress",
+                        "--verdicts", out + ".tmp", os.path.join(d, "cdrs.csv")],
+                       check=True, stdout=subprocess.DEVNULL,
+                       # acm reads ACM_* variables as configuration: not ours.
+                       env={k: v for k, v in os.environ.items() if k != "ACM_EVAL"})
+        os.replace(out + ".tmp", out)
+    return out

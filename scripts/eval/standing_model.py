@@ -23,7 +23,7 @@ variant, the instances a variant loses, and the classes it spares.
 
 Standard-library python3 only.
 """
-import argparse, collections, csv, json, os, subprocess, sys
+import argparse, collections, csv, json, os, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sets  # noqa: E402
@@ -36,17 +36,7 @@ VARIANTS = [("slots", 10, 7), ("slots", 10, 6), ("slots", 5, 13),
 
 def verdicts(args, g, s):
     """The binary's verdicts on set gG-S, replayed once and cached."""
-    out = os.path.join(sets.DATA, "verdicts", args.tag, f"g{g}-{s}.jsonl")
-    if not os.path.exists(out):
-        os.makedirs(os.path.dirname(out), exist_ok=True)
-        d = sets.set_dir(g, s)
-        subprocess.run([args.bin, "-c", os.path.join(d, "deploy.toml"), "replay", "--no-progress",
-                        "--verdicts", out + ".tmp", os.path.join(d, "cdrs.csv")],
-                       check=True, stdout=subprocess.DEVNULL,
-                       # acm reads ACM_* variables as configuration: not ours.
-                       env={k: v for k, v in os.environ.items() if k != "ACM_EVAL"})
-        os.replace(out + ".tmp", out)
-    return out
+    return sets.verdicts(args.bin, args.tag, g, s)
 
 
 def standing(var, st, t):
