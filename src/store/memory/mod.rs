@@ -88,10 +88,11 @@ pub struct MemoryStoreConfig {
     /// oldest records go (counted in `evidence_evicted`), so an alert quotes
     /// fewer calls. Verdicts do not depend on it.
     pub evidence_max_bytes: usize,
-    /// The called stamps' and spells' hash seed (`store::called`,
-    /// `store::spell`). None: random, as a
-    /// live store wants (nobody outside can aim numbers at one bucket);
-    /// replays fix it, so that one file replays to the same verdicts.
+    /// The seed of the called stamps' hash (`store::called`) and of the
+    /// keys' (which finds a key's shard, slot and spell, `store::spell`).
+    /// None: random, as a live store wants (nobody outside can aim numbers
+    /// at one bucket); replays fix it, so that one file replays to the same
+    /// verdicts (the spells' bounded collisions fall the same way).
     pub called_seed: Option<u64>,
 }
 
@@ -1046,7 +1047,9 @@ pub struct MemoryStore {
     shards: Box<[ShardCell]>,
     /// Alert evidence, one record per call (see [`evidence_log`]).
     evidence: Box<[Mutex<EvidenceLog>]>,
-    hasher: foldhash::fast::RandomState,
+    /// Keys' and members' hash: seeded from `called_seed` when given (the
+    /// spells' entries are found from it), else at random.
+    hasher: foldhash::fast::FixedState,
     max_keys_per_shard: usize,
     max_members: usize,
     stats: MemoryStoreStats,
@@ -1059,10 +1062,12 @@ pub struct MemoryStore {
 impl MemoryStore {
     pub fn new(cfg: MemoryStoreConfig) -> MemoryStore {
         let max_keys_per_shard = cfg.max_keys.div_ceil(SHARDS).max(1);
-        let seed = cfg.called_seed.unwrap_or_else(|| {
-            use std::hash::BuildHasher;
-            std::collections::hash_map::RandomState::new().hash_one(0x6361_6c6cu64)
-        });
+        use std::hash::BuildHasher;
+        let random = || std::collections::hash_map::RandomState::new().hash_one(0x6361_6c6cu64);
+        let seed = cfg.called_seed.unwrap_or_else(random);
+        let key_seed = cfg
+            .called_seed
+            .map_or_else(random, |s| s ^ 0x6b65_7973_6b65_7973);
         MemoryStore {
             shards: (0..SHARDS)
                 .map(|_| {
@@ -1077,7 +1082,7 @@ impl MemoryStore {
             evidence: (0..EVIDENCE_LOGS)
                 .map(|_| Mutex::new(EvidenceLog::new(cfg.evidence_max_bytes / EVIDENCE_LOGS)))
                 .collect(),
-            hasher: foldhash::fast::RandomState::default(),
+            hasher: foldhash::fast::FixedState::with_seed(key_seed),
             max_keys_per_shard,
             max_members: cfg.max_members_per_key.max(1),
             stats: MemoryStoreStats::default(),
@@ -1592,6 +1597,25 @@ impl WindowStore for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fixed seed (replays) fixes the keys' hash too, which places a key's
+    /// shard, slot and spell: one file replays to the same verdicts even
+    /// where the spells' bounded collisions decide one.
+    #[test]
+    fn a_fixed_seed_hashes_keys_alike_in_every_store() {
+        let seeded = |seed| {
+            MemoryStore::new(MemoryStoreConfig {
+                called_seed: seed,
+                ..MemoryStoreConfig::default()
+            })
+        };
+        let (a, b) = (seeded(Some(7)), seeded(Some(7)));
+        for k in ["*|+2348031234567", "trunk:IC-1|+2348099999999"] {
+            assert_eq!(a.hash(k), b.hash(k));
+        }
+        assert_ne!(a.hash("k"), seeded(Some(8)).hash("k"));
+        assert_ne!(seeded(None).hash("k"), seeded(None).hash("k"));
+    }
 
     /// A steady flow of new keys: the sweeping hand reclaims them at the
     /// rate they come, so live keys stay near what the window holds.
