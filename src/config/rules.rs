@@ -533,15 +533,17 @@ pub struct IntlIngressConfig {
     pub window_ms: u64,
     pub cooldown_ms: Option<u64>,
     /// A home CLI that has called through the international ingresses in
-    /// every `standing_slot_ms` slot for this long has *standing* there and
-    /// is no longer judged by this rule: an offshore contact centre of a
-    /// home brand, a roamer not yet in `roaming_a_numbers`. Masking presents
-    /// a fresh CLI on each call or for a campaign; a CLI's first hour on the
-    /// gateways is always judged (docs/QUALITY.md, *A home CLI's standing
-    /// on the gateways*). 0: off, every such call judged (Ofcom's rule).
+    /// all but one of the `standing_slot_ms` slots of the last
+    /// `standing_ms` + one slot (the defaults: 7 of the last 8 ten-minute
+    /// slots, so never sooner than 50 minutes after its first call there)
+    /// has *standing* there and is no longer judged by this rule: an
+    /// offshore contact centre of a home brand, a roamer not yet in
+    /// `roaming_a_numbers`. Masking presents a fresh CLI on each call or
+    /// one for a campaign, judged until it has standing (docs/QUALITY.md,
+    /// *A home CLI's standing on the gateways*). 0: off, every such call
+    /// judged (Ofcom's rule).
     pub standing_ms: u64,
-    /// The slot of `standing_ms`: a gap in the CLI's calls longer than one
-    /// slot restarts its hour.
+    /// The slot of `standing_ms`: a CLI missing two of them restarts.
     pub standing_slot_ms: u64,
 }
 

@@ -7,12 +7,13 @@
 //! NANP's +1), only the home region's numbers are home (`numbering.region`).
 //!
 //! A CLI with *standing* passes too (`standing_ms`, default an hour): one
-//! that called through these ingresses in every ten-minute slot of the last
-//! hour, as an offshore contact centre of a home brand does all day. Its
-//! presence is a count-only window of its own (`cli|<CLI>`, its members the
-//! slots), and the rule fires unless that count reached the slots of the
-//! hour (`Plan::fire_unless_standing`): a CLI's first hour there is always
-//! judged, and masking presents a fresh CLI a call or one for a campaign.
+//! that called through these ingresses in 7 of the last 8 ten-minute slots,
+//! as an offshore contact centre of a home brand does all day. Its presence
+//! is a count-only window of its own (`cli|<CLI>`, its members the slots,
+//! over the hour and a slot), and the rule fires unless that count reached
+//! 7 (`Plan::fire_unless_standing`): a CLI's first 50 minutes there at
+//! least are judged, and masking presents a fresh CLI a call or one for a
+//! campaign.
 
 use std::sync::Arc;
 

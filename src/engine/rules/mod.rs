@@ -328,11 +328,11 @@ impl<'a> Plan<'a> {
         let Some(st) = self.standing.as_mut() else {
             return;
         };
-        let (Ok(op), Ok(at_u8)) = (u8::try_from(self.windows.len()), u8::try_from(at)) else {
+        let Ok(op) = u8::try_from(self.windows.len()) else {
             return;
         };
         st.op = op;
-        st.at = at_u8 as u32;
+        st.at = at;
         st.window = window.and_then(|w| u8::try_from(w).ok()).unwrap_or(u8::MAX);
         self.windows.push(WindowOp {
             rule: st.reason,
