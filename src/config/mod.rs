@@ -478,7 +478,7 @@ mod tests {
             assert_eq!(e.key, "rules.cli_fanout.repeats.share", "{bad}");
         }
         assert!(Config::from_toml("[rules.cli_fanout.repeats]\nshares = 2\n").is_err());
-        assert_eq!(r.span_s.get(), 1_800, "runs last 30 minutes");
+        assert_eq!(r.span_s.get(), 3_600, "runs last an hour");
         for bad in ["0", "999", "1999", "65535001"] {
             let e = Config::from_toml(&format!("[rules.cli_fanout.repeats]\nwithin_ms = {bad}\n"))
                 .unwrap_err();

@@ -244,12 +244,12 @@ pub struct RepeatsConfig {
 
 impl Default for RepeatsConfig {
     fn default() -> Self {
-        // docs/QUALITY.md, "A fourth generator" and "Runs of repeats over
-        // half an hour".
+        // docs/QUALITY.md, "A fourth generator", "Runs of repeats over
+        // half an hour" and "Runs of repeats over an hour".
         RepeatsConfig {
             share: 0.1,
             factor: 3,
-            within_ms: 1_800_000,
+            within_ms: 3_600_000,
             moves: true,
         }
     }
