@@ -289,8 +289,12 @@ impl SmallMembers {
 
 /// A time-ordered log of (time, member) plus each member's latest time. A
 /// repeat caller is appended again rather than moved: its older log entry is
-/// stale (its time is no longer the member's latest) and is skipped when it
-/// reaches the front. The log is compacted when stale entries outnumber live ones.
+/// stale, marked so in place (its member becomes `STALE`, found by its time
+/// with a binary search), and skipped when it reaches the front. The log is
+/// compacted when stale entries outnumber live ones. Marked in place, a
+/// stale entry is told from a live one without a lookup: counting a busy
+/// number's callers in its last seconds (the slow tier's companion, on every
+/// call to it) reads the log's tail and nothing else.
 struct LargeMembers {
     log: VecDeque<(i64, u64)>,
     latest: HashedMap<i64>,
@@ -299,9 +303,30 @@ struct LargeMembers {
     stale: usize,
 }
 
+/// The member of a stale log entry (`LargeMembers`). A member whose hash is
+/// this is counted as `STALE - 1` (`Members::observe`): a collision as likely
+/// as any other.
+const STALE: u64 = u64::MAX;
+
 impl LargeMembers {
     fn is_live(&self, (t, m): (i64, u64)) -> bool {
-        self.latest.get(&m) == Some(&t)
+        debug_assert!(m == STALE || self.latest.get(&m) == Some(&t));
+        m != STALE
+    }
+
+    /// Marks the log entry of member `m` at time `t` stale.
+    fn mark_stale(&mut self, t: i64, m: u64) {
+        let from = self.log.partition_point(|x| x.0 < t);
+        let entry = self
+            .log
+            .range_mut(from..)
+            .take_while(|e| e.0 == t)
+            .find(|e| e.1 == m);
+        debug_assert!(entry.is_some(), "a member's latest entry is in the log");
+        if let Some(e) = entry {
+            e.1 = STALE;
+            self.stale += 1;
+        }
     }
 
     fn append(&mut self, t: i64, m: u64) {
@@ -329,8 +354,7 @@ impl LargeMembers {
 
     fn compact_if_sparse(&mut self) {
         if self.stale > self.latest.len() + 64 {
-            let latest = &self.latest;
-            self.log.retain(|&(t, m)| latest.get(&m) == Some(&t));
+            self.log.retain(|&(_, m)| m != STALE);
             self.stale = 0;
         }
     }
@@ -357,6 +381,7 @@ impl Members {
     /// Records member `m` at time `t` unless it was already seen at `t` or
     /// later; answers its latest time before this update, if it had one.
     fn observe(&mut self, t: i64, m: u64) -> Option<i64> {
+        let m = m.min(STALE - 1);
         match self {
             Members::Small(s) => {
                 let before = s.observe(t, m);
@@ -376,15 +401,15 @@ impl Members {
                     hashbrown::hash_map::Entry::Occupied(o) if *o.get() >= t => {
                         return Some(*o.get())
                     }
-                    hashbrown::hash_map::Entry::Occupied(mut o) => {
-                        l.stale += 1;
-                        Some(o.insert(t))
-                    }
+                    hashbrown::hash_map::Entry::Occupied(mut o) => Some(o.insert(t)),
                     hashbrown::hash_map::Entry::Vacant(v) => {
                         v.insert(t);
                         None
                     }
                 };
+                if let Some(old) = before {
+                    l.mark_stale(old, m);
+                }
                 l.append(t, m);
                 l.compact_if_sparse();
                 before
@@ -1858,6 +1883,17 @@ mod tests {
                     "step {step}, W {window_ms}, cap {cap}, count {count}, late {}",
                     at < t
                 );
+                // The members of the window's last quarter (the slow tier's
+                // companion asks this on every call), every few steps.
+                if step % 8 == 0 {
+                    let cutoff = w.hw - window_ms / 4;
+                    let recent = model.values().filter(|&&(seen, _)| seen > cutoff).count();
+                    assert_eq!(
+                        w.members.count_after(cutoff),
+                        recent,
+                        "step {step}, W {window_ms}"
+                    );
+                }
             }
         }
     }

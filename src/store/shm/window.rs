@@ -10,7 +10,10 @@
 //! - Beyond that (a trunk presenting thousands of CLIs) the extent holds an
 //!   append-only time log plus an open-addressing map member → latest time:
 //!   a repeat member is appended again and its older entry, now stale, is
-//!   skipped when it reaches the front. O(1) per update.
+//!   marked so in place (its member becomes `STALE`, found by its time with
+//!   a binary search) and skipped when it reaches the front. O(log n) per
+//!   update; counting a busy number's recent callers reads the log's tail
+//!   and no map.
 //!
 //! An extent that cannot be had (the arena is full) leaves the window as it
 //! was and the update is answered untracked, like a key the store has no
@@ -204,6 +207,11 @@ fn find(e: &[Entry], m: u64) -> Option<usize> {
     e[..end].iter().rposition(|x| x.m == m)
 }
 
+/// The member of a stale log entry (the log + map form). A member whose hash
+/// is this is counted as `STALE - 1` (`Rec::observe`): a collision as likely
+/// as any other.
+const STALE: u64 = u64::MAX;
+
 /// The first line of the log + map form.
 #[repr(C)]
 struct LargeHead {
@@ -289,7 +297,31 @@ impl<'a> Large<'a> {
     }
 
     fn is_live(&self, e: Entry) -> bool {
-        self.latest(e.m) == Some(e.t)
+        debug_assert!(e.m == STALE || self.latest(e.m) == Some(e.t));
+        e.m != STALE
+    }
+
+    /// Marks the log entry of member `m` at time `t` stale.
+    fn mark_stale(&mut self, t: i64, m: u64) {
+        // The first entry at `t` or later, then the entries at `t`.
+        let (mut lo, mut hi) = (0, self.h.len);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.log_at(mid).t < t {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let mut i = lo;
+        while i < self.h.len && self.log_at(i).t == t {
+            if self.log_at(i).m == m {
+                self.set_log(i, Entry { t, m: STALE });
+                return;
+            }
+            i += 1;
+        }
+        debug_assert!(false, "a member's latest entry is in the log");
     }
 
     fn set_latest(&mut self, m: u64, t: i64) {
@@ -616,7 +648,8 @@ impl Rec {
                 _ => {}
             }
             let mut l = self.large(ctx.arena);
-            if known.is_some() {
+            if let Some(old) = known {
+                l.mark_stale(old, m);
                 l.h.stale += 1;
             } else {
                 l.h.live += 1;
@@ -703,6 +736,7 @@ impl Rec {
     /// answers the member count (before any size cap) and whether the
     /// member was a repeat (`contract::Repeats`).
     pub fn observe(&mut self, t: i64, m: u64, ctx: &Ctx) -> Result<(usize, bool), NoRoom> {
+        let m = m.min(STALE - 1);
         let before = self.observe_member(t, m, ctx)?;
         let repeat = before.is_some_and(|b| b > t - self.window_ms as i64);
         self.hw = self.hw.max(t);
@@ -985,6 +1019,17 @@ mod tests {
                 }
                 assert_eq!(count, model.len(), "step {step}, W {window_ms}");
                 assert_eq!(evicted, expected_evicted, "step {step}, W {window_ms}");
+                // The members of the window's last quarter (the slow tier's
+                // companion asks this on every call), every few steps.
+                if step % 8 == 0 {
+                    let cutoff = w.hw - window_ms / 4;
+                    let recent = model.values().filter(|&&(seen, _)| seen > cutoff).count();
+                    assert_eq!(
+                        w.count_after(cutoff, &arena),
+                        recent,
+                        "step {step}, W {window_ms}"
+                    );
+                }
             }
             w.release(&ctx);
         }
