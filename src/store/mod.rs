@@ -259,6 +259,20 @@ pub fn shm_config(cfg: &Config) -> ShmStoreConfig {
 /// burst window, far more than the reordering of one switch's workers.
 pub const LATE_MS: i64 = 5_000;
 
+/// A field of an evidence record read back as text. Numbers, addresses and
+/// nearly every Call-ID are ASCII, checked a word at a time; anything else is
+/// validated in full (`str::from_utf8` walks short strings byte by byte: on
+/// an alert's sixteen records, four fields each, that was most of reading
+/// them back).
+pub(crate) fn evidence_text(b: &[u8]) -> Option<&str> {
+    if b.is_ascii() {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(b) })
+    } else {
+        std::str::from_utf8(b).ok()
+    }
+}
+
 /// Builds the store the config asks for: the one place a store is made. An
 /// unresolved `auto` is the in-process store (faces resolve it first, see
 /// `StoreKind::resolve`); `shm` here makes a region for this process and
@@ -281,5 +295,24 @@ pub fn from_config(cfg: &Config, client: Client) -> Result<std::sync::Arc<dyn St
         (StoreKind::Redis, Client::Tokio) => Ok(std::sync::Arc::new(AsyncRedisStore::from_config(
             &cfg.store,
         )?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::evidence_text;
+
+    #[test]
+    fn evidence_text_reads_ascii_utf8_and_refuses_the_rest() {
+        assert_eq!(evidence_text(b"+2348031234567"), Some("+2348031234567"));
+        assert_eq!(evidence_text(b""), Some(""));
+        let id = "a84b4c76e66710@pc33.atlanta.example.com";
+        assert_eq!(evidence_text(id.as_bytes()), Some(id));
+        assert_eq!(
+            evidence_text("trunk:zürich-1".as_bytes()),
+            Some("trunk:zürich-1")
+        );
+        assert_eq!(evidence_text(b"trunk:z\xc3"), None);
+        assert_eq!(evidence_text(b"\xff\xfe call"), None);
     }
 }

@@ -74,7 +74,7 @@ fn clipped(b: &[u8]) -> &[u8] {
 fn take_str<'a>(data: &'a [u8], at: &mut usize, len: u16) -> Option<&'a str> {
     let s = data.get(*at..*at + len as usize)?;
     *at += len as usize;
-    std::str::from_utf8(s).ok()
+    crate::store::evidence_text(s)
 }
 
 impl EvidenceLog {

@@ -172,7 +172,7 @@ pub fn decode_evidence(b: &[u8]) -> Option<Evidence> {
         let colon = rest.iter().position(|&c| c == b':')?;
         let len: usize = std::str::from_utf8(&rest[..colon]).ok()?.parse().ok()?;
         let body = rest.get(colon + 1..colon + 1 + len)?;
-        let s = CompactString::from(std::str::from_utf8(body).ok()?);
+        let s = CompactString::from(crate::store::evidence_text(body)?);
         rest = &rest[colon + 1 + len..];
         Some(s)
     };

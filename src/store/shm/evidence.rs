@@ -217,7 +217,7 @@ impl Log<'_> {
         let mut at = 12;
         let mut next = || -> Option<CompactString> {
             let n = u16::from_le_bytes(buf.get(at..at + 2)?.try_into().ok()?) as usize;
-            let s = std::str::from_utf8(buf.get(at + 2..at + 2 + n)?).ok()?;
+            let s = crate::store::evidence_text(buf.get(at + 2..at + 2 + n)?)?;
             at += 2 + n;
             Some(CompactString::from(s))
         };
