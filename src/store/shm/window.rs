@@ -301,19 +301,25 @@ impl<'a> Large<'a> {
         e.m != STALE
     }
 
-    /// Marks the log entry of member `m` at time `t` stale.
-    fn mark_stale(&mut self, t: i64, m: u64) {
-        // The first entry at `t` or later, then the entries at `t`.
+    /// The index of the first log entry for which `before` is false (the
+    /// log is in time order: `before` tests an entry's time).
+    fn partition_point(&self, before: impl Fn(i64) -> bool) -> u32 {
         let (mut lo, mut hi) = (0, self.h.len);
         while lo < hi {
             let mid = (lo + hi) / 2;
-            if self.log_at(mid).t < t {
+            if before(self.log_at(mid).t) {
                 lo = mid + 1;
             } else {
                 hi = mid;
             }
         }
-        let mut i = lo;
+        lo
+    }
+
+    /// Marks the log entry of member `m` at time `t` stale.
+    fn mark_stale(&mut self, t: i64, m: u64) {
+        // The first entry at `t` or later, then the entries at `t`.
+        let mut i = self.partition_point(|x| x < t);
         while i < self.h.len && self.log_at(i).t == t {
             if self.log_at(i).m == m {
                 self.set_log(i, Entry { t, m: STALE });
@@ -384,17 +390,8 @@ impl<'a> Large<'a> {
         let len = self.h.len;
         let mut pos = len;
         if len > 0 && self.log_at(len - 1).t > e.t {
-            // partition point: the first entry later than `e`.
-            let (mut lo, mut hi) = (0, len);
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                if self.log_at(mid).t <= e.t {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            pos = lo;
+            // The first entry later than `e`.
+            pos = self.partition_point(|x| x <= e.t);
             let mut i = len;
             while i > pos {
                 let prev = self.log_at(i - 1);
