@@ -68,11 +68,11 @@ const EVIDENCE_LOGS: usize = 16;
 /// Where an evidence record lies: log number above this bit, offset below.
 const EVIDENCE_LOG_SHIFT: u32 = 56;
 /// Above this many members a window builds a hash index; below `INDEX_DROP` it drops it.
-/// (From 128 to 32, 2026-12-07: windows of 32-128 members, searched member by member on
-/// every call, were 1.6% of a check's instructions; BENCHMARKS.md, *A busy window's index
-/// from fewer members*.)
-const INDEX_BUILD: usize = 32;
-const INDEX_DROP: usize = 16;
+/// (From 32, a check counts 1.6% fewer instructions but runs slower by the clock: a map
+/// lookup on a cold line against a scan of a warm array; BENCHMARKS.md, *A busy window's
+/// index from fewer members*.)
+const INDEX_BUILD: usize = 128;
+const INDEX_DROP: usize = 64;
 /// A full shard is swept for room at most this often (event time)...
 const FULL_SWEEP_EVERY_MS: i64 = 1000;
 /// ...and, while its sweeps free little (a shard full of live keys, where a
