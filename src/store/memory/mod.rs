@@ -233,8 +233,9 @@ impl SmallMembers {
     }
 
     fn set_start(&mut self, start: usize) {
-        // A window holds at most `store.max_members_per_key` members.
-        self.start1 = NonZeroU32::new(start as u32 + 1).expect("a window's members fit a u32");
+        // Below `SMALL_DEAD_MAX` (`drop_oldest` compacts past it): no overflow.
+        debug_assert!(start < SMALL_DEAD_MAX);
+        self.start1 = NonZeroU32::MIN.saturating_add(start as u32);
     }
 
     fn live(&self) -> &[(i64, u64)] {
