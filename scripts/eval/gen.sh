@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: MIT OR Apache-2.0
 # Generates the labelled sets gN-S (generator N, seed S) of the offline evaluation
 # under $ACM_EVAL (default: <repo>/target/eval), with the repository's generators:
-# scripts/indep_gen.py for N=2, scripts/indep_genN.py for N=3..14. Each set is
+# scripts/indep_gen.py for N=2, scripts/indep_genN.py for N=3..15. Each set is
 # DIR/gN-S/{cdrs.csv,labels.csv,deploy.toml,gen.log}.
 #
 # Usage: scripts/eval/gen.sh
 # Environment:
-#   GENS="2 3 ... 13"   generators (default 2..13)
+#   GENS="2 3 ... 15"   generators (default 2..15)
 #   SEEDS="1 ... 8"     seeds (default 1..8; e.g. GENS="9 12 13" SEEDS="9 10" for more)
 #   JOBS=2              sets generated in parallel
 #   ACM_EVAL=dir        the data directory
@@ -17,7 +17,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 E=${ACM_EVAL:-$ROOT/target/eval}
-GENS=${GENS:-"2 3 4 5 6 7 8 9 10 11 12 13 14"}
+GENS=${GENS:-"2 3 4 5 6 7 8 9 10 11 12 13 14 15"}
 SEEDS=${SEEDS:-"1 2 3 4 5 6 7 8"}
 mkdir -p "$E" || exit 2
 E=$(cd "$E" && pwd)

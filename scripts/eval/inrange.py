@@ -35,7 +35,7 @@ FLOORS = sets.FLOORS
 BOUNDS = {g: FLOORS for g in range(2, 15)}
 NAMES = {2: "second (indep_gen.py)", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth",
          7: "seventh", 8: "eighth", 9: "ninth", 10: "tenth", 11: "eleventh",
-         12: "twelfth", 13: "thirteenth", 14: "fourteenth"}
+         12: "twelfth", 13: "thirteenth", 14: "fourteenth", 15: "fifteenth"}
 
 
 def figures(rep, bounds):
