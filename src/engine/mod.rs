@@ -223,7 +223,12 @@ impl EngineStats {
 #[derive(Debug, Clone, Default)]
 pub struct Prepared {
     /// The configuration the call was prepared with (None: not prepared yet).
+    /// Kept after the verdict is taken: a slot reused call after call
+    /// prepares the next call with it while the engine's generation is
+    /// still `cfg_gen` (no `ArcSwap` load, no reference count per call).
     cfg: Option<Arc<EngineConfig>>,
+    /// The engine generation `cfg` was loaded at (0: none; see `Engine::gen`).
+    cfg_gen: u64,
     /// What the store must do for this call; empty when nothing is windowed.
     pub request: StoreRequest,
     verdict: Verdict,
@@ -275,10 +280,10 @@ impl Prepared {
     }
 
     /// The verdict, moved out once at the end of the check (the slot keeps
-    /// an empty one and lets go of its configuration; it may be prepared again).
+    /// an empty one, and its configuration for the next call; it may be
+    /// prepared again).
     #[inline]
     pub fn take_verdict(&mut self) -> Verdict {
-        self.cfg = None;
         std::mem::take(&mut self.verdict)
     }
 }
@@ -388,6 +393,15 @@ fn judge_early(
 /// The engine. Cheap to share: `Arc<Engine>` across threads.
 pub struct Engine {
     cfg: ArcSwap<EngineConfig>,
+    /// Which configuration `cfg` holds, unique across every engine of the
+    /// process and every reload (from [`NEXT_GEN`]): a slot that prepared a
+    /// call with generation `g` may prepare the next with the same
+    /// configuration while this still reads `g`.
+    gen: AtomicU64,
+    /// Reloads one at a time: each configuration's store and its
+    /// generation's follow one another, so the last generation written is
+    /// always the last configuration's.
+    reloading: std::sync::Mutex<()>,
     clock: Arc<dyn Clock>,
     stats: EngineStats,
     /// Event time of the first call judged (the learning warm-up starts there).
@@ -435,10 +449,15 @@ static OCTET_TEXT: [[u8; 4]; 256] = {
     t
 };
 
+/// The next configuration generation (`Engine::gen`); 0 is never given.
+static NEXT_GEN: AtomicU64 = AtomicU64::new(1);
+
 impl Engine {
     pub fn new(cfg: EngineConfig, clock: Arc<dyn Clock>) -> Engine {
         Engine {
             cfg: ArcSwap::from_pointee(cfg),
+            gen: AtomicU64::new(NEXT_GEN.fetch_add(1, Ordering::Relaxed)),
+            reloading: std::sync::Mutex::new(()),
             clock,
             stats: EngineStats::default(),
             first_ms: std::sync::atomic::AtomicI64::new(i64::MAX),
@@ -451,7 +470,16 @@ impl Engine {
 
     /// Swaps in a new configuration; checks in flight finish on the old one.
     pub fn reload(&self, cfg: EngineConfig) {
+        // A reload that panicked held nothing worth refusing the next one for.
+        let _one_at_a_time = self
+            .reloading
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         self.cfg.store(Arc::new(cfg));
+        // After the store: a check that reads the new generation loads the
+        // new configuration (or a newer one).
+        self.gen
+            .store(NEXT_GEN.fetch_add(1, Ordering::Relaxed), Ordering::Release);
     }
 
     pub fn config(&self) -> Arc<EngineConfig> {
@@ -490,7 +518,17 @@ impl Engine {
             self.stats.bad_input.fetch_add(1, Ordering::Relaxed);
             return Err(e);
         }
-        let cfg = self.cfg.load_full();
+        // The slot's configuration while the engine's generation has not
+        // moved; otherwise the current one (a check racing a reload may use
+        // either, as one that started a moment earlier would).
+        let gen = self.gen.load(Ordering::Acquire);
+        let cfg = match p.cfg.take() {
+            Some(c) if p.cfg_gen == gen => c,
+            _ => {
+                p.cfg_gen = gen;
+                self.cfg.load_full()
+            }
+        };
         let t = call.time_ms.unwrap_or_else(|| self.clock.now_ms());
         let b_key = cfg.plan.key_of(&call.b_number);
         if cfg.rules.keyed_by(CallNumber::B) {
@@ -651,6 +689,7 @@ impl Engine {
     ) {
         let Prepared {
             cfg,
+            cfg_gen: _,
             request,
             verdict,
             static_action,

@@ -1035,6 +1035,46 @@ fn reload_swaps_rules_without_losing_windows() {
     assert_eq!(v.action, Action::Block);
 }
 
+#[test]
+fn a_threads_slot_never_judges_with_another_engines_configuration() {
+    // One thread's check slot keeps the configuration it last prepared with
+    // while the engine's generation holds: engines built and dropped in turn
+    // on this thread (a new one may take a dropped one's address) and two
+    // used alternately must each judge by their own rules.
+    let denying = "[lists]\ndeny_a_numbers = [\"+2348030000001\"]\n";
+    let call = |f: &Fixture, i: usize| {
+        f.call(&format!("c{i}"), &caller(1), &caller(50 + i), T0 + i as i64)
+    };
+    for round in 0..4 {
+        let f = fixture(if round % 2 == 0 { denying } else { "" });
+        let want = if round % 2 == 0 {
+            Action::Block
+        } else {
+            Action::Allow
+        };
+        assert_eq!(
+            call(&f, round).action,
+            want,
+            "engine {round}, built after the last was dropped"
+        );
+    }
+    let (deny, allow) = (fixture(denying), fixture(""));
+    for i in 0..6 {
+        let (f, want) = if i % 2 == 0 {
+            (&deny, Action::Block)
+        } else {
+            (&allow, Action::Allow)
+        };
+        assert_eq!(call(f, i).action, want, "call {i}, engines alternating");
+    }
+    // A reload is seen by the very next check of the thread that cached the
+    // old configuration.
+    allow
+        .engine
+        .reload(EngineConfig::from_config(&Config::from_toml(denying).unwrap()).unwrap());
+    assert_eq!(call(&allow, 7).action, Action::Block);
+}
+
 fn on(mut c: Call, trunk: &str) -> Call {
     c.trunk = Some(trunk.into());
     c
