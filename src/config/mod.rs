@@ -409,8 +409,13 @@ mod tests {
         let d = Config::default();
         let q = &d.rules.quiet_fanin;
         assert_eq!(
-            (q.threshold, q.quiet_min(), q.max_ingress_callers),
-            (4, 60, 3)
+            (
+                q.threshold,
+                q.quiet_min(),
+                q.max_ingress_callers,
+                q.block_callers
+            ),
+            (4, 60, 3, 5)
         );
         assert!(!q.action.is_off());
         for (toml, key) in [
@@ -421,6 +426,10 @@ mod tests {
             (
                 "[rules.quiet_fanin]\nthreshold = 256\n",
                 "rules.quiet_fanin.threshold",
+            ),
+            (
+                "[rules.quiet_fanin]\nblock_callers = 256\n",
+                "rules.quiet_fanin.block_callers",
             ),
             (
                 "[rules.quiet_fanin]\nquiet_ms = 0\n",

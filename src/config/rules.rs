@@ -491,6 +491,13 @@ pub struct QuietFaninConfig {
     /// that route's tiers' to judge, and a phone-in's crowd comes mostly
     /// through the home network. 0: off.
     pub max_ingress_callers: u32,
+    /// A spell's calls are blocked, not only flagged, once the number has
+    /// this many distinct callers over every route within the burst tier's
+    /// window (`distinct_callers.window_ms`): a burst spread over several
+    /// routes, blocked by its 5th caller as a burst through one route is.
+    /// 0: never (the rule's action alone). Never blocks a call to or from an
+    /// allow-listed number. 0 or 2 to 255.
+    pub block_callers: u32,
 }
 
 impl Default for QuietFaninConfig {
@@ -505,6 +512,9 @@ impl Default for QuietFaninConfig {
             // The slow tier's threshold: docs/QUALITY.md, *Spread fan-in at
             // a quiet callee*.
             max_ingress_callers: 3,
+            // The burst tier's threshold: docs/QUALITY.md, *A spread burst
+            // blocked by its 5th caller*.
+            block_callers: 5,
         }
     }
 }
@@ -994,6 +1004,12 @@ impl RulesConfig {
             return Err(ConfigError::new(
                 "rules.quiet_fanin.threshold",
                 "must be between 2 and 255",
+            ));
+        }
+        if sf.block_callers == 1 || sf.block_callers > 255 {
+            return Err(ConfigError::new(
+                "rules.quiet_fanin.block_callers",
+                "must be 0 (off) or between 2 and 255",
             ));
         }
         if !(1..=43_200_000).contains(&sf.quiet_ms) {

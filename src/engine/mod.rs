@@ -1018,7 +1018,7 @@ impl Engine {
         else {
             return Action::Allow;
         };
-        let count = out.count;
+        let (count, recent) = (out.count, out.recent);
         let alert = std::mem::take(&mut out.alert);
         // A spell that began before this engine had seen a quiet period's
         // traffic (to the minute the id names): after a cold start every
@@ -1052,10 +1052,16 @@ impl Engine {
             hold(i, &AlertState::Raised(id));
             return Action::Allow;
         }
-        let rule_action = if listed {
-            sw.action.min(Action::Flag)
-        } else {
-            sw.action
+        // A burst spread over routes: the number's callers over every route
+        // within the burst window (the companion's recent count) reached the
+        // count that blocks.
+        let spread = sw
+            .block_recent_callers
+            .is_some_and(|n| op.recent_ms > 0 && u32::from(recent) >= n);
+        let rule_action = match (listed, spread) {
+            (true, _) => sw.action.min(Action::Flag),
+            (false, true) => sw.action.max(Action::Block),
+            (false, false) => sw.action,
         };
         verdict.reasons.insert(sw.rule);
         // Never folded: a spell's alert cannot be withdrawn once told.

@@ -2350,3 +2350,49 @@ fn quiet_fanin_waits_a_quiet_period_after_a_cold_start() {
     let v = spread(&f, "+2348099999998", 4, T0 + 3_600_000, 5_000, 4);
     assert_eq!(v[3].action, Action::Flag);
 }
+
+#[test]
+fn quiet_fanin_blocks_a_spread_burst_from_its_5th_caller_in_the_burst_window() {
+    // Six callers a second apart through five routes, to a number nobody
+    // called: no route brings the burst tier enough of them, the spell
+    // flags the 4th and blocks from the 5th (five callers over every route
+    // within the burst tier's 10 s).
+    let b = "+2348099999999";
+    let burst = |toml: &str| {
+        let f = fixture(toml);
+        f.engine.note_history(T0 - 3_600_000);
+        spread(&f, b, 6, T0, 1_000, 5)
+    };
+    let v = burst("");
+    assert!(v[..3].iter().all(|x| x.action == Action::Allow), "{v:?}");
+    assert_eq!(v[3].action, Action::Flag, "{:?}", v[3]);
+    for x in &v[4..] {
+        assert_eq!(x.action, Action::Block, "{x:?}");
+        assert!(x.reasons.contains(Reason::QuietFanin));
+        assert!(!x.reasons.contains(Reason::DistinctCallers), "{x:?}");
+        assert_eq!(x.alert_id, v[3].alert_id);
+    }
+    // The spell's one alert was raised by the 4th, flagging.
+    assert_eq!(v[3].new_alerts.len(), 1);
+    assert_eq!(v[3].new_alerts[0].action, Action::Flag);
+    assert!(v[4..].iter().all(|x| x.new_alerts.is_empty()));
+    // Off: flagged only.
+    let v = burst("[rules.quiet_fanin]\nblock_callers = 0\n");
+    assert!(v[3..].iter().all(|x| x.action == Action::Flag), "{v:?}");
+    // A higher bar: from the 6th.
+    let v = burst("[rules.quiet_fanin]\nblock_callers = 6\n");
+    assert_eq!(v[4].action, Action::Flag);
+    assert_eq!(v[5].action, Action::Block);
+    // Callers five seconds apart reach the spell's count, never five within
+    // the burst window: flagged only.
+    let f = fixture("");
+    f.engine.note_history(T0 - 3_600_000);
+    let v = spread(&f, b, 6, T0, 5_000, 5);
+    assert!(v[3..].iter().all(|x| x.action == Action::Flag), "{v:?}");
+    // An allow-listed number is never blocked.
+    let v = burst("[lists]\nallow_b_numbers = [\"+2348099999999\"]\n");
+    assert!(v.iter().all(|x| x.action != Action::Block), "{v:?}");
+    // Checked: 1 cannot block (a single call is no burst).
+    let e = Config::from_toml("[rules.quiet_fanin]\nblock_callers = 1\n").unwrap_err();
+    assert_eq!(e.key, "rules.quiet_fanin.block_callers");
+}

@@ -94,10 +94,16 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
     }
     // The burst tier borrows this tier's share; where it judges counts
     // under its threshold by the number's callers over every ingress, this
-    // tier's companion answers them within the burst window too.
+    // tier's companion answers them within the burst window too. So it does
+    // where `quiet_fanin` blocks a spell that many callers reach in that
+    // window.
+    let spread_blocks = {
+        let q = &cfg.rules.quiet_fanin;
+        !q.action.is_off() && q.block_callers > 0
+    };
     if window.min_share_milli.is_some()
         && Counted::sharing(cfg).is_some()
-        && super::distinct_callers::least_on_ingress(cfg).is_some()
+        && (super::distinct_callers::least_on_ingress(cfg).is_some() || spread_blocks)
     {
         window.companion_recent_ms = cfg
             .rules

@@ -516,6 +516,11 @@ pub struct Window {
     /// that came through a route that brought this many of the number's
     /// callers or more.
     pub max_ingress_callers: Option<u32>,
+    /// A rule judged by a number's spell: its calls are blocked once the
+    /// number has this many callers over every ingress within the slow
+    /// tier's companion's recent span (`WindowOp::recent_ms`, the burst
+    /// window), whatever the rule's own action.
+    pub block_recent_callers: Option<u32>,
 }
 
 /// The source part of a per-ingress key that counts every ingress together
@@ -574,6 +579,7 @@ impl Window {
             called: None,
             repeats: None,
             max_ingress_callers: None,
+            block_recent_callers: None,
         }
     }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 //! `quiet_fanin`: a subscriber's number nobody was calling, then reached by
 //! many distinct callers over every route at once (default 4 within the slow
-//! tier's two minutes, after an hour without a call; flag). Refiled masking
+//! tier's two minutes, after an hour without a call; flag, and block once 5
+//! of them came within the burst tier's 10 s: `block_callers`). Refiled masking
 //! and bursts spread over several interconnects bring no route enough of
 //! the victim's callers for the per-ingress tiers to judge, while the count
 //! over every ingress alone cannot be judged (a phone-in, a bridge or a busy
@@ -51,6 +52,7 @@ fn compile(cfg: &Config, c: &Compiler) -> Option<Arc<dyn Rule>> {
         c,
     );
     window.max_ingress_callers = (r.max_ingress_callers > 0).then_some(r.max_ingress_callers);
+    window.block_recent_callers = (r.block_callers > 0).then_some(r.block_callers);
     Some(Arc::new(QuietFanin {
         window,
         spell: Spell {
