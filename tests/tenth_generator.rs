@@ -15,7 +15,7 @@ mod support;
 
 use support::{
     assert_caught_in_range, assert_caught_whole, assert_legit_under_a_thousandth_apart_from,
-    generated_traffic_quality, legit_class,
+    calls_and_hit, generated_traffic_quality, legit_class,
 };
 
 #[test]
@@ -39,10 +39,7 @@ fn the_tenth_generators_traffic_is_scored_as_docs_quality_says() {
     // 285 calls, 14 blocked: docs/QUALITY.md, *A spread burst blocked by its
     // 5th caller*). Listing the station's number spares it.
     let radio = legit_class(&report, "radio_callin");
-    let (calls, hit) = (
-        radio["calls"].as_u64().unwrap(),
-        radio["flagged"].as_u64().unwrap() + radio["blocked"].as_u64().unwrap(),
-    );
+    let (calls, hit) = calls_and_hit(radio);
     assert!(calls > 200 && hit * 10 < calls, "{radio}");
     // 56 of their 1,004 calls flagged.
     let heavy = legit_class(&report, "heavy_user");

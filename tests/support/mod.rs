@@ -252,6 +252,17 @@ pub fn legit_class<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_j
         .unwrap_or_else(|| panic!("no legitimate class {name}"))
 }
 
+/// A legitimate class of an `acm quality --json` report: its calls, and how many of them
+/// were flagged or blocked.
+pub fn calls_and_hit(class: &serde_json::Value) -> (u64, u64) {
+    let n = |k: &str| {
+        class[k]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no {k} in {class}"))
+    };
+    (n("calls"), n("flagged") + n("blocked"))
+}
+
 /// Traffic from a generator script (`scripts/<script>`, written without reading acm: see
 /// docs/QUALITY.md) for `seed`, replayed from a cold start with the deployment file the script
 /// writes, second hour scored: `acm quality --json`'s report. Needs `python3`; panics
